@@ -1,0 +1,147 @@
+/*
+ * plugbench check PLUGIN.so: a conformance check. The descriptor must load and validate;
+ * runs on the kind's default problem (each isolated) must finish with status ok, respect
+ * the budgets, and give the same trace, bit for bit, for the same seed.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "isolate.h"
+#include "params.h"
+
+static const char usage[] =
+    "usage: plugbench check PLUGIN.so|NAME [--problem ID] [--plugin-dir DIR]...\n"
+    "\n"
+    "Checks that a plugin conforms: its descriptor is valid; on its kind's first default\n"
+    "problem (or ID) a run with default parameters finishes with status ok, never uses more\n"
+    "than the evaluation or iteration budget, and the same seed gives the same trace bit for\n"
+    "bit (times excepted). Exit status 0 when all checks pass, 1 when one fails, 2 when the\n"
+    "plugin cannot be loaded.\n";
+
+typedef struct captured {
+    pb__job_result result;
+    pb__trace_point *trace; /* a copy: the isolation layer frees its own */
+} captured;
+
+static void keep(void *user, size_t index, const pb__job_result *r)
+{
+    captured *c = &((captured *)user)[index];
+    c->result = *r;
+    c->trace = malloc((r->n_trace ? r->n_trace : 1) * sizeof *c->trace);
+    if (c->trace)
+        memcpy(c->trace, r->trace, r->n_trace * sizeof *c->trace);
+    c->result.trace = c->trace;
+}
+
+static int report(int ok, const char *what, const char *detail)
+{
+    printf("[%s] %s%s%s\n", ok ? "pass" : "FAIL", what, detail[0] ? ": " : "", detail);
+    return ok ? 0 : 1;
+}
+
+/* Same costs, iterations and metrics (NaN equal to NaN) at every point, and same length. */
+static int same_trace(const pb__job_result *a, const pb__job_result *b, uint32_t n_metrics)
+{
+    if (a->n_trace != b->n_trace)
+        return 0;
+    for (size_t i = 0; i < a->n_trace; i++) {
+        const pb__trace_point *p = &a->trace[i], *q = &b->trace[i];
+        if (p->cost != q->cost || p->iterations != q->iterations)
+            return 0;
+        for (uint32_t m = 0; m < n_metrics; m++)
+            if (memcmp(&p->metrics[m], &q->metrics[m], sizeof(double)) != 0)
+                return 0;
+    }
+    return 1;
+}
+
+int pb_cmd_check(int argc, char **argv)
+{
+    pb_dirs dirs = {0};
+    const char *spec = NULL, *problem_id = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (pb_is_help(argv[i])) {
+            fputs(usage, stdout);
+            return PB_EXIT_OK;
+        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
+                   dirs.n_given < PB_MAX_DIRS) {
+            dirs.given[dirs.n_given++] = argv[++i];
+        } else if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc) {
+            problem_id = argv[++i];
+        } else if (!spec && argv[i][0] != '-') {
+            spec = argv[i];
+        } else {
+            return pb_usage_error("check: unexpected argument '%s'\n%s", argv[i], usage);
+        }
+    }
+    if (!spec)
+        return pb_usage_error("check: which plugin?\n%s", usage);
+    pb_dirs_resolve(&dirs);
+    pb__plugin_file plugin;
+    char err[2048], detail[512];
+    if (pb__plugin_resolve(spec, dirs.paths, dirs.n, &plugin, err, sizeof err) != 0) {
+        report(0, "loads", err);
+        return PB_EXIT_USAGE;
+    }
+    const pb_plugin *d = plugin.desc;
+    snprintf(detail, sizeof detail, "'%s' %s, ABI %u.%u, kind %s, %u parameters", d->name,
+             d->version, d->abi_major, d->abi_minor, d->kind, d->n_params);
+    report(1, "loads and validates", detail);
+    if (!problem_id)
+        problem_id = plugin.kind->default_problems[0];
+    pb__problem *problem;
+    if (pb__problem_open(problem_id, &problem, err, sizeof err) != 0) {
+        pb__plugin_unload(&plugin);
+        return pb_usage_error("%s", err);
+    }
+    int failures = 0;
+    if (problem->family->kind != plugin.kind) {
+        snprintf(detail, sizeof detail, "plugin solves %s, problem '%s' is %s", d->kind,
+                 problem_id, problem->family->kind->abi_kind);
+        failures += report(0, "kind", detail);
+    }
+    pb_value *values = calloc(d->n_params ? d->n_params : 1, sizeof *values);
+    pb__params_defaults(d, values);
+    /* Two runs with seed 1 under an evaluation budget, one under an iteration budget. */
+    const uint64_t cost = 1000, iterations = 20;
+    pb__job jobs[3] = {
+        {&plugin, values, problem, 1, {{cost, 0, 0}, NAN}},
+        {&plugin, values, problem, 1, {{cost, 0, 0}, NAN}},
+        {&plugin, values, problem, 1, {{0, iterations, 0}, NAN}},
+    };
+    captured runs[3] = {0};
+    pb__isolation iso = {.parallel = 1, .timeout_seconds = 60, .memory_bytes = 4096ull << 20};
+    if (failures == 0 && pb__isolate_run(jobs, 3, &iso, keep, runs) == 0) {
+        for (int r = 0; r < 3; r++) {
+            const pb__outcome *o = &runs[r].result.outcome;
+            snprintf(detail, sizeof detail, "run %d on %s: status %s%s%s", r + 1, problem_id,
+                     pb__status_name(o->status), o->message[0] ? ", " : "", o->message);
+            failures += report(o->status == PB__STATUS_OK, "runs without failing", detail);
+        }
+        const pb__outcome *a = &runs[0].result.outcome, *c = &runs[2].result.outcome;
+        snprintf(detail, sizeof detail, "%llu of %llu %s counted, stop reason %s",
+                 (unsigned long long)a->cost, (unsigned long long)cost,
+                 plugin.kind->cost_unit, pb__stop_name(a->stop));
+        failures += report(a->cost <= cost && a->stop != PB__STOP_NONE, "cost budget", detail);
+        snprintf(detail, sizeof detail, "%llu of %llu iterations", (unsigned long long)c->iterations,
+                 (unsigned long long)iterations);
+        failures += report(c->iterations <= iterations, "iteration budget", detail);
+        snprintf(detail, sizeof detail, "%zu trace points", runs[0].result.n_trace);
+        failures += report(runs[0].result.n_trace > 0 &&
+                               same_trace(&runs[0].result, &runs[1].result,
+                                          plugin.kind->n_metrics),
+                           "same seed, same trace", detail);
+    } else if (failures == 0) {
+        failures += report(0, "runs", "interrupted");
+    }
+    for (int r = 0; r < 3; r++)
+        free(runs[r].trace);
+    free(values);
+    pb__problem_close(problem);
+    pb__plugin_unload(&plugin);
+    printf("%s: %s\n", spec, failures ? "does not conform" : "conforms");
+    return failures ? PB_EXIT_FAILED : PB_EXIT_OK;
+}

@@ -1,0 +1,64 @@
+/* plugbench describe NAME: everything a plugin declares. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "params.h"
+
+static const char usage[] =
+    "usage: plugbench describe NAME|PLUGIN.so [--plugin-dir DIR]...\n"
+    "\n"
+    "Prints what the plugin declares: name, version, kind, summary, the paper it implements,\n"
+    "its file and sha256, and every parameter with type, default, range and doc.\n";
+
+int pb_cmd_describe(int argc, char **argv)
+{
+    pb_dirs dirs = {0};
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (pb_is_help(argv[i])) {
+            fputs(usage, stdout);
+            return PB_EXIT_OK;
+        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
+                   dirs.n_given < PB_MAX_DIRS) {
+            dirs.given[dirs.n_given++] = argv[++i];
+        } else if (!name && argv[i][0] != '-') {
+            name = argv[i];
+        } else {
+            return pb_usage_error("describe: unexpected argument '%s'\n%s", argv[i], usage);
+        }
+    }
+    if (!name)
+        return pb_usage_error("describe: which plugin?\n%s", usage);
+    pb_dirs_resolve(&dirs);
+    pb__plugin_file plugin;
+    char err[2048];
+    if (pb__plugin_resolve(name, dirs.paths, dirs.n, &plugin, err, sizeof err) != 0)
+        return pb_usage_error("%s", err);
+    const pb_plugin *d = plugin.desc;
+    printf("name:     %s\nversion:  %s\nkind:     %s\nsummary:  %s\ncitation: %s\n"
+           "file:     %s\nsha256:   %s\nabi:      %u.%u\n",
+           d->name, d->version, d->kind, d->summary, d->citation, plugin.path, plugin.sha256,
+           d->abi_major, d->abi_minor);
+    printf("parameters (%u):\n", d->n_params);
+    for (uint32_t i = 0; i < d->n_params; i++) {
+        const pb_param *p = &d->params[i];
+        char def[64], range[160];
+        pb_value v = {0};
+        if (p->type == PB_PARAM_REAL)
+            v.real = p->default_value;
+        else
+            v.integer = (int64_t)p->default_value;
+        pb__param_format(p, v, def, sizeof def);
+        if (p->type == PB_PARAM_CHOICE)
+            snprintf(range, sizeof range, "one of %s", p->choices);
+        else if (p->type == PB_PARAM_BOOL)
+            snprintf(range, sizeof range, "true|false");
+        else
+            snprintf(range, sizeof range, "[%.17g, %.17g]", p->min, p->max);
+        printf("  %-16s %-6s default %-10s %s\n  %16s %s\n", p->name,
+               pb__param_type_name(p->type), def, range, "", p->doc);
+    }
+    pb__plugin_unload(&plugin);
+    return PB_EXIT_OK;
+}

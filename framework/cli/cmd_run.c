@@ -1,0 +1,292 @@
+/*
+ * plugbench run: expands algorithms x problems x seeds, runs each in an isolated child,
+ * appends every finished run to a journal, and writes the results file and plots.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "isolate.h"
+#include "params.h"
+#include "plot.h"
+#include "progress.h"
+#include "results.h"
+#include "run_options.h"
+
+typedef struct suite {
+    pb_run_options opt;
+    pb__plugin_file *plugins;
+    pb_value **values; /* per plugin, its parameter values */
+    size_t n_plugins;
+    pb__problem **problems;
+    size_t n_problems;
+    pb__job *jobs;
+    size_t n_jobs;
+    cJSON *records; /* finished runs, old (resumed) and new */
+    FILE *journal;
+    char journal_path[PATH_MAX + 16];
+    pb__progress progress;
+    size_t counts[PB__STATUS_CRASHED + 1];
+} suite;
+
+static void suite_free(suite *s)
+{
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        free(s->values[i]);
+        pb__plugin_unload(&s->plugins[i]);
+    }
+    for (size_t i = 0; i < s->n_problems; i++)
+        pb__problem_close(s->problems[i]);
+    free(s->plugins);
+    free(s->values);
+    free(s->problems);
+    free(s->jobs);
+    cJSON_Delete(s->records);
+    if (s->journal)
+        fclose(s->journal);
+    pb_run_options_free(&s->opt);
+}
+
+/* Loads the algorithms (all installed when none are named) with their parameters. */
+static int load_plugins(suite *s)
+{
+    char err[2048];
+    size_t named = (size_t)cJSON_GetArraySize(s->opt.algorithms);
+    size_t cap = named ? named : 256;
+    s->plugins = calloc(cap, sizeof *s->plugins);
+    s->values = calloc(cap, sizeof *s->values);
+    if (!s->plugins || !s->values)
+        return pb_usage_error("out of memory");
+    if (named == 0) {
+        s->n_plugins = pb__plugin_scan(s->opt.dirs.paths, s->opt.dirs.n, s->plugins, cap, 1);
+        if (s->n_plugins == 0)
+            return pb_usage_error("no plugins found (searched %s; see --plugin-dir)",
+                                  s->opt.dirs.paths[s->opt.dirs.n - 1]);
+    }
+    const cJSON *a;
+    cJSON_ArrayForEach(a, s->opt.algorithms) {
+        if (pb__plugin_resolve(a->valuestring, s->opt.dirs.paths, s->opt.dirs.n,
+                               &s->plugins[s->n_plugins], err, sizeof err) != 0)
+            return pb_usage_error("%s", err);
+        s->n_plugins++;
+    }
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        const pb_plugin *d = s->plugins[i].desc;
+        s->values[i] = calloc(d->n_params ? d->n_params : 1, sizeof(pb_value));
+        if (!s->values[i])
+            return pb_usage_error("out of memory");
+        pb__params_defaults(d, s->values[i]);
+    }
+    const cJSON *p;
+    cJSON_ArrayForEach(p, s->opt.params) {
+        const char *text = p->valuestring, *dot = strchr(text, '.'), *eq = strchr(text, '=');
+        if (!dot || !eq || eq < dot)
+            return pb_usage_error("--param '%s': expected ALGORITHM.NAME=VALUE", text);
+        size_t i = 0;
+        while (i < s->n_plugins && (strncmp(s->plugins[i].desc->name, text, (size_t)(dot - text)) ||
+                                    s->plugins[i].desc->name[dot - text]))
+            i++;
+        if (i == s->n_plugins)
+            return pb_usage_error("--param '%s': no algorithm '%.*s' in this run", text,
+                                  (int)(dot - text), text);
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - dot - 1), dot + 1);
+        if (pb__param_set(s->plugins[i].desc, s->values[i], name, eq + 1, err, sizeof err) != 0)
+            return pb_usage_error("%s", err);
+    }
+    return 0;
+}
+
+/* Opens a problem once; returns its index, or -1 after printing why. */
+static long open_problem(suite *s, const char *id)
+{
+    for (size_t i = 0; i < s->n_problems; i++)
+        if (strcmp(s->problems[i]->id, id) == 0)
+            return (long)i;
+    pb__problem **grown = realloc(s->problems, (s->n_problems + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    s->problems = grown;
+    char err[1024];
+    if (pb__problem_open(id, &s->problems[s->n_problems], err, sizeof err) != 0) {
+        pb_usage_error("%s", err);
+        return -1;
+    }
+    return (long)s->n_problems++;
+}
+
+/* The matrix: algorithm x problem x seed, kinds checked. */
+static int expand(suite *s)
+{
+    size_t named = (size_t)cJSON_GetArraySize(s->opt.problems);
+    size_t cap = 0;
+    for (size_t a = 0; a < s->n_plugins; a++)
+        cap += (named ? named : s->plugins[a].kind->n_default_problems) * s->opt.n_seeds;
+    s->jobs = calloc(cap ? cap : 1, sizeof *s->jobs);
+    if (!s->jobs)
+        return pb_usage_error("out of memory");
+    for (size_t a = 0; a < s->n_plugins; a++) {
+        const pb__plugin_file *pl = &s->plugins[a];
+        size_t np = named ? named : pl->kind->n_default_problems;
+        for (size_t k = 0; k < np; k++) {
+            const char *id = named ? cJSON_GetArrayItem(s->opt.problems, (int)k)->valuestring
+                                   : pl->kind->default_problems[k];
+            long pi = open_problem(s, id);
+            if (pi < 0)
+                return PB_EXIT_USAGE;
+            pb__problem *prob = s->problems[pi];
+            const pb__kind *kind = prob->family->kind;
+            if (kind != pl->kind)
+                return pb_usage_error("%s: plugin '%s' solves kind %s, but problem '%s' is of "
+                                      "kind %s",
+                                      pl->path, pl->desc->name, pl->desc->kind, id,
+                                      kind->abi_kind);
+            int any = s->opt.budget.cost || s->opt.budget.iterations || s->opt.budget.seconds > 0;
+            for (size_t r = 0; r < s->opt.n_seeds; r++)
+                s->jobs[s->n_jobs++] = (pb__job){
+                    .plugin = pl,
+                    .params = s->values[a],
+                    .problem = prob,
+                    .seed = s->opt.seeds[r],
+                    .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target},
+                };
+        }
+    }
+    return 0;
+}
+
+/* With --resume, keeps the finished records and drops their jobs from the matrix. */
+static int resume(suite *s)
+{
+    char err[1024];
+    if (pb__records_load(s->opt.output, s->records, err, sizeof err) != 0 ||
+        pb__records_load(s->journal_path, s->records, err, sizeof err) != 0)
+        return pb_usage_error("--resume: %s", err);
+    size_t n_old = (size_t)cJSON_GetArraySize(s->records), kept = 0;
+    char **keys = calloc(n_old ? n_old : 1, sizeof *keys);
+    size_t i = 0;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, s->records)
+        keys[i++] = pb__record_key(rec);
+    for (size_t j = 0; j < s->n_jobs; j++) {
+        cJSON *id = pb__record_identity(&s->jobs[j]);
+        char *key = pb__record_key(id);
+        int done = 0;
+        for (size_t k = 0; k < n_old && !done; k++)
+            done = key && keys[k] && strcmp(key, keys[k]) == 0;
+        free(key);
+        cJSON_Delete(id);
+        if (!done)
+            s->jobs[kept++] = s->jobs[j];
+    }
+    for (i = 0; i < n_old; i++)
+        free(keys[i]);
+    free(keys);
+    if (!s->opt.quiet)
+        fprintf(stderr, "plugbench: resuming: %zu runs already recorded, %zu to run\n", n_old,
+                kept);
+    s->n_jobs = kept;
+    return 0;
+}
+
+static void on_done(void *user, size_t index, const pb__job_result *result)
+{
+    suite *s = user;
+    const pb__job *job = &s->jobs[index];
+    cJSON *rec = pb__record_new(job, result);
+    if (pb__journal_append(s->journal, rec) != 0)
+        fprintf(stderr, "\nplugbench: warning: cannot append to %s: %s\n", s->journal_path,
+                strerror(errno));
+    cJSON_AddItemToArray(s->records, rec);
+    s->counts[result->outcome.status]++;
+    if (result->outcome.status != PB__STATUS_OK) {
+        pb__progress_clear(&s->progress);
+        fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->plugin->desc->name,
+                job->problem->id, (unsigned long long)job->seed,
+                pb__status_name(result->outcome.status), result->outcome.message);
+    }
+    pb__progress_step(&s->progress);
+}
+
+/* Writes the results file and the plots, and prints where they are. */
+static int finish(suite *s, int argc, char **argv)
+{
+    char err[1024];
+    cJSON *context = pb__results_context(argc, argv);
+    int rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
+    cJSON_Delete(context);
+    if (rc != 0) {
+        fprintf(stderr, "plugbench: %s (finished runs are kept in %s)\n", err, s->journal_path);
+        return PB_EXIT_FAILED;
+    }
+    fclose(s->journal);
+    s->journal = NULL;
+    unlink(s->journal_path);
+    printf("%zu runs:", (size_t)cJSON_GetArraySize(s->records));
+    for (int st = 0; st <= PB__STATUS_CRASHED; st++)
+        if (s->counts[st])
+            printf(" %zu %s", s->counts[st], pb__status_name(st));
+    printf("\nresults: %s\n", s->opt.output);
+    if (s->opt.plots) {
+        char dir[PATH_MAX + 8], copy[PATH_MAX];
+        snprintf(copy, sizeof copy, "%s", s->opt.output);
+        snprintf(dir, sizeof dir, "%s/plots", dirname(copy));
+        int n = pb__plot_convergence(s->records, dir, err, sizeof err);
+        if (n < 0)
+            fprintf(stderr, "plugbench: warning: no plots: %s\n", err);
+        else
+            printf("plots:   %s (%d convergence plots)\n", dir, n);
+    }
+    return 0;
+}
+
+int pb_cmd_run(int argc, char **argv)
+{
+    suite s = {0};
+    int rc = pb_run_options_parse(argc, argv, &s.opt);
+    if (rc != 0)
+        return rc < 0 ? PB_EXIT_OK : rc;
+    s.records = cJSON_CreateArray();
+    snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
+    if ((rc = load_plugins(&s)) || (rc = expand(&s)) || (s.opt.resume && (rc = resume(&s))))
+        goto out;
+    char dir[PATH_MAX], copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", s.opt.output);
+    snprintf(dir, sizeof dir, "%s", dirname(copy));
+    if (pb__mkdirs(dir) != 0) {
+        rc = pb_usage_error("cannot create %s: %s", dir, strerror(errno));
+        goto out;
+    }
+    /* Without --resume a stale journal belongs to an abandoned run: start afresh. */
+    if (!s.opt.resume)
+        unlink(s.journal_path);
+    s.journal = pb__journal_open(s.journal_path);
+    if (!s.journal) {
+        rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));
+        goto out;
+    }
+    double budget_seconds = s.opt.budget.seconds;
+    pb__isolation iso = {
+        .parallel = s.opt.jobs,
+        .timeout_seconds = s.opt.timeout > 0 ? s.opt.timeout
+                           : budget_seconds > 0 ? 2 * budget_seconds + 10
+                                                : 600,
+        .memory_bytes = s.opt.memory_mb << 20,
+    };
+    pb__progress_start(&s.progress, s.n_jobs, s.opt.quiet);
+    int interrupted = pb__isolate_run(s.jobs, s.n_jobs, &iso, on_done, &s) != 0;
+    pb__progress_clear(&s.progress);
+    if (interrupted)
+        fprintf(stderr, "plugbench: interrupted; writing the %d finished runs\n",
+                cJSON_GetArraySize(s.records));
+    rc = finish(&s, argc, argv);
+    if (interrupted)
+        rc = PB_EXIT_FAILED;
+out:
+    suite_free(&s);
+    return rc;
+}

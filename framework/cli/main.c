@@ -1,0 +1,62 @@
+/* plugbench: the command-line entry point, dispatching to the subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "build_info.h"
+#include "cli.h"
+
+static const char usage[] =
+    "usage: plugbench <command> [options]\n"
+    "\n"
+    "Benchmarks optimization and inference algorithms (plugins) on standard problems,\n"
+    "each run isolated in its own process under budgets the host enforces.\n"
+    "\n"
+    "commands:\n"
+    "  list               installed plugins and the problems they can run on\n"
+    "  describe NAME      everything a plugin declares: paper, kind, parameters\n"
+    "  run [options]      run algorithms x problems x seeds; no options: the default suite\n"
+    "  check PLUGIN.so    conformance check of a plugin\n"
+    "\n"
+    "`plugbench <command> --help` describes each command. --version prints the version.\n";
+
+void pb_dirs_resolve(pb_dirs *dirs)
+{
+    dirs->n = pb__plugin_dirs(dirs->given, dirs->n_given, dirs->paths,
+                              sizeof dirs->paths / sizeof dirs->paths[0]);
+}
+
+int pb_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("plugbench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return PB_EXIT_USAGE;
+}
+
+int pb_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || pb_is_help(argv[1])) {
+        fputs(usage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? PB_EXIT_USAGE : PB_EXIT_OK;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0) {
+        printf("plugbench %s (ABI %d.%d)\n", PB_VERSION, PB_ABI_MAJOR, PB_ABI_MINOR);
+        return PB_EXIT_OK;
+    }
+    if (strcmp(cmd, "list") == 0)
+        return pb_cmd_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "describe") == 0)
+        return pb_cmd_describe(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return pb_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return pb_cmd_check(argc - 1, argv + 1);
+    return pb_usage_error("unknown command '%s' (try plugbench --help)", cmd);
+}

@@ -1,0 +1,376 @@
+/* Options of `plugbench run`; see run_options.h. */
+#include "run_options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: plugbench run [options]\n"
+    "\n"
+    "Runs every algorithm on every problem with every seed, each run in its own process,\n"
+    "and writes one results file (schema plugbench/results/1) plus a convergence plot per\n"
+    "problem. With no options: the default suite (every installed plugin on its kind's\n"
+    "default problems, seeds 1-3, the kind's default budget).\n"
+    "\n"
+    "  -a, --algorithm NAME|FILE.so  algorithm to run (repeatable; default: all installed)\n"
+    "  -p, --problem ID              problem to run on (repeatable; default: the kind's defaults;\n"
+    "                                `plugbench list` shows the id patterns)\n"
+    "  -s, --seeds LIST              seeds, e.g. 1-5 or 1,3,7 (default 1-3)\n"
+    "      --max-evals N             budget in the kind's cost unit (blackbox: evaluations)\n"
+    "      --max-iters N             budget in algorithm iterations (step calls)\n"
+    "      --max-seconds S           budget in algorithm seconds (checked between steps)\n"
+    "      --target V                stop a run once its main metric is <= V\n"
+    "  -P, --param ALG.NAME=VALUE    set a parameter (repeatable; see plugbench describe ALG)\n"
+    "  -j, --jobs N                  runs in parallel (default 1)\n"
+    "      --timeout S               wall-clock limit per run; the run is killed after it\n"
+    "                                (default 2 x max-seconds + 10, or 600)\n"
+    "      --memory MB               address-space limit per run (default 4096; 0 = none)\n"
+    "  -c, --config FILE.json        read options from a JSON file (flags override it)\n"
+    "  -o, --output FILE             results file (default reports/out/latest/results.json)\n"
+    "      --resume                  keep finished runs of an earlier, interrupted invocation\n"
+    "                                with the same output and skip them\n"
+    "      --no-plots                do not draw the convergence plots\n"
+    "  -q, --quiet                   no progress line\n"
+    "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
+    "\n"
+    "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
+    "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
+    "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
+    "output, resume, plots, quiet, plugin_dirs.\n"
+    "\n"
+    "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted,\n"
+    "2 for usage, config or plugin errors.\n";
+
+size_t pb_parse_seeds(const char *text, uint64_t **seeds)
+{
+    size_t n = 0, cap = 16;
+    uint64_t *out = malloc(cap * sizeof *out);
+    const char *p = text;
+    while (out && *p) {
+        char *end;
+        errno = 0;
+        unsigned long long lo = strtoull(p, &end, 10), hi = lo;
+        if (end == p || errno || *p == '-')
+            goto bad;
+        p = end;
+        if (*p == '-') {
+            hi = strtoull(++p, &end, 10);
+            if (end == p || errno || hi < lo || hi - lo > 1000000)
+                goto bad;
+            p = end;
+        }
+        for (unsigned long long s = lo; s <= hi; s++) {
+            if (n == cap) {
+                uint64_t *bigger = realloc(out, 2 * cap * sizeof *out);
+                if (!bigger)
+                    goto bad;
+                out = bigger;
+                cap *= 2;
+            }
+            out[n++] = s;
+        }
+        if (*p == ',')
+            p++;
+        else if (*p)
+            goto bad;
+    }
+    *seeds = out;
+    return n;
+bad:
+    free(out);
+    *seeds = NULL;
+    return 0;
+}
+
+/* Adds value under key, replacing what was there; appends to an array key when append. */
+static void put(cJSON *cfg, const char *key, cJSON *value, int append)
+{
+    if (append) {
+        cJSON *arr = cJSON_GetObjectItemCaseSensitive(cfg, key);
+        if (!cJSON_IsArray(arr)) {
+            cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
+            arr = cJSON_AddArrayToObject(cfg, key);
+        }
+        cJSON_AddItemToArray(arr, value);
+        return;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(cfg, key);
+    cJSON_AddItemToObject(cfg, key, value);
+}
+
+static const struct flag {
+    const char *shortname, *longname, *key;
+    int kind; /* 's' string, 'n' number, 'a' append string, 'b' true, 'B' false */
+} flags[] = {
+    {"-a", "--algorithm", "algorithms", 'a'}, {"-p", "--problem", "problems", 'a'},
+    {"-s", "--seeds", "seeds", 's'},          {NULL, "--max-evals", "max_evals", 'n'},
+    {NULL, "--max-iters", "max_iters", 'n'},  {NULL, "--max-seconds", "max_seconds", 'n'},
+    {NULL, "--target", "target", 'n'},        {"-P", "--param", "params", 'a'},
+    {"-j", "--jobs", "jobs", 'n'},            {NULL, "--timeout", "timeout", 'n'},
+    {NULL, "--memory", "memory", 'n'},        {"-o", "--output", "output", 's'},
+    {NULL, "--resume", "resume", 'b'},        {NULL, "--no-plots", "plots", 'B'},
+    {"-q", "--quiet", "quiet", 'b'},          {NULL, "--plugin-dir", "plugin_dirs", 'a'},
+};
+
+static cJSON *read_config(const char *path, int *rc)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        *rc = pb_usage_error("cannot read config %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    char buf[4096];
+    size_t n;
+    while (mem && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        fwrite(buf, 1, n, mem);
+    fclose(f);
+    if (mem)
+        fclose(mem);
+    const char *where = NULL;
+    cJSON *cfg = text ? cJSON_ParseWithOpts(text, &where, 1) : NULL;
+    if (!cJSON_IsObject(cfg)) {
+        size_t offset = where && text ? (size_t)(where - text) : 0;
+        *rc = pb_usage_error("config %s: not a JSON object (error near byte %zu)", path, offset);
+        cJSON_Delete(cfg);
+        cfg = NULL;
+    }
+    free(text);
+    return cfg;
+}
+
+/* Turns the params object {"alg": {"name": value}} into the "alg.name=value" form. */
+static int normalize_params(cJSON *cfg)
+{
+    cJSON *params = cJSON_GetObjectItemCaseSensitive(cfg, "params");
+    if (!params || cJSON_IsArray(params))
+        return 0;
+    if (!cJSON_IsObject(params))
+        return pb_usage_error("config: params must be an object or an array of strings");
+    cJSON *list = cJSON_CreateArray();
+    const cJSON *alg, *v;
+    cJSON_ArrayForEach(alg, params) {
+        cJSON_ArrayForEach(v, alg) {
+            char text[512], value[256];
+            if (cJSON_IsNumber(v))
+                snprintf(value, sizeof value, "%.17g", v->valuedouble);
+            else if (cJSON_IsBool(v))
+                snprintf(value, sizeof value, "%s", cJSON_IsTrue(v) ? "true" : "false");
+            else if (cJSON_IsString(v))
+                snprintf(value, sizeof value, "%s", v->valuestring);
+            else {
+                cJSON_Delete(list);
+                return pb_usage_error("config: params.%s.%s must be a number, bool or string",
+                                      alg->string, v->string);
+            }
+            snprintf(text, sizeof text, "%s.%s=%s", alg->string, v->string, value);
+            cJSON_AddItemToArray(list, cJSON_CreateString(text));
+        }
+    }
+    put(cfg, "params", list, 0);
+    return 0;
+}
+
+static int string_array(cJSON *cfg, const char *key, cJSON **out)
+{
+    cJSON *arr = cJSON_GetObjectItemCaseSensitive(cfg, key);
+    if (!arr) {
+        arr = cJSON_AddArrayToObject(cfg, key);
+    }
+    const cJSON *e;
+    int ok = cJSON_IsArray(arr);
+    cJSON_ArrayForEach(e, arr) ok = ok && cJSON_IsString(e);
+    if (!ok)
+        return pb_usage_error("config: %s must be an array of strings", key);
+    *out = arr;
+    return 0;
+}
+
+/* Reads a number key into *out if present; checks it is a finite value >= lo. */
+static int number(const cJSON *cfg, const char *key, double lo, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo)
+        return pb_usage_error("%s must be a number >= %g", key, lo);
+    *out = v->valuedouble;
+    return 0;
+}
+
+static int boolean(const cJSON *cfg, const char *key, int *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
+    if (!v)
+        return 0;
+    if (!cJSON_IsBool(v))
+        return pb_usage_error("%s must be true or false", key);
+    *out = cJSON_IsTrue(v);
+    return 0;
+}
+
+/* Interprets the merged config into o. */
+static int interpret(cJSON *cfg, pb_run_options *o)
+{
+    static const char *const known[] = {"algorithms", "problems", "seeds",   "max_evals",
+                                        "max_iters",  "max_seconds", "target", "params",
+                                        "jobs",       "timeout",  "memory",  "output",
+                                        "resume",     "plots",    "quiet",   "plugin_dirs"};
+    const cJSON *item;
+    cJSON_ArrayForEach(item, cfg) {
+        int ok = 0;
+        for (size_t i = 0; i < sizeof known / sizeof known[0] && !ok; i++)
+            ok = strcmp(item->string, known[i]) == 0;
+        if (!ok)
+            return pb_usage_error("config: unknown key '%s' (see plugbench run --help)",
+                                  item->string);
+    }
+    int rc;
+    cJSON *dirs;
+    if ((rc = normalize_params(cfg)) || (rc = string_array(cfg, "algorithms", &o->algorithms)) ||
+        (rc = string_array(cfg, "problems", &o->problems)) ||
+        (rc = string_array(cfg, "params", &o->params)) ||
+        (rc = string_array(cfg, "plugin_dirs", &dirs)))
+        return rc;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, dirs) {
+        if (o->dirs.n_given == PB_MAX_DIRS)
+            return pb_usage_error("at most %d plugin directories", PB_MAX_DIRS);
+        o->dirs.given[o->dirs.n_given++] = e->valuestring;
+    }
+    const cJSON *seeds = cJSON_GetObjectItemCaseSensitive(cfg, "seeds");
+    if (cJSON_IsArray(seeds)) {
+        o->n_seeds = (size_t)cJSON_GetArraySize(seeds);
+        o->seeds = calloc(o->n_seeds ? o->n_seeds : 1, sizeof *o->seeds);
+        size_t i = 0;
+        cJSON_ArrayForEach(e, seeds) {
+            if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble != floor(e->valuedouble))
+                return pb_usage_error("seeds must be non-negative integers");
+            o->seeds[i++] = (uint64_t)e->valuedouble;
+        }
+    } else {
+        const char *text = cJSON_IsString(seeds) ? seeds->valuestring : seeds ? "" : "1-3";
+        o->n_seeds = pb_parse_seeds(text, &o->seeds);
+    }
+    if (o->n_seeds == 0)
+        return pb_usage_error("seeds: expected a list like 1-5 or 1,3,7");
+    double evals = 0, iters = 0, jobs = 1, memory = 4096;
+    o->target = NAN;
+    o->plots = 1;
+    if ((rc = number(cfg, "max_evals", 1, &evals)) || (rc = number(cfg, "max_iters", 1, &iters)) ||
+        (rc = number(cfg, "max_seconds", 0, &o->budget.seconds)) ||
+        (rc = number(cfg, "target", -INFINITY, &o->target)) ||
+        (rc = number(cfg, "jobs", 1, &jobs)) || (rc = number(cfg, "timeout", 0, &o->timeout)) ||
+        (rc = number(cfg, "memory", 0, &memory)) || (rc = boolean(cfg, "resume", &o->resume)) ||
+        (rc = boolean(cfg, "plots", &o->plots)) || (rc = boolean(cfg, "quiet", &o->quiet)))
+        return rc;
+    o->budget.cost = (uint64_t)evals;
+    o->budget.iterations = (uint64_t)iters;
+    o->jobs = jobs > 256 ? 256 : (unsigned)jobs;
+    o->memory_mb = (uint64_t)memory;
+    const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
+    if (output && !cJSON_IsString(output))
+        return pb_usage_error("output must be a file name");
+    snprintf(o->output, sizeof o->output, "%s",
+             output ? output->valuestring : "reports/out/latest/results.json");
+    return 0;
+}
+
+/* Converts a flag's text to the JSON value the config file would hold. */
+static cJSON *flag_value(const struct flag *f, const char *text, int *rc)
+{
+    if (f->kind == 'n') {
+        char *end;
+        double v = strtod(text, &end);
+        if (end == text || *end) {
+            *rc = pb_usage_error("%s expects a number, not '%s'", f->longname, text);
+            return NULL;
+        }
+        return cJSON_CreateNumber(v);
+    }
+    return cJSON_CreateString(text);
+}
+
+int pb_run_options_parse(int argc, char **argv, pb_run_options *o)
+{
+    memset(o, 0, sizeof *o);
+    cJSON *cli = cJSON_CreateObject(), *cfg = NULL;
+    int rc = 0;
+    const char *config = NULL;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *arg = argv[i];
+        if (pb_is_help(arg)) {
+            fputs(usage, stdout);
+            cJSON_Delete(cli);
+            return -1;
+        }
+        if (strcmp(arg, "-c") == 0 || strcmp(arg, "--config") == 0) {
+            if (i + 1 >= argc)
+                rc = pb_usage_error("%s needs a file", arg);
+            else
+                config = argv[++i];
+            continue;
+        }
+        const struct flag *f = NULL;
+        const char *inline_value = NULL;
+        for (size_t k = 0; k < sizeof flags / sizeof flags[0] && !f; k++) {
+            size_t n = strlen(flags[k].longname);
+            if ((flags[k].shortname && strcmp(arg, flags[k].shortname) == 0) ||
+                strcmp(arg, flags[k].longname) == 0)
+                f = &flags[k];
+            else if (strncmp(arg, flags[k].longname, n) == 0 && arg[n] == '=')
+                f = &flags[k], inline_value = arg + n + 1;
+        }
+        if (!f) {
+            rc = pb_usage_error("run: unknown option '%s' (see plugbench run --help)", arg);
+            break;
+        }
+        if (f->kind == 'b' || f->kind == 'B') {
+            put(cli, f->key, cJSON_CreateBool(f->kind == 'b'), 0);
+            continue;
+        }
+        if (!inline_value && i + 1 >= argc) {
+            rc = pb_usage_error("%s needs a value", arg);
+            break;
+        }
+        const char *text = inline_value ? inline_value : argv[++i];
+        cJSON *value = flag_value(f, text, &rc);
+        if (value)
+            put(cli, f->key, value, f->kind == 'a');
+    }
+    if (rc == 0)
+        cfg = config ? read_config(config, &rc) : cJSON_CreateObject();
+    if (rc == 0) {
+        /* Flags win over the config file, key by key. */
+        cJSON *item = cli->child;
+        while (item) {
+            cJSON *next = item->next;
+            const char *key = item->string;
+            cJSON_DetachItemViaPointer(cli, item);
+            put(cfg, key, item, 0);
+            item = next;
+        }
+        rc = interpret(cfg, o);
+    }
+    cJSON_Delete(cli);
+    o->owner = cfg;
+    if (rc != 0) {
+        pb_run_options_free(o);
+        return rc;
+    }
+    pb_dirs_resolve(&o->dirs);
+    return 0;
+}
+
+void pb_run_options_free(pb_run_options *o)
+{
+    cJSON_Delete(o->owner);
+    free(o->seeds);
+    memset(o, 0, sizeof *o);
+}

@@ -1,0 +1,150 @@
+/* The blackbox kind: counted evaluations, best-so-far tracking and measurement. */
+#include "bb_problem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const pb__family pb__family_sphere, pb__family_ellipsoid, pb__family_rosenbrock,
+    pb__family_rastrigin;
+
+static const char *const metrics[] = {"best_error", "solution_error", "distance_to_optimum"};
+static const char *const defaults[] = {"sphere-d10-i1", "ellipsoid-d10-i1", "rosenbrock-d10-i1",
+                                       "rastrigin-d10-i1"};
+static const pb__family *const families[] = {&pb__family_sphere, &pb__family_ellipsoid,
+                                             &pb__family_rosenbrock, &pb__family_rastrigin};
+
+const pb__kind pb__kind_blackbox = {
+    .name = "blackbox",
+    .abi_kind = PB_KIND_BLACKBOX,
+    .cost_unit = "evaluations",
+    .doc = "minimize f over a box from evaluations only",
+    .metrics = metrics,
+    .n_metrics = 3,
+    .default_problems = defaults,
+    .n_default_problems = 4,
+    .default_budget = {.cost = 10000},
+    .families = families,
+    .n_families = 4,
+};
+
+/* Kept out of line from the hot path: improvements are rare after the first few calls. */
+static void record_improvement(pb__bb_problem *p, double y)
+{
+    p->best = y;
+    if (p->base.target_hit_cost == 0 && y - p->f_opt <= p->base.target)
+        p->base.target_hit_cost = p->base.cost;
+}
+
+double pb__bb_counted_evaluate(const pb_blackbox *self, const double *x)
+{
+    pb__bb_problem *p = self->host;
+    if (p->base.budget_cost != 0 && p->base.cost >= p->base.budget_cost) {
+        p->base.exhausted = 1;
+        return NAN;
+    }
+    p->base.cost++;
+    double y = p->objective(p, x);
+    if (y < p->best)
+        record_improvement(p, y);
+    return y;
+}
+
+static int measure(pb__problem *base, const double *x, double *out)
+{
+    pb__bb_problem *p = (pb__bb_problem *)base;
+    double dist2 = 0.0;
+    int finite = 1;
+    for (uint32_t i = 0; i < p->dim; i++) {
+        finite &= isfinite(x[i]) != 0;
+        dist2 += (x[i] - p->x_opt[i]) * (x[i] - p->x_opt[i]);
+    }
+    out[0] = p->best - p->f_opt;
+    out[1] = finite ? p->objective(p, x) - p->f_opt : NAN;
+    out[2] = sqrt(dist2);
+    return finite && isfinite(out[1]) ? 0 : 1;
+}
+
+static void describe(const pb__problem *base, cJSON *obj)
+{
+    const pb__bb_problem *p = (const pb__bb_problem *)base;
+    cJSON_AddStringToObject(obj, "family", base->family->name);
+    cJSON_AddNumberToObject(obj, "dimension", p->dim);
+    cJSON_AddNumberToObject(obj, "instance", p->instance);
+    cJSON_AddNumberToObject(obj, "f_opt", p->f_opt);
+}
+
+static void destroy(pb__problem *base)
+{
+    pb__bb_problem *p = (pb__bb_problem *)base;
+    free(p->lower);
+    free(p->upper);
+    free(p->x_opt);
+    free(p->work);
+    free(p->family_data);
+    free(p);
+}
+
+pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objective objective)
+{
+    pb__bb_problem *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->lower = malloc(dim * sizeof(double));
+    p->upper = malloc(dim * sizeof(double));
+    p->x_opt = calloc(dim, sizeof(double));
+    p->work = calloc(dim, sizeof(double));
+    if (!p->lower || !p->upper || !p->x_opt || !p->work) {
+        destroy(&p->base);
+        return NULL;
+    }
+    for (uint32_t i = 0; i < dim; i++) {
+        p->lower[i] = -5.0;
+        p->upper[i] = 5.0;
+    }
+    p->dim = dim;
+    p->instance = instance;
+    p->objective = objective;
+    p->best = INFINITY;
+    p->oracle = (pb_blackbox){
+        .struct_size = sizeof(pb_blackbox),
+        .dim = dim,
+        .lower = p->lower,
+        .upper = p->upper,
+        .evaluate = pb__bb_counted_evaluate,
+        .host = p,
+    };
+    p->base.handle = (pb_problem){
+        .struct_size = sizeof(pb_problem),
+        .kind = PB_KIND_BLACKBOX,
+        .oracle = &p->oracle,
+        .solution_length = dim,
+    };
+    p->base.target = NAN;
+    p->base.measure = measure;
+    p->base.describe = describe;
+    p->base.destroy = destroy;
+    return p;
+}
+
+int pb__bb_parse_id(const char *prefix, const char *id, uint32_t *dim, uint32_t *instance,
+                    char *err, size_t errlen)
+{
+    size_t n = strlen(prefix);
+    if (strncmp(id, prefix, n) != 0 || id[n] != '-')
+        return 1;
+    unsigned long d = 0, i = 0;
+    int used = 0;
+    if (sscanf(id + n, "-d%lu-i%lu%n", &d, &i, &used) != 2 || id[n + (size_t)used] != '\0' ||
+        d < 1 || d > 100000 || i < 1 || i > 1000000) {
+        snprintf(err, errlen,
+                 "malformed problem id '%s': expected %s-d<dim>-i<instance> with dim in "
+                 "[1, 100000] and instance in [1, 1000000]",
+                 id, prefix);
+        return -1;
+    }
+    *dim = (uint32_t)d;
+    *instance = (uint32_t)i;
+    return 0;
+}

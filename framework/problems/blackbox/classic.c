@@ -1,0 +1,108 @@
+/*
+ * Four classic test functions with shifted optima: sphere, ellipsoid (condition 1e6),
+ * Rosenbrock and Rastrigin. Instance i draws x_opt uniformly in [-3, 3]^d and f_opt
+ * uniformly in [-100, 100] (rounded to 0.01) from a generator seeded by (family, i), so
+ * an id names one function exactly.
+ */
+#include "bb_problem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugbench/rng.h"
+
+extern const pb__kind pb__kind_blackbox;
+
+static double sphere(pb__bb_problem *p, const double *x)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < p->dim; i++) {
+        double z = x[i] - p->x_opt[i];
+        s += z * z;
+    }
+    return s + p->f_opt;
+}
+
+static double ellipsoid(pb__bb_problem *p, const double *x)
+{
+    /* Weights 10^(6 i / (d - 1)) are precomputed in family_data. */
+    const double *w = p->family_data;
+    double s = 0.0;
+    for (uint32_t i = 0; i < p->dim; i++) {
+        double z = x[i] - p->x_opt[i];
+        s += w[i] * z * z;
+    }
+    return s + p->f_opt;
+}
+
+static double rosenbrock(pb__bb_problem *p, const double *x)
+{
+    /* z = x - x_opt + 1 puts the minimum of the usual form (at z = 1) at x_opt. */
+    double s = 0.0;
+    for (uint32_t i = 0; i + 1 < p->dim; i++) {
+        double zi = x[i] - p->x_opt[i] + 1.0, zn = x[i + 1] - p->x_opt[i + 1] + 1.0;
+        s += 100.0 * (zi * zi - zn) * (zi * zi - zn) + (zi - 1.0) * (zi - 1.0);
+    }
+    return s + p->f_opt;
+}
+
+static double rastrigin(pb__bb_problem *p, const double *x)
+{
+    double s = 10.0 * p->dim;
+    for (uint32_t i = 0; i < p->dim; i++) {
+        double z = x[i] - p->x_opt[i];
+        s += z * z - 10.0 * cos(2.0 * M_PI * z);
+    }
+    return s + p->f_opt;
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+    return h;
+}
+
+static int open_classic(const pb__family *family, const char *id, pb__problem **out, char *err,
+                        size_t errlen)
+{
+    uint32_t dim, instance;
+    int rc = pb__bb_parse_id(family->name, id, &dim, &instance, err, errlen);
+    if (rc != 0)
+        return rc;
+    pb__bb_objective objective = strcmp(family->name, "sphere") == 0      ? sphere
+                                 : strcmp(family->name, "ellipsoid") == 0 ? ellipsoid
+                                 : strcmp(family->name, "rosenbrock") == 0 ? rosenbrock
+                                                                            : rastrigin;
+    pb__bb_problem *p = pb__bb_problem_new(dim, instance, objective);
+    double *weights = objective == ellipsoid ? malloc(dim * sizeof(double)) : NULL;
+    if (!p || (objective == ellipsoid && !weights)) {
+        free(weights);
+        pb__problem_close(p ? &p->base : NULL);
+        snprintf(err, errlen, "out of memory opening '%s'", id);
+        return -1;
+    }
+    pb_rng rng;
+    pb_rng_seed(&rng, instance, name_hash(family->name));
+    for (uint32_t i = 0; i < dim; i++)
+        p->x_opt[i] = pb_rng_uniform_in(&rng, -3.0, 3.0);
+    p->f_opt = round(pb_rng_uniform_in(&rng, -100.0, 100.0) * 100.0) / 100.0;
+    for (uint32_t i = 0; weights && i < dim; i++)
+        weights[i] = dim == 1 ? 1.0 : pow(10.0, 6.0 * i / (dim - 1.0));
+    p->family_data = weights;
+    *out = &p->base;
+    return 0;
+}
+
+const pb__family pb__family_sphere = {&pb__kind_blackbox, "sphere", "sphere-d<dim>-i<instance>",
+                                      "sum of squares, shifted", open_classic};
+const pb__family pb__family_ellipsoid = {&pb__kind_blackbox, "ellipsoid", "ellipsoid-d<dim>-i<instance>",
+                                         "axis-parallel ellipsoid, condition 1e6, shifted",
+                                         open_classic};
+const pb__family pb__family_rosenbrock = {&pb__kind_blackbox, "rosenbrock", "rosenbrock-d<dim>-i<instance>",
+                                          "Rosenbrock's banana valley, shifted", open_classic};
+const pb__family pb__family_rastrigin = {&pb__kind_blackbox, "rastrigin", "rastrigin-d<dim>-i<instance>",
+                                         "Rastrigin, 10^d local minima, shifted", open_classic};

@@ -1,0 +1,98 @@
+/*
+ * The host's side of a problem kind: how the harness opens, counts and measures problems.
+ * This header is internal to plugbench (plugins see only plugbench/plugin.h and the kind's
+ * public header). Adding a kind means: a public header with its oracle table, one
+ * pb__kind object, its problem families, and one line in registry.c.
+ *
+ * Ownership: a problem is created by its family's open() and freed by its destroy().
+ * The plugin-visible pb_problem inside it points into the problem's own memory.
+ */
+#ifndef PLUGBENCH_PROBLEM_H
+#define PLUGBENCH_PROBLEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "plugbench/plugin.h"
+
+#define PB__MAX_METRICS 8
+
+typedef struct pb__problem pb__problem;
+typedef struct pb__family pb__family;
+
+/* The default budget of a kind, used by the default suite and when a run names none. */
+typedef struct pb__budget {
+    uint64_t cost;       /* in the kind's cost unit; 0 = none */
+    uint64_t iterations; /* 0 = none */
+    double seconds;      /* algorithm seconds; 0 = none */
+} pb__budget;
+
+typedef struct pb__kind {
+    const char *name;      /* "blackbox", the word users type */
+    const char *abi_kind;  /* "blackbox/1", what plugins declare */
+    const char *cost_unit; /* "evaluations": what budget_cost counts */
+    const char *doc;       /* one line */
+    /* Metric names; metrics[0] is the main quality: lower is better, 0 is optimal. */
+    const char *const *metrics;
+    uint32_t n_metrics;
+    const char *const *default_problems; /* ids for the default suite */
+    uint32_t n_default_problems;
+    pb__budget default_budget;
+    const pb__family *const *families;
+    uint32_t n_families;
+} pb__kind;
+
+struct pb__family {
+    const pb__kind *kind;
+    const char *name;    /* "rastrigin" */
+    const char *pattern; /* id pattern shown by `plugbench list`, e.g. "rastrigin-d<dim>-i<instance>" */
+    const char *doc;     /* one line */
+    /*
+     * Opens the problem named id. Returns 0 and *out, 1 when id is not of this family
+     * (nothing written), or a negative code with a message in err (id is of this family
+     * but malformed or out of range).
+     */
+    int (*open)(const pb__family *family, const char *id, pb__problem **out, char *err, size_t errlen);
+};
+
+struct pb__problem {
+    pb_problem handle;        /* what the plugin sees */
+    const pb__family *family;
+    char id[128];
+
+    /* Accounting, written only by the kind's oracle trampolines. */
+    uint64_t cost;            /* counted oracle calls, in the kind's cost unit */
+    uint64_t budget_cost;     /* 0 = none; oracles refuse calls beyond it */
+    int exhausted;            /* an oracle call was refused because the budget was spent */
+    double target;            /* target for metrics[0], or NaN for none */
+    uint64_t target_hit_cost; /* cost at which metrics[0] first reached target; 0 = not yet */
+
+    /*
+     * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),
+     * without counting. Returns 0, or 1 when the solution or its quality is not finite.
+     */
+    int (*measure)(pb__problem *problem, const double *solution, double *metrics);
+    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj. */
+    void (*describe)(const pb__problem *problem, cJSON *obj);
+    void (*destroy)(pb__problem *problem);
+};
+
+/* The kinds plugbench knows, in listing order. */
+extern const pb__kind *const pb__kinds[];
+extern const uint32_t pb__n_kinds;
+
+/* The kind whose name or abi_kind is name ("blackbox" or "blackbox/1"); NULL if none. */
+const pb__kind *pb__kind_find(const char *name);
+
+/*
+ * Opens the problem named id, whatever its family. Returns 0, or -1 with a message in err
+ * (unknown id: the message lists the id patterns).
+ */
+int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen);
+
+/* Frees a problem opened by pb__problem_open (NULL is fine). */
+void pb__problem_close(pb__problem *problem);
+
+#endif

@@ -1,0 +1,45 @@
+/* The table of kinds, and opening a problem by id across all of them. */
+#include "problem.h"
+
+#include <stdio.h>
+#include <string.h>
+
+extern const pb__kind pb__kind_blackbox;
+
+const pb__kind *const pb__kinds[] = {&pb__kind_blackbox};
+const uint32_t pb__n_kinds = sizeof pb__kinds / sizeof pb__kinds[0];
+
+const pb__kind *pb__kind_find(const char *name)
+{
+    for (uint32_t i = 0; i < pb__n_kinds; i++)
+        if (strcmp(pb__kinds[i]->name, name) == 0 || strcmp(pb__kinds[i]->abi_kind, name) == 0)
+            return pb__kinds[i];
+    return NULL;
+}
+
+int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen)
+{
+    for (uint32_t k = 0; k < pb__n_kinds; k++) {
+        const pb__kind *kind = pb__kinds[k];
+        for (uint32_t f = 0; f < kind->n_families; f++) {
+            const pb__family *family = kind->families[f];
+            int rc = family->open(family, id, out, err, errlen);
+            if (rc == 0) {
+                (*out)->family = family;
+                snprintf((*out)->id, sizeof (*out)->id, "%s", id);
+                (*out)->handle.id = (*out)->id;
+                return 0;
+            }
+            if (rc < 0)
+                return -1;
+        }
+    }
+    snprintf(err, errlen, "unknown problem '%s' (`plugbench list` shows the id patterns)", id);
+    return -1;
+}
+
+void pb__problem_close(pb__problem *problem)
+{
+    if (problem)
+        problem->destroy(problem);
+}

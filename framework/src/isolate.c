@@ -1,0 +1,321 @@
+/* Isolated runs in child processes; see isolate.h. */
+#include "isolate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One message from child to parent; each is written whole (smaller than PIPE_BUF). */
+typedef struct wire {
+    uint32_t type; /* WIRE_POINT or WIRE_FINAL */
+    uint32_t reserved;
+    union {
+        pb__trace_point point;
+        pb__outcome outcome;
+    } u;
+} wire;
+
+enum { WIRE_POINT = 1, WIRE_FINAL = 2 };
+_Static_assert(sizeof(wire) <= 4096, "a wire message must be written atomically");
+
+typedef struct child {
+    pid_t pid;
+    size_t index;
+    int msg_fd, out_fd;  /* -1 once at end of file */
+    double started, deadline;
+    int timed_out, finished;
+    unsigned char buf[sizeof(wire)];
+    size_t fill;
+    size_t cap_trace;
+    pb__job_result result;
+} child;
+
+static volatile sig_atomic_t interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            _exit(120); /* the parent is gone: nothing left to report to */
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void send_point(void *user, const pb__trace_point *point)
+{
+    wire w = {.type = WIRE_POINT};
+    w.u.point = *point;
+    write_all(*(int *)user, &w, sizeof w);
+}
+
+/* The child: limits, redirections, the run, the final message. Never returns. */
+static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    /* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
+#if !defined(__SANITIZE_ADDRESS__)
+    if (iso->memory_bytes) {
+        struct rlimit mem = {iso->memory_bytes, iso->memory_bytes};
+        setrlimit(RLIMIT_AS, &mem);
+    }
+#endif
+    int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        close(devnull);
+    }
+    dup2(out_fd, STDOUT_FILENO);
+    dup2(out_fd, STDERR_FILENO);
+    close(out_fd);
+    wire w = {.type = WIRE_FINAL};
+    pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
+                    &msg_fd, &w.u.outcome);
+    fflush(stdout);
+    fflush(stderr);
+    write_all(msg_fd, &w, sizeof w);
+    _exit(0);
+}
+
+static int start(child *c, const pb__job *job, size_t index, const pb__isolation *iso)
+{
+    int msg[2], out[2];
+    if (pipe2(msg, O_CLOEXEC) != 0)
+        return -1;
+    if (pipe2(out, O_CLOEXEC) != 0) {
+        close(msg[0]);
+        close(msg[1]);
+        return -1;
+    }
+    fflush(NULL); /* or the child would flush the parent's buffered output a second time */
+    memset(c, 0, sizeof *c);
+    c->started = pb__now();
+    c->pid = fork();
+    if (c->pid == 0) {
+        close(msg[0]);
+        close(out[0]);
+        child_main(job, iso, msg[1], out[1]);
+    }
+    close(msg[1]);
+    close(out[1]);
+    if (c->pid < 0) {
+        close(msg[0]);
+        close(out[0]);
+        return -1;
+    }
+    fcntl(msg[0], F_SETFL, O_NONBLOCK);
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    c->index = index;
+    c->msg_fd = msg[0];
+    c->out_fd = out[0];
+    c->deadline = c->started + iso->timeout_seconds;
+    return 0;
+}
+
+static void take_message(child *c, const wire *w)
+{
+    pb__job_result *r = &c->result;
+    if (w->type == WIRE_FINAL) {
+        r->outcome = w->u.outcome;
+        c->finished = 1;
+        return;
+    }
+    if (w->type != WIRE_POINT)
+        return;
+    if (r->n_trace == c->cap_trace) {
+        size_t cap = c->cap_trace ? 2 * c->cap_trace : 32;
+        pb__trace_point *t = realloc(r->trace, cap * sizeof *t);
+        if (!t)
+            return; /* a point lost to memory pressure; the final metrics still arrive */
+        r->trace = t;
+        c->cap_trace = cap;
+    }
+    r->trace[r->n_trace++] = w->u.point;
+}
+
+/* Reads what is available on both pipes; closes each at end of file. */
+static void drain(child *c)
+{
+    unsigned char tmp[4096];
+    while (c->msg_fd >= 0) {
+        ssize_t n = read(c->msg_fd, c->buf + c->fill, sizeof c->buf - c->fill);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0 || errno != EAGAIN) {
+                close(c->msg_fd);
+                c->msg_fd = -1;
+            }
+            break;
+        }
+        c->fill += (size_t)n;
+        if (c->fill == sizeof c->buf) {
+            take_message(c, (const wire *)(const void *)c->buf);
+            c->fill = 0;
+        }
+    }
+    while (c->out_fd >= 0) {
+        ssize_t n = read(c->out_fd, tmp, sizeof tmp);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0 || errno != EAGAIN) {
+                close(c->out_fd);
+                c->out_fd = -1;
+            }
+            break;
+        }
+        pb__job_result *r = &c->result;
+        size_t keep = r->output_bytes < PB__OUTPUT_KEEP ? PB__OUTPUT_KEEP - r->output_bytes : 0;
+        if (keep > (size_t)n)
+            keep = (size_t)n;
+        memcpy(r->output + r->output_bytes, tmp, keep);
+        r->output_bytes += (size_t)n;
+    }
+}
+
+/* Turns how the child ended into the result's status. */
+static void settle(child *c, int wstatus, const struct rusage *ru)
+{
+    pb__job_result *r = &c->result;
+    size_t kept = r->output_bytes < PB__OUTPUT_KEEP ? r->output_bytes : PB__OUTPUT_KEEP;
+    r->output[kept] = '\0';
+    r->wall_seconds = pb__now() - c->started;
+    r->max_rss_mib = (double)ru->ru_maxrss / 1024.0;
+    pb__outcome *o = &r->outcome;
+    if (c->finished && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+        return;
+    /* The run did not finish: keep the trace, mark the final metrics unknown. */
+    o->status = PB__STATUS_ERROR;
+    for (int i = 0; i < PB__MAX_METRICS; i++)
+        o->metrics[i] = NAN;
+    if (r->n_trace > 0) {
+        const pb__trace_point *last = &r->trace[r->n_trace - 1];
+        o->cost = (uint64_t)last->cost;
+        o->iterations = (uint64_t)last->iterations;
+        o->seconds = last->seconds;
+    }
+    if (c->timed_out) {
+        o->status = PB__STATUS_TIMEOUT;
+        snprintf(o->message, sizeof o->message, "killed after the wall-clock limit of %.3g s",
+                 c->deadline - c->started);
+    } else if (WIFSIGNALED(wstatus)) {
+        o->status = PB__STATUS_CRASHED;
+        r->signal = WTERMSIG(wstatus);
+        snprintf(o->message, sizeof o->message, "killed by signal %d (%s)", r->signal,
+                 strsignal(r->signal));
+    } else if (WIFEXITED(wstatus)) {
+        snprintf(o->message, sizeof o->message,
+                 "the run exited with status %d before finishing (did the plugin call exit()?)",
+                 WEXITSTATUS(wstatus));
+    }
+}
+
+int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
+                    pb__job_done_fn done, void *user)
+{
+    unsigned parallel = iso->parallel ? iso->parallel : 1;
+    child *children = calloc(parallel, sizeof *children);
+    struct pollfd *fds = calloc(2 * parallel, sizeof *fds);
+    if (!children || !fds) {
+        free(children);
+        free(fds);
+        return -1;
+    }
+    struct sigaction sa = {.sa_handler = on_interrupt}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    interrupted = 0;
+
+    size_t next = 0, running = 0;
+    while ((next < n && !interrupted) || running > 0) {
+        for (unsigned s = 0; s < parallel && next < n && !interrupted; s++) {
+            if (children[s].pid > 0)
+                continue;
+            if (start(&children[s], &jobs[next], next, iso) != 0) {
+                fprintf(stderr, "plugbench: cannot start a run: %s\n", strerror(errno));
+                interrupted = 1;
+                break;
+            }
+            next++;
+            running++;
+        }
+        nfds_t nfds = 0;
+        double now = pb__now(), wait = 0.2;
+        for (unsigned s = 0; s < parallel; s++) {
+            child *c = &children[s];
+            if (c->pid <= 0)
+                continue;
+            if (c->msg_fd >= 0)
+                fds[nfds++] = (struct pollfd){.fd = c->msg_fd, .events = POLLIN};
+            if (c->out_fd >= 0)
+                fds[nfds++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
+            if (c->deadline - now < wait)
+                wait = c->deadline - now;
+            /* Both pipes closed: it is exiting, and is reaped within a millisecond or so. */
+            if (c->msg_fd < 0 && c->out_fd < 0 && wait > 0.0005)
+                wait = 0.0005;
+        }
+        /* Sleep until output arrives or the nearest deadline; reaping is checked each pass. */
+        struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
+        ppoll(fds, nfds, wait > 0 ? &ts : &(struct timespec){0, 0}, NULL);
+        now = pb__now();
+        for (unsigned s = 0; s < parallel; s++) {
+            child *c = &children[s];
+            if (c->pid <= 0)
+                continue;
+            drain(c);
+            if (interrupted || (!c->timed_out && now >= c->deadline)) {
+                kill(c->pid, SIGKILL);
+                c->timed_out = !interrupted;
+            }
+            int wstatus;
+            struct rusage ru;
+            pid_t got = wait4(c->pid, &wstatus, WNOHANG, &ru);
+            if (got == c->pid) {
+                /* Everything it wrote is in the pipes now (a full pipe would have blocked it). */
+                drain(c);
+                if (c->msg_fd >= 0)
+                    close(c->msg_fd);
+                if (c->out_fd >= 0)
+                    close(c->out_fd);
+                settle(c, wstatus, &ru);
+                if (!interrupted)
+                    done(user, c->index, &c->result);
+                free(c->result.trace);
+                c->pid = 0;
+                running--;
+            }
+        }
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    free(children);
+    free(fds);
+    return interrupted ? -1 : 0;
+}

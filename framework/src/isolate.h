@@ -1,0 +1,52 @@
+/*
+ * Process isolation: every run executes in its own child process, under a memory limit
+ * and a wall-clock limit, with its stdout and stderr captured. The parent schedules up to
+ * N children at once and turns whatever happened to each (finished, error, crash, timeout,
+ * exit) into a result. A misbehaving plugin never takes the harness or other runs down.
+ */
+#ifndef PLUGBENCH_ISOLATE_H
+#define PLUGBENCH_ISOLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "run.h"
+
+typedef struct pb__job {
+    const pb__plugin_file *plugin;
+    const pb_value *params;
+    pb__problem *problem; /* opened by the parent and never run there: each child runs a copy */
+    uint64_t seed;
+    pb__limits limits;
+} pb__job;
+
+#define PB__OUTPUT_KEEP 4096
+
+typedef struct pb__job_result {
+    pb__outcome outcome;     /* status may also be PB__STATUS_TIMEOUT or PB__STATUS_CRASHED */
+    int signal;              /* the signal that killed a crashed run, else 0 */
+    pb__trace_point *trace;  /* n_trace points, owned by the isolation layer */
+    size_t n_trace;
+    char output[PB__OUTPUT_KEEP + 1]; /* the first bytes the run wrote to stdout/stderr */
+    size_t output_bytes;     /* how many it wrote in all */
+    double wall_seconds;     /* from fork to exit */
+    double max_rss_mib;      /* the child's peak resident memory */
+} pb__job_result;
+
+typedef struct pb__isolation {
+    unsigned parallel;       /* children at once, >= 1 */
+    double timeout_seconds;  /* wall-clock limit per run; the child is killed after it */
+    uint64_t memory_bytes;   /* address-space limit per run; 0 = none */
+} pb__isolation;
+
+/* Called in the parent as each run ends, in the order they end. */
+typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *result);
+
+/*
+ * Runs jobs[0..n) in isolated children. Returns 0 when all ran, or -1 when SIGINT or
+ * SIGTERM arrived: running children are killed and their runs not reported.
+ */
+int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
+                    pb__job_done_fn done, void *user);
+
+#endif

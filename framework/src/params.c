@@ -1,0 +1,152 @@
+/* Parameter parsing and validation; see params.h. */
+#include "params.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *pb__param_type_name(uint32_t type)
+{
+    switch (type) {
+    case PB_PARAM_REAL: return "real";
+    case PB_PARAM_INT: return "int";
+    case PB_PARAM_BOOL: return "bool";
+    default: return "choice";
+    }
+}
+
+void pb__params_defaults(const pb_plugin *desc, pb_value *values)
+{
+    for (uint32_t i = 0; i < desc->n_params; i++) {
+        const pb_param *p = &desc->params[i];
+        if (p->type == PB_PARAM_REAL)
+            values[i].real = p->default_value;
+        else
+            values[i].integer = (int64_t)p->default_value;
+    }
+}
+
+/* The index of text among "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *text)
+{
+    size_t len = strlen(text);
+    int index = 0;
+    for (const char *c = choices; c; index++) {
+        const char *bar = strchr(c, '|');
+        size_t n = bar ? (size_t)(bar - c) : strlen(c);
+        if (n == len && strncmp(c, text, n) == 0)
+            return index;
+        c = bar ? bar + 1 : NULL;
+    }
+    return -1;
+}
+
+/* Writes the i-th choice name into buf. */
+static void choice_name(const char *choices, int64_t index, char *buf, size_t len)
+{
+    const char *c = choices;
+    for (int64_t i = 0; i < index && c; i++) {
+        c = strchr(c, '|');
+        c = c ? c + 1 : NULL;
+    }
+    const char *bar = c ? strchr(c, '|') : NULL;
+    size_t n = !c ? 0 : bar ? (size_t)(bar - c) : strlen(c);
+    snprintf(buf, len, "%.*s", (int)n, c ? c : "");
+}
+
+static int parse_value(const pb_param *p, const char *text, pb_value *out)
+{
+    char *end;
+    errno = 0;
+    switch (p->type) {
+    case PB_PARAM_REAL: {
+        double v = strtod(text, &end);
+        if (end == text || *end || errno || !isfinite(v) || v < p->min || v > p->max)
+            return -1;
+        out->real = v;
+        return 0;
+    }
+    case PB_PARAM_INT: {
+        long long v = strtoll(text, &end, 10);
+        if (end == text || *end || errno || (double)v < p->min || (double)v > p->max)
+            return -1;
+        out->integer = v;
+        return 0;
+    }
+    case PB_PARAM_BOOL:
+        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+            out->integer = 1;
+        else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
+            out->integer = 0;
+        else
+            return -1;
+        return 0;
+    default: {
+        int i = choice_index(p->choices, text);
+        if (i < 0)
+            return -1;
+        out->integer = i;
+        return 0;
+    }
+    }
+}
+
+int pb__param_set(const pb_plugin *desc, pb_value *values, const char *name, const char *text,
+                  char *err, size_t errlen)
+{
+    for (uint32_t i = 0; i < desc->n_params; i++) {
+        const pb_param *p = &desc->params[i];
+        if (strcmp(p->name, name) != 0)
+            continue;
+        if (parse_value(p, text, &values[i]) == 0)
+            return 0;
+        if (p->type == PB_PARAM_CHOICE)
+            snprintf(err, errlen, "%s: parameter '%s' = '%s' is not one of %s", desc->name, name,
+                     text, p->choices);
+        else if (p->type == PB_PARAM_BOOL)
+            snprintf(err, errlen, "%s: parameter '%s' = '%s' is not a bool (true/false/1/0)",
+                     desc->name, name, text);
+        else
+            snprintf(err, errlen, "%s: parameter '%s' = '%s' is not %s %s in [%.17g, %.17g]",
+                     desc->name, name, text, p->type == PB_PARAM_INT ? "an" : "a",
+                     pb__param_type_name(p->type), p->min, p->max);
+        return -1;
+    }
+    size_t used = (size_t)snprintf(err, errlen, "%s: unknown parameter '%s' (valid:", desc->name,
+                                   name);
+    for (uint32_t i = 0; i < desc->n_params && used < errlen; i++)
+        used += (size_t)snprintf(err + used, errlen - used, " %s", desc->params[i].name);
+    if (used < errlen)
+        snprintf(err + used, errlen - used, "%s)", desc->n_params ? "" : " none");
+    return -1;
+}
+
+void pb__param_format(const pb_param *p, pb_value value, char *buf, size_t len)
+{
+    switch (p->type) {
+    case PB_PARAM_REAL: snprintf(buf, len, "%.17g", value.real); break;
+    case PB_PARAM_INT: snprintf(buf, len, "%lld", (long long)value.integer); break;
+    case PB_PARAM_BOOL: snprintf(buf, len, "%s", value.integer ? "true" : "false"); break;
+    default: choice_name(p->choices, value.integer, buf, len); break;
+    }
+}
+
+cJSON *pb__params_to_json(const pb_plugin *desc, const pb_value *values)
+{
+    cJSON *obj = cJSON_CreateObject();
+    for (uint32_t i = 0; i < desc->n_params; i++) {
+        const pb_param *p = &desc->params[i];
+        char buf[256];
+        switch (p->type) {
+        case PB_PARAM_REAL: cJSON_AddNumberToObject(obj, p->name, values[i].real); break;
+        case PB_PARAM_INT: cJSON_AddNumberToObject(obj, p->name, (double)values[i].integer); break;
+        case PB_PARAM_BOOL: cJSON_AddBoolToObject(obj, p->name, (cJSON_bool)values[i].integer); break;
+        default:
+            choice_name(p->choices, values[i].integer, buf, sizeof buf);
+            cJSON_AddStringToObject(obj, p->name, buf);
+        }
+    }
+    return obj;
+}

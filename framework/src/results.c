@@ -1,0 +1,305 @@
+/* Results records, the journal and the atomic results file; see results.h. */
+#include "results.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build_info.h"
+#include "git_revision.h"
+#include "params.h"
+
+static void add_number_or_null(cJSON *obj, const char *name, double v, int present)
+{
+    /* cJSON writes NaN as null anyway; being explicit keeps "absent" and "NaN" apart. */
+    if (present && isfinite(v))
+        cJSON_AddNumberToObject(obj, name, v);
+    else
+        cJSON_AddNullToObject(obj, name);
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+    snprintf(buf, len, "unknown");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char *colon = strchr(line, ':');
+        if (strncmp(line, "model name", 10) == 0 && colon) {
+            colon += 2;
+            colon[strcspn(colon, "\n")] = '\0';
+            snprintf(buf, len, "%s", colon);
+            break;
+        }
+    }
+    fclose(f);
+}
+
+cJSON *pb__results_context(int argc, char **argv)
+{
+    cJSON *ctx = cJSON_CreateObject();
+    struct utsname u;
+    char buf[512];
+    uname(&u);
+    cJSON_AddStringToObject(ctx, "plugbench_version", PB_VERSION);
+    snprintf(buf, sizeof buf, "%d.%d", PB_ABI_MAJOR, PB_ABI_MINOR);
+    cJSON_AddStringToObject(ctx, "abi", buf);
+    cJSON_AddStringToObject(ctx, "git_revision", PB_GIT_REVISION);
+    cJSON_AddStringToObject(ctx, "host", u.nodename);
+    snprintf(buf, sizeof buf, "%s %s %s", u.sysname, u.release, u.machine);
+    cJSON_AddStringToObject(ctx, "os", buf);
+    cpu_model(buf, sizeof buf);
+    cJSON_AddStringToObject(ctx, "cpu_model", buf);
+    cJSON_AddNumberToObject(ctx, "cores", (double)sysconf(_SC_NPROCESSORS_ONLN));
+    cJSON_AddStringToObject(ctx, "compiler", PB_COMPILER);
+    cJSON_AddStringToObject(ctx, "compiler_flags", PB_CFLAGS);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(ctx, "date", buf);
+    cJSON *cmd = cJSON_AddArrayToObject(ctx, "command");
+    for (int i = 0; i < argc; i++)
+        cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+    return ctx;
+}
+
+cJSON *pb__record_identity(const pb__job *job)
+{
+    const pb__kind *kind = job->problem->family->kind;
+    const pb__budget *b = &job->limits.budget;
+    cJSON *rec = cJSON_CreateObject();
+    cJSON *plugin = cJSON_AddObjectToObject(rec, "plugin");
+    cJSON_AddStringToObject(plugin, "name", job->plugin->desc->name);
+    cJSON_AddStringToObject(plugin, "version", job->plugin->desc->version);
+    cJSON_AddStringToObject(plugin, "sha256", job->plugin->sha256);
+    cJSON_AddStringToObject(plugin, "path", job->plugin->path);
+    cJSON *problem = cJSON_AddObjectToObject(rec, "problem");
+    cJSON_AddStringToObject(problem, "id", job->problem->id);
+    cJSON_AddStringToObject(problem, "kind", kind->name);
+    cJSON_AddStringToObject(problem, "cost_unit", kind->cost_unit);
+    job->problem->describe(job->problem, problem);
+    cJSON_AddNumberToObject(rec, "seed", (double)job->seed);
+    cJSON_AddItemToObject(rec, "parameters", pb__params_to_json(job->plugin->desc, job->params));
+    cJSON *budget = cJSON_AddObjectToObject(rec, "budget");
+    add_number_or_null(budget, kind->cost_unit, (double)b->cost, b->cost != 0);
+    add_number_or_null(budget, "iterations", (double)b->iterations, b->iterations != 0);
+    add_number_or_null(budget, "seconds", b->seconds, b->seconds > 0);
+    add_number_or_null(rec, "target", job->limits.target, !isnan(job->limits.target));
+    return rec;
+}
+
+static cJSON *trace_json(const pb__kind *kind, const pb__job_result *r)
+{
+    cJSON *trace = cJSON_CreateObject();
+    const char *names[3 + PB__MAX_METRICS] = {kind->cost_unit, "iterations", "seconds"};
+    for (uint32_t m = 0; m < kind->n_metrics; m++)
+        names[3 + m] = kind->metrics[m];
+    for (uint32_t col = 0; col < 3 + kind->n_metrics; col++) {
+        cJSON *arr = cJSON_AddArrayToObject(trace, names[col]);
+        for (size_t i = 0; i < r->n_trace; i++) {
+            const pb__trace_point *p = &r->trace[i];
+            double v = col == 0 ? p->cost : col == 1 ? p->iterations : col == 2 ? p->seconds
+                                                                              : p->metrics[col - 3];
+            cJSON_AddItemToArray(arr, isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull());
+        }
+    }
+    return trace;
+}
+
+cJSON *pb__record_new(const pb__job *job, const pb__job_result *r)
+{
+    const pb__kind *kind = job->problem->family->kind;
+    const pb__outcome *o = &r->outcome;
+    cJSON *rec = pb__record_identity(job);
+    cJSON_AddStringToObject(rec, "status", pb__status_name(o->status));
+    cJSON_AddStringToObject(rec, "stop_reason", pb__stop_name(o->stop));
+    if (o->status != PB__STATUS_OK || o->message[0])
+        cJSON_AddStringToObject(rec, "message", o->message);
+    else
+        cJSON_AddNullToObject(rec, "message");
+    add_number_or_null(rec, "signal", r->signal, r->signal != 0);
+    cJSON *counts = cJSON_AddObjectToObject(rec, "counts");
+    cJSON_AddNumberToObject(counts, kind->cost_unit, (double)o->cost);
+    cJSON_AddNumberToObject(counts, "iterations", (double)o->iterations);
+    add_number_or_null(rec, "target_hit", (double)o->target_hit_cost, o->target_hit_cost != 0);
+    cJSON *metrics = cJSON_AddObjectToObject(rec, "metrics");
+    for (uint32_t m = 0; m < kind->n_metrics; m++)
+        add_number_or_null(metrics, kind->metrics[m], o->metrics[m], 1);
+    cJSON *time = cJSON_AddObjectToObject(rec, "time");
+    cJSON_AddNumberToObject(time, "algorithm_seconds", o->seconds);
+    cJSON_AddNumberToObject(time, "wall_seconds", r->wall_seconds);
+    cJSON_AddNumberToObject(time, "max_rss_mib", r->max_rss_mib);
+    cJSON_AddItemToObject(rec, "trace", trace_json(kind, r));
+    if (r->output_bytes)
+        cJSON_AddStringToObject(rec, "output", r->output);
+    else
+        cJSON_AddNullToObject(rec, "output");
+    cJSON_AddNumberToObject(rec, "output_bytes", (double)r->output_bytes);
+    return rec;
+}
+
+char *pb__record_key(const cJSON *record)
+{
+    static const char *const fields[] = {"seed", "parameters", "budget", "target"};
+    const cJSON *plugin = cJSON_GetObjectItemCaseSensitive(record, "plugin");
+    const cJSON *problem = cJSON_GetObjectItemCaseSensitive(record, "problem");
+    cJSON *key = cJSON_CreateArray();
+    cJSON_AddItemToArray(key, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(plugin, "name"), 1));
+    cJSON_AddItemToArray(key, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(plugin, "sha256"), 1));
+    cJSON_AddItemToArray(key, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(problem, "id"), 1));
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        cJSON_AddItemToArray(key, cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(record, fields[i]), 1));
+    char *s = cJSON_PrintUnformatted(key);
+    cJSON_Delete(key);
+    return s;
+}
+
+FILE *pb__journal_open(const char *path) { return fopen(path, "a"); }
+
+int pb__journal_append(FILE *journal, const cJSON *record)
+{
+    char *line = cJSON_PrintUnformatted(record);
+    if (!line)
+        return -1;
+    int rc = fprintf(journal, "%s\n", line) < 0 || fflush(journal) != 0 ? -1 : 0;
+    free(line);
+    if (rc == 0)
+        fsync(fileno(journal));
+    return rc;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap) {
+            char *bigger = realloc(buf, 2 * cap + 1);
+            if (!bigger) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    if (!text) {
+        if (errno == ENOENT)
+            return 0;
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    cJSON *doc = cJSON_Parse(text);
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");
+    if (doc && cJSON_IsString(schema)) {
+        const cJSON *runs = cJSON_GetObjectItemCaseSensitive(doc, "runs");
+        if (strcmp(schema->valuestring, PB__RESULTS_SCHEMA) != 0 || !cJSON_IsArray(runs)) {
+            snprintf(err, errlen, "%s: schema '%s' is not %s", path, schema->valuestring,
+                     PB__RESULTS_SCHEMA);
+            rc = -1;
+        } else {
+            const cJSON *run;
+            cJSON_ArrayForEach(run, runs)
+                cJSON_AddItemToArray(records, cJSON_Duplicate(run, 1));
+        }
+    } else {
+        /* A journal: one record per line; only a torn last line may fail to parse. */
+        char *line = text, *nl;
+        int lineno = 1;
+        for (; rc == 0 && *line; line = nl + 1, lineno++) {
+            nl = strchr(line, '\n');
+            if (!nl)
+                break; /* no newline: the write of this line was cut off */
+            *nl = '\0';
+            cJSON *rec = cJSON_Parse(line);
+            if (!cJSON_IsObject(rec) || !cJSON_GetObjectItemCaseSensitive(rec, "plugin")) {
+                snprintf(err, errlen, "%s:%d: not a plugbench results file or journal", path,
+                         lineno);
+                cJSON_Delete(rec);
+                rc = -1;
+            } else {
+                cJSON_AddItemToArray(records, rec);
+            }
+        }
+    }
+    cJSON_Delete(doc);
+    free(text);
+    return rc;
+}
+
+int pb__mkdirs(const char *dir)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,
+                      size_t errlen)
+{
+    char dir[PATH_MAX], tmp[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) {
+        *slash = '\0';
+        if (dir[0] && pb__mkdirs(dir) != 0) {
+            snprintf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+            return -1;
+        }
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "schema", PB__RESULTS_SCHEMA);
+    cJSON_AddItemReferenceToObject(doc, "context", (cJSON *)context);
+    cJSON_AddItemReferenceToObject(doc, "runs", (cJSON *)records);
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    FILE *f = text ? fopen(tmp, "w") : NULL;
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
+             fsync(fileno(f)) == 0;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    free(text);
+    if (!ok || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}

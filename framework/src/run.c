@@ -1,0 +1,176 @@
+/* The run loop; see run.h. */
+#include "run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+double pb__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *pb__status_name(int32_t status)
+{
+    static const char *const names[] = {"ok", "error", "nonfinite", "timeout", "crashed"};
+    return status >= 0 && status <= PB__STATUS_CRASHED ? names[status] : "unknown";
+}
+
+const char *pb__stop_name(int32_t stop)
+{
+    static const char *const names[] = {"none", "budget_cost", "budget_iterations",
+                                        "budget_seconds", "target", "done"};
+    return stop >= 0 && stop <= PB__STOP_DONE ? names[stop] : "unknown";
+}
+
+uint64_t pb__next_checkpoint(uint64_t n)
+{
+    /* The smallest of 1, 2, 5 x 10^k strictly greater than n. */
+    for (uint64_t decade = 1;; decade *= 10) {
+        if (decade > n)
+            return decade;
+        if (2 * decade > n)
+            return 2 * decade;
+        if (5 * decade > n)
+            return 5 * decade;
+        if (decade > UINT64_MAX / 100)
+            return UINT64_MAX;
+    }
+}
+
+typedef struct loop {
+    const pb__plugin_file *plugin;
+    pb__problem *problem;
+    void *state;
+    double *solution;
+    pb__trace_fn on_point;
+    void *user;
+    pb__outcome *out;
+} loop;
+
+/* Asks for the solution and measures it, untimed; sets the status when that fails. */
+static void measure(loop *l, pb__trace_point *pt)
+{
+    pb__outcome *out = l->out;
+    for (int i = 0; i < PB__MAX_METRICS; i++)
+        pt->metrics[i] = NAN;
+    pt->cost = (double)l->problem->cost;
+    pt->iterations = (double)out->iterations;
+    pt->seconds = out->seconds;
+    int32_t rc = l->plugin->desc->solution(l->state, l->solution);
+    if (rc < 0) {
+        out->status = PB__STATUS_ERROR;
+        if (!out->message[0])
+            snprintf(out->message, sizeof out->message, "solution() failed with code %d", rc);
+        return;
+    }
+    if (l->problem->measure(l->problem, l->solution, pt->metrics) != 0) {
+        out->status = PB__STATUS_NONFINITE;
+        snprintf(out->message, sizeof out->message, "the solution or its quality is not finite");
+    }
+    /* Kinds without exact target tracking in their oracles are caught at checkpoints. */
+    if (l->problem->target_hit_cost == 0 && pt->metrics[0] <= l->problem->target)
+        l->problem->target_hit_cost = l->problem->cost ? l->problem->cost : 1;
+}
+
+/* Measures and reports a trace point; a non-finite one is reported too, to show where. */
+static void emit(loop *l, pb__trace_point *pt)
+{
+    measure(l, pt);
+    if (l->on_point && l->out->status != PB__STATUS_ERROR)
+        l->on_point(l->user, pt);
+}
+
+void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__problem *problem,
+                     uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
+                     pb__outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < PB__MAX_METRICS; i++)
+        out->metrics[i] = NAN;
+    const pb_plugin *d = plugin->desc;
+    const pb__budget *b = &limits->budget;
+    problem->budget_cost = b->cost;
+    problem->target = limits->target;
+    loop l = {plugin, problem, NULL, NULL, on_point, user, out};
+    l.solution = calloc(problem->handle.solution_length ? problem->handle.solution_length : 1,
+                        sizeof(double));
+    if (!l.solution) {
+        out->status = PB__STATUS_ERROR;
+        snprintf(out->message, sizeof out->message, "host out of memory");
+        return;
+    }
+    pb_context ctx = {
+        .struct_size = sizeof(pb_context),
+        .problem = &problem->handle,
+        .params = params,
+        .seed = seed,
+        .budget_cost = b->cost,
+        .budget_iterations = b->iterations,
+        .budget_seconds = b->seconds,
+        .error = out->message,
+        .error_size = sizeof out->message,
+    };
+    double t0 = pb__now();
+    int32_t rc = d->create(&ctx, &l.state);
+    out->seconds = pb__now() - t0;
+    if (rc < 0) {
+        out->status = PB__STATUS_ERROR;
+        if (!out->message[0])
+            snprintf(out->message, sizeof out->message, "create() failed with code %d", rc);
+        goto done;
+    }
+    pb__trace_point pt;
+    for (int i = 0; i < PB__MAX_METRICS; i++)
+        pt.metrics[i] = NAN;
+    uint64_t next = pb__next_checkpoint(0);
+    uint64_t measured_at = UINT64_MAX; /* iteration of the last measurement */
+    int stop = PB__STOP_NONE;
+    while (out->status == PB__STATUS_OK) {
+        if (problem->exhausted || (b->cost && problem->cost >= b->cost))
+            stop = PB__STOP_COST;
+        else if (b->iterations && out->iterations >= b->iterations)
+            stop = PB__STOP_ITERATIONS;
+        else if (b->seconds > 0 && out->seconds >= b->seconds)
+            stop = PB__STOP_SECONDS;
+        else if (problem->target_hit_cost)
+            stop = PB__STOP_TARGET;
+        if (stop)
+            break;
+        t0 = pb__now();
+        rc = d->step(l.state);
+        out->seconds += pb__now() - t0;
+        out->iterations++;
+        if (rc < 0) {
+            out->status = PB__STATUS_ERROR;
+            if (!out->message[0])
+                snprintf(out->message, sizeof out->message, "step() failed with code %d", rc);
+            break;
+        }
+        if (rc == PB_DONE)
+            stop = PB__STOP_DONE;
+        if (problem->cost >= next || stop) {
+            emit(&l, &pt);
+            measured_at = out->iterations;
+            next = pb__next_checkpoint(problem->cost);
+        }
+        if (stop)
+            break;
+    }
+    out->stop = stop;
+    /* The final point, unless the last checkpoint already measured this very state. */
+    if (out->status == PB__STATUS_OK && measured_at != out->iterations)
+        emit(&l, &pt);
+    memcpy(out->metrics, pt.metrics, sizeof pt.metrics);
+    d->destroy(l.state);
+done:
+    out->cost = problem->cost;
+    out->target_hit_cost = problem->target_hit_cost;
+    if (out->target_hit_cost && out->stop == PB__STOP_NONE)
+        out->stop = PB__STOP_TARGET;
+    free(l.solution);
+}

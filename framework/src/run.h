@@ -1,0 +1,71 @@
+/*
+ * One run, in the calling process: create the algorithm's state on a problem, step it
+ * under the budgets, record the anytime trace, measure the final solution. The isolation
+ * layer (isolate.h) calls this inside a child process; `plugbench check`, the tests and the
+ * benchmarks may call it directly.
+ */
+#ifndef PLUGBENCH_RUN_H
+#define PLUGBENCH_RUN_H
+
+#include <stdint.h>
+
+#include "../problems/problem.h"
+#include "loader.h"
+
+/* Run statuses, as written in results. */
+#define PB__STATUS_OK 0
+#define PB__STATUS_ERROR 1     /* the plugin reported an error, or broke the protocol */
+#define PB__STATUS_NONFINITE 2 /* the solution or its quality became NaN or infinite */
+#define PB__STATUS_TIMEOUT 3   /* killed at the wall-clock limit */
+#define PB__STATUS_CRASHED 4   /* killed by a signal */
+
+/* Why a run stopped. */
+#define PB__STOP_NONE 0
+#define PB__STOP_COST 1       /* the cost budget (evaluations, ...) was spent */
+#define PB__STOP_ITERATIONS 2 /* the iteration budget was spent */
+#define PB__STOP_SECONDS 3    /* the algorithm-time budget was spent */
+#define PB__STOP_TARGET 4     /* the main metric reached the target */
+#define PB__STOP_DONE 5       /* the plugin said PB_DONE */
+
+typedef struct pb__limits {
+    pb__budget budget;
+    double target; /* for metrics[0]; NaN for none */
+} pb__limits;
+
+typedef struct pb__trace_point {
+    double cost, iterations, seconds; /* seconds of algorithm time */
+    double metrics[PB__MAX_METRICS];
+} pb__trace_point;
+
+typedef struct pb__outcome {
+    int32_t status;           /* PB__STATUS_OK, _ERROR or _NONFINITE */
+    int32_t stop;             /* PB__STOP_* */
+    uint64_t cost;            /* counted oracle calls */
+    uint64_t iterations;      /* step() calls */
+    uint64_t target_hit_cost; /* cost when the target was first reached; 0 = never */
+    double seconds;           /* algorithm time: create and steps, not measurement */
+    double metrics[PB__MAX_METRICS];
+    char message[512];        /* for errors */
+} pb__outcome;
+
+typedef void (*pb__trace_fn)(void *user, const pb__trace_point *point);
+
+/* Is n one of the checkpoints 1, 2, 5, 10, 20, 50, ...? Exposed for the tests. */
+uint64_t pb__next_checkpoint(uint64_t n);
+
+/*
+ * Runs plugin with params on problem (fresh: nothing counted yet) with seed under limits.
+ * Each trace point goes to on_point (may be NULL) when the cost crosses a checkpoint, and
+ * the final point always. Fills out; never fails otherwise. problem is modified (counters).
+ */
+void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__problem *problem,
+                     uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
+                     pb__outcome *out);
+
+/* Wall-clock seconds from a monotonic clock. */
+double pb__now(void);
+
+const char *pb__status_name(int32_t status);
+const char *pb__stop_name(int32_t stop);
+
+#endif
