@@ -164,11 +164,51 @@ char *pb__record_key(const cJSON *record)
     return s;
 }
 
+/*
+ * cJSON 1.7.15 accepts a 15-digit form that is only within an epsilon of the value (0.1 + 0.2
+ * is written 0.3) and writes DBL_MAX as a number that reads back as infinity. So numbers are
+ * replaced by raw text in the shortest of %.15g, %.16g, %.17g that reads back exactly.
+ */
+static void exact_numbers(cJSON *item)
+{
+    for (cJSON *e = item->child; e; e = e->next) {
+        if (cJSON_IsNumber(e)) {
+            char text[32];
+            double v = e->valuedouble;
+            if (!isfinite(v)) {
+                e->type = cJSON_NULL;
+                continue;
+            }
+            for (int digits = 15; digits <= 17; digits++) {
+                snprintf(text, sizeof text, "%.*g", digits, v);
+                if (strtod(text, NULL) == v)
+                    break;
+            }
+            e->valuestring = strdup(text);
+            e->type = e->valuestring ? cJSON_Raw : cJSON_NULL;
+        } else {
+            exact_numbers(e);
+        }
+    }
+}
+
+/* Prints item with exact numbers, formatted or on one line; malloc'd, or NULL. */
+static char *print_exact(const cJSON *item, int formatted)
+{
+    cJSON *copy = cJSON_Duplicate(item, 1);
+    if (!copy)
+        return NULL;
+    exact_numbers(copy);
+    char *text = formatted ? cJSON_Print(copy) : cJSON_PrintUnformatted(copy);
+    cJSON_Delete(copy);
+    return text;
+}
+
 FILE *pb__journal_open(const char *path) { return fopen(path, "a"); }
 
 int pb__journal_append(FILE *journal, const cJSON *record)
 {
-    char *line = cJSON_PrintUnformatted(record);
+    char *line = print_exact(record, 0);
     if (!line)
         return -1;
     int rc = fprintf(journal, "%s\n", line) < 0 || fflush(journal) != 0 ? -1 : 0;
@@ -288,7 +328,7 @@ int pb__results_write(const char *path, const cJSON *context, const cJSON *recor
     cJSON_AddStringToObject(doc, "schema", PB__RESULTS_SCHEMA);
     cJSON_AddItemReferenceToObject(doc, "context", (cJSON *)context);
     cJSON_AddItemReferenceToObject(doc, "runs", (cJSON *)records);
-    char *text = cJSON_Print(doc);
+    char *text = print_exact(doc, 1);
     cJSON_Delete(doc);
     FILE *f = text ? fopen(tmp, "w") : NULL;
     int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&

@@ -1,0 +1,7 @@
+// Compiled as C++ with -pedantic -Werror: the public headers are usable from C++.
+#include "plugbench/plugin.h"
+#include "plugbench/blackbox.h"
+#include "plugbench/rng.h"
+
+int pb_header_check_cpp();
+int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

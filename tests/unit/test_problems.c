@@ -1,0 +1,103 @@
+/*
+ * The classic blackbox problems against formulas computed here, and the host's accounting:
+ * counting, the budget (NaN once spent), best-so-far, exact target hits, measurement.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bb_problem.h"
+#include "check.h"
+
+static pb__bb_problem *open_bb(const char *id)
+{
+    pb__problem *p;
+    char err[256];
+    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        exit(1);
+    }
+    return (pb__bb_problem *)p;
+}
+
+static void check_formulas(void)
+{
+    const double pi = 3.14159265358979323846;
+    const char *ids[] = {"sphere-d7-i3", "ellipsoid-d7-i3", "rosenbrock-d7-i3", "rastrigin-d7-i3"};
+    for (int k = 0; k < 4; k++) {
+        pb__bb_problem *p = open_bb(ids[k]);
+        const pb_blackbox *f = p->base.handle.oracle;
+        double x[7], expected = 0;
+        for (int i = 0; i < 7; i++)
+            x[i] = p->x_opt[i] + 0.1 * (i + 1) - 0.35;
+        for (int i = 0; i < 7; i++) {
+            double z = x[i] - p->x_opt[i];
+            if (k == 0)
+                expected += z * z;
+            else if (k == 1)
+                expected += pow(1e6, i / 6.0) * z * z;
+            else if (k == 2 && i < 6) {
+                double a = z + 1, b = x[i + 1] - p->x_opt[i + 1] + 1;
+                expected += 100 * (a * a - b) * (a * a - b) + (a - 1) * (a - 1);
+            } else if (k == 3)
+                expected += z * z - 10 * cos(2 * pi * z) + 10;
+        }
+        double got = f->evaluate(f, x) - p->f_opt;
+        CHECK(fabs(got - expected) <= 1e-12 * (1 + fabs(expected)), "%s: %.17g vs %.17g", ids[k], got, expected);
+        CHECK(f->evaluate(f, p->x_opt) == p->f_opt, "%s: f(x_opt) must be f_opt", ids[k]);
+        CHECK(p->x_opt[0] >= -3 && p->x_opt[0] <= 3 && f->lower[0] == -5 && f->upper[6] == 5,
+              "%s: optimum inside the box", ids[k]);
+        pb__problem_close(&p->base);
+    }
+    /* Instances differ, and the same id gives the same instance. */
+    pb__bb_problem *a = open_bb("sphere-d3-i1"), *b = open_bb("sphere-d3-i2"), *c = open_bb("sphere-d3-i1");
+    CHECK(a->x_opt[0] != b->x_opt[0] && a->x_opt[0] == c->x_opt[0] && a->f_opt == c->f_opt, "instances");
+    pb__problem_close(&a->base);
+    pb__problem_close(&b->base);
+    pb__problem_close(&c->base);
+}
+
+static void check_accounting(void)
+{
+    pb__bb_problem *p = open_bb("sphere-d2-i1");
+    const pb_blackbox *f = p->base.handle.oracle;
+    p->base.budget_cost = 3;
+    p->base.target = 0.5; /* f - f_opt <= 0.5 */
+    double far[2] = {p->x_opt[0] + 1, p->x_opt[1]}, near[2] = {p->x_opt[0] + 0.5, p->x_opt[1]};
+    CHECK(f->evaluate(f, far) == 1 + p->f_opt, "first value");
+    CHECK(p->base.target_hit_cost == 0 && p->best == 1 + p->f_opt, "no hit yet");
+    CHECK(f->evaluate(f, near) == 0.25 + p->f_opt, "second value");
+    CHECK(p->base.target_hit_cost == 2, "hit at the 2nd evaluation, got %llu",
+          (unsigned long long)p->base.target_hit_cost);
+    f->evaluate(f, far);
+    CHECK(p->base.cost == 3 && !p->base.exhausted, "3 counted");
+    CHECK(isnan(f->evaluate(f, near)) && p->base.cost == 3 && p->base.exhausted,
+          "the 4th call is refused with NaN and not counted");
+    double metrics[PB__MAX_METRICS];
+    CHECK(p->base.measure(&p->base, far, metrics) == 0, "finite");
+    CHECK(metrics[0] == 0.25 && metrics[1] == 1 && metrics[2] == 1, "measure: %g %g %g",
+          metrics[0], metrics[1], metrics[2]);
+    double bad[2] = {NAN, 0};
+    CHECK(p->base.measure(&p->base, bad, metrics) == 1, "a NaN solution is not finite");
+    CHECK(p->base.cost == 3, "measuring is not counted");
+    pb__problem_close(&p->base);
+}
+
+static void check_ids(void)
+{
+    pb__problem *p;
+    char err[512];
+    const char *bad[] = {"sphere-d0-i1", "sphere-d3", "sphere-d3-i1x", "nosuch-d3-i1", "rastrigin-d3-i0"};
+    for (int i = 0; i < 5; i++) {
+        CHECK(pb__problem_open(bad[i], &p, err, sizeof err) == -1, "%s must be refused", bad[i]);
+        CHECK(strstr(err, bad[i]) != NULL, "the message names the id: %s", err);
+    }
+}
+
+int main(void)
+{
+    check_formulas();
+    check_accounting();
+    check_ids();
+    return check_summary("problems");
+}

@@ -1,0 +1,132 @@
+/*
+ * Results files: numbers round-trip bit for bit, non-finite values become null, the final
+ * write replaces the file whole, a journal with a torn last line keeps its complete lines,
+ * and a record's resume key matches the key of the job that produced it.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "loader.h"
+#include "results.h"
+
+static void check_round_trip(const char *dir)
+{
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/r.json", dir);
+    const double values[] = {0.1 + 0.2, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 123456789.123456789, 1.0 / 3};
+    cJSON *records = cJSON_CreateArray(), *ctx = cJSON_CreateObject();
+    cJSON *rec = cJSON_CreateObject();
+    cJSON_AddItemToObject(rec, "plugin", cJSON_CreateObject());
+    cJSON *arr = cJSON_AddArrayToObject(rec, "values");
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        cJSON_AddItemToArray(arr, cJSON_CreateNumber(values[i]));
+    cJSON_AddItemToArray(arr, cJSON_CreateNumber(NAN));
+    cJSON_AddItemToArray(arr, cJSON_CreateNumber(INFINITY));
+    cJSON_AddItemToArray(records, rec);
+    CHECK(pb__results_write(path, ctx, records, err, sizeof err) == 0, "%s", err);
+    /* Written again over the first: the rename replaces it, no temporary is left. */
+    CHECK(pb__results_write(path, ctx, records, err, sizeof err) == 0, "%s", err);
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    CHECK(access(tmp, F_OK) != 0, "no temporary file left");
+
+    cJSON *loaded = cJSON_CreateArray();
+    CHECK(pb__records_load(path, loaded, err, sizeof err) == 0, "%s", err);
+    const cJSON *back = cJSON_GetObjectItem(cJSON_GetArrayItem(loaded, 0), "values");
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        double v = cJSON_GetArrayItem(back, (int)i)->valuedouble;
+        CHECK(memcmp(&v, &values[i], sizeof v) == 0 || (v == 0 && values[i] == 0),
+              "value %zu: %.17g came back as %.17g", i, values[i], v);
+    }
+    CHECK(cJSON_IsNull(cJSON_GetArrayItem(back, 7)) && cJSON_IsNull(cJSON_GetArrayItem(back, 8)),
+          "NaN and infinity are written as null");
+    FILE *f = fopen(path, "r");
+    char text[4096] = {0};
+    CHECK(f && fread(text, 1, sizeof text - 1, f) > 0, "read back");
+    if (f)
+        fclose(f);
+    CHECK(!strstr(text, "nan") && !strstr(text, "inf"), "no nan/inf tokens: %s", text);
+    CHECK(strstr(text, "\"schema\":\t\"plugbench/results/1\"") != NULL, "schema id present");
+    cJSON_Delete(loaded);
+    cJSON_Delete(records);
+    cJSON_Delete(ctx);
+}
+
+static void check_journal(const char *dir)
+{
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/j.journal", dir);
+    FILE *j = pb__journal_open(path);
+    CHECK(j != NULL, "journal opens");
+    for (int i = 0; i < 3; i++) {
+        cJSON *rec = cJSON_CreateObject();
+        cJSON_AddItemToObject(rec, "plugin", cJSON_CreateObject());
+        cJSON_AddNumberToObject(rec, "seed", i);
+        CHECK(pb__journal_append(j, rec) == 0, "append %d", i);
+        cJSON_Delete(rec);
+    }
+    fputs("{\"plugin\": {}, \"seed\": 9", j); /* a write cut off by SIGKILL */
+    fclose(j);
+    cJSON *loaded = cJSON_CreateArray();
+    CHECK(pb__records_load(path, loaded, err, sizeof err) == 0, "%s", err);
+    CHECK(cJSON_GetArraySize(loaded) == 3, "3 complete records, got %d", cJSON_GetArraySize(loaded));
+    cJSON_Delete(loaded);
+
+    snprintf(path, sizeof path, "%s/garbage.json", dir);
+    FILE *g = fopen(path, "w");
+    fputs("hello\nworld\n", g);
+    fclose(g);
+    loaded = cJSON_CreateArray();
+    CHECK(pb__records_load(path, loaded, err, sizeof err) == -1 && strstr(err, path),
+          "a file that is neither is refused, naming it: %s", err);
+    snprintf(path, sizeof path, "%s/absent.json", dir);
+    CHECK(pb__records_load(path, loaded, err, sizeof err) == 0 && cJSON_GetArraySize(loaded) == 0,
+          "a missing file adds nothing");
+    cJSON_Delete(loaded);
+}
+
+/* The resume key of a finished record equals the key of the job's identity. */
+static void check_keys(const char *plugin_path)
+{
+    pb__plugin_file plugin;
+    char err[1024];
+    CHECK(pb__plugin_load(plugin_path, &plugin, err, sizeof err) == 0, "%s", err);
+    pb__problem *problem;
+    CHECK(pb__problem_open("sphere-d3-i1", &problem, err, sizeof err) == 0, "%s", err);
+    pb_value params[1] = {{.integer = 10}};
+    pb__job job = {&plugin, params, problem, 4, {{100, 0, 0}, NAN}};
+    pb__job_result result = {0};
+    result.outcome.status = PB__STATUS_OK;
+    cJSON *id = pb__record_identity(&job), *rec = pb__record_new(&job, &result);
+    char *a = pb__record_key(id), *b = pb__record_key(rec);
+    /* Printed and parsed again, as --resume reads it from disk. */
+    char *text = cJSON_PrintUnformatted(rec);
+    cJSON *parsed = cJSON_Parse(text);
+    char *c = pb__record_key(parsed);
+    CHECK(a && b && c && strcmp(a, b) == 0 && strcmp(a, c) == 0, "keys %s / %s / %s", a, b, c);
+    job.seed = 5;
+    cJSON *other = pb__record_identity(&job);
+    char *d = pb__record_key(other);
+    CHECK(d && strcmp(a, d) != 0, "another seed, another key");
+    free(a), free(b), free(c), free(d), free(text);
+    cJSON_Delete(id), cJSON_Delete(rec), cJSON_Delete(parsed), cJSON_Delete(other);
+    pb__problem_close(problem);
+    pb__plugin_unload(&plugin);
+}
+
+int main(int argc, char **argv)
+{
+    char dir[] = "/tmp/pb_results_XXXXXX";
+    if (argc < 2 || !mkdtemp(dir))
+        return 2;
+    check_round_trip(dir);
+    check_journal(dir);
+    check_keys(argv[1]);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK(system(cmd) == 0, "cleanup");
+    return check_summary("results");
+}
