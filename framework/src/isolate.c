@@ -69,6 +69,19 @@ static void send_point(void *user, const pb__trace_point *point)
     write_all(*(int *)user, &w, sizeof w);
 }
 
+/*
+ * A plugin that calls exit() must not run the handlers the child inherited from the parent
+ * (nor a sanitizer's leak check, which would replace the exit status): registered last,
+ * this runs first and leaves with the plugin's status as it is.
+ */
+static void exit_now(int status, void *unused)
+{
+    (void)unused;
+    fflush(stdout);
+    fflush(stderr);
+    _exit(status);
+}
+
 /* The child: limits, redirections, the run, the final message. Never returns. */
 static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd)
 {
@@ -92,6 +105,7 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     dup2(out_fd, STDOUT_FILENO);
     dup2(out_fd, STDERR_FILENO);
     close(out_fd);
+    on_exit(exit_now, NULL);
     wire w = {.type = WIRE_FINAL};
     pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
                     &msg_fd, &w.u.outcome);
