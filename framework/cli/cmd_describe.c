@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "numfmt.h"
 #include "params.h"
 
 static const char usage[] =
@@ -55,7 +56,11 @@ int pb_cmd_describe(int argc, char **argv)
         else if (p->type == PB_PARAM_BOOL)
             snprintf(range, sizeof range, "true|false");
         else
-            snprintf(range, sizeof range, "[%.17g, %.17g]", p->min, p->max);
+        {
+            char lo[PB__NUMBER_CHARS], hi[PB__NUMBER_CHARS];
+            snprintf(range, sizeof range, "[%s, %s]", pb__format_double(p->min, lo),
+                     pb__format_double(p->max, hi));
+        }
         printf("  %-16s %-6s default %-10s %s\n  %16s %s\n", p->name,
                pb__param_type_name(p->type), def, range, "", p->doc);
     }

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "numfmt.h"
+
 static const char usage[] =
     "usage: plugbench run [options]\n"
     "\n"
@@ -159,7 +161,7 @@ static int normalize_params(cJSON *cfg)
         cJSON_ArrayForEach(v, alg) {
             char text[512], value[256];
             if (cJSON_IsNumber(v))
-                snprintf(value, sizeof value, "%.17g", v->valuedouble);
+                pb__format_double(v->valuedouble, value);
             else if (cJSON_IsBool(v))
                 snprintf(value, sizeof value, "%s", cJSON_IsTrue(v) ? "true" : "false");
             else if (cJSON_IsString(v))

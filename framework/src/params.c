@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numfmt.h"
+
 const char *pb__param_type_name(uint32_t type)
 {
     switch (type) {
@@ -109,9 +111,13 @@ int pb__param_set(const pb_plugin *desc, pb_value *values, const char *name, con
             snprintf(err, errlen, "%s: parameter '%s' = '%s' is not a bool (true/false/1/0)",
                      desc->name, name, text);
         else
-            snprintf(err, errlen, "%s: parameter '%s' = '%s' is not %s %s in [%.17g, %.17g]",
+        {
+            char lo[PB__NUMBER_CHARS], hi[PB__NUMBER_CHARS];
+            snprintf(err, errlen, "%s: parameter '%s' = '%s' is not %s %s in [%s, %s]",
                      desc->name, name, text, p->type == PB_PARAM_INT ? "an" : "a",
-                     pb__param_type_name(p->type), p->min, p->max);
+                     pb__param_type_name(p->type), pb__format_double(p->min, lo),
+                     pb__format_double(p->max, hi));
+        }
         return -1;
     }
     size_t used = (size_t)snprintf(err, errlen, "%s: unknown parameter '%s' (valid:", desc->name,
@@ -126,7 +132,11 @@ int pb__param_set(const pb_plugin *desc, pb_value *values, const char *name, con
 void pb__param_format(const pb_param *p, pb_value value, char *buf, size_t len)
 {
     switch (p->type) {
-    case PB_PARAM_REAL: snprintf(buf, len, "%.17g", value.real); break;
+    case PB_PARAM_REAL: {
+        char num[PB__NUMBER_CHARS];
+        snprintf(buf, len, "%s", pb__format_double(value.real, num));
+        break;
+    }
     case PB_PARAM_INT: snprintf(buf, len, "%lld", (long long)value.integer); break;
     case PB_PARAM_BOOL: snprintf(buf, len, "%s", value.integer ? "true" : "false"); break;
     default: choice_name(p->choices, value.integer, buf, len); break;

@@ -14,6 +14,7 @@
 
 #include "build_info.h"
 #include "git_revision.h"
+#include "numfmt.h"
 #include "params.h"
 
 static void add_number_or_null(cJSON *obj, const char *name, double v, int present)
@@ -167,24 +168,18 @@ char *pb__record_key(const cJSON *record)
 /*
  * cJSON 1.7.15 accepts a 15-digit form that is only within an epsilon of the value (0.1 + 0.2
  * is written 0.3) and writes DBL_MAX as a number that reads back as infinity. So numbers are
- * replaced by raw text in the shortest of %.15g, %.16g, %.17g that reads back exactly.
+ * replaced by raw text that reads back exactly (pb__format_double).
  */
 static void exact_numbers(cJSON *item)
 {
     for (cJSON *e = item->child; e; e = e->next) {
         if (cJSON_IsNumber(e)) {
-            char text[32];
-            double v = e->valuedouble;
-            if (!isfinite(v)) {
+            char text[PB__NUMBER_CHARS];
+            if (!isfinite(e->valuedouble)) {
                 e->type = cJSON_NULL;
                 continue;
             }
-            for (int digits = 15; digits <= 17; digits++) {
-                snprintf(text, sizeof text, "%.*g", digits, v);
-                if (strtod(text, NULL) == v)
-                    break;
-            }
-            e->valuestring = strdup(text);
+            e->valuestring = strdup(pb__format_double(e->valuedouble, text));
             e->type = e->valuestring ? cJSON_Raw : cJSON_NULL;
         } else {
             exact_numbers(e);
