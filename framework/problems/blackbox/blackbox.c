@@ -7,13 +7,14 @@
 #include <string.h>
 
 extern const pb__family pb__family_sphere, pb__family_ellipsoid, pb__family_rosenbrock,
-    pb__family_rastrigin;
+    pb__family_rastrigin, pb__family_bbob;
 
 static const char *const metrics[] = {"best_error", "solution_error", "distance_to_optimum"};
 static const char *const defaults[] = {"sphere-d10-i1", "ellipsoid-d10-i1", "rosenbrock-d10-i1",
                                        "rastrigin-d10-i1"};
 static const pb__family *const families[] = {&pb__family_sphere, &pb__family_ellipsoid,
-                                             &pb__family_rosenbrock, &pb__family_rastrigin};
+                                             &pb__family_rosenbrock, &pb__family_rastrigin,
+                                             &pb__family_bbob};
 
 const pb__kind pb__kind_blackbox = {
     .name = "blackbox",
@@ -26,7 +27,7 @@ const pb__kind pb__kind_blackbox = {
     .n_default_problems = 4,
     .default_budget = {.cost = 10000},
     .families = families,
-    .n_families = 4,
+    .n_families = 5,
 };
 
 /* Kept out of line from the hot path: improvements are rare after the first few calls. */
