@@ -74,11 +74,12 @@ int pb_cmd_check(int argc, char **argv)
         } else if (!spec && argv[i][0] != '-') {
             spec = argv[i];
         } else {
-            return pb_usage_error("check: unexpected argument '%s'\n%s", argv[i], usage);
+            return pb_usage_error("check: unexpected argument '%s' (see plugbench check --help)",
+                                  argv[i]);
         }
     }
     if (!spec)
-        return pb_usage_error("check: which plugin?\n%s", usage);
+        return pb_usage_error("check: which plugin? (see plugbench check --help)");
     pb_dirs_resolve(&dirs);
     pb__plugin_file plugin;
     char err[2048], detail[512];

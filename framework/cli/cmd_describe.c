@@ -26,11 +26,12 @@ int pb_cmd_describe(int argc, char **argv)
         } else if (!name && argv[i][0] != '-') {
             name = argv[i];
         } else {
-            return pb_usage_error("describe: unexpected argument '%s'\n%s", argv[i], usage);
+            return pb_usage_error("describe: unexpected argument '%s' (see plugbench describe --help)",
+                                  argv[i]);
         }
     }
     if (!name)
-        return pb_usage_error("describe: which plugin?\n%s", usage);
+        return pb_usage_error("describe: which plugin? (see plugbench describe --help)");
     pb_dirs_resolve(&dirs);
     pb__plugin_file plugin;
     char err[2048];

@@ -24,7 +24,8 @@ int pb_cmd_list(int argc, char **argv)
                    dirs.n_given < PB_MAX_DIRS) {
             dirs.given[dirs.n_given++] = argv[++i];
         } else {
-            return pb_usage_error("list: unexpected argument '%s'\n%s", argv[i], usage);
+            return pb_usage_error("list: unexpected argument '%s' (see plugbench list --help)",
+                                  argv[i]);
         }
     }
     pb_dirs_resolve(&dirs);

@@ -30,7 +30,6 @@ typedef struct suite {
     FILE *journal;
     char journal_path[PATH_MAX + 16];
     pb__progress progress;
-    size_t counts[PB__STATUS_CRASHED + 1];
 } suite;
 
 static void suite_free(suite *s)
@@ -202,7 +201,6 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
         fprintf(stderr, "\nplugbench: warning: cannot append to %s: %s\n", s->journal_path,
                 strerror(errno));
     cJSON_AddItemToArray(s->records, rec);
-    s->counts[result->outcome.status]++;
     if (result->outcome.status != PB__STATUS_OK) {
         pb__progress_clear(&s->progress);
         fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->plugin->desc->name,
@@ -226,10 +224,18 @@ static int finish(suite *s, int argc, char **argv)
     fclose(s->journal);
     s->journal = NULL;
     unlink(s->journal_path);
+    /* Counted over all records, resumed ones included. */
     printf("%zu runs:", (size_t)cJSON_GetArraySize(s->records));
-    for (int st = 0; st <= PB__STATUS_CRASHED; st++)
-        if (s->counts[st])
-            printf(" %zu %s", s->counts[st], pb__status_name(st));
+    for (int st = 0; st <= PB__STATUS_CRASHED; st++) {
+        size_t n = 0;
+        const cJSON *rec;
+        cJSON_ArrayForEach(rec, s->records) {
+            const cJSON *status = cJSON_GetObjectItemCaseSensitive(rec, "status");
+            n += cJSON_IsString(status) && strcmp(status->valuestring, pb__status_name(st)) == 0;
+        }
+        if (n)
+            printf(" %zu %s", n, pb__status_name(st));
+    }
     printf("\nresults: %s\n", s->opt.output);
     if (s->opt.plots) {
         char dir[PATH_MAX + 8], copy[PATH_MAX];

@@ -2,6 +2,7 @@
 #include "run_options.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,10 +76,10 @@ size_t pb_parse_seeds(const char *text, uint64_t **seeds)
             }
             out[n++] = s;
         }
-        if (*p == ',')
+        if (*p == ',' && p[1])
             p++;
         else if (*p)
-            goto bad;
+            goto bad; /* anything else, or a trailing comma */
     }
     *seeds = out;
     return n;
@@ -86,6 +87,12 @@ bad:
     free(out);
     *seeds = NULL;
     return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
 /* Adds value under key, replacing what was there; appends to an array key when append. */
@@ -194,14 +201,14 @@ static int string_array(cJSON *cfg, const char *key, cJSON **out)
     return 0;
 }
 
-/* Reads a number key into *out if present; checks it is a finite value >= lo. */
-static int number(const cJSON *cfg, const char *key, double lo, double *out)
+/* Reads a number key into *out if present; checks it lies in [lo, hi]. */
+static int number(const cJSON *cfg, const char *key, double lo, double hi, double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
     if (!v)
         return 0;
-    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < lo)
-        return pb_usage_error("%s must be a number >= %g", key, lo);
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
+        return pb_usage_error("%s must be a number in [%g, %g]", key, lo, hi);
     *out = v->valuedouble;
     return 0;
 }
@@ -217,8 +224,23 @@ static int boolean(const cJSON *cfg, const char *key, int *out)
     return 0;
 }
 
-/* Interprets the merged config into o. */
-static int interpret(cJSON *cfg, pb_run_options *o)
+/* Are there two equal seeds? (They would be the same run twice.) */
+static int has_duplicates(const uint64_t *seeds, size_t n)
+{
+    uint64_t *sorted = malloc(n * sizeof *sorted);
+    int dup = 0;
+    if (!sorted)
+        return 0;
+    memcpy(sorted, seeds, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, cmp_u64);
+    for (size_t i = 1; i < n && !dup; i++)
+        dup = sorted[i] == sorted[i - 1];
+    free(sorted);
+    return dup;
+}
+
+/* Interprets the merged config into o; source names the config file for messages. */
+static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
 {
     static const char *const known[] = {"algorithms", "problems", "seeds",   "max_evals",
                                         "max_iters",  "max_seconds", "target", "params",
@@ -230,7 +252,7 @@ static int interpret(cJSON *cfg, pb_run_options *o)
         for (size_t i = 0; i < sizeof known / sizeof known[0] && !ok; i++)
             ok = strcmp(item->string, known[i]) == 0;
         if (!ok)
-            return pb_usage_error("config: unknown key '%s' (see plugbench run --help)",
+            return pb_usage_error("%s: unknown key '%s' (see plugbench run --help)", source,
                                   item->string);
     }
     int rc;
@@ -261,20 +283,27 @@ static int interpret(cJSON *cfg, pb_run_options *o)
         o->n_seeds = pb_parse_seeds(text, &o->seeds);
     }
     if (o->n_seeds == 0)
-        return pb_usage_error("seeds: expected a list like 1-5 or 1,3,7");
+        return pb_usage_error("seeds '%s': expected a list like 1-5 or 1,3,7",
+                              cJSON_IsString(seeds) ? seeds->valuestring : "?");
+    if (has_duplicates(o->seeds, o->n_seeds))
+        return pb_usage_error("seeds: a seed is listed twice (it would run the same run twice)");
     double evals = 0, iters = 0, jobs = 1, memory = 4096;
     o->target = NAN;
     o->plots = 1;
-    if ((rc = number(cfg, "max_evals", 1, &evals)) || (rc = number(cfg, "max_iters", 1, &iters)) ||
-        (rc = number(cfg, "max_seconds", 0, &o->budget.seconds)) ||
-        (rc = number(cfg, "target", -INFINITY, &o->target)) ||
-        (rc = number(cfg, "jobs", 1, &jobs)) || (rc = number(cfg, "timeout", 0, &o->timeout)) ||
-        (rc = number(cfg, "memory", 0, &memory)) || (rc = boolean(cfg, "resume", &o->resume)) ||
+    const double counts = 9007199254740992.0; /* 2^53: counts stay exact in doubles */
+    if ((rc = number(cfg, "max_evals", 1, counts, &evals)) ||
+        (rc = number(cfg, "max_iters", 1, counts, &iters)) ||
+        (rc = number(cfg, "max_seconds", 0, 1e9, &o->budget.seconds)) ||
+        (rc = number(cfg, "target", -DBL_MAX, DBL_MAX, &o->target)) ||
+        (rc = number(cfg, "jobs", 1, 256, &jobs)) ||
+        (rc = number(cfg, "timeout", 0, 1e9, &o->timeout)) ||
+        (rc = number(cfg, "memory", 0, 1 << 30, &memory)) ||
+        (rc = boolean(cfg, "resume", &o->resume)) ||
         (rc = boolean(cfg, "plots", &o->plots)) || (rc = boolean(cfg, "quiet", &o->quiet)))
         return rc;
     o->budget.cost = (uint64_t)evals;
     o->budget.iterations = (uint64_t)iters;
-    o->jobs = jobs > 256 ? 256 : (unsigned)jobs;
+    o->jobs = (unsigned)jobs;
     o->memory_mb = (uint64_t)memory;
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
     if (output && !cJSON_IsString(output))
@@ -358,7 +387,7 @@ int pb_run_options_parse(int argc, char **argv, pb_run_options *o)
             put(cfg, key, item, 0);
             item = next;
         }
-        rc = interpret(cfg, o);
+        rc = interpret(cfg, config ? config : "options", o);
     }
     cJSON_Delete(cli);
     o->owner = cfg;

@@ -9,11 +9,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
 
 /* One message from child to parent; each is written whole (smaller than PIPE_BUF). */
 typedef struct wire {
@@ -83,19 +93,25 @@ static void exit_now(int status, void *unused)
 }
 
 /* The child: limits, redirections, the run, the final message. Never returns. */
-static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd)
+static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd,
+                       pid_t parent)
 {
+    /* Die with the parent: its deadline is all that stops a run that loops. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(121); /* the parent died before prctl */
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    /* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(UNDER_ASAN)
     if (iso->memory_bytes) {
         struct rlimit mem = {iso->memory_bytes, iso->memory_bytes};
         setrlimit(RLIMIT_AS, &mem);
     }
+#else
+    (void)iso;
 #endif
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
@@ -105,6 +121,8 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     dup2(out_fd, STDOUT_FILENO);
     dup2(out_fd, STDERR_FILENO);
     close(out_fd);
+    /* Line-buffered like a terminal, so the captured stdout and stderr keep their order. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     on_exit(exit_now, NULL);
     wire w = {.type = WIRE_FINAL};
     pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
@@ -128,11 +146,12 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
     fflush(NULL); /* or the child would flush the parent's buffered output a second time */
     memset(c, 0, sizeof *c);
     c->started = pb__now();
+    pid_t parent = getpid();
     c->pid = fork();
     if (c->pid == 0) {
         close(msg[0]);
         close(out[0]);
-        child_main(job, iso, msg[1], out[1]);
+        child_main(job, iso, msg[1], out[1], parent);
     }
     close(msg[1]);
     close(out[1]);
@@ -207,7 +226,8 @@ static void drain(child *c)
         size_t keep = r->output_bytes < PB__OUTPUT_KEEP ? PB__OUTPUT_KEEP - r->output_bytes : 0;
         if (keep > (size_t)n)
             keep = (size_t)n;
-        memcpy(r->output + r->output_bytes, tmp, keep);
+        if (keep)
+            memcpy(r->output + r->output_bytes, tmp, keep);
         r->output_bytes += (size_t)n;
     }
 }

@@ -199,7 +199,22 @@ static char *print_exact(const cJSON *item, int formatted)
     return text;
 }
 
-FILE *pb__journal_open(const char *path) { return fopen(path, "a"); }
+FILE *pb__journal_open(const char *path)
+{
+    /* A crash can leave a last line without its newline. Appending after it would glue the
+     * next record onto it and make the journal unloadable: cut the torn line off first. */
+    int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return NULL;
+    off_t end = lseek(fd, 0, SEEK_END), keep = end;
+    char c;
+    while (keep > 0 && pread(fd, &c, 1, keep - 1) == 1 && c != '\n')
+        keep--;
+    FILE *f = keep == end || ftruncate(fd, keep) == 0 ? fdopen(fd, "a") : NULL;
+    if (!f)
+        close(fd);
+    return f;
+}
 
 int pb__journal_append(FILE *journal, const cJSON *record)
 {

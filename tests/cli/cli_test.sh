@@ -1,0 +1,709 @@
+#!/usr/bin/env bash
+# End-to-end tests of the plugbench command line.
+#
+#   usage: cli_test.sh PLUGBENCH_EXE BUILD_ROOT
+#
+# Runs the executable as a user would and checks exit codes, messages and the results file.
+# Each check prints "ok - ..." or "not ok - ..." (TAP-like); the exit status is 1 when any
+# check failed. Needs bash and jq; `script` (util-linux) is optional. The misbehaving test
+# plugins are taken from BUILD_ROOT/tests/plugins/bad-<name>.so and their checks are
+# skipped ("ok - # SKIP") when a file is missing. Runs in a temporary directory, removed
+# on exit.
+set -u
+
+if [ $# -ne 2 ]; then
+    echo "usage: $0 PLUGBENCH_EXE BUILD_ROOT" >&2
+    exit 2
+fi
+PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+BUILD=$(cd "$2" && pwd)
+TESTPLUGINS=$BUILD/tests/plugins
+RS_SO=$BUILD/plugins/random-search/random-search.so
+PROBLEM=sphere-d3-i1
+
+if ! command -v jq >/dev/null 2>&1; then
+    echo "Bail out! jq is required for the JSON checks (Debian: apt-get install jq)"
+    exit 1
+fi
+
+# Plugins come from the build tree only: no installed or user plugins in the listings.
+unset PLUGBENCH_PLUGIN_PATH
+# Under AddressSanitizer a SIGSEGV would become exit status 1; a crash must stay a signal.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/plugbench-cli.XXXXXX") || exit 1
+# Background plugbench processes not reaped yet (so their pids cannot have been reused).
+BG_PIDS=()
+reap() {
+    wait "$1" 2>/dev/null
+    local rc=$? keep=() p
+    for p in "${BG_PIDS[@]}"; do [ "$p" != "$1" ] && keep+=("$p"); done
+    BG_PIDS=("${keep[@]}")
+    return $rc
+}
+cleanup() {
+    for pid in "${BG_PIDS[@]}"; do
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# A default output path, if some invocation fell back to it, lands in the scratch directory.
+cd "$T" || exit 1
+
+N_CHECKS=0
+N_FAILED=0
+ok() {
+    N_CHECKS=$((N_CHECKS + 1))
+    echo "ok - $1"
+}
+not_ok() {
+    N_CHECKS=$((N_CHECKS + 1))
+    N_FAILED=$((N_FAILED + 1))
+    echo "not ok - $1"
+    shift
+    local line
+    for line in "$@"; do
+        printf '%s\n' "$line" | sed 's/^ */#   /'
+    done
+}
+skip() {
+    N_CHECKS=$((N_CHECKS + 1))
+    echo "ok - # SKIP $1"
+}
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+    local what=$1
+    shift
+    if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
+}
+# Shows a captured file in a failure report, a few lines.
+show() {
+    if [ -s "$1" ]; then
+        head -n "${2:-5}" "$1" | tr '\r' '~'
+    else
+        echo "(empty)"
+    fi
+}
+
+# pb NAME ARGS...: runs plugbench; stdout to $T/NAME.out, stderr to $T/NAME.err, status in RC.
+RC=0
+pb() {
+    local name=$1
+    shift
+    "$PB" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
+    RC=$?
+}
+
+# jqt FILE FILTER: true when the filter yields true on FILE.
+jqt() {
+    [ "$(jq -r "$2" "$1" 2>/dev/null)" = "true" ]
+}
+# json_check DESCRIPTION FILE FILTER
+json_check() {
+    if jqt "$2" "$3"; then ok "$1"; else not_ok "$1" "jq filter not true: $3" \
+        "on $(basename "$2"): $(jq -c "$3" "$2" 2>&1 | head -c 300)"; fi
+}
+
+# usage_error DESCRIPTION REGEX ARGS...: exit status 2, nothing on stdout, exactly one line on
+# stderr that starts with "plugbench: " and matches the extended regular expression.
+usage_error() {
+    local what=$1 regex=$2
+    shift 2
+    pb uerr "$@"
+    local lines
+    lines=$(wc -l <"$T/uerr.err")
+    if [ "$RC" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/uerr.out" ] &&
+        grep -q '^plugbench: ' "$T/uerr.err" && grep -Eq -- "$regex" "$T/uerr.err"; then
+        ok "$what: exit 2, one line: $(cat "$T/uerr.err")"
+    else
+        not_ok "$what: want exit 2 and one stderr line matching /$regex/" \
+            "got exit $RC, $lines stderr lines, $(wc -c <"$T/uerr.out") bytes on stdout:" \
+            "$(show "$T/uerr.err" 4)"
+    fi
+}
+
+# Values of a trace column except the last are 1, 2 or 5 x 10^k, strictly increasing.
+LOGSPACED='(.[:-1] | all(tostring | test("^[125]0*$")))
+    and (. as $a | [range(1; length)] | all($a[.] > $a[. - 1]))'
+
+# No NaN or Infinity written as a bare token: strip the JSON strings, then look.
+no_bare_nonfinite() {
+    ! sed -E 's/"([^"\\]|\\.)*"/""/g' "$1" | grep -Eiq 'nan|inf'
+}
+
+# wait_lines FILE N SECONDS: waits until FILE has at least N complete lines.
+wait_lines() {
+    local i=0
+    while [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+        i=$((i + 1))
+        [ "$i" -gt $(($3 * 20)) ] && return 1
+        sleep 0.05
+    done
+}
+
+# every_line_json FILE: every newline-terminated line is a JSON object with a plugin.
+every_line_json() {
+    local line
+    while IFS= read -r line; do
+        printf '%s' "$line" | jq -e 'type == "object" and has("plugin")' >/dev/null 2>&1 ||
+            return 1
+    done <"$1"
+}
+
+START=$(date +%s)
+RUN=(run -a random-search -p "$PROBLEM" --no-plots)
+
+echo "# plugbench: $PB"
+echo "# build root: $BUILD"
+
+########################################################################################
+echo "# 1. help, and usage errors"
+
+pb help --help
+if [ "$RC" -eq 0 ] && grep -q '^usage: plugbench' "$T/help.out"; then
+    ok "plugbench --help: exit 0, usage"
+else
+    not_ok "plugbench --help: exit 0, usage" "exit $RC"
+fi
+for cmd in list describe run check; do
+    for flag in --help -h; do
+        pb help "$cmd" "$flag"
+        if [ "$RC" -eq 0 ] && grep -q "^usage: plugbench $cmd" "$T/help.out" && [ ! -s "$T/help.err" ]; then
+            ok "plugbench $cmd $flag: exit 0, usage on stdout"
+        else
+            not_ok "plugbench $cmd $flag: exit 0, usage on stdout" "exit $RC" "$(show "$T/help.out" 2)"
+        fi
+    done
+done
+pb version --version
+check "plugbench --version: exit 0, prints the ABI" \
+    test "$RC" -eq 0 -a -n "$(grep -Eo 'ABI [0-9]+\.[0-9]+' "$T/version.out")"
+HOST_ABI=$(grep -Eo 'ABI [0-9]+\.[0-9]+' "$T/version.out" | cut -d' ' -f2)
+HOST_ABI=${HOST_ABI:-1.0}
+
+echo '{"algorithms": ["random-search"], "seeds": "1-2",' >"$T/notjson.json" # cut off
+printf '{"algorithms": ["random-search"], "problems": ["%s"], "max_evals": 10, "bogus_key": 1}\n' \
+    "$PROBLEM" >"$T/unknownkey.json"
+
+usage_error "unknown command" "unknown command 'frobnicate'" frobnicate
+usage_error "unknown run option" "'--bogus'" "${RUN[@]}" -o "$T/e.json" --bogus
+usage_error "describe without a name" "describe" describe
+usage_error "describe with an unknown option" "'--bogus'" describe random-search --bogus
+usage_error "check without a plugin" "check" check
+usage_error "list with an unexpected argument" "'extra'" list extra
+usage_error "--seeds x" "seeds" "${RUN[@]}" -o "$T/e.json" --seeds x
+usage_error "--seeds with a trailing comma" "seeds" "${RUN[@]}" -o "$T/e.json" --seeds 1-2,
+usage_error "--seeds listing a seed twice" "seed is listed twice" "${RUN[@]}" -o "$T/e.json" --seeds 1,2,1
+usage_error "--max-evals beyond 2^53" "max_evals must be a number in" "${RUN[@]}" -o "$T/e.json" --max-evals 1e30
+usage_error "--max-evals abc" "max-evals.*abc" "${RUN[@]}" -o "$T/e.json" --max-evals abc
+usage_error "unknown algorithm, listing the installed ones" "'no-such-algo'.*random-search" \
+    run -a no-such-algo -p "$PROBLEM" -o "$T/e.json" --no-plots
+usage_error "unknown problem id" "'nosuch-d3-i1'" \
+    run -a random-search -p nosuch-d3-i1 -o "$T/e.json" --no-plots
+usage_error "malformed problem id" "'sphere-d0-i1'" \
+    run -a random-search -p sphere-d0-i1 -o "$T/e.json" --no-plots
+usage_error "unknown parameter, listing the valid ones" "'nope'.*batch" \
+    "${RUN[@]}" -o "$T/e.json" --param random-search.nope=1
+usage_error "parameter out of range, showing the range" "batch.*\[1, *1000000\]" \
+    "${RUN[@]}" -o "$T/e.json" --param random-search.batch=0
+usage_error "config file that is not JSON" "notjson\.json.*JSON" \
+    run -c "$T/notjson.json" -o "$T/e.json"
+usage_error "config file with an unknown key" "'bogus_key'" \
+    run -c "$T/unknownkey.json" -o "$T/e.json"
+check "no results file or journal after the usage errors" \
+    test ! -e "$T/e.json" -a ! -e "$T/e.json.journal"
+
+########################################################################################
+echo "# 2. list and describe"
+
+pb list list
+if [ "$RC" -eq 0 ] && grep -Eq '^ +random-search +blackbox/1' "$T/list.out" &&
+    grep -Fq 'sphere-d<dim>-i<instance>' "$T/list.out" &&
+    grep -Fq 'rastrigin-d<dim>-i<instance>' "$T/list.out" &&
+    grep -q 'default problems:' "$T/list.out"; then
+    ok "list: random-search and the problem id patterns"
+else
+    not_ok "list: random-search and the problem id patterns" "exit $RC" "$(show "$T/list.out" 12)"
+fi
+
+pb describe describe random-search
+if [ "$RC" -eq 0 ] && grep -Eq '^citation: +[^ ]' "$T/describe.out" &&
+    grep -Eq '^ +batch +int +default +10 +\[1, 1000000\]' "$T/describe.out" &&
+    grep -Fq 'points drawn per iteration' "$T/describe.out" &&
+    grep -Eq '^sha256: +[0-9a-f]{64}$' "$T/describe.out"; then
+    ok "describe random-search: citation, sha256, parameter batch with range and doc"
+else
+    not_ok "describe random-search: citation, parameters with range and doc" "exit $RC" \
+        "$(show "$T/describe.out" 14)"
+fi
+if [ -f "$RS_SO" ]; then
+    pb describe2 describe "$RS_SO"
+    check "describe by .so path gives the same description" \
+        cmp -s <(grep -v '^file:' "$T/describe.out") <(grep -v '^file:' "$T/describe2.out")
+else
+    skip "describe by path: $RS_SO not built"
+fi
+
+########################################################################################
+echo "# 3. a run and its results file"
+
+R=$T/r.json
+pb r "${RUN[@]}" -s 1-2 --max-evals 200 -o "$R" -q
+if [ "$RC" -eq 0 ] && [ -f "$R" ] && jq -e . "$R" >/dev/null 2>&1; then
+    ok "run: exit 0, writes a JSON results file"
+else
+    not_ok "run: exit 0, writes a JSON results file" "exit $RC" "$(show "$T/r.err")"
+fi
+json_check 'schema is "plugbench/results/1"' "$R" '.schema == "plugbench/results/1"'
+json_check "2 runs, seeds 1 and 2, status ok" "$R" \
+    '(.runs | length == 2) and ([.runs[].seed] | sort == [1, 2]) and all(.runs[]; .status == "ok")'
+json_check "counts.evaluations == 200 and budget.evaluations == 200" "$R" \
+    'all(.runs[]; .counts.evaluations == 200 and .budget.evaluations == 200)'
+json_check "stop_reason budget_cost, no target, no signal" "$R" \
+    'all(.runs[]; .stop_reason == "budget_cost" and .target == null and .target_hit == null
+                  and .signal == null)'
+json_check "trace evaluations are 1,2,5 x 10^k, ending at 200" "$R" \
+    "all(.runs[].trace.evaluations; ($LOGSPACED) and .[-1] == 200)"
+json_check "trace columns have equal lengths; metrics final == trace last" "$R" \
+    'all(.runs[]; .trace as $t | ([$t[] | length] | unique | length == 1)
+                  and .metrics.best_error == $t.best_error[-1])'
+json_check "context: host, cpu_model, compiler, git_revision, date" "$R" \
+    '.context as $c | all("host", "cpu_model", "compiler", "git_revision";
+        ($c[.] | type == "string" and length > 0))
+     and ($c.date | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"))'
+json_check "context.command is the invocation" "$R" \
+    '.context.command[0] == "run" and (.context.command | index("--max-evals") != null)'
+json_check "record identity: plugin name, sha256, problem, parameters" "$R" \
+    'all(.runs[]; .plugin.name == "random-search" and (.plugin.sha256 | test("^[0-9a-f]{64}$"))
+                  and .problem.id == "sphere-d3-i1" and .parameters.batch == 10)'
+check "no NaN or Infinity written as a number" no_bare_nonfinite "$R"
+if grep -q '^results: ' "$T/r.out" && grep -q '^2 runs: 2 ok' "$T/r.out"; then
+    ok "run prints the summary and where the results are"
+else
+    not_ok "run prints the summary and where the results are" "$(show "$T/r.out")"
+fi
+
+########################################################################################
+echo "# 4. same seed, same trace"
+
+# Without -q: stderr is a file here, so there must be no progress line either (check 9).
+pb r2 "${RUN[@]}" -s 1-2 --max-evals 200 -o "$T/r2.json"
+pb r3 "${RUN[@]}" -s 3 --max-evals 200 -o "$T/r3.json" -q
+trace_of() { jq -c "[.runs[] | select(.seed == $2) | .trace.best_error]" "$1" 2>/dev/null; }
+A1=$(trace_of "$R" 1)
+B1=$(trace_of "$T/r2.json" 1)
+A2=$(trace_of "$R" 2)
+B2=$(trace_of "$T/r2.json" 2)
+C3=$(trace_of "$T/r3.json" 3)
+if [ "$RC" -eq 0 ] && [ "$A1" = "$B1" ] && [ "$A2" = "$B2" ] && [ "$A1" != "[]" ]; then
+    ok "same seed, identical best_error traces across invocations"
+else
+    not_ok "same seed, identical best_error traces across invocations" "$A1" "$B1"
+fi
+COLUMNS_OF='.runs | sort_by(.seed) | map(.trace | del(.seconds))'
+if [ "$(jq -c "$COLUMNS_OF" "$R")" = "$(jq -c "$COLUMNS_OF" "$T/r2.json")" ]; then
+    ok "same seed, identical trace columns (seconds excepted)"
+else
+    not_ok "same seed, identical trace columns (seconds excepted)"
+fi
+if [ -n "$C3" ] && [ "$C3" != "[]" ] && [ "$C3" != "$A1" ] && [ "$A1" != "$A2" ]; then
+    ok "a different seed gives a different trace"
+else
+    not_ok "a different seed gives a different trace" "seed 1: $A1" "seed 2: $A2" "seed 3: $C3"
+fi
+
+########################################################################################
+echo "# 5. config file"
+
+cat >"$T/cfg.json" <<EOF
+{
+  "algorithms": ["random-search"],
+  "problems": ["$PROBLEM"],
+  "seeds": "1-2",
+  "max_evals": 200,
+  "params": {"random-search": {"batch": 5}},
+  "plots": false,
+  "quiet": true
+}
+EOF
+# The fields of a record that do not depend on timing.
+STABLE='[.runs | sort_by(.seed)[] | del(.time, .trace.seconds)]'
+pb cfg run -c "$T/cfg.json" -o "$T/cfg.json.out.json"
+pb flags "${RUN[@]}" -s 1-2 --max-evals 200 -P random-search.batch=5 -q -o "$T/flags.json"
+if [ "$RC" -eq 0 ] && [ -f "$T/cfg.json.out.json" ] &&
+    [ "$(jq -c "$STABLE" "$T/cfg.json.out.json")" = "$(jq -c "$STABLE" "$T/flags.json")" ]; then
+    ok "config file gives the same runs as the equivalent flags"
+else
+    not_ok "config file gives the same runs as the equivalent flags" "$(show "$T/cfg.err")"
+fi
+json_check "config params object sets batch = 5" "$T/cfg.json.out.json" \
+    '(.runs | length == 2) and all(.runs[]; .parameters.batch == 5 and .counts.evaluations == 200)'
+pb over run -c "$T/cfg.json" --max-evals 100 -P random-search.batch=2 -s 7 -o "$T/over.json"
+json_check "flags override the config (max_evals 100, batch 2, seeds 7)" "$T/over.json" \
+    '(.runs | length == 1) and .runs[0].seed == 7 and .runs[0].parameters.batch == 2
+     and .runs[0].counts.evaluations == 100 and .runs[0].budget.evaluations == 100'
+printf '{"algorithms": ["random-search"], "problems": ["%s"], "seeds": [4, 9], "max_evals": 50,
+  "params": ["random-search.batch=25"], "plots": false, "quiet": true, "output": "%s"}\n' \
+    "$PROBLEM" "$T/cfg2/out.json" >"$T/cfg2.json"
+pb cfg2 run -c "$T/cfg2.json"
+json_check "config: seeds array, params array, output (directory created)" "$T/cfg2/out.json" \
+    '([.runs[].seed] | sort == [4, 9]) and all(.runs[]; .parameters.batch == 25
+     and .counts.evaluations == 50)'
+
+########################################################################################
+echo "# 6. --target"
+
+pb target "${RUN[@]}" -s 1 --max-evals 200 --target 1e9 -P random-search.batch=1 -q \
+    -o "$T/target.json"
+json_check "--target 1e9: stops at the first evaluation (stop_reason target, target_hit 1)" \
+    "$T/target.json" '.runs[0] | .status == "ok" and .stop_reason == "target"
+        and .target == 1e9 and .target_hit == 1 and .counts.evaluations == 1'
+pb target2 "${RUN[@]}" -s 1 --max-evals 200 --target 1e9 -q -o "$T/target2.json"
+json_check "--target with batch 10: target_hit 1, ends after the first iteration" \
+    "$T/target2.json" '.runs[0] | .stop_reason == "target" and .target_hit == 1
+        and .counts.iterations == 1 and .counts.evaluations <= 10'
+pb target3 "${RUN[@]}" -s 1 --max-evals 200 --target -1 -q -o "$T/target3.json"
+json_check "--target never reached: budget ends the run, target_hit null" "$T/target3.json" \
+    '.runs[0] | .stop_reason == "budget_cost" and .target == -1 and .target_hit == null'
+
+########################################################################################
+echo "# 7. crash safety: kill -9, then --resume"
+
+K=$T/k/k.json
+KILL_ARGS=("${RUN[@]}" -s 1-40 --max-seconds 0.3 -j 1 -o "$K")
+"$PB" "${KILL_ARGS[@]}" >"$T/kill1.out" 2>"$T/kill1.err" </dev/null &
+KPID=$!
+BG_PIDS+=("$KPID")
+if wait_lines "$K.journal" 2 30; then
+    kill -9 "$KPID" 2>/dev/null
+    reap "$KPID"
+    KRC=$?
+    check "the suite was killed by SIGKILL" test "$KRC" -eq 137
+    check "the journal has complete JSON lines for the finished runs" every_line_json "$K.journal"
+    DONE1=$(wc -l <"$K.journal")
+    check "the journal holds at least 2 and fewer than 40 runs ($DONE1)" \
+        test "$DONE1" -ge 2 -a "$DONE1" -lt 40
+    check "no results file after the kill" test ! -e "$K"
+    jq -s . "$K.journal" >"$T/journal.json" 2>/dev/null
+    json_check "journalled runs are complete records with status ok" "$T/journal.json" \
+        'all(.[]; .status == "ok" and .stop_reason == "budget_seconds" and (.trace | has("best_error")))'
+
+    pb resume "${KILL_ARGS[@]}" --resume
+    check "--resume: exit 0" test "$RC" -eq 0
+    N_OLD=$(sed -nE 's/^plugbench: resuming: ([0-9]+) runs already recorded, ([0-9]+) to run$/\1/p' "$T/resume.err")
+    N_NEW=$(sed -nE 's/^plugbench: resuming: ([0-9]+) runs already recorded, ([0-9]+) to run$/\2/p' "$T/resume.err")
+    if [ -n "$N_OLD" ] && [ "$N_OLD" -ge "$DONE1" ] && [ "$N_NEW" -lt 40 ] &&
+        [ $((N_OLD + N_NEW)) -eq 40 ]; then
+        ok "--resume: $N_OLD runs already recorded, $N_NEW to run"
+    else
+        not_ok "--resume reports the recorded runs and runs fewer than 40" "$(show "$T/resume.err")"
+    fi
+    json_check "after --resume: 40 runs, each seed exactly once" "$K" \
+        '(.runs | length == 40) and ([.runs[].seed] | unique == [range(1; 41)])'
+    json_check "after --resume: every run ok" "$K" 'all(.runs[]; .status == "ok")'
+    check "the journal is removed after success" test ! -e "$K.journal"
+else
+    not_ok "the journal reached 2 lines within 30 s" "$(show "$T/kill1.err")"
+fi
+
+# A journal whose last line was cut off by a crash (a record larger than one write(2),
+# e.g. with 4 KiB of captured output) must survive a resumed run that crashes in turn.
+J=$T/j/j.json
+mkdir -p "$T/j"
+TORN_ARGS=("${RUN[@]}" -s 1-6 --max-seconds 0.3 -j 1 -o "$J")
+jq -c '.runs | sort_by(.seed)[]' "$K" | head -n 2 >"$J.journal"          # seeds 1, 2
+jq -c '.runs[] | select(.seed == 3)' "$K" | head -c 700 >>"$J.journal"  # torn seed 3
+"$PB" "${TORN_ARGS[@]}" --resume >"$T/torn1.out" 2>"$T/torn1.err" </dev/null &
+JPID=$!
+BG_PIDS+=("$JPID")
+if wait_lines "$J.journal" 3 30; then
+    kill -9 "$JPID" 2>/dev/null
+    reap "$JPID"
+    pb torn2 "${TORN_ARGS[@]}" --resume
+    if [ "$RC" -eq 0 ] && jqt "$J" '[.runs[].seed] | sort == [1, 2, 3, 4, 5, 6]'; then
+        ok "a torn journal line survives two resumed invocations (all 6 runs, once each)"
+    else
+        not_ok "a torn journal line survives two resumed invocations (all 6 runs, once each)" \
+            "exit $RC" "$(show "$T/torn2.err" 3)"
+    fi
+else
+    not_ok "the resumed run appended to the torn journal within 30 s" "$(show "$T/torn1.err")"
+fi
+
+# A plugbench killed by SIGKILL cannot kill its runs: they must not outlive it (a run that
+# loops would otherwise spin forever, since its wall-clock limit died with the parent).
+children_of() {
+    local stat pid
+    if [ -r "/proc/$1/task/$1/children" ]; then
+        cat "/proc/$1/task/$1/children"
+        return
+    fi
+    for stat in /proc/[0-9]*/stat; do
+        pid=${stat#/proc/}
+        pid=${pid%/stat}
+        # The fields after the ")" that ends the command name: state, ppid, ...
+        [ "$(sed -E 's/.*\) [A-Za-z] ([0-9]+) .*/\1/' "$stat" 2>/dev/null)" = "$1" ] && echo "$pid"
+    done
+}
+if [ -f "$TESTPLUGINS/bad-loop.so" ] && [ -d /proc/self ]; then
+    "$PB" run -a "$TESTPLUGINS/bad-loop.so" -p "$PROBLEM" -s 1 --timeout 60 -o "$T/o/o.json" \
+        --no-plots -q >"$T/orphan.out" 2>"$T/orphan.err" </dev/null &
+    OPID=$!
+    BG_PIDS+=("$OPID")
+    kids=""
+    for _ in $(seq 100); do
+        kids=$(children_of "$OPID")
+        [ -n "$kids" ] && break
+        sleep 0.05
+    done
+    kill -9 "$OPID" 2>/dev/null
+    reap "$OPID"
+    alive=""
+    for _ in $(seq 40); do
+        alive=""
+        for k in $kids; do
+            [ -e "/proc/$k" ] && [ "$(sed -E 's/.*\) ([A-Za-z]) .*/\1/' "/proc/$k/stat" 2>/dev/null)" != Z ] &&
+                alive="$alive $k"
+        done
+        [ -z "$alive" ] && break
+        sleep 0.05
+    done
+    if [ -n "$kids" ] && [ -z "$alive" ]; then
+        ok "a run does not outlive a plugbench killed by SIGKILL"
+    else
+        not_ok "a run does not outlive a plugbench killed by SIGKILL" \
+            "run process(es) of the killed plugbench: ${kids:-none found}; still running 2 s later:${alive:- none}"
+        # End the survivors (forks of our plugbench, checked by their command line).
+        for k in $alive; do
+            tr '\0' ' ' <"/proc/$k/cmdline" 2>/dev/null | grep -qF "$TESTPLUGINS/bad-loop.so" &&
+                kill -9 "$k" 2>/dev/null
+        done
+    fi
+else
+    skip "runs do not outlive a killed plugbench: bad-loop.so not built"
+fi
+
+# SIGINT: the finished runs are written, the exit status is 1.
+I=$T/i/i.json
+"$PB" "${RUN[@]}" -s 1-40 --max-seconds 0.3 -j 1 -o "$I" >"$T/int.out" 2>"$T/int.err" </dev/null &
+IPID=$!
+BG_PIDS+=("$IPID")
+if wait_lines "$I.journal" 1 30; then
+    kill -INT "$IPID" 2>/dev/null
+    reap "$IPID"
+    IRC=$?
+    check "SIGINT: exit 1" test "$IRC" -eq 1
+    json_check "SIGINT: the finished runs are in the results file" "$I" \
+        '(.runs | length) >= 1 and (.runs | length) < 40 and all(.runs[]; .status == "ok")'
+    check "SIGINT: the journal is removed, the message says interrupted" \
+        test ! -e "$I.journal" -a -n "$(grep interrupted "$T/int.err")"
+else
+    not_ok "the journal reached 1 line within 30 s" "$(show "$T/int.err")"
+fi
+
+########################################################################################
+echo "# 8. misbehaving plugins"
+
+so() { echo "$TESTPLUGINS/bad-$1.so"; }
+have() {
+    local n
+    for n in "$@"; do [ -f "$(so "$n")" ] || return 1; done
+}
+
+if have segv loop exit; then
+    B=$T/bad.json
+    pb bad run -a "$(so segv)" -a "$(so loop)" -a "$(so exit)" -a random-search -p "$PROBLEM" \
+        -s 1-2 --max-evals 200 --timeout 1 -j 2 -o "$B" --no-plots -q
+    check "bad-segv, bad-loop, bad-exit and random-search in one run: exit 0" test "$RC" -eq 0
+    by() { echo "[.runs[] | select(.seed == $1 and (.plugin.path | endswith(\"/$2\")))]"; }
+    for seed in 1 2; do
+        json_check "seed $seed: 4 runs" "$B" "[.runs[] | select(.seed == $seed)] | length == 4"
+        json_check "seed $seed: bad-segv crashed with signal 11" "$B" \
+            "$(by "$seed" bad-segv.so) | length == 1 and .[0].status == \"crashed\" and .[0].signal == 11"
+        json_check "seed $seed: bad-loop timed out" "$B" \
+            "$(by "$seed" bad-loop.so) | length == 1 and .[0].status == \"timeout\""
+        json_check "seed $seed: bad-exit error" "$B" \
+            "$(by "$seed" bad-exit.so) | length == 1 and .[0].status == \"error\""
+        json_check "seed $seed: random-search ok" "$B" \
+            "[.runs[] | select(.seed == $seed and .plugin.name == \"random-search\")] | length == 1
+             and .[0].status == \"ok\" and .[0].counts.evaluations == 200"
+    done
+    check "no NaN or Infinity written as a number (failed runs)" no_bare_nonfinite "$B"
+    check "stderr reports the failed runs (signal 11, timeout)" \
+        test -n "$(grep 'crashed' "$T/bad.err" | grep '11')" -a -n "$(grep 'timeout' "$T/bad.err")"
+else
+    skip "bad-segv, bad-loop, bad-exit with random-search: test plugins not built"
+fi
+
+# Memory limits are off under AddressSanitizer (see isolate.c): bad-memory would take it all.
+UNDER_ASAN=0
+jq -r '.context.compiler_flags // ""' "$R" 2>/dev/null |
+    grep -Eq '(b_sanitize=[^ ]*address|-fsanitize=[^ ]*address)' && UNDER_ASAN=1
+MEMORY=()
+[ "$UNDER_ASAN" -eq 0 ] && MEMORY=(-a "$(so memory)")
+if have abort create stepfail nonfinite noisy memory && [ -f "$TESTPLUGINS/good-params.so" ]; then
+    B2=$T/bad2.json
+    pb bad2 run -a "$(so abort)" -a "$(so create)" -a "$(so stepfail)" -a "$(so nonfinite)" \
+        -a "$(so noisy)" "${MEMORY[@]}" -a "$TESTPLUGINS/good-params.so" \
+        -P good-params.step=0.25 -P good-params.verbose=true -P good-params.mode=c \
+        -p "$PROBLEM" -s 1 --max-evals 200 --memory 256 -j 2 -o "$B2" --no-plots -q
+    check "bad-abort, -create, -stepfail, -nonfinite, -noisy, -memory, good-params: exit 0" \
+        test "$RC" -eq 0
+    one() { echo "[.runs[] | select(.plugin.path | endswith(\"/$1\"))] | length == 1 and (.[0] | $2)"; }
+    json_check "bad-abort: crashed, signal 6" "$B2" "$(one bad-abort.so '.status == "crashed" and .signal == 6')"
+    json_check "bad-create: error with the plugin's message" "$B2" \
+        "$(one bad-create.so '.status == "error" and (.message | test("refuses"))')"
+    json_check "bad-stepfail: error with the plugin's message" "$B2" \
+        "$(one bad-stepfail.so '.status == "error" and (.message | test("step 2"))')"
+    json_check "bad-nonfinite: nonfinite, its metric null" "$B2" \
+        "$(one bad-nonfinite.so '.status == "nonfinite" and .metrics.solution_error == null')"
+    json_check "bad-noisy: ok, its output captured" "$B2" \
+        "$(one bad-noisy.so '.status == "ok" and .output_bytes > 0 and (.output | test("on stderr")) and (.output | test("on stdout"))')"
+    if [ "$UNDER_ASAN" -eq 0 ]; then
+        json_check "bad-memory under --memory 256: error, out of memory" "$B2" \
+            "$(one bad-memory.so '.status == "error" and (.message | test("memory"))')"
+    else
+        skip "bad-memory: memory limits are off under AddressSanitizer"
+    fi
+    json_check "good-params: real, bool and choice parameters recorded as set" "$B2" \
+        "$(one good-params.so '.status == "ok" and .parameters == {"step": 0.25, "batch": 4, "verbose": true, "mode": "c"}')"
+    check "no NaN or Infinity written as a number (nonfinite run)" no_bare_nonfinite "$B2"
+    GP=$TESTPLUGINS/good-params.so
+    usage_error "choice parameter out of its choices" "'mode'.*a\|b\|c" \
+        run -a "$GP" -p "$PROBLEM" -o "$T/e.json" -P good-params.mode=d
+    usage_error "bool parameter not a bool" "'verbose'.*maybe" \
+        run -a "$GP" -p "$PROBLEM" -o "$T/e.json" -P good-params.verbose=maybe
+    usage_error "int parameter not an integer" "'batch'.*2\.5" \
+        run -a "$GP" -p "$PROBLEM" -o "$T/e.json" -P good-params.batch=2.5
+    usage_error "--param for an algorithm not in the run" "random-search" \
+        run -a "$GP" -p "$PROBLEM" -o "$T/e.json" -P random-search.batch=2
+    pb descgp describe "$GP"
+    if [ "$RC" -eq 0 ] && grep -Eq '^ +step +real +default +0\.5 +\[0, 1\]' "$T/descgp.out" &&
+        grep -Eq '^ +verbose +bool +default +false +true\|false' "$T/descgp.out" &&
+        grep -Eq '^ +mode +choice +default +b +one of a\|b\|c' "$T/descgp.out"; then
+        ok "describe good-params.so: real, int, bool and choice parameters"
+    else
+        not_ok "describe good-params.so: real, int, bool and choice parameters" "$(show "$T/descgp.out" 16)"
+    fi
+else
+    skip "bad-abort, -create, -stepfail, -nonfinite, -noisy, -memory, good-params: not built"
+fi
+
+if have abi-major; then
+    pb abi run -a "$(so abi-major)" -p "$PROBLEM" -o "$T/abi.json" --no-plots -q
+    line=$(head -n 1 "$T/abi.err")
+    versions=$(printf '%s\n' "${line//$(so abi-major)/}" | grep -Eo '[0-9]+\.[0-9]+' | sort -u)
+    host_major=${HOST_ABI%%.*}
+    if [ "$RC" -eq 2 ] && [ "$(wc -l <"$T/abi.err")" -eq 1 ] &&
+        grep -Fq "$(so abi-major)" "$T/abi.err" &&
+        printf '%s\n' "$versions" | grep -qx "$HOST_ABI" &&
+        printf '%s\n' "$versions" | grep -Ev "^$host_major\." | grep -q .; then
+        ok "bad-abi-major: exit 2, one line with the path and both ABI versions"
+    else
+        not_ok "bad-abi-major: exit 2, one line with the path and both ABI versions" \
+            "exit $RC (host ABI $HOST_ABI)" "$(show "$T/abi.err" 3)"
+    fi
+else
+    skip "bad-abi-major: test plugin not built"
+fi
+
+# Plugins the loader must refuse: exit 2, one line naming the file.
+for n in abi-minor noentry kind param notso; do
+    if have "$n"; then
+        pb refuse run -a "$(so "$n")" -p "$PROBLEM" -o "$T/refuse.json" --no-plots -q
+        if [ "$RC" -eq 2 ] && [ "$(wc -l <"$T/refuse.err")" -eq 1 ] &&
+            grep -Fq "bad-$n.so" "$T/refuse.err"; then
+            ok "run -a bad-$n.so: exit 2, one line: $(cat "$T/refuse.err")"
+        else
+            not_ok "run -a bad-$n.so: exit 2, one line naming the file" "exit $RC" \
+                "$(show "$T/refuse.err" 3)"
+        fi
+    else
+        skip "run -a bad-$n.so: test plugin not built"
+    fi
+done
+
+if [ -f "$RS_SO" ]; then
+    pb checkrs check "$RS_SO"
+    if [ "$RC" -eq 0 ] && grep -q ': conforms$' "$T/checkrs.out" && ! grep -q FAIL "$T/checkrs.out"; then
+        ok "check random-search.so: exit 0, conforms"
+    else
+        not_ok "check random-search.so: exit 0, conforms" "exit $RC" "$(show "$T/checkrs.out" 8)"
+    fi
+else
+    skip "check random-search.so: $RS_SO not built"
+fi
+if have nonfinite; then
+    pb checknf check "$(so nonfinite)"
+    if [ "$RC" -eq 1 ] && grep -q ': does not conform$' "$T/checknf.out" &&
+        grep -q '^\[FAIL\]' "$T/checknf.out"; then
+        ok "check bad-nonfinite.so: exit 1, does not conform"
+    else
+        not_ok "check bad-nonfinite.so: exit 1, does not conform" "exit $RC" "$(show "$T/checknf.out" 8)"
+    fi
+else
+    skip "check bad-nonfinite.so: test plugin not built"
+fi
+if have notso; then
+    pb checkns check "$(so notso)"
+    check "check bad-notso.so: exit 2" test "$RC" -eq 2
+else
+    skip "check bad-notso.so: test plugin not built"
+fi
+
+########################################################################################
+echo "# 9. progress line"
+
+# r2 ran without -q with stderr redirected to a file.
+if ! grep -q $'\r' "$T/r2.err" && ! grep -q 'ETA' "$T/r2.err"; then
+    ok "no progress line when stderr is not a terminal"
+else
+    not_ok "no progress line when stderr is not a terminal" "$(show "$T/r2.err")"
+fi
+if command -v script >/dev/null 2>&1 && script -qec true /dev/null </dev/null >/dev/null 2>&1; then
+    q() { printf '%q ' "$@"; }
+    script -qec "$(q "$PB" "${RUN[@]}" -s 1-3 --max-evals 200 -o "$T/tty.json")" /dev/null \
+        </dev/null >"$T/tty.log" 2>&1
+    if grep -q $'\r' "$T/tty.log" && grep -q 'ETA' "$T/tty.log" && grep -q '3/3 runs' "$T/tty.log"; then
+        ok "progress line (N/M runs, ETA) on a terminal"
+    else
+        not_ok "progress line (N/M runs, ETA) on a terminal" "$(show "$T/tty.log")"
+    fi
+    script -qec "$(q "$PB" "${RUN[@]}" -s 1-3 --max-evals 200 -q -o "$T/ttyq.json")" /dev/null \
+        </dev/null >"$T/ttyq.log" 2>&1
+    if [ -f "$T/ttyq.json" ] && ! grep -q 'ETA' "$T/ttyq.log"; then
+        ok "-q: no progress line on a terminal"
+    else
+        not_ok "-q: no progress line on a terminal" "$(show "$T/ttyq.log")"
+    fi
+else
+    skip "progress line on a terminal: script (util-linux) not available or no pty"
+    skip "-q on a terminal: script (util-linux) not available or no pty"
+fi
+
+########################################################################################
+echo "# 10. atomic write"
+
+leftovers=$(find "$T" -name '*.tmp.*' | head -n 5)
+check "no leftover *.tmp.* file next to any results file" test -z "$leftovers"
+bad_json=""
+for f in "$R" "$T/r2.json" "$T/r3.json" "$T/flags.json" "$T/over.json" "$T/target.json" "$K"; do
+    [ -e "$f" ] || continue
+    jq -e '.schema == "plugbench/results/1" and (.runs | type == "array")' "$f" >/dev/null 2>&1 ||
+        bad_json="$bad_json $(basename "$f")"
+done
+check "every results file is a whole JSON document${bad_json:+ (not:$bad_json)}" test -z "$bad_json"
+# The output is replaced, not appended to or merged: a second run leaves one run.
+pb again "${RUN[@]}" -s 5 --max-evals 20 -q -o "$R"
+json_check "a second run to the same output replaces the file" "$R" \
+    '(.runs | length == 1) and .runs[0].seed == 5'
+check "no leftover *.tmp.* file after replacing" test -z "$(find "$T" -name '*.tmp.*')"
+
+########################################################################################
+ELAPSED=$(($(date +%s) - START))
+echo "1..$N_CHECKS"
+echo "# $N_FAILED of $N_CHECKS checks failed; ${ELAPSED}s"
+[ "$N_FAILED" -eq 0 ]

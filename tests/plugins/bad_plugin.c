@@ -1,0 +1,220 @@
+/*
+ * The test plugins, all built from this one source (see meson.build): a well-behaved base
+ * that samples `batch` random points per step and keeps the best (alone, it is the
+ * good-params plugin), and, selected at compile time by -DMODE=MODE_<X>, one way of
+ * misbehaving per bad-* plugin. PLUGIN_NAME is the descriptor's name.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plugbench/blackbox.h"
+#include "plugbench/plugin.h"
+#include "plugbench/rng.h"
+
+#define MODE_NONE 0      /* good-params: behaves */
+#define MODE_SEGV 1      /* writes through NULL on the 3rd step */
+#define MODE_ABORT 2     /* abort() in step() */
+#define MODE_LOOP 3      /* never returns from step() */
+#define MODE_MEMORY 4    /* allocates in step() until malloc fails, then PB_ERR_NOMEM */
+#define MODE_NONFINITE 5 /* solution() is NaN from the 5th step on */
+#define MODE_NOISY 6     /* prints a line to stdout and one to stderr each step */
+#define MODE_EXIT 7      /* exit(3) in step() */
+#define MODE_CREATE 8    /* create() refuses */
+#define MODE_STEPFAIL 9  /* step() fails on the 2nd step */
+#define MODE_ABI_MAJOR 10 /* built for the next major ABI */
+#define MODE_ABI_MINOR 11 /* built for a minor ABI newer than the host's */
+#define MODE_NOENTRY 12  /* exports a function, but not the entry symbol */
+#define MODE_KIND 13     /* declares a kind no host knows */
+#define MODE_PARAM 14    /* a parameter's default lies outside its range */
+
+#if !defined(MODE) || !defined(PLUGIN_NAME)
+#error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
+#endif
+
+#define CHUNK_BYTES ((size_t)64 << 20) /* what bad-memory takes at a time */
+#define BATCH_PARAM 1                  /* index of "batch" in params */
+
+typedef struct state {
+    const pb_blackbox *f;
+    pb_rng rng;
+    int64_t batch;
+    uint64_t steps;     /* step() calls so far, this one included */
+    double best;        /* lowest value seen */
+    double *best_x, *x; /* its point; scratch for a sample */
+    char *error;        /* the context's error buffer, for messages from step() */
+    size_t error_size;
+    void *chunks;       /* bad-memory's chunks, each linking to the previous one */
+    size_t hogged;      /* their total size in bytes */
+} state;
+
+/* One parameter of each type, so that the host's parsing of each can be tested. */
+static const pb_param params[] = {
+    {.name = "step", .type = PB_PARAM_REAL, .default_value = MODE == MODE_PARAM ? 2.0 : 0.5,
+     .min = 0, .max = 1, .doc = "unused real"},
+    {.name = "batch", .type = PB_PARAM_INT, .default_value = 4, .min = 1, .max = 100,
+     .doc = "points sampled per step"},
+    {.name = "verbose", .type = PB_PARAM_BOOL, .default_value = 0, .doc = "unused bool"},
+    {.name = "mode", .type = PB_PARAM_CHOICE, .default_value = 1, .choices = "a|b|c",
+     .doc = "unused choice"},
+};
+
+/* Frees the state and whatever bad-memory took. */
+static void destroy(void *p)
+{
+    state *s = p;
+    while (s->chunks) {
+        void *previous = *(void **)s->chunks;
+        free(s->chunks);
+        s->chunks = previous;
+    }
+    free(s->best_x);
+    free(s->x);
+    free(s);
+}
+
+/* Allocates the state, recommending the box centre until the first sample. */
+static int32_t create(const pb_context *ctx, void **out)
+{
+    if (MODE == MODE_CREATE) {
+        snprintf(ctx->error, ctx->error_size, PLUGIN_NAME " refuses every problem");
+        return PB_ERR_INVALID;
+    }
+    const pb_blackbox *f = ctx->problem->oracle;
+    state *s = calloc(1, sizeof *s);
+    if (!s)
+        return PB_ERR_NOMEM;
+    s->best_x = calloc(f->dim, sizeof(double));
+    s->x = calloc(f->dim, sizeof(double));
+    if (!s->best_x || !s->x) {
+        destroy(s);
+        return PB_ERR_NOMEM;
+    }
+    s->f = f;
+    s->batch = ctx->params[BATCH_PARAM].integer;
+    s->best = INFINITY;
+    s->error = ctx->error;
+    s->error_size = ctx->error_size;
+    pb_rng_seed(&s->rng, ctx->seed, 0);
+    for (uint32_t i = 0; i < f->dim; i++)
+        s->best_x[i] = (f->lower[i] + f->upper[i]) / 2;
+    *out = s;
+    return 0;
+}
+
+/* bad-memory: takes and touches chunks until malloc fails, then says so. */
+static int32_t hog_memory(state *s)
+{
+    for (;;) {
+        void **chunk = malloc(CHUNK_BYTES);
+        if (!chunk) {
+            snprintf(s->error, s->error_size, PLUGIN_NAME ": out of memory after %zu MiB",
+                     s->hogged >> 20);
+            return PB_ERR_NOMEM;
+        }
+        /* Not zero, which the compiler could turn into calloc's untouched pages. */
+        memset(chunk, 0xa5, CHUNK_BYTES);
+        *chunk = s->chunks;
+        s->chunks = chunk;
+        s->hogged += CHUNK_BYTES;
+    }
+}
+
+/* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
+static int32_t misbehave(state *s)
+{
+    switch (MODE) {
+    case MODE_SEGV:
+        if (s->steps == 3) {
+            /* Volatile, so the compiler cannot see the NULL and emit a trap instead. */
+            volatile int *volatile nowhere = NULL;
+            *nowhere = 1;
+        }
+        break;
+    case MODE_ABORT:
+        abort();
+    case MODE_LOOP:
+        for (volatile uint64_t spins = 0;; spins++) {
+        }
+    case MODE_MEMORY:
+        return hog_memory(s);
+    case MODE_NOISY:
+        printf(PLUGIN_NAME ": step %" PRIu64 " on stdout\n", s->steps);
+        fprintf(stderr, PLUGIN_NAME ": step %" PRIu64 " on stderr\n", s->steps);
+        break;
+    case MODE_EXIT:
+        exit(3);
+    case MODE_STEPFAIL:
+        if (s->steps == 2) {
+            snprintf(s->error, s->error_size, PLUGIN_NAME ": step 2 fails on purpose");
+            return PB_ERR_FAILED;
+        }
+        break;
+    default:
+        break;
+    }
+    return PB_CONTINUE;
+}
+
+/* Samples batch points uniformly in the box, keeping the best. */
+static int32_t step(void *p)
+{
+    state *s = p;
+    s->steps++;
+    int32_t rc = misbehave(s);
+    if (rc != PB_CONTINUE)
+        return rc;
+    const pb_blackbox *f = s->f;
+    for (int64_t k = 0; k < s->batch; k++) {
+        for (uint32_t i = 0; i < f->dim; i++)
+            s->x[i] = pb_rng_uniform_in(&s->rng, f->lower[i], f->upper[i]);
+        double y = f->evaluate(f, s->x);
+        if (isnan(y))
+            break; /* the budget is spent */
+        if (y < s->best) {
+            s->best = y;
+            memcpy(s->best_x, s->x, f->dim * sizeof *s->x);
+        }
+    }
+    return PB_CONTINUE;
+}
+
+/* The best point so far; bad-nonfinite's is NaN from its 5th step on. */
+static int32_t solution(void *p, double *out)
+{
+    const state *s = p;
+    for (uint32_t i = 0; i < s->f->dim; i++)
+        out[i] = MODE == MODE_NONFINITE && s->steps >= 5 ? NAN : s->best_x[i];
+    return 0;
+}
+
+static const pb_plugin descriptor = {
+    .abi_major = PB_ABI_MAJOR + (MODE == MODE_ABI_MAJOR),
+    .abi_minor = PB_ABI_MINOR + (MODE == MODE_ABI_MINOR),
+    .struct_size = sizeof(pb_plugin),
+    .n_params = sizeof params / sizeof params[0],
+    .name = PLUGIN_NAME,
+    .version = "0.0.1",
+    .summary = "a test plugin for plugbench's own tests",
+    .citation = "none: a test fixture",
+#if MODE == MODE_KIND
+    .kind = "nosuchkind/1",
+#else
+    .kind = PB_KIND_BLACKBOX,
+#endif
+    .params = params,
+    .create = create,
+    .step = step,
+    .solution = solution,
+    .destroy = destroy,
+};
+
+#if MODE == MODE_NOENTRY
+/* An export under another name: the .so is a fine library, just not a plugin. */
+PB_EXPORT const pb_plugin *pb_plugin_entry_v0(void);
+PB_EXPORT const pb_plugin *pb_plugin_entry_v0(void) { return &descriptor; }
+#else
+PB_PLUGIN_ENTRY(descriptor)
+#endif

@@ -1,0 +1,296 @@
+/*
+ * The isolation layer against misbehaving plugins (tests/plugins): every bad run must end
+ * with its own status, and a well-behaved random search among them must still finish with
+ * its whole budget. Also: a run's trace depends on its seed only.
+ *
+ * Usage: test_isolation <directory of the test plugins> <path of random-search.so>
+ */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/check.h"
+#include "isolate.h"
+#include "params.h"
+
+/* GCC says __SANITIZE_ADDRESS__; clang (before 17 at least) only __has_feature. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+#ifdef UNDER_ASAN
+/* AddressSanitizer turns SIGSEGV into exit status 1; the crash must stay a signal here. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) { return "handle_segv=0"; }
+#else
+#define UNDER_ASAN 0
+#endif
+
+#define PROBLEM "sphere-d5-i1"
+#define BAD_BUDGET 20   /* evaluations for each bad run: one per step, as batch is 1 */
+#define GOOD_BUDGET 2000
+#define TIMEOUT 2.0
+/*
+ * Far below a real suite's limit: touching fresh pages is slow (0.4 to 0.8 GiB/s on a small
+ * VM, less when tests run side by side), and bad-memory must fill its limit well within
+ * TIMEOUT. 128 MiB still holds one of its 64 MiB chunks next to the test's own 4 MiB.
+ */
+#define MEMORY_MIB 128
+#define MAX_JOBS 16
+
+/* A run to make, and what must become of it. */
+typedef struct expected {
+    const char *plugin;  /* a test plugin's name, or "random-search" */
+    int32_t status;
+    int signal;          /* for crashes */
+    const char *message; /* a substring of the outcome's message, or NULL */
+} expected;
+
+/*
+ * Random search sits among the bad runs, next to the spinning bad-loop, to show it is not
+ * disturbed by them. bad-memory goes first, so that bad-loop does not slow it down.
+ */
+static const expected cases[] = {
+    {"bad-memory", PB__STATUS_ERROR, 0, "memory"},
+    {"bad-segv", PB__STATUS_CRASHED, SIGSEGV, "signal"},
+    {"bad-loop", PB__STATUS_TIMEOUT, 0, "wall-clock"},
+    {"random-search", PB__STATUS_OK, 0, NULL},
+    {"bad-abort", PB__STATUS_CRASHED, SIGABRT, "signal"},
+    {"bad-nonfinite", PB__STATUS_NONFINITE, 0, NULL},
+    {"bad-noisy", PB__STATUS_OK, 0, NULL},
+    {"bad-exit", PB__STATUS_ERROR, 0, "exited with status 3"},
+    {"bad-create", PB__STATUS_ERROR, 0, "bad-create refuses every problem"},
+    {"bad-stepfail", PB__STATUS_ERROR, 0, "bad-stepfail: step 2 fails on purpose"},
+};
+_Static_assert(sizeof cases / sizeof cases[0] <= MAX_JOBS, "raise MAX_JOBS");
+
+/* What the done callback saw for one job. */
+typedef struct report {
+    pb__job_result result; /* trace: a copy of ours, as the isolation layer frees its own */
+    int times;             /* how many times the job was reported */
+} report;
+
+typedef struct reports {
+    report *runs;
+    size_t n;
+    int stray; /* reports of indices outside the jobs */
+} reports;
+
+/* The done callback: keeps a copy of each result, counting the reports per index. */
+static void on_done(void *user, size_t index, const pb__job_result *result)
+{
+    reports *r = user;
+    if (index >= r->n) {
+        r->stray++;
+        return;
+    }
+    report *run = &r->runs[index];
+    free(run->result.trace);
+    run->result = *result;
+    run->result.trace = calloc(result->n_trace + 1, sizeof *result->trace);
+    if (run->result.trace && result->n_trace)
+        memcpy(run->result.trace, result->trace, result->n_trace * sizeof *result->trace);
+    run->times++;
+}
+
+/* Runs jobs in one isolated batch; checks every job is reported exactly once. */
+static report *run_all(const pb__job *jobs, size_t n, const pb__isolation *iso)
+{
+    reports r = {calloc(n, sizeof *r.runs), n, 0};
+    int rc = r.runs ? pb__isolate_run(jobs, n, iso, on_done, &r) : -1;
+    CHECK(rc == 0, "pb__isolate_run did not run every job");
+    if (rc != 0)
+        exit(check_summary("isolation"));
+    CHECK(r.stray == 0, "%d reports for indices that are not jobs", r.stray);
+    for (size_t i = 0; i < n; i++)
+        CHECK(r.runs[i].times == 1, "job %zu was reported %d times", i, r.runs[i].times);
+    return r.runs;
+}
+
+/* Frees what run_all returned. */
+static void free_reports(report *runs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(runs[i].result.trace);
+    free(runs);
+}
+
+/* Loads the plugin at path or exits: without it nothing else can be tested. */
+static void load(const char *path, pb__plugin_file *plugin)
+{
+    char err[1024];
+    int rc = pb__plugin_load(path, plugin, err, sizeof err);
+    CHECK(rc == 0, "%s", err);
+    if (rc != 0)
+        exit(check_summary("isolation"));
+}
+
+/* Fills values with the plugin's defaults but name = text, or exits. */
+static void params_with(const pb__plugin_file *plugin, pb_value *values, const char *name,
+                        const char *text)
+{
+    char err[1024];
+    pb__params_defaults(plugin->desc, values);
+    int rc = pb__param_set(plugin->desc, values, name, text, err, sizeof err);
+    CHECK(rc == 0, "%s", err);
+    if (rc != 0)
+        exit(check_summary("isolation"));
+}
+
+/* The checks particular to one case, beyond its status and message. */
+static void check_details(const char *plugin, const pb__job_result *r)
+{
+    const pb__outcome *o = &r->outcome;
+    if (strcmp(plugin, "bad-segv") == 0) {
+        /* Steps 1 and 2 crossed the checkpoints at 1 and 2 evaluations before the crash. */
+        CHECK(r->n_trace >= 1, "bad-segv: the trace before the crash was lost");
+        CHECK(r->n_trace == 0 || r->trace[r->n_trace - 1].cost == (double)o->cost,
+              "bad-segv: cost %llu is not the last trace point's", (unsigned long long)o->cost);
+    } else if (strcmp(plugin, "bad-loop") == 0) {
+        CHECK(r->wall_seconds >= TIMEOUT - 0.1 && r->wall_seconds < TIMEOUT + 5,
+              "bad-loop: killed after %.3f s, not at the %.1f s limit", r->wall_seconds, TIMEOUT);
+    } else if (strcmp(plugin, "bad-memory") == 0) {
+        /* It touched at least one 64 MiB chunk, and the limit held. */
+        CHECK(r->max_rss_mib > 64 && r->max_rss_mib <= MEMORY_MIB,
+              "bad-memory: peak resident %.0f MiB, not in (64, %d]", r->max_rss_mib, MEMORY_MIB);
+    } else if (strcmp(plugin, "random-search") == 0) {
+        CHECK(o->cost == GOOD_BUDGET && o->stop == PB__STOP_COST,
+              "random-search: %llu of %d evaluations, stop %s", (unsigned long long)o->cost,
+              GOOD_BUDGET, pb__stop_name(o->stop));
+        CHECK(o->metrics[0] >= 0 && o->metrics[0] < 1e300,
+              "random-search: best error %g is not a finite error", o->metrics[0]);
+        CHECK(r->n_trace > 0 && r->trace[r->n_trace - 1].cost == GOOD_BUDGET,
+              "random-search: the trace does not reach the budget");
+    } else if (strcmp(plugin, "bad-noisy") == 0) {
+        /* The output itself is not printed: it spans lines. */
+        CHECK(strstr(r->output, "bad-noisy: step 1 on stdout") != NULL,
+              "bad-noisy: stdout was not captured (%zu bytes)", r->output_bytes);
+        CHECK(strstr(r->output, "bad-noisy: step 1 on stderr") != NULL,
+              "bad-noisy: stderr was not captured (%zu bytes)", r->output_bytes);
+        /* About 1 KiB in all: less than the PB__OUTPUT_KEEP bytes kept. */
+        CHECK(r->output_bytes > 0 && r->output_bytes == strlen(r->output),
+              "bad-noisy: output_bytes %zu for %zu bytes kept", r->output_bytes,
+              strlen(r->output));
+    } else if (strcmp(plugin, "bad-nonfinite") == 0) {
+        CHECK(o->iterations == 5, "bad-nonfinite: stopped after %llu steps, not 5",
+              (unsigned long long)o->iterations);
+    } else if (strcmp(plugin, "bad-stepfail") == 0) {
+        CHECK(o->iterations == 2, "bad-stepfail: stopped after %llu steps, not 2",
+              (unsigned long long)o->iterations);
+    }
+}
+
+/* Every misbehaving plugin and random search in one batch, two at a time. */
+static void test_misbehaviour(const char *dir, const char *random_search, pb__problem *problem)
+{
+    static pb__plugin_file plugins[MAX_JOBS];
+    static pb_value values[MAX_JOBS][8];
+    pb__job jobs[MAX_JOBS];
+    const expected *want[MAX_JOBS];
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const expected *c = &cases[i];
+        int good = strcmp(c->plugin, "random-search") == 0;
+        if (UNDER_ASAN && strcmp(c->plugin, "bad-memory") == 0) {
+            printf("note: bad-memory skipped: memory limits are off under AddressSanitizer\n");
+            continue;
+        }
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.so", dir, c->plugin);
+        load(good ? random_search : path, &plugins[n]);
+        params_with(&plugins[n], values[n], "batch", good ? "10" : "1");
+        jobs[n] = (pb__job){.plugin = &plugins[n], .params = values[n], .problem = problem,
+                            .seed = 1 + i, .limits.target = NAN};
+        jobs[n].limits.budget.cost = good ? GOOD_BUDGET : BAD_BUDGET;
+        want[n++] = c;
+    }
+    pb__isolation iso = {.parallel = 2, .timeout_seconds = TIMEOUT,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(jobs, n, &iso);
+    for (size_t i = 0; i < n; i++) {
+        const pb__job_result *r = &runs[i].result;
+        const expected *c = want[i];
+        if (runs[i].times == 0)
+            continue;
+        CHECK(r->outcome.status == c->status, "%s: status %s, want %s (%s)", c->plugin,
+              pb__status_name(r->outcome.status), pb__status_name(c->status),
+              r->outcome.message);
+        CHECK(r->signal == c->signal, "%s: signal %d, want %d", c->plugin, r->signal, c->signal);
+        CHECK(!c->message || strstr(r->outcome.message, c->message),
+              "%s: message '%s' does not say '%s'", c->plugin, r->outcome.message, c->message);
+        check_details(c->plugin, r);
+    }
+    CHECK(problem->cost == 0, "the parent's problem was run (cost %llu)",
+          (unsigned long long)problem->cost);
+    free_reports(runs, n);
+    for (size_t i = 0; i < n; i++)
+        pb__plugin_unload(&plugins[i]);
+}
+
+/* Are the two traces the same bit for bit, leaving out the times? */
+static int same_trace(const pb__job_result *a, const pb__job_result *b)
+{
+    if (a->n_trace != b->n_trace)
+        return 0;
+    for (size_t i = 0; i < a->n_trace; i++) {
+        const pb__trace_point *p = &a->trace[i], *q = &b->trace[i];
+        if (memcmp(&p->cost, &q->cost, sizeof p->cost) != 0 ||
+            memcmp(&p->iterations, &q->iterations, sizeof p->iterations) != 0 ||
+            memcmp(p->metrics, q->metrics, sizeof p->metrics) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* Two runs with one seed give one trace; another seed gives another. */
+static void test_determinism(const char *random_search, pb__problem *problem)
+{
+    pb__plugin_file plugin;
+    pb_value values[8];
+    load(random_search, &plugin);
+    pb__params_defaults(plugin.desc, values);
+    const uint64_t seeds[] = {42, 42, 43};
+    pb__job jobs[3];
+    for (size_t i = 0; i < 3; i++) {
+        jobs[i] = (pb__job){.plugin = &plugin, .params = values, .problem = problem,
+                            .seed = seeds[i], .limits.target = NAN};
+        jobs[i].limits.budget.cost = GOOD_BUDGET;
+    }
+    pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(jobs, 3, &iso);
+    for (size_t i = 0; i < 3; i++)
+        CHECK(runs[i].result.outcome.status == PB__STATUS_OK && runs[i].result.n_trace > 1,
+              "determinism: run %zu: status %s with %zu trace points", i,
+              pb__status_name(runs[i].result.outcome.status), runs[i].result.n_trace);
+    CHECK(same_trace(&runs[0].result, &runs[1].result),
+          "determinism: two runs with seed 42 have different traces");
+    CHECK(!same_trace(&runs[0].result, &runs[2].result),
+          "determinism: seeds 42 and 43 give the same trace");
+    free_reports(runs, 3);
+    pb__plugin_unload(&plugin);
+}
+
+/* Runs the tests; exits nonzero when any check failed. */
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s <test plugin dir> <random-search.so>\n", argv[0]);
+        return 2;
+    }
+    char err[1024];
+    pb__problem *problem;
+    int rc = pb__problem_open(PROBLEM, &problem, err, sizeof err);
+    CHECK(rc == 0, "%s", err);
+    if (rc != 0)
+        return check_summary("isolation");
+    test_misbehaviour(argv[1], argv[2], problem);
+    test_determinism(argv[2], problem);
+    pb__problem_close(problem);
+    return check_summary("isolation");
+}

@@ -1,0 +1,203 @@
+/*
+ * The loader and the parameter parser: plugins that must not load (tests/plugins), the
+ * one-line messages that say why, pb__param_set on a plugin with one parameter of each
+ * type, and pb__plugin_validate on hand-made descriptors.
+ *
+ * Usage: test_loader <directory of the test plugins>
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../unit/check.h"
+#include "loader.h"
+#include "params.h"
+
+/* Checks that text contains every one of the NULL-terminated needles. */
+static void says_all(const char *what, const char *text, const char *const *needles)
+{
+    for (; *needles; needles++)
+        CHECK(strstr(text, *needles) != NULL, "%s: '%s' does not say '%s'", what, text,
+              *needles);
+}
+
+/* Loading path must fail with one line that starts with path and says every needle. */
+static void expect_load_failure(const char *path, const char *const *needles)
+{
+    pb__plugin_file plugin;
+    char err[1024] = "";
+    int rc = pb__plugin_load(path, &plugin, err, sizeof err);
+    CHECK(rc != 0, "%s: loaded", path);
+    if (rc == 0) {
+        pb__plugin_unload(&plugin);
+        return;
+    }
+    CHECK(strncmp(err, path, strlen(path)) == 0, "%s: message does not start with the path: '%s'",
+          path, err);
+    CHECK(strchr(err, '\n') == NULL, "%s: message is more than one line: '%s'", path, err);
+    CHECK(plugin.handle == NULL && plugin.desc == NULL, "%s: a failed load left a handle", path);
+    says_all(path, err, needles);
+}
+
+/* Each plugin that must not load, for the reason it must give. */
+static void test_bad_plugins(const char *dir)
+{
+    char host[32], major[32], minor[32], path[4096];
+    snprintf(host, sizeof host, "%d.%d", PB_ABI_MAJOR, PB_ABI_MINOR);
+    snprintf(major, sizeof major, "%d.%d", PB_ABI_MAJOR + 1, PB_ABI_MINOR);
+    snprintf(minor, sizeof minor, "%d.%d", PB_ABI_MAJOR, PB_ABI_MINOR + 1);
+    const struct {
+        const char *file;
+        const char *needles[4];
+    } cases[] = {
+        {"bad-abi-major.so", {"ABI", major, host, NULL}},
+        {"bad-abi-minor.so", {"ABI", minor, host, NULL}},
+        {"bad-noentry.so", {PB_ENTRY_NAME, NULL}},
+        {"bad-kind.so", {"nosuchkind/1", NULL}},
+        {"bad-param.so", {"'step'", "range", NULL}},
+        {"bad-notso.so", {"not a loadable shared object", NULL}},
+        {"no-such-plugin.so", {"No such file or directory", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, cases[i].file);
+        expect_load_failure(path, cases[i].needles);
+    }
+}
+
+/* Setting name to text must succeed; the caller checks the stored value. */
+static void expect_set(const pb_plugin *desc, pb_value *values, const char *name,
+                       const char *text)
+{
+    char err[1024] = "";
+    CHECK(pb__param_set(desc, values, name, text, err, sizeof err) == 0, "%s=%s refused: %s",
+          name, text, err);
+}
+
+/* Setting name to text must fail, leave the values alone and say every needle. */
+static void expect_refusal(const pb_plugin *desc, pb_value *values, const char *name,
+                           const char *text, const char *const *needles)
+{
+    char err[1024] = "", what[256];
+    pb_value before[8];
+    memcpy(before, values, desc->n_params * sizeof *values);
+    snprintf(what, sizeof what, "%s=%s", name, text);
+    int rc = pb__param_set(desc, values, name, text, err, sizeof err);
+    CHECK(rc != 0, "%s accepted", what);
+    if (rc == 0)
+        return;
+    CHECK(memcmp(before, values, desc->n_params * sizeof *values) == 0,
+          "%s changed the values though refused", what);
+    says_all(what, err, needles);
+}
+
+/* pb__param_set on good-params: one parameter of each type, each way to get it wrong. */
+static void test_params(const char *dir)
+{
+    char path[4096], err[1024];
+    pb__plugin_file plugin;
+    snprintf(path, sizeof path, "%s/good-params.so", dir);
+    int rc = pb__plugin_load(path, &plugin, err, sizeof err);
+    CHECK(rc == 0, "%s", err);
+    if (rc != 0)
+        return;
+    const pb_plugin *d = plugin.desc;
+    pb_value v[8];
+    CHECK(d->n_params == 4, "good-params declares %u parameters, not 4", d->n_params);
+    if (d->n_params != 4)
+        goto done;
+    pb__params_defaults(d, v);
+    CHECK(v[0].real == 0.5 && v[1].integer == 4 && v[2].integer == 0 && v[3].integer == 1,
+          "defaults: %g %lld %lld %lld", v[0].real, (long long)v[1].integer,
+          (long long)v[2].integer, (long long)v[3].integer);
+    expect_set(d, v, "step", "0.25");
+    expect_set(d, v, "batch", "7");
+    expect_set(d, v, "verbose", "true");
+    expect_set(d, v, "mode", "c");
+    CHECK(v[0].real == 0.25 && v[1].integer == 7 && v[2].integer == 1 && v[3].integer == 2,
+          "stored: %g %lld %lld %lld, want 0.25 7 1 2", v[0].real, (long long)v[1].integer,
+          (long long)v[2].integer, (long long)v[3].integer);
+    expect_refusal(d, v, "nosuch", "1",
+                   (const char *const[]){"'nosuch'", "step", "batch", "verbose", "mode", NULL});
+    expect_refusal(d, v, "step", "1.5", (const char *const[]){"real", "[0, 1]", NULL});
+    expect_refusal(d, v, "step", "half", (const char *const[]){"real", "[0, 1]", NULL});
+    expect_refusal(d, v, "batch", "101", (const char *const[]){"int", "[1, 100]", NULL});
+    expect_refusal(d, v, "batch", "0", (const char *const[]){"int", "[1, 100]", NULL});
+    expect_refusal(d, v, "batch", "7.5", (const char *const[]){"int", "[1, 100]", NULL});
+    expect_refusal(d, v, "verbose", "maybe", (const char *const[]){"true", "false", NULL});
+    expect_refusal(d, v, "mode", "d", (const char *const[]){"a|b|c", NULL});
+done:
+    pb__plugin_unload(&plugin);
+}
+
+/* A create that is never called: the hand-made descriptors are only validated. */
+static int32_t fake_create(const pb_context *ctx, void **state)
+{
+    (void)ctx;
+    (void)state;
+    return PB_ERR_FAILED;
+}
+
+/* A step that is never called. */
+static int32_t fake_step(void *state)
+{
+    (void)state;
+    return PB_DONE;
+}
+
+/* A solution that is never called. */
+static int32_t fake_solution(void *state, double *out)
+{
+    (void)state;
+    (void)out;
+    return PB_ERR_FAILED;
+}
+
+/* A destroy that is never called. */
+static void fake_destroy(void *state) { (void)state; }
+
+/* Validating desc must fail and say needle. */
+static void expect_invalid(const char *what, const pb_plugin *desc, const char *needle)
+{
+    char err[1024] = "";
+    int rc = pb__plugin_validate(desc, err, sizeof err);
+    CHECK(rc != 0, "%s: validated", what);
+    if (rc != 0)
+        says_all(what, err, (const char *const[]){needle, NULL});
+}
+
+/* pb__plugin_validate on a valid hand-made descriptor and on broken copies of it. */
+static void test_validate(void)
+{
+    const pb_plugin valid = {
+        .abi_major = PB_ABI_MAJOR, .abi_minor = PB_ABI_MINOR, .struct_size = sizeof(pb_plugin),
+        .name = "hand-made", .version = "1", .summary = "s", .citation = "c",
+        .kind = "blackbox/1", .create = fake_create, .step = fake_step,
+        .solution = fake_solution, .destroy = fake_destroy,
+    };
+    char err[1024] = "";
+    CHECK(pb__plugin_validate(&valid, err, sizeof err) == 0, "valid descriptor refused: %s",
+          err);
+    pb_plugin d = valid;
+    d.step = NULL;
+    expect_invalid("NULL step", &d, "step");
+    d = valid;
+    d.name = "Bad Name";
+    expect_invalid("name 'Bad Name'", &d, "name");
+    d = valid;
+    d.struct_size = offsetof(pb_plugin, extension);
+    expect_invalid("struct_size too small", &d, "struct_size");
+}
+
+/* Runs the tests; exits nonzero when any check failed. */
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s <test plugin dir>\n", argv[0]);
+        return 2;
+    }
+    test_bad_plugins(argv[1]);
+    test_params(argv[1]);
+    test_validate();
+    return check_summary("loader");
+}
