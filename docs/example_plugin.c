@@ -34,8 +34,7 @@ static int32_t create(const pb_context *ctx, void **out)
     s->f = f;
     s->sigma = ctx->params[0].real;
     pb_rng_seed(&s->rng, ctx->seed, 0);
-    for (uint32_t i = 0; i < f->dim; i++)
-        s->best[i] = pb_rng_uniform_in(&s->rng, f->lower[i], f->upper[i]);
+    pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, s->best);
     s->best_f = f->evaluate(f, s->best);
     *out = s;
     return 0;

@@ -44,6 +44,13 @@ double pb_rng_uniform_in(pb_rng *rng, double lo, double hi)
     return lo + (hi - lo) * pb_rng_uniform(rng);
 }
 
+void pb_rng_uniform_box(pb_rng *rng, uint32_t dim, const double *lower, const double *upper,
+                        double *x)
+{
+    for (uint32_t i = 0; i < dim; i++)
+        x[i] = pb_rng_uniform_in(rng, lower[i], upper[i]);
+}
+
 double pb_rng_normal(pb_rng *rng)
 {
     if (rng->has_spare) {

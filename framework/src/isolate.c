@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -42,6 +43,7 @@ typedef struct child {
     pid_t pid;
     size_t index;
     int msg_fd, out_fd;  /* -1 once at end of file */
+    int pid_fd;          /* readable once the child has exited; -1 if unavailable */
     double started, deadline;
     int timed_out, finished;
     unsigned char buf[sizeof(wire)];
@@ -160,6 +162,8 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
         close(out[0]);
         return -1;
     }
+    /* Readable when the child exits: the loop wakes at once instead of polling for it. */
+    c->pid_fd = pidfd_open(c->pid, 0);
     fcntl(msg[0], F_SETFL, O_NONBLOCK);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     c->index = index;
@@ -274,7 +278,7 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
 {
     unsigned parallel = iso->parallel ? iso->parallel : 1;
     child *children = calloc(parallel, sizeof *children);
-    struct pollfd *fds = calloc(2 * parallel, sizeof *fds);
+    struct pollfd *fds = calloc(3 * parallel, sizeof *fds);
     if (!children || !fds) {
         free(children);
         free(fds);
@@ -309,10 +313,12 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 fds[nfds++] = (struct pollfd){.fd = c->msg_fd, .events = POLLIN};
             if (c->out_fd >= 0)
                 fds[nfds++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
+            if (c->pid_fd >= 0)
+                fds[nfds++] = (struct pollfd){.fd = c->pid_fd, .events = POLLIN};
             if (c->deadline - now < wait)
                 wait = c->deadline - now;
-            /* Both pipes closed: it is exiting, and is reaped within a millisecond or so. */
-            if (c->msg_fd < 0 && c->out_fd < 0 && wait > 0.0005)
+            /* Without a pidfd: both pipes closed means it is exiting; look again soon. */
+            if (c->pid_fd < 0 && c->msg_fd < 0 && c->out_fd < 0 && wait > 0.0005)
                 wait = 0.0005;
         }
         /* Sleep until output arrives or the nearest deadline; reaping is checked each pass. */
@@ -338,6 +344,8 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                     close(c->msg_fd);
                 if (c->out_fd >= 0)
                     close(c->out_fd);
+                if (c->pid_fd >= 0)
+                    close(c->pid_fd);
                 settle(c, wstatus, &ru);
                 if (!interrupted)
                     done(user, c->index, &c->result);

@@ -7,6 +7,22 @@
 #include <string.h>
 #include <time.h>
 
+int pb__run_id(const pb__plugin_file *plugin, const pb_value *params, const char *id,
+               uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
+               pb__outcome *out, char *err, size_t errlen)
+{
+    pb__problem *problem;
+    if (pb__problem_open(id, &problem, err, errlen) != 0) {
+        memset(out, 0, sizeof *out);
+        out->status = PB__STATUS_ERROR;
+        snprintf(out->message, sizeof out->message, "%s", err);
+        return -1;
+    }
+    pb__run_execute(plugin, params, problem, seed, limits, on_point, user, out);
+    pb__problem_close(problem);
+    return 0;
+}
+
 double pb__now(void)
 {
     struct timespec ts;

@@ -62,6 +62,14 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
                      uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
                      pb__outcome *out);
 
+/*
+ * pb__run_execute on a fresh copy of the problem named id, closed afterwards. Returns 0,
+ * or -1 with a message in err when id does not open (then out says status error).
+ */
+int pb__run_id(const pb__plugin_file *plugin, const pb_value *params, const char *id,
+               uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
+               pb__outcome *out, char *err, size_t errlen);
+
 /* Wall-clock seconds from a monotonic clock. */
 double pb__now(void);
 

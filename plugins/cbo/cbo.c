@@ -156,8 +156,7 @@ static void initialise(state *s)
     const pb_blackbox *f = s->f;
     for (size_t i = 0; i < s->n; i++) {
         s->order[i] = (uint32_t)i;
-        for (size_t j = 0; j < s->dim; j++)
-            s->x[i * s->dim + j] = pb_rng_uniform_in(&s->rng, f->lower[j], f->upper[j]);
+        pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, &s->x[i * s->dim]);
     }
     for (size_t j = 0; j < s->dim; j++)
         s->consensus[j] = 0.5 * (f->lower[j] + f->upper[j]);

@@ -57,8 +57,7 @@ typedef struct state {
 static int32_t start_run(state *s, uint32_t lambda)
 {
     const pb_blackbox *f = s->f;
-    for (uint32_t i = 0; i < f->dim; i++)
-        s->mean[i] = pb_rng_uniform_in(&s->rng, f->lower[i], f->upper[i]);
+    pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, s->mean);
     cma *run = cma_new(f->dim, lambda, s->mean, s->sigma0, s->tol_fun, s->tol_x * s->sigma0);
     if (!run) {
         snprintf(s->error, s->error_size, "cma-es: out of memory for population %u", lambda);

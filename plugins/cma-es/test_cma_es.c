@@ -13,11 +13,11 @@
  * bbob suite is not built in.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cma.h"
+#include "check.h"
 #include "loader.h"
 #include "params.h"
 #include "plugbench/blackbox.h"
@@ -28,35 +28,16 @@
 #define SKIP 77
 #define MAX_PARAMS 16
 
-static int failures;
-
-/* Reports one assertion; a failing one is counted. */
-static void expect(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("[%s] ", ok ? "pass" : "FAIL");
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    failures += !ok;
-}
-
 /* Runs the plugin with params on a fresh problem id under an evaluation budget and the
  * 1e-8 target; a problem that does not open is a failure. */
 static pb__outcome run(const pb__plugin_file *plugin, const pb_value *params, const char *id,
                        uint64_t seed, uint64_t budget)
 {
-    pb__outcome out = {.status = PB__STATUS_ERROR};
-    pb__problem *problem;
+    pb__outcome out;
     char err[1024];
-    if (pb__problem_open(id, &problem, err, sizeof err) != 0) {
-        expect(0, "%s", err);
-        return out;
-    }
     pb__limits limits = {.budget = {.cost = budget}, .target = TARGET};
-    pb__run_execute(plugin, params, problem, seed, &limits, NULL, NULL, &out);
-    pb__problem_close(problem);
+    if (pb__run_id(plugin, params, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
     return out;
 }
 
@@ -70,7 +51,7 @@ static void test_convergence(const pb__plugin_file *plugin, const pb_value *para
             char id[64];
             snprintf(id, sizeof id, "%s-d10-i%u", families[f], instance);
             pb__outcome o = run(plugin, params, id, instance, 100000);
-            expect(o.status == PB__STATUS_OK && o.target_hit_cost > 0,
+            CHECK(o.status == PB__STATUS_OK && o.target_hit_cost > 0,
                    "%s: %llu evaluations to f - f_opt <= 1e-8 (budget 1e5)", id,
                    (unsigned long long)o.target_hit_cost);
         }
@@ -80,7 +61,7 @@ static void test_convergence(const pb__plugin_file *plugin, const pb_value *para
 static void test_budget(const pb__plugin_file *plugin, const pb_value *params)
 {
     pb__outcome o = run(plugin, params, "rastrigin-d10-i1", 1, 1005);
-    expect(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1005,
+    CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1005,
            "budget 1005 on rastrigin-d10-i1: status %s, stop %s, %llu evaluations",
            pb__status_name(o.status), pb__stop_name(o.stop), (unsigned long long)o.cost);
 }
@@ -100,12 +81,12 @@ static void test_restarts(const pb__plugin_file *plugin, const pb_value *params)
     pb__param_set(plugin->desc, none, "restarts", "none", err, sizeof err);
     for (uint64_t seed = 1; seed <= 2; seed++) {
         pb__outcome o = run(plugin, none, "rastrigin-d10-i1", seed, 100000);
-        expect(o.stop == PB__STOP_DONE && o.metrics[0] > 0.9,
+        CHECK(o.stop == PB__STOP_DONE && o.metrics[0] > 0.9,
                "restarts=none, rastrigin-d10-i1 seed %llu: stop %s after %llu evaluations at "
                "f - f_opt = %.3g", (unsigned long long)seed, pb__stop_name(o.stop),
                (unsigned long long)o.cost, o.metrics[0]);
         o = run(plugin, params, "rastrigin-d10-i1", seed, 200000);
-        expect(o.target_hit_cost > 0,
+        CHECK(o.target_hit_cost > 0,
                "restarts=ipop, rastrigin-d10-i1 seed %llu: %llu evaluations to 1e-8",
                (unsigned long long)seed, (unsigned long long)o.target_hit_cost);
     }
@@ -121,7 +102,7 @@ static void test_learned_covariance(void)
     pb__problem *problem;
     char err[256];
     if (pb__problem_open("ellipsoid-d10-i1", &problem, err, sizeof err) != 0) {
-        expect(0, "%s", err);
+        CHECK(0, "%s", err);
         return;
     }
     const pb_blackbox *f = problem->handle.oracle;
@@ -140,7 +121,7 @@ static void test_learned_covariance(void)
         why = cma_stop(s);
     }
     double cond = s ? cma_condition(s) : NAN;
-    expect(why && cond > 1e5 && cond < 1e7,
+    CHECK(why && cond > 1e5 && cond < 1e7,
            "ellipsoid-d10-i1: cond(C) = %.3g after %llu generations (stopped by %s); "
            "the Hessian's is 1e6", cond, s ? (unsigned long long)s->g : 0ULL,
            why ? why : "nothing");
@@ -169,7 +150,7 @@ static int test_bbob(const pb__plugin_file *plugin, const pb_value *params)
             printf("  %s: %s, %llu evaluations to 1e-8\n", id, pb__status_name(o.status),
                    (unsigned long long)o.target_hit_cost);
         }
-        expect(solved >= 14, "bbob f%d d10: %d of 15 instances reach 1e-8 within 1e5 "
+        CHECK(solved >= 14, "bbob f%d d10: %d of 15 instances reach 1e-8 within 1e5 "
                              "evaluations (need 14)", functions[i], solved);
     }
     return 0;
@@ -203,5 +184,5 @@ int main(int argc, char **argv)
         rc = test_bbob(&plugin, params);
     }
     pb__plugin_unload(&plugin);
-    return failures ? 1 : rc;
+    return check_summary("cma-es") ? 1 : rc;
 }

@@ -128,8 +128,7 @@ static void new_simplex(state *s)
     const pb_blackbox *f = s->f;
     const uint32_t n = s->n;
     double *x0 = s->v;
-    for (uint32_t j = 0; j < n; j++)
-        x0[j] = pb_rng_uniform_in(&s->rng, f->lower[j], f->upper[j]);
+    pb_rng_uniform_box(&s->rng, n, f->lower, f->upper, x0);
     for (uint32_t i = 1; i <= n; i++) {
         double *vi = s->v + (size_t)i * n;
         memcpy(vi, x0, n * sizeof(double));

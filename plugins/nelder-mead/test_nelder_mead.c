@@ -7,10 +7,10 @@
  * the 20-D sphere, as their paper reports; a budget that ends mid-iteration is spent
  * exactly.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "loader.h"
 #include "params.h"
 #include "problem.h"
@@ -18,20 +18,6 @@
 
 #define TARGET 1e-8
 #define MAX_PARAMS 16
-
-static int failures;
-
-/* Reports one assertion; a failing one is counted. */
-static void expect(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("[%s] ", ok ? "pass" : "FAIL");
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-    failures += !ok;
-}
 
 typedef struct setup {
     const pb__plugin_file *plugin;
@@ -45,23 +31,18 @@ static setup with(const pb__plugin_file *plugin, const char *name, const char *v
     char err[256];
     pb__params_defaults(plugin->desc, s.params);
     if (name && pb__param_set(plugin->desc, s.params, name, value, err, sizeof err) != 0)
-        expect(0, "%s", err);
+        CHECK(0, "%s", err);
     return s;
 }
 
 /* Runs on a fresh problem id under an evaluation budget and the 1e-8 target. */
 static pb__outcome run(const setup *s, const char *id, uint64_t seed, uint64_t budget)
 {
-    pb__outcome out = {.status = PB__STATUS_ERROR};
-    pb__problem *problem;
+    pb__outcome out;
     char err[1024];
-    if (pb__problem_open(id, &problem, err, sizeof err) != 0) {
-        expect(0, "%s", err);
-        return out;
-    }
     pb__limits limits = {.budget = {.cost = budget}, .target = TARGET};
-    pb__run_execute(s->plugin, s->params, problem, seed, &limits, NULL, NULL, &out);
-    pb__problem_close(problem);
+    if (pb__run_id(s->plugin, s->params, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
     return out;
 }
 
@@ -73,7 +54,7 @@ static void test_rosenbrock(const pb__plugin_file *plugin)
         char id[64];
         snprintf(id, sizeof id, "rosenbrock-d2-i%u", instance);
         pb__outcome o = run(&single, id, instance, 10000);
-        expect(o.stop == PB__STOP_TARGET, "%s, no restarts: %llu evaluations to 1e-8", id,
+        CHECK(o.stop == PB__STOP_TARGET, "%s, no restarts: %llu evaluations to 1e-8", id,
                (unsigned long long)o.target_hit_cost);
     }
 }
@@ -94,15 +75,15 @@ static void test_restarts(const pb__plugin_file *plugin)
         int local = a.stop == PB__STOP_DONE && a.metrics[0] > 0.9;
         stuck += local;
         rescued += local && b.stop == PB__STOP_TARGET && b.cost > a.cost;
-        expect(a.stop == PB__STOP_DONE || a.stop == PB__STOP_TARGET,
+        CHECK(a.stop == PB__STOP_DONE || a.stop == PB__STOP_TARGET,
                "rastrigin-d2-i1 seed %llu, no restarts: stop %s after %llu evaluations at "
                "f - f_opt = %.3g", (unsigned long long)seed, pb__stop_name(a.stop),
                (unsigned long long)a.cost, a.metrics[0]);
-        expect(b.stop == PB__STOP_TARGET,
+        CHECK(b.stop == PB__STOP_TARGET,
                "rastrigin-d2-i1 seed %llu, restarts: %llu evaluations to 1e-8",
                (unsigned long long)seed, (unsigned long long)b.target_hit_cost);
     }
-    expect(stuck >= 5 && rescued == stuck,
+    CHECK(stuck >= 5 && rescued == stuck,
            "rastrigin-d2-i1: %d of 10 single runs stop at a local minimum, restarts rescue %d",
            stuck, rescued);
 }
@@ -117,7 +98,7 @@ static void test_adaptive(const pb__plugin_file *plugin)
     for (uint64_t seed = 1; seed <= 3; seed++) {
         pb__outcome s = run(&standard, "sphere-d20-i1", seed, 100000);
         pb__outcome a = run(&adaptive, "sphere-d20-i1", seed, 100000);
-        expect(s.stop == PB__STOP_TARGET && a.stop == PB__STOP_TARGET &&
+        CHECK(s.stop == PB__STOP_TARGET && a.stop == PB__STOP_TARGET &&
                    a.target_hit_cost < s.target_hit_cost,
                "sphere-d20-i1 seed %llu: %llu evaluations to 1e-8 adaptive, %llu standard",
                (unsigned long long)seed, (unsigned long long)a.target_hit_cost,
@@ -130,7 +111,7 @@ static void test_budget(const pb__plugin_file *plugin)
 {
     setup defaults = with(plugin, NULL, NULL);
     pb__outcome o = run(&defaults, "rosenbrock-d10-i1", 1, 1001);
-    expect(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1001,
+    CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1001,
            "budget 1001 on rosenbrock-d10-i1: status %s, stop %s, %llu evaluations",
            pb__status_name(o.status), pb__stop_name(o.stop), (unsigned long long)o.cost);
 }
@@ -156,5 +137,5 @@ int main(int argc, char **argv)
     test_adaptive(&plugin);
     test_budget(&plugin);
     pb__plugin_unload(&plugin);
-    return failures ? 1 : 0;
+    return check_summary("nelder-mead");
 }

@@ -53,8 +53,7 @@ static int32_t step(void *p)
     state *s = p;
     const pb_blackbox *f = s->f;
     for (uint32_t k = 0; k < s->batch; k++) {
-        for (uint32_t i = 0; i < f->dim; i++)
-            s->x[i] = pb_rng_uniform_in(&s->rng, f->lower[i], f->upper[i]);
+        pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, s->x);
         double y = f->evaluate(f, s->x);
         if (isnan(y))
             return PB_CONTINUE; /* the budget is spent: the host ends the run */

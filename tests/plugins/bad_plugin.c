@@ -168,8 +168,7 @@ static int32_t step(void *p)
         return rc;
     const pb_blackbox *f = s->f;
     for (int64_t k = 0; k < s->batch; k++) {
-        for (uint32_t i = 0; i < f->dim; i++)
-            s->x[i] = pb_rng_uniform_in(&s->rng, f->lower[i], f->upper[i]);
+        pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, s->x);
         double y = f->evaluate(f, s->x);
         if (isnan(y))
             break; /* the budget is spent */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/check.h"
+#include "check.h"
 #include "isolate.h"
 #include "params.h"
 

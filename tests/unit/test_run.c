@@ -23,18 +23,12 @@ static void collect(void *user, const pb__trace_point *pt)
 
 static pb__outcome run(const char *id, int64_t batch, pb__limits limits, trace *t)
 {
-    pb__problem *p;
     char err[256];
     pb__outcome out;
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        out.status = -1;
-        return out;
-    }
     pb_value params[1] = {{.integer = batch}};
     t->n = 0;
-    pb__run_execute(&plugin, params, p, 7, &limits, collect, t, &out);
-    pb__problem_close(p);
+    if (pb__run_id(&plugin, params, id, 7, &limits, collect, t, &out, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
     return out;
 }
 

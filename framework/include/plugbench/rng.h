@@ -31,6 +31,10 @@ double pb_rng_uniform(pb_rng *rng);
 /* Uniform double in [lo, hi). */
 double pb_rng_uniform_in(pb_rng *rng, double lo, double hi);
 
+/* Fills x[0..dim) with a point drawn uniformly in the box [lower, upper]. */
+void pb_rng_uniform_box(pb_rng *rng, uint32_t dim, const double *lower, const double *upper,
+                        double *x);
+
 /* Standard normal (Marsaglia's polar method). */
 double pb_rng_normal(pb_rng *rng);
 
