@@ -18,6 +18,8 @@
 #include "plugbench/plugin.h"
 
 #define PB__MAX_METRICS 8
+/* Per-run numbers a kind records beyond its metrics (blackbox: evaluations to 51 targets). */
+#define PB__MAX_EXTRAS 64
 
 typedef struct pb__problem pb__problem;
 typedef struct pb__family pb__family;
@@ -42,6 +44,11 @@ typedef struct pb__kind {
     pb__budget default_budget;
     const pb__family *const *families;
     uint32_t n_families;
+    /*
+     * Optional: adds to a run's record what the problem's collect_extras gathered (extras,
+     * PB__MAX_EXTRAS numbers; all zero when the run ended without reporting them).
+     */
+    void (*record_extras)(const double *extras, cJSON *record);
 } pb__kind;
 
 struct pb__family {
@@ -74,6 +81,8 @@ struct pb__problem {
      * without counting. Returns 0, or 1 when the solution or its quality is not finite.
      */
     int (*measure)(pb__problem *problem, const double *solution, double *metrics);
+    /* Optional: gathers the run's extras at its end (see pb__kind.record_extras). */
+    void (*collect_extras)(const pb__problem *problem, double *extras);
     /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj. */
     void (*describe)(const pb__problem *problem, cJSON *obj);
     void (*destroy)(pb__problem *problem);

@@ -140,6 +140,8 @@ cJSON *pb__record_new(const pb__job *job, const pb__job_result *r)
     cJSON_AddNumberToObject(time, "algorithm_seconds", o->seconds);
     cJSON_AddNumberToObject(time, "wall_seconds", r->wall_seconds);
     cJSON_AddNumberToObject(time, "max_rss_mib", r->max_rss_mib);
+    if (kind->record_extras)
+        kind->record_extras(o->extras, rec);
     cJSON_AddItemToObject(rec, "trace", trace_json(kind, r));
     if (r->output_bytes)
         cJSON_AddStringToObject(rec, "output", r->output);

@@ -184,6 +184,8 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     memcpy(out->metrics, pt.metrics, sizeof pt.metrics);
     d->destroy(l.state);
 done:
+    if (problem->collect_extras)
+        problem->collect_extras(problem, out->extras);
     out->cost = problem->cost;
     out->target_hit_cost = problem->target_hit_cost;
     if (out->target_hit_cost && out->stop == PB__STOP_NONE)

@@ -45,6 +45,7 @@ typedef struct pb__outcome {
     uint64_t target_hit_cost; /* cost when the target was first reached; 0 = never */
     double seconds;           /* algorithm time: create and steps, not measurement */
     double metrics[PB__MAX_METRICS];
+    double extras[PB__MAX_EXTRAS]; /* the kind's extras (problem.h), zero if it has none */
     char message[512];        /* for errors */
 } pb__outcome;
 

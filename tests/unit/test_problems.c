@@ -83,6 +83,31 @@ static void check_accounting(void)
     pb__problem_close(&p->base);
 }
 
+/* Evaluations to each of COCO's 51 targets, against the first hit found here by scanning. */
+static void check_target_hits(void)
+{
+    pb__bb_problem *p = open_bb("sphere-d1-i1");
+    const pb_blackbox *f = p->base.handle.oracle;
+    const double errors[] = {50, 70, 5, 0.3, 0.3, 2e-5, 1e-3, 3e-9};
+    const size_t n = sizeof errors / sizeof errors[0];
+    for (size_t k = 0; k < n; k++) {
+        double x = p->x_opt[0] + sqrt(errors[k]);
+        f->evaluate(f, &x);
+    }
+    double extras[PB__MAX_EXTRAS] = {0};
+    p->base.collect_extras(&p->base, extras);
+    for (int i = 0; i < PB__BB_TARGETS; i++) {
+        double target = pow(10.0, 2.0 - 0.2 * i);
+        double expected = 0; /* 0: never reached */
+        for (size_t k = 0; k < n && expected == 0; k++)
+            if (errors[k] * (1 + 1e-12) <= target)
+                expected = (double)(k + 1);
+        CHECK(extras[i] == expected, "target 1e%+.1f: hit at evaluation %g, expected %g",
+              2.0 - 0.2 * i, extras[i], expected);
+    }
+    pb__problem_close(&p->base);
+}
+
 static void check_ids(void)
 {
     pb__problem *p;
@@ -98,6 +123,7 @@ int main(void)
 {
     check_formulas();
     check_accounting();
+    check_target_hits();
     check_ids();
     return check_summary("problems");
 }

@@ -9,6 +9,9 @@
 #include "../problem.h"
 #include "plugbench/blackbox.h"
 
+/* COCO's targets for f - f_opt: 10^2, 10^1.8, ..., 10^-8. */
+#define PB__BB_TARGETS 51
+
 typedef struct pb__bb_problem pb__bb_problem;
 
 /* The objective without accounting: f(x) for x of length dim, using p->work as scratch. */
@@ -23,6 +26,8 @@ struct pb__bb_problem {
     double *x_opt;         /* the optimum, dim */
     double f_opt;          /* f(x_opt) */
     double best;           /* lowest counted value so far, +inf before the first */
+    uint32_t next_target;  /* index of the first of PB__BB_TARGETS targets not yet reached */
+    uint64_t target_hits[PB__BB_TARGETS]; /* evaluation that first reached each, 0 = none */
     pb__bb_objective objective;
     double *work;          /* dim scratch doubles for the objective */
     void *family_data;     /* owned by the family; freed with free() */

@@ -10,11 +10,17 @@ extern const pb__family pb__family_sphere, pb__family_ellipsoid, pb__family_rose
     pb__family_rastrigin, pb__family_bbob;
 
 static const char *const metrics[] = {"best_error", "solution_error", "distance_to_optimum"};
-static const char *const defaults[] = {"sphere-d10-i1", "ellipsoid-d10-i1", "rosenbrock-d10-i1",
-                                       "rastrigin-d10-i1"};
+/* The default suite: bbob's sphere, Rosenbrock, rotated ellipsoid, rotated Rastrigin and
+ * Gallagher's 101 peaks in d=10, two instances each: unimodal to multimodal in seconds. */
+static const char *const defaults[] = {
+    "bbob-f01-d10-i1", "bbob-f01-d10-i2", "bbob-f08-d10-i1", "bbob-f08-d10-i2",
+    "bbob-f10-d10-i1", "bbob-f10-d10-i2", "bbob-f15-d10-i1", "bbob-f15-d10-i2",
+    "bbob-f21-d10-i1", "bbob-f21-d10-i2"};
 static const pb__family *const families[] = {&pb__family_sphere, &pb__family_ellipsoid,
                                              &pb__family_rosenbrock, &pb__family_rastrigin,
                                              &pb__family_bbob};
+
+static void record_extras(const double *extras, cJSON *record);
 
 const pb__kind pb__kind_blackbox = {
     .name = "blackbox",
@@ -24,18 +30,47 @@ const pb__kind pb__kind_blackbox = {
     .metrics = metrics,
     .n_metrics = 3,
     .default_problems = defaults,
-    .n_default_problems = 4,
+    .n_default_problems = sizeof defaults / sizeof defaults[0],
     .default_budget = {.cost = 10000},
     .families = families,
     .n_families = 5,
+    .record_extras = record_extras,
 };
 
-/* Kept out of line from the hot path: improvements are rare after the first few calls. */
+/* The i-th of COCO's 51 targets for f - f_opt, 10^(2 - i/5), from 100 down to 1e-8. */
+static double coco_target(uint32_t i) { return pow(10.0, 2.0 - i / 5.0); }
+
+/*
+ * Kept out of line from the hot path: improvements are rare after the first few calls.
+ * Records the exact evaluation at which each target (the run's, and COCO's 51) is reached.
+ */
 static void record_improvement(pb__bb_problem *p, double y)
 {
     p->best = y;
-    if (p->base.target_hit_cost == 0 && y - p->f_opt <= p->base.target)
+    double error = y - p->f_opt;
+    if (p->base.target_hit_cost == 0 && error <= p->base.target)
         p->base.target_hit_cost = p->base.cost;
+    while (p->next_target < PB__BB_TARGETS && error <= coco_target(p->next_target))
+        p->target_hits[p->next_target++] = p->base.cost;
+}
+
+static void collect_extras(const pb__problem *base, double *extras)
+{
+    const pb__bb_problem *p = (const pb__bb_problem *)base;
+    for (uint32_t i = 0; i < PB__BB_TARGETS; i++)
+        extras[i] = (double)p->target_hits[i];
+}
+
+static void record_extras(const double *extras, cJSON *record)
+{
+    cJSON *hits = cJSON_AddObjectToObject(record, "target_hits");
+    cJSON *targets = cJSON_AddArrayToObject(hits, "targets");
+    cJSON *evaluations = cJSON_AddArrayToObject(hits, "evaluations");
+    for (uint32_t i = 0; i < PB__BB_TARGETS; i++) {
+        cJSON_AddItemToArray(targets, cJSON_CreateNumber(coco_target(i)));
+        cJSON_AddItemToArray(evaluations,
+                             extras[i] > 0 ? cJSON_CreateNumber(extras[i]) : cJSON_CreateNull());
+    }
 }
 
 double pb__bb_counted_evaluate(const pb_blackbox *self, const double *x)
@@ -124,6 +159,7 @@ pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objec
     };
     p->base.target = NAN;
     p->base.measure = measure;
+    p->base.collect_extras = collect_extras;
     p->base.describe = describe;
     p->base.destroy = destroy;
     return p;
