@@ -17,6 +17,7 @@ static const char usage[] =
     "  describe NAME      everything a plugin declares: paper, kind, parameters\n"
     "  run [options]      run algorithms x problems x seeds; no options: the default suite\n"
     "  check PLUGIN.so    conformance check of a plugin\n"
+    "  bench [PLUGIN...]  time the plugins' microkernels with Google Benchmark\n"
     "  compare BASE NEW   which runs got better or worse between two results files\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
@@ -59,6 +60,8 @@ int main(int argc, char **argv)
         return pb_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "check") == 0)
         return pb_cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "bench") == 0)
+        return pb_cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return pb_cmd_compare(argc - 1, argv + 1);
     return pb_usage_error("unknown command '%s' (try plugbench --help)", cmd);

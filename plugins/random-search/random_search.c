@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "plugbench/blackbox.h"
+#include "plugbench/microkernels.h"
 #include "plugbench/plugin.h"
 #include "plugbench/rng.h"
 
@@ -80,6 +81,34 @@ static void destroy(void *p)
     free(s);
 }
 
+/* plugbench.microkernels/1, "step": step() as `plugbench bench` times it; create() and
+ * destroy() serve as setup and teardown. */
+static int32_t kernel_run(void *p, uint64_t iterations)
+{
+    for (uint64_t i = 0; i < iterations; i++)
+        step(p);
+    return 0;
+}
+
+static const pb_microkernel step_kernel = {
+    .struct_size = sizeof(pb_microkernel),
+    .name = "step",
+    .doc = "one step: batch (default 10) uniform points drawn and evaluated; items: evaluations",
+    .items_per_iteration = 10, /* the default batch, params[0] */
+    .setup = create,
+    .run = kernel_run,
+    .teardown = destroy,
+};
+static const pb_microkernel *const kernels[] = {&step_kernel};
+static const pb_microkernels microkernels = {
+    .struct_size = sizeof(pb_microkernels), .n_kernels = 1, .kernels = kernels};
+
+/* The optional extensions: the microkernels only. */
+static const void *extension(const char *id)
+{
+    return strcmp(id, PB_MICROKERNELS_ID) == 0 ? &microkernels : NULL;
+}
+
 static const pb_plugin descriptor = {
     .abi_major = PB_ABI_MAJOR,
     .abi_minor = PB_ABI_MINOR,
@@ -96,6 +125,7 @@ static const pb_plugin descriptor = {
     .step = step,
     .solution = solution,
     .destroy = destroy,
+    .extension = extension,
 };
 
 PB_PLUGIN_ENTRY(descriptor)

@@ -1,4 +1,5 @@
 /* Compiled with -std=c11 -pedantic -Werror: the public headers stand alone. */
+#include "plugbench/microkernels.h" /* first: it must stand alone */
 #include "plugbench/plugin.h"
 #include "plugbench/blackbox.h"
 #include "plugbench/rng.h"
@@ -8,6 +9,9 @@
 /* The ABI's layout promises: fixed-width members, the version fields first. */
 _Static_assert(offsetof(pb_plugin, abi_major) == 0, "abi_major comes first");
 _Static_assert(sizeof(pb_value) == 8, "pb_value is 8 bytes");
+_Static_assert(offsetof(pb_microkernels, struct_size) == 0 &&
+                   offsetof(pb_microkernel, struct_size) == 0,
+               "extension tables start with struct_size");
 
 int pb_header_check_c(void);
 int pb_header_check_c(void) { return PB_ABI_MAJOR; }

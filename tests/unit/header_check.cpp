@@ -1,4 +1,5 @@
 // Compiled as C++ with -pedantic -Werror: the public headers are usable from C++.
+#include "plugbench/microkernels.h" // first: it must stand alone
 #include "plugbench/plugin.h"
 #include "plugbench/blackbox.h"
 #include "plugbench/rng.h"

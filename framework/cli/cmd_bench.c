@@ -1,0 +1,398 @@
+/*
+ * plugbench bench: times the microkernels that plugins expose (plugbench/microkernels.h)
+ * with Google Benchmark, through the C shim in framework/shim. A build without the library
+ * still has the command; it then says why it is unavailable and exits 2, like a command this
+ * plugbench does not know.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "plugbench/microkernels.h"
+
+#ifdef PB_HAVE_GBENCH
+#include "params.h"
+#include "pb_gbench.h"
+#endif
+
+static const char usage[] =
+    "usage: plugbench bench [PLUGIN|PLUGIN.so]... [--plugin-dir DIR]... [--benchmark_*=V]...\n"
+    "\n"
+    "Times the microkernels plugins expose (extension plugbench.microkernels/1: one CBO step,\n"
+    "one Sinkhorn iteration, ...) with Google Benchmark, in this process. A kernel runs on\n"
+    "its problem (by default its kind's first default problem) with the plugin's declared\n"
+    "default parameters and seed 1; its benchmark is named PLUGIN/KERNEL, labelled with the\n"
+    "problem id, and reports items_per_second when the kernel declares its items, and the\n"
+    "oracle cost the host counted per iteration (counter \"evaluations\" for blackbox).\n"
+    "No PLUGIN: every installed plugin that exposes microkernels.\n"
+    "\n"
+    "  --plugin-dir DIR   search DIR for plugins first (repeatable; also $PLUGBENCH_PLUGIN_PATH)\n"
+    "  --benchmark_*=V    passed to Google Benchmark, for instance:\n"
+    "      --benchmark_filter=REGEX          only the benchmarks whose name matches\n"
+    "      --benchmark_min_time=SECONDS      time each benchmark at least this long\n"
+    "      --benchmark_repetitions=N         repeat, and report mean, median, stddev\n"
+    "      --benchmark_out=FILE              also write FILE, by default in Google Benchmark's\n"
+    "      --benchmark_out_format=json       own JSON, which its tools/compare.py reads\n"
+    "      --benchmark_list_tests=true       list the benchmark names, run nothing\n"
+    "\n"
+    "Exit status: 0 when every kernel ran; 1 when a kernel failed, a plugin's microkernel\n"
+    "table is invalid, or nothing matched; 2 for bad usage, a plugin that cannot be loaded,\n"
+    "a flag Google Benchmark does not know, or a build without Google Benchmark.\n";
+
+#ifndef PB_HAVE_GBENCH
+
+static const char unavailable[] = "plugbench bench is unavailable: this build has no Google "
+                                  "Benchmark (install libbenchmark-dev and reconfigure)\n";
+
+/* Without the library: --help still describes the command; anything else says why not. */
+int pb_cmd_bench(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (pb_is_help(argv[i])) {
+            fputs(usage, stdout);
+            fputs("\n", stdout);
+            fputs(unavailable, stdout);
+            return PB_EXIT_OK;
+        }
+    }
+    fputs(unavailable, stderr);
+    return PB_EXIT_USAGE;
+}
+
+#else
+
+#define MAX_PLUGINS 256
+#define MAX_KERNELS 1024 /* per plugin, as microkernels.h promises */
+#define MAX_NAME 64      /* of a kernel name, as for plugin names */
+#define SEED 1
+
+/* The revision-1 sizes: a table or kernel must provide at least these members. */
+#define TABLE_SIZE_1 (offsetof(pb_microkernels, kernels) + sizeof(void *))
+#define KERNEL_SIZE_1 (offsetof(pb_microkernel, teardown) + sizeof(void (*)(void *)))
+
+/* One registered benchmark: a kernel of a loaded plugin. */
+typedef struct entry {
+    const pb__plugin_file *plugin;
+    const pb_microkernel *kernel;
+    int failed; /* reported on stderr once, however often Google Benchmark calls again */
+} entry;
+
+/* Is s a kernel name: [a-z0-9_-]+, at most MAX_NAME characters? */
+static int name_ok(const char *s)
+{
+    if (!s || !*s || strlen(s) > MAX_NAME)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/*
+ * Checks a table against revision 1 before anything in it is called: sizes, the kernel
+ * count, names (unique), docs and the three functions. Returns 0, or -1 with the reason.
+ */
+static int validate(const pb_microkernels *t, char *err, size_t errlen)
+{
+    if (t->struct_size < TABLE_SIZE_1) {
+        snprintf(err, errlen, "table struct_size %u is smaller than revision 1's %zu",
+                 t->struct_size, (size_t)TABLE_SIZE_1);
+        return -1;
+    }
+    if (t->n_kernels > MAX_KERNELS || (t->n_kernels && !t->kernels)) {
+        snprintf(err, errlen, "table has %u kernels%s (at most %d)", t->n_kernels,
+                 t->kernels ? "" : " and no array", MAX_KERNELS);
+        return -1;
+    }
+    for (uint32_t i = 0; i < t->n_kernels; i++) {
+        const pb_microkernel *k = t->kernels[i];
+        const char *missing = !k                                ? "kernel pointer"
+                              : k->struct_size < KERNEL_SIZE_1  ? "complete struct (struct_size)"
+                              : !name_ok(k->name)               ? "valid name ([a-z0-9_-]+)"
+                              : !k->doc                         ? "doc"
+                              : !k->setup                       ? "setup"
+                              : !k->run                         ? "run"
+                              : !k->teardown                    ? "teardown"
+                                                                : NULL;
+        if (missing) {
+            snprintf(err, errlen, "microkernel %u has no %s", i, missing);
+            return -1;
+        }
+        for (uint32_t j = 0; j < i; j++) {
+            if (strcmp(t->kernels[j]->name, k->name) == 0) {
+                snprintf(err, errlen, "two microkernels are named '%s'", k->name);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Reports a failed kernel: to Google Benchmark on every call (it ends the loop and marks
+ * the result), on stderr once.
+ */
+static void report_failure(pb_gbench_state *st, entry *e, const char *stage,
+                           const char *message)
+{
+    char text[1400];
+    snprintf(text, sizeof text, "%s: %s", stage, message);
+    if (!e->failed)
+        fprintf(stderr, "plugbench: bench: %s/%s failed: %s\n", e->plugin->desc->name,
+                e->kernel->name, text);
+    e->failed = 1;
+    pb_gbench_skip_with_error(st, text);
+}
+
+/* total = iterations * per, saturated: throughput figures must not wrap around. */
+static int64_t total(int64_t iterations, uint64_t per)
+{
+    if (iterations <= 0 || per == 0)
+        return 0;
+    return per > (uint64_t)(INT64_MAX / iterations) ? INT64_MAX : iterations * (int64_t)per;
+}
+
+/*
+ * The benchmark function of one kernel (Google Benchmark calls it once per round): opens
+ * the problem, sets the kernel up untimed, times a single run() of the round's iteration
+ * count, reports throughput and the counted oracle cost, and frees everything it made, as
+ * microkernels.h describes.
+ */
+static void time_kernel(pb_gbench_state *st, void *arg)
+{
+    entry *e = arg;
+    const pb_plugin *d = e->plugin->desc;
+    const pb__kind *kind = e->plugin->kind;
+    const pb_microkernel *k = e->kernel;
+    const char *id = k->problem ? k->problem
+                     : kind->n_default_problems ? kind->default_problems[0]
+                                                : NULL;
+    char err[1024] = "";
+    const char *stage = "problem";
+    pb__problem *problem = NULL;
+    pb_value *params = NULL;
+    void *state = NULL;
+    pb_context ctx;
+    int32_t rc = 0;
+    uint64_t cost = 0;
+    int64_t n = 0, iterations = 0;
+
+    if (!id) {
+        snprintf(err, sizeof err, "kind %s has no default problem: the kernel must name one",
+                 kind->abi_kind);
+        goto fail;
+    }
+    if (pb__problem_open(id, &problem, err, sizeof err) != 0)
+        goto fail;
+    if (problem->family->kind != kind) {
+        snprintf(err, sizeof err, "'%s' is not a problem of the plugin's kind %s", id,
+                 kind->abi_kind);
+        goto fail;
+    }
+    stage = "setup";
+    params = calloc((size_t)d->n_params + 1, sizeof *params);
+    if (!params) {
+        snprintf(err, sizeof err, "host out of memory");
+        goto fail;
+    }
+    pb__params_defaults(d, params);
+    ctx = (pb_context){
+        .struct_size = sizeof(pb_context),
+        .problem = &problem->handle,
+        .params = params,
+        .seed = SEED,
+        .error = err,
+        .error_size = sizeof err,
+    };
+    rc = k->setup(&ctx, &state);
+    if (rc < 0) {
+        state = NULL; /* ignored on failure, as for create() */
+        if (!err[0])
+            snprintf(err, sizeof err, "setup() failed with code %d", rc);
+        goto fail;
+    }
+    err[0] = '\0'; /* whatever setup() left there is not run()'s message */
+    pb_gbench_set_label(st, id);
+    stage = "run";
+    cost = problem->cost;
+    /* One timed batch: the kernel loops itself, so the shim's per-iteration call costs
+     * nothing, however small the kernel. */
+    n = pb_gbench_max_iterations(st);
+    while (pb_gbench_keep_running_batch(st, n)) {
+        rc = k->run(state, (uint64_t)n);
+        if (rc < 0)
+            break;
+    }
+    if (rc < 0) {
+        if (!err[0])
+            snprintf(err, sizeof err, "run() failed with code %d", rc);
+        goto fail;
+    }
+    iterations = pb_gbench_iterations(st);
+    if (k->items_per_iteration)
+        pb_gbench_set_items_processed(st, total(iterations, k->items_per_iteration));
+    if (k->bytes_per_iteration)
+        pb_gbench_set_bytes_processed(st, total(iterations, k->bytes_per_iteration));
+    /* Measured, not declared: the oracle calls the host counted, per iteration. */
+    pb_gbench_set_counter(st, kind->cost_unit, (double)(problem->cost - cost),
+                          PB_GBENCH_COUNTER_AVG_ITERATIONS);
+    goto done;
+fail:
+    report_failure(st, e, stage, err);
+done:
+    if (state)
+        k->teardown(state);
+    free(params);
+    pb__problem_close(problem);
+}
+
+/*
+ * Loads the plugins to time: each name or path given, else every plugin in the search
+ * directories. Returns how many are in out (a repeated plugin once), or -1 after printing
+ * why a named plugin cannot be loaded.
+ */
+static int load_plugins(const char *const *names, size_t n_names, pb_dirs *dirs,
+                        pb__plugin_file *out)
+{
+    if (n_names == 0)
+        return (int)pb__plugin_scan(dirs->paths, dirs->n, out, MAX_PLUGINS, 1);
+    size_t n = 0;
+    for (size_t i = 0; i < n_names; i++) {
+        char err[2048];
+        if (pb__plugin_resolve(names[i], dirs->paths, dirs->n, &out[n], err, sizeof err) != 0) {
+            pb_usage_error("%s", err);
+            for (size_t j = 0; j < n; j++)
+                pb__plugin_unload(&out[j]);
+            return -1;
+        }
+        int repeated = 0;
+        for (size_t j = 0; j < n && !repeated; j++)
+            repeated = strcmp(out[j].desc->name, out[n].desc->name) == 0;
+        if (repeated)
+            pb__plugin_unload(&out[n]);
+        else
+            n++;
+    }
+    return (int)n;
+}
+
+/*
+ * The plugin's validated microkernel table, or NULL: when it has no extension (warned when
+ * it was named) or an invalid table (warned, and *invalid set).
+ */
+static const pb_microkernels *kernels_of(const pb__plugin_file *p, int named, int *invalid)
+{
+    const pb_plugin *d = p->desc;
+    const pb_microkernels *t = d->extension ? d->extension(PB_MICROKERNELS_ID) : NULL;
+    if (!t) {
+        if (named)
+            fprintf(stderr, "plugbench: warning: %s exposes no microkernels (%s)\n", d->name,
+                    PB_MICROKERNELS_ID);
+        return NULL;
+    }
+    char err[256];
+    if (validate(t, err, sizeof err) != 0) {
+        fprintf(stderr, "plugbench: warning: skipping the microkernels of %s: %s\n", p->path,
+                err);
+        *invalid = 1;
+        return NULL;
+    }
+    return t;
+}
+
+/*
+ * Parses our arguments and collects the --benchmark_* flags, loads the plugins, registers
+ * one benchmark per kernel and lets Google Benchmark run them. The plugins stay loaded
+ * until it has finished.
+ */
+int pb_cmd_bench(int argc, char **argv)
+{
+    static char program[] = "plugbench bench"; /* argv[0] for Google Benchmark's messages */
+    pb_dirs dirs = {0};
+    int status = PB_EXIT_FAILED;
+    const char **names = calloc((size_t)argc, sizeof *names);
+    char **flags = calloc((size_t)argc + 1, sizeof *flags);
+    pb__plugin_file *plugins = calloc(MAX_PLUGINS, sizeof *plugins);
+    const pb_microkernels *tables[MAX_PLUGINS] = {0};
+    entry *entries = NULL;
+    size_t n_names = 0, n_entries = 0, max_entries = 0;
+    int n_flags = 0, n_plugins = 0, invalid = 0, ran, failed;
+    if (!names || !flags || !plugins) {
+        fprintf(stderr, "plugbench: bench: out of memory\n");
+        goto done;
+    }
+    flags[n_flags++] = program;
+    for (int i = 1; i < argc; i++) {
+        if (pb_is_help(argv[i])) {
+            fputs(usage, stdout);
+            status = PB_EXIT_OK;
+            goto done;
+        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
+                   dirs.n_given < PB_MAX_DIRS) {
+            dirs.given[dirs.n_given++] = argv[++i];
+        } else if (strncmp(argv[i], "--benchmark_", strlen("--benchmark_")) == 0) {
+            flags[n_flags++] = argv[i];
+        } else if (argv[i][0] != '-' && n_names < MAX_PLUGINS) {
+            names[n_names++] = argv[i];
+        } else {
+            status = pb_usage_error("bench: unexpected argument '%s' (see plugbench bench --help)",
+                                    argv[i]);
+            goto done;
+        }
+    }
+    pb_dirs_resolve(&dirs);
+    n_plugins = load_plugins(names, n_names, &dirs, plugins);
+    if (n_plugins < 0) {
+        status = PB_EXIT_USAGE;
+        n_plugins = 0;
+        goto done;
+    }
+    for (int i = 0; i < n_plugins; i++) {
+        tables[i] = kernels_of(&plugins[i], n_names > 0, &invalid);
+        max_entries += tables[i] ? tables[i]->n_kernels : 0;
+    }
+    if (max_entries == 0) {
+        fprintf(stderr, "plugbench: bench: no microkernels to time: no valid %s table in "
+                        "the %d plugin(s) loaded\n", PB_MICROKERNELS_ID, n_plugins);
+        goto done;
+    }
+    entries = calloc(max_entries, sizeof *entries);
+    if (!entries) {
+        fprintf(stderr, "plugbench: bench: out of memory\n");
+        goto done;
+    }
+    for (int i = 0; i < n_plugins; i++)
+        for (uint32_t k = 0; tables[i] && k < tables[i]->n_kernels; k++)
+            entries[n_entries++] = (entry){.plugin = &plugins[i], .kernel = tables[i]->kernels[k]};
+    for (size_t i = 0; i < n_entries; i++) {
+        char name[2 * MAX_NAME + 2];
+        snprintf(name, sizeof name, "%s/%s", entries[i].plugin->desc->name,
+                 entries[i].kernel->name);
+        if (pb_gbench_register(name, &entries[i], time_kernel) != 0) {
+            fprintf(stderr, "plugbench: bench: cannot register %s: out of memory\n", name);
+            goto done;
+        }
+    }
+    ran = pb_gbench_run(n_flags, flags);
+    if (ran < 0) {
+        status = PB_EXIT_USAGE; /* Google Benchmark has said which flag */
+        goto done;
+    }
+    failed = ran == 0 || invalid;
+    for (size_t i = 0; i < n_entries; i++)
+        failed |= entries[i].failed;
+    status = failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+done:
+    for (int i = 0; i < n_plugins; i++)
+        pb__plugin_unload(&plugins[i]);
+    free(entries);
+    free(plugins);
+    free(flags);
+    free(names);
+    return status;
+}
+
+#endif
