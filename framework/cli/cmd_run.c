@@ -12,8 +12,8 @@
 
 #include "isolate.h"
 #include "params.h"
-#include "plot.h"
 #include "progress.h"
+#include "report.h"
 #include "results.h"
 #include "run_options.h"
 
@@ -210,7 +210,7 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     pb__progress_step(&s->progress);
 }
 
-/* Writes the results file and the plots, and prints where they are. */
+/* Writes the results file and its report, and prints where they are. */
 static int finish(suite *s, int argc, char **argv)
 {
     char err[1024];
@@ -238,14 +238,15 @@ static int finish(suite *s, int argc, char **argv)
     }
     printf("\nresults: %s\n", s->opt.output);
     if (s->opt.plots) {
-        char dir[PATH_MAX + 8], copy[PATH_MAX];
-        snprintf(copy, sizeof copy, "%s", s->opt.output);
-        snprintf(dir, sizeof dir, "%s/plots", dirname(copy));
-        int n = pb__plot_convergence(s->records, dir, err, sizeof err);
-        if (n < 0)
-            fprintf(stderr, "plugbench: warning: no plots: %s\n", err);
+        /* The full report of the results file just written, as `plugbench report` draws it. */
+        char dir[PATH_MAX + 8];
+        const char *inputs[] = {s->opt.output};
+        pb__report_options ro = pb__report_defaults();
+        pb__report_default_dir(s->opt.output, dir, sizeof dir);
+        if (pb__report_write(inputs, 1, dir, &ro, err, sizeof err) != 0)
+            fprintf(stderr, "plugbench: warning: no report: %s\n", err);
         else
-            printf("plots:   %s (%d convergence plots)\n", dir, n);
+            printf("report:  %s/index.html\n", dir);
     }
     return 0;
 }

@@ -19,6 +19,7 @@ static const char usage[] =
     "  check PLUGIN.so    conformance check of a plugin\n"
     "  bench [PLUGIN...]  time the plugins' microkernels with Google Benchmark\n"
     "  compare BASE NEW   which runs got better or worse between two results files\n"
+    "  report RESULTS...  plots, leaderboards and an HTML index of results files\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
 
@@ -64,5 +65,7 @@ int main(int argc, char **argv)
         return pb_cmd_bench(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return pb_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return pb_cmd_report(argc - 1, argv + 1);
     return pb_usage_error("unknown command '%s' (try plugbench --help)", cmd);
 }

@@ -1,8 +1,8 @@
-/* Checkpoints 1, 2, 5 x 10^k, and the step-function median the plots draw. */
+/* Checkpoints 1, 2, 5 x 10^k, and the step-function median the reports draw. */
 #include <math.h>
 
 #include "check.h"
-#include "plot.h"
+#include "report_stats.h"
 #include "run.h"
 
 int main(void)

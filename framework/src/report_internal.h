@@ -1,0 +1,214 @@
+/*
+ * What the report modules share: the runs of the inputs sorted and indexed (report_data.c),
+ * the list of plots drawn (report_plots.c, report_profiles.c), the leaderboards
+ * (report_tables.c) and the index page (report_html.c). report.c drives them in that order.
+ *
+ * Ownership: a pb__report owns everything it points to; pb__report_free releases it.
+ * Strings of runs, problems and kinds point into data.records.
+ */
+#ifndef PLUGBENCH_REPORT_INTERNAL_H
+#define PLUGBENCH_REPORT_INTERNAL_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "report.h"
+#include "report_stats.h"
+
+/* One run: what the plots and tables need of its record. */
+typedef struct pb__rrun {
+    const cJSON *record;
+    size_t kind, problem, algorithm; /* indices into the tables of pb__report_data */
+    double seed;
+    const char *status; /* "ok", "error", "nonfinite", "timeout", "crashed" */
+    int ok;             /* status is "ok": anything else is a failure */
+    /* The trace: n points of cost, algorithm seconds and main metric (NaN for null). */
+    size_t n;
+    double *cost, *seconds, *value;
+    double final_value; /* the main metric of the final solution; +inf when not ok or unknown */
+    double final_cost;  /* counts.<cost unit> */
+    /* The cost when the main metric first reached the kind's target; +inf when it never did
+     * or the run is not ok. Exact from target_hit or target_hits, else at trace resolution. */
+    double to_target;
+    int to_target_exact;
+    /* Kinds with COCO targets: the cost of reaching each, +inf never; else NULL. Exact when
+     * the record has target_hits. */
+    double *hits;
+    int hits_exact;
+} pb__rrun;
+
+typedef struct pb__rproblem {
+    const char *id;
+    size_t kind;
+    double dimension; /* problem.dimension, or NaN when the kind has none */
+} pb__rproblem;
+
+typedef struct pb__ralgorithm {
+    char *label; /* plugin name, plus parameters or sha256 when one name has several; malloc'd */
+} pb__ralgorithm;
+
+typedef struct pb__rkind {
+    const char *name, *cost_unit, *metric; /* metric: the main one, lower is better */
+    double target;                         /* a run succeeds when its main metric reaches this */
+    const char *target_from; /* why this target: "--target", "the runs' --target", "default" */
+    int coco;                /* runtime ECDFs over COCO's targets (the blackbox kind) */
+    size_t n_inexact;        /* runs whose time to target is at trace resolution */
+} pb__rkind;
+
+typedef struct pb__report_data {
+    cJSON *records;  /* every run of every input */
+    cJSON *contexts; /* per input: {"file": path, "context": the file's context or null} */
+    pb__rrun *runs;  /* sorted by problem (kinds grouped), algorithm, seed */
+    size_t n_runs;
+    pb__rproblem *problems; /* sorted by kind, then id in natural order */
+    size_t n_problems;
+    pb__ralgorithm *algorithms; /* sorted by label in natural order */
+    size_t n_algorithms;
+    pb__rkind *kinds; /* sorted by name */
+    size_t n_kinds;
+    unsigned char *has; /* [k * n_algorithms + a]: algorithm a has runs in kind k */
+} pb__report_data;
+
+/* A plot drawn into plots/: the index shows plots/<name>.png and links the .svg. */
+#define PB__RPLOT_CONVERGENCE 0
+#define PB__RPLOT_ECDF 1
+#define PB__RPLOT_PROFILE 2
+typedef struct pb__rplot {
+    int section; /* PB__RPLOT_* */
+    size_t kind;
+    size_t problem; /* convergence plots only */
+    char name[128]; /* file base name, [A-Za-z0-9._-] only */
+    char caption[1024];
+} pb__rplot;
+
+/* One leaderboard row: an algorithm over every run it has in a kind. */
+typedef struct pb__rrow {
+    size_t algorithm, rank;
+    size_t runs, failed, successes;
+    double success, success_lo, success_hi;       /* fraction of runs that reached the target */
+    double to_target, to_target_lo, to_target_hi; /* median cost to reach it (+inf: never) */
+    double final, final_lo, final_hi;             /* median final main metric (failures +inf) */
+} pb__rrow;
+
+typedef struct pb__report {
+    pb__report_options opt;
+    pb__report_data data;
+    char dir[PATH_MAX], plots[PATH_MAX + 8];
+    pb__rplot *plots_list;
+    size_t n_plots, cap_plots;
+    char **scripts; /* gnuplot scripts to run, base names in plots/ */
+    size_t n_scripts;
+    pb__rrow **rows; /* per kind, its algorithms in rank order */
+    size_t *n_rows;
+} pb__report;
+
+/* Bootstrap resamples, confidence level, and the fixed seed of the kit generator. */
+#define PB__REPORT_RESAMPLES 1000
+#define PB__REPORT_LEVEL 0.95
+#define PB__REPORT_SEED UINT64_C(0x2002D01A4E2009F0)
+
+/* --- report.c --- */
+
+/* Frees everything r owns (r itself is the caller's). */
+void pb__report_free(pb__report *r);
+
+/* --- report_data.c --- */
+
+/*
+ * Loads and checks the inputs and indexes their runs into data (zeroed by the caller).
+ * target: NaN for each kind's default. Returns 0, PB__REPORT_BAD_INPUT or -1 (no memory)
+ * with a message.
+ */
+int pb__report_load(const char *const *inputs, size_t n, double target, pb__report_data *data,
+                    char *err, size_t errlen);
+void pb__report_data_free(pb__report_data *data);
+
+/* The index of the first run of problem p with algorithm a, and their count in *n (the runs
+ * of a pair are adjacent). */
+size_t pb__report_runs_of(const pb__report_data *data, size_t p, size_t a, size_t *n);
+
+/* Does algorithm a have runs in kind k? */
+int pb__report_kind_has(const pb__report_data *data, size_t k, size_t a);
+
+/* A file name from any string: each character outside [A-Za-z0-9._-] becomes '_'. */
+void pb__report_safe_name(const char *s, char *out, size_t len);
+
+/* --- report_plots.c: gnuplot, and the convergence curves --- */
+
+/* Finds gnuplot on PATH; 0, or -1 with a message saying how to install it. */
+int pb__report_find_gnuplot(char *path, size_t len, char *err, size_t errlen);
+
+/*
+ * Opens plots/<name>.gp and writes its preamble; the caller writes the setup and the
+ * plot command and closes it with pb__gp_end. Registers the plot for the index. NULL
+ * with a message when the file cannot be written.
+ */
+FILE *pb__gp_begin(pb__report *r, const pb__rplot *plot, char *err, size_t errlen);
+
+/*
+ * Finishes and closes a script begun with pb__gp_begin: draws the plot command `plot`
+ * (without the word "plot") into <name>.svg, then <name>.png. 0, or -1 with a message.
+ */
+int pb__gp_end(FILE *gp, const char *name, const char *plot, char *err, size_t errlen);
+
+/* Opens plots/<name>.dat for writing, with a first comment line; NULL with a message. */
+FILE *pb__dat_open(const pb__report *r, const char *name, const char *what, char *err,
+                   size_t errlen);
+
+/* Writes a number for a data file: shortest exact, C locale; "nan" for NaN. */
+void pb__dat_number(FILE *f, double v);
+
+/* Writes s into a gnuplot single-quoted string ('' for ', control characters dropped). */
+void pb__gp_string(FILE *f, const char *s);
+
+/* The line color of algorithm a within its kind: the same in every plot of the kind. */
+const char *pb__report_color(const pb__report_data *data, size_t kind, size_t a);
+
+/*
+ * Writes the step function of an empirical distribution, ready for `with lines`: from
+ * (x_start, F) to (x_end, F), a vertical jump at each of the sorted finite values.
+ */
+void pb__dat_steps(FILE *f, const double *sorted, size_t n, size_t total, double x_start,
+                   double x_end);
+
+/* The convergence plots of every problem. 0, or -1 with a message. */
+int pb__report_convergence(pb__report *r, char *err, size_t errlen);
+
+/* Runs gnuplot on every script written, in plots/. 0, or -1 with a message. */
+int pb__report_run_gnuplot(pb__report *r, const char *gnuplot, char *err, size_t errlen);
+
+/* --- report_profiles.c --- */
+
+/* Runtime ECDFs (COCO kinds) and performance and data profiles, per kind. 0 or -1. */
+int pb__report_profiles(pb__report *r, char *err, size_t errlen);
+
+/* --- report_tables.c --- */
+
+/* Computes the leaderboards: r->rows[k] in rank order. 0, or -1 when out of memory. */
+int pb__report_leaderboards(pb__report *r, char *err, size_t errlen);
+
+/* The leaderboard, per-problem table and failed runs of kind k, as Markdown. */
+void pb__report_tables_md(const pb__report *r, size_t k, FILE *f);
+
+/* The same as HTML fragments (no page around them). */
+void pb__report_tables_html(const pb__report *r, size_t k, FILE *f);
+
+/* Writes s with &, <, >, " escaped. */
+void pb__html_text(FILE *f, const char *s);
+
+/* A number for a table: "∞" for +inf, "–" for NaN, integers whole, else 3 digits. */
+void pb__report_format(double v, char *buf, size_t len);
+
+/* --- report_html.c --- */
+
+/* Writes leaderboard-<kind>.md and .html for every kind and index.html. 0 or -1. */
+int pb__report_pages(const pb__report *r, char *err, size_t errlen);
+
+/* The file-name form of kind k's name. */
+void pb__report_kind_file(const pb__report *r, size_t k, char *out, size_t len);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * The leaderboards: per kind, every algorithm over all its runs, ranked, with percentile
+ * bootstrap intervals over seeds; the per-problem table; the list of failed runs. Written
+ * as Markdown and as HTML fragments from the same numbers. See report_internal.h.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_internal.h"
+#include "stats.h"
+
+/* A table number into the caller's buf; see report_internal.h. */
+void pb__report_format(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "–");
+    else if (isinf(v))
+        snprintf(buf, len, v > 0 ? "∞" : "−∞");
+    else if (v == floor(v) && fabs(v) < 1e7)
+        snprintf(buf, len, "%.0f", v);
+    else
+        snprintf(buf, len, "%.3g", v);
+}
+
+/* A fraction as a percentage, "83%". */
+static void format_percent(double v, char *buf, size_t len)
+{
+    if (isnan(v))
+        snprintf(buf, len, "–");
+    else
+        snprintf(buf, len, "%.0f%%", 100 * v);
+}
+
+/* "value [lo, hi]" with fmt for each number. */
+static void format_ci(double v, double lo, double hi, void (*fmt)(double, char *, size_t),
+                      char *buf, size_t len)
+{
+    char a[40], b[40], c[40];
+    fmt(v, a, sizeof a);
+    fmt(lo, b, sizeof b);
+    fmt(hi, c, sizeof c);
+    snprintf(buf, len, "%s [%s, %s]", a, b, c);
+}
+
+/* 64-bit FNV-1a, to give each leaderboard cell its own fixed bootstrap stream. */
+static uint64_t fnv1a(const char *s, uint64_t h)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* qsort order of rows: the ranking, then the algorithm's order for equal rows. */
+static int cmp_row(const void *a, const void *b)
+{
+    const pb__rrow *x = a, *y = b;
+    if (x->success != y->success)
+        return x->success > y->success ? -1 : 1;
+    if (x->to_target != y->to_target)
+        return x->to_target < y->to_target ? -1 : 1;
+    if (x->final != y->final)
+        return x->final < y->final ? -1 : 1;
+    return (x->algorithm > y->algorithm) - (x->algorithm < y->algorithm);
+}
+
+/*
+ * One row: the runs of algorithm a in kind k, grouped by problem (the bootstrap strata),
+ * and the three statistics with their intervals.
+ */
+static int compute_row(const pb__report *r, size_t k, size_t a, pb__rrow *row)
+{
+    const pb__report_data *d = &r->data;
+    size_t n = d->n_runs ? d->n_runs : 1;
+    double *ok = malloc(n * sizeof *ok), *ttt = malloc(n * sizeof *ttt);
+    double *fin = malloc(n * sizeof *fin);
+    size_t *strata = malloc((d->n_problems + 1) * sizeof *strata), n_strata = 0, m = 0;
+    int rc = -1;
+    if (!ok || !ttt || !fin || !strata)
+        goto out;
+    *row = (pb__rrow){.algorithm = a};
+    for (size_t p = 0; p < d->n_problems; p++) {
+        size_t count, first = pb__report_runs_of(d, p, a, &count);
+        if (d->problems[p].kind != k || count == 0)
+            continue;
+        strata[n_strata++] = count;
+        for (size_t i = first; i < first + count; i++) {
+            const pb__rrun *run = &d->runs[i];
+            ok[m] = isfinite(run->to_target);
+            ttt[m] = run->to_target;
+            fin[m] = run->final_value;
+            row->failed += !run->ok;
+            row->successes += ok[m] != 0;
+            m++;
+        }
+    }
+    row->runs = m;
+    row->success = pb__mean(ok, m);
+    row->to_target = pb__median(ttt, m);
+    row->final = pb__median(fin, m);
+    uint64_t stream =
+        fnv1a(d->algorithms[a].label, fnv1a(d->kinds[k].name, UINT64_C(0xcbf29ce484222325)));
+    if (pb__bootstrap_ci(ok, strata, n_strata, pb__mean, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
+                         PB__REPORT_SEED, stream, &row->success_lo, &row->success_hi) ||
+        pb__bootstrap_ci(ttt, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
+                         PB__REPORT_SEED, stream + 1, &row->to_target_lo, &row->to_target_hi) ||
+        pb__bootstrap_ci(fin, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
+                         PB__REPORT_SEED, stream + 2, &row->final_lo, &row->final_hi))
+        goto out;
+    rc = 0;
+out:
+    free(ok);
+    free(ttt);
+    free(fin);
+    free(strata);
+    return rc;
+}
+
+/* Rows for every algorithm of every kind, sorted and ranked; r owns them. */
+int pb__report_leaderboards(pb__report *r, char *err, size_t errlen)
+{
+    const pb__report_data *d = &r->data;
+    r->rows = calloc(d->n_kinds, sizeof *r->rows);
+    r->n_rows = calloc(d->n_kinds, sizeof *r->n_rows);
+    if (!r->rows || !r->n_rows)
+        goto nomem;
+    for (size_t k = 0; k < d->n_kinds; k++) {
+        if (!(r->rows[k] = calloc(d->n_algorithms, sizeof **r->rows)))
+            goto nomem;
+        for (size_t a = 0; a < d->n_algorithms; a++)
+            if (pb__report_kind_has(d, k, a) &&
+                compute_row(r, k, a, &r->rows[k][r->n_rows[k]++]) != 0)
+                goto nomem;
+        pb__rrow *rows = r->rows[k];
+        qsort(rows, r->n_rows[k], sizeof *rows, cmp_row);
+        /* Competition ranking: rows equal in all three statistics share a rank. */
+        for (size_t i = 0; i < r->n_rows[k]; i++)
+            rows[i].rank = i > 0 && rows[i].success == rows[i - 1].success &&
+                                   rows[i].to_target == rows[i - 1].to_target &&
+                                   rows[i].final == rows[i - 1].final
+                               ? rows[i - 1].rank
+                               : i + 1;
+    }
+    return 0;
+nomem:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* The definitions behind the numbers, one paragraph of plain text. */
+static void definitions(const pb__report *r, size_t k, char *buf, size_t len)
+{
+    const pb__rkind *kind = &r->data.kinds[k];
+    char target[40];
+    snprintf(target, sizeof target, "%g", kind->target);
+    snprintf(buf, len,
+             "A run succeeds when its status is ok and its %s reaches %s (%s%s). Time to "
+             "target: the %s at which it first did (%s). A failed run (status other than ok) "
+             "never succeeds and its final quality counts as ∞. Medians are over all runs of "
+             "the algorithm in the kind, ∞ when half of them or more never got there. "
+             "Intervals: 95%% percentile bootstrap, %d resamples of the seeds within each "
+             "problem, fixed seed. Rank: by success rate, then median time to target, then "
+             "median final %s; equal rows share a rank.",
+             kind->metric, target, kind->target_from,
+             strcmp(kind->target_from, "default") == 0 ? ": COCO's final target; --target "
+                                                         "sets another"
+                                                       : "",
+             kind->cost_unit,
+             kind->n_inexact ? "at the resolution of the trace for some runs: the first trace "
+                               "point at or below it"
+                             : "exact, from the record",
+             PB__REPORT_RESAMPLES, kind->metric);
+}
+
+/* Writes s for a Markdown table cell: '|' escaped, line breaks as spaces. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else
+            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+    }
+}
+
+/* Escapes the characters HTML gives a meaning to, in text and in attribute values. */
+void pb__html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* The cells of a table, for either format: html nonzero for HTML. */
+typedef struct table {
+    FILE *f;
+    int html;
+} table;
+
+/* The start and end of a table row. */
+static void t_row_begin(table *t) { fputs(t->html ? "<tr>" : "|", t->f); }
+
+static void t_row_end(table *t) { fputs(t->html ? "</tr>\n" : "\n", t->f); }
+
+/* One cell, escaped for its format. */
+static void t_cell(table *t, const char *text, int header)
+{
+    if (t->html) {
+        fputs(header ? "<th>" : "<td>", t->f);
+        pb__html_text(t->f, text);
+        fputs(header ? "</th>" : "</td>", t->f);
+    } else {
+        fputc(' ', t->f);
+        md_text(t->f, text);
+        fputs(" |", t->f);
+    }
+}
+
+/* A header row; Markdown also gets its separator line, the first n_left columns left-aligned. */
+static void t_header(table *t, const char *const *cols, size_t n, size_t n_left, const char *cls)
+{
+    if (t->html)
+        fprintf(t->f, "<table class=\"%s\">\n<thead>", cls);
+    t_row_begin(t);
+    for (size_t i = 0; i < n; i++)
+        t_cell(t, cols[i], 1);
+    t_row_end(t);
+    if (t->html) {
+        fputs("</thead>\n<tbody>\n", t->f);
+        return;
+    }
+    fputc('|', t->f);
+    for (size_t i = 0; i < n; i++)
+        fputs(i < n_left ? "---|" : "--:|", t->f);
+    fputc('\n', t->f);
+}
+
+/* The end of a table (in Markdown, the blank line after it). */
+static void t_end(table *t) { fputs(t->html ? "</tbody>\n</table>\n" : "\n", t->f); }
+
+/* A heading above a table. */
+static void t_heading(table *t, const char *text)
+{
+    if (t->html) {
+        fputs("<h4>", t->f);
+        pb__html_text(t->f, text);
+        fputs("</h4>\n", t->f);
+    } else {
+        fprintf(t->f, "### %s\n\n", text);
+    }
+}
+
+/* A paragraph of explanation. */
+static void t_paragraph(table *t, const char *text)
+{
+    if (t->html) {
+        fputs("<p class=\"note\">", t->f);
+        pb__html_text(t->f, text);
+        fputs("</p>\n", t->f);
+    } else {
+        fprintf(t->f, "%s\n\n", text);
+    }
+}
+
+/* The definitions, then the leaderboard of kind k in rank order. */
+static void leaderboard(const pb__report *r, size_t k, table *t)
+{
+    const pb__report_data *d = &r->data;
+    const pb__rkind *kind = &d->kinds[k];
+    char h_ttt[120], h_final[120], buf[200], defs[1400];
+    snprintf(h_ttt, sizeof h_ttt, "median %s to target [95%% CI]", kind->cost_unit);
+    snprintf(h_final, sizeof h_final, "median final %s [95%% CI]", kind->metric);
+    const char *cols[] = {"rank", "algorithm", "runs", "failed", "success rate [95% CI]",
+                          h_ttt,  h_final};
+    definitions(r, k, defs, sizeof defs);
+    t_paragraph(t, defs);
+    t_header(t, cols, 7, 2, "leaderboard");
+    for (size_t i = 0; i < r->n_rows[k]; i++) {
+        const pb__rrow *row = &r->rows[k][i];
+        t_row_begin(t);
+        snprintf(buf, sizeof buf, "%zu", row->rank);
+        t_cell(t, buf, 0);
+        t_cell(t, d->algorithms[row->algorithm].label, 0);
+        snprintf(buf, sizeof buf, "%zu", row->runs);
+        t_cell(t, buf, 0);
+        snprintf(buf, sizeof buf, "%zu", row->failed);
+        t_cell(t, buf, 0);
+        format_ci(row->success, row->success_lo, row->success_hi, format_percent, buf, sizeof buf);
+        t_cell(t, buf, 0);
+        format_ci(row->to_target, row->to_target_lo, row->to_target_hi, pb__report_format, buf,
+                  sizeof buf);
+        t_cell(t, buf, 0);
+        format_ci(row->final, row->final_lo, row->final_hi, pb__report_format, buf, sizeof buf);
+        t_cell(t, buf, 0);
+        t_row_end(t);
+    }
+    t_end(t);
+}
+
+/* Per problem and algorithm: successes, median time to target, median and best final. */
+static void per_problem(const pb__report *r, size_t k, table *t)
+{
+    const pb__report_data *d = &r->data;
+    const pb__rkind *kind = &d->kinds[k];
+    char h_ttt[120], h_final[120], h_best[120], buf[120];
+    snprintf(h_ttt, sizeof h_ttt, "median %s to target", kind->cost_unit);
+    snprintf(h_final, sizeof h_final, "median final %s", kind->metric);
+    snprintf(h_best, sizeof h_best, "best final %s", kind->metric);
+    const char *cols[] = {"problem",   "algorithm", "runs",  "failed",
+                          "successes", h_ttt,       h_final, h_best};
+    double *v = malloc((d->n_runs + 1) * sizeof *v);
+    if (!v)
+        return;
+    t_heading(t, "Per problem");
+    t_header(t, cols, 8, 2, "per-problem");
+    for (size_t p = 0; p < d->n_problems; p++) {
+        if (d->problems[p].kind != k)
+            continue;
+        for (size_t a = 0; a < d->n_algorithms; a++) {
+            size_t count, first = pb__report_runs_of(d, p, a, &count), failed = 0, wins = 0;
+            if (count == 0)
+                continue;
+            t_row_begin(t);
+            t_cell(t, d->problems[p].id, 0);
+            t_cell(t, d->algorithms[a].label, 0);
+            for (size_t i = 0; i < count; i++) {
+                failed += !d->runs[first + i].ok;
+                wins += isfinite(d->runs[first + i].to_target) != 0;
+            }
+            snprintf(buf, sizeof buf, "%zu", count);
+            t_cell(t, buf, 0);
+            snprintf(buf, sizeof buf, "%zu", failed);
+            t_cell(t, buf, 0);
+            snprintf(buf, sizeof buf, "%zu/%zu", wins, count);
+            t_cell(t, buf, 0);
+            for (int which = 0; which < 2; which++) {
+                for (size_t i = 0; i < count; i++)
+                    v[i] = which ? d->runs[first + i].final_value : d->runs[first + i].to_target;
+                pb__sort_doubles(v, count);
+                pb__report_format(pb__median(v, count), buf, sizeof buf);
+                t_cell(t, buf, 0);
+            }
+            pb__report_format(v[0], buf, sizeof buf);
+            t_cell(t, buf, 0);
+            t_row_end(t);
+        }
+    }
+    t_end(t);
+    free(v);
+}
+
+/* Every run whose status is not ok, with its message: failures never vanish. */
+static void failed_runs(const pb__report *r, size_t k, table *t)
+{
+    const pb__report_data *d = &r->data;
+    size_t n = 0;
+    for (size_t i = 0; i < d->n_runs; i++)
+        n += d->runs[i].kind == k && !d->runs[i].ok;
+    char buf[300];
+    snprintf(buf, sizeof buf, "Failed runs (%zu)", n);
+    t_heading(t, buf);
+    if (n == 0) {
+        t_paragraph(t, "None: every run ended with status ok.");
+        return;
+    }
+    const char *cols[] = {"algorithm", "problem", "seed", "status", "message"};
+    t_header(t, cols, 5, 5, "failed");
+    for (size_t i = 0; i < d->n_runs; i++) {
+        const pb__rrun *run = &d->runs[i];
+        if (run->kind != k || run->ok)
+            continue;
+        t_row_begin(t);
+        t_cell(t, d->algorithms[run->algorithm].label, 0);
+        t_cell(t, d->problems[run->problem].id, 0);
+        snprintf(buf, sizeof buf, "%.17g", run->seed);
+        t_cell(t, buf, 0);
+        t_cell(t, run->status, 0);
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(run->record, "message");
+        const cJSON *sig = cJSON_GetObjectItemCaseSensitive(run->record, "signal");
+        if (cJSON_IsString(msg))
+            snprintf(buf, sizeof buf, "%.200s", msg->valuestring);
+        else if (cJSON_IsNumber(sig))
+            snprintf(buf, sizeof buf, "signal %d", sig->valueint);
+        else
+            buf[0] = '\0';
+        t_cell(t, buf, 0);
+        t_row_end(t);
+    }
+    t_end(t);
+}
+
+/* Kind k's tables in Markdown. */
+void pb__report_tables_md(const pb__report *r, size_t k, FILE *f)
+{
+    table t = {f, 0};
+    leaderboard(r, k, &t);
+    per_problem(r, k, &t);
+    failed_runs(r, k, &t);
+}
+
+/* Kind k's tables as HTML fragments. */
+void pb__report_tables_html(const pb__report *r, size_t k, FILE *f)
+{
+    table t = {f, 1};
+    leaderboard(r, k, &t);
+    per_problem(r, k, &t);
+    failed_runs(r, k, &t);
+}
