@@ -310,7 +310,8 @@ static const pb_microkernels *kernels_of(const pb__plugin_file *p, int named, in
  */
 int pb_cmd_bench(int argc, char **argv)
 {
-    static char program[] = "plugbench bench"; /* argv[0] for Google Benchmark's messages */
+    /* argv[0] for Google Benchmark: its messages then read "plugbench: bench: error: ..." */
+    static char program[] = "plugbench: bench";
     pb_dirs dirs = {0};
     int status = PB_EXIT_FAILED;
     const char **names = calloc((size_t)argc, sizeof *names);

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "compare.h"
+#include "results.h"
 #include "stats.h"
 
 static const char usage[] =
@@ -338,7 +339,7 @@ int pb_cmd_compare(int argc, char **argv)
         pb_usage_error("compare: %s", err);
         goto out;
     }
-    if (json && pb__compare_write(json, doc, err, sizeof err) != 0) {
+    if (json && pb__json_write_atomic(json, doc, err, sizeof err) != 0) {
         pb_usage_error("compare: %s", err);
         goto out;
     }

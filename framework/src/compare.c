@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "numfmt.h"
 #include "results.h"
 #include "stats.h"
 
@@ -570,51 +569,4 @@ oom:
 out:
     groups_free(&gs);
     return doc;
-}
-
-/* Replaces every finite number by raw text that reads back exactly (cJSON 1.7.15 prints
- * some doubles in 15 digits that do not) and every other number by null. */
-static void exact_numbers(cJSON *node)
-{
-    for (cJSON *e = node->child; e; e = e->next) {
-        if (cJSON_IsNumber(e)) {
-            char text[PB__NUMBER_CHARS];
-            if (!isfinite(e->valuedouble)) {
-                e->type = cJSON_NULL;
-                continue;
-            }
-            e->valuestring = strdup(pb__format_double(e->valuedouble, text));
-            e->type = e->valuestring ? cJSON_Raw : cJSON_NULL;
-        } else {
-            exact_numbers(e);
-        }
-    }
-}
-
-int pb__compare_write(const char *path, const cJSON *doc, char *err, size_t errlen)
-{
-    cJSON *copy = cJSON_Duplicate(doc, 1);
-    char *text = NULL;
-    if (copy) {
-        exact_numbers(copy);
-        text = cJSON_Print(copy);
-        cJSON_Delete(copy);
-    }
-    if (!text) {
-        snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
-    }
-    FILE *f = fopen(path, "w");
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    int saved = errno;
-    if (f && fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    free(text);
-    if (!ok) {
-        snprintf(err, errlen, "%s: %s", path, strerror(saved));
-        return -1;
-    }
-    return 0;
 }

@@ -64,10 +64,4 @@ int pb__compare_load(const char *path, cJSON **records, char *err, size_t errlen
 cJSON *pb__compare(const cJSON *base, const cJSON *new_runs, const pb__compare_options *opt,
                    char *err, size_t errlen);
 
-/*
- * Writes a document to path, formatted, with numbers that read back exactly and
- * non-finite numbers as null. Returns 0, or -1 with a message.
- */
-int pb__compare_write(const char *path, const cJSON *doc, char *err, size_t errlen);
-
 #endif

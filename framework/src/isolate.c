@@ -17,14 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
+#include "sanitizers.h"
 
 /* One message from child to parent; each is written whole (smaller than PIPE_BUF). */
 typedef struct wire {
@@ -107,7 +100,8 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     signal(SIGPIPE, SIG_DFL);
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-#if !defined(UNDER_ASAN)
+/* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
+#if !defined(PB__UNDER_ASAN)
     if (iso->memory_bytes) {
         struct rlimit mem = {iso->memory_bytes, iso->memory_bytes};
         setrlimit(RLIMIT_AS, &mem);

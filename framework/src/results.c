@@ -322,8 +322,7 @@ int pb__mkdirs(const char *dir)
     return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,
-                      size_t errlen)
+int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t errlen)
 {
     char dir[PATH_MAX], tmp[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", path);
@@ -336,12 +335,7 @@ int pb__results_write(const char *path, const cJSON *context, const cJSON *recor
         }
     }
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    cJSON *doc = cJSON_CreateObject();
-    cJSON_AddStringToObject(doc, "schema", PB__RESULTS_SCHEMA);
-    cJSON_AddItemReferenceToObject(doc, "context", (cJSON *)context);
-    cJSON_AddItemReferenceToObject(doc, "runs", (cJSON *)records);
     char *text = print_exact(doc, 1);
-    cJSON_Delete(doc);
     FILE *f = text ? fopen(tmp, "w") : NULL;
     int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
              fsync(fileno(f)) == 0;
@@ -354,4 +348,16 @@ int pb__results_write(const char *path, const cJSON *context, const cJSON *recor
         return -1;
     }
     return 0;
+}
+
+int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,
+                      size_t errlen)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "schema", PB__RESULTS_SCHEMA);
+    cJSON_AddItemReferenceToObject(doc, "context", (cJSON *)context);
+    cJSON_AddItemReferenceToObject(doc, "runs", (cJSON *)records);
+    int rc = pb__json_write_atomic(path, doc, err, errlen);
+    cJSON_Delete(doc);
+    return rc;
 }

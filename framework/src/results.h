@@ -50,6 +50,13 @@ int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen)
 int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,
                       size_t errlen);
 
+/*
+ * Writes doc to path atomically (a temporary file, fsync, rename), creating missing parent
+ * directories, with every number exact (see numfmt.h) and non-finite ones as null. Takes
+ * no ownership. Returns 0, or -1 with a message.
+ */
+int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t errlen);
+
 /* Creates dir and its missing parents. Returns 0 or -1 (errno set). */
 int pb__mkdirs(const char *dir);
 

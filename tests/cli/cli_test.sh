@@ -21,17 +21,14 @@ TESTPLUGINS=$BUILD/tests/plugins
 RS_SO=$BUILD/plugins/random-search/random-search.so
 PROBLEM=sphere-d3-i1
 
-if ! command -v jq >/dev/null 2>&1; then
-    echo "Bail out! jq is required for the JSON checks (Debian: apt-get install jq)"
-    exit 1
-fi
+. "$(dirname "$0")/../support/tap.sh"
+tap_require jq
 
 # Plugins come from the build tree only: no installed or user plugins in the listings.
 unset PLUGBENCH_PLUGIN_PATH
 # Under AddressSanitizer a SIGSEGV would become exit status 1; a crash must stay a signal.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0"
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/plugbench-cli.XXXXXX") || exit 1
 # Background plugbench processes not reaped yet (so their pids cannot have been reused).
 BG_PIDS=()
 reap() {
@@ -41,89 +38,14 @@ reap() {
     BG_PIDS=("${keep[@]}")
     return $rc
 }
-cleanup() {
+tap_cleanup_hook() {
     for pid in "${BG_PIDS[@]}"; do
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
-    rm -rf "$T"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 # A default output path, if some invocation fell back to it, lands in the scratch directory.
-cd "$T" || exit 1
-
-N_CHECKS=0
-N_FAILED=0
-ok() {
-    N_CHECKS=$((N_CHECKS + 1))
-    echo "ok - $1"
-}
-not_ok() {
-    N_CHECKS=$((N_CHECKS + 1))
-    N_FAILED=$((N_FAILED + 1))
-    echo "not ok - $1"
-    shift
-    local line
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^ */#   /'
-    done
-}
-skip() {
-    N_CHECKS=$((N_CHECKS + 1))
-    echo "ok - # SKIP $1"
-}
-# check DESCRIPTION COMMAND...: ok when the command succeeds.
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
-}
-# Shows a captured file in a failure report, a few lines.
-show() {
-    if [ -s "$1" ]; then
-        head -n "${2:-5}" "$1" | tr '\r' '~'
-    else
-        echo "(empty)"
-    fi
-}
-
-# pb NAME ARGS...: runs plugbench; stdout to $T/NAME.out, stderr to $T/NAME.err, status in RC.
-RC=0
-pb() {
-    local name=$1
-    shift
-    "$PB" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
-    RC=$?
-}
-
-# jqt FILE FILTER: true when the filter yields true on FILE.
-jqt() {
-    [ "$(jq -r "$2" "$1" 2>/dev/null)" = "true" ]
-}
-# json_check DESCRIPTION FILE FILTER
-json_check() {
-    if jqt "$2" "$3"; then ok "$1"; else not_ok "$1" "jq filter not true: $3" \
-        "on $(basename "$2"): $(jq -c "$3" "$2" 2>&1 | head -c 300)"; fi
-}
-
-# usage_error DESCRIPTION REGEX ARGS...: exit status 2, nothing on stdout, exactly one line on
-# stderr that starts with "plugbench: " and matches the extended regular expression.
-usage_error() {
-    local what=$1 regex=$2
-    shift 2
-    pb uerr "$@"
-    local lines
-    lines=$(wc -l <"$T/uerr.err")
-    if [ "$RC" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/uerr.out" ] &&
-        grep -q '^plugbench: ' "$T/uerr.err" && grep -Eq -- "$regex" "$T/uerr.err"; then
-        ok "$what: exit 2, one line: $(cat "$T/uerr.err")"
-    else
-        not_ok "$what: want exit 2 and one stderr line matching /$regex/" \
-            "got exit $RC, $lines stderr lines, $(wc -c <"$T/uerr.out") bytes on stdout:" \
-            "$(show "$T/uerr.err" 4)"
-    fi
-}
+tap_scratch cli
 
 # Values of a trace column except the last are 1, 2 or 5 x 10^k, strictly increasing.
 LOGSPACED='(.[:-1] | all(tostring | test("^[125]0*$")))
@@ -153,7 +75,6 @@ every_line_json() {
     done <"$1"
 }
 
-START=$(date +%s)
 RUN=(run -a random-search -p "$PROBLEM" --no-plots)
 
 echo "# plugbench: $PB"
@@ -703,7 +624,4 @@ json_check "a second run to the same output replaces the file" "$R" \
 check "no leftover *.tmp.* file after replacing" test -z "$(find "$T" -name '*.tmp.*')"
 
 ########################################################################################
-ELAPSED=$(($(date +%s) - START))
-echo "1..$N_CHECKS"
-echo "# $N_FAILED of $N_CHECKS checks failed; ${ELAPSED}s"
-[ "$N_FAILED" -eq 0 ]
+tap_done

@@ -18,31 +18,9 @@ fi
 PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 BASE=$(cd "$2" && pwd)/base.json
 
-if ! command -v jq >/dev/null 2>&1; then
-    echo "Bail out! jq is required (Debian: apt-get install jq)"
-    exit 1
-fi
-
-T=$(mktemp -d "${TMPDIR:-/tmp}/plugbench-compare.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-
-N_CHECKS=0
-N_FAILED=0
-ok() {
-    N_CHECKS=$((N_CHECKS + 1))
-    echo "ok - $1"
-}
-not_ok() {
-    N_CHECKS=$((N_CHECKS + 1))
-    N_FAILED=$((N_FAILED + 1))
-    echo "not ok - $1"
-    shift
-    local line
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^ */#   /'
-    done
-}
+. "$(dirname "$0")/../support/tap.sh"
+tap_require jq
+tap_scratch compare
 
 # cmp_run NAME ARGS...: runs plugbench compare; stdout to NAME.out, stderr to NAME.err, the
 # status in RC.
@@ -318,9 +296,9 @@ bad_input "alpha not a number" "--alpha 'x'" --alpha x "$BASE" "$BASE"
 bad_input "negative threshold" "--threshold '-1'" --threshold -1 "$BASE" "$BASE"
 bad_input "threshold not a number" "--threshold '5 %'" --threshold "5 %" "$BASE" "$BASE"
 bad_input "--json without a file" "--json needs a value" "$BASE" "$BASE" --json
-bad_input "--json into a missing directory" "nodir/v\.json: No such file or directory" \
-    --json "$T/nodir/v.json" "$BASE" "$BASE"
+bad_input "--json where no file can be made" "cannot write /proc/v\.json" \
+    --json /proc/v.json "$BASE" "$BASE"
+cmp_run mkdir "$BASE" "$BASE" --json "$T/nodir/v.json"
+check "--json creates missing directories, like run -o" test "$RC" -eq 0 -a -s "$T/nodir/v.json"
 
-echo "1..$N_CHECKS"
-echo "# $((N_CHECKS - N_FAILED)) passed, $N_FAILED failed"
-[ "$N_FAILED" -eq 0 ]
+tap_done

@@ -14,21 +14,15 @@
 #include "check.h"
 #include "isolate.h"
 #include "params.h"
+#include "sanitizers.h"
 
-/* GCC says __SANITIZE_ADDRESS__; clang (before 17 at least) only __has_feature. */
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-#ifdef UNDER_ASAN
+#ifdef PB__UNDER_ASAN
 /* AddressSanitizer turns SIGSEGV into exit status 1; the crash must stay a signal here. */
 const char *__asan_default_options(void);
 const char *__asan_default_options(void) { return "handle_segv=0"; }
+static const int under_asan = 1;
 #else
-#define UNDER_ASAN 0
+static const int under_asan = 0;
 #endif
 
 #define PROBLEM "sphere-d5-i1"
@@ -196,7 +190,7 @@ static void test_misbehaviour(const char *dir, const char *random_search, pb__pr
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const expected *c = &cases[i];
         int good = strcmp(c->plugin, "random-search") == 0;
-        if (UNDER_ASAN && strcmp(c->plugin, "bad-memory") == 0) {
+        if (under_asan && strcmp(c->plugin, "bad-memory") == 0) {
             printf("note: bad-memory skipped: memory limits are off under AddressSanitizer\n");
             continue;
         }

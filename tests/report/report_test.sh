@@ -22,59 +22,13 @@ PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 FIXTURE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 BUILD=${3:-}
 LOCALE_TEST=${4:-}
-for tool in jq gnuplot; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "Bail out! $tool is required (Debian: apt-get install jq gnuplot-nox)"
-        exit 1
-    fi
-done
-T=$(mktemp -d "${TMPDIR:-/tmp}/plugbench-report.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
+. "$(dirname "$0")/../support/tap.sh"
+tap_require jq gnuplot
+tap_scratch report
 
-N_CHECKS=0
-N_FAILED=0
-ok() {
-    N_CHECKS=$((N_CHECKS + 1))
-    echo "ok - $1"
-}
-not_ok() {
-    N_CHECKS=$((N_CHECKS + 1))
-    N_FAILED=$((N_FAILED + 1))
-    echo "not ok - $1"
-    shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^ */#   /'; done
-}
-check() {
-    local what=$1
-    shift
-    if "$@"; then ok "$what"; else not_ok "$what" "failed: $*"; fi
-}
-# pb NAME ARGS...: runs plugbench; stdout to $T/NAME.out, stderr to $T/NAME.err, status in RC.
-RC=0
-pb() {
-    local name=$1
-    shift
-    "$PB" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
-    RC=$?
-}
-# usage_error DESCRIPTION REGEX ARGS...: exit 2, one line on stderr matching, nothing on stdout.
-usage_error() {
-    local what=$1 regex=$2
-    shift 2
-    pb uerr "$@"
-    if [ "$RC" -eq 2 ] && [ "$(wc -l <"$T/uerr.err")" -eq 1 ] && [ ! -s "$T/uerr.out" ] &&
-        grep -Eq -- "^plugbench: .*$regex" "$T/uerr.err"; then
-        ok "$what: exit 2, one line: $(cat "$T/uerr.err")"
-    else
-        not_ok "$what: want exit 2 and one line matching /$regex/" "exit $RC" "$(head -3 "$T/uerr.err")"
-    fi
-}
 # The row of algorithm $2 in the leaderboard of Markdown file $1 (the first table).
 md_row() { grep -m1 -E "^\| [0-9]+ \| $2 \|" "$1"; }
 
-START=$(date +%s)
 PLOTS=(blackbox-rastrigin-d5-i1-cost blackbox-rastrigin-d5-i1-seconds blackbox-sphere-d2-i1-cost
     blackbox-sphere-d2-i1-seconds blackbox-ecdf-d2 blackbox-ecdf-d5 blackbox-ecdf-all
     blackbox-performance-profile blackbox-data-profile)
@@ -269,7 +223,4 @@ else
     echo "ok - # SKIP plugbench run: random-search.so not found (no BUILD_ROOT)"
 fi
 
-ELAPSED=$(($(date +%s) - START))
-echo "1..$N_CHECKS"
-echo "# $N_FAILED of $N_CHECKS checks failed; ${ELAPSED}s"
-[ "$N_FAILED" -eq 0 ]
+tap_done

@@ -18,51 +18,20 @@ if ! { [ "$MODE" = available ] && [ $# -eq 3 ]; } && ! { [ "$MODE" = unavailable
     exit 2
 fi
 PB=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-if ! command -v jq >/dev/null 2>&1; then
-    echo "Bail out! jq is required for the JSON checks (Debian: apt-get install jq)"
-    exit 1
-fi
+. "$(dirname "$0")/../support/tap.sh"
+tap_require jq
 unset PLUGBENCH_PLUGIN_PATH
-T=$(mktemp -d "${TMPDIR:-/tmp}/plugbench-bench.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
+tap_scratch bench
 
-N_FAILED=0
-ok() { echo "ok - $1"; }
-not_ok() {
-    N_FAILED=$((N_FAILED + 1))
-    echo "not ok - $1"
-    shift
-    local line
-    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
-}
-# pb NAME ARGS...: runs plugbench; stdout to $T/NAME.out, stderr to $T/NAME.err, status in RC.
-RC=0
-pb() {
-    local name=$1
-    shift
-    "$PB" "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
-    RC=$?
-}
 # status DESCRIPTION NAME EXPECTED: the last pb NAME exited with EXPECTED.
 status() {
     if [ "$RC" -eq "$3" ]; then ok "$1: exit $3"; else
         not_ok "$1: exit $RC, want $3" "stderr: $(head -c 600 "$T/$2.err")"; fi
 }
-# json_check DESCRIPTION FILE FILTER: the jq filter yields true on FILE.
-json_check() {
-    if [ "$(jq -r "$3" "$2" 2>/dev/null)" = "true" ]; then ok "$1"; else
-        not_ok "$1" "jq filter not true: $3" "on $(basename "$2"): $(jq -c '.benchmarks' "$2" 2>&1 | head -c 600)"; fi
-}
 # grep_check DESCRIPTION FILE REGEX: FILE has a line matching the extended REGEX.
 grep_check() {
     if grep -Eq -- "$3" "$2"; then ok "$1"; else
         not_ok "$1" "no line matches: $3" "$(basename "$2"): $(head -c 600 "$2")"; fi
-}
-finish() {
-    echo "$N_FAILED failed"
-    [ "$N_FAILED" -eq 0 ]
-    exit
 }
 
 UNAVAILABLE='plugbench bench is unavailable: this build has no Google Benchmark (install libbenchmark-dev and reconfigure)'
@@ -79,7 +48,8 @@ if [ "$MODE" = unavailable ]; then
     status "bench --help without Google Benchmark" unhelp 0
     grep_check "--help describes the command and says it is unavailable" "$T/unhelp.out" \
         "^plugbench bench is unavailable"
-    finish
+    tap_done
+    exit
 fi
 
 BUILD=$(cd "$3" && pwd)
@@ -160,20 +130,14 @@ if [ -f "$BUILD/tests/plugins/good-params.so" ]; then
     grep_check "it is named as having none" "$T/none.err" \
         "^plugbench: warning: good-params exposes no microkernels \(plugbench\.microkernels/1\)$"
 else
-    ok "# SKIP good-params.so is not built"
+    skip "good-params.so is not built"
 fi
 
 # Usage errors: exit 2, one line.
 for args in "--bogus" "no-such-plugin" "--benchmark_no_such_flag=1"; do
-    # shellcheck disable=SC2086
-    pb usage bench $args
-    if [ "$RC" -eq 2 ] && [ "$(wc -l <"$T/usage.err")" -eq 1 ]; then
-        ok "bench $args: exit 2, one line: $(cat "$T/usage.err")"
-    else
-        not_ok "bench $args: exit 2 and one line" "exit $RC; stderr: $(head -c 600 "$T/usage.err")"
-    fi
+    usage_error "bench $args" "" bench "$args"
 done
 pb nomatch bench --benchmark_filter=no-such-kernel
 status "a filter that matches nothing" nomatch 1
 
-finish
+tap_done
