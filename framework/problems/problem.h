@@ -34,7 +34,9 @@ typedef struct pb__budget {
 typedef struct pb__kind {
     const char *name;      /* "blackbox", the word users type */
     const char *abi_kind;  /* "blackbox/1", what plugins declare */
-    const char *cost_unit; /* "evaluations": what budget_cost counts */
+    /* What budget_cost counts ("evaluations"): it names a results column, so it must differ
+     * from "iterations", "seconds" and the metric names (tests/unit/test_problems.c checks). */
+    const char *cost_unit;
     const char *doc;       /* one line */
     /* Metric names; metrics[0] is the main quality: lower is better, 0 is optimal. */
     const char *const *metrics;

@@ -108,6 +108,23 @@ static void check_target_hits(void)
     pb__problem_close(&p->base);
 }
 
+/* Every kind's column names are distinct: results key the trace and counts by them. */
+static void check_kind_columns(void)
+{
+    for (uint32_t k = 0; k < pb__n_kinds; k++) {
+        const pb__kind *kind = pb__kinds[k];
+        const char *names[2 + PB__MAX_METRICS] = {"iterations", "seconds"};
+        for (uint32_t m = 0; m < kind->n_metrics; m++)
+            names[2 + m] = kind->metrics[m];
+        int clash = 0;
+        for (uint32_t i = 0; i < 2 + kind->n_metrics; i++)
+            clash |= strcmp(kind->cost_unit, names[i]) == 0;
+        CHECK(!clash && kind->n_metrics >= 1 && kind->n_metrics <= PB__MAX_METRICS,
+              "kind %s: cost unit '%s' and %u metrics name distinct columns", kind->name,
+              kind->cost_unit, kind->n_metrics);
+    }
+}
+
 static void check_ids(void)
 {
     pb__problem *p;
@@ -124,6 +141,7 @@ int main(void)
     check_formulas();
     check_accounting();
     check_target_hits();
+    check_kind_columns();
     check_ids();
     return check_summary("problems");
 }
