@@ -3,11 +3,13 @@
  * appends every finished run to a journal, and writes the results file and plots.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "isolate.h"
@@ -29,6 +31,7 @@ typedef struct suite {
     cJSON *records; /* finished runs, old (resumed) and new */
     FILE *journal;
     char journal_path[PATH_MAX + 16];
+    int lock_fd; /* flock'ed RESULTS.lock: one writer per results file */
     pb__progress progress;
 } suite;
 
@@ -47,6 +50,8 @@ static void suite_free(suite *s)
     cJSON_Delete(s->records);
     if (s->journal)
         fclose(s->journal);
+    if (s->lock_fd > 0)
+        close(s->lock_fd);
     pb_run_options_free(&s->opt);
 }
 
@@ -72,6 +77,11 @@ static int load_plugins(suite *s)
                                &s->plugins[s->n_plugins], err, sizeof err) != 0)
             return pb_usage_error("%s", err);
         s->n_plugins++;
+        for (size_t i = 0; i + 1 < s->n_plugins; i++)
+            if (strcmp(s->plugins[i].desc->name, s->plugins[s->n_plugins - 1].desc->name) == 0)
+                return pb_usage_error("algorithm '%s' is listed twice (it would run the same "
+                                      "runs twice)",
+                                      s->plugins[i].desc->name);
     }
     for (size_t i = 0; i < s->n_plugins; i++) {
         const pb_plugin *d = s->plugins[i].desc;
@@ -130,7 +140,7 @@ static int expand(suite *s)
         return pb_usage_error("out of memory");
     for (size_t a = 0; a < s->n_plugins; a++) {
         const pb__plugin_file *pl = &s->plugins[a];
-        size_t np = named ? named : pl->kind->n_default_problems;
+        size_t np = named ? named : pl->kind->n_default_problems, first = s->n_jobs;
         for (size_t k = 0; k < np; k++) {
             const char *id = named ? cJSON_GetArrayItem(s->opt.problems, (int)k)->valuestring
                                    : pl->kind->default_problems[k];
@@ -138,6 +148,9 @@ static int expand(suite *s)
             if (pi < 0)
                 return PB_EXIT_USAGE;
             pb__problem *prob = s->problems[pi];
+            for (size_t j = first; j < s->n_jobs; j++)
+                if (strcmp(s->jobs[j].problem->id, prob->id) == 0)
+                    return pb_usage_error("problem '%s' is listed twice (as %s)", id, prob->id);
             const pb__kind *kind = prob->family->kind;
             if (kind != pl->kind)
                 return pb_usage_error("%s: plugin '%s' solves kind %s, but problem '%s' is of "
@@ -158,36 +171,66 @@ static int expand(suite *s)
     return 0;
 }
 
-/* With --resume, keeps the finished records and drops their jobs from the matrix. */
+/*
+ * With --resume, keeps the finished records of this matrix and drops their jobs. The
+ * journal is read first (after a SIGKILL it is newer than the results file); a run
+ * recorded twice, or a record of another matrix left in the results file, is not kept.
+ */
 static int resume(suite *s)
 {
     char err[1024];
-    if (pb__records_load(s->opt.output, s->records, err, sizeof err) != 0 ||
-        pb__records_load(s->journal_path, s->records, err, sizeof err) != 0)
+    cJSON *old = cJSON_CreateArray();
+    if (!old)
+        return pb_usage_error("out of memory");
+    if (pb__records_load(s->journal_path, old, err, sizeof err) != 0 ||
+        pb__records_load(s->opt.output, old, err, sizeof err) != 0) {
+        cJSON_Delete(old);
         return pb_usage_error("--resume: %s", err);
-    size_t n_old = (size_t)cJSON_GetArraySize(s->records), kept = 0;
-    char **keys = calloc(n_old ? n_old : 1, sizeof *keys);
-    size_t i = 0;
-    const cJSON *rec;
-    cJSON_ArrayForEach(rec, s->records)
-        keys[i++] = pb__record_key(rec);
+    }
+    size_t n = s->n_jobs ? s->n_jobs : 1, kept = 0, reused = 0, ignored = 0;
+    char **keys = calloc(n, sizeof *keys);
+    unsigned char *done = calloc(n, 1);
+    if (!keys || !done) {
+        free(keys);
+        free(done);
+        cJSON_Delete(old);
+        return pb_usage_error("out of memory");
+    }
     for (size_t j = 0; j < s->n_jobs; j++) {
         cJSON *id = pb__record_identity(&s->jobs[j]);
-        char *key = pb__record_key(id);
-        int done = 0;
-        for (size_t k = 0; k < n_old && !done; k++)
-            done = key && keys[k] && strcmp(key, keys[k]) == 0;
-        free(key);
+        keys[j] = pb__record_key(id);
         cJSON_Delete(id);
-        if (!done)
+    }
+    for (cJSON *rec = old->child, *next; rec; rec = next) {
+        next = rec->next;
+        char *key = pb__record_key(rec);
+        size_t j = 0;
+        while (j < s->n_jobs && !(key && keys[j] && strcmp(key, keys[j]) == 0))
+            j++;
+        free(key);
+        if (j < s->n_jobs && !done[j]) {
+            done[j] = 1;
+            reused++;
+            cJSON_AddItemToArray(s->records, cJSON_DetachItemViaPointer(old, rec));
+        } else {
+            ignored++;
+        }
+    }
+    for (size_t j = 0; j < s->n_jobs; j++) {
+        free(keys[j]);
+        if (!done[j])
             s->jobs[kept++] = s->jobs[j];
     }
-    for (i = 0; i < n_old; i++)
-        free(keys[i]);
     free(keys);
+    free(done);
+    cJSON_Delete(old);
     if (!s->opt.quiet)
-        fprintf(stderr, "plugbench: resuming: %zu runs already recorded, %zu to run\n", n_old,
+        fprintf(stderr, "plugbench: resuming: %zu runs already recorded, %zu to run\n", reused,
                 kept);
+    if (ignored)
+        fprintf(stderr, "plugbench: --resume: dropped %zu records that are not runs of this "
+                        "suite, or were recorded twice\n",
+                ignored);
     s->n_jobs = kept;
     return 0;
 }
@@ -259,18 +302,45 @@ int pb_cmd_run(int argc, char **argv)
         return rc < 0 ? PB_EXIT_OK : rc;
     s.records = cJSON_CreateArray();
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
-    if ((rc = load_plugins(&s)) || (rc = expand(&s)) || (s.opt.resume && (rc = resume(&s))))
+    if ((rc = load_plugins(&s)) || (rc = expand(&s)))
         goto out;
-    char dir[PATH_MAX], copy[PATH_MAX];
+    /* Refuse now, not after the suite, an output that can never be written. */
+    struct stat st;
+    size_t len = strlen(s.opt.output);
+    if (len == 0 || s.opt.output[len - 1] == '/' ||
+        (stat(s.opt.output, &st) == 0 && S_ISDIR(st.st_mode))) {
+        rc = pb_usage_error("-o %s: a results file name is needed, not a directory",
+                            s.opt.output);
+        goto out;
+    }
+    char dir[PATH_MAX], copy[PATH_MAX], lock_path[PATH_MAX + 16];
     snprintf(copy, sizeof copy, "%s", s.opt.output);
     snprintf(dir, sizeof dir, "%s", dirname(copy));
     if (pb__mkdirs(dir) != 0) {
         rc = pb_usage_error("cannot create %s: %s", dir, strerror(errno));
         goto out;
     }
+    /* Two suites writing one results file would unlink each other's journal and the last
+     * rename would silently win: the second one is refused. The lock file stays. */
+    snprintf(lock_path, sizeof lock_path, "%s.lock", s.opt.output);
+    s.lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    /* A POSIX record lock, not flock(): the forked children must not inherit it, or a
+     * killed suite's children would hold it until their parent-death signal lands. */
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (s.lock_fd < 0 || fcntl(s.lock_fd, F_SETLK, &whole) != 0) {
+        rc = pb_usage_error("%s: %s", s.opt.output,
+                            errno == EAGAIN || errno == EACCES
+                                ? "another plugbench run is writing it"
+                                : strerror(errno));
+        goto out;
+    }
+    if (s.opt.resume && (rc = resume(&s)))
+        goto out;
     /* Without --resume a stale journal belongs to an abandoned run: start afresh. */
-    if (!s.opt.resume)
-        unlink(s.journal_path);
+    if (!s.opt.resume && unlink(s.journal_path) != 0 && errno != ENOENT) {
+        rc = pb_usage_error("cannot remove the stale %s: %s", s.journal_path, strerror(errno));
+        goto out;
+    }
     s.journal = pb__journal_open(s.journal_path);
     if (!s.journal) {
         rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));

@@ -29,7 +29,8 @@ static const char usage[] =
     "      --max-seconds S           budget in algorithm seconds (checked between steps)\n"
     "      --target V                stop a run once its main metric is <= V\n"
     "  -P, --param ALG.NAME=VALUE    set a parameter (repeatable; see plugbench describe ALG)\n"
-    "  -j, --jobs N                  runs in parallel (default 1)\n"
+    "  -j, --jobs N                  runs in parallel (default 1; more than the cores\n"
+    "                                stretches algorithm seconds and --max-seconds)\n"
     "      --timeout S               wall-clock limit per run; the run is killed after it\n"
     "                                (default 2 x max-seconds + 10, or 600)\n"
     "      --memory MB               address-space limit per run (default 4096; 0 = none)\n"
@@ -46,8 +47,11 @@ static const char usage[] =
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, plots, quiet, plugin_dirs.\n"
     "\n"
-    "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted,\n"
-    "2 for usage, config or plugin errors.\n";
+    "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
+    "or the results file could not be written, 2 for usage, config or plugin errors.\n";
+
+/* Seeds are recorded as JSON numbers: above 2^53 two seeds would print alike. */
+#define MAX_SEED 9007199254740992ULL
 
 size_t pb_parse_seeds(const char *text, uint64_t **seeds)
 {
@@ -58,16 +62,18 @@ size_t pb_parse_seeds(const char *text, uint64_t **seeds)
         char *end;
         errno = 0;
         unsigned long long lo = strtoull(p, &end, 10), hi = lo;
-        if (end == p || errno || *p == '-')
+        if (end == p || errno || *p < '0' || *p > '9' || lo > MAX_SEED)
             goto bad;
         p = end;
         if (*p == '-') {
-            hi = strtoull(++p, &end, 10);
-            if (end == p || errno || hi < lo || hi - lo > 1000000)
+            p++;
+            hi = strtoull(p, &end, 10);
+            if (end == p || errno || *p < '0' || *p > '9' || hi < lo || hi > MAX_SEED ||
+                hi - lo > 1000000)
                 goto bad;
             p = end;
         }
-        for (unsigned long long s = lo; s <= hi; s++) {
+        for (unsigned long long s = lo; s <= hi; s++) { /* hi <= 2^53: s++ cannot wrap */
             if (n == cap) {
                 uint64_t *bigger = realloc(out, 2 * cap * sizeof *out);
                 if (!bigger)
@@ -147,7 +153,11 @@ static cJSON *read_config(const char *path, int *rc)
     cJSON *cfg = text ? cJSON_ParseWithOpts(text, &where, 1) : NULL;
     if (!cJSON_IsObject(cfg)) {
         size_t offset = where && text ? (size_t)(where - text) : 0;
-        *rc = pb_usage_error("config %s: not a JSON object (error near byte %zu)", path, offset);
+        if (cfg)
+            *rc = pb_usage_error("config %s: valid JSON, but not an object {\"key\": value, ...}",
+                                 path);
+        else
+            *rc = pb_usage_error("config %s: not JSON (error near byte %zu)", path, offset);
         cJSON_Delete(cfg);
         cfg = NULL;
     }
@@ -166,6 +176,11 @@ static int normalize_params(cJSON *cfg)
     cJSON *list = cJSON_CreateArray();
     const cJSON *alg, *v;
     cJSON_ArrayForEach(alg, params) {
+        if (!cJSON_IsObject(alg)) {
+            cJSON_Delete(list);
+            return pb_usage_error("config: params.%s must be an object {\"name\": value}",
+                                  alg->string);
+        }
         cJSON_ArrayForEach(v, alg) {
             char text[512], value[256];
             if (cJSON_IsNumber(v))
@@ -203,24 +218,39 @@ static int string_array(cJSON *cfg, const char *key, cJSON **out)
 }
 
 /* Reads a number key into *out if present; checks it lies in [lo, hi]. */
-static int number(const cJSON *cfg, const char *key, double lo, double hi, double *out)
+static int number(const cJSON *cfg, const char *source, const char *key, double lo, double hi,
+                  double *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
     if (!v)
         return 0;
+    char a[PB__NUMBER_CHARS], b[PB__NUMBER_CHARS];
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return pb_usage_error("%s must be a number in [%g, %g]", key, lo, hi);
+        return pb_usage_error("%s: %s must be a number in [%s, %s]", source, key,
+                              pb__format_double(lo, a), pb__format_double(hi, b));
     *out = v->valuedouble;
     return 0;
 }
 
-static int boolean(const cJSON *cfg, const char *key, int *out)
+/* Like number(), for counts: the value must also be a whole number. */
+static int whole(const cJSON *cfg, const char *source, const char *key, double lo, double hi,
+                 double *out)
+{
+    int rc = number(cfg, source, key, lo, hi, out);
+    char a[PB__NUMBER_CHARS];
+    if (rc == 0 && *out != floor(*out))
+        return pb_usage_error("%s: %s must be a whole number, not %s", source, key,
+                              pb__format_double(*out, a));
+    return rc;
+}
+
+static int boolean(const cJSON *cfg, const char *source, const char *key, int *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, key);
     if (!v)
         return 0;
     if (!cJSON_IsBool(v))
-        return pb_usage_error("%s must be true or false", key);
+        return pb_usage_error("%s: %s must be true or false", source, key);
     *out = cJSON_IsTrue(v);
     return 0;
 }
@@ -273,10 +303,13 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     if (cJSON_IsArray(seeds)) {
         o->n_seeds = (size_t)cJSON_GetArraySize(seeds);
         o->seeds = calloc(o->n_seeds ? o->n_seeds : 1, sizeof *o->seeds);
+        if (!o->seeds)
+            return pb_usage_error("out of memory");
         size_t i = 0;
         cJSON_ArrayForEach(e, seeds) {
-            if (!cJSON_IsNumber(e) || e->valuedouble < 0 || e->valuedouble != floor(e->valuedouble))
-                return pb_usage_error("seeds must be non-negative integers");
+            if (!cJSON_IsNumber(e) || !(e->valuedouble >= 0 && e->valuedouble <= (double)MAX_SEED) ||
+                e->valuedouble != floor(e->valuedouble))
+                return pb_usage_error("seeds must be integers in [0, 2^53]");
             o->seeds[i++] = (uint64_t)e->valuedouble;
         }
     } else {
@@ -284,23 +317,28 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         o->n_seeds = pb_parse_seeds(text, &o->seeds);
     }
     if (o->n_seeds == 0)
-        return pb_usage_error("seeds '%s': expected a list like 1-5 or 1,3,7",
-                              cJSON_IsString(seeds) ? seeds->valuestring : "?");
+        return cJSON_IsString(seeds)
+                   ? pb_usage_error("seeds '%s': expected a list like 1-5 or 1,3,7 of integers "
+                                    "in [0, 2^53]",
+                                    seeds->valuestring)
+                   : pb_usage_error("%s: seeds must be a string like \"1-5\" or an array of "
+                                    "integers",
+                                    source);
     if (has_duplicates(o->seeds, o->n_seeds))
         return pb_usage_error("seeds: a seed is listed twice (it would run the same run twice)");
     double evals = 0, iters = 0, jobs = 1, memory = 4096;
     o->target = NAN;
     o->plots = 1;
     const double counts = 9007199254740992.0; /* 2^53: counts stay exact in doubles */
-    if ((rc = number(cfg, "max_evals", 1, counts, &evals)) ||
-        (rc = number(cfg, "max_iters", 1, counts, &iters)) ||
-        (rc = number(cfg, "max_seconds", 0, 1e9, &o->budget.seconds)) ||
-        (rc = number(cfg, "target", -DBL_MAX, DBL_MAX, &o->target)) ||
-        (rc = number(cfg, "jobs", 1, 256, &jobs)) ||
-        (rc = number(cfg, "timeout", 0, 1e9, &o->timeout)) ||
-        (rc = number(cfg, "memory", 0, 1 << 30, &memory)) ||
-        (rc = boolean(cfg, "resume", &o->resume)) ||
-        (rc = boolean(cfg, "plots", &o->plots)) || (rc = boolean(cfg, "quiet", &o->quiet)))
+    if ((rc = whole(cfg, source, "max_evals", 1, counts, &evals)) ||
+        (rc = whole(cfg, source, "max_iters", 1, counts, &iters)) ||
+        (rc = number(cfg, source, "max_seconds", 0, 1e9, &o->budget.seconds)) ||
+        (rc = number(cfg, source, "target", -DBL_MAX, DBL_MAX, &o->target)) ||
+        (rc = whole(cfg, source, "jobs", 1, 256, &jobs)) ||
+        (rc = number(cfg, source, "timeout", 0, 1e9, &o->timeout)) ||
+        (rc = whole(cfg, source, "memory", 0, 1 << 30, &memory)) ||
+        (rc = boolean(cfg, source, "resume", &o->resume)) ||
+        (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)))
         return rc;
     o->budget.cost = (uint64_t)evals;
     o->budget.iterations = (uint64_t)iters;
@@ -388,7 +426,7 @@ int pb_run_options_parse(int argc, char **argv, pb_run_options *o)
             put(cfg, key, item, 0);
             item = next;
         }
-        rc = interpret(cfg, config ? config : "options", o);
+        rc = interpret(cfg, config ? config : "command line", o);
     }
     cJSON_Delete(cli);
     o->owner = cfg;

@@ -73,10 +73,13 @@ struct pb__problem {
 
     /* Accounting, written only by the kind's oracle trampolines. */
     uint64_t cost;            /* counted oracle calls, in the kind's cost unit */
-    uint64_t budget_cost;     /* 0 = none; oracles refuse calls beyond it */
+    uint64_t cost_limit;      /* oracles refuse calls past it: the budget, UINT64_MAX for none,
+                                 and 0 while the host measures (see pb__oracle_refused) */
     int exhausted;            /* an oracle call was refused because the budget was spent */
     double target;            /* target for metrics[0], or NaN for none */
     uint64_t target_hit_cost; /* cost at which metrics[0] first reached target; 0 = not yet */
+    int measuring;            /* the run loop is in solution(): a refusal is a misuse */
+    int oracle_misuse;        /* an oracle was called from solution() */
 
     /*
      * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),
@@ -89,6 +92,23 @@ struct pb__problem {
     void (*describe)(const pb__problem *problem, cJSON *obj);
     void (*destroy)(pb__problem *problem);
 };
+
+/*
+ * For oracle trampolines, before a call costing `cost` units: 0 when it may proceed. Else
+ * it records why not -- the budget is spent, or solution() called an oracle (the host
+ * measures untimed; cost_limit is 0 then) -- and returns 1: the trampoline returns NaN
+ * without evaluating or counting. One comparison on the hot path covers both.
+ */
+static inline int pb__oracle_refused(pb__problem *p, uint64_t cost)
+{
+    if (p->cost + cost <= p->cost_limit)
+        return 0;
+    if (p->measuring)
+        p->oracle_misuse = 1;
+    else
+        p->exhausted = 1;
+    return 1;
+}
 
 /* The kinds plugbench knows, in listing order. */
 extern const pb__kind *const pb__kinds[];

@@ -26,8 +26,12 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
             int rc = family->open(family, id, out, err, errlen);
             if (rc == 0) {
                 (*out)->family = family;
-                snprintf((*out)->id, sizeof (*out)->id, "%s", id);
+                /* A family may spell the id canonically ("bbob-f7-..." is "bbob-f07-..."), so
+                 * that one problem has one id in results, --resume and compare. */
+                if (!(*out)->id[0])
+                    snprintf((*out)->id, sizeof (*out)->id, "%s", id);
                 (*out)->handle.id = (*out)->id;
+                (*out)->cost_limit = UINT64_MAX; /* no budget until a run sets one */
                 return 0;
             }
             if (rc < 0)

@@ -239,7 +239,10 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     r->wall_seconds = pb__now() - c->started;
     r->max_rss_mib = (double)ru->ru_maxrss / 1024.0;
     pb__outcome *o = &r->outcome;
-    if (c->finished && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0)
+    /* After the final message only host code runs (flush, _exit(0)): a status other than 0
+     * then comes from tooling around the child (valgrind's --error-exitcode after its leak
+     * check, say) or from a kill that came too late, not from the run. */
+    if (c->finished)
         return;
     /* The run did not finish: keep the trace, mark the final metrics unknown. */
     o->status = PB__STATUS_ERROR;
@@ -309,7 +312,8 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 fds[nfds++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
             if (c->pid_fd >= 0)
                 fds[nfds++] = (struct pollfd){.fd = c->pid_fd, .events = POLLIN};
-            if (c->deadline - now < wait)
+            /* A child already killed wakes the loop through its pidfd: no busy polling. */
+            if (!c->timed_out && c->deadline - now < wait)
                 wait = c->deadline - now;
             /* Without a pidfd: both pipes closed means it is exiting; look again soon. */
             if (c->pid_fd < 0 && c->msg_fd < 0 && c->out_fd < 0 && wait > 0.0005)
@@ -324,9 +328,11 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
             if (c->pid <= 0)
                 continue;
             drain(c);
-            if (interrupted || (!c->timed_out && now >= c->deadline)) {
+            if (interrupted) {
                 kill(c->pid, SIGKILL);
-                c->timed_out = !interrupted;
+            } else if (!c->timed_out && now >= c->deadline) {
+                kill(c->pid, SIGKILL);
+                c->timed_out = 1;
             }
             int wstatus;
             struct rusage ru;
@@ -341,7 +347,8 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 if (c->pid_fd >= 0)
                     close(c->pid_fd);
                 settle(c, wstatus, &ru);
-                if (!interrupted)
+                /* A run that sent its final message before the interrupt is kept. */
+                if (!interrupted || c->finished)
                     done(user, c->index, &c->result);
                 free(c->result.trace);
                 c->pid = 0;

@@ -44,7 +44,8 @@ typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *
 
 /*
  * Runs jobs[0..n) in isolated children. Returns 0 when all ran, or -1 when SIGINT or
- * SIGTERM arrived: running children are killed and their runs not reported.
+ * SIGTERM arrived: running children are killed and their runs not reported (a run that
+ * had already sent its final result is reported).
  */
 int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                     pb__job_done_fn done, void *user);

@@ -77,7 +77,18 @@ static void measure(loop *l, pb__trace_point *pt)
     pt->cost = (double)l->problem->cost;
     pt->iterations = (double)out->iterations;
     pt->seconds = out->seconds;
+    uint64_t limit = l->problem->cost_limit;
+    l->problem->cost_limit = 0;
+    l->problem->measuring = 1;
     int32_t rc = l->plugin->desc->solution(l->state, l->solution);
+    l->problem->measuring = 0;
+    l->problem->cost_limit = limit;
+    if (l->problem->oracle_misuse) {
+        out->status = PB__STATUS_ERROR;
+        snprintf(out->message, sizeof out->message,
+                 "solution() called an oracle (it must not: the host measures, untimed)");
+        return;
+    }
     if (rc < 0) {
         out->status = PB__STATUS_ERROR;
         if (!out->message[0])
@@ -110,7 +121,7 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         out->metrics[i] = NAN;
     const pb_plugin *d = plugin->desc;
     const pb__budget *b = &limits->budget;
-    problem->budget_cost = b->cost;
+    problem->cost_limit = b->cost ? b->cost : UINT64_MAX;
     problem->target = limits->target;
     loop l = {plugin, problem, NULL, NULL, on_point, user, out};
     l.solution = calloc(problem->handle.solution_length ? problem->handle.solution_length : 1,

@@ -624,4 +624,71 @@ json_check "a second run to the same output replaces the file" "$R" \
 check "no leftover *.tmp.* file after replacing" test -z "$(find "$T" -name '*.tmp.*')"
 
 ########################################################################################
+########################################################################################
+echo "# 11. the same run never recorded twice; inputs checked before anything runs"
+usage_error "a seed past 2^53 (doubles could not tell it apart)" "seeds" "${RUN[@]}" -o "$T/e.json" -s 9007199254740993
+usage_error "seed 2^64-1" "seeds" "${RUN[@]}" -o "$T/e.json" -s 18446744073709551615
+usage_error "an algorithm listed twice" "listed twice" "${RUN[@]}" -a random-search -o "$T/e.json"
+usage_error "a problem listed twice" "listed twice" "${RUN[@]}" -p "$PROBLEM" -o "$T/e.json"
+usage_error "bbob-f1 and bbob-f01 are one problem" "listed twice" run -a random-search \
+    -p bbob-f1-d2-i1 -p bbob-f01-d2-i1 -o "$T/e.json"
+usage_error "a signed dimension" "malformed problem id" "${RUN[@]/$PROBLEM/sphere-d+3-i1}" -o "$T/e.json"
+usage_error "-o a directory, refused before running" "not a directory" "${RUN[@]}" -o "$T"
+echo '{"params": {"random-search": 5}}' >"$T/pnum.json"
+usage_error "config params entry that is not an object" "random-search" "${RUN[@]}" -c "$T/pnum.json" -o "$T/e.json"
+echo '{"max_evals": 10.5}' >"$T/frac.json"
+usage_error "a fractional count names the config file" "frac.json: max_evals must be a whole number" \
+    "${RUN[@]}" -c "$T/frac.json" -o "$T/e.json"
+echo '[1, 2]' >"$T/arr.json"
+usage_error "a config that is an array" "not an object" "${RUN[@]}" -c "$T/arr.json" -o "$T/e.json"
+pb canon run -a random-search -p bbob-f1-d2-i1 -s 1 --max-evals 10 --no-plots -q -o "$T/canon.json"
+json_check "problem ids are recorded in their one canonical form" "$T/canon.json" \
+    '.runs[0].problem.id == "bbob-f01-d2-i1"'
+
+# Two invocations writing one results file: the second is refused, the first loses nothing.
+"$PB" "${RUN[@]}" -s 1-20 --max-seconds 0.1 -q -o "$T/lock.json" >/dev/null 2>&1 </dev/null &
+BG_PIDS+=($!)
+lock_pid=$!
+wait_lines "$T/lock.json.journal" 1 20
+usage_error "a second run on the same results file" "another plugbench run is writing it" \
+    "${RUN[@]}" -s 1 -o "$T/lock.json"
+reap "$lock_pid"
+json_check "the first run kept all of its 20 runs" "$T/lock.json" '.runs | length == 20'
+
+# --resume keeps only runs of the current matrix, once each.
+pb r3 "${RUN[@]}" -s 1-3 --max-evals 100 -q -o "$T/res.json"
+pb r2 "${RUN[@]}" -s 1-2 --max-evals 100 --resume -o "$T/res.json"
+json_check "--resume with fewer seeds keeps those seeds once, drops the others" "$T/res.json" \
+    '[.runs[].seed] | sort == [1, 2]'
+check "... and runs nothing new" grep -q "2 runs already recorded, 0 to run" "$T/r2.err"
+
+# Output a plugin wrote that is not UTF-8 does not make the results file invalid.
+if [ -f "$TESTPLUGINS/bad-noisy.so" ]; then
+    pb noisy run -a "$TESTPLUGINS/bad-noisy.so" -p "$PROBLEM" -s 1 --max-evals 20 --no-plots -q -o "$T/noisy.json"
+    check "captured output with a stray byte: the results file is valid UTF-8" \
+        iconv -f UTF-8 -t UTF-8 -o /dev/null "$T/noisy.json"
+else
+    skip "bad-noisy.so is not built"
+fi
+
+# A plugin that crashes while it is being loaded costs a warning, not the command.
+if [ -f "$TESTPLUGINS/bad-ctor.so" ]; then
+    mkdir -p "$T/ctor" && cp "$TESTPLUGINS/bad-ctor.so" "$RS_SO" "$T/ctor/"
+    pb ctorlist list --plugin-dir "$T/ctor"
+    check "list survives a plugin that aborts at load, and says so" test "$RC" -eq 0 -a \
+        -n "$(grep 'bad-ctor.so.*crashed with signal' "$T/ctorlist.err")" -a \
+        -n "$(grep 'random-search' "$T/ctorlist.out")"
+else
+    skip "bad-ctor.so is not built"
+fi
+
+# check: budgets that cannot be ignored, and a timeout.
+if [ -f "$TESTPLUGINS/bad-loop.so" ]; then
+    pb loopcheck check "$TESTPLUGINS/bad-loop.so" --timeout 1
+    check "check stops at a run that timed out, exit 1" test "$RC" -eq 1 -a \
+        "$(grep -c 'runs without failing' "$T/loopcheck.out")" -eq 1
+else
+    skip "bad-loop.so is not built"
+fi
+
 tap_done

@@ -29,6 +29,8 @@
 #define MODE_NOENTRY 12  /* exports a function, but not the entry symbol */
 #define MODE_KIND 13     /* declares a kind no host knows */
 #define MODE_PARAM 14    /* a parameter's default lies outside its range */
+#define MODE_PEEK 15     /* solution() evaluates, which the host forbids */
+#define MODE_CTOR 16     /* aborts while the shared object is being loaded */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -152,7 +154,8 @@ static int32_t misbehave(state *s)
     case MODE_MEMORY:
         return hog_memory(s);
     case MODE_NOISY:
-        printf(PLUGIN_NAME ": step %" PRIu64 " on stdout\n", s->steps);
+        /* With a byte that is not UTF-8: the results file must stay valid UTF-8. */
+        printf(PLUGIN_NAME ": step %" PRIu64 " on stdout \xff" "\n", s->steps);
         fprintf(stderr, PLUGIN_NAME ": step %" PRIu64 " on stderr\n", s->steps);
         break;
     case MODE_EXIT:
@@ -195,10 +198,17 @@ static int32_t step(void *p)
 static int32_t solution(void *p, double *out)
 {
     const state *s = p;
+    if (MODE == MODE_PEEK)
+        s->f->evaluate(s->f, s->best_x);
     for (uint32_t i = 0; i < s->f->dim; i++)
         out[i] = MODE == MODE_NONFINITE && s->steps >= 5 ? NAN : s->best_x[i];
     return 0;
 }
+
+#if MODE == MODE_CTOR
+/* Runs at dlopen, before the host has read anything: the host must survive it. */
+__attribute__((constructor)) static void crash_at_load(void) { abort(); }
+#endif
 
 static const pb_plugin descriptor = {
     .abi_major = PB_ABI_MAJOR + (MODE == MODE_ABI_MAJOR),

@@ -60,6 +60,7 @@ static const expected cases[] = {
     {"bad-exit", PB__STATUS_ERROR, 0, "exited with status 3"},
     {"bad-create", PB__STATUS_ERROR, 0, "bad-create refuses every problem"},
     {"bad-stepfail", PB__STATUS_ERROR, 0, "bad-stepfail: step 2 fails on purpose"},
+    {"bad-peek", PB__STATUS_ERROR, 0, "solution() called an oracle"},
 };
 _Static_assert(sizeof cases / sizeof cases[0] <= MAX_JOBS, "raise MAX_JOBS");
 

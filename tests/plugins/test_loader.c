@@ -57,6 +57,7 @@ static void test_bad_plugins(const char *dir)
         {"bad-kind.so", {"nosuchkind/1", NULL}},
         {"bad-param.so", {"'step'", "range", NULL}},
         {"bad-notso.so", {"not a loadable shared object", NULL}},
+        {"bad-ctor.so", {"loading it crashed with signal", "Aborted", NULL}},
         {"no-such-plugin.so", {"No such file or directory", NULL}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -61,7 +61,7 @@ static void check_accounting(void)
 {
     pb__bb_problem *p = open_bb("sphere-d2-i1");
     const pb_blackbox *f = p->base.handle.oracle;
-    p->base.budget_cost = 3;
+    p->base.cost_limit = 3;
     p->base.target = 0.5; /* f - f_opt <= 0.5 */
     double far[2] = {p->x_opt[0] + 1, p->x_opt[1]}, near[2] = {p->x_opt[0] + 0.5, p->x_opt[1]};
     CHECK(f->evaluate(f, far) == 1 + p->f_opt, "first value");
@@ -80,6 +80,13 @@ static void check_accounting(void)
     double bad[2] = {NAN, 0};
     CHECK(p->base.measure(&p->base, bad, metrics) == 1, "a NaN solution is not finite");
     CHECK(p->base.cost == 3, "measuring is not counted");
+    /* While the host measures, the oracle refuses, and says it was misused, not spent. */
+    p->base.cost_limit = 0;
+    p->base.measuring = 1;
+    p->base.exhausted = 0;
+    CHECK(isnan(f->evaluate(f, far)) && p->base.oracle_misuse && !p->base.exhausted &&
+              p->base.cost == 3,
+          "a call from solution() is refused as a misuse");
     pb__problem_close(&p->base);
 }
 

@@ -38,7 +38,7 @@ static void check_round_trip(const char *dir)
     const cJSON *back = cJSON_GetObjectItem(cJSON_GetArrayItem(loaded, 0), "values");
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         double v = cJSON_GetArrayItem(back, (int)i)->valuedouble;
-        CHECK(memcmp(&v, &values[i], sizeof v) == 0 || (v == 0 && values[i] == 0),
+        CHECK(memcmp(&v, &values[i], sizeof v) == 0,
               "value %zu: %.17g came back as %.17g", i, values[i], v);
     }
     CHECK(cJSON_IsNull(cJSON_GetArrayItem(back, 7)) && cJSON_IsNull(cJSON_GetArrayItem(back, 8)),

@@ -60,6 +60,8 @@ extern "C" {
 /*
  * One parameter an algorithm declares. The host parses and validates user input against it
  * (type and range) and hands the typed value over; plugins never parse strings.
+ * pb_param and pb_value are array elements indexed with the host's sizeof and carry no
+ * struct_size: unlike the other structs they can never grow within ABI major 1.
  */
 typedef struct pb_param {
     const char *name;      /* static; [a-z0-9_]+, unique within the plugin */
@@ -144,7 +146,8 @@ typedef struct pb_plugin {
 
     /*
      * Writes the current recommended solution, problem->solution_length doubles, to out
-     * (host-owned). Must not call oracles: the host measures the solution itself. Returns 0,
+     * (host-owned). Must not call oracles: the host measures the solution itself, untimed;
+     * an oracle called from here returns NaN and the run ends with status error. Returns 0,
      * or a negative PB_ERR_* with a message.
      */
     int32_t (*solution)(void *state, double *out);

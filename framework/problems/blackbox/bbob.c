@@ -1107,6 +1107,7 @@ static int open_bbob(const pb__family *family, const char *id, pb__problem **out
         snprintf(err, errlen, "out of memory opening '%s'", id);
         return -1;
     }
+    snprintf(p->base.id, sizeof p->base.id, "bbob-f%02d-d%u-i%u", fn, dim, instance);
     *out = &p->base;
     return 0;
 }

@@ -76,10 +76,8 @@ static void record_extras(const double *extras, cJSON *record)
 double pb__bb_counted_evaluate(const pb_blackbox *self, const double *x)
 {
     pb__bb_problem *p = self->host;
-    if (p->base.budget_cost != 0 && p->base.cost >= p->base.budget_cost) {
-        p->base.exhausted = 1;
+    if (pb__oracle_refused(&p->base, 1))
         return NAN;
-    }
     p->base.cost++;
     double y = p->objective(p, x);
     if (y < p->best)
@@ -173,7 +171,12 @@ int pb__bb_parse_id(const char *prefix, const char *id, uint32_t *dim, uint32_t 
         return 1;
     unsigned long d = 0, i = 0;
     int used = 0;
-    if (sscanf(id + n, "-d%lu-i%lu%n", &d, &i, &used) != 2 || id[n + (size_t)used] != '\0' ||
+    const char *dash_i = strstr(id + n, "-i");
+    /* %lu alone would also take "+3", " 3" and "-1": digits only. */
+    int digits = id[n + 2] >= '0' && id[n + 2] <= '9' && dash_i && dash_i[2] >= '0' &&
+                 dash_i[2] <= '9';
+    if (!digits || sscanf(id + n, "-d%lu-i%lu%n", &d, &i, &used) != 2 ||
+        id[n + (size_t)used] != '\0' ||
         d < 1 || d > 100000 || i < 1 || i > 1000000) {
         snprintf(err, errlen,
                  "malformed problem id '%s': expected %s-d<dim>-i<instance> with dim in "

@@ -93,6 +93,7 @@ static int open_classic(const pb__family *family, const char *id, pb__problem **
     for (uint32_t i = 0; weights && i < dim; i++)
         weights[i] = dim == 1 ? 1.0 : pow(10.0, 6.0 * i / (dim - 1.0));
     p->family_data = weights;
+    snprintf(p->base.id, sizeof p->base.id, "%s-d%u-i%u", family->name, dim, instance);
     *out = &p->base;
     return 0;
 }
