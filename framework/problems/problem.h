@@ -80,6 +80,8 @@ struct pb__problem {
     uint64_t target_hit_cost; /* cost at which metrics[0] first reached target; 0 = not yet */
     int measuring;            /* the run loop is in solution(): a refusal is a misuse */
     int oracle_misuse;        /* an oracle was called from solution() */
+    uint64_t seed;            /* the run's seed, set by the runner before create() (kinds whose
+                                 host draws randomness, like stochastic's minibatches, use it) */
 
     /*
      * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),

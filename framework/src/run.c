@@ -123,6 +123,7 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     const pb__budget *b = &limits->budget;
     problem->cost_limit = b->cost ? b->cost : UINT64_MAX;
     problem->target = limits->target;
+    problem->seed = seed;
     loop l = {plugin, problem, NULL, NULL, on_point, user, out};
     l.solution = calloc(problem->handle.solution_length ? problem->handle.solution_length : 1,
                         sizeof(double));

@@ -3,6 +3,8 @@
 #include "plugbench/plugin.h"
 #include "plugbench/blackbox.h"
 #include "plugbench/rng.h"
+#include "plugbench/stochastic.h"
+#include "plugbench/nn.h"
 
 int pb_header_check_cpp();
 int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

@@ -1,0 +1,74 @@
+/*
+ * The nn kit: neural-network layers in plain C as forward/backward pairs, in the style of
+ * llm.c, in double precision. Part of the static library plugbench_nn (it links OpenBLAS
+ * through cblas for the matrix products): link it into a plugin or a problem; nothing
+ * crosses the ABI. (The harness itself computes with a copy built without BLAS, so that
+ * the host process never loads OpenBLAS; see kit/nn.c.)
+ *
+ * Conventions, for every pair:
+ *   - arrays are row-major and caller-owned; B is the batch size (rows), a layer's
+ *     activations are B x n;
+ *   - a forward writes (overwrites) its output;
+ *   - a backward ADDS into the gradients it writes (din, dW, db, dlogits), like llm.c, so
+ *     that branches and minibatch terms accumulate: zero them first. A NULL din means
+ *     "not wanted" (the first layer of a network);
+ *   - backward takes the upstream gradient dout (dL/dout, same shape as out) and whatever
+ *     the forward saw or produced that it needs.
+ * Every backward is checked against central finite differences in tests/stochastic.
+ */
+#ifndef PLUGBENCH_NN_H
+#define PLUGBENCH_NN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Dense layer: out[B,Out] = in[B,In] W^T + b, with W[Out,In] (row o holds output o's weights)
+ * and b[Out] (NULL for no bias). */
+void pb_nn_dense_forward(double *out, const double *in, const double *W, const double *b,
+                         uint32_t B, uint32_t In, uint32_t Out);
+/* din[B,In] += dout W (skipped when din is NULL); dW[Out,In] += dout^T in; db[Out] += column sums
+ * of dout (skipped when db is NULL). */
+void pb_nn_dense_backward(double *din, double *dW, double *db, const double *dout,
+                          const double *in, const double *W, uint32_t B, uint32_t In, uint32_t Out);
+
+/* Elementwise over n values: out = tanh(in); din += dout (1 - out^2). */
+void pb_nn_tanh_forward(double *out, const double *in, uint64_t n);
+void pb_nn_tanh_backward(double *din, const double *dout, const double *out, uint64_t n);
+
+/* out = max(in, 0); din += dout [in > 0]. */
+void pb_nn_relu_forward(double *out, const double *in, uint64_t n);
+void pb_nn_relu_backward(double *din, const double *dout, const double *in, uint64_t n);
+
+/* out = 1 / (1 + exp(-in)), computed without overflow; din += dout out (1 - out). */
+void pb_nn_sigmoid_forward(double *out, const double *in, uint64_t n);
+void pb_nn_sigmoid_backward(double *din, const double *dout, const double *out, uint64_t n);
+
+/*
+ * Softmax cross-entropy over C classes: probs[B,C] = softmax(logits) row by row (max
+ * subtracted), losses[B] = -log probs[b, labels[b]] (computed as logsumexp - logit, so it
+ * never takes log 0); returns the mean loss. labels are in [0, C).
+ */
+double pb_nn_softmax_xent_forward(double *probs, double *losses, const double *logits,
+                                  const uint32_t *labels, uint32_t B, uint32_t C);
+/* dlogits[B,C] += scale (probs - onehot(labels)): scale = 1/B for the mean loss. */
+void pb_nn_softmax_xent_backward(double *dlogits, const double *probs, const uint32_t *labels,
+                                 double scale, uint32_t B, uint32_t C);
+
+/*
+ * Binary cross-entropy on a logit z with label y in {0, 1}:
+ * losses[b] = log(1 + exp(z)) - y z, computed stably; returns the mean loss.
+ */
+double pb_nn_logistic_xent_forward(double *losses, const double *logits, const uint32_t *labels,
+                                   uint32_t B);
+/* dlogits[b] += scale (sigmoid(z_b) - y_b). */
+void pb_nn_logistic_xent_backward(double *dlogits, const double *logits, const uint32_t *labels,
+                                  double scale, uint32_t B);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

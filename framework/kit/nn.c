@@ -1,0 +1,162 @@
+/* The nn kit's layers: forward/backward pairs side by side; see plugbench/nn.h. */
+#include "plugbench/nn.h"
+
+#include <math.h>
+#include <stddef.h>
+
+/*
+ * C[M,N] += op(A)[M,K] op(B)[K,N], row-major, op = transpose when ta / tb is set. With
+ * OpenBLAS (the plugbench_nn library plugins link) it is cblas_dgemm. The harness's own
+ * copy (libplugbench, which computes the stochastic kind's losses) is built with
+ * PB_NN_NO_BLAS and loops instead: OpenBLAS reserves some 50 MB of address space when it
+ * loads, which would come out of the memory limit of every isolated run of every kind.
+ */
+#ifndef PB_NN_NO_BLAS
+#include <cblas.h>
+
+static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+                     uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
+{
+    cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                (int)M, (int)N, (int)K, 1.0, A, (int)lda, B, (int)ldb, 1.0, C, (int)ldc);
+}
+#else
+static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+                     uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
+{
+    for (uint32_t i = 0; i < M; i++)
+        for (uint32_t k = 0; k < K; k++) {
+            double a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
+            if (a == 0.0)
+                continue;
+            double *c = C + (size_t)i * ldc;
+            if (tb)
+                for (uint32_t j = 0; j < N; j++)
+                    c[j] += a * B[(size_t)j * ldb + k];
+            else
+                for (uint32_t j = 0; j < N; j++)
+                    c[j] += a * B[(size_t)k * ldb + j];
+        }
+}
+#endif
+
+void pb_nn_dense_forward(double *out, const double *in, const double *W, const double *b,
+                         uint32_t B, uint32_t In, uint32_t Out)
+{
+    for (uint32_t r = 0; r < B; r++)
+        for (uint32_t o = 0; o < Out; o++)
+            out[(size_t)r * Out + o] = b ? b[o] : 0.0;
+    gemm_acc(0, 1, B, Out, In, in, In, W, In, out, Out); /* out[B,Out] += in[B,In] W^T */
+}
+
+void pb_nn_dense_backward(double *din, double *dW, double *db, const double *dout,
+                          const double *in, const double *W, uint32_t B, uint32_t In, uint32_t Out)
+{
+    if (din)
+        gemm_acc(0, 0, B, In, Out, dout, Out, W, In, din, In); /* din[B,In] += dout W */
+    gemm_acc(1, 0, Out, In, B, dout, Out, in, In, dW, In);     /* dW[Out,In] += dout^T in */
+    if (db)
+        for (uint32_t r = 0; r < B; r++)
+            for (uint32_t o = 0; o < Out; o++)
+                db[o] += dout[(size_t)r * Out + o];
+}
+
+void pb_nn_tanh_forward(double *out, const double *in, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = tanh(in[i]);
+}
+
+void pb_nn_tanh_backward(double *din, const double *dout, const double *out, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        din[i] += dout[i] * (1.0 - out[i] * out[i]);
+}
+
+void pb_nn_relu_forward(double *out, const double *in, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = in[i] > 0.0 ? in[i] : 0.0;
+}
+
+void pb_nn_relu_backward(double *din, const double *dout, const double *in, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (in[i] > 0.0)
+            din[i] += dout[i];
+}
+
+/* sigmoid(z) without overflow: exp of a non-positive number only. */
+static double sigmoid(double z)
+{
+    if (z >= 0.0)
+        return 1.0 / (1.0 + exp(-z));
+    double e = exp(z);
+    return e / (1.0 + e);
+}
+
+void pb_nn_sigmoid_forward(double *out, const double *in, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        out[i] = sigmoid(in[i]);
+}
+
+void pb_nn_sigmoid_backward(double *din, const double *dout, const double *out, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        din[i] += dout[i] * out[i] * (1.0 - out[i]);
+}
+
+double pb_nn_softmax_xent_forward(double *probs, double *losses, const double *logits,
+                                  const uint32_t *labels, uint32_t B, uint32_t C)
+{
+    double total = 0.0;
+    for (uint32_t r = 0; r < B; r++) {
+        const double *z = logits + (size_t)r * C;
+        double *p = probs + (size_t)r * C;
+        double zmax = z[0];
+        for (uint32_t c = 1; c < C; c++)
+            zmax = z[c] > zmax ? z[c] : zmax;
+        double sum = 0.0;
+        for (uint32_t c = 0; c < C; c++) {
+            p[c] = exp(z[c] - zmax);
+            sum += p[c];
+        }
+        for (uint32_t c = 0; c < C; c++)
+            p[c] /= sum;
+        losses[r] = log(sum) + zmax - z[labels[r]];
+        total += losses[r];
+    }
+    return B ? total / B : 0.0;
+}
+
+void pb_nn_softmax_xent_backward(double *dlogits, const double *probs, const uint32_t *labels,
+                                 double scale, uint32_t B, uint32_t C)
+{
+    for (uint32_t r = 0; r < B; r++) {
+        for (uint32_t c = 0; c < C; c++)
+            dlogits[(size_t)r * C + c] += scale * probs[(size_t)r * C + c];
+        dlogits[(size_t)r * C + labels[r]] -= scale;
+    }
+}
+
+double pb_nn_logistic_xent_forward(double *losses, const double *logits, const uint32_t *labels,
+                                   uint32_t B)
+{
+    double total = 0.0;
+    for (uint32_t r = 0; r < B; r++) {
+        double z = logits[r];
+        /* log(1 + e^z) = max(z, 0) + log1p(e^-|z|) */
+        double softplus = (z > 0.0 ? z : 0.0) + log1p(exp(-fabs(z)));
+        losses[r] = softplus - (labels[r] ? z : 0.0);
+        total += losses[r];
+    }
+    return B ? total / B : 0.0;
+}
+
+void pb_nn_logistic_xent_backward(double *dlogits, const double *logits, const uint32_t *labels,
+                                  double scale, uint32_t B)
+{
+    for (uint32_t r = 0; r < B; r++)
+        dlogits[r] += scale * (sigmoid(logits[r]) - (labels[r] ? 1.0 : 0.0));
+}

@@ -1,0 +1,196 @@
+/*
+ * The nn kit: every backward against central finite differences of its forward, with a
+ * random upstream gradient r (the scalar checked is L = sum r o out, or the mean loss for
+ * the losses): the norm-wise relative error of each gradient is <= 1e-6. Inputs stay away
+ * from ReLU's kink; step h = 1e-5. Backwards accumulate: checked too.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "plugbench/nn.h"
+#include "plugbench/rng.h"
+
+#define H 1e-5
+#define TOL 1e-6
+
+enum { B = 5, IN = 7, OUT = 4, C = 6 };
+
+static pb_rng rng;
+
+static void fill(double *x, size_t n, double scale)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * pb_rng_normal(&rng);
+}
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+static double rel(const double *a, const double *n, size_t len)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        num += (a[i] - n[i]) * (a[i] - n[i]);
+        den += n[i] * n[i];
+    }
+    return sqrt(num / (den > 0 ? den : 1.0));
+}
+
+/* The scalar whose gradient is checked, as a function of the arrays in the context. */
+typedef double (*scalar_fn)(void *ctx);
+
+/* Central differences of f with respect to x[0..n) into out. */
+static void numeric(scalar_fn f, void *ctx, double *x, size_t n, double *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        double keep = x[i];
+        x[i] = keep + H;
+        double up = f(ctx);
+        x[i] = keep - H;
+        double down = f(ctx);
+        x[i] = keep;
+        out[i] = (up - down) / (2 * H);
+    }
+}
+
+typedef struct dense_ctx {
+    double in[B * IN], W[OUT * IN], b[OUT], out[B * OUT], r[B * OUT];
+} dense_ctx;
+
+static double dense_scalar(void *p)
+{
+    dense_ctx *c = p;
+    pb_nn_dense_forward(c->out, c->in, c->W, c->b, B, IN, OUT);
+    return dot(c->r, c->out, B * OUT);
+}
+
+static void test_dense(void)
+{
+    dense_ctx c;
+    fill(c.in, B * IN, 1);
+    fill(c.W, OUT * IN, 0.5);
+    fill(c.b, OUT, 0.5);
+    fill(c.r, B * OUT, 1);
+    double din[B * IN] = {0}, dW[OUT * IN] = {0}, db[OUT] = {0};
+    double nin[B * IN], nW[OUT * IN], nb[OUT];
+    dense_scalar(&c);
+    pb_nn_dense_backward(din, dW, db, c.r, c.in, c.W, B, IN, OUT);
+    numeric(dense_scalar, &c, c.in, B * IN, nin);
+    numeric(dense_scalar, &c, c.W, OUT * IN, nW);
+    numeric(dense_scalar, &c, c.b, OUT, nb);
+    CHECK(rel(din, nin, B * IN) <= TOL, "dense d/din: relative error %.1e", rel(din, nin, B * IN));
+    CHECK(rel(dW, nW, OUT * IN) <= TOL, "dense d/dW: relative error %.1e", rel(dW, nW, OUT * IN));
+    CHECK(rel(db, nb, OUT) <= TOL, "dense d/db: relative error %.1e", rel(db, nb, OUT));
+    /* Accumulation: a second backward doubles the gradients. */
+    pb_nn_dense_backward(din, dW, db, c.r, c.in, c.W, B, IN, OUT);
+    for (size_t i = 0; i < OUT; i++)
+        nb[i] *= 2;
+    CHECK(rel(db, nb, OUT) <= TOL, "dense backward accumulates into db");
+}
+
+typedef struct act_ctx {
+    int which; /* 0 tanh, 1 relu, 2 sigmoid */
+    double in[B * IN], out[B * IN], r[B * IN];
+} act_ctx;
+
+static double act_scalar(void *p)
+{
+    act_ctx *c = p;
+    if (c->which == 0)
+        pb_nn_tanh_forward(c->out, c->in, B * IN);
+    else if (c->which == 1)
+        pb_nn_relu_forward(c->out, c->in, B * IN);
+    else
+        pb_nn_sigmoid_forward(c->out, c->in, B * IN);
+    return dot(c->r, c->out, B * IN);
+}
+
+static void test_activations(void)
+{
+    static const char *const names[] = {"tanh", "relu", "sigmoid"};
+    for (int which = 0; which < 3; which++) {
+        act_ctx c = {.which = which};
+        fill(c.in, B * IN, 2);
+        for (size_t i = 0; i < B * IN; i++) /* away from relu's kink */
+            c.in[i] += c.in[i] >= 0 ? 0.01 : -0.01;
+        fill(c.r, B * IN, 1);
+        double din[B * IN] = {0}, nin[B * IN];
+        act_scalar(&c);
+        if (which == 0)
+            pb_nn_tanh_backward(din, c.r, c.out, B * IN);
+        else if (which == 1)
+            pb_nn_relu_backward(din, c.r, c.in, B * IN);
+        else
+            pb_nn_sigmoid_backward(din, c.r, c.out, B * IN);
+        numeric(act_scalar, &c, c.in, B * IN, nin);
+        CHECK(rel(din, nin, B * IN) <= TOL, "%s d/din: relative error %.1e", names[which],
+              rel(din, nin, B * IN));
+    }
+    /* Large arguments do not overflow. */
+    double big[2] = {-800, 800}, out[2];
+    pb_nn_sigmoid_forward(out, big, 2);
+    CHECK(out[0] == 0.0 && out[1] == 1.0, "sigmoid(-800) = %g, sigmoid(800) = %g", out[0], out[1]);
+}
+
+typedef struct loss_ctx {
+    double logits[B * C], probs[B * C], losses[B];
+    uint32_t labels[B];
+    int binary;
+} loss_ctx;
+
+static double loss_scalar(void *p)
+{
+    loss_ctx *c = p;
+    return c->binary ? pb_nn_logistic_xent_forward(c->losses, c->logits, c->labels, B)
+                     : pb_nn_softmax_xent_forward(c->probs, c->losses, c->logits, c->labels, B, C);
+}
+
+static void test_losses(void)
+{
+    loss_ctx c = {.binary = 0};
+    fill(c.logits, B * C, 3);
+    for (int i = 0; i < B; i++)
+        c.labels[i] = (uint32_t)pb_rng_below(&rng, C);
+    double dl[B * C] = {0}, nl[B * C];
+    loss_scalar(&c);
+    pb_nn_softmax_xent_backward(dl, c.probs, c.labels, 1.0 / B, B, C);
+    numeric(loss_scalar, &c, c.logits, B * C, nl);
+    CHECK(rel(dl, nl, B * C) <= TOL, "softmax cross-entropy d/dlogits: relative error %.1e",
+          rel(dl, nl, B * C));
+    c.binary = 1;
+    for (int i = 0; i < B; i++)
+        c.labels[i] = (uint32_t)pb_rng_below(&rng, 2);
+    double db[B] = {0}, nb[B];
+    loss_scalar(&c);
+    pb_nn_logistic_xent_backward(db, c.logits, c.labels, 1.0 / B, B);
+    numeric(loss_scalar, &c, c.logits, B, nb);
+    CHECK(rel(db, nb, B) <= TOL, "logistic cross-entropy d/dlogit: relative error %.1e",
+          rel(db, nb, B));
+    /* Stable at extreme logits: finite losses, no log 0. */
+    double z[2] = {1000, -1000}, losses[2];
+    uint32_t y[2] = {0, 0};
+    double mean = pb_nn_logistic_xent_forward(losses, z, y, 2);
+    CHECK(isfinite(mean) && fabs(losses[0] - 1000) < 1e-9 && losses[1] < 1e-300,
+          "logistic loss at logits +-1000: %g, %g", losses[0], losses[1]);
+    double zz[C] = {1000, -1000, 0, 0, 0, 0}, pr[C], ls[1];
+    uint32_t lab[1] = {1};
+    mean = pb_nn_softmax_xent_forward(pr, ls, zz, lab, 1, C);
+    CHECK(isfinite(mean) && fabs(mean - 2000) < 1e-9, "softmax loss of a -2000 margin: %g", mean);
+}
+
+int main(void)
+{
+    pb_rng_seed(&rng, 2021, 0);
+    test_dense();
+    test_activations();
+    test_losses();
+    return check_summary("nn");
+}

@@ -1,0 +1,241 @@
+/*
+ * The stochastic kind through the library: test_stochastic SGD.so ADAM.so MFAC.so
+ *   - the four default problems open with their documented dimensions and sizes;
+ *   - each oracle's gradient matches central differences of its loss (relative error
+ *     <= 1e-6 on 25 coordinates), the Hessian-vector products match differences of the
+ *     gradient, and the quadratic's train loss is 0 with a zero gradient at w*;
+ *   - the minibatch sequence comes from the run's seed: the same seed gives the same
+ *     batches, another seed others, and batches of 1 cover each epoch exactly once;
+ *   - samples are counted (batch_size per batch call, n_train per full or hvp call) and a
+ *     call beyond the budget returns NaN, leaves the gradient untouched and counts nothing;
+ *   - SGD, Adam and M-FAC under the default budget lower the training loss on every default
+ *     problem, finish with status ok, and two runs with one seed give the same result.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "loader.h"
+#include "params.h"
+#include "problem.h"
+#include "run.h"
+#include "sto_problem.h"
+
+static pb__sto_problem *open_problem(const char *id)
+{
+    pb__problem *p;
+    char err[512];
+    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        return NULL;
+    }
+    return (pb__sto_problem *)p;
+}
+
+static double rel(const double *a, const double *b, size_t n)
+{
+    double num = 0.0, den = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        num += (a[i] - b[i]) * (a[i] - b[i]);
+        den += b[i] * b[i];
+    }
+    return sqrt(num / (den > 0 ? den : 1.0));
+}
+
+static void test_problem(const char *id, uint32_t dim, uint32_t n_train)
+{
+    pb__sto_problem *p = open_problem(id);
+    if (!p)
+        return;
+    const pb_stochastic *f = &p->oracle;
+    CHECK(f->dim == dim && f->n_train == n_train && p->base.handle.solution_length == dim,
+          "%s: dim %u, n_train %llu", id, f->dim, (unsigned long long)f->n_train);
+    pb_rng rng;
+    pb_rng_seed(&rng, 99, 0);
+    double *w = malloc(dim * sizeof(double)), *g = malloc(dim * sizeof(double));
+    double *g2 = malloc(dim * sizeof(double)), *v = malloc(dim * sizeof(double));
+    double *hv = malloc(dim * sizeof(double));
+    for (uint32_t i = 0; i < dim; i++)
+        w[i] = f->w0[i] + 0.3 * pb_rng_normal(&rng);
+    f->loss_grad_full(f, w, g);
+    CHECK(p->base.cost == n_train, "%s: a full gradient counts %u samples (%llu)", id, n_train,
+          (unsigned long long)p->base.cost);
+    /* Central differences on 25 coordinates of the (uncounted) loss. */
+    double an[25], nu[25];
+    for (int k = 0; k < 25; k++) {
+        uint32_t i = (uint32_t)pb_rng_below(&rng, dim);
+        double keep = w[i], h = 1e-5;
+        w[i] = keep + h;
+        double up = p->loss(p, w, &p->train, NULL, p->train.n, NULL);
+        w[i] = keep - h;
+        double down = p->loss(p, w, &p->train, NULL, p->train.n, NULL);
+        w[i] = keep;
+        an[k] = g[i];
+        nu[k] = (up - down) / (2 * h);
+    }
+    CHECK(rel(an, nu, 25) <= 1e-6, "%s: gradient vs central differences, relative error %.1e", id,
+          rel(an, nu, 25));
+    if (f->hvp) {
+        for (uint32_t i = 0; i < dim; i++)
+            v[i] = pb_rng_normal(&rng);
+        uint64_t before = p->base.cost;
+        f->hvp(f, w, v, hv);
+        double h = 1e-5;
+        for (uint32_t i = 0; i < dim; i++)
+            w[i] += h * v[i];
+        p->loss(p, w, &p->train, NULL, p->train.n, g2);
+        for (uint32_t i = 0; i < dim; i++)
+            w[i] -= 2 * h * v[i];
+        p->loss(p, w, &p->train, NULL, p->train.n, g);
+        for (uint32_t i = 0; i < dim; i++) {
+            w[i] += h * v[i];
+            g[i] = (g2[i] - g[i]) / (2 * h);
+        }
+        CHECK(rel(hv, g, dim) <= 1e-6 && p->base.cost - before == n_train,
+              "%s: Hessian-vector product vs differences of the gradient, relative error %.1e",
+              id, rel(hv, g, dim));
+    }
+    free(w);
+    free(g);
+    free(g2);
+    free(v);
+    free(hv);
+    pb__problem_close(&p->base);
+}
+
+/* Losses of k batches of size b drawn for seed. */
+static void batch_losses(const char *id, uint64_t seed, uint32_t b, int k, double *out)
+{
+    pb__sto_problem *p = open_problem(id);
+    if (!p)
+        return;
+    p->base.seed = seed;
+    double *g = malloc(p->dim * sizeof(double));
+    for (int i = 0; i < k; i++)
+        out[i] = p->oracle.loss_grad_batch(&p->oracle, p->w0, b, g);
+    free(g);
+    pb__problem_close(&p->base);
+}
+
+static void test_batches(void)
+{
+    double a[8], b[8], c[8];
+    batch_losses("mlp-digits", 3, 16, 8, a);
+    batch_losses("mlp-digits", 3, 16, 8, b);
+    batch_losses("mlp-digits", 4, 16, 8, c);
+    CHECK(memcmp(a, b, sizeof a) == 0, "the same seed draws the same batches");
+    CHECK(memcmp(a, c, sizeof a) != 0, "another seed draws other batches");
+
+    pb__sto_problem *p = open_problem("logreg-breast-cancer");
+    if (!p)
+        return;
+    p->base.seed = 1;
+    uint32_t n = p->train.n;
+    uint32_t *seen = calloc(n, sizeof(uint32_t));
+    double *g = malloc(p->dim * sizeof(double));
+    int ok = 1;
+    for (int epoch = 0; epoch < 3; epoch++) {
+        for (uint32_t i = 0; i < n; i++) {
+            p->oracle.loss_grad_batch(&p->oracle, p->w0, 1, g);
+            seen[p->batch[0]]++;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            ok &= seen[i] == (uint32_t)epoch + 1;
+    }
+    CHECK(ok && p->base.cost == 3ull * n, "batches of 1 visit every sample once per epoch (3 "
+                                          "epochs, %llu samples counted)",
+          (unsigned long long)p->base.cost);
+    /* The budget: 100 samples; batches of 40 are allowed twice, the third is refused. */
+    p->base.cost = 0;
+    p->base.cost_limit = 100;
+    for (uint32_t i = 0; i < p->dim; i++)
+        g[i] = 42.0;
+    double l1 = p->oracle.loss_grad_batch(&p->oracle, p->w0, 40, g);
+    double l2 = p->oracle.loss_grad_batch(&p->oracle, p->w0, 40, g);
+    for (uint32_t i = 0; i < p->dim; i++)
+        g[i] = 42.0;
+    double l3 = p->oracle.loss_grad_batch(&p->oracle, p->w0, 40, g);
+    double l4 = p->oracle.loss_grad_full(&p->oracle, p->w0, g);
+    CHECK(isfinite(l1) && isfinite(l2) && isnan(l3) && isnan(l4) && g[0] == 42.0 &&
+              p->base.cost == 80 && p->base.exhausted,
+          "beyond the budget: NaN, gradient untouched, %llu of 100 samples counted",
+          (unsigned long long)p->base.cost);
+    p->base.cost_limit = UINT64_MAX;
+    double l5 = p->oracle.loss_grad_batch(&p->oracle, p->w0, 0, g);
+    double l6 = p->oracle.loss_grad_batch(&p->oracle, p->w0, n + 1, g);
+    CHECK(isnan(l5) && isnan(l6) && p->base.cost == 80, "batch sizes 0 and n + 1 are refused");
+    free(seen);
+    free(g);
+    pb__problem_close(&p->base);
+}
+
+/* The quadratic at its optimum: loss 0, gradient 0; metrics without a test set. */
+static void test_quadratic_optimum(void)
+{
+    pb__sto_problem *p = open_problem("quadratic-d100-i1");
+    if (!p)
+        return;
+    const double *w_opt = *(double *const *)p->model; /* quad's first member */
+    double metrics[PB__MAX_METRICS];
+    int rc = p->base.measure(&p->base, w_opt, metrics);
+    CHECK(rc == 0 && fabs(metrics[0]) < 1e-28 && metrics[3] < 1e-14 && isnan(metrics[1]) &&
+              isnan(metrics[2]),
+          "quadratic at w*: train loss %.1e, gradient norm %.1e, no test metrics", metrics[0],
+          metrics[3]);
+    rc = p->base.measure(&p->base, p->w0, metrics);
+    CHECK(rc == 0 && metrics[0] > 1.0, "quadratic at w0 = 0: train loss %.3g", metrics[0]);
+    pb__problem_close(&p->base);
+}
+
+static pb__outcome run(const pb__plugin_file *plugin, const char *id, uint64_t seed)
+{
+    pb_value values[16];
+    pb__params_defaults(plugin->desc, values);
+    pb__limits limits = {.budget = {.cost = 20000}, .target = NAN};
+    pb__outcome out;
+    char err[512];
+    if (pb__run_id(plugin, values, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
+    return out;
+}
+
+static void test_plugins(int argc, char **argv)
+{
+    static const char *const ids[] = {"logreg-breast-cancer", "softmax-digits", "mlp-digits",
+                                      "quadratic-d100-i1"};
+    for (int a = 1; a < argc; a++) {
+        pb__plugin_file plugin;
+        char err[512];
+        if (pb__plugin_load(argv[a], &plugin, err, sizeof err) != 0) {
+            CHECK(0, "%s", err);
+            continue;
+        }
+        for (int k = 0; k < 4; k++) {
+            pb__sto_problem *p = open_problem(ids[k]);
+            double m0[PB__MAX_METRICS];
+            p->base.measure(&p->base, p->w0, m0);
+            pb__problem_close(&p->base);
+            pb__outcome o = run(&plugin, ids[k], 1), o2 = run(&plugin, ids[k], 1);
+            CHECK(o.status == PB__STATUS_OK && o.metrics[0] < m0[0] && o.cost <= 20000 &&
+                      o.metrics[0] == o2.metrics[0],
+                  "%s on %s: status %s, train loss %.4g -> %.4g, test accuracy %.3f, %llu "
+                  "samples, %.3f s", plugin.desc->name, ids[k], pb__status_name(o.status), m0[0],
+                  o.metrics[0], o.metrics[2], (unsigned long long)o.cost, o.seconds);
+        }
+        pb__plugin_unload(&plugin);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    test_problem("logreg-breast-cancer", 31, 456);
+    test_problem("softmax-digits", 650, 1438);
+    test_problem("mlp-digits", 64 * 32 + 32 + 32 * 10 + 10, 1438);
+    test_problem("quadratic-d100-i1", 100, 1000);
+    test_batches();
+    test_quadratic_optimum();
+    test_plugins(argc, argv);
+    return check_summary("stochastic");
+}
