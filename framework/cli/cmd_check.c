@@ -33,7 +33,7 @@ static void keep(void *user, size_t index, const pb__job_result *r)
     captured *c = &((captured *)user)[index];
     c->result = *r;
     c->trace = malloc((r->n_trace ? r->n_trace : 1) * sizeof *c->trace);
-    if (c->trace)
+    if (c->trace && r->n_trace) /* a run killed before its first point has no trace */
         memcpy(c->trace, r->trace, r->n_trace * sizeof *c->trace);
     c->result.trace = c->trace;
 }
