@@ -51,6 +51,12 @@ typedef struct pb__kind {
      * PB__MAX_EXTRAS numbers; all zero when the run ended without reporting them).
      */
     void (*record_extras)(const double *extras, cJSON *record);
+    /*
+     * 1 for a kind whose plugins call no counted oracle (they read the problem's data):
+     * the run loop then counts each step() as one unit of cost, so that cost budgets,
+     * checkpoints and targets work as for the other kinds.
+     */
+    int cost_per_step;
 } pb__kind;
 
 struct pb__family {

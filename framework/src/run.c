@@ -173,6 +173,8 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         rc = d->step(l.state);
         out->seconds += pb__now() - t0;
         out->iterations++;
+        if (problem->family && problem->family->kind->cost_per_step)
+            problem->cost++;
         if (rc < 0) {
             out->status = PB__STATUS_ERROR;
             if (!out->message[0])

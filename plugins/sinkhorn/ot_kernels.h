@@ -1,0 +1,84 @@
+/*
+ * Kernels shared by the sinkhorn and sns plugins: a vectorizable exp, and the log-domain
+ * and scaling Sinkhorn iterations on scaled potentials a = eta f, b = eta g, for which the
+ * plan is P_ij = exp(a_i + b_j + K_ij) with K = -eta C (see plugbench/transport.h).
+ */
+#ifndef PLUGBENCH_OT_KERNELS_H
+#define PLUGBENCH_OT_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Log-domain Sinkhorn state. All arrays are owned by the struct (ot_log_free). */
+typedef struct ot_log {
+    uint32_t n, m;
+    double *k;        /* -eta C, n * m row-major */
+    double *a, *b;    /* scaled potentials, n and m */
+    double *log_r, *log_c;
+    double *shift_r;  /* per-row shift of the log-sum-exp (the last row LSE), n */
+    double *shift_c;  /* per-column shift, m */
+    double *acc;      /* m column accumulators */
+    double *tmp;      /* a block of exps */
+    const double *r;  /* host-owned marginals */
+    int have_shifts;  /* 0 until the first exact log-sum-exps */
+} ot_log;
+
+/* Allocates the state for C (n x m), r, c, eta; potentials start at 0. Returns 0 or -1. */
+int ot_log_init(ot_log *s, uint32_t n, uint32_t m, double eta, const double *cost,
+                const double *r, const double *c);
+void ot_log_free(ot_log *s);
+
+/*
+ * One Sinkhorn iteration: a <- log r - LSE_j(K + b), then b <- log c - LSE_i(K + a).
+ * Writes to *row_error the L1 row-marginal error |P 1 - r|_1 of the potentials as they were
+ * on entry (their column marginals are exact after a previous iteration), computed at no
+ * extra cost from the row log-sum-exps. When that error is <= stop_below, returns 1 and
+ * leaves the potentials unchanged; otherwise returns 0.
+ */
+int ot_log_iterate(ot_log *s, double stop_below, double *row_error);
+
+/* Scaling-form Sinkhorn state: E = exp(-eta C) (or an absorbed kernel); u = exp(a), v = exp(b). */
+typedef struct ot_scaling {
+    uint32_t n, m;
+    double *e;        /* n * m */
+    double *u, *u_new, *v;
+    double *y;        /* m scratch */
+    const double *r, *c;
+} ot_scaling;
+
+/* As ot_log_init; E = exp(-eta C), or left unset when cost is NULL. */
+int ot_scaling_init(ot_scaling *s, uint32_t n, uint32_t m, double eta, const double *cost,
+                    const double *r, const double *c);
+void ot_scaling_free(ot_scaling *s);
+/* As ot_log_iterate, for u <- r / (E v), v <- c / (E^T u), in one pass over E. */
+int ot_scaling_iterate(ot_scaling *s, double stop_below, double *row_error);
+
+/*
+ * Stabilized log-domain Sinkhorn: potentials a = a0 + log u, b = b0 + log v, with the kernel
+ * exp(-eta C + a0 + b0) in sc.e, valid when kernel_valid; see ot_kernels.c.
+ */
+typedef struct ot_stab {
+    ot_log lg;        /* K, and the absorbed potentials a0 = lg.a, b0 = lg.b */
+    ot_scaling sc;    /* the absorbed kernel and the scalings u, v */
+    double tau;       /* absorb when |log u| or |log v| would exceed tau */
+    double *rows, *cols;
+    int kernel_valid;
+    uint64_t absorptions;
+} ot_stab;
+
+int ot_stab_init(ot_stab *s, uint32_t n, uint32_t m, double eta, const double *cost,
+                 const double *r, const double *c, double tau);
+void ot_stab_free(ot_stab *s);
+/* As ot_log_iterate. */
+int ot_stab_iterate(ot_stab *s, double stop_below, double *row_error);
+/* The current scaled potentials a (n) and b (m). */
+void ot_stab_potentials(const ot_stab *s, double *a, double *b);
+
+/*
+ * The plan of scaled potentials: p_ij = exp(k_ij + a_i + b_j) for an n x m k (row-major),
+ * with its row sums (rows, n) and column sums (cols, m). Returns sum_ij p_ij.
+ */
+double ot_plan(const double *k, const double *a, const double *b, uint32_t n, uint32_t m,
+               double *p, double *rows, double *cols);
+
+#endif
