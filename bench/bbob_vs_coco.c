@@ -31,6 +31,8 @@
 #include <unistd.h>
 
 #include "blackbox/bb_problem.h"
+#include "report_stats.h"
+#include "stats.h"
 #include "coco.h"
 
 extern char **environ;
@@ -149,26 +151,6 @@ static double time_side(const bench_case *c, int side, uint64_t passes)
     double t0 = cpu_now();
     sink = run_side(c, side, passes);
     return (cpu_now() - t0) * 1e9 / ((double)passes * (double)c->points);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile (0 <= q <= 1) of v[0..n), nearest rank. */
-static double quantile(const double *v, int n, double q)
-{
-    double tmp[MAX_REPS];
-    memcpy(tmp, v, (size_t)n * sizeof *tmp);
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
-    return tmp[(int)lround(q * (n - 1))];
-}
-
-static double median(const double *v, int n)
-{
-    return quantile(v, n, 0.5);
 }
 
 static void *xmalloc(size_t n)
@@ -403,13 +385,14 @@ static int time_case(const options *o, int fn, int dim)
         r_counted[r] = t[SIDE_COCO][r] / t[SIDE_COUNTED][r];
         r_direct[r] = t[SIDE_COCO][r] / t[SIDE_DIRECT][r];
     }
-    double mc = median(t[SIDE_COCO], o->reps), mk = median(t[SIDE_COUNTED], o->reps);
-    double md = median(t[SIDE_DIRECT], o->reps);
-    double rk = median(r_counted, o->reps), rd = median(r_direct, o->reps);
+    size_t reps = (size_t)o->reps;
+    double mc = pb__median(t[SIDE_COCO], reps), mk = pb__median(t[SIDE_COUNTED], reps);
+    double md = pb__median(t[SIDE_DIRECT], reps);
+    double rk = pb__median(r_counted, reps), rd = pb__median(r_direct, reps);
     int pass = agree && rk >= 1.0;
     printf("f%-3d %4d %8.1e %10.1f %10.1f %10.1f %7.3f [%5.3f, %5.3f] %7.3f %6llu  %s%s\n", fn,
-           dim, err, mc, mk, md, rk, quantile(r_counted, o->reps, 0.25),
-           quantile(r_counted, o->reps, 0.75), rd, (unsigned long long)passes,
+           dim, err, mc, mk, md, rk, pb__quantile(r_counted, reps, 0.25),
+           pb__quantile(r_counted, reps, 0.75), rd, (unsigned long long)passes,
            pass ? "PASS" : "FAIL", agree ? "" : " (values differ)");
     fflush(stdout);
     case_close(&c);

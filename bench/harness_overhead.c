@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include "blackbox/bb_problem.h"
+#include "report_stats.h"
+#include "stats.h"
 #include "isolate.h"
 #include "loader.h"
 #include "params.h"
@@ -85,28 +87,6 @@ BENCH_OPAQUE double bench_loop_direct(pb__bb_problem *p, const double *ring, uin
 
 /* Where loop results go, so that the compiler must compute them. */
 static volatile double sink;
-
-/* Orders doubles for qsort (the samples are never NaN). */
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile (0 <= q <= 1) of v[0..n), by sorting a copy; nearest rank. */
-static double quantile(const double *v, int n, double q)
-{
-    double tmp[MAX_REPS];
-    memcpy(tmp, v, (size_t)n * sizeof *tmp);
-    qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
-    return tmp[(int)lround(q * (n - 1))];
-}
-
-/* The median of v[0..n): the summary that a few disturbed repetitions cannot move. */
-static double median(const double *v, int n)
-{
-    return quantile(v, n, 0.5);
-}
 
 /* What the table prints next to a goal. */
 static const char *verdict(double value, double goal)
@@ -215,10 +195,11 @@ static double eval_overhead(const options *o, const char *id)
         }
         diff[r] = counted[r] - direct[r];
     }
-    double mc = median(counted, o->reps), md = median(direct, o->reps);
-    double over = median(diff, o->reps);
+    size_t reps = (size_t)o->reps;
+    double mc = pb__median(counted, reps), md = pb__median(direct, reps);
+    double over = pb__median(diff, reps);
     printf("%-16s %9.2f %9.2f %9.2f  [%5.2f, %5.2f] %6.2f   %s\n", id, mc, md, over,
-           quantile(diff, o->reps, 0.25), quantile(diff, o->reps, 0.75), mc / md,
+           pb__quantile(diff, reps, 0.25), pb__quantile(diff, reps, 0.75), mc / md,
            verdict(over, GOAL_EVAL_NS));
     if (p->base.cost == 0)
         printf("  (warning: nothing was counted)\n");
@@ -382,8 +363,9 @@ static double run_overhead(const options *o)
         }
         diff[b] = iso1[b] - inproc[b];
     }
-    double mi = median(inproc, o->batches), m1 = median(iso1, o->batches);
-    double m2 = median(iso2, o->batches), cost = median(diff, o->batches);
+    size_t batches = (size_t)o->batches;
+    double mi = pb__median(inproc, batches), m1 = pb__median(iso1, batches);
+    double m2 = pb__median(iso2, batches), cost = pb__median(diff, batches);
     printf("per-run cost (%s, 1 evaluation on %s; %zu runs x %d batches, interleaved; "
            "medians over batches)\n",
            plugin.desc->name, o->problems[0], o->runs, o->batches);
@@ -393,7 +375,7 @@ static double run_overhead(const options *o)
     printf("%-24s %10.4f %10.0f   (%.2fx the throughput of parallel=1)\n",
            "isolated, parallel=2", m2, 1e3 / m2, m1 / m2);
     printf("isolation cost per run: %.4f ms [%.4f, %.4f]   goal < %.0f ms: %s\n", cost,
-           quantile(diff, o->batches, 0.25), quantile(diff, o->batches, 0.75), GOAL_RUN_MS,
+           pb__quantile(diff, batches, 0.25), pb__quantile(diff, batches, 0.75), GOAL_RUN_MS,
            verdict(cost, GOAL_RUN_MS));
     if (failures)
         printf("  (warning: %zu runs did not end with status ok after 1 evaluation)\n",

@@ -40,6 +40,18 @@ double pb__quantile_sorted(const double *sorted, size_t n, double p)
     return a + frac * (b - a);
 }
 
+double pb__quantile(const double *v, size_t n, double p)
+{
+    double *s = n ? malloc(n * sizeof *s) : NULL;
+    if (!s)
+        return NAN;
+    memcpy(s, v, n * sizeof *s);
+    pb__sort_doubles(s, n);
+    double q = pb__quantile_sorted(s, n, p);
+    free(s);
+    return q;
+}
+
 /* The arithmetic mean, summed in order. */
 double pb__mean(const double *v, size_t n)
 {

@@ -30,6 +30,9 @@ void pb__sort_doubles(double *v, size_t n);
  */
 double pb__quantile_sorted(const double *sorted, size_t n, double p);
 
+/* The p-quantile of v[0..n) in any order (a sorted copy; NaN for n == 0 or no memory). */
+double pb__quantile(const double *v, size_t n, double p);
+
 /* The mean of v[0..n) (+inf when a value is +inf; NaN for n == 0); a pb__statistic_fn. */
 double pb__mean(const double *v, size_t n);
 
