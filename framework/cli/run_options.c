@@ -18,12 +18,12 @@ static const char usage[] =
     "and writes one results file (schema plugbench/results/1) and its report (plots,\n"
     "leaderboards, index.html; see plugbench report). With no options: the default suite\n"
     "(every installed plugin on its kind's\n"
-    "default problems, seeds 1-3, the kind's default budget).\n"
+    "default problems, seeds 1-5, the kind's default budget).\n"
     "\n"
     "  -a, --algorithm NAME|FILE.so  algorithm to run (repeatable; default: all installed)\n"
     "  -p, --problem ID              problem to run on (repeatable; default: the kind's defaults;\n"
     "                                `plugbench list` shows the id patterns)\n"
-    "  -s, --seeds LIST              seeds, e.g. 1-5 or 1,3,7 (default 1-3)\n"
+    "  -s, --seeds LIST              seeds, e.g. 1-5 or 1,3,7 (default 1-5)\n"
     "      --max-evals N             budget in the kind's cost unit (blackbox: evaluations)\n"
     "      --max-iters N             budget in algorithm iterations (step calls)\n"
     "      --max-seconds S           budget in algorithm seconds (checked between steps)\n"
@@ -313,7 +313,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
             o->seeds[i++] = (uint64_t)e->valuedouble;
         }
     } else {
-        const char *text = cJSON_IsString(seeds) ? seeds->valuestring : seeds ? "" : "1-3";
+        const char *text = cJSON_IsString(seeds) ? seeds->valuestring : seeds ? "" : "1-5";
         o->n_seeds = pb_parse_seeds(text, &o->seeds);
     }
     if (o->n_seeds == 0)
