@@ -50,7 +50,7 @@ typedef struct ot_scaling {
 int ot_scaling_init(ot_scaling *s, uint32_t n, uint32_t m, double eta, const double *cost,
                     const double *r, const double *c);
 void ot_scaling_free(ot_scaling *s);
-/* As ot_log_iterate, for u <- r / (E v), v <- c / (E^T u), in one pass over E. */
+/* As ot_log_iterate, for u <- r / (E v), v <- c / (E^T u) (two dgemv, one thread). */
 int ot_scaling_iterate(ot_scaling *s, double stop_below, double *row_error);
 
 /*
