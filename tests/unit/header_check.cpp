@@ -6,6 +6,7 @@
 #include "plugbench/transport.h"
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"
+#include "plugbench/policy.h"
 
 int pb_header_check_cpp();
 int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The policy kind's benchmark (see README.md): CartPole environment steps per second, ours
+# (C, through the counted oracle) against gymnasium's CartPole-v1 when gymnasium imports,
+# else against a NumPy transcription of the same equations (said so in the output); and the
+# time of one full N-HARPG iteration on CartPole with its defaults.
+#
+#   bench/policy/run.sh [BUILD_DIR]      (default: build, already built)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=${1:-build}
+exe=$build/bench/bench_policy
+so=$build/plugins/nharpg/nharpg.so
+[ -x "$exe" ] || { echo "run.sh: $exe not built (ninja -C $build)" >&2; exit 2; }
+echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(getconf _NPROCESSORS_ONLN) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$exe" "$so"
+for p in vpg npg-igt; do "$exe" "$build/plugins/$p/$p.so" | tail -n 2; done
+/usr/bin/python3 "$here/cartpole_numpy.py"  # Debian's python3-numpy
