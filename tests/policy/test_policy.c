@@ -182,7 +182,7 @@ static void check_derivatives(const char *what, pb__pol_net *net, const double *
     double *th = malloc(d * sizeof(double)), *g = calloc(d, sizeof(double));
     double *v = malloc(d * sizeof(double)), *hv = calloc(d, sizeof(double));
     double *gp = calloc(d, sizeof(double)), *gm = calloc(d, sizeof(double));
-    double *fd = malloc(d * sizeof(double)), *fh = malloc(d * sizeof(double));
+    double *fd = calloc(d, sizeof(double)), *fh = calloc(d, sizeof(double));
     double s[32], a[4], noise[4];
     for (uint32_t i = 0; i < d; i++) {
         th[i] = theta0[i] + 0.1 * pb_rng_normal(rng);
