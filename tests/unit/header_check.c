@@ -7,6 +7,7 @@
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"
 #include "plugbench/policy.h"
+#include "plugbench/bilevel.h"
 
 #include <stddef.h>
 
@@ -14,8 +15,8 @@
 _Static_assert(offsetof(pb_plugin, abi_major) == 0, "abi_major comes first");
 _Static_assert(sizeof(pb_value) == 8, "pb_value is 8 bytes");
 _Static_assert(offsetof(pb_stochastic, struct_size) == 0, "pb_stochastic starts with struct_size");
-_Static_assert(offsetof(pb_transport, struct_size) == 0, "pb_transport starts with struct_size");
 _Static_assert(offsetof(pb_policy, struct_size) == 0, "pb_policy starts with struct_size");
+_Static_assert(offsetof(pb_transport, struct_size) == 0, "pb_transport starts with struct_size");
 _Static_assert(offsetof(pb_microkernels, struct_size) == 0 &&
                    offsetof(pb_microkernel, struct_size) == 0,
                "extension tables start with struct_size");

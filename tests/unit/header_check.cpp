@@ -7,6 +7,7 @@
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"
 #include "plugbench/policy.h"
+#include "plugbench/bilevel.h"
 
 int pb_header_check_cpp();
 int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

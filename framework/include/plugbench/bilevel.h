@@ -1,0 +1,124 @@
+/*
+ * The bilevel kind, revision 1: minimize Phi(x) = f(x, y*(x)) over x in R^dx, where
+ * y*(x) = argmin_y g(x, y) over y in R^dy (g strongly convex in y), from first-order
+ * oracles of f and g and second-order products of g.
+ *
+ * A plugin that declares kind PB_KIND_BILEVEL receives, in pb_problem.oracle, a pointer to
+ * the table below. Each oracle has three kinds of modes:
+ *   PB_BILEVEL_EXACT       the exact value (on a finite sum: the mean over all its samples);
+ *   PB_BILEVEL_STOCHASTIC  an unbiased estimate drawn by the HOST from the run's seed: on a
+ *                          problem that is not a finite sum (n_inner == n_outer == 0), the
+ *                          exact value plus independent N(0, noise^2) on each coordinate; on a
+ *                          finite sum, the mean over one of its fixed batches, drawn uniformly
+ *                          with draw_batch (so equal to draw_batch then PB_BILEVEL_BATCH);
+ *   PB_BILEVEL_BATCH(j)    finite sums only: the mean over fixed batch j, the samples
+ *                          j * batch_size .. min((j + 1) * batch_size, n) - 1 of the level's
+ *                          n samples (g's for grad_y_g, hvp_yy_g, cross_xy_g; f's for
+ *                          grad_x_f, grad_y_f), 0 <= j < ceil(n / batch_size).
+ * Every plugin run with one seed sees the same noise and batches for the same call sequence.
+ *
+ * The cost unit is "oracle_calls", counted per sample: a call on a problem that is not a
+ * finite sum counts 1 whatever its mode; on a finite sum a call counts the samples it
+ * averages over (n for PB_BILEVEL_EXACT, the batch's size otherwise).
+ *
+ * Sign conventions: cross_xy_g(x, y, v) = d/dx <grad_y g(x, y), v> (dx doubles), so the
+ * hypergradient is
+ *     grad Phi(x) = grad_x f(x, y*) - cross_xy_g(x, y*, z*),   hvp_yy_g(x, y*, z*) = grad_y f(x, y*).
+ *
+ * Its solution is x, dx doubles. The host measures, outside the timed region: phi_gap =
+ * Phi(x) - Phi* (the main metric, lower is better, 0 optimal; on problems whose Phi* is not
+ * known it is Phi(x) itself, the upper-level loss, and the problem's description says so),
+ * grad_phi_norm = |grad Phi(x)| and x_dist = |x - x*| (NaN where unknown), and
+ * test_accuracy (NaN on problems without a test set). y*(x) is computed exactly by the host.
+ *
+ * Once the budget would be exceeded an oracle returns NaN without evaluating and leaves its
+ * output untouched; the host ends the run after the current step: return from step() soon
+ * after seeing NaN. On success an oracle returns 0.
+ */
+#ifndef PLUGBENCH_BILEVEL_H
+#define PLUGBENCH_BILEVEL_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PB_KIND_BILEVEL "bilevel/1"
+
+/* Oracle modes. */
+#define PB_BILEVEL_EXACT 0      /* the exact value */
+#define PB_BILEVEL_STOCHASTIC 1 /* an unbiased estimate drawn by the host */
+#define PB_BILEVEL_BATCH(j) ((uint32_t)2 + (uint32_t)(j)) /* fixed batch j of a finite sum */
+
+/* Levels, for draw_batch. */
+#define PB_BILEVEL_INNER 0 /* g's samples */
+#define PB_BILEVEL_OUTER 1 /* f's samples */
+
+typedef struct pb_bilevel pb_bilevel;
+
+struct pb_bilevel {
+    uint32_t struct_size; /* sizeof(pb_bilevel) as the host was built */
+    uint32_t dx;          /* upper-level dimension, >= 1 */
+    uint32_t dy;          /* lower-level dimension, >= 1 */
+    uint32_t reserved;    /* zero */
+    const double *x0;     /* dx doubles, host-owned: the initial upper-level point */
+    const double *y0;     /* dy doubles, host-owned: the initial lower-level point */
+    double noise;         /* not a finite sum: the stochastic mode's noise per coordinate; else 0 */
+    uint32_t n_inner;     /* g = (1/n_inner) sum_j g_j over n_inner samples; 0: not a finite sum */
+    uint32_t n_outer;     /* f = (1/n_outer) sum_i f_i; 0 exactly when n_inner is 0 */
+    uint32_t batch_size;  /* samples per fixed batch on finite sums, >= 1; 1 otherwise */
+    uint32_t reserved2;   /* zero */
+
+    /* grad_x f(x, y) into out (dx doubles). */
+    double (*grad_x_f)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                       double *out);
+    /* grad_y f(x, y) into out (dy doubles). */
+    double (*grad_y_f)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                       double *out);
+    /* grad_y g(x, y) into out (dy doubles). */
+    double (*grad_y_g)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                       double *out);
+    /* grad_yy g(x, y) v into out (v and out: dy doubles). */
+    double (*hvp_yy_g)(const pb_bilevel *self, const double *x, const double *y, const double *v,
+                       uint32_t mode, double *out);
+    /* grad_xy g(x, y) v = d/dx <grad_y g(x, y), v> into out (v: dy doubles, out: dx doubles). */
+    double (*cross_xy_g)(const pb_bilevel *self, const double *x, const double *y,
+                         const double *v, uint32_t mode, double *out);
+
+    /*
+     * Finite sums: the index of a fixed batch of level (PB_BILEVEL_INNER or _OUTER) drawn
+     * uniformly from the host's sequence for the run's seed (the same sequence that the
+     * stochastic mode uses). Uncounted. Returns 0 on problems that are not finite sums.
+     */
+    uint32_t (*draw_batch)(const pb_bilevel *self, uint32_t level);
+
+    void *host; /* the host's; do not touch */
+
+    /* Revision 1 ends here. */
+};
+
+/*
+ * Optional plugin extension, looked up with pb_plugin.extension(PB_BILEVEL_HYPERGRADIENT):
+ * the plugin's own hypergradient estimator, exposed so that tests can check it against the
+ * closed form. estimate(state, x, y, z, out) writes to out (dx doubles) the estimate of
+ * grad Phi(x) the plugin's step() would use at the upper-level point x with lower-level
+ * iterate y and linear-system iterate z (z is ignored by methods that build their own, such
+ * as Neumann series), with exact-mode oracles (counted as usual). Returns 0, or a negative
+ * PB_ERR_* (PB_ERR_FAILED when an oracle was refused).
+ */
+#define PB_BILEVEL_HYPERGRADIENT "plugbench.bilevel-hypergradient/1"
+
+typedef struct pb_bilevel_hypergradient {
+    uint32_t struct_size; /* sizeof(pb_bilevel_hypergradient) as the plugin was built */
+    uint32_t reserved;    /* zero */
+    int32_t (*estimate)(void *state, const double *x, const double *y, const double *z,
+                        double *out);
+    /* Revision 1 ends here. */
+} pb_bilevel_hypergradient;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * bilevel-benchopt-quadratic-i<instance>: the quadratic family of benchopt's
+ * benchmark_bilevel (datasets/simulated.py, benchmark_utils/gen_matrices.py) at its
+ * defaults with dim_inner 100, dim_outer 10, mu_inner 0.1: both levels are finite sums of
+ * n = 1024 quadratics
+ *     q_j(x, y) = 1/2 y^T H_j y + 1/2 x^T K_j x + x^T C_j y + l_j . y + m_j . x,
+ * with rank-one H_j = a_j a_j^T, K_j = k_j k_j^T, C_j = u_j w_j^T (dx x dy):
+ *     a_j = A_y zeta,  A_y = U diag(sqrt(logspace(mu, L_yy, dy))) U^T,
+ *     k_j = A_x zeta', A_x = U' diag(0, sqrt(logspace(mu, L_xx, dx - 1))) U'^T,
+ *     u_j = U_c (logspace(mu, L_cross, dx) o zeta''[0..dx)), w_j = V_c zeta'',
+ *     l_j ~ N(0, I), m_j ~ N(0, I),   zeta, zeta', zeta'' standard normal,
+ * L_yy = L_xx = 1 and L_cross = 0.1 on both levels; U, U', U_c, V_c random orthogonal.
+ * g is the inner sum, f the outer one. The construction is benchopt's; the random numbers
+ * are ours (a generator seeded by the instance), so instance 1 is not benchopt's data.
+ * As there, a draw whose Phi is not positive definite is redrawn (at most 20 times).
+ * The fixed batches are 64 consecutive samples (the samples are i.i.d.).
+ * Closed forms: y*(x) = -Hg^-1 (Cg^T x + lg) with the means Hg, Cg, lg; Phi is quadratic;
+ * x* solves its Hessian system; x0 = 0, y0 = 0.
+ */
+#include "bil_problem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DY 100
+#define DX 10
+#define NS 1024
+#define BATCH 64
+#define MU 0.1
+
+typedef struct level {
+    double *a, *k, *u, *w, *l, *m;  /* per sample: dy, dx, dx, dy, dy, dx */
+    double *H, *K, *C, *lb, *mb;    /* means: dy x dy, dx x dx, dx x dy, dy, dx */
+} level;
+
+typedef struct bq {
+    level g, f;
+    double *S;      /* dy x dy scratch for solves */
+} bq;
+
+static void level_free(level *v)
+{
+    free(v->a);
+    free(v->k);
+    free(v->u);
+    free(v->w);
+    free(v->l);
+    free(v->m);
+    free(v->H);
+    free(v->K);
+    free(v->C);
+    free(v->lb);
+    free(v->mb);
+}
+
+static void bq_free(void *model)
+{
+    bq *q = model;
+    if (q) {
+        level_free(&q->g);
+        level_free(&q->f);
+        free(q->S);
+    }
+    free(q);
+}
+
+static double logspace(double lo, double hi, uint32_t i, uint32_t n)
+{
+    return n > 1 ? pow(10.0, log10(lo) + (log10(hi) - log10(lo)) * i / (n - 1)) : lo;
+}
+
+/* out = M v for a symmetric d x d M given by U diag(s) U^T. */
+static void sym_apply(const double *U, const double *s, uint32_t d, const double *v, double *out,
+                      double *tmp)
+{
+    for (uint32_t k = 0; k < d; k++) { /* tmp = U^T v: U's columns k */
+        tmp[k] = 0.0;
+        for (uint32_t i = 0; i < d; i++)
+            tmp[k] += U[(size_t)i * d + k] * v[i];
+        tmp[k] *= s[k];
+    }
+    for (uint32_t i = 0; i < d; i++) {
+        out[i] = 0.0;
+        for (uint32_t k = 0; k < d; k++)
+            out[i] += U[(size_t)i * d + k] * tmp[k];
+    }
+}
+
+/* Draws one level (gen_matrices); returns -1 when out of memory. */
+static int gen_level(pb_rng *rng, level *v)
+{
+    v->a = malloc((size_t)NS * DY * sizeof(double));
+    v->k = malloc((size_t)NS * DX * sizeof(double));
+    v->u = malloc((size_t)NS * DX * sizeof(double));
+    v->w = malloc((size_t)NS * DY * sizeof(double));
+    v->l = malloc((size_t)NS * DY * sizeof(double));
+    v->m = malloc((size_t)NS * DX * sizeof(double));
+    v->H = calloc((size_t)DY * DY, sizeof(double));
+    v->K = calloc((size_t)DX * DX, sizeof(double));
+    v->C = calloc((size_t)DX * DY, sizeof(double));
+    v->lb = calloc(DY, sizeof(double));
+    v->mb = calloc(DX, sizeof(double));
+    double *Uy = malloc((size_t)DY * DY * sizeof(double)), *Vc = malloc((size_t)DY * DY * sizeof(double));
+    double Ux[DX * DX], Uc[DX * DX], sy[DY], sx[DX], sc[DX], z[DY], tmp[DY], cz[DX];
+    if (!v->a || !v->k || !v->u || !v->w || !v->l || !v->m || !v->H || !v->K || !v->C ||
+        !v->lb || !v->mb || !Uy || !Vc) {
+        free(Uy);
+        free(Vc);
+        return -1;
+    }
+    pb__bil_random_orthogonal(rng, Uy, DY);
+    pb__bil_random_orthogonal(rng, Ux, DX);
+    pb__bil_random_orthogonal(rng, Uc, DX);
+    pb__bil_random_orthogonal(rng, Vc, DY);
+    for (uint32_t i = 0; i < DY; i++)
+        sy[i] = sqrt(logspace(MU, 1.0, i, DY));
+    sx[0] = 0.0;
+    for (uint32_t i = 1; i < DX; i++)
+        sx[i] = sqrt(logspace(MU, 1.0, i - 1, DX - 1));
+    for (uint32_t i = 0; i < DX; i++)
+        sc[i] = logspace(MU, 0.1, i, DX);
+    for (uint32_t j = 0; j < NS; j++) {
+        double *a = v->a + (size_t)j * DY, *k = v->k + (size_t)j * DX;
+        double *u = v->u + (size_t)j * DX, *w = v->w + (size_t)j * DY;
+        for (uint32_t i = 0; i < DY; i++)
+            z[i] = pb_rng_normal(rng);
+        sym_apply(Uy, sy, DY, z, a, tmp);
+        for (uint32_t i = 0; i < DX; i++)
+            z[i] = pb_rng_normal(rng);
+        sym_apply(Ux, sx, DX, z, k, tmp);
+        for (uint32_t i = 0; i < DY; i++)
+            z[i] = pb_rng_normal(rng);
+        for (uint32_t i = 0; i < DX; i++)
+            cz[i] = sc[i] * z[i];
+        for (uint32_t i = 0; i < DX; i++) {
+            u[i] = 0.0;
+            for (uint32_t c = 0; c < DX; c++)
+                u[i] += Uc[(size_t)i * DX + c] * cz[c];
+        }
+        for (uint32_t i = 0; i < DY; i++) {
+            w[i] = 0.0;
+            for (uint32_t c = 0; c < DY; c++)
+                w[i] += Vc[(size_t)i * DY + c] * z[c];
+        }
+        for (uint32_t i = 0; i < DY; i++)
+            v->l[(size_t)j * DY + i] = pb_rng_normal(rng);
+        for (uint32_t i = 0; i < DX; i++)
+            v->m[(size_t)j * DX + i] = pb_rng_normal(rng);
+        for (uint32_t r = 0; r < DY; r++)
+            for (uint32_t c = 0; c < DY; c++)
+                v->H[(size_t)r * DY + c] += a[r] * a[c] / NS;
+        for (uint32_t r = 0; r < DX; r++) {
+            for (uint32_t c = 0; c < DX; c++)
+                v->K[(size_t)r * DX + c] += k[r] * k[c] / NS;
+            for (uint32_t c = 0; c < DY; c++)
+                v->C[(size_t)r * DY + c] += u[r] * w[c] / NS;
+        }
+        for (uint32_t i = 0; i < DY; i++)
+            v->lb[i] += v->l[(size_t)j * DY + i] / NS;
+        for (uint32_t i = 0; i < DX; i++)
+            v->mb[i] += v->m[(size_t)j * DX + i] / NS;
+    }
+    free(Uy);
+    free(Vc);
+    return 0;
+}
+
+/* grad_y q = H y + C^T x + l  and  grad_x q = K x + C y + m, with the level's means. */
+static void mean_grad_y(const level *v, const double *x, const double *y, double *out)
+{
+    for (uint32_t i = 0; i < DY; i++) {
+        double s = v->lb[i];
+        for (uint32_t c = 0; c < DY; c++)
+            s += v->H[(size_t)i * DY + c] * y[c];
+        for (uint32_t r = 0; r < DX; r++)
+            s += v->C[(size_t)r * DY + i] * x[r];
+        out[i] = s;
+    }
+}
+
+static void bq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    const level *v = &((bq *)p->model)->f;
+    for (uint32_t r = 0; r < DX; r++) {
+        double s = v->mb[r];
+        for (uint32_t c = 0; c < DX; c++)
+            s += v->K[(size_t)r * DX + c] * x[c];
+        for (uint32_t c = 0; c < DY; c++)
+            s += v->C[(size_t)r * DY + c] * y[c];
+        out[r] = s;
+    }
+}
+
+static void bq_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    mean_grad_y(&((bq *)p->model)->f, x, y, out);
+}
+
+static void bq_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    mean_grad_y(&((bq *)p->model)->g, x, y, out);
+}
+
+static void bq_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                   double *out)
+{
+    (void)x;
+    (void)y;
+    const level *g = &((bq *)p->model)->g;
+    for (uint32_t i = 0; i < DY; i++) {
+        double s = 0.0;
+        for (uint32_t c = 0; c < DY; c++)
+            s += g->H[(size_t)i * DY + c] * v[c];
+        out[i] = s;
+    }
+}
+
+static void bq_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    (void)x;
+    (void)y;
+    const level *g = &((bq *)p->model)->g;
+    for (uint32_t r = 0; r < DX; r++) {
+        double s = 0.0;
+        for (uint32_t c = 0; c < DY; c++)
+            s += g->C[(size_t)r * DY + c] * v[c];
+        out[r] = s;
+    }
+}
+
+static double dot(const double *a, const double *b, uint32_t n)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* The mean over samples [lo, hi) of one oracle, from the rank-one components. */
+static void bq_batch(pb__bil_problem *p, int which, const double *x, const double *y,
+                     const double *v, uint32_t lo, uint32_t hi, double *out)
+{
+    bq *q = p->model;
+    int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
+    const level *L = outer ? &q->f : &q->g;
+    uint32_t n_out = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ? DX : DY;
+    memset(out, 0, n_out * sizeof(double));
+    for (uint32_t j = lo; j < hi; j++) {
+        const double *a = L->a + (size_t)j * DY, *k = L->k + (size_t)j * DX;
+        const double *u = L->u + (size_t)j * DX, *w = L->w + (size_t)j * DY;
+        switch (which) {
+        case PB__BIL_GRAD_Y_F:
+        case PB__BIL_GRAD_Y_G: {
+            double ay = dot(a, y, DY), ux = dot(u, x, DX);
+            const double *l = L->l + (size_t)j * DY;
+            for (uint32_t i = 0; i < DY; i++)
+                out[i] += a[i] * ay + w[i] * ux + l[i];
+            break;
+        }
+        case PB__BIL_GRAD_X_F: {
+            double kx = dot(k, x, DX), wy = dot(w, y, DY);
+            const double *m = L->m + (size_t)j * DX;
+            for (uint32_t i = 0; i < DX; i++)
+                out[i] += k[i] * kx + u[i] * wy + m[i];
+            break;
+        }
+        case PB__BIL_HVP_YY_G: {
+            double av = dot(a, v, DY);
+            for (uint32_t i = 0; i < DY; i++)
+                out[i] += a[i] * av;
+            break;
+        }
+        default: { /* cross: C_j v = u_j (w_j . v) */
+            double wv = dot(w, v, DY);
+            for (uint32_t i = 0; i < DX; i++)
+                out[i] += u[i] * wv;
+            break;
+        }
+        }
+    }
+    for (uint32_t i = 0; i < n_out; i++)
+        out[i] /= (double)(hi - lo);
+}
+
+static double bq_f(pb__bil_problem *p, const double *x, const double *y)
+{
+    const level *v = &((bq *)p->model)->f;
+    double s = dot(v->lb, y, DY) + dot(v->mb, x, DX);
+    for (uint32_t i = 0; i < DY; i++) {
+        double hy = 0.0;
+        for (uint32_t c = 0; c < DY; c++)
+            hy += v->H[(size_t)i * DY + c] * y[c];
+        s += 0.5 * y[i] * hy;
+    }
+    for (uint32_t r = 0; r < DX; r++) {
+        double kx = 0.0, cy = 0.0;
+        for (uint32_t c = 0; c < DX; c++)
+            kx += v->K[(size_t)r * DX + c] * x[c];
+        for (uint32_t c = 0; c < DY; c++)
+            cy += v->C[(size_t)r * DY + c] * y[c];
+        s += x[r] * (0.5 * kx + cy);
+    }
+    return s;
+}
+
+static void bq_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    (void)x;
+    (void)y;
+    bq *q = p->model;
+    memcpy(q->S, q->g.H, (size_t)DY * DY * sizeof(double));
+    memcpy(out, v, DY * sizeof(double));
+    if (pb__bil_cholesky_solve(q->S, DY, out) != 0)
+        for (uint32_t i = 0; i < DY; i++)
+            out[i] = NAN;
+}
+
+static void bq_y_star(pb__bil_problem *p, const double *x, double *out)
+{
+    double r[DY], zero[DY] = {0};
+    bq_grad_y_g(p, x, zero, r); /* Cg^T x + lg */
+    bq_solve(p, x, NULL, r, out);
+    for (uint32_t i = 0; i < DY; i++)
+        out[i] = -out[i];
+}
+
+static int open_bq(const pb__family *family, const char *id, pb__problem **out, char *err,
+                   size_t errlen)
+{
+    (void)family;
+    if (strncmp(id, "bilevel-benchopt-quadratic-", 27) != 0)
+        return 1;
+    unsigned long inst = 0;
+    int used = 0;
+    if (sscanf(id, "bilevel-benchopt-quadratic-i%lu%n", &inst, &used) != 1 || id[used] != '\0' ||
+        inst < 1 || inst > 1000000) {
+        snprintf(err, errlen, "malformed problem id '%s': expected "
+                              "bilevel-benchopt-quadratic-i<instance> with instance in [1, 1000000]",
+                 id);
+        return -1;
+    }
+    pb_rng rng;
+    pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
+    for (int attempt = 0; attempt < 20; attempt++) {
+        bq *q = calloc(1, sizeof *q);
+        if (!q || !(q->S = malloc((size_t)DY * DY * sizeof(double))) || gen_level(&rng, &q->g) ||
+            gen_level(&rng, &q->f)) {
+            bq_free(q);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        pb__bil_problem *p = pb__bil_problem_new(DX, DY);
+        if (!p || !(p->x_opt = malloc(DX * sizeof(double)))) {
+            if (p)
+                p->base.destroy(&p->base);
+            bq_free(q);
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        p->model = q;
+        p->model_free = bq_free;
+        p->grad_x_f = bq_grad_x_f;
+        p->grad_y_f = bq_grad_y_f;
+        p->grad_y_g = bq_grad_y_g;
+        p->hvp_yy_g = bq_hvp;
+        p->cross_xy_g = bq_cross;
+        p->f = bq_f;
+        p->y_star = bq_y_star;
+        p->solve_yy = bq_solve;
+        p->batch_oracle = bq_batch;
+        p->n_inner = p->n_outer = NS;
+        p->batch = BATCH;
+        p->oracle.n_inner = p->oracle.n_outer = NS;
+        p->oracle.batch_size = BATCH;
+        /* Phi is quadratic: its Hessian column by column from grad Phi, then x*. */
+        double g0[DX], gk[DX], Hs[DX * DX], e[DX] = {0};
+        pb__bil_grad_phi(p, e, g0);
+        for (uint32_t k = 0; k < DX; k++) {
+            e[k] = 1.0;
+            pb__bil_grad_phi(p, e, gk);
+            e[k] = 0.0;
+            for (uint32_t r = 0; r < DX; r++)
+                Hs[(size_t)r * DX + k] = gk[r] - g0[r];
+        }
+        for (uint32_t r = 0; r < DX; r++)
+            for (uint32_t c = 0; c < r; c++)
+                Hs[(size_t)r * DX + c] = Hs[(size_t)c * DX + r] =
+                    0.5 * (Hs[(size_t)r * DX + c] + Hs[(size_t)c * DX + r]);
+        for (uint32_t r = 0; r < DX; r++)
+            p->x_opt[r] = -g0[r];
+        if (pb__bil_cholesky_solve(Hs, DX, p->x_opt) != 0) {
+            p->base.destroy(&p->base); /* Phi not positive definite: redraw */
+            continue;
+        }
+        p->phi_opt = pb__bil_phi(p, p->x_opt);
+        *out = &p->base;
+        return 0;
+    }
+    snprintf(err, errlen, "%s: no draw with a positive definite Phi in 20 attempts", id);
+    return -1;
+}
+
+extern const pb__kind pb__kind_bilevel;
+
+const pb__family pb__family_bil_benchopt = {
+    &pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
+    "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
+    "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
+    open_bq};

@@ -1,0 +1,74 @@
+/*
+ * Shared by the bilevel kind (bilevel.c) and its problem families: one problem type that
+ * counts oracle calls, draws the stochastic mode's noise from the run's seed and measures,
+ * so that each family supplies only its exact oracles, f, y*(x) and a lower-level Hessian
+ * solve.
+ */
+#ifndef PLUGBENCH_BIL_PROBLEM_H
+#define PLUGBENCH_BIL_PROBLEM_H
+
+#include "../problem.h"
+#include "plugbench/bilevel.h"
+#include "plugbench/rng.h"
+
+typedef struct pb__bil_problem pb__bil_problem;
+
+/* The oracles, for batch_oracle. */
+#define PB__BIL_GRAD_X_F 0
+#define PB__BIL_GRAD_Y_F 1
+#define PB__BIL_GRAD_Y_G 2
+#define PB__BIL_HVP_YY_G 3
+#define PB__BIL_CROSS_XY_G 4
+
+/* The exact oracles of a family (no accounting, no noise), as in plugbench/bilevel.h. */
+typedef void (*pb__bil_grad)(pb__bil_problem *p, const double *x, const double *y, double *out);
+typedef void (*pb__bil_prod)(pb__bil_problem *p, const double *x, const double *y,
+                             const double *v, double *out);
+
+struct pb__bil_problem {
+    pb__problem base;
+    pb_bilevel oracle; /* base.handle.oracle points here */
+    uint32_t dx, dy;
+    double *x0, *y0;   /* dx, dy: the initial point, for the family to fill */
+    double noise;      /* the stochastic mode's standard deviation (not a finite sum) */
+    uint32_t n_inner, n_outer, batch; /* finite sums (0, 0 when not); samples per batch */
+
+    pb__bil_grad grad_x_f, grad_y_f, grad_y_g;
+    pb__bil_prod hvp_yy_g, cross_xy_g;
+    double (*f)(pb__bil_problem *p, const double *x, const double *y);
+    void (*y_star)(pb__bil_problem *p, const double *x, double *out);           /* dy */
+    /* (grad_yy g(x, y))^{-1} v into out (dy). */
+    void (*solve_yy)(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out);
+    /* Finite sums: the mean over samples [lo, hi) of the level of oracle `which`
+     * (PB__BIL_GRAD_X_F ...; v is NULL for the gradients) into out. */
+    void (*batch_oracle)(pb__bil_problem *p, int which, const double *x, const double *y,
+                         const double *v, uint32_t lo, uint32_t hi, double *out);
+    /* Optional: test accuracy of the model y*(x) (NULL: no test set, NaN). */
+    double (*test_accuracy)(pb__bil_problem *p, const double *x);
+    double *x_opt;     /* dx, or NULL when unknown */
+    double phi_opt;    /* Phi(x*), or NaN when unknown (then phi_gap is Phi itself) */
+    void *model;       /* the family's */
+    void (*model_free)(void *model);
+
+    pb_rng rng;        /* the noise, from the run's seed */
+    int seeded;
+    double *wx, *wy, *wy2; /* scratch: dx, dy, dy */
+};
+
+/* A problem of dimensions dx, dy with zero x0, y0 and no family members set; NULL when out
+ * of memory. */
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy);
+
+/* Phi(x) with y*(x) exact, and grad Phi(x) into out (dx) from y* and z* (uncounted). */
+double pb__bil_phi(pb__bil_problem *p, const double *x);
+void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out);
+
+/* A random orthogonal d x d matrix, row-major: modified Gram-Schmidt on a Gaussian one. */
+void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d);
+
+/* Solves S u = b in place (b becomes u) for a symmetric positive definite n x n S
+ * (overwritten by its Cholesky factor). Returns 0, or -1 when S is not positive definite. */
+int pb__bil_cholesky_solve(double *S, uint32_t n, double *b);
+
+#endif

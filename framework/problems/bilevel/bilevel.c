@@ -1,0 +1,273 @@
+/* The bilevel kind: counted oracles with host-drawn noise, and measurement. */
+#include "bil_problem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__family_bil_benchopt, pb__family_bil_l2reg;
+
+static const char *const metrics[] = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"};
+static const char *const defaults[] = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
+                                       "bilevel-benchopt-quadratic-i1",
+                                       "bilevel-l2reg-breast-cancer"};
+static const pb__family *const families[] = {&pb__family_bil_quadratic, &pb__family_bil_cosh,
+                                             &pb__family_bil_benchopt, &pb__family_bil_l2reg};
+
+const pb__kind pb__kind_bilevel = {
+    .name = "bilevel",
+    .abi_kind = PB_KIND_BILEVEL,
+    .cost_unit = "oracle_calls",
+    .doc = "minimize f(x, y*(x)), y*(x) = argmin_y g(x, y), from counted first- and "
+           "second-order oracles, exact or with host-drawn noise",
+    .metrics = metrics,
+    .n_metrics = 4,
+    .default_problems = defaults,
+    .n_default_problems = sizeof defaults / sizeof defaults[0],
+    .default_budget = {.cost = 200000},
+    .families = families,
+    .n_families = sizeof families / sizeof families[0],
+    .record_extras = NULL,
+};
+
+/* The host's generator for noise and batches: stream "bilv", independent of the plugin's
+ * stream 0 for the same seed. */
+static pb_rng *rng(pb__bil_problem *p)
+{
+    if (!p->seeded) {
+        pb_rng_seed(&p->rng, p->base.seed, 0x62696c76u);
+        p->seeded = 1;
+    }
+    return &p->rng;
+}
+
+static uint32_t n_batches(const pb__bil_problem *p, uint32_t n)
+{
+    return (n + p->batch - 1) / p->batch;
+}
+
+static uint32_t draw_batch(const pb_bilevel *self, uint32_t level)
+{
+    pb__bil_problem *p = self->host;
+    uint32_t n = level == PB_BILEVEL_OUTER ? p->n_outer : p->n_inner;
+    if (n == 0 || level > PB_BILEVEL_OUTER)
+        return 0;
+    return (uint32_t)pb_rng_below(rng(p), n_batches(p, n));
+}
+
+/*
+ * Checks and charges a call of oracle `which` in mode. Returns 0 when it may proceed, with
+ * [*lo, *hi) the samples to average (*hi == 0: the exact value, through the family's exact
+ * oracle), or 1 when refused (bad mode, budget, or called from solution()).
+ */
+static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uint32_t *hi)
+{
+    int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
+    uint32_t n = outer ? p->n_outer : p->n_inner;
+    *lo = *hi = 0;
+    if (n == 0) { /* noise model: every mode but a batch costs 1 */
+        if (mode > PB_BILEVEL_STOCHASTIC || pb__oracle_refused(&p->base, 1))
+            return 1;
+        p->base.cost += 1;
+        return 0;
+    }
+    if (mode == PB_BILEVEL_EXACT) {
+        if (pb__oracle_refused(&p->base, n))
+            return 1;
+        p->base.cost += n;
+        return 0;
+    }
+    uint32_t j;
+    if (mode == PB_BILEVEL_STOCHASTIC) {
+        /* Charge the largest batch first, so that a refused call draws nothing. */
+        if (pb__oracle_refused(&p->base, p->batch < n ? p->batch : n))
+            return 1;
+        j = (uint32_t)pb_rng_below(rng(p), n_batches(p, n));
+    } else {
+        j = mode - PB_BILEVEL_BATCH(0);
+        if (j >= n_batches(p, n))
+            return 1;
+    }
+    *lo = j * p->batch;
+    *hi = *lo + p->batch < n ? *lo + p->batch : n;
+    if (pb__oracle_refused(&p->base, *hi - *lo))
+        return 1;
+    p->base.cost += *hi - *lo;
+    return 0;
+}
+
+/* Adds the noise model's noise to out (n doubles). */
+static void add_noise(pb__bil_problem *p, uint32_t mode, double *out, uint32_t n)
+{
+    if (mode != PB_BILEVEL_STOCHASTIC || p->n_inner || p->noise == 0.0)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        out[i] += p->noise * pb_rng_normal(rng(p));
+}
+
+/* The trampolines: admit (refuse or count), evaluate, add noise. */
+#define GRAD_TRAMPOLINE(name, which, n)                                                      \
+    static double counted_##name(const pb_bilevel *self, const double *x, const double *y,   \
+                                 uint32_t mode, double *out)                                 \
+    {                                                                                        \
+        pb__bil_problem *p = self->host;                                                     \
+        uint32_t lo, hi;                                                                     \
+        if (admit(p, which, mode, &lo, &hi))                                                 \
+            return NAN;                                                                      \
+        if (hi)                                                                              \
+            p->batch_oracle(p, which, x, y, NULL, lo, hi, out);                              \
+        else                                                                                 \
+            p->name(p, x, y, out);                                                           \
+        add_noise(p, mode, out, p->n);                                                       \
+        return 0.0;                                                                          \
+    }
+#define PROD_TRAMPOLINE(name, which, n)                                                      \
+    static double counted_##name(const pb_bilevel *self, const double *x, const double *y,   \
+                                 const double *v, uint32_t mode, double *out)                \
+    {                                                                                        \
+        pb__bil_problem *p = self->host;                                                     \
+        uint32_t lo, hi;                                                                     \
+        if (admit(p, which, mode, &lo, &hi))                                                 \
+            return NAN;                                                                      \
+        if (hi)                                                                              \
+            p->batch_oracle(p, which, x, y, v, lo, hi, out);                                 \
+        else                                                                                 \
+            p->name(p, x, y, v, out);                                                        \
+        add_noise(p, mode, out, p->n);                                                       \
+        return 0.0;                                                                          \
+    }
+GRAD_TRAMPOLINE(grad_x_f, PB__BIL_GRAD_X_F, dx)
+GRAD_TRAMPOLINE(grad_y_f, PB__BIL_GRAD_Y_F, dy)
+GRAD_TRAMPOLINE(grad_y_g, PB__BIL_GRAD_Y_G, dy)
+PROD_TRAMPOLINE(hvp_yy_g, PB__BIL_HVP_YY_G, dy)
+PROD_TRAMPOLINE(cross_xy_g, PB__BIL_CROSS_XY_G, dx)
+
+double pb__bil_phi(pb__bil_problem *p, const double *x)
+{
+    p->y_star(p, x, p->wy);
+    return p->f(p, x, p->wy);
+}
+
+void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
+{
+    p->y_star(p, x, p->wy);
+    p->grad_y_f(p, x, p->wy, p->wy2);
+    double *z = malloc(p->dy * sizeof(double)); /* small; measurement is untimed */
+    if (!z) {
+        for (uint32_t i = 0; i < p->dx; i++)
+            out[i] = NAN;
+        return;
+    }
+    p->solve_yy(p, x, p->wy, p->wy2, z);
+    p->grad_x_f(p, x, p->wy, out);
+    p->cross_xy_g(p, x, p->wy, z, p->wx);
+    for (uint32_t i = 0; i < p->dx; i++)
+        out[i] -= p->wx[i];
+    free(z);
+}
+
+static int measure(pb__problem *base, const double *x, double *out)
+{
+    pb__bil_problem *p = (pb__bil_problem *)base;
+    for (int k = 0; k < 4; k++)
+        out[k] = NAN;
+    for (uint32_t i = 0; i < p->dx; i++)
+        if (!isfinite(x[i]))
+            return 1;
+    double phi = pb__bil_phi(p, x);
+    out[0] = isnan(p->phi_opt) ? phi : phi - p->phi_opt;
+    double *g = malloc(p->dx * sizeof(double));
+    if (g) {
+        pb__bil_grad_phi(p, x, g);
+        double g2 = 0.0;
+        for (uint32_t i = 0; i < p->dx; i++)
+            g2 += g[i] * g[i];
+        out[1] = sqrt(g2);
+        free(g);
+    }
+    if (p->x_opt) {
+        double d2 = 0.0;
+        for (uint32_t i = 0; i < p->dx; i++)
+            d2 += (x[i] - p->x_opt[i]) * (x[i] - p->x_opt[i]);
+        out[2] = sqrt(d2);
+    }
+    if (p->test_accuracy)
+        out[3] = p->test_accuracy(p, x);
+    return isfinite(out[0]) ? 0 : 1;
+}
+
+static void describe(const pb__problem *base, cJSON *obj)
+{
+    const pb__bil_problem *p = (const pb__bil_problem *)base;
+    cJSON_AddStringToObject(obj, "family", base->family->name);
+    cJSON_AddNumberToObject(obj, "dim_outer", p->dx);
+    cJSON_AddNumberToObject(obj, "dim_inner", p->dy);
+    cJSON_AddNumberToObject(obj, "noise", p->noise);
+    cJSON_AddNumberToObject(obj, "n_inner", p->n_inner);
+    cJSON_AddNumberToObject(obj, "n_outer", p->n_outer);
+    cJSON_AddNumberToObject(obj, "batch_size", p->batch);
+    cJSON_AddBoolToObject(obj, "phi_opt_known", !isnan(p->phi_opt));
+    if (!isnan(p->phi_opt))
+        cJSON_AddNumberToObject(obj, "phi_opt", p->phi_opt);
+}
+
+static void destroy(pb__problem *base)
+{
+    pb__bil_problem *p = (pb__bil_problem *)base;
+    if (p->model_free)
+        p->model_free(p->model);
+    free(p->x0);
+    free(p->y0);
+    free(p->x_opt);
+    free(p->wx);
+    free(p->wy);
+    free(p->wy2);
+    free(p);
+}
+
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy)
+{
+    pb__bil_problem *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->x0 = calloc(dx, sizeof(double));
+    p->y0 = calloc(dy, sizeof(double));
+    p->wx = calloc(dx, sizeof(double));
+    p->wy = calloc(dy, sizeof(double));
+    p->wy2 = calloc(dy, sizeof(double));
+    if (!p->x0 || !p->y0 || !p->wx || !p->wy || !p->wy2) {
+        destroy(&p->base);
+        return NULL;
+    }
+    p->dx = dx;
+    p->dy = dy;
+    p->phi_opt = NAN;
+    p->batch = 1;
+    p->oracle = (pb_bilevel){
+        .struct_size = sizeof(pb_bilevel),
+        .dx = dx,
+        .dy = dy,
+        .x0 = p->x0,
+        .y0 = p->y0,
+        .grad_x_f = counted_grad_x_f,
+        .grad_y_f = counted_grad_y_f,
+        .grad_y_g = counted_grad_y_g,
+        .hvp_yy_g = counted_hvp_yy_g,
+        .cross_xy_g = counted_cross_xy_g,
+        .batch_size = 1,
+        .draw_batch = draw_batch,
+        .host = p,
+    };
+    p->base.handle = (pb_problem){
+        .struct_size = sizeof(pb_problem),
+        .kind = PB_KIND_BILEVEL,
+        .oracle = &p->oracle,
+        .solution_length = dx,
+    };
+    p->base.target = NAN;
+    p->base.measure = measure;
+    p->base.describe = describe;
+    p->base.destroy = destroy;
+    return p;
+}

@@ -1,0 +1,330 @@
+/*
+ * bilevel-l2reg-breast-cancer: hyperparameter learning of per-weight L2 penalties for
+ * logistic regression on datasets/breast_cancer (standardized on its training part).
+ * The 456 training rows are split in order: the first 304 train the model (the lower
+ * level), the last 152 validate it (the upper level); test.csv (113 rows) gives
+ * test_accuracy. With a_j = (features, 1) in R^31, b_j = +-1 and lambda = exp(x) in R^31:
+ *     g(x, y) = (1/304) sum_j log(1 + exp(-b_j a_j . y)) + 1/2 sum_i (mu0 + exp(x_i)) y_i^2,
+ *     f(x, y) = (1/152) sum_i log(1 + exp(-b_i a_i . y))           (validation loss),
+ * both finite sums (the penalty in every inner sample), batches of 32; x0 = 0, y0 = 0.
+ * mu0 = 1e-3 keeps g strongly convex, so y*(x) stays finite as x -> -inf: the data are
+ * nearly separable and without it Phi keeps decreasing towards penalties of 0, where the
+ * unregularized y* does not exist.
+ * y*(x) is computed by the host with damped Newton steps to |grad_y g| < 1e-15. Phi* and
+ * x* are not known: the main metric is Phi(x) itself (the validation loss at y*(x)),
+ * x_dist is NaN; test_accuracy is that of y*(x) on test.csv.
+ */
+#include "bil_problem.h"
+#include "dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define D 31
+#define N_TRAIN 304
+#define BATCH 32
+#define MU0 1e-3 /* fixed ridge under the learned penalties */
+
+typedef struct lr {
+    uint32_t n_tr, n_val, n_test;
+    double *a_tr, *a_val, *a_test; /* rows of D doubles */
+    double *b_tr, *b_val, *b_test; /* +-1 */
+    double S[D * D];               /* scratch */
+    /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
+     * one x in turn (see lr_y_star). */
+    int cached;
+    double cache_x[D], cache_y[D];
+} lr;
+
+static void lr_free(void *model)
+{
+    lr *m = model;
+    if (m) {
+        free(m->a_tr);
+        free(m->a_val);
+        free(m->a_test);
+        free(m->b_tr);
+        free(m->b_val);
+        free(m->b_test);
+    }
+    free(m);
+}
+
+static double sigmoid(double t)
+{
+    return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
+}
+
+static double softplus(double t) /* log(1 + exp(t)), stable */
+{
+    return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
+}
+
+static double dotd(const double *a, const double *b)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < D; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* Mean logistic loss over rows [lo, hi) at y; gradient added (scaled by the mean) to grad
+ * when not NULL. */
+static double logistic(const double *a, const double *b, uint32_t lo, uint32_t hi,
+                       const double *y, double *grad)
+{
+    double s = 0.0, inv = 1.0 / (hi - lo);
+    for (uint32_t j = lo; j < hi; j++) {
+        double m = b[j] * dotd(a + (size_t)j * D, y);
+        s += softplus(-m);
+        if (grad) {
+            double c = -b[j] * sigmoid(-m) * inv;
+            for (uint32_t i = 0; i < D; i++)
+                grad[i] += c * a[(size_t)j * D + i];
+        }
+    }
+    return s * inv;
+}
+
+/* Logistic Hessian of rows [lo, hi) times v, mean, added to out. */
+static void logistic_hvp(const double *a, uint32_t lo, uint32_t hi, const double *y,
+                         const double *v, double *out)
+{
+    double inv = 1.0 / (hi - lo);
+    for (uint32_t j = lo; j < hi; j++) {
+        const double *aj = a + (size_t)j * D;
+        double s = sigmoid(dotd(aj, y)), c = s * (1 - s) * dotd(aj, v) * inv;
+        for (uint32_t i = 0; i < D; i++)
+            out[i] += c * aj[i];
+    }
+}
+
+static void lr_batch(pb__bil_problem *p, int which, const double *x, const double *y,
+                     const double *v, uint32_t lo, uint32_t hi, double *out)
+{
+    lr *m = p->model;
+    uint32_t n = which == PB__BIL_GRAD_X_F ? p->dx : p->dy;
+    memset(out, 0, n * sizeof(double));
+    switch (which) {
+    case PB__BIL_GRAD_X_F:
+        break; /* f does not depend on x */
+    case PB__BIL_GRAD_Y_F:
+        logistic(m->a_val, m->b_val, lo, hi, y, out);
+        break;
+    case PB__BIL_GRAD_Y_G:
+        logistic(m->a_tr, m->b_tr, lo, hi, y, out);
+        for (uint32_t i = 0; i < D; i++)
+            out[i] += (MU0 + exp(x[i])) * y[i];
+        break;
+    case PB__BIL_HVP_YY_G:
+        logistic_hvp(m->a_tr, lo, hi, y, v, out);
+        for (uint32_t i = 0; i < D; i++)
+            out[i] += (MU0 + exp(x[i])) * v[i];
+        break;
+    default: /* d/dx <grad_y g, v> = exp(x) o y o v */
+        for (uint32_t i = 0; i < D; i++)
+            out[i] = exp(x[i]) * y[i] * v[i];
+        break;
+    }
+}
+
+static void lr_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    lr_batch(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, ((lr *)p->model)->n_val, out);
+}
+static void lr_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    lr_batch(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, ((lr *)p->model)->n_val, out);
+}
+static void lr_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    lr_batch(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, ((lr *)p->model)->n_tr, out);
+}
+static void lr_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                   double *out)
+{
+    lr_batch(p, PB__BIL_HVP_YY_G, x, y, v, 0, ((lr *)p->model)->n_tr, out);
+}
+static void lr_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    lr_batch(p, PB__BIL_CROSS_XY_G, x, y, v, 0, ((lr *)p->model)->n_tr, out);
+}
+
+static double lr_f(pb__bil_problem *p, const double *x, const double *y)
+{
+    (void)x;
+    lr *m = p->model;
+    return logistic(m->a_val, m->b_val, 0, m->n_val, y, NULL);
+}
+
+static double lr_g(lr *m, const double *x, const double *y)
+{
+    double s = logistic(m->a_tr, m->b_tr, 0, m->n_tr, y, NULL);
+    for (uint32_t i = 0; i < D; i++)
+        s += 0.5 * (MU0 + exp(x[i])) * y[i] * y[i];
+    return s;
+}
+
+/* The full lower-level Hessian at (x, y) into m->S. */
+static void hessian(lr *m, const double *x, const double *y)
+{
+    memset(m->S, 0, sizeof m->S);
+    for (uint32_t j = 0; j < m->n_tr; j++) {
+        const double *aj = m->a_tr + (size_t)j * D;
+        double s = sigmoid(dotd(aj, y)), c = s * (1 - s) / m->n_tr;
+        for (uint32_t r = 0; r < D; r++)
+            for (uint32_t k = 0; k < D; k++)
+                m->S[r * D + k] += c * aj[r] * aj[k];
+    }
+    for (uint32_t i = 0; i < D; i++)
+        m->S[i * D + i] += MU0 + exp(x[i]);
+}
+
+static void lr_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    lr *m = p->model;
+    hessian(m, x, y);
+    memcpy(out, v, D * sizeof(double));
+    if (pb__bil_cholesky_solve(m->S, D, out) != 0)
+        for (uint32_t i = 0; i < D; i++)
+            out[i] = NAN;
+}
+
+static void newton(pb__bil_problem *p, const double *x, double *y, double *g, double *step,
+                   double *trial);
+
+/*
+ * Damped Newton from 0 to |grad_y g| < 1e-15 (at most 100 steps); the same x as last time
+ * returns the cached y* at once.
+ */
+static void lr_y_star(pb__bil_problem *p, const double *x, double *y)
+{
+    lr *m = p->model;
+    double g[D], step[D], trial[D];
+    if (m->cached && memcmp(x, m->cache_x, sizeof m->cache_x) == 0) {
+        memcpy(y, m->cache_y, sizeof m->cache_y);
+        return;
+    }
+    memset(y, 0, D * sizeof(double));
+    newton(p, x, y, g, step, trial);
+    m->cached = isfinite(y[0]);
+    memcpy(m->cache_x, x, sizeof m->cache_x);
+    memcpy(m->cache_y, y, sizeof m->cache_y);
+}
+
+/* The Newton iterations of lr_y_star, in place on y. */
+static void newton(pb__bil_problem *p, const double *x, double *y, double *g, double *step,
+                   double *trial)
+{
+    lr *m = p->model;
+    for (int it = 0; it < 100; it++) {
+        lr_grad_y_g(p, x, y, g);
+        double gn = 0.0;
+        for (uint32_t i = 0; i < D; i++)
+            gn += g[i] * g[i];
+        if (!(sqrt(gn) >= 1e-15))
+            return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
+        lr_solve(p, x, y, g, step);
+        double g0 = lr_g(m, x, y), t = 1.0, dec = dotd(g, step);
+        for (int ls = 0; ls < 60; ls++, t *= 0.5) {
+            for (uint32_t i = 0; i < D; i++)
+                trial[i] = y[i] - t * step[i];
+            if (lr_g(m, x, trial) <= g0 - 0.25 * t * dec || ls == 59)
+                break;
+        }
+        memcpy(y, trial, D * sizeof(double));
+    }
+}
+
+static double lr_accuracy(pb__bil_problem *p, const double *x)
+{
+    lr *m = p->model;
+    double y[D];
+    lr_y_star(p, x, y);
+    uint32_t ok = 0;
+    for (uint32_t j = 0; j < m->n_test; j++)
+        ok += m->b_test[j] * dotd(m->a_test + (size_t)j * D, y) > 0;
+    return (double)ok / m->n_test;
+}
+
+/* Rows [lo, hi) of ds with a trailing 1, and their labels as +-1. */
+static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, double **a, double **b)
+{
+    *a = malloc((size_t)(hi - lo) * D * sizeof(double));
+    *b = malloc((hi - lo) * sizeof(double));
+    if (!*a || !*b)
+        return -1;
+    for (uint32_t j = lo; j < hi; j++) {
+        for (uint32_t i = 0; i + 1 < D; i++)
+            (*a)[(size_t)(j - lo) * D + i] = ds->x[(size_t)j * ds->d + i];
+        (*a)[(size_t)(j - lo) * D + D - 1] = 1.0;
+        (*b)[j - lo] = ds->y[j] ? 1.0 : -1.0;
+    }
+    return 0;
+}
+
+static int open_l2reg(const pb__family *family, const char *id, pb__problem **out, char *err,
+                      size_t errlen)
+{
+    (void)family;
+    if (strcmp(id, "bilevel-l2reg-breast-cancer") != 0)
+        return 1;
+    pb__dataset train, test;
+    if (pb__dataset_open("breast_cancer", &train, &test, err, errlen) != 0)
+        return -1;
+    if (train.d != D - 1 || train.n <= N_TRAIN || test.n == 0) {
+        snprintf(err, errlen, "breast_cancer: expected %d features and more than %d training "
+                              "rows, found %u and %u", D - 1, N_TRAIN, train.d, train.n);
+        pb__dataset_free(&train);
+        pb__dataset_free(&test);
+        return -1;
+    }
+    lr *m = calloc(1, sizeof *m);
+    int bad = !m;
+    if (m) {
+        m->n_tr = N_TRAIN;
+        m->n_val = train.n - N_TRAIN;
+        m->n_test = test.n;
+        bad = copy_rows(&train, 0, N_TRAIN, &m->a_tr, &m->b_tr) ||
+              copy_rows(&train, N_TRAIN, train.n, &m->a_val, &m->b_val) ||
+              copy_rows(&test, 0, test.n, &m->a_test, &m->b_test);
+    }
+    pb__dataset_free(&train);
+    pb__dataset_free(&test);
+    pb__bil_problem *p = bad ? NULL : pb__bil_problem_new(D, D);
+    if (!p) {
+        lr_free(m);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    p->model = m;
+    p->model_free = lr_free;
+    p->grad_x_f = lr_grad_x_f;
+    p->grad_y_f = lr_grad_y_f;
+    p->grad_y_g = lr_grad_y_g;
+    p->hvp_yy_g = lr_hvp;
+    p->cross_xy_g = lr_cross;
+    p->f = lr_f;
+    p->y_star = lr_y_star;
+    p->solve_yy = lr_solve;
+    p->batch_oracle = lr_batch;
+    p->test_accuracy = lr_accuracy;
+    p->n_inner = p->oracle.n_inner = m->n_tr;
+    p->n_outer = p->oracle.n_outer = m->n_val;
+    p->batch = p->oracle.batch_size = BATCH;
+    p->noise = p->oracle.noise = 0.0;
+    *out = &p->base;
+    return 0;
+}
+
+extern const pb__kind pb__kind_bilevel;
+
+const pb__family pb__family_bil_l2reg = {
+    &pb__kind_bilevel, "bilevel-l2reg", "bilevel-l2reg-breast-cancer",
+    "per-weight L2 penalties exp(x) of logistic regression on breast cancer; upper: validation "
+    "loss (main metric = Phi itself, Phi* unknown)",
+    open_l2reg};

@@ -1,0 +1,392 @@
+/*
+ * Two bilevel families with a linear-quadratic lower level
+ *     g(x, y) = 1/2 y^T A y - y^T B x,   y*(x) = A^{-1} B x,
+ * A = Q diag(s) Q^T with Q a random orthogonal matrix and s evenly spaced over [0.5, 1]
+ * (so spec(A) = [0.5, 1] exactly), all drawn from a generator seeded by the instance.
+ *
+ * bilevel-quadratic-i<instance>: dx = 10, dy = 20, B (20 x 10) and C (20 x 20) with
+ *     N(0, 1/dx) and N(0, 1/dy) entries, t ~ N(0, 4 I),
+ *     f(x, y) = 1/2 |C y - t|^2 + 0.05 |x|^2,
+ *     Phi(x) = 1/2 |M x - t|^2 + 0.05 |x|^2 with M = C A^{-1} B,
+ *     x* = (M^T M + 0.1 I)^{-1} M^T t;  x0 = 0, y0 = 0, noise 0.1.
+ * bilevel-cosh-d<dim>: dx = dy = dim, B = A (so y*(x) = x),
+ *     f(x, y) = sum_i cosh(y_i - 1),   Phi(x) = sum_i cosh(x_i - 1),
+ * an upper level whose smoothness grows with its gradient (Phi'' = cosh >= |sinh| = |Phi'|);
+ *     x* = 1, Phi* = dim;  x0 = 10 (every coordinate), y0 = 0, noise 0.1.
+ */
+#include "bil_problem.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct lq {
+    uint32_t m;        /* rows of C (quadratic) */
+    double *A, *Ainv;  /* dy x dy */
+    double *B;         /* dy x dx */
+    double *C, *t;     /* m x dy, m (quadratic only) */
+    double *r;         /* m scratch */
+    int cosh_upper;    /* 1: f = sum cosh(y - 1) */
+} lq;
+
+static void lq_free(void *model)
+{
+    lq *q = model;
+    if (q) {
+        free(q->A);
+        free(q->Ainv);
+        free(q->B);
+        free(q->C);
+        free(q->t);
+        free(q->r);
+    }
+    free(q);
+}
+
+/* out = M v, M rows x cols row-major; out = M^T v with transpose. */
+static void matvec(const double *M, uint32_t rows, uint32_t cols, const double *v, double *out)
+{
+    for (uint32_t i = 0; i < rows; i++) {
+        double s = 0.0;
+        for (uint32_t j = 0; j < cols; j++)
+            s += M[(size_t)i * cols + j] * v[j];
+        out[i] = s;
+    }
+}
+
+static void matTvec(const double *M, uint32_t rows, uint32_t cols, const double *v, double *out)
+{
+    memset(out, 0, cols * sizeof(double));
+    for (uint32_t i = 0; i < rows; i++)
+        for (uint32_t j = 0; j < cols; j++)
+            out[j] += M[(size_t)i * cols + j] * v[i];
+}
+
+static void lq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    (void)y;
+    lq *q = p->model;
+    for (uint32_t i = 0; i < p->dx; i++)
+        out[i] = q->cosh_upper ? 0.0 : 0.1 * x[i];
+}
+
+static void lq_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    (void)x;
+    lq *q = p->model;
+    if (q->cosh_upper) {
+        for (uint32_t i = 0; i < p->dy; i++)
+            out[i] = sinh(y[i] - 1.0);
+        return;
+    }
+    matvec(q->C, q->m, p->dy, y, q->r);
+    for (uint32_t i = 0; i < q->m; i++)
+        q->r[i] -= q->t[i];
+    matTvec(q->C, q->m, p->dy, q->r, out);
+}
+
+static void lq_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    lq *q = p->model;
+    matvec(q->A, p->dy, p->dy, y, out);
+    for (uint32_t i = 0; i < p->dy; i++) {
+        double bx = 0.0;
+        for (uint32_t j = 0; j < p->dx; j++)
+            bx += q->B[(size_t)i * p->dx + j] * x[j];
+        out[i] -= bx;
+    }
+}
+
+static void lq_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                   double *out)
+{
+    (void)x;
+    (void)y;
+    lq *q = p->model;
+    matvec(q->A, p->dy, p->dy, v, out);
+}
+
+static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    (void)x;
+    (void)y;
+    lq *q = p->model;
+    matTvec(q->B, p->dy, p->dx, v, out);
+    for (uint32_t i = 0; i < p->dx; i++)
+        out[i] = -out[i];
+}
+
+static double lq_f(pb__bil_problem *p, const double *x, const double *y)
+{
+    lq *q = p->model;
+    double s = 0.0;
+    if (q->cosh_upper) {
+        for (uint32_t i = 0; i < p->dy; i++)
+            s += cosh(y[i] - 1.0);
+        return s;
+    }
+    matvec(q->C, q->m, p->dy, y, q->r);
+    for (uint32_t i = 0; i < q->m; i++)
+        s += 0.5 * (q->r[i] - q->t[i]) * (q->r[i] - q->t[i]);
+    for (uint32_t i = 0; i < p->dx; i++)
+        s += 0.05 * x[i] * x[i];
+    return s;
+}
+
+static void lq_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    (void)x;
+    (void)y;
+    lq *q = p->model;
+    matvec(q->Ainv, p->dy, p->dy, v, out);
+}
+
+static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
+{
+    lq *q = p->model;
+    double *bx = malloc(p->dy * sizeof(double));
+    if (!bx) {
+        for (uint32_t i = 0; i < p->dy; i++)
+            out[i] = NAN;
+        return;
+    }
+    matvec(q->B, p->dy, p->dx, x, bx);
+    lq_solve(p, x, NULL, bx, out);
+    free(bx);
+}
+
+void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d)
+{
+    for (uint64_t k = 0; k < (uint64_t)d * d; k++)
+        Q[k] = pb_rng_normal(rng);
+    for (uint32_t i = 0; i < d; i++) {
+        double *qi = Q + (size_t)i * d;
+        for (uint32_t k = 0; k < i; k++) {
+            const double *qk = Q + (size_t)k * d;
+            double dot = 0.0;
+            for (uint32_t j = 0; j < d; j++)
+                dot += qi[j] * qk[j];
+            for (uint32_t j = 0; j < d; j++)
+                qi[j] -= dot * qk[j];
+        }
+        double norm = 0.0;
+        for (uint32_t j = 0; j < d; j++)
+            norm += qi[j] * qi[j];
+        norm = sqrt(norm);
+        for (uint32_t j = 0; j < d; j++)
+            qi[j] /= norm;
+    }
+}
+
+int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        double d = S[(size_t)j * n + j];
+        for (uint32_t k = 0; k < j; k++)
+            d -= S[(size_t)j * n + k] * S[(size_t)j * n + k];
+        if (!(d > 0))
+            return -1;
+        d = sqrt(d);
+        S[(size_t)j * n + j] = d;
+        for (uint32_t i = j + 1; i < n; i++) {
+            double s = S[(size_t)i * n + j];
+            for (uint32_t k = 0; k < j; k++)
+                s -= S[(size_t)i * n + k] * S[(size_t)j * n + k];
+            S[(size_t)i * n + j] = s / d;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t k = 0; k < i; k++)
+            b[i] -= S[(size_t)i * n + k] * b[k];
+        b[i] /= S[(size_t)i * n + i];
+    }
+    for (uint32_t i = n; i-- > 0;) {
+        for (uint32_t k = i + 1; k < n; k++)
+            b[i] -= S[(size_t)k * n + i] * b[k];
+        b[i] /= S[(size_t)i * n + i];
+    }
+    return 0;
+}
+
+/* A and A^{-1} from Q diag(s) Q^T, s evenly spaced over [0.5, 1]. */
+static int draw_lower(pb_rng *rng, lq *q, uint32_t dy)
+{
+    double *Q = malloc((size_t)dy * dy * sizeof(double));
+    q->A = calloc((size_t)dy * dy, sizeof(double));
+    q->Ainv = calloc((size_t)dy * dy, sizeof(double));
+    if (!Q || !q->A || !q->Ainv) {
+        free(Q);
+        return -1;
+    }
+    pb__bil_random_orthogonal(rng, Q, dy);
+    for (uint32_t k = 0; k < dy; k++) {
+        double s = dy > 1 ? 0.5 + 0.5 * k / (dy - 1) : 1.0;
+        const double *qk = Q + (size_t)k * dy;
+        for (uint32_t i = 0; i < dy; i++)
+            for (uint32_t j = 0; j < dy; j++) {
+                q->A[(size_t)i * dy + j] += s * qk[i] * qk[j];
+                q->Ainv[(size_t)i * dy + j] += qk[i] * qk[j] / s;
+            }
+    }
+    free(Q);
+    return 0;
+}
+
+static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q)
+{
+    pb__bil_problem *p = pb__bil_problem_new(dx, dy);
+    if (!p) {
+        lq_free(q);
+        return NULL;
+    }
+    p->model = q;
+    p->model_free = lq_free;
+    p->grad_x_f = lq_grad_x_f;
+    p->grad_y_f = lq_grad_y_f;
+    p->grad_y_g = lq_grad_y_g;
+    p->hvp_yy_g = lq_hvp;
+    p->cross_xy_g = lq_cross;
+    p->f = lq_f;
+    p->y_star = lq_y_star;
+    p->solve_yy = lq_solve;
+    p->noise = p->oracle.noise = 0.1;
+    return p;
+}
+
+static int open_quadratic(const pb__family *family, const char *id, pb__problem **out,
+                          char *err, size_t errlen)
+{
+    (void)family;
+    if (strncmp(id, "bilevel-quadratic-", 18) != 0)
+        return 1;
+    unsigned long inst = 0;
+    int used = 0;
+    if (sscanf(id, "bilevel-quadratic-i%lu%n", &inst, &used) != 1 || id[used] != '\0' ||
+        inst < 1 || inst > 1000000) {
+        snprintf(err, errlen, "malformed problem id '%s': expected bilevel-quadratic-i<instance> "
+                              "with instance in [1, 1000000]", id);
+        return -1;
+    }
+    const uint32_t dx = 10, dy = 20, m = 20;
+    lq *q = calloc(1, sizeof *q);
+    pb_rng rng;
+    pb_rng_seed(&rng, 0x62717561u /* "bqua" */, inst);
+    if (!q || draw_lower(&rng, q, dy) != 0) {
+        lq_free(q);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    q->m = m;
+    q->B = malloc((size_t)dy * dx * sizeof(double));
+    q->C = malloc((size_t)m * dy * sizeof(double));
+    q->t = malloc(m * sizeof(double));
+    q->r = malloc(m * sizeof(double));
+    double *M = malloc((size_t)m * dx * sizeof(double));
+    double *S = malloc((size_t)dx * dx * sizeof(double));
+    double *col = malloc(dy * sizeof(double)), *col2 = malloc(dy * sizeof(double));
+    pb__bil_problem *p = NULL;
+    if (q->B && q->C && q->t && q->r && M && S && col && col2)
+        p = new_lq(dx, dy, q);
+    else
+        lq_free(q);
+    if (p)
+        p->x_opt = malloc(dx * sizeof(double));
+    if (!p || !p->x_opt) {
+        if (p)
+            p->base.destroy(&p->base);
+        free(M);
+        free(S);
+        free(col);
+        free(col2);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t k = 0; k < (size_t)dy * dx; k++)
+        q->B[k] = pb_rng_normal(&rng) / sqrt((double)dx);
+    for (size_t k = 0; k < (size_t)m * dy; k++)
+        q->C[k] = pb_rng_normal(&rng) / (2.0 * sqrt((double)dy));
+    for (uint32_t i = 0; i < m; i++)
+        q->t[i] = 2.0 * pb_rng_normal(&rng);
+    /* M = C A^{-1} B, column by column. */
+    for (uint32_t j = 0; j < dx; j++) {
+        for (uint32_t i = 0; i < dy; i++)
+            col[i] = q->B[(size_t)i * dx + j];
+        matvec(q->Ainv, dy, dy, col, col2);
+        matvec(q->C, m, dy, col2, q->r);
+        for (uint32_t i = 0; i < m; i++)
+            M[(size_t)i * dx + j] = q->r[i];
+    }
+    for (uint32_t i = 0; i < dx; i++)
+        for (uint32_t j = 0; j < dx; j++) {
+            double s = i == j ? 0.1 : 0.0;
+            for (uint32_t k = 0; k < m; k++)
+                s += M[(size_t)k * dx + i] * M[(size_t)k * dx + j];
+            S[(size_t)i * dx + j] = s;
+        }
+    matTvec(M, m, dx, q->t, p->x_opt);
+    pb__bil_cholesky_solve(S, dx, p->x_opt); /* S >= 0.1 I: positive definite */
+    free(M);
+    free(S);
+    free(col);
+    free(col2);
+    p->phi_opt = pb__bil_phi(p, p->x_opt);
+    *out = &p->base;
+    return 0;
+}
+
+static int open_cosh(const pb__family *family, const char *id, pb__problem **out, char *err,
+                     size_t errlen)
+{
+    (void)family;
+    if (strncmp(id, "bilevel-cosh-", 13) != 0)
+        return 1;
+    unsigned long d = 0;
+    int used = 0;
+    if (sscanf(id, "bilevel-cosh-d%lu%n", &d, &used) != 1 || id[used] != '\0' || d < 1 ||
+        d > 1000) {
+        snprintf(err, errlen, "malformed problem id '%s': expected bilevel-cosh-d<dim> with dim "
+                              "in [1, 1000]", id);
+        return -1;
+    }
+    uint32_t n = (uint32_t)d;
+    lq *q = calloc(1, sizeof *q);
+    pb_rng rng;
+    pb_rng_seed(&rng, 0x62636f73u /* "bcos" */, n);
+    if (!q || draw_lower(&rng, q, n) != 0 || !(q->B = malloc((size_t)n * n * sizeof(double)))) {
+        lq_free(q);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(q->B, q->A, (size_t)n * n * sizeof(double));
+    q->cosh_upper = 1;
+    pb__bil_problem *p = new_lq(n, n, q);
+    if (p)
+        p->x_opt = malloc(n * sizeof(double));
+    if (!p || !p->x_opt) {
+        if (p)
+            p->base.destroy(&p->base);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        p->x_opt[i] = 1.0;
+        p->x0[i] = 10.0;
+    }
+    p->phi_opt = (double)n;
+    *out = &p->base;
+    return 0;
+}
+
+extern const pb__kind pb__kind_bilevel;
+
+const pb__family pb__family_bil_quadratic = {
+    &pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
+    "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
+    open_quadratic};
+const pb__family pb__family_bil_cosh = {
+    &pb__kind_bilevel, "bilevel-cosh", "bilevel-cosh-d<dim>",
+    "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
+    open_cosh};
