@@ -17,7 +17,13 @@
  *     and grad Phi computed here (own solves) vanishes at the host's x*;
  *   - bilevel-l2reg-breast-cancer: the host's y* is stationary, hvp and cross match
  *     differences of grad_y g, grad Phi matches central differences of Phi, batches average
- *     to the exact oracle, the metrics at x0.
+ *     to the exact oracle, the metrics at x0;
+ *   - bilevel-hypercleaning-digits: the lower-train labels read back through the cross
+ *     oracle differ from digits' in exactly 300 of 1000 rows; grad_y g against central
+ *     differences of g computed here (own softmax cross-entropy, mu = 1e-3) and grad_y f
+ *     against those of f, along random directions; hvp and cross against differences of
+ *     grad_y g; the host's y* is stationary and grad Phi matches 4th-order differences of
+ *     Phi along a random direction to 1e-5; batches average to the exact oracle; metrics.
  * slow (--slow):
  *   - BO-REP on bilevel-quadratic-i1 (beta 0.9, nu 0.5, gamma 0.5, I 2, N 3, eta 0.002,
  *     1e4 steps, seeds 1-5): median |x - x*| / |x0 - x*| <= 0.05;
@@ -32,6 +38,7 @@
 
 #include "bil_problem.h"
 #include "check.h"
+#include "dataset.h"
 #include "loader.h"
 #include "params.h"
 #include "problem.h"
@@ -65,6 +72,15 @@ static double dist(const double *a, const double *b, uint32_t n)
     for (uint32_t i = 0; i < n; i++)
         s += (a[i] - b[i]) * (a[i] - b[i]);
     return sqrt(s);
+}
+
+/* <a, b> in bilevel-hypercleaning-digits' y space (dy 650). */
+static double dot650(const double *a, const double *b)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < 650; i++)
+        s += a[i] * b[i];
+    return s;
 }
 
 /* Solves S u = b (n x n, row-major, copied) by Gaussian elimination with partial pivoting. */
@@ -528,6 +544,175 @@ static void test_l2reg(void)
     pb__problem_close(&p->base);
 }
 
+/* Softmax cross-entropy of weights y (10 x 65, row-major) on features a (64, then 1). */
+static double hc_ce(const double *y, const double *a, uint32_t c)
+{
+    double z[10], zmax = -INFINITY, s = 0.0;
+    for (uint32_t k = 0; k < 10; k++) {
+        z[k] = y[k * 65 + 64];
+        for (uint32_t i = 0; i < 64; i++)
+            z[k] += y[k * 65 + i] * a[i];
+        zmax = fmax(zmax, z[k]);
+    }
+    for (uint32_t k = 0; k < 10; k++)
+        s += exp(z[k] - zmax);
+    return zmax + log(s) - z[c];
+}
+
+/* g of bilevel-hypercleaning-digits as its header defines it, from the data set's first
+ * 1000 rows with labels c: independent of the host's code, for the gradient check. */
+static double hc_g(const pb__dataset *ds, const uint32_t *c, const double *x, const double *y)
+{
+    double s = 0.0, yy = 0.0;
+    for (uint32_t j = 0; j < 1000; j++)
+        s += hc_ce(y, ds->x + (size_t)j * 64, c[j]) / (1.0 + exp(-x[j]));
+    for (uint32_t i = 0; i < 650; i++)
+        yy += y[i] * y[i];
+    return s / 1000 + 0.5e-3 * yy;
+}
+
+/* The lower-train labels, read back through the cross oracle at y = 0: there
+ * d/dx_j <grad_y g, e_(class k, bias)> = sigma'(x_j) / n (1/10 - [c_j = k]), negative
+ * only for k = c_j. */
+static void hc_labels(const pb_bilevel *o, uint32_t *c)
+{
+    double *x = calloc(1000, sizeof(double)), *y = calloc(650, sizeof(double));
+    double *v = calloc(650, sizeof(double)), *out = calloc(1000, sizeof(double));
+    for (uint32_t k = 0; k < 10; k++) {
+        memset(v, 0, 650 * sizeof(double));
+        v[k * 65 + 64] = 1.0;
+        o->cross_xy_g(o, x, y, v, PB_BILEVEL_EXACT, out);
+        for (uint32_t j = 0; j < 1000; j++)
+            if (out[j] < 0)
+                c[j] = k;
+    }
+    free(x);
+    free(y);
+    free(v);
+    free(out);
+}
+
+/* test_hypercleaning's points, directions and gradients, off the stack (dx 1000, dy 650). */
+typedef struct hc_point {
+    double x[1000], y[650], xt[1000], yt[650], v[650], u[1000];
+    double a[650], b[650], c[650];
+} hc_point;
+
+static void test_hypercleaning(void)
+{
+    pb__bil_problem *p = open_problem("bilevel-hypercleaning-digits");
+    if (!p)
+        return;
+    const pb_bilevel *o = &p->oracle;
+    CHECK(o->dx == 1000 && o->dy == 650 && o->n_inner == 1000 && o->n_outer == 438 &&
+              o->batch_size == 32, "bilevel-hypercleaning-digits: dx 1000, dy 650, n 1000 + 438");
+    pb__dataset train, test;
+    char err[512];
+    if (pb__dataset_open("digits", &train, &test, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        pb__problem_close(&p->base);
+        return;
+    }
+    uint32_t *c = calloc(1000, sizeof(uint32_t)), flipped = 0;
+    hc_labels(o, c);
+    for (uint32_t j = 0; j < 1000; j++)
+        flipped += c[j] != train.y[j];
+    CHECK(flipped == 300, "corrupted lower-train labels: %u of 1000 (30%% expected)", flipped);
+    hc_point *q = calloc(1, sizeof *q);
+    pb_rng rng;
+    pb_rng_seed(&rng, 7, 0);
+    for (uint32_t j = 0; j < 1000; j++) {
+        q->x[j] = pb_rng_normal(&rng);
+        q->u[j] = pb_rng_normal(&rng);
+    }
+    for (uint32_t i = 0; i < 650; i++) {
+        q->y[i] = 0.1 * pb_rng_normal(&rng);
+        q->v[i] = pb_rng_normal(&rng);
+    }
+    /* grad_y g and grad_y f vs central differences of g (here) and f (the host's), step
+     * 1e-5 along v: truncation ~1e-10, rounding ~1e-11. */
+    double h = 1e-5, e_g, e_f;
+    for (uint32_t i = 0; i < 650; i++)
+        q->yt[i] = q->y[i] + h * q->v[i];
+    double gp = hc_g(&train, c, q->x, q->yt), fp = p->f(p, q->x, q->yt);
+    for (uint32_t i = 0; i < 650; i++)
+        q->yt[i] = q->y[i] - h * q->v[i];
+    double gm = hc_g(&train, c, q->x, q->yt), fm = p->f(p, q->x, q->yt);
+    o->grad_y_g(o, q->x, q->y, PB_BILEVEL_EXACT, q->a);
+    o->grad_y_f(o, q->x, q->y, PB_BILEVEL_EXACT, q->b);
+    e_g = fabs((gp - gm) / (2 * h) - dot650(q->a, q->v)) / fabs(dot650(q->a, q->v));
+    e_f = fabs((fp - fm) / (2 * h) - dot650(q->b, q->v)) / fabs(dot650(q->b, q->v));
+    CHECK(e_g < 1e-6 && e_f < 1e-6, "grad_y g, grad_y f along v vs central differences of g, f: "
+          "relative errors %.1e, %.1e", e_g, e_f);
+    /* hvp vs differences of grad_y g along v; cross . u vs those of <grad_y g, v> along u. */
+    for (uint32_t i = 0; i < 650; i++)
+        q->yt[i] = q->y[i] + h * q->v[i];
+    o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->a);
+    for (uint32_t i = 0; i < 650; i++)
+        q->yt[i] = q->y[i] - h * q->v[i];
+    o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->b);
+    o->hvp_yy_g(o, q->x, q->y, q->v, PB_BILEVEL_EXACT, q->c);
+    for (uint32_t i = 0; i < 650; i++)
+        q->a[i] = (q->a[i] - q->b[i]) / (2 * h);
+    double e_h = dist(q->a, q->c, 650) / norm(q->c, 650);
+    for (uint32_t j = 0; j < 1000; j++)
+        q->xt[j] = q->x[j] + h * q->u[j];
+    o->grad_y_g(o, q->xt, q->y, PB_BILEVEL_EXACT, q->a);
+    for (uint32_t j = 0; j < 1000; j++)
+        q->xt[j] = q->x[j] - h * q->u[j];
+    o->grad_y_g(o, q->xt, q->y, PB_BILEVEL_EXACT, q->b);
+    o->cross_xy_g(o, q->x, q->y, q->v, PB_BILEVEL_EXACT, q->xt);
+    double cu = 0.0, diff = 0.0;
+    for (uint32_t j = 0; j < 1000; j++)
+        cu += q->xt[j] * q->u[j];
+    for (uint32_t i = 0; i < 650; i++)
+        diff += (q->a[i] - q->b[i]) / (2 * h) * q->v[i];
+    double e_c = fabs(diff - cu) / fabs(cu);
+    CHECK(e_h < 1e-6 && e_c < 1e-6, "hvp and cross vs differences of grad_y g: relative errors "
+          "%.1e, %.1e", e_h, e_c);
+    /* The host's y*, then grad Phi vs 4th-order central differences of Phi along u / |u|
+     * (step 1e-2: truncation ~h^4, Phi's noise from |grad_y g| < 1e-10 far below). */
+    p->y_star(p, q->x, q->yt);
+    o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->a);
+    CHECK(norm(q->a, 650) < 1e-10, "y*(x) by the host's Newton-CG: |grad_y g| = %.1e",
+          norm(q->a, 650));
+    pb__bil_grad_phi(p, q->x, q->xt);
+    double un = norm(q->u, 1000), dphi = 0.0, f4[4];
+    for (uint32_t j = 0; j < 1000; j++)
+        dphi += q->xt[j] * q->u[j] / un;
+    const double off[4] = {2e-2, 1e-2, -1e-2, -2e-2};
+    for (int k = 0; k < 4; k++) {
+        for (uint32_t j = 0; j < 1000; j++)
+            q->xt[j] = q->x[j] + off[k] * q->u[j] / un;
+        f4[k] = pb__bil_phi(p, q->xt);
+    }
+    double fd = (-f4[0] + 8 * f4[1] - 8 * f4[2] + f4[3]) / 12e-2;
+    double rel = fabs(fd - dphi) / fabs(fd);
+    CHECK(rel < 1e-5, "grad Phi along a random direction vs 4th-order differences of Phi: "
+          "relative error %.1e (derivative %.3e)", rel, fd);
+    /* The 32 inner batches (31 of 32, one of 8) average, weighted, to the exact gradient. */
+    memset(q->c, 0, sizeof q->c);
+    for (uint32_t j = 0; j < 32; j++) {
+        o->grad_y_g(o, q->x, q->y, PB_BILEVEL_BATCH(j), q->a);
+        double w = (j < 31 ? 32.0 : 8.0) / 1000.0;
+        for (uint32_t i = 0; i < 650; i++)
+            q->c[i] += w * q->a[i];
+    }
+    o->grad_y_g(o, q->x, q->y, PB_BILEVEL_EXACT, q->a);
+    CHECK(dist(q->a, q->c, 650) < 1e-14, "weighted mean of the inner batches = exact (%.1e)",
+          dist(q->a, q->c, 650));
+    double met[PB__MAX_METRICS];
+    int rc = p->base.measure(&p->base, p->x0, met);
+    CHECK(rc == 0 && met[0] > 0 && isfinite(met[1]) && isnan(met[2]) && met[3] > 0.5 &&
+              met[3] <= 1, "at x0 = 0: validation loss %.4f, |grad Phi| %.3g, test accuracy %.3f",
+          met[0], met[1], met[3]);
+    free(q);
+    free(c);
+    pb__dataset_free(&train);
+    pb__dataset_free(&test);
+    pb__problem_close(&p->base);
+}
+
 /* Creates plugin state on problem p with values; NULL on failure. */
 static void *create_on(const pb__plugin_file *pl, pb__bil_problem *p, const pb_value *values)
 {
@@ -763,6 +948,7 @@ int main(int argc, char **argv)
     if (!slow) {
         test_benchopt();
         test_l2reg();
+        test_hypercleaning();
     }
     pb__plugin_file plugins[8];
     int n = 0;

@@ -64,6 +64,9 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy);
 double pb__bil_phi(pb__bil_problem *p, const double *x);
 void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out);
 
+/* The logistic function 1 / (1 + exp(-t)), without overflow for large |t|. */
+double pb__bil_sigmoid(double t);
+
 /* A random orthogonal d x d matrix, row-major: modified Gram-Schmidt on a Gaussian one. */
 void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d);
 

@@ -6,14 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__family_bil_benchopt, pb__family_bil_l2reg;
+extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__family_bil_benchopt, pb__family_bil_l2reg,
+    pb__family_bil_hypercleaning;
 
 static const char *const metrics[] = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"};
 static const char *const defaults[] = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                                        "bilevel-benchopt-quadratic-i1",
                                        "bilevel-l2reg-breast-cancer"};
 static const pb__family *const families[] = {&pb__family_bil_quadratic, &pb__family_bil_cosh,
-                                             &pb__family_bil_benchopt, &pb__family_bil_l2reg};
+                                             &pb__family_bil_benchopt, &pb__family_bil_l2reg,
+                                             &pb__family_bil_hypercleaning};
 
 const pb__kind pb__kind_bilevel = {
     .name = "bilevel",
@@ -142,6 +144,13 @@ GRAD_TRAMPOLINE(grad_y_f, PB__BIL_GRAD_Y_F, dy)
 GRAD_TRAMPOLINE(grad_y_g, PB__BIL_GRAD_Y_G, dy)
 PROD_TRAMPOLINE(hvp_yy_g, PB__BIL_HVP_YY_G, dy)
 PROD_TRAMPOLINE(cross_xy_g, PB__BIL_CROSS_XY_G, dx)
+
+/* Shared by the data families (logistic losses, per-sample weights): the branch keeps exp
+ * from overflowing. */
+double pb__bil_sigmoid(double t)
+{
+    return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
+}
 
 double pb__bil_phi(pb__bil_problem *p, const double *x)
 {

@@ -52,11 +52,6 @@ static void lr_free(void *model)
     free(m);
 }
 
-static double sigmoid(double t)
-{
-    return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
-}
-
 static double softplus(double t) /* log(1 + exp(t)), stable */
 {
     return t > 0 ? t + log1p(exp(-t)) : log1p(exp(t));
@@ -80,7 +75,7 @@ static double logistic(const double *a, const double *b, uint32_t lo, uint32_t h
         double m = b[j] * dotd(a + (size_t)j * D, y);
         s += softplus(-m);
         if (grad) {
-            double c = -b[j] * sigmoid(-m) * inv;
+            double c = -b[j] * pb__bil_sigmoid(-m) * inv;
             for (uint32_t i = 0; i < D; i++)
                 grad[i] += c * a[(size_t)j * D + i];
         }
@@ -95,7 +90,7 @@ static void logistic_hvp(const double *a, uint32_t lo, uint32_t hi, const double
     double inv = 1.0 / (hi - lo);
     for (uint32_t j = lo; j < hi; j++) {
         const double *aj = a + (size_t)j * D;
-        double s = sigmoid(dotd(aj, y)), c = s * (1 - s) * dotd(aj, v) * inv;
+        double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) * dotd(aj, v) * inv;
         for (uint32_t i = 0; i < D; i++)
             out[i] += c * aj[i];
     }
@@ -174,7 +169,7 @@ static void hessian(lr *m, const double *x, const double *y)
     memset(m->S, 0, sizeof m->S);
     for (uint32_t j = 0; j < m->n_tr; j++) {
         const double *aj = m->a_tr + (size_t)j * D;
-        double s = sigmoid(dotd(aj, y)), c = s * (1 - s) / m->n_tr;
+        double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) / m->n_tr;
         for (uint32_t r = 0; r < D; r++)
             for (uint32_t k = 0; k < D; k++)
                 m->S[r * D + k] += c * aj[r] * aj[k];

@@ -1,0 +1,490 @@
+/*
+ * bilevel-hypercleaning-digits: data hyper-cleaning (Franceschi et al. 2017) on
+ * datasets/digits (8x8 digits, 10 classes, standardized on its training part).
+ * The 1438 training rows are split in order: the first 1000 train the model (the lower
+ * level), the last 438 validate it (the upper level); test.csv (359 rows) gives
+ * test_accuracy. Exactly 30% of the lower-train labels (300 rows, drawn without
+ * replacement by a partial Fisher-Yates shuffle from pb_rng seed CORRUPT_SEED, stream 0)
+ * are replaced by a class drawn uniformly among the 9 other ones; validation and test
+ * labels are clean. With a_j = (features, 1) in R^65, y the 10 x 65 weights of a softmax
+ * regression (row-major, dy = 650), CE(y; a, c) = logsumexp(y a) - (y a)_c and one
+ * weight x_j per lower-train row (dx = 1000):
+ *     g(x, y) = (1/1000) sum_j sigma(x_j) CE(y; a_j, corrupted c_j) + (mu/2) |y|^2,
+ *     f(x, y) = (1/438) sum_i CE(y; a_i, c_i)                       (validation loss),
+ * both finite sums (the ridge in every inner sample), batches of 32; x0 = 0 (every
+ * weight 1/2), y0 = 0. mu = 1e-3 makes g strongly convex in y, so y*(x) is unique and
+ * exists even when the weighted data are separable.
+ * y*(x) is computed by the host with Newton-CG (Armijo steps, CG on Hessian-vector
+ * products, started from the last y* solved) to |grad_y g| < 1e-10; grad Phi's linear
+ * system is solved by CG to a residual of 1e-13 |grad_y f|. Phi* and x*
+ * are not known: the main metric is Phi(x) itself (the validation loss at y*(x)), x_dist
+ * is NaN; test_accuracy is that of y*(x) on test.csv.
+ */
+#include "bil_problem.h"
+#include "dataset.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define F 64          /* features */
+#define A (F + 1)     /* a row: features, then 1 for the bias */
+#define K 10          /* classes */
+#define DY (K * A)    /* 650 */
+#define N_TRAIN 1000  /* lower-train rows; the rest of train.csv validates */
+#define N_CORRUPT 300 /* 30% of N_TRAIN */
+#define BATCH 32
+#define MU 1e-3
+#define CORRUPT_SEED 20170601u
+#define Y_TOL 1e-10   /* |grad_y g| at the host's y*(x) */
+
+typedef struct hc {
+    uint32_t n_tr, n_val, n_test;
+    double *a_tr, *a_val, *a_test;       /* rows of A doubles */
+    uint32_t *c_tr, *c_val, *c_test;     /* labels; c_tr corrupted */
+    /* The Hessian of g at one (x, y), kept for the CG iterations: sample weights
+     * sigma(x_j) / n_tr and softmax probabilities (n_tr x K). */
+    double *w, *prob;
+    double *r, *d, *hd, *g, *step, *trial; /* DY each: CG and Newton scratch */
+    /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
+     * one x in turn. */
+    int cached;
+    double *cache_x, *cache_y;
+} hc;
+
+/* Frees the model and everything it owns. */
+static void hc_free(void *model)
+{
+    hc *m = model;
+    if (m) {
+        free(m->a_tr);
+        free(m->a_val);
+        free(m->a_test);
+        free(m->c_tr);
+        free(m->c_val);
+        free(m->c_test);
+        free(m->w);
+        free(m->prob);
+        free(m->r);
+        free(m->d);
+        free(m->hd);
+        free(m->g);
+        free(m->step);
+        free(m->trial);
+        free(m->cache_x);
+        free(m->cache_y);
+    }
+    free(m);
+}
+
+/* <a, b> over n doubles. */
+static double dot(const double *a, const double *b, uint32_t n)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* The logits y a into z (K), for a row a and weights y (K x A). The K sums advance together
+ * so that they do not wait on one another's additions: this and add_outer are the hot
+ * loops of the host's solves. */
+static void logits(const double *y, const double *a, double *z)
+{
+    for (uint32_t c = 0; c < K; c++)
+        z[c] = 0.0;
+    for (uint32_t j = 0; j < A; j++)
+        for (uint32_t c = 0; c < K; c++)
+            z[c] += y[(size_t)c * A + j] * a[j];
+}
+
+/* Softmax of the logits of row a into p (K); returns CE for label c. Shifting by the
+ * largest logit keeps exp finite on the large weights of nearly separable data. */
+static double softmax_ce(const double *y, const double *a, uint32_t c, double *p)
+{
+    double z[K], zmax = -INFINITY, s = 0.0;
+    logits(y, a, z);
+    for (uint32_t k = 0; k < K; k++)
+        zmax = fmax(zmax, z[k]);
+    for (uint32_t k = 0; k < K; k++)
+        s += (p[k] = exp(z[k] - zmax));
+    for (uint32_t k = 0; k < K; k++)
+        p[k] /= s;
+    return zmax + log(s) - z[c];
+}
+
+/* out (K x A) += coef a^T, the gradient shape of every per-row term. */
+static void add_outer(double *out, const double *coef, const double *a)
+{
+    for (uint32_t c = 0; c < K; c++)
+        for (uint32_t j = 0; j < A; j++)
+            out[(size_t)c * A + j] += coef[c] * a[j];
+}
+
+/*
+ * Weighted cross-entropy of rows [lo, hi): returns sum_j w_j CE_j and adds
+ * sum_j w_j grad CE_j to grad when not NULL; w NULL means every weight is `scale`, else
+ * w_j = scale * sigma(w[j]).
+ */
+static double ce_sum(const double *a, const uint32_t *c, const double *w, double scale,
+                     uint32_t lo, uint32_t hi, const double *y, double *grad)
+{
+    double s = 0.0, p[K];
+    for (uint32_t j = lo; j < hi; j++) {
+        const double *aj = a + (size_t)j * A;
+        double wj = w ? scale * pb__bil_sigmoid(w[j]) : scale;
+        s += wj * softmax_ce(y, aj, c[j], p);
+        if (grad) {
+            p[c[j]] -= 1.0;
+            for (uint32_t k = 0; k < K; k++)
+                p[k] *= wj;
+            add_outer(grad, p, aj);
+        }
+    }
+    return s;
+}
+
+/* out += wt (diag(p) - p p^T)(v a) a^T: one row's softmax Hessian times v, weight wt. */
+static void row_hvp(const double *p, const double *a, const double *v, double wt, double *out)
+{
+    double u[K], s[K];
+    logits(v, a, u);
+    double pu = dot(p, u, K);
+    for (uint32_t k = 0; k < K; k++)
+        s[k] = wt * p[k] * (u[k] - pu);
+    add_outer(out, s, a);
+}
+
+/* d/dx_j <grad_y g, v> for rows [lo, hi) of the lower level, weights sigma'(x_j) / (hi -
+ * lo), into out[lo .. hi); other entries untouched. */
+static void cross_rows(const hc *m, const double *x, const double *y, const double *v,
+                       uint32_t lo, uint32_t hi, double *out)
+{
+    double p[K], u[K];
+    for (uint32_t j = lo; j < hi; j++) {
+        const double *aj = m->a_tr + (size_t)j * A;
+        double sg = pb__bil_sigmoid(x[j]);
+        softmax_ce(y, aj, m->c_tr[j], p);
+        p[m->c_tr[j]] -= 1.0;
+        logits(v, aj, u);
+        out[j] = sg * (1.0 - sg) / (hi - lo) * dot(p, u, K);
+    }
+}
+
+/* The mean over samples [lo, hi) of oracle `which`, as bil_problem.h defines it. */
+static void hc_batch(pb__bil_problem *p, int which, const double *x, const double *y,
+                     const double *v, uint32_t lo, uint32_t hi, double *out)
+{
+    hc *m = p->model;
+    double inv = 1.0 / (hi - lo), pr[K];
+    memset(out, 0, (which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ? p->dx : p->dy) *
+                       sizeof(double));
+    switch (which) {
+    case PB__BIL_GRAD_X_F:
+        break; /* f does not depend on x */
+    case PB__BIL_GRAD_Y_F:
+        ce_sum(m->a_val, m->c_val, NULL, inv, lo, hi, y, out);
+        break;
+    case PB__BIL_GRAD_Y_G:
+        ce_sum(m->a_tr, m->c_tr, x, inv, lo, hi, y, out);
+        for (uint32_t i = 0; i < DY; i++)
+            out[i] += MU * y[i];
+        break;
+    case PB__BIL_HVP_YY_G:
+        for (uint32_t j = lo; j < hi; j++) {
+            const double *aj = m->a_tr + (size_t)j * A;
+            softmax_ce(y, aj, m->c_tr[j], pr);
+            row_hvp(pr, aj, v, inv * pb__bil_sigmoid(x[j]), out);
+        }
+        for (uint32_t i = 0; i < DY; i++)
+            out[i] += MU * v[i];
+        break;
+    default:
+        cross_rows(m, x, y, v, lo, hi, out);
+        break;
+    }
+}
+
+/* The exact oracles: hc_batch over all samples of the level. */
+static void hc_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    hc_batch(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, ((hc *)p->model)->n_val, out);
+}
+static void hc_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    hc_batch(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, ((hc *)p->model)->n_val, out);
+}
+static void hc_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    hc_batch(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, ((hc *)p->model)->n_tr, out);
+}
+static void hc_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                   double *out)
+{
+    hc_batch(p, PB__BIL_HVP_YY_G, x, y, v, 0, ((hc *)p->model)->n_tr, out);
+}
+static void hc_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    hc_batch(p, PB__BIL_CROSS_XY_G, x, y, v, 0, ((hc *)p->model)->n_tr, out);
+}
+
+/* The upper level: the mean validation cross-entropy. */
+static double hc_f(pb__bil_problem *p, const double *x, const double *y)
+{
+    (void)x;
+    hc *m = p->model;
+    return ce_sum(m->a_val, m->c_val, NULL, 1.0 / m->n_val, 0, m->n_val, y, NULL);
+}
+
+/* The lower level's value, for Newton's line search. */
+static double hc_g(hc *m, const double *x, const double *y)
+{
+    return ce_sum(m->a_tr, m->c_tr, x, 1.0 / m->n_tr, 0, m->n_tr, y, NULL) +
+           0.5 * MU * dot(y, y, DY);
+}
+
+/* Fixes the Hessian of g at (x, y) for hess_times: the weights and probabilities, so that
+ * each CG iteration costs two passes over the rows instead of three. */
+static void hess_at(hc *m, const double *x, const double *y)
+{
+    for (uint32_t j = 0; j < m->n_tr; j++) {
+        m->w[j] = pb__bil_sigmoid(x[j]) / m->n_tr;
+        softmax_ce(y, m->a_tr + (size_t)j * A, m->c_tr[j], m->prob + (size_t)j * K);
+    }
+}
+
+/* out = (Hessian fixed by hess_at) v. */
+static void hess_times(const hc *m, const double *v, double *out)
+{
+    memset(out, 0, DY * sizeof(double));
+    for (uint32_t j = 0; j < m->n_tr; j++)
+        row_hvp(m->prob + (size_t)j * K, m->a_tr + (size_t)j * A, v, m->w[j], out);
+    for (uint32_t i = 0; i < DY; i++)
+        out[i] += MU * v[i];
+}
+
+/* Conjugate gradient on the Hessian fixed by hess_at: u ~ H^{-1} b from u = 0, until
+ * |b - H u| <= tol (at most max_it iterations; H >= mu I, so it converges). */
+static void cg(hc *m, const double *b, double tol, int max_it, double *u)
+{
+    memset(u, 0, DY * sizeof(double));
+    memcpy(m->r, b, DY * sizeof(double));
+    memcpy(m->d, b, DY * sizeof(double));
+    double rr = dot(m->r, m->r, DY);
+    for (int it = 0; it < max_it && sqrt(rr) > tol; it++) {
+        hess_times(m, m->d, m->hd);
+        double alpha = rr / dot(m->d, m->hd, DY);
+        for (uint32_t i = 0; i < DY; i++) {
+            u[i] += alpha * m->d[i];
+            m->r[i] -= alpha * m->hd[i];
+        }
+        double rr_new = dot(m->r, m->r, DY);
+        for (uint32_t i = 0; i < DY; i++)
+            m->d[i] = m->r[i] + rr_new / rr * m->d[i];
+        rr = rr_new;
+    }
+}
+
+/* (grad_yy g(x, y))^{-1} v by CG to a residual of 1e-13 |v|: the hypergradient's z*, for
+ * grad_phi_norm and the tests' 1e-5 check against differences of Phi. */
+static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                     double *out)
+{
+    hc *m = p->model;
+    hess_at(m, x, y);
+    cg(m, v, 1e-13 * sqrt(dot(v, v, DY)), 5000, out);
+}
+
+/*
+ * Newton-CG in place on y to |grad_y g| < Y_TOL: each step solves the Newton system to the
+ * forcing residual min(0.5, sqrt|g|) |g| (superlinear, with few CG iterations far from
+ * y*), then backtracks to Armijo's condition on g. Once the predicted decrease is below
+ * g's rounding the test cannot tell, and the full step is taken: there Newton converges
+ * quadratically.
+ */
+static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
+{
+    for (int it = 0; it < 100; it++) {
+        hc_grad_y_g(p, x, y, m->g);
+        double gn = sqrt(dot(m->g, m->g, DY));
+        if (!(gn >= Y_TOL))
+            return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
+        hess_at(m, x, y);
+        cg(m, m->g, fmin(0.5, sqrt(gn)) * gn, 1000, m->step);
+        double g0 = hc_g(m, x, y), t = 1.0, dec = dot(m->g, m->step, DY);
+        for (int ls = 0; ls < 60 && dec > 1e-12 * fabs(g0); ls++, t *= 0.5) {
+            for (uint32_t i = 0; i < DY; i++)
+                m->trial[i] = y[i] - t * m->step[i];
+            if (hc_g(m, x, m->trial) <= g0 - 1e-4 * t * dec || ls == 59)
+                break;
+        }
+        if (!(dec > 1e-12 * fabs(g0)))
+            for (uint32_t i = 0; i < DY; i++)
+                m->trial[i] = y[i] - m->step[i];
+        memcpy(y, m->trial, DY * sizeof(double));
+    }
+}
+
+/*
+ * y*(x) by Newton-CG; the same x as last time returns the cached y* at once. Newton starts
+ * from the last y* solved (from 0 the first time): the checkpoints of a run are near one
+ * another, and from there Newton takes a few steps instead of 15 to 20. A measurement
+ * then depends on the ones before it only through y*'s tolerance, and a run's sequence
+ * of measurements is fixed by its seed, so records stay reproducible.
+ */
+static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
+{
+    hc *m = p->model;
+    if (m->cached && memcmp(x, m->cache_x, m->n_tr * sizeof(double)) == 0) {
+        memcpy(y, m->cache_y, DY * sizeof(double));
+        return;
+    }
+    if (m->cached)
+        memcpy(y, m->cache_y, DY * sizeof(double));
+    else
+        memset(y, 0, DY * sizeof(double));
+    newton(m, p, x, y);
+    m->cached = isfinite(y[0]);
+    memcpy(m->cache_x, x, m->n_tr * sizeof(double));
+    memcpy(m->cache_y, y, DY * sizeof(double));
+}
+
+/* The share of test rows whose largest logit under y*(x) is their class. */
+static double hc_accuracy(pb__bil_problem *p, const double *x)
+{
+    hc *m = p->model;
+    hc_y_star(p, x, p->wy);
+    uint32_t ok = 0;
+    for (uint32_t j = 0; j < m->n_test; j++) {
+        double z[K];
+        logits(p->wy, m->a_test + (size_t)j * A, z);
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < K; k++)
+            best = z[k] > z[best] ? k : best;
+        ok += best == m->c_test[j];
+    }
+    return (double)ok / m->n_test;
+}
+
+/* Rows [lo, hi) of ds with a trailing 1, and their labels; -1 when out of memory. */
+static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, double **a,
+                     uint32_t **c)
+{
+    *a = malloc((size_t)(hi - lo) * A * sizeof(double));
+    *c = malloc((hi - lo) * sizeof(uint32_t));
+    if (!*a || !*c)
+        return -1;
+    for (uint32_t j = lo; j < hi; j++) {
+        memcpy(*a + (size_t)(j - lo) * A, ds->x + (size_t)j * F, F * sizeof(double));
+        (*a)[(size_t)(j - lo) * A + F] = 1.0;
+        (*c)[j - lo] = ds->y[j];
+    }
+    return 0;
+}
+
+/* Replaces the labels of N_CORRUPT distinct lower-train rows (the first N_CORRUPT of a
+ * seeded Fisher-Yates shuffle) by a uniformly drawn other class. */
+static int corrupt(hc *m)
+{
+    uint32_t *perm = malloc(m->n_tr * sizeof(uint32_t));
+    if (!perm)
+        return -1;
+    pb_rng rng;
+    pb_rng_seed(&rng, CORRUPT_SEED, 0);
+    for (uint32_t j = 0; j < m->n_tr; j++)
+        perm[j] = j;
+    for (uint32_t j = 0; j < N_CORRUPT; j++) {
+        uint32_t k = j + (uint32_t)pb_rng_below(&rng, m->n_tr - j), t = perm[j];
+        perm[j] = perm[k];
+        perm[k] = t;
+        uint32_t *c = &m->c_tr[perm[j]];
+        *c = (*c + 1 + (uint32_t)pb_rng_below(&rng, K - 1)) % K;
+    }
+    free(perm);
+    return 0;
+}
+
+/* The model from the opened data set: the split, the corruption and the scratch. */
+static hc *hc_new(const pb__dataset *train, const pb__dataset *test)
+{
+    hc *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->n_tr = N_TRAIN;
+    m->n_val = train->n - N_TRAIN;
+    m->n_test = test->n;
+    m->w = malloc(N_TRAIN * sizeof(double));
+    m->prob = malloc((size_t)N_TRAIN * K * sizeof(double));
+    m->cache_x = malloc(N_TRAIN * sizeof(double));
+    double **scratch[] = {&m->r, &m->d, &m->hd, &m->g, &m->step, &m->trial, &m->cache_y};
+    int bad = !m->w || !m->prob || !m->cache_x;
+    for (size_t k = 0; k < sizeof scratch / sizeof scratch[0]; k++)
+        bad = bad || !(*scratch[k] = malloc(DY * sizeof(double)));
+    bad = bad || copy_rows(train, 0, N_TRAIN, &m->a_tr, &m->c_tr) ||
+          copy_rows(train, N_TRAIN, train->n, &m->a_val, &m->c_val) ||
+          copy_rows(test, 0, test->n, &m->a_test, &m->c_test) || corrupt(m);
+    if (bad) {
+        hc_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Opens bilevel-hypercleaning-digits (1: not this family's id). */
+static int open_hypercleaning(const pb__family *family, const char *id, pb__problem **out,
+                              char *err, size_t errlen)
+{
+    (void)family;
+    if (strcmp(id, "bilevel-hypercleaning-digits") != 0)
+        return 1;
+    pb__dataset train, test;
+    if (pb__dataset_open("digits", &train, &test, err, errlen) != 0)
+        return -1;
+    if (train.d != F || train.n <= N_TRAIN || test.n == 0 || train.n_classes > K ||
+        test.n_classes > K) {
+        snprintf(err, errlen, "digits: expected %d features, at most %d classes and more than "
+                              "%d training rows, found %u, %u and %u", F, K, N_TRAIN, train.d,
+                 train.n_classes, train.n);
+        pb__dataset_free(&train);
+        pb__dataset_free(&test);
+        return -1;
+    }
+    hc *m = hc_new(&train, &test);
+    pb__dataset_free(&train);
+    pb__dataset_free(&test);
+    pb__bil_problem *p = m ? pb__bil_problem_new(N_TRAIN, DY) : NULL;
+    if (!p) {
+        hc_free(m);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    p->model = m;
+    p->model_free = hc_free;
+    p->grad_x_f = hc_grad_x_f;
+    p->grad_y_f = hc_grad_y_f;
+    p->grad_y_g = hc_grad_y_g;
+    p->hvp_yy_g = hc_hvp;
+    p->cross_xy_g = hc_cross;
+    p->f = hc_f;
+    p->y_star = hc_y_star;
+    p->solve_yy = hc_solve;
+    p->batch_oracle = hc_batch;
+    p->test_accuracy = hc_accuracy;
+    p->n_inner = p->oracle.n_inner = m->n_tr;
+    p->n_outer = p->oracle.n_outer = m->n_val;
+    p->batch = p->oracle.batch_size = BATCH;
+    p->noise = p->oracle.noise = 0.0;
+    *out = &p->base;
+    return 0;
+}
+
+extern const pb__kind pb__kind_bilevel;
+
+const pb__family pb__family_bil_hypercleaning = {
+    &pb__kind_bilevel, "bilevel-hypercleaning", "bilevel-hypercleaning-digits",
+    "data hyper-cleaning on the digits data with 30% of training labels corrupted "
+    "(per-sample weights sigma(lambda_i) on the lower loss; upper: clean validation loss; "
+    "report test accuracy) (main metric = Phi itself, Phi* unknown)",
+    open_hypercleaning};
