@@ -67,6 +67,13 @@ void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out);
 /* The logistic function 1 / (1 + exp(-t)), without overflow for large |t|. */
 double pb__bil_sigmoid(double t);
 
+/*
+ * For finite-sum families that define batch_oracle: sets the five exact oracles to the
+ * mean over all samples of their level (n_outer for f, n_inner for g), so that a family
+ * writes each oracle once. Call after setting batch_oracle.
+ */
+void pb__bil_exact_from_batches(pb__bil_problem *p);
+
 /* A random orthogonal d x d matrix, row-major: modified Gram-Schmidt on a Gaussian one. */
 void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d);
 

@@ -152,6 +152,38 @@ double pb__bil_sigmoid(double t)
     return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
 }
 
+static void all_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    p->batch_oracle(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, p->n_outer, out);
+}
+static void all_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    p->batch_oracle(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, p->n_outer, out);
+}
+static void all_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    p->batch_oracle(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, p->n_inner, out);
+}
+static void all_hvp_yy_g(pb__bil_problem *p, const double *x, const double *y, const double *v,
+                         double *out)
+{
+    p->batch_oracle(p, PB__BIL_HVP_YY_G, x, y, v, 0, p->n_inner, out);
+}
+static void all_cross_xy_g(pb__bil_problem *p, const double *x, const double *y,
+                           const double *v, double *out)
+{
+    p->batch_oracle(p, PB__BIL_CROSS_XY_G, x, y, v, 0, p->n_inner, out);
+}
+
+void pb__bil_exact_from_batches(pb__bil_problem *p)
+{
+    p->grad_x_f = all_grad_x_f;
+    p->grad_y_f = all_grad_y_f;
+    p->grad_y_g = all_grad_y_g;
+    p->hvp_yy_g = all_hvp_yy_g;
+    p->cross_xy_g = all_cross_xy_g;
+}
+
 double pb__bil_phi(pb__bil_problem *p, const double *x)
 {
     p->y_star(p, x, p->wy);

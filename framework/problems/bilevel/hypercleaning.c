@@ -206,30 +206,6 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
     }
 }
 
-/* The exact oracles: hc_batch over all samples of the level. */
-static void hc_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    hc_batch(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, ((hc *)p->model)->n_val, out);
-}
-static void hc_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    hc_batch(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, ((hc *)p->model)->n_val, out);
-}
-static void hc_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    hc_batch(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, ((hc *)p->model)->n_tr, out);
-}
-static void hc_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
-                   double *out)
-{
-    hc_batch(p, PB__BIL_HVP_YY_G, x, y, v, 0, ((hc *)p->model)->n_tr, out);
-}
-static void hc_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
-                     double *out)
-{
-    hc_batch(p, PB__BIL_CROSS_XY_G, x, y, v, 0, ((hc *)p->model)->n_tr, out);
-}
-
 /* The upper level: the mean validation cross-entropy. */
 static double hc_f(pb__bil_problem *p, const double *x, const double *y)
 {
@@ -307,7 +283,7 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
 static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
 {
     for (int it = 0; it < 100; it++) {
-        hc_grad_y_g(p, x, y, m->g);
+        p->grad_y_g(p, x, y, m->g);
         double gn = sqrt(dot(m->g, m->g, DY));
         if (!(gn >= Y_TOL))
             return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
@@ -462,15 +438,11 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
     }
     p->model = m;
     p->model_free = hc_free;
-    p->grad_x_f = hc_grad_x_f;
-    p->grad_y_f = hc_grad_y_f;
-    p->grad_y_g = hc_grad_y_g;
-    p->hvp_yy_g = hc_hvp;
-    p->cross_xy_g = hc_cross;
     p->f = hc_f;
     p->y_star = hc_y_star;
     p->solve_yy = hc_solve;
     p->batch_oracle = hc_batch;
+    pb__bil_exact_from_batches(p);
     p->test_accuracy = hc_accuracy;
     p->n_inner = p->oracle.n_inner = m->n_tr;
     p->n_outer = p->oracle.n_outer = m->n_val;

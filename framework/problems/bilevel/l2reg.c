@@ -125,29 +125,6 @@ static void lr_batch(pb__bil_problem *p, int which, const double *x, const doubl
     }
 }
 
-static void lr_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    lr_batch(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, ((lr *)p->model)->n_val, out);
-}
-static void lr_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    lr_batch(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, ((lr *)p->model)->n_val, out);
-}
-static void lr_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    lr_batch(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, ((lr *)p->model)->n_tr, out);
-}
-static void lr_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
-                   double *out)
-{
-    lr_batch(p, PB__BIL_HVP_YY_G, x, y, v, 0, ((lr *)p->model)->n_tr, out);
-}
-static void lr_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
-                     double *out)
-{
-    lr_batch(p, PB__BIL_CROSS_XY_G, x, y, v, 0, ((lr *)p->model)->n_tr, out);
-}
-
 static double lr_f(pb__bil_problem *p, const double *x, const double *y)
 {
     (void)x;
@@ -217,7 +194,7 @@ static void newton(pb__bil_problem *p, const double *x, double *y, double *g, do
 {
     lr *m = p->model;
     for (int it = 0; it < 100; it++) {
-        lr_grad_y_g(p, x, y, g);
+        p->grad_y_g(p, x, y, g);
         double gn = 0.0;
         for (uint32_t i = 0; i < D; i++)
             gn += g[i] * g[i];
@@ -298,15 +275,11 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
     }
     p->model = m;
     p->model_free = lr_free;
-    p->grad_x_f = lr_grad_x_f;
-    p->grad_y_f = lr_grad_y_f;
-    p->grad_y_g = lr_grad_y_g;
-    p->hvp_yy_g = lr_hvp;
-    p->cross_xy_g = lr_cross;
     p->f = lr_f;
     p->y_star = lr_y_star;
     p->solve_yy = lr_solve;
     p->batch_oracle = lr_batch;
+    pb__bil_exact_from_batches(p);
     p->test_accuracy = lr_accuracy;
     p->n_inner = p->oracle.n_inner = m->n_tr;
     p->n_outer = p->oracle.n_outer = m->n_val;
