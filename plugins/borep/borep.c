@@ -22,19 +22,19 @@ typedef struct state {
 } state;
 
 static const pb_param params[] = {
-    {.name = "eta", .type = PB_PARAM_REAL, .default_value = 0.002, .min = 1e-12, .max = 1e3,
+    {.name = "eta", .type = PB_PARAM_REAL, .default_value = 0.05, .min = 1e-12, .max = 1e3,
      .doc = "upper-level step size (length of each normalized step)"},
     {.name = "beta", .type = PB_PARAM_REAL, .default_value = 0.9, .min = 0, .max = 0.999999,
      .doc = "momentum parameter"},
-    {.name = "gamma", .type = PB_PARAM_REAL, .default_value = 0.5, .min = 1e-12, .max = 1e3,
+    {.name = "gamma", .type = PB_PARAM_REAL, .default_value = 0.05, .min = 1e-12, .max = 1e3,
      .doc = "lower-level SGD step size"},
-    {.name = "nu", .type = PB_PARAM_REAL, .default_value = 0.5, .min = 1e-12, .max = 1e3,
+    {.name = "nu", .type = PB_PARAM_REAL, .default_value = 0.01, .min = 1e-12, .max = 1e3,
      .doc = "z step size"},
     {.name = "radius", .type = PB_PARAM_REAL, .default_value = 1e4, .min = 1e-12, .max = 1e300,
      .doc = "projection radius R of z"},
     {.name = "period", .type = PB_PARAM_INT, .default_value = 2, .min = 1, .max = 1e9,
      .doc = "I: the lower level is updated every I iterations"},
-    {.name = "n_lower", .type = PB_PARAM_INT, .default_value = 3, .min = 0, .max = 1e9,
+    {.name = "n_lower", .type = PB_PARAM_INT, .default_value = 10, .min = 0, .max = 1e9,
      .doc = "N: SGD steps per lower-level update"},
     {.name = "refine_epochs", .type = PB_PARAM_INT, .default_value = 5, .min = 0, .max = 30,
      .doc = "epochs of the epoch-SGD initialization refinement (0: none)"},
@@ -150,10 +150,8 @@ static int32_t step(void *p)
                 s->y[i] -= s->gamma * s->gy[i];
         }
     s->t++;
-    /* Hypergradient estimate at (x_t, y_t, z_t), then z_{t+1} and x_{t+1}. */
-    if (isnan(f->grad_x_f(f, s->x, s->y, s->mode, s->gx)) ||
-        isnan(f->cross_xy_g(f, s->x, s->y, s->z, s->mode, s->hx)) ||
-        isnan(f->grad_y_f(f, s->x, s->y, s->mode, s->gy)) ||
+    /* z_{t+1} from (x_t, y_t, z_t), then the hypergradient estimate at (x_t, y_t, z_{t+1}). */
+    if (isnan(f->grad_y_f(f, s->x, s->y, s->mode, s->gy)) ||
         isnan(f->hvp_yy_g(f, s->x, s->y, s->z, s->mode, s->hy)))
         return PB_CONTINUE;
     double zn = 0.0;
@@ -165,6 +163,9 @@ static int32_t step(void *p)
     if (zn > s->radius)
         for (uint32_t i = 0; i < dy; i++)
             s->z[i] *= s->radius / zn;
+    if (isnan(f->grad_x_f(f, s->x, s->y, s->mode, s->gx)) ||
+        isnan(f->cross_xy_g(f, s->x, s->y, s->z, s->mode, s->hx)))
+        return PB_CONTINUE;
     double mn = 0.0;
     for (uint32_t i = 0; i < dx; i++) {
         s->m[i] = s->beta * s->m[i] + (1 - s->beta) * (s->gx[i] - s->hx[i]);

@@ -1,7 +1,8 @@
 /*
- * SOBA (Dagréou, Ablin, Vaiter, Moreau, NeurIPS 2022) and MA-SOBA (Chen, Xu, Zhang, 2023):
- * single-loop stochastic bilevel methods that move y, z and x together, one oracle call of
- * each kind per iteration; MA-SOBA adds a moving average of the hypergradient estimates.
+ * SOBA (Dagréou, Ablin, Vaiter, Moreau, NeurIPS 2022) and MA-SOBA (Chen, Xiao,
+ * Balasubramanian, 2023): single-loop stochastic bilevel methods that move y, z and x
+ * together, one oracle call of each kind per iteration; MA-SOBA adds a moving average of
+ * the hypergradient estimates.
  * See README.md for the equations and the oracle counts.
  */
 #include <math.h>
@@ -164,8 +165,9 @@ static const pb_plugin descriptor = {
     .summary = "SOBA / MA-SOBA: single-loop joint steps on y, z and x (MA-SOBA: averaged)",
     .citation = "M. Dagreou, P. Ablin, S. Vaiter, T. Moreau, A framework for bilevel "
                 "optimization that enables stochastic and global variance reduction algorithms, "
-                "NeurIPS 2022; MA-SOBA: X. Chen, T. Xu, Y. Zhang, Optimal Algorithms for "
-                "Stochastic Bilevel Optimization under Relaxed Smoothness Conditions, 2023",
+                "NeurIPS 2022; MA-SOBA: X. Chen, T. Xiao, K. Balasubramanian, Optimal "
+                "Algorithms for Stochastic Bilevel Optimization under Relaxed Smoothness "
+                "Conditions, 2023",
     .kind = PB_KIND_BILEVEL,
     .params = params,
     .create = create,

@@ -12,7 +12,8 @@ extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__famil
 static const char *const metrics[] = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"};
 static const char *const defaults[] = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                                        "bilevel-benchopt-quadratic-i1",
-                                       "bilevel-l2reg-breast-cancer"};
+                                       "bilevel-l2reg-breast-cancer",
+                                       "bilevel-hypercleaning-digits"};
 static const pb__family *const families[] = {&pb__family_bil_quadratic, &pb__family_bil_cosh,
                                              &pb__family_bil_benchopt, &pb__family_bil_l2reg,
                                              &pb__family_bil_hypercleaning};
