@@ -172,7 +172,9 @@ static int32_t step(void *p)
         mn += s->m[i] * s->m[i];
     }
     mn = sqrt(mn);
-    if (mn > 0)
+    /* Only a zero m is skipped: a NaN or infinite one (y or z diverged) must reach x, so
+     * that the host records the run as nonfinite instead of an x frozen at its last value. */
+    if (mn != 0.0)
         for (uint32_t i = 0; i < dx; i++)
             s->x[i] -= s->eta * s->m[i] / mn;
     return PB_CONTINUE;
