@@ -92,6 +92,7 @@ typedef struct pb__rrow {
     double success, success_lo, success_hi;       /* fraction of runs that reached the target */
     double to_target, to_target_lo, to_target_hi; /* median cost to reach it (+inf: never) */
     double final, final_lo, final_hi;             /* median final main metric (failures +inf) */
+    double mean_rank; /* mean over the kind's problems of the rank by median final metric */
 } pb__rrow;
 
 typedef struct pb__report {

@@ -59,6 +59,8 @@ static int cmp_row(const void *a, const void *b)
         return x->success > y->success ? -1 : 1;
     if (x->to_target != y->to_target)
         return x->to_target < y->to_target ? -1 : 1;
+    if (x->mean_rank != y->mean_rank)
+        return x->mean_rank < y->mean_rank ? -1 : 1;
     if (x->final != y->final)
         return x->final < y->final ? -1 : 1;
     return (x->algorithm > y->algorithm) - (x->algorithm < y->algorithm);
@@ -116,6 +118,46 @@ out:
     return rc;
 }
 
+/*
+ * Each row's mean_rank: the mean, over the problems of kind k it ran on, of its rank there
+ * among the rows that ran on it, by median final quality (1 = lowest; equal medians, such
+ * as two +inf when half the runs or more failed, share the mean of their places). Unlike
+ * the median pooled over problems it does not depend on the problems' scales, so it ranks
+ * algorithms that never reach the target by how they compare on each problem.
+ */
+static int mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows)
+{
+    double *med = malloc((n_rows + 1) * sizeof *med), *v = malloc((d->n_runs + 1) * sizeof *v);
+    size_t *problems = calloc(n_rows + 1, sizeof *problems);
+    int rc = !med || !v || !problems ? -1 : 0;
+    for (size_t p = 0; rc == 0 && p < d->n_problems; p++) {
+        if (d->problems[p].kind != k)
+            continue;
+        for (size_t i = 0; i < n_rows; i++) {
+            size_t count, first = pb__report_runs_of(d, p, rows[i].algorithm, &count);
+            for (size_t j = 0; j < count; j++)
+                v[j] = d->runs[first + j].final_value;
+            med[i] = count ? pb__median(v, count) : NAN;
+        }
+        for (size_t i = 0; i < n_rows; i++) {
+            if (isnan(med[i]))
+                continue;
+            double place = 1.0;
+            for (size_t j = 0; j < n_rows; j++)
+                if (j != i && !isnan(med[j]))
+                    place += med[j] < med[i] ? 1.0 : med[j] == med[i] ? 0.5 : 0.0;
+            rows[i].mean_rank += place;
+            problems[i]++;
+        }
+    }
+    for (size_t i = 0; rc == 0 && i < n_rows; i++)
+        rows[i].mean_rank /= (double)problems[i];
+    free(med);
+    free(v);
+    free(problems);
+    return rc;
+}
+
 /* Rows for every algorithm of every kind, sorted and ranked; r owns them. */
 int pb__report_leaderboards(pb__report *r, char *err, size_t errlen)
 {
@@ -132,11 +174,14 @@ int pb__report_leaderboards(pb__report *r, char *err, size_t errlen)
                 compute_row(r, k, a, &r->rows[k][r->n_rows[k]++]) != 0)
                 goto nomem;
         pb__rrow *rows = r->rows[k];
+        if (mean_ranks(d, k, rows, r->n_rows[k]) != 0)
+            goto nomem;
         qsort(rows, r->n_rows[k], sizeof *rows, cmp_row);
-        /* Competition ranking: rows equal in all three statistics share a rank. */
+        /* Competition ranking: rows equal in all four statistics share a rank. */
         for (size_t i = 0; i < r->n_rows[k]; i++)
             rows[i].rank = i > 0 && rows[i].success == rows[i - 1].success &&
                                    rows[i].to_target == rows[i - 1].to_target &&
+                                   rows[i].mean_rank == rows[i - 1].mean_rank &&
                                    rows[i].final == rows[i - 1].final
                                ? rows[i - 1].rank
                                : i + 1;
@@ -160,7 +205,10 @@ static void definitions(const pb__report *r, size_t k, char *buf, size_t len)
              "the algorithm in the kind, ∞ when half of them or more never got there. "
              "Intervals: 95%% percentile bootstrap, %d resamples of the seeds within each "
              "problem, fixed seed. Rank: by success rate, then median time to target, then "
-             "median final %s; equal rows share a rank.",
+             "mean rank by final quality (on each problem the algorithms are ranked by "
+             "median final %s, 1 = lowest, ties sharing their mean place; then the mean over "
+             "the problems, which does not depend on their scales), then median final %s; "
+             "equal rows share a rank.",
              kind->metric, target, kind->target_from,
              strcmp(kind->target_from, "default") == 0 ? ": COCO's final target; --target "
                                                          "sets another"
@@ -169,7 +217,7 @@ static void definitions(const pb__report *r, size_t k, char *buf, size_t len)
              kind->n_inexact ? "at the resolution of the trace for some runs: the first trace "
                                "point at or below it"
                              : "exact, from the record",
-             PB__REPORT_RESAMPLES, kind->metric);
+             PB__REPORT_RESAMPLES, kind->metric, kind->metric);
 }
 
 /* Writes s for a Markdown table cell: '|' escaped, line breaks as spaces. */
@@ -273,14 +321,14 @@ static void leaderboard(const pb__report *r, size_t k, table *t)
 {
     const pb__report_data *d = &r->data;
     const pb__rkind *kind = &d->kinds[k];
-    char h_ttt[120], h_final[120], buf[200], defs[1400];
+    char h_ttt[120], h_final[120], buf[200], defs[2000];
     snprintf(h_ttt, sizeof h_ttt, "median %s to target [95%% CI]", kind->cost_unit);
     snprintf(h_final, sizeof h_final, "median final %s [95%% CI]", kind->metric);
     const char *cols[] = {"rank", "algorithm", "runs", "failed", "success rate [95% CI]",
-                          h_ttt,  h_final};
+                          h_ttt,  h_final, "mean rank by final quality"};
     definitions(r, k, defs, sizeof defs);
     t_paragraph(t, defs);
-    t_header(t, cols, 7, 2, "leaderboard");
+    t_header(t, cols, 8, 2, "leaderboard");
     for (size_t i = 0; i < r->n_rows[k]; i++) {
         const pb__rrow *row = &r->rows[k][i];
         t_row_begin(t);
@@ -297,6 +345,8 @@ static void leaderboard(const pb__report *r, size_t k, table *t)
                   sizeof buf);
         t_cell(t, buf, 0);
         format_ci(row->final, row->final_lo, row->final_hi, pb__report_format, buf, sizeof buf);
+        t_cell(t, buf, 0);
+        snprintf(buf, sizeof buf, "%.2f", row->mean_rank);
         t_cell(t, buf, 0);
         t_row_end(t);
     }

@@ -137,6 +137,24 @@ check "HTML leaderboard table" grep -q '<table class="leaderboard">' "$R/leaderb
 pb t3 report "$FIXTURE" -o "$T/t3" --target 1e-3
 check "--target 1e-3: alpha succeeds in every run" grep -Eq '^\| 1 \| alpha \| 6 \| 0 \| 100% ' "$T/t3/leaderboard-blackbox.md"
 
+echo "# 4b. ranking by mean per-problem rank when no run reaches the target"
+# Seed 1 of each pair with a constant trace and no target hits, so that nothing reaches
+# 1e-8, and final values on two scales. Sphere: alpha 1e-6, beta 2e-6, gamma 3e-6 (places
+# 1, 2, 3); rastrigin: alpha 3000, beta = gamma = 1000 (places 3, 1.5, 1.5). Mean ranks:
+# beta 1.75, alpha 2, gamma 2.25. The median pooled over the problems would put beta and
+# gamma (500 each) before alpha (1500).
+jq '.runs |= [.[] | select(.seed == 1)
+    | ({"alpha sphere-d2-i1": 1e-6, "beta sphere-d2-i1": 2e-6, "gamma sphere-d2-i1": 3e-6,
+        "alpha rastrigin-d5-i1": 3000, "beta rastrigin-d5-i1": 1000,
+        "gamma rastrigin-d5-i1": 1000}[.plugin.name + " " + .problem.id]) as $final
+    | .status = "ok" | .metrics.best_error = $final | .trace.best_error |= map($final)
+    | del(.target_hits)]' "$FIXTURE" >"$T/scales.json"
+pb scales report "$T/scales.json" -o "$T/scales"
+SCALES=$T/scales/leaderboard-blackbox.md
+check "beta first: mean rank 1.75" grep -Eq '^\| 1 \| beta \| 2 \| 0 \| 0% .*\| 1\.75 \|$' "$SCALES"
+check "alpha second: mean rank 2.00" grep -Eq '^\| 2 \| alpha \| 2 \| .*\| 2\.00 \|$' "$SCALES"
+check "gamma third: mean rank 2.25" grep -Eq '^\| 3 \| gamma \| 2 \| .*\| 2\.25 \|$' "$SCALES"
+
 echo "# 5. index.html"
 I=$R/index.html
 links=$(grep -oE '(src|href)="[^"]*"' "$I" | sed -E 's/^(src|href)="(.*)"$/\2/' | sort -u)
