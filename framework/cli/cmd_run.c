@@ -171,6 +171,18 @@ static int expand(suite *s)
     return 0;
 }
 
+/* --shard I/N: keeps the jobs j of the matrix with j mod N = I - 1. Interleaved rather
+ * than in blocks, so that each shard gets a share of every algorithm and problem and the
+ * shards take about as long as one another. */
+static void keep_shard(suite *s)
+{
+    size_t kept = 0;
+    for (size_t j = 0; j < s->n_jobs; j++)
+        if (j % s->opt.shards == s->opt.shard)
+            s->jobs[kept++] = s->jobs[j];
+    s->n_jobs = kept;
+}
+
 /*
  * With --resume, keeps the finished records of this matrix and drops their jobs. The
  * journal is read first (after a SIGKILL it is newer than the results file); a run
@@ -304,6 +316,7 @@ int pb_cmd_run(int argc, char **argv)
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
     if ((rc = load_plugins(&s)) || (rc = expand(&s)))
         goto out;
+    keep_shard(&s);
     /* Refuse now, not after the suite, an output that can never be written. */
     struct stat st;
     size_t len = strlen(s.opt.output);

@@ -20,6 +20,7 @@ static const char usage[] =
     "  bench [PLUGIN...]  time the plugins' microkernels with Google Benchmark\n"
     "  compare BASE NEW   which runs got better or worse between two results files\n"
     "  report RESULTS...  plots, leaderboards and an HTML index of results files\n"
+    "  merge -o OUT FILE...  join results files (the shards of a suite) into one\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
 
@@ -67,5 +68,7 @@ int main(int argc, char **argv)
         return pb_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return pb_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return pb_cmd_merge(argc - 1, argv + 1);
     return pb_usage_error("unknown command '%s' (try plugbench --help)", cmd);
 }

@@ -38,6 +38,10 @@ static const char usage[] =
     "  -o, --output FILE             results file (default reports/out/latest/results.json)\n"
     "      --resume                  keep finished runs of an earlier, interrupted invocation\n"
     "                                with the same output and skip them\n"
+    "      --shard I/N               run only the I-th of N slices of the matrix (runs j\n"
+    "                                with j mod N = I - 1, in the order algorithms x\n"
+    "                                problems x seeds), e.g. one per Slurm array task;\n"
+    "                                plugbench merge joins the shards' results files\n"
     "      --no-plots                do not write the report (plots, leaderboards, index.html)\n"
     "  -q, --quiet                   no progress line\n"
     "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
@@ -45,7 +49,7 @@ static const char usage[] =
     "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
-    "output, resume, plots, quiet, plugin_dirs.\n"
+    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
     "or the results file could not be written, 2 for usage, config or plugin errors.\n";
@@ -130,6 +134,7 @@ static const struct flag {
     {NULL, "--memory", "memory", 'n'},        {"-o", "--output", "output", 's'},
     {NULL, "--resume", "resume", 'b'},        {NULL, "--no-plots", "plots", 'B'},
     {"-q", "--quiet", "quiet", 'b'},          {NULL, "--plugin-dir", "plugin_dirs", 'a'},
+    {NULL, "--shard", "shard", 's'},
 };
 
 static cJSON *read_config(const char *path, int *rc)
@@ -255,6 +260,27 @@ static int boolean(const cJSON *cfg, const char *source, const char *key, int *o
     return 0;
 }
 
+/* Reads "shard": "I/N" (1 <= I <= N) into o; without it, one shard: the whole matrix. */
+static int shard(const cJSON *cfg, const char *source, pb_run_options *o)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "shard");
+    o->shard = 0;
+    o->shards = 1;
+    if (!v)
+        return 0;
+    unsigned long i = 0, n = 0;
+    int end = 0;
+    if (!cJSON_IsString(v) || sscanf(v->valuestring, "%lu/%lu%n", &i, &n, &end) != 2 ||
+        v->valuestring[end] || v->valuestring[0] == '-' || i < 1 || i > n || n > 1000000)
+        return pb_usage_error("%s: shard must be \"I/N\" with 1 <= I <= N <= 1000000, like "
+                              "\"2/8\"%s%s",
+                              source, cJSON_IsString(v) ? ", not " : "",
+                              cJSON_IsString(v) ? v->valuestring : "");
+    o->shard = i - 1;
+    o->shards = n;
+    return 0;
+}
+
 /* Are there two equal seeds? (They would be the same run twice.) */
 static int has_duplicates(const uint64_t *seeds, size_t n)
 {
@@ -276,7 +302,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     static const char *const known[] = {"algorithms", "problems", "seeds",   "max_evals",
                                         "max_iters",  "max_seconds", "target", "params",
                                         "jobs",       "timeout",  "memory",  "output",
-                                        "resume",     "plots",    "quiet",   "plugin_dirs"};
+                                        "resume",     "plots",    "quiet",   "plugin_dirs",
+                                        "shard"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -344,6 +371,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     o->budget.iterations = (uint64_t)iters;
     o->jobs = (unsigned)jobs;
     o->memory_mb = (uint64_t)memory;
+    if ((rc = shard(cfg, source, o)))
+        return rc;
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
     if (output && !cJSON_IsString(output))
         return pb_usage_error("output must be a file name");

@@ -154,29 +154,6 @@ static int check_record(const cJSON *rec, const char *path, int index, char *err
     return 0;
 }
 
-/* The context block of a results file, detached (NULL for a journal or on error). */
-static cJSON *read_context(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    cJSON *ctx = NULL, *doc = NULL;
-    char *text = NULL;
-    if (fseek(f, 0, SEEK_END) != 0)
-        goto out;
-    long len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0 || !(text = malloc((size_t)len + 1)))
-        goto out;
-    text[fread(text, 1, (size_t)len, f)] = '\0';
-    doc = cJSON_Parse(text);
-    ctx = cJSON_IsObject(doc) ? cJSON_DetachItemFromObjectCaseSensitive(doc, "context") : NULL;
-out:
-    cJSON_Delete(doc);
-    free(text);
-    fclose(f);
-    return ctx;
-}
-
 /* Loads the inputs into data->records and data->contexts. */
 static int load_inputs(const char *const *inputs, size_t n, pb__report_data *data, char *err,
                        size_t errlen)
@@ -219,7 +196,7 @@ static int load_inputs(const char *const *inputs, size_t n, pb__report_data *dat
         if (!entry)
             goto nomem;
         cJSON_AddStringToObject(entry, "file", inputs[i]);
-        cJSON *ctx = read_context(inputs[i]);
+        cJSON *ctx = pb__results_context_of(inputs[i]);
         cJSON_AddItemToObject(entry, "context", ctx ? ctx : cJSON_CreateNull());
         cJSON_AddItemToArray(data->contexts, entry);
     }

@@ -350,6 +350,18 @@ int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen)
     return rc;
 }
 
+cJSON *pb__results_context_of(const char *path)
+{
+    size_t len;
+    char *text = read_file(path, &len);
+    cJSON *doc = text ? cJSON_Parse(text) : NULL;
+    cJSON *ctx = cJSON_IsObject(doc) ? cJSON_DetachItemFromObjectCaseSensitive(doc, "context")
+                                     : NULL;
+    cJSON_Delete(doc);
+    free(text);
+    return ctx;
+}
+
 int pb__mkdirs(const char *dir)
 {
     char path[PATH_MAX];

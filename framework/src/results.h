@@ -43,6 +43,10 @@ int pb__journal_append(FILE *journal, const cJSON *record);
  */
 int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen);
 
+/* The context block of a results file, detached from it: NULL for a journal (which has
+ * none), a file that cannot be read, or out of memory. */
+cJSON *pb__results_context_of(const char *path);
+
 /*
  * Writes {schema, context, runs} to path atomically (a temporary file, fsync, rename),
  * creating missing parent directories. Takes no ownership. Returns 0, or -1 with a message.

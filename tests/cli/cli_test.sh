@@ -89,7 +89,7 @@ if [ "$RC" -eq 0 ] && grep -q '^usage: plugbench' "$T/help.out"; then
 else
     not_ok "plugbench --help: exit 0, usage" "exit $RC"
 fi
-for cmd in list describe run check; do
+for cmd in list describe run check merge; do
     for flag in --help -h; do
         pb help "$cmd" "$flag"
         if [ "$RC" -eq 0 ] && grep -q "^usage: plugbench $cmd" "$T/help.out" && [ ! -s "$T/help.err" ]; then
@@ -661,6 +661,43 @@ pb r2 "${RUN[@]}" -s 1-2 --max-evals 100 --resume -o "$T/res.json"
 json_check "--resume with fewer seeds keeps those seeds once, drops the others" "$T/res.json" \
     '[.runs[].seed] | sort == [1, 2]'
 check "... and runs nothing new" grep -q "2 runs already recorded, 0 to run" "$T/r2.err"
+
+echo "# 12. --shard and merge"
+# Three shards of a 2 x 2 x 3 matrix: disjoint, of sizes 4, 4, 4, and merged (in any input
+# order) the same runs, in the same order, as the whole matrix run at once, sorted by
+# algorithm, problem and seed. Times and captured output differ between runs; the rest
+# is fixed by the seeds.
+SHARDED=(run -a random-search -a nelder-mead -p sphere-d2-i1 -p rastrigin-d5-i1 -s 1-3
+    --max-evals 200 --no-plots -q)
+pb whole "${SHARDED[@]}" -o "$T/whole.json"
+for i in 1 2 3; do pb "shard$i" "${SHARDED[@]}" --shard "$i/3" -o "$T/shard$i.json"; done
+json_check "shard 1/3 runs runs 0, 3, 6, 9 of the matrix: 4 runs" "$T/shard1.json" \
+    '[.runs[] | [.plugin.name, .problem.id, .seed]] | sort ==
+     [["nelder-mead", "rastrigin-d5-i1", 1], ["nelder-mead", "sphere-d2-i1", 1],
+      ["random-search", "rastrigin-d5-i1", 1], ["random-search", "sphere-d2-i1", 1]]'
+pb merge1 merge -o "$T/merged.json" "$T/shard3.json" "$T/shard1.json" "$T/shard2.json"
+check "merge: exit 0, says how many runs" grep -q "^12 runs from 3 files: " "$T/merge1.out"
+pb merge2 merge -o "$T/merged2.json" "$T/shard1.json" "$T/shard2.json" "$T/shard3.json"
+RUNS_ONLY='[.runs[] | del(.time, .trace.seconds, .output, .output_bytes)]'
+if [ "$(jq -S "$RUNS_ONLY" "$T/merged.json")" = "$(jq -S "$RUNS_ONLY" "$T/merged2.json")" ] &&
+    [ "$(jq -S "$RUNS_ONLY" "$T/merged.json")" = \
+      "$(jq -S "$RUNS_ONLY | sort_by(.plugin.name, .problem.id, .seed)" "$T/whole.json")" ]; then
+    ok "merged shards = the whole matrix, sorted, whatever the input order"
+else
+    not_ok "merged shards = the whole matrix, sorted, whatever the input order"
+fi
+json_check "merge records each input's path and context" "$T/merged.json" \
+    '[.context.merged[].path | split("/") | last] == ["shard3.json", "shard1.json", "shard2.json"]
+     and all(.context.merged[]; .context.command[0] == "run")'
+pb mreport report "$T/merged.json" -o "$T/mreport"
+check "the merged file is a results file: report reads it" test "$RC" -eq 0
+usage_error "merge: a run in two inputs is refused" "is in .*shard1.json and in .*shard1.json" \
+    merge -o "$T/dup.json" "$T/shard1.json" "$T/shard1.json"
+usage_error "merge: a missing input" "nope.json: No such file" merge -o "$T/e.json" "$T/nope.json"
+usage_error "merge without -o" "needs -o" merge "$T/shard1.json"
+usage_error "--shard 0/3" "shard must be" "${RUN[@]}" --shard 0/3 -o "$T/e.json"
+usage_error "--shard 4/3" "shard must be" "${RUN[@]}" --shard 4/3 -o "$T/e.json"
+usage_error "--shard 2" "shard must be" "${RUN[@]}" --shard 2 -o "$T/e.json"
 
 # Output a plugin wrote that is not UTF-8 does not make the results file invalid.
 if [ -f "$TESTPLUGINS/bad-noisy.so" ]; then

@@ -1,0 +1,162 @@
+/*
+ * plugbench merge -o OUT.json FILE...: joins the results files (or journals) of the shards
+ * of one suite, or of separate suites, into one results file, in a fixed order.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "results.h"
+
+static const char usage[] =
+    "usage: plugbench merge -o OUT.json FILE...\n"
+    "\n"
+    "Joins results files or journals of plugbench run into one results file: the shards of\n"
+    "one suite run with --shard I/N (for example as a Slurm job array), or several suites.\n"
+    "The runs are sorted by algorithm, problem, seed, then parameters, budget and target, so\n"
+    "the same inputs give the same file in any order. The context of OUT records this\n"
+    "command, and under `merged` each input's path and context (null for a journal).\n"
+    "\n"
+    "A run that appears in two inputs (same plugin name and sha256, problem, seed,\n"
+    "parameters, budget and target) is refused: shards never overlap, so it means two\n"
+    "different slicings or a suite merged twice, and neither copy is the right one to keep.\n"
+    "\n"
+    "  -o, --output FILE  the results file to write (required; written atomically)\n"
+    "\n"
+    "Exit status: 0 when OUT was written, 1 when it could not be, 2 for bad usage or an\n"
+    "input that is missing, not a results file or journal, or repeats a run.\n";
+
+/* A run with its sort key and the input it came from. */
+typedef struct entry {
+    cJSON *record;
+    char *key;
+    const char *algorithm, *problem;
+    double seed;
+    const char *file;
+    size_t order; /* its place in the inputs: equal keys keep the inputs' order */
+} entry;
+
+static const char *string_at(const cJSON *record, const char *object, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(record, object), name);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    int c = strcmp(x->algorithm, y->algorithm);
+    if (c == 0)
+        c = strcmp(x->problem, y->problem);
+    if (c == 0 && x->seed != y->seed)
+        c = x->seed < y->seed ? -1 : 1;
+    if (c == 0)
+        c = strcmp(x->key, y->key);
+    return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+int pb_cmd_merge(int argc, char **argv)
+{
+    const char *output = NULL;
+    const char **inputs = calloc((size_t)argc, sizeof *inputs);
+    size_t n_inputs = 0;
+    if (!inputs)
+        return pb_usage_error("out of memory");
+    int rc = 0;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (pb_is_help(a)) {
+            fputs(usage, stdout);
+            free(inputs);
+            return PB_EXIT_OK;
+        }
+        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (i + 1 >= argc)
+                rc = pb_usage_error("%s needs a file", a);
+            else
+                output = argv[++i];
+        } else if (strncmp(a, "--output=", 9) == 0) {
+            output = a + 9;
+        } else if (a[0] == '-' && a[1]) {
+            rc = pb_usage_error("merge: unknown option '%s' (see plugbench merge --help)", a);
+        } else {
+            inputs[n_inputs++] = a;
+        }
+    }
+    if (rc == 0 && (!output || n_inputs == 0))
+        rc = pb_usage_error("merge: needs -o OUT.json and at least one input (see plugbench "
+                            "merge --help)");
+    cJSON *records = cJSON_CreateArray(), *context = pb__results_context(argc, argv);
+    cJSON *merged = cJSON_AddArrayToObject(context, "merged");
+    entry *entries = NULL;
+    size_t n = 0;
+    char err[1024];
+    for (size_t f = 0; rc == 0 && f < n_inputs; f++) {
+        int before = cJSON_GetArraySize(records);
+        if (access(inputs[f], R_OK) != 0)
+            rc = pb_usage_error("%s: %s", inputs[f], strerror(errno));
+        else if (pb__records_load(inputs[f], records, err, sizeof err) != 0)
+            rc = pb_usage_error("%s", err);
+        if (rc)
+            break;
+        cJSON *from = cJSON_CreateObject();
+        cJSON_AddStringToObject(from, "path", inputs[f]);
+        cJSON *ctx = pb__results_context_of(inputs[f]);
+        cJSON_AddItemToObject(from, "context", ctx ? ctx : cJSON_CreateNull());
+        cJSON_AddItemToArray(merged, from);
+        size_t total = (size_t)cJSON_GetArraySize(records);
+        entry *grown = realloc(entries, (total ? total : 1) * sizeof *entries);
+        if (!grown) {
+            rc = pb_usage_error("out of memory");
+            break;
+        }
+        entries = grown;
+        cJSON *rec = cJSON_GetArrayItem(records, before);
+        for (; rec; rec = rec->next) {
+            const cJSON *seed = cJSON_GetObjectItemCaseSensitive(rec, "seed");
+            entries[n] = (entry){
+                .record = rec,
+                .key = pb__record_key(rec),
+                .algorithm = string_at(rec, "plugin", "name"),
+                .problem = string_at(rec, "problem", "id"),
+                .seed = cJSON_IsNumber(seed) ? seed->valuedouble : -1,
+                .file = inputs[f],
+                .order = n,
+            };
+            if (!entries[n++].key)
+                rc = pb_usage_error("out of memory");
+        }
+    }
+    if (rc == 0) {
+        qsort(entries, n, sizeof *entries, cmp_entry);
+        for (size_t i = 1; i < n && rc == 0; i++)
+            if (strcmp(entries[i].key, entries[i - 1].key) == 0)
+                rc = pb_usage_error("merge: %s on %s seed %.0f is in %s and in %s: refusing to "
+                                    "pick one",
+                                    entries[i].algorithm, entries[i].problem, entries[i].seed,
+                                    entries[i - 1].file, entries[i].file);
+    }
+    if (rc == 0) {
+        cJSON *sorted = cJSON_CreateArray();
+        for (size_t i = 0; i < n; i++)
+            cJSON_AddItemToArray(sorted, cJSON_DetachItemViaPointer(records, entries[i].record));
+        if (pb__results_write(output, context, sorted, err, sizeof err) != 0) {
+            fprintf(stderr, "plugbench: %s\n", err);
+            rc = PB_EXIT_FAILED;
+        } else {
+            printf("%zu runs from %zu files: %s\n", n, n_inputs, output);
+        }
+        cJSON_Delete(sorted);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(entries[i].key);
+    free(entries);
+    free(inputs);
+    cJSON_Delete(records);
+    cJSON_Delete(context);
+    return rc;
+}
