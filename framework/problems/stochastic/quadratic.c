@@ -6,8 +6,8 @@
  * The rows are a_i = Q (s o z_i) with z_i standard normal, s_j = 10^(-2 j / (dim - 1)) and
  * Q a random orthogonal matrix (Gram-Schmidt of a Gaussian one), so H has condition about
  * 1e4 in a basis no coordinate-wise method sees. w* is standard normal, w0 = 0. All drawn
- * from a generator seeded by the instance, so an id names one problem exactly. The main
- * metric, the training loss, is then exactly f(w) - f(w*). There is no test set; the
+ * from a generator seeded by the instance, so an id names one problem exactly. Its minimum
+ * f_opt is 0, so the main metric (the gap) is the training loss. There is no test set; the
  * Hessian-vector product oracle is available.
  */
 #include "sto_problem.h"
@@ -160,6 +160,7 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
     p->model = q;
     p->model_free = quad_free;
     p->l2 = MU;
+    p->f_opt = 0.0;
     p->hessian_vector = quad_hvp;
     p->oracle.hvp = pb__sto_counted_hvp;
     *out = &p->base;

@@ -29,6 +29,9 @@ struct pb__sto_problem {
     pb__dataset train, test; /* test.n == 0: no test set */
     double *w0;            /* dim, the initial point */
     double l2;             /* the regularizer's weight: (l2 / 2) |w|^2 */
+    /* The minimum of the training loss, where known (the convex families and the
+     * quadratic); NaN otherwise (the MLP). The main metric is the loss minus it. */
+    double f_opt;
     pb__sto_loss loss;
     /* Optional: fraction of data classified correctly at w. */
     double (*accuracy)(pb__sto_problem *p, const double *w, const pb__dataset *data);
@@ -60,6 +63,16 @@ double pb__sto_counted_batch(const pb_stochastic *self, const double *w, uint32_
                              double *grad);
 double pb__sto_counted_hvp(const pb_stochastic *self, const double *w, const double *v,
                            double *out);
+
+/*
+ * The minimum of a training loss that is l2-strongly convex (l2 > 0 and a convex data
+ * term), by L-BFGS from w0 until |grad| <= PB__STO_GRAD_TOL, where strong convexity bounds
+ * f(w) - f* by |grad|^2 / (2 l2). Writes the minimizer into w (dim doubles) and returns
+ * its loss, or NaN when out of memory or not converged. Deterministic: used when a
+ * problem is opened, to set f_opt.
+ */
+#define PB__STO_GRAD_TOL 1e-10
+double pb__sto_minimize(pb__sto_problem *p, double *w);
 
 /* Glorot-uniform initialization of an O x I weight block, from rng. */
 void pb__sto_glorot(pb_rng *rng, double *W, uint32_t O, uint32_t I);

@@ -9,7 +9,8 @@
 extern const pb__family pb__family_logreg, pb__family_softmax, pb__family_mlp,
     pb__family_quadratic;
 
-static const char *const metrics[] = {"train_loss", "test_loss", "test_accuracy", "grad_norm"};
+static const char *const metrics[] = {"train_gap", "train_loss", "test_loss", "test_accuracy",
+                                      "grad_norm"};
 /* The default suite: the four problems of the M-FAC issue, each a few epochs. */
 static const char *const defaults[] = {"logreg-breast-cancer", "softmax-digits", "mlp-digits",
                                        "quadratic-d100-i1"};
@@ -22,7 +23,7 @@ const pb__kind pb__kind_stochastic = {
     .cost_unit = "samples",
     .doc = "minimize a finite sum (1/n) sum_i l_i(w) from minibatch gradients drawn by the host",
     .metrics = metrics,
-    .n_metrics = 4,
+    .n_metrics = 5,
     .default_problems = defaults,
     .n_default_problems = sizeof defaults / sizeof defaults[0],
     .default_budget = {.cost = 20000},
@@ -95,18 +96,124 @@ static int measure(pb__problem *base, const double *w, double *out)
     pb__sto_problem *p = (pb__sto_problem *)base;
     for (uint32_t i = 0; i < p->dim; i++)
         if (!isfinite(w[i])) {
-            for (int k = 0; k < 4; k++)
+            for (int k = 0; k < 5; k++)
                 out[k] = NAN;
             return 1;
         }
-    out[0] = p->loss(p, w, &p->train, NULL, p->train.n, p->work);
+    out[1] = p->loss(p, w, &p->train, NULL, p->train.n, p->work);
+    out[0] = isnan(p->f_opt) ? out[1] : out[1] - p->f_opt;
     double g2 = 0.0;
     for (uint32_t i = 0; i < p->dim; i++)
         g2 += p->work[i] * p->work[i];
-    out[3] = sqrt(g2);
-    out[1] = p->test.n ? p->loss(p, w, &p->test, NULL, p->test.n, NULL) : NAN;
-    out[2] = p->test.n && p->accuracy ? p->accuracy(p, w, &p->test) : NAN;
+    out[4] = sqrt(g2);
+    out[2] = p->test.n ? p->loss(p, w, &p->test, NULL, p->test.n, NULL) : NAN;
+    out[3] = p->test.n && p->accuracy ? p->accuracy(p, w, &p->test) : NAN;
     return isfinite(out[0]) ? 0 : 1;
+}
+
+/*
+ * d = -H g by L-BFGS's two-loop recursion over the k stored pairs (s_i, y_i), newest at
+ * index (newest), scaled by s.y / y.y of the newest pair (Nocedal and Wright, Alg. 7.4).
+ */
+static void lbfgs_direction(const double *g, const double *S, const double *Y, const double *rho,
+                            uint32_t k, uint32_t newest, uint32_t m, uint32_t dim, double *alpha,
+                            double *d)
+{
+    for (uint32_t i = 0; i < dim; i++)
+        d[i] = -g[i];
+    for (uint32_t j = 0; j < k; j++) {
+        uint32_t c = (newest + m - j) % m;
+        const double *s = S + (size_t)c * dim, *y = Y + (size_t)c * dim;
+        double a = 0.0;
+        for (uint32_t i = 0; i < dim; i++)
+            a += s[i] * d[i];
+        alpha[c] = a *= rho[c];
+        for (uint32_t i = 0; i < dim; i++)
+            d[i] -= a * y[i];
+    }
+    if (k) {
+        const double *y = Y + (size_t)newest * dim;
+        double yy = 0.0;
+        for (uint32_t i = 0; i < dim; i++)
+            yy += y[i] * y[i];
+        for (uint32_t i = 0; i < dim; i++)
+            d[i] /= rho[newest] * yy;
+    }
+    for (uint32_t j = k; j-- > 0;) {
+        uint32_t c = (newest + m - j) % m;
+        const double *s = S + (size_t)c * dim, *y = Y + (size_t)c * dim;
+        double b = 0.0;
+        for (uint32_t i = 0; i < dim; i++)
+            b += y[i] * d[i];
+        b *= rho[c];
+        for (uint32_t i = 0; i < dim; i++)
+            d[i] += (alpha[c] - b) * s[i];
+    }
+}
+
+double pb__sto_minimize(pb__sto_problem *p, double *w)
+{
+    enum { M = 10 };
+    uint32_t dim = p->dim;
+    double *S = malloc((size_t)M * dim * sizeof *S), *Y = malloc((size_t)M * dim * sizeof *Y);
+    double *g = malloc(dim * sizeof *g), *gt = malloc(dim * sizeof *gt);
+    double *d = malloc(dim * sizeof *d), *wt = malloc(dim * sizeof *wt);
+    double rho[M], alpha[M], f = NAN;
+    if (!S || !Y || !g || !gt || !d || !wt)
+        goto out;
+    memcpy(w, p->w0, dim * sizeof *w);
+    f = p->loss(p, w, &p->train, NULL, p->train.n, g);
+    uint32_t k = 0, newest = M - 1;
+    for (int it = 0; it < 100000; it++) {
+        double gn = 0.0;
+        for (uint32_t i = 0; i < dim; i++)
+            gn += g[i] * g[i];
+        if (sqrt(gn) <= PB__STO_GRAD_TOL)
+            goto out;
+        lbfgs_direction(g, S, Y, rho, k, newest, M, dim, alpha, d);
+        double gd = 0.0, t = k ? 1.0 : 1.0 / sqrt(gn);
+        for (uint32_t i = 0; i < dim; i++)
+            gd += g[i] * d[i];
+        /* Armijo backtracking; once the predicted decrease is below f's rounding the test
+         * cannot decide, and the step is taken as it is (there L-BFGS converges fast). */
+        double ft;
+        for (int ls = 0;; ls++, t *= 0.5) {
+            for (uint32_t i = 0; i < dim; i++)
+                wt[i] = w[i] + t * d[i];
+            ft = p->loss(p, wt, &p->train, NULL, p->train.n, gt);
+            if (ft <= f + 1e-4 * t * gd || -t * gd < 1e-15 * fabs(f))
+                break;
+            if (ls == 60) {
+                f = NAN; /* no descent along d: not strongly convex, or NaN */
+                goto out;
+            }
+        }
+        double sy = 0.0;
+        for (uint32_t i = 0; i < dim; i++)
+            sy += (wt[i] - w[i]) * (gt[i] - g[i]);
+        if (sy > 0) { /* else no curvature information: the pair is not kept */
+            newest = (newest + 1) % M;
+            double *s = S + (size_t)newest * dim, *y = Y + (size_t)newest * dim;
+            for (uint32_t i = 0; i < dim; i++) {
+                s[i] = wt[i] - w[i];
+                y[i] = gt[i] - g[i];
+            }
+            rho[newest] = 1.0 / sy;
+            k += k < M;
+        }
+        memcpy(w, wt, dim * sizeof *w);
+        memcpy(g, gt, dim * sizeof *g);
+        f = ft;
+    }
+    f = NAN;
+out:
+    free(S);
+    free(Y);
+    free(g);
+    free(gt);
+    free(d);
+    free(wt);
+    return f;
 }
 
 static void describe(const pb__problem *base, cJSON *obj)
@@ -117,6 +224,10 @@ static void describe(const pb__problem *base, cJSON *obj)
     cJSON_AddNumberToObject(obj, "n_train", p->train.n);
     cJSON_AddNumberToObject(obj, "n_test", p->test.n);
     cJSON_AddNumberToObject(obj, "l2", p->l2);
+    if (isnan(p->f_opt))
+        cJSON_AddNullToObject(obj, "f_opt");
+    else
+        cJSON_AddNumberToObject(obj, "f_opt", p->f_opt);
     cJSON_AddBoolToObject(obj, "hvp", p->hessian_vector != NULL);
 }
 
@@ -176,6 +287,7 @@ pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__datas
         .solution_length = dim,
     };
     p->base.target = NAN;
+    p->f_opt = NAN;
     p->base.measure = measure;
     p->base.describe = describe;
     p->base.destroy = destroy;
