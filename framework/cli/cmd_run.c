@@ -360,12 +360,15 @@ int pb_cmd_run(int argc, char **argv)
         goto out;
     }
     double budget_seconds = s.opt.budget.seconds;
+    const int private_fds[] = {fileno(s.journal), s.lock_fd};
     pb__isolation iso = {
         .parallel = s.opt.jobs,
         .timeout_seconds = s.opt.timeout > 0 ? s.opt.timeout
                            : budget_seconds > 0 ? 2 * budget_seconds + 10
                                                 : 600,
         .memory_bytes = s.opt.memory_mb << 20,
+        .private_fds = private_fds,
+        .n_private_fds = 2,
     };
     pb__progress_start(&s.progress, s.n_jobs, s.opt.quiet);
     int interrupted = pb__isolate_run(s.jobs, s.n_jobs, &iso, on_done, &s) != 0;

@@ -129,7 +129,30 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     _exit(0);
 }
 
-static int start(child *c, const pb__job *job, size_t index, const pb__isolation *iso)
+/*
+ * In a new child: closes what it inherited and must not touch, so that a plugin that
+ * writes to stray descriptors cannot corrupt the journal or another run's messages: the
+ * caller's private descriptors, and the pipes and pidfds of the other running children
+ * (siblings[0..parallel), of which self is the slot being started).
+ */
+static void close_inherited(const pb__isolation *iso, const child *siblings, unsigned parallel,
+                            const child *self)
+{
+    for (size_t k = 0; k < iso->n_private_fds; k++)
+        close(iso->private_fds[k]);
+    for (unsigned s = 0; s < parallel; s++) {
+        const child *o = &siblings[s];
+        if (o == self || o->pid <= 0)
+            continue;
+        close(o->msg_fd);
+        close(o->out_fd);
+        if (o->pid_fd >= 0)
+            close(o->pid_fd);
+    }
+}
+
+static int start(child *c, const pb__job *job, size_t index, const pb__isolation *iso,
+                 const child *siblings, unsigned parallel)
 {
     int msg[2], out[2];
     if (pipe2(msg, O_CLOEXEC) != 0)
@@ -147,6 +170,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
     if (c->pid == 0) {
         close(msg[0]);
         close(out[0]);
+        close_inherited(iso, siblings, parallel, c);
         child_main(job, iso, msg[1], out[1], parent);
     }
     close(msg[1]);
@@ -292,7 +316,7 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
         for (unsigned s = 0; s < parallel && next < n && !interrupted; s++) {
             if (children[s].pid > 0)
                 continue;
-            if (start(&children[s], &jobs[next], next, iso) != 0) {
+            if (start(&children[s], &jobs[next], next, iso, children, parallel) != 0) {
                 fprintf(stderr, "plugbench: cannot start a run: %s\n", strerror(errno));
                 interrupted = 1;
                 break;

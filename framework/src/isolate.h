@@ -37,6 +37,10 @@ typedef struct pb__isolation {
     unsigned parallel;       /* children at once, >= 1 */
     double timeout_seconds;  /* wall-clock limit per run; the child is killed after it */
     uint64_t memory_bytes;   /* address-space limit per run; 0 = none */
+    /* The caller's descriptors no run may touch (the results journal): each child closes
+     * them first, as it closes the other runs' pipes. */
+    const int *private_fds;
+    size_t n_private_fds;
 } pb__isolation;
 
 /* Called in the parent as each run ends, in the order they end. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "plugbench/blackbox.h"
 #include "plugbench/plugin.h"
@@ -31,6 +32,7 @@
 #define MODE_PARAM 14    /* a parameter's default lies outside its range */
 #define MODE_PEEK 15     /* solution() evaluates, which the host forbids */
 #define MODE_CTOR 16     /* aborts while the shared object is being loaded */
+#define MODE_FDS 17      /* prints the pipes, pidfds and files it could write to */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -138,6 +140,28 @@ static void write_through_null(void)
     *nowhere = 1;
 }
 
+/*
+ * bad-fds: on its first step, prints how many of its descriptors above stderr are pipes,
+ * pidfds, and files whose name contains "private": what a plugin that writes to stray
+ * descriptors could corrupt. Linux's /proc/self/fd names them.
+ */
+static void print_fds(void)
+{
+    int pipes = 0, pidfds = 0, private = 0;
+    for (int fd = 3; fd < 1024; fd++) {
+        char path[64], target[512];
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof target - 1);
+        if (n < 0)
+            continue;
+        target[n] = '\0';
+        pipes += strncmp(target, "pipe:", 5) == 0;
+        pidfds += strstr(target, "pidfd") != NULL;
+        private += strstr(target, "private") != NULL;
+    }
+    printf(PLUGIN_NAME ": %d pipes, %d pidfds, %d private files\n", pipes, pidfds, private);
+}
+
 /* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
 static int32_t misbehave(state *s)
 {
@@ -160,6 +184,10 @@ static int32_t misbehave(state *s)
         break;
     case MODE_EXIT:
         exit(3);
+    case MODE_FDS:
+        if (s->steps == 1)
+            print_fds();
+        break;
     case MODE_STEPFAIL:
         if (s->steps == 2) {
             snprintf(s->error, s->error_size, PLUGIN_NAME ": step 2 fails on purpose");

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "isolate.h"
@@ -271,6 +272,41 @@ static void test_determinism(const char *random_search, pb__problem *problem)
     pb__plugin_unload(&plugin);
 }
 
+/*
+ * What a run can write to beyond its own streams: bad-fds, run four times two at a time
+ * with a private file passed as the caller's (as plugbench run passes its journal), must
+ * see one pipe (its own message pipe), no pidfd and no private file. Without the children
+ * closing what they inherit, the second of two concurrent runs sees the first one's two
+ * pipes and its pidfd, and every run sees the private file.
+ */
+static void test_descriptors(const char *dir, pb__problem *problem)
+{
+    char path[4096], private_path[] = "/tmp/plugbench-private-XXXXXX";
+    snprintf(path, sizeof path, "%s/bad-fds.so", dir);
+    pb__plugin_file plugin;
+    pb_value values[8];
+    load(path, &plugin);
+    params_with(&plugin, values, "batch", "1");
+    int private_fd = mkstemp(private_path);
+    CHECK(private_fd >= 0, "cannot create %s", private_path);
+    pb__job jobs[4];
+    for (int i = 0; i < 4; i++)
+        jobs[i] = (pb__job){.plugin = &plugin, .params = values, .problem = problem,
+                            .seed = 1 + (uint64_t)i, .limits = {{.cost = BAD_BUDGET}, NAN}};
+    pb__isolation iso = {.parallel = 2, .timeout_seconds = TIMEOUT,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20,
+                         .private_fds = &private_fd, .n_private_fds = 1};
+    report *runs = run_all(jobs, 4, &iso);
+    for (int i = 0; i < 4; i++)
+        CHECK(strstr(runs[i].result.output, "bad-fds: 1 pipes, 0 pidfds, 0 private files"),
+              "bad-fds run %d sees only its own pipe: %s", i,
+              runs[i].result.output);
+    free_reports(runs, 4);
+    pb__plugin_unload(&plugin);
+    close(private_fd);
+    unlink(private_path);
+}
+
 /* Runs the tests; exits nonzero when any check failed. */
 int main(int argc, char **argv)
 {
@@ -286,6 +322,7 @@ int main(int argc, char **argv)
         return check_summary("isolation");
     test_misbehaviour(argv[1], argv[2], problem);
     test_determinism(argv[2], problem);
+    test_descriptors(argv[1], problem);
     pb__problem_close(problem);
     return check_summary("isolation");
 }
