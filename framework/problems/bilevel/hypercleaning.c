@@ -240,9 +240,10 @@ static void hess_at(hc *m, const double *x, const double *y)
  * probabilities p (K each) and weights w, times v: row_hvp four rows at a time. Each
  * entry of v and out is then loaded and stored once for four rows, and the four rows'
  * sums advance independently. This is the loop of every CG iteration of a measurement:
- * with it a run of borep on this problem at the default budget takes 0.77 s instead of
+ * with it a run of borep on this problem at the default budget took 0.77 s instead of
  * 1.40 s with row_hvp alone (`time plugbench run -a borep -p bilevel-hypercleaning-digits
- * -s 1 --no-plots`, three repetitions each).
+ * -s 1 --no-plots -P borep.eta=0.002 -P borep.gamma=0.5 -P borep.nu=0.5 -P
+ * borep.n_lower=3`, borep's settings then, three repetitions each).
  */
 static void rows4_hvp(const double *p, const double *a, const double *v, const double *w,
                       double *out)
