@@ -12,12 +12,14 @@
 
 #include <plugbench/plugin.h>
 #include <plugbench/stochastic.h>
+#include <plugbench/vec.h>
 
 typedef struct state {
     const pb_stochastic *f;
     double lr, beta1, beta2, eps, weight_decay;
     uint32_t batch;
     uint64_t t;
+    double *block; /* holds w, g, m and v (zeroed: no moments yet) */
     double *w, *g, *m, *v;
 } state;
 
@@ -39,10 +41,7 @@ static const pb_param params[] = {
 static void destroy(void *p)
 {
     state *s = p;
-    free(s->w);
-    free(s->g);
-    free(s->m);
-    free(s->v);
+    free(s->block);
     free(s);
 }
 
@@ -50,16 +49,11 @@ static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_stochastic *f = ctx->problem->oracle;
     state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->w = malloc(f->dim * sizeof(double));
-        s->g = malloc(f->dim * sizeof(double));
-        s->m = calloc(f->dim, sizeof(double));
-        s->v = calloc(f->dim, sizeof(double));
-    }
-    if (!s || !s->w || !s->g || !s->m || !s->v) {
+    double **const vecs[] = {&s->w, &s->g, &s->m, &s->v};
+    const uint32_t sizes[] = {f->dim, f->dim, f->dim, f->dim};
+    if (!s || !(s->block = pb_vec_block(4, vecs, sizes))) {
         snprintf(ctx->error, ctx->error_size, "out of memory for %u weights", f->dim);
-        if (s)
-            destroy(s);
+        free(s);
         return PB_ERR_NOMEM;
     }
     s->f = f;

@@ -11,6 +11,7 @@
 
 #include <plugbench/bilevel.h>
 #include <plugbench/plugin.h>
+#include <plugbench/vec.h>
 
 typedef struct state {
     const pb_bilevel *f;
@@ -18,6 +19,7 @@ typedef struct state {
     int64_t period, n_lower, refine_epochs, refine_steps;
     uint32_t mode;
     uint64_t t;
+    double *block; /* the vectors below, zeroed: z_0 = 0, m_0 = 0 */
     double *x, *y, *z, *m, *gx, *hx, *gy, *hy, *ysum;
 } state;
 
@@ -47,15 +49,7 @@ static const pb_param params[] = {
 static void destroy(void *p)
 {
     state *s = p;
-    free(s->x);
-    free(s->y);
-    free(s->z);
-    free(s->m);
-    free(s->gx);
-    free(s->hx);
-    free(s->gy);
-    free(s->hy);
-    free(s->ysum);
+    free(s->block);
     free(s);
 }
 
@@ -87,22 +81,11 @@ static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_bilevel *f = ctx->problem->oracle;
     state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->x = malloc(f->dx * sizeof(double));
-        s->gx = malloc(f->dx * sizeof(double));
-        s->hx = malloc(f->dx * sizeof(double));
-        s->m = calloc(f->dx, sizeof(double));
-        s->y = malloc(f->dy * sizeof(double));
-        s->z = calloc(f->dy, sizeof(double));
-        s->gy = malloc(f->dy * sizeof(double));
-        s->hy = malloc(f->dy * sizeof(double));
-        s->ysum = malloc(f->dy * sizeof(double));
-    }
-    if (!s || !s->x || !s->gx || !s->hx || !s->m || !s->y || !s->z || !s->gy || !s->hy ||
-        !s->ysum) {
+    double **const vecs[] = {&s->x, &s->gx, &s->hx, &s->m, &s->y, &s->z, &s->gy, &s->hy, &s->ysum};
+    const uint32_t sizes[] = {f->dx, f->dx, f->dx, f->dx, f->dy, f->dy, f->dy, f->dy, f->dy};
+    if (!s || !(s->block = pb_vec_block(9, vecs, sizes))) {
         snprintf(ctx->error, ctx->error_size, "out of memory");
-        if (s)
-            destroy(s);
+        free(s);
         return PB_ERR_NOMEM;
     }
     s->f = f;

@@ -10,11 +10,13 @@
 
 #include <plugbench/plugin.h>
 #include <plugbench/stochastic.h>
+#include <plugbench/vec.h>
 
 typedef struct state {
     const pb_stochastic *f;
     double lr, momentum, weight_decay;
     uint32_t batch;
+    double *block; /* holds w, g and v (zeroed: no velocity yet) */
     double *w, *g, *v;
 } state;
 
@@ -32,9 +34,7 @@ static const pb_param params[] = {
 static void destroy(void *p)
 {
     state *s = p;
-    free(s->w);
-    free(s->g);
-    free(s->v);
+    free(s->block);
     free(s);
 }
 
@@ -42,15 +42,11 @@ static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_stochastic *f = ctx->problem->oracle;
     state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->w = malloc(f->dim * sizeof(double));
-        s->g = malloc(f->dim * sizeof(double));
-        s->v = calloc(f->dim, sizeof(double));
-    }
-    if (!s || !s->w || !s->g || !s->v) {
+    double **const vecs[] = {&s->w, &s->g, &s->v};
+    const uint32_t sizes[] = {f->dim, f->dim, f->dim};
+    if (!s || !(s->block = pb_vec_block(3, vecs, sizes))) {
         snprintf(ctx->error, ctx->error_size, "out of memory for %u weights", f->dim);
-        if (s)
-            destroy(s);
+        free(s);
         return PB_ERR_NOMEM;
     }
     s->f = f;

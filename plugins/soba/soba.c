@@ -12,6 +12,7 @@
 
 #include <plugbench/bilevel.h>
 #include <plugbench/plugin.h>
+#include <plugbench/vec.h>
 
 #define VARIANT_SOBA 0
 #define VARIANT_MA_SOBA 1
@@ -22,6 +23,7 @@ typedef struct state {
     double inner_lr, outer_lr, inner_decay, outer_decay, theta;
     uint32_t mode;
     uint64_t t;
+    double *block; /* the vectors below, zeroed: z_0 = 0, h_0 = 0 */
     double *x, *y, *z, *h, *gx, *hx, *gyg, *gyf, *hz;
 } state;
 
@@ -45,15 +47,7 @@ static const pb_param params[] = {
 static void destroy(void *p)
 {
     state *s = p;
-    free(s->x);
-    free(s->y);
-    free(s->z);
-    free(s->h);
-    free(s->gx);
-    free(s->hx);
-    free(s->gyg);
-    free(s->gyf);
-    free(s->hz);
+    free(s->block);
     free(s);
 }
 
@@ -61,22 +55,11 @@ static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_bilevel *f = ctx->problem->oracle;
     state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->x = malloc(f->dx * sizeof(double));
-        s->h = calloc(f->dx, sizeof(double));
-        s->gx = malloc(f->dx * sizeof(double));
-        s->hx = malloc(f->dx * sizeof(double));
-        s->y = malloc(f->dy * sizeof(double));
-        s->z = calloc(f->dy, sizeof(double));
-        s->gyg = malloc(f->dy * sizeof(double));
-        s->gyf = malloc(f->dy * sizeof(double));
-        s->hz = malloc(f->dy * sizeof(double));
-    }
-    if (!s || !s->x || !s->h || !s->gx || !s->hx || !s->y || !s->z || !s->gyg || !s->gyf ||
-        !s->hz) {
+    double **const vecs[] = {&s->x, &s->h, &s->gx, &s->hx, &s->y, &s->z, &s->gyg, &s->gyf, &s->hz};
+    const uint32_t sizes[] = {f->dx, f->dx, f->dx, f->dx, f->dy, f->dy, f->dy, f->dy, f->dy};
+    if (!s || !(s->block = pb_vec_block(9, vecs, sizes))) {
         snprintf(ctx->error, ctx->error_size, "out of memory");
-        if (s)
-            destroy(s);
+        free(s);
         return PB_ERR_NOMEM;
     }
     s->f = f;

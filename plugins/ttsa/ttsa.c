@@ -11,6 +11,7 @@
 
 #include <plugbench/bilevel.h>
 #include <plugbench/plugin.h>
+#include <plugbench/vec.h>
 #include <plugbench/rng.h>
 
 typedef struct state {
@@ -20,6 +21,7 @@ typedef struct state {
     uint32_t mode;
     uint64_t t;
     pb_rng rng;
+    double *block; /* holds the vectors below */
     double *x, *y, *gx, *hx, *gy, *v, *hv, *z;
 } state;
 
@@ -43,14 +45,7 @@ static const pb_param params[] = {
 static void destroy(void *p)
 {
     state *s = p;
-    free(s->x);
-    free(s->y);
-    free(s->gx);
-    free(s->hx);
-    free(s->gy);
-    free(s->v);
-    free(s->hv);
-    free(s->z);
+    free(s->block);
     free(s);
 }
 
@@ -58,20 +53,11 @@ static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_bilevel *f = ctx->problem->oracle;
     state *s = calloc(1, sizeof *s);
-    if (s) {
-        s->x = malloc(f->dx * sizeof(double));
-        s->gx = malloc(f->dx * sizeof(double));
-        s->hx = malloc(f->dx * sizeof(double));
-        s->y = malloc(f->dy * sizeof(double));
-        s->gy = malloc(f->dy * sizeof(double));
-        s->v = malloc(f->dy * sizeof(double));
-        s->hv = malloc(f->dy * sizeof(double));
-        s->z = malloc(f->dy * sizeof(double));
-    }
-    if (!s || !s->x || !s->gx || !s->hx || !s->y || !s->gy || !s->v || !s->hv || !s->z) {
+    double **const vecs[] = {&s->x, &s->gx, &s->hx, &s->y, &s->gy, &s->v, &s->hv, &s->z};
+    const uint32_t sizes[] = {f->dx, f->dx, f->dx, f->dy, f->dy, f->dy, f->dy, f->dy};
+    if (!s || !(s->block = pb_vec_block(8, vecs, sizes))) {
         snprintf(ctx->error, ctx->error_size, "out of memory");
-        if (s)
-            destroy(s);
+        free(s);
         return PB_ERR_NOMEM;
     }
     s->f = f;
