@@ -97,15 +97,15 @@ int pb_cmd_merge(int argc, char **argv)
     char err[1024];
     for (size_t f = 0; rc == 0 && f < n_inputs; f++) {
         int before = cJSON_GetArraySize(records);
+        cJSON *ctx = NULL;
         if (access(inputs[f], R_OK) != 0)
             rc = pb_usage_error("%s: %s", inputs[f], strerror(errno));
-        else if (pb__records_load(inputs[f], records, err, sizeof err) != 0)
+        else if (pb__records_load(inputs[f], records, &ctx, err, sizeof err) != 0)
             rc = pb_usage_error("%s", err);
         if (rc)
             break;
         cJSON *from = cJSON_CreateObject();
         cJSON_AddStringToObject(from, "path", inputs[f]);
-        cJSON *ctx = pb__results_context_of(inputs[f]);
         cJSON_AddItemToObject(from, "context", ctx ? ctx : cJSON_CreateNull());
         cJSON_AddItemToArray(merged, from);
         size_t total = (size_t)cJSON_GetArraySize(records);

@@ -194,8 +194,8 @@ static int resume(suite *s)
     cJSON *old = cJSON_CreateArray();
     if (!old)
         return pb_usage_error("out of memory");
-    if (pb__records_load(s->journal_path, old, err, sizeof err) != 0 ||
-        pb__records_load(s->opt.output, old, err, sizeof err) != 0) {
+    if (pb__records_load(s->journal_path, old, NULL, err, sizeof err) != 0 ||
+        pb__records_load(s->opt.output, old, NULL, err, sizeof err) != 0) {
         cJSON_Delete(old);
         return pb_usage_error("--resume: %s", err);
     }

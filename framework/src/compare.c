@@ -102,7 +102,7 @@ int pb__compare_load(const char *path, cJSON **records, char *err, size_t errlen
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    if (pb__records_load(path, runs, err, errlen) != 0) {
+    if (pb__records_load(path, runs, NULL, err, errlen) != 0) {
         cJSON_Delete(runs);
         return -1;
     }

@@ -171,10 +171,10 @@ static int load_inputs(const char *const *inputs, size_t n, pb__report_data *dat
                      absent ? strerror(errno) : "not a regular file");
             return PB__REPORT_BAD_INPUT;
         }
-        cJSON *runs = cJSON_CreateArray();
+        cJSON *runs = cJSON_CreateArray(), *ctx = NULL;
         if (!runs)
             goto nomem;
-        if (pb__records_load(inputs[i], runs, err, errlen) != 0) {
+        if (pb__records_load(inputs[i], runs, &ctx, err, errlen) != 0) {
             cJSON_Delete(runs);
             return PB__REPORT_BAD_INPUT;
         }
@@ -182,6 +182,7 @@ static int load_inputs(const char *const *inputs, size_t n, pb__report_data *dat
             snprintf(err, errlen, "%s: no runs (not a plugbench results file, or an empty one)",
                      inputs[i]);
             cJSON_Delete(runs);
+            cJSON_Delete(ctx);
             return PB__REPORT_BAD_INPUT;
         }
         int index = 1, rc = 0;
@@ -190,13 +191,16 @@ static int load_inputs(const char *const *inputs, size_t n, pb__report_data *dat
         while (rc == 0 && runs->child)
             cJSON_AddItemToArray(data->records, cJSON_DetachItemViaPointer(runs, runs->child));
         cJSON_Delete(runs);
-        if (rc != 0)
+        if (rc != 0) {
+            cJSON_Delete(ctx);
             return rc;
+        }
         cJSON *entry = cJSON_CreateObject();
-        if (!entry)
+        if (!entry) {
+            cJSON_Delete(ctx);
             goto nomem;
+        }
         cJSON_AddStringToObject(entry, "file", inputs[i]);
-        cJSON *ctx = pb__results_context_of(inputs[i]);
         cJSON_AddItemToObject(entry, "context", ctx ? ctx : cJSON_CreateNull());
         cJSON_AddItemToArray(data->contexts, entry);
     }

@@ -301,8 +301,11 @@ static char *read_file(const char *path, size_t *len)
     return buf;
 }
 
-int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen)
+int pb__records_load(const char *path, cJSON *records, cJSON **context, char *err,
+                     size_t errlen)
 {
+    if (context)
+        *context = NULL;
     size_t len;
     char *text = read_file(path, &len);
     if (!text) {
@@ -324,6 +327,8 @@ int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen)
             const cJSON *run;
             cJSON_ArrayForEach(run, runs)
                 cJSON_AddItemToArray(records, cJSON_Duplicate(run, 1));
+            if (context)
+                *context = cJSON_DetachItemFromObjectCaseSensitive(doc, "context");
         }
     } else {
         /* A journal: one record per line; only a torn last line may fail to parse. */
@@ -348,18 +353,6 @@ int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen)
     cJSON_Delete(doc);
     free(text);
     return rc;
-}
-
-cJSON *pb__results_context_of(const char *path)
-{
-    size_t len;
-    char *text = read_file(path, &len);
-    cJSON *doc = text ? cJSON_Parse(text) : NULL;
-    cJSON *ctx = cJSON_IsObject(doc) ? cJSON_DetachItemFromObjectCaseSensitive(doc, "context")
-                                     : NULL;
-    cJSON_Delete(doc);
-    free(text);
-    return ctx;
 }
 
 int pb__mkdirs(const char *dir)

@@ -38,14 +38,13 @@ int pb__journal_append(FILE *journal, const cJSON *record);
 
 /*
  * Adds the records of a journal (a torn last line is ignored) or of a results file to
- * records. A missing file adds nothing. Returns 0, or -1 with a message for a file that
- * exists but is not a plugbench results file or journal.
+ * records; when context is not NULL, *context receives the results file's context block,
+ * detached (NULL for a journal, which has none). A missing file adds nothing. Returns 0,
+ * or -1 with a message for a file that exists but is not a plugbench results file or
+ * journal.
  */
-int pb__records_load(const char *path, cJSON *records, char *err, size_t errlen);
-
-/* The context block of a results file, detached from it: NULL for a journal (which has
- * none), a file that cannot be read, or out of memory. */
-cJSON *pb__results_context_of(const char *path);
+int pb__records_load(const char *path, cJSON *records, cJSON **context, char *err,
+                     size_t errlen);
 
 /*
  * Writes {schema, context, runs} to path atomically (a temporary file, fsync, rename),

@@ -34,7 +34,7 @@ static void check_round_trip(const char *dir)
     CHECK(access(tmp, F_OK) != 0, "no temporary file left");
 
     cJSON *loaded = cJSON_CreateArray();
-    CHECK(pb__records_load(path, loaded, err, sizeof err) == 0, "%s", err);
+    CHECK(pb__records_load(path, loaded, NULL, err, sizeof err) == 0, "%s", err);
     const cJSON *back = cJSON_GetObjectItem(cJSON_GetArrayItem(loaded, 0), "values");
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         double v = cJSON_GetArrayItem(back, (int)i)->valuedouble;
@@ -71,7 +71,7 @@ static void check_journal(const char *dir)
     fputs("{\"plugin\": {}, \"seed\": 9", j); /* a write cut off by SIGKILL */
     fclose(j);
     cJSON *loaded = cJSON_CreateArray();
-    CHECK(pb__records_load(path, loaded, err, sizeof err) == 0, "%s", err);
+    CHECK(pb__records_load(path, loaded, NULL, err, sizeof err) == 0, "%s", err);
     CHECK(cJSON_GetArraySize(loaded) == 3, "3 complete records, got %d", cJSON_GetArraySize(loaded));
     cJSON_Delete(loaded);
 
@@ -80,10 +80,10 @@ static void check_journal(const char *dir)
     fputs("hello\nworld\n", g);
     fclose(g);
     loaded = cJSON_CreateArray();
-    CHECK(pb__records_load(path, loaded, err, sizeof err) == -1 && strstr(err, path),
+    CHECK(pb__records_load(path, loaded, NULL, err, sizeof err) == -1 && strstr(err, path),
           "a file that is neither is refused, naming it: %s", err);
     snprintf(path, sizeof path, "%s/absent.json", dir);
-    CHECK(pb__records_load(path, loaded, err, sizeof err) == 0 && cJSON_GetArraySize(loaded) == 0,
+    CHECK(pb__records_load(path, loaded, NULL, err, sizeof err) == 0 && cJSON_GetArraySize(loaded) == 0,
           "a missing file adds nothing");
     cJSON_Delete(loaded);
 }
