@@ -110,13 +110,9 @@ static int32_t create(const pb_context *ctx, void **out)
 static int32_t estimate(void *p, const double *x, const double *y, const double *z, double *out)
 {
     state *s = p;
-    const pb_bilevel *f = s->f;
-    if (isnan(f->grad_x_f(f, x, y, PB_BILEVEL_EXACT, out)) ||
-        isnan(f->cross_xy_g(f, x, y, z, PB_BILEVEL_EXACT, s->hx)))
-        return PB_ERR_FAILED;
-    for (uint32_t i = 0; i < f->dx; i++)
-        out[i] -= s->hx[i];
-    return 0;
+    return pb_bilevel_hypergradient_at(s->f, x, y, z, PB_BILEVEL_EXACT, s->hx, out) == 0
+               ? 0
+               : PB_ERR_FAILED;
 }
 
 static int32_t step(void *p)
@@ -146,12 +142,11 @@ static int32_t step(void *p)
     if (zn > s->radius)
         for (uint32_t i = 0; i < dy; i++)
             s->z[i] *= s->radius / zn;
-    if (isnan(f->grad_x_f(f, s->x, s->y, s->mode, s->gx)) ||
-        isnan(f->cross_xy_g(f, s->x, s->y, s->z, s->mode, s->hx)))
+    if (pb_bilevel_hypergradient_at(f, s->x, s->y, s->z, s->mode, s->hx, s->gx) != 0)
         return PB_CONTINUE;
     double mn = 0.0;
     for (uint32_t i = 0; i < dx; i++) {
-        s->m[i] = s->beta * s->m[i] + (1 - s->beta) * (s->gx[i] - s->hx[i]);
+        s->m[i] = s->beta * s->m[i] + (1 - s->beta) * s->gx[i];
         mn += s->m[i] * s->m[i];
     }
     mn = sqrt(mn);

@@ -89,12 +89,7 @@ static int neumann(state *s, const double *x, const double *y, uint32_t mode, do
             s->z[i] += s->eta_n * s->v[i];
         }
     }
-    if (isnan(f->grad_x_f(f, x, y, mode, out)) ||
-        isnan(f->cross_xy_g(f, x, y, s->z, mode, s->hx)))
-        return -1;
-    for (uint32_t i = 0; i < f->dx; i++)
-        out[i] -= s->hx[i];
-    return 0;
+    return pb_bilevel_hypergradient_at(f, x, y, s->z, mode, s->hx, out);
 }
 
 static int32_t estimate(void *p, const double *x, const double *y, const double *z, double *out)

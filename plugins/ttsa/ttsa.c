@@ -11,8 +11,8 @@
 
 #include <plugbench/bilevel.h>
 #include <plugbench/plugin.h>
-#include <plugbench/vec.h>
 #include <plugbench/rng.h>
+#include <plugbench/vec.h>
 
 typedef struct state {
     const pb_bilevel *f;
@@ -75,18 +75,6 @@ static int32_t create(const pb_context *ctx, void **out)
     return 0;
 }
 
-/* grad_x f - grad_xy g z into out, z already in s->z: 2 oracle calls. -1 when refused. */
-static int finish(state *s, const double *x, const double *y, uint32_t mode, double *out)
-{
-    const pb_bilevel *f = s->f;
-    if (isnan(f->grad_x_f(f, x, y, mode, out)) ||
-        isnan(f->cross_xy_g(f, x, y, s->z, mode, s->hx)))
-        return -1;
-    for (uint32_t i = 0; i < f->dx; i++)
-        out[i] -= s->hx[i];
-    return 0;
-}
-
 /*
  * The extension returns the estimator's expectation over the random depth p: with exact
  * oracles E[Q eta (I - eta H)^p grad_y f] = eta sum_{p<Q} (I - eta H)^p grad_y f
@@ -109,7 +97,9 @@ static int32_t estimate(void *p, const double *x, const double *y, const double 
             s->z[i] += s->eta_n * s->v[i];
         }
     }
-    return finish(s, x, y, PB_BILEVEL_EXACT, out) == 0 ? 0 : PB_ERR_FAILED;
+    return pb_bilevel_hypergradient_at(f, x, y, s->z, PB_BILEVEL_EXACT, s->hx, out) == 0
+               ? 0
+               : PB_ERR_FAILED;
 }
 
 static int32_t step(void *p)
@@ -135,7 +125,7 @@ static int32_t step(void *p)
     }
     for (uint32_t i = 0; i < f->dy; i++)
         s->z[i] = (double)s->q * s->eta_n * s->v[i];
-    if (finish(s, s->x, s->y, s->mode, s->gx) != 0)
+    if (pb_bilevel_hypergradient_at(f, s->x, s->y, s->z, s->mode, s->hx, s->gx) != 0)
         return PB_CONTINUE;
     for (uint32_t i = 0; i < f->dx; i++)
         s->x[i] -= alpha * s->gx[i];

@@ -117,6 +117,15 @@ typedef struct pb_bilevel_hypergradient {
     /* Revision 1 ends here. */
 } pb_bilevel_hypergradient;
 
+/*
+ * From the static kit (plugbench_kit): out = grad_x f(x, y) - grad_xy g(x, y) z, the
+ * hypergradient at a solution z of the lower level's linear system, with oracle mode: two
+ * calls, grad_x_f then cross_xy_g. work holds dx doubles. Returns 0, or -1 when an oracle
+ * was refused.
+ */
+int pb_bilevel_hypergradient_at(const pb_bilevel *f, const double *x, const double *y,
+                                const double *z, uint32_t mode, double *work, double *out);
+
 #ifdef __cplusplus
 }
 #endif
