@@ -43,13 +43,6 @@ static uint64_t name_hash(const char *s, uint64_t n)
     return (h ^ n) * 1099511628211ULL;
 }
 
-/* Parses the part of an id after "<prefix>-"; see open_family. */
-typedef struct parsed {
-    uint32_t n, instance, side;
-    char cost[3];
-    double eta;
-} parsed;
-
 static int bad_eta(double eta) { return !(eta > 0 && eta <= 1e7); }
 
 static int fail(char *err, size_t errlen, const char *id, const char *pattern, const char *why)
@@ -67,32 +60,49 @@ static pb__ot_problem *new_problem(uint32_t n, uint32_t m, double eta, const cha
     return p;
 }
 
-/* ---- random assignment ---- */
-
-static int open_random(const pb__family *family, const char *id, pb__problem **out, char *err,
-                       size_t errlen)
+/*
+ * The start of opening "<family>-n<n>-eta<eta>-i<instance>", the id shape of the random
+ * and point-cloud families: 1 when id is not of family, -1 with a message when it is
+ * malformed, else 0 with an n x n problem of uniform marginals, its instance set, and rng
+ * seeded for it.
+ */
+static int open_uniform(const pb__family *family, const char *id, pb__ot_problem **out,
+                        pb_rng *rng, char *err, size_t errlen)
 {
-    static const char prefix[] = "ot-random-";
-    if (strncmp(id, prefix, sizeof prefix - 1) != 0)
+    size_t len = strlen(family->name);
+    if (strncmp(id, family->name, len) != 0 || id[len] != '-')
         return 1;
     unsigned n = 0, inst = 0;
     double eta = 0;
     int used = 0;
-    if (sscanf(id + sizeof prefix - 1, "n%u-eta%lf-i%u%n", &n, &eta, &inst, &used) != 3 ||
-        id[sizeof prefix - 1 + (size_t)used] != '\0')
+    if (sscanf(id + len + 1, "n%u-eta%lf-i%u%n", &n, &eta, &inst, &used) != 3 ||
+        id[len + 1 + (size_t)used] != '\0')
         return fail(err, errlen, id, family->pattern, "bad syntax");
     if (n < 2 || n > PB__OT_MAX_SIZE || bad_eta(eta) || inst < 1)
         return fail(err, errlen, id, family->pattern, "n in [2, 5000], eta in (0, 1e7], instance >= 1");
     pb__ot_problem *p = new_problem(n, n, eta, id, err, errlen);
     if (!p)
         return -1;
-    pb_rng rng;
-    pb_rng_seed(&rng, inst, name_hash(family->name, n));
-    for (size_t k = 0; k < (size_t)n * n; k++)
-        p->cost[k] = pb_rng_uniform(&rng);
     for (uint32_t i = 0; i < n; i++)
         p->r[i] = p->c[i] = 1.0;
     p->instance = inst;
+    pb_rng_seed(rng, inst, name_hash(family->name, n));
+    *out = p;
+    return 0;
+}
+
+/* ---- random assignment ---- */
+
+static int open_random(const pb__family *family, const char *id, pb__problem **out, char *err,
+                       size_t errlen)
+{
+    pb__ot_problem *p;
+    pb_rng rng;
+    int rc = open_uniform(family, id, &p, &rng, err, errlen);
+    if (rc != 0)
+        return rc;
+    for (size_t k = 0; k < (size_t)p->n * p->n; k++)
+        p->cost[k] = pb_rng_uniform(&rng);
     p->cost_name = "uniform";
     pb__ot_problem_finish(p);
     *out = &p->base;
@@ -104,22 +114,12 @@ static int open_random(const pb__family *family, const char *id, pb__problem **o
 static int open_cloud2d(const pb__family *family, const char *id, pb__problem **out, char *err,
                         size_t errlen)
 {
-    static const char prefix[] = "ot-cloud2d-";
-    if (strncmp(id, prefix, sizeof prefix - 1) != 0)
-        return 1;
-    unsigned n = 0, inst = 0;
-    double eta = 0;
-    int used = 0;
-    if (sscanf(id + sizeof prefix - 1, "n%u-eta%lf-i%u%n", &n, &eta, &inst, &used) != 3 ||
-        id[sizeof prefix - 1 + (size_t)used] != '\0')
-        return fail(err, errlen, id, family->pattern, "bad syntax");
-    if (n < 2 || n > PB__OT_MAX_SIZE || bad_eta(eta) || inst < 1)
-        return fail(err, errlen, id, family->pattern, "n in [2, 5000], eta in (0, 1e7], instance >= 1");
-    pb__ot_problem *p = new_problem(n, n, eta, id, err, errlen);
-    if (!p)
-        return -1;
+    pb__ot_problem *p;
     pb_rng rng;
-    pb_rng_seed(&rng, inst, name_hash(family->name, n));
+    int rc = open_uniform(family, id, &p, &rng, err, errlen);
+    if (rc != 0)
+        return rc;
+    uint32_t n = p->n;
     double mean[3][2];
     for (int k = 0; k < 3; k++)
         for (int d = 0; d < 2; d++)
@@ -146,9 +146,6 @@ static int open_cloud2d(const pb__family *family, const char *id, pb__problem **
             p->cost[(size_t)i * n + j] = dx * dx + dy * dy;
         }
     free(x);
-    for (uint32_t i = 0; i < n; i++)
-        p->r[i] = p->c[i] = 1.0;
-    p->instance = inst;
     p->cost_name = "sqeuclidean";
     pb__ot_problem_finish(p);
     *out = &p->base;
