@@ -372,8 +372,6 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         p->y_star = bq_y_star;
         p->solve_yy = bq_solve;
         p->batch_oracle = bq_batch;
-        p->n_inner = p->n_outer = NS;
-        p->batch = BATCH;
         p->oracle.n_inner = p->oracle.n_outer = NS;
         p->oracle.batch_size = BATCH;
         /* Phi is quadratic: its Hessian column by column from grad Phi, then x*. */

@@ -29,9 +29,10 @@ struct pb__bil_problem {
     pb__problem base;
     pb_bilevel oracle; /* base.handle.oracle points here */
     uint32_t dx, dy;
-    double *x0, *y0;   /* dx, dy: the initial point, for the family to fill */
-    double noise;      /* the stochastic mode's standard deviation (not a finite sum) */
-    uint32_t n_inner, n_outer, batch; /* finite sums (0, 0 when not); samples per batch */
+    /* dx, dy: the initial point, for the family to fill. A family also sets, in oracle,
+     * noise (the stochastic mode's standard deviation when not a finite sum), or n_inner,
+     * n_outer and batch_size (a finite sum); the host reads them there. */
+    double *x0, *y0;
 
     pb__bil_grad grad_x_f, grad_y_f, grad_y_g;
     pb__bil_prod hvp_yy_g, cross_xy_g;

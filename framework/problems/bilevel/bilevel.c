@@ -47,13 +47,13 @@ static pb_rng *rng(pb__bil_problem *p)
 
 static uint32_t n_batches(const pb__bil_problem *p, uint32_t n)
 {
-    return (n + p->batch - 1) / p->batch;
+    return (n + p->oracle.batch_size - 1) / p->oracle.batch_size;
 }
 
 static uint32_t draw_batch(const pb_bilevel *self, uint32_t level)
 {
     pb__bil_problem *p = self->host;
-    uint32_t n = level == PB_BILEVEL_OUTER ? p->n_outer : p->n_inner;
+    uint32_t n = level == PB_BILEVEL_OUTER ? p->oracle.n_outer : p->oracle.n_inner;
     if (n == 0 || level > PB_BILEVEL_OUTER)
         return 0;
     return (uint32_t)pb_rng_below(rng(p), n_batches(p, n));
@@ -67,7 +67,7 @@ static uint32_t draw_batch(const pb_bilevel *self, uint32_t level)
 static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uint32_t *hi)
 {
     int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
-    uint32_t n = outer ? p->n_outer : p->n_inner;
+    uint32_t n = outer ? p->oracle.n_outer : p->oracle.n_inner, b = p->oracle.batch_size;
     *lo = *hi = 0;
     if (n == 0) { /* noise model: every mode but a batch costs 1 */
         if (mode > PB_BILEVEL_STOCHASTIC || pb__oracle_refused(&p->base, 1))
@@ -84,7 +84,7 @@ static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uin
     uint32_t j;
     if (mode == PB_BILEVEL_STOCHASTIC) {
         /* Charge the largest batch first, so that a refused call draws nothing. */
-        if (pb__oracle_refused(&p->base, p->batch < n ? p->batch : n))
+        if (pb__oracle_refused(&p->base, b < n ? b : n))
             return 1;
         j = (uint32_t)pb_rng_below(rng(p), n_batches(p, n));
     } else {
@@ -92,8 +92,8 @@ static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uin
         if (j >= n_batches(p, n))
             return 1;
     }
-    *lo = j * p->batch;
-    *hi = *lo + p->batch < n ? *lo + p->batch : n;
+    *lo = j * b;
+    *hi = *lo + b < n ? *lo + b : n;
     if (pb__oracle_refused(&p->base, *hi - *lo))
         return 1;
     p->base.cost += *hi - *lo;
@@ -103,10 +103,10 @@ static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uin
 /* Adds the noise model's noise to out (n doubles). */
 static void add_noise(pb__bil_problem *p, uint32_t mode, double *out, uint32_t n)
 {
-    if (mode != PB_BILEVEL_STOCHASTIC || p->n_inner || p->noise == 0.0)
+    if (mode != PB_BILEVEL_STOCHASTIC || p->oracle.n_inner || p->oracle.noise == 0.0)
         return;
     for (uint32_t i = 0; i < n; i++)
-        out[i] += p->noise * pb_rng_normal(rng(p));
+        out[i] += p->oracle.noise * pb_rng_normal(rng(p));
 }
 
 /* The trampolines: admit (refuse or count), evaluate, add noise. */
@@ -155,25 +155,25 @@ double pb__bil_sigmoid(double t)
 
 static void all_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
-    p->batch_oracle(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, p->n_outer, out);
+    p->batch_oracle(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, p->oracle.n_outer, out);
 }
 static void all_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
-    p->batch_oracle(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, p->n_outer, out);
+    p->batch_oracle(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, p->oracle.n_outer, out);
 }
 static void all_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
-    p->batch_oracle(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, p->n_inner, out);
+    p->batch_oracle(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, p->oracle.n_inner, out);
 }
 static void all_hvp_yy_g(pb__bil_problem *p, const double *x, const double *y, const double *v,
                          double *out)
 {
-    p->batch_oracle(p, PB__BIL_HVP_YY_G, x, y, v, 0, p->n_inner, out);
+    p->batch_oracle(p, PB__BIL_HVP_YY_G, x, y, v, 0, p->oracle.n_inner, out);
 }
 static void all_cross_xy_g(pb__bil_problem *p, const double *x, const double *y,
                            const double *v, double *out)
 {
-    p->batch_oracle(p, PB__BIL_CROSS_XY_G, x, y, v, 0, p->n_inner, out);
+    p->batch_oracle(p, PB__BIL_CROSS_XY_G, x, y, v, 0, p->oracle.n_inner, out);
 }
 
 void pb__bil_exact_from_batches(pb__bil_problem *p)
@@ -245,10 +245,10 @@ static void describe(const pb__problem *base, cJSON *obj)
     cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dim_outer", p->dx);
     cJSON_AddNumberToObject(obj, "dim_inner", p->dy);
-    cJSON_AddNumberToObject(obj, "noise", p->noise);
-    cJSON_AddNumberToObject(obj, "n_inner", p->n_inner);
-    cJSON_AddNumberToObject(obj, "n_outer", p->n_outer);
-    cJSON_AddNumberToObject(obj, "batch_size", p->batch);
+    cJSON_AddNumberToObject(obj, "noise", p->oracle.noise);
+    cJSON_AddNumberToObject(obj, "n_inner", p->oracle.n_inner);
+    cJSON_AddNumberToObject(obj, "n_outer", p->oracle.n_outer);
+    cJSON_AddNumberToObject(obj, "batch_size", p->oracle.batch_size);
     cJSON_AddBoolToObject(obj, "phi_opt_known", !isnan(p->phi_opt));
     if (!isnan(p->phi_opt))
         cJSON_AddNumberToObject(obj, "phi_opt", p->phi_opt);
@@ -285,7 +285,6 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy)
     p->dx = dx;
     p->dy = dy;
     p->phi_opt = NAN;
-    p->batch = 1;
     p->oracle = (pb_bilevel){
         .struct_size = sizeof(pb_bilevel),
         .dx = dx,

@@ -493,10 +493,9 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
     p->batch_oracle = hc_batch;
     pb__bil_exact_from_batches(p);
     p->test_accuracy = hc_accuracy;
-    p->n_inner = p->oracle.n_inner = m->n_tr;
-    p->n_outer = p->oracle.n_outer = m->n_val;
-    p->batch = p->oracle.batch_size = BATCH;
-    p->noise = p->oracle.noise = 0.0;
+    p->oracle.n_inner = m->n_tr;
+    p->oracle.n_outer = m->n_val;
+    p->oracle.batch_size = BATCH;
     *out = &p->base;
     return 0;
 }

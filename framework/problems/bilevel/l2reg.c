@@ -281,10 +281,9 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
     p->batch_oracle = lr_batch;
     pb__bil_exact_from_batches(p);
     p->test_accuracy = lr_accuracy;
-    p->n_inner = p->oracle.n_inner = m->n_tr;
-    p->n_outer = p->oracle.n_outer = m->n_val;
-    p->batch = p->oracle.batch_size = BATCH;
-    p->noise = p->oracle.noise = 0.0;
+    p->oracle.n_inner = m->n_tr;
+    p->oracle.n_outer = m->n_val;
+    p->oracle.batch_size = BATCH;
     *out = &p->base;
     return 0;
 }

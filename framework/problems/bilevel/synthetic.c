@@ -252,7 +252,7 @@ static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q)
     p->f = lq_f;
     p->y_star = lq_y_star;
     p->solve_yy = lq_solve;
-    p->noise = p->oracle.noise = 0.1;
+    p->oracle.noise = 0.1;
     return p;
 }
 
