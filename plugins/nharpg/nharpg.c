@@ -9,7 +9,7 @@
  * README), eta_t = (2/(t+2))^eta_power, gamma_t = gamma0 (2/(t+2))^step_power (the authors':
  * both powers 1); d_0 = g_0.
  */
-#include "../vpg/pg_state.h"
+#include "pg_state.h"
 
 static const pb_param params[] = {
     {.name = "batch", .type = PB_PARAM_INT, .default_value = 5000, .min = 1, .max = 1e8,

@@ -7,7 +7,7 @@
  * eta_t = (2/(t+2))^(4/5), gamma_t = gamma0 2/(t+2) (the authors' schedules); g is GPOMDP
  * with the linear-feature baseline, refit after each update.
  */
-#include "../vpg/pg_state.h"
+#include "pg_state.h"
 
 static const pb_param params[] = {
     {.name = "batch", .type = PB_PARAM_INT, .default_value = 5000, .min = 1, .max = 1e8,
