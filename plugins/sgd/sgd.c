@@ -3,11 +3,11 @@
  *     g = grad_batch(w) + weight_decay w,   v = momentum v + g,   w = w - lr v.
  * Starts at the problem's w0; one step() is one minibatch.
  */
-#include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <plugbench/kit.h>
+
+#include "sto_state.h"
 
 enum { P_LR, P_MOMENTUM, P_WEIGHT_DECAY, P_BATCH };
 static const pb_param params[] = {
@@ -24,11 +24,9 @@ static const pb_param params[] = {
 };
 
 typedef struct state {
-    pb_state_head head; /* the solution is w */
-    const pb_stochastic *f;
-    double lr, momentum, weight_decay;
-    uint32_t batch;
-    double *w, *g, *v; /* v zeroed: no velocity yet */
+    sto_base base; /* the solution is w; lr, weight_decay, batch */
+    double momentum;
+    double *v; /* zeroed: no velocity yet */
 } state;
 
 static int32_t create(const pb_context *ctx, void **out)
@@ -36,18 +34,12 @@ static int32_t create(const pb_context *ctx, void **out)
     const pb_stochastic *f = pb_stochastic_of(ctx);
     if (!f)
         return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, w, f->dim), PB_ARRAY(state, g, f->dim),
-                            PB_ARRAY(state, v, f->dim));
+    state *s = PB_STATE_NEW(ctx, state, STO_BASE_ARRAYS(state, f), PB_ARRAY(state, v, f->dim));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->w;
-    s->f = f;
-    s->lr = ctx->params[P_LR].real;
+    sto_base_start(&s->base, f, ctx->params[P_LR].real, ctx->params[P_WEIGHT_DECAY].real,
+                   ctx->params[P_BATCH].integer);
     s->momentum = ctx->params[P_MOMENTUM].real;
-    s->weight_decay = ctx->params[P_WEIGHT_DECAY].real;
-    int64_t batch = ctx->params[P_BATCH].integer;
-    s->batch = (uint64_t)batch < f->n_train ? (uint32_t)batch : (uint32_t)f->n_train;
-    memcpy(s->w, f->w0, f->dim * sizeof(double));
     *out = s;
     return 0;
 }
@@ -55,12 +47,12 @@ static int32_t create(const pb_context *ctx, void **out)
 static int32_t step(void *p)
 {
     state *s = p;
-    if (isnan(s->f->loss_grad_batch(s->f, s->w, s->batch, s->g)))
+    sto_base *b = &s->base;
+    if (sto_base_gradient(b) != 0)
         return PB_CONTINUE; /* budget spent: the host stops the run */
-    for (uint32_t i = 0; i < s->f->dim; i++) {
-        double g = s->g[i] + s->weight_decay * s->w[i];
-        s->v[i] = s->momentum * s->v[i] + g;
-        s->w[i] -= s->lr * s->v[i];
+    for (uint32_t i = 0; i < b->f->dim; i++) {
+        s->v[i] = s->momentum * s->v[i] + b->g[i];
+        b->w[i] -= b->lr * s->v[i];
     }
     return PB_CONTINUE;
 }
