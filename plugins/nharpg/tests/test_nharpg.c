@@ -67,30 +67,36 @@ static void test_unbiased(void)
             hv[i] += r[a] * pi[a] * (ea * ev - fisher_v);
         }
     }
+    /* The batch of a plugin state with room for N steps; the test draws its own noise. */
     const uint32_t N = 1000000;
-    pg_batch b;
+    char msg[256] = "";
+    pb_context ctx = {.struct_size = sizeof(pb_context), .problem = &p->base.handle, .seed = 11,
+                      .error = msg, .error_size = sizeof msg};
+    void *state = NULL;
     double est[3], s1[3], s2[3];
     p->base.seed = 3;
     pb_rng rng;
     pb_rng_seed(&rng, 11, 0);
-    if (pg_batch_init(&b, f, N) == 0 && pg_collect(&b, f, theta, N, &rng) == 0) {
-        pg_hessian_vector(f, &b, NULL, theta, v, 1, est, s1, s2);
-        CHECK(b.n_eps == N && rel(est, hv, 3) <= 0.01,
+    int made = pg_state_new(&ctx, sizeof(pg_state), N, 0, 1.0, 1, &state) == 0;
+    pg_batch *b = made ? &((pg_state *)state)->batch : NULL;
+    if (made && pg_collect(b, f, theta, N, &rng) == 0) {
+        pg_hessian_vector(f, b, NULL, theta, v, 1, est, s1, s2);
+        CHECK(b->n_eps == N && rel(est, hv, 3) <= 0.01,
               "bandit3: the mean of B(tau) v over %u trajectories (%.5f, %.5f, %.5f) is within "
               "1%% of hess J v (%.5f, %.5f, %.5f): relative error %.2e",
               N, est[0], est[1], est[2], hv[0], hv[1], hv[2], rel(est, hv, 3));
         /* And the gradient estimator without baseline: the mean of grad Phi is grad J. */
         double g[3], gJ[3];
-        pg_gpomdp(f, &b, NULL, theta, 1, g);
+        pg_gpomdp(f, b, NULL, theta, 1, g);
         double J = pi[0] * r[0] + pi[1] * r[1] + pi[2] * r[2];
         for (int i = 0; i < 3; i++)
             gJ[i] = pi[i] * (r[i] - J);
         CHECK(rel(g, gJ, 3) <= 0.01, "bandit3: the GPOMDP mean is within 1%% of grad J (%.2e)",
               rel(g, gJ, 3));
     } else {
-        CHECK(0, "bandit3: collecting %u episodes", N);
+        CHECK(0, "bandit3: collecting %u episodes %s", N, msg);
     }
-    pg_batch_free(&b);
+    free(state);
     pb__problem_close(&p->base);
 }
 
@@ -100,8 +106,8 @@ static double run_lqr(const pb__plugin_file *plugin, uint64_t seed, int64_t batc
 {
     pb_value values[16];
     pb__params_defaults(plugin->desc, values);
-    values[0].integer = batch;
-    values[1].real = gamma0;
+    values[PG_P_BATCH].integer = batch;
+    values[PG_P_GAMMA0].real = gamma0;
     pb__limits limits = {.budget = {.cost = 400000}, .target = NAN};
     pb__outcome out;
     char err[512];
