@@ -54,17 +54,13 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "local-search",
     .version = "0.1.0",
     .summary = "(1+1) random local search with a fixed step",
     .citation = "baseline",
     .kind = PB_KIND_BLACKBOX,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

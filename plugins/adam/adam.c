@@ -72,17 +72,13 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "adam",
     .version = "1.0.0",
     .summary = "Adam on minibatch gradients (PyTorch defaults)",
     .citation = "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015",
     .kind = PB_KIND_STOCHASTIC,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

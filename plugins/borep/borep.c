@@ -150,18 +150,14 @@ static int32_t step(void *p)
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "borep",
     .version = "1.0.0",
     .summary = "BO-REP: normalized momentum, refined init, periodic lower-level updates",
     .citation = "J. Hao, X. Gong, M. Liu, Bilevel Optimization under Unbounded Smoothness: A "
                 "New Algorithm and Convergence Analysis, ICLR 2024",
     .kind = PB_KIND_BILEVEL,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
     .extension = extension,
 };
 

@@ -282,8 +282,7 @@ PB_STEP_MICROKERNELS(microkernels, create, step, free,
 PB_EXTENSIONS(extension, {PB_MICROKERNELS_ID, &microkernels})
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "cbo",
     .version = "1.0.0",
     .summary = "consensus-based optimization: isotropic or anisotropic noise, alpha schedule, "
@@ -295,10 +294,7 @@ static const pb_plugin descriptor = {
                 "T. Klock, C. Geldhauser, M. Fornasier, Gradient is All You Need?, "
                 "arXiv:2306.09778, 2023",
     .kind = PB_KIND_BLACKBOX,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
     .extension = extension,
 };
 

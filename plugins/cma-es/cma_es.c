@@ -160,8 +160,7 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "cma-es",
     .version = "1.0.0",
     .summary = "CMA-ES (Hansen's tutorial defaults) with optional IPOP restarts",

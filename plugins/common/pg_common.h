@@ -131,12 +131,6 @@ void pg_normalized_step(pg_state *s, double step);
  * it. Returns PB_CONTINUE, for step() to return. */
 int32_t pg_iteration_done(pg_state *s);
 
-/* The descriptor members after the citation, the same in the three plugins: the kind, the
- * plugin's create and step, and the solution and release of a pg_state (one block). */
-#define PG_DESCRIPTOR_FIELDS(create_, step_)                                                \
-    .kind = PB_KIND_POLICY, .create = (create_), .step = (step_),                           \
-    .solution = pb_state_solution, .destroy = free
-
 /* The citation of npg-igt and nharpg. */
 #define PG_PAPER                                                                            \
     "Fatkhullin, Barakat, Kireeva, He, Stochastic Policy Gradient Methods: Improved Sample " \

@@ -93,8 +93,7 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "mfac",
     .version = "1.0.0",
     .summary = "M-FAC: matrix-free inverse empirical Fisher over a sliding gradient window",

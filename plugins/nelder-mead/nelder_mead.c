@@ -276,8 +276,7 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "nelder-mead",
     .version = "1.0.0",
     .summary = "Nelder-Mead simplex method with random restarts on collapse",
@@ -285,10 +284,7 @@ static const pb_plugin descriptor = {
                 "Computer Journal 7(4), 1965; F. Gao and L. Han, Implementing the Nelder-Mead "
                 "simplex algorithm with adaptive parameters, Comput. Optim. Appl. 51(1), 2012",
     .kind = PB_KIND_BLACKBOX,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

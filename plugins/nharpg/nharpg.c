@@ -84,13 +84,13 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "nharpg",
     .version = "1.0.0",
     .summary = "normalized Hessian-aided recursive policy gradient (N-HARPG)",
     .citation = PG_PAPER,
-    PG_DESCRIPTOR_FIELDS(create, step),
+    .kind = PB_KIND_POLICY,
+    PB_STATE_LIFECYCLE(create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

@@ -37,13 +37,13 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "npg-igt",
     .version = "1.0.0",
     .summary = "normalized policy gradient with implicit gradient transport (N-PG-IGT)",
     .citation = PG_PAPER,
-    PG_DESCRIPTOR_FIELDS(pg_create, step),
+    .kind = PB_KIND_POLICY,
+    PB_STATE_LIFECYCLE(pg_create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

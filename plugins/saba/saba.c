@@ -123,8 +123,7 @@ static int32_t step(void *p)
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "saba",
     .version = "1.0.0",
     .summary = "SABA: SOBA with SAGA variance reduction over the fixed batches of finite sums",
@@ -132,10 +131,7 @@ static const pb_plugin descriptor = {
                 "optimization that enables stochastic and global variance reduction algorithms, "
                 "NeurIPS 2022",
     .kind = PB_KIND_BILEVEL,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
     .extension = extension,
 };
 

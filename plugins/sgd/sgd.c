@@ -58,17 +58,13 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "sgd",
     .version = "1.0.0",
     .summary = "minibatch SGD with heavy-ball momentum",
     .citation = "baseline (Robbins & Monro 1951; Polyak 1964 momentum, PyTorch's form)",
     .kind = PB_KIND_STOCHASTIC,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

@@ -99,8 +99,7 @@ static int32_t solution(void *p, double *out)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "sinkhorn",
     .version = "1.0.0",
     .summary = "Sinkhorn iterations for entropic OT, log-domain or scaling form",

@@ -348,8 +348,7 @@ static int32_t solution(void *p, double *out)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "sns",
     .version = "1.0.0",
     .summary = "Sinkhorn-Newton-Sparse: Sinkhorn warm-up, then sparsified Newton-CG on the dual",

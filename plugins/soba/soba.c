@@ -98,8 +98,7 @@ static int32_t step(void *p)
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "soba",
     .version = "1.0.0",
     .summary = "SOBA / MA-SOBA: single-loop joint steps on y, z and x (MA-SOBA: averaged)",
@@ -109,10 +108,7 @@ static const pb_plugin descriptor = {
                 "Algorithms for Stochastic Bilevel Optimization under Relaxed Smoothness "
                 "Conditions, 2023",
     .kind = PB_KIND_BILEVEL,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
     .extension = extension,
 };
 

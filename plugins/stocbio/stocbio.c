@@ -68,18 +68,14 @@ static int32_t step(void *p)
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "stocbio",
     .version = "1.0.0",
     .summary = "stocBiO: warm-started inner SGD and a Neumann-series hypergradient",
     .citation = "K. Ji, J. Yang, Y. Liang, Bilevel Optimization: Convergence Analysis and "
                 "Enhanced Design, ICML 2021",
     .kind = PB_KIND_BILEVEL,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
     .extension = extension,
 };
 

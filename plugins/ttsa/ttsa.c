@@ -99,8 +99,7 @@ static int32_t step(void *p)
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "ttsa",
     .version = "1.0.0",
     .summary = "TTSA: two-timescale steps, randomized-depth Neumann hypergradient",
@@ -108,10 +107,7 @@ static const pb_plugin descriptor = {
                 "Framework for Bilevel Optimization: Complexity Analysis and Application to "
                 "Actor-Critic, SIAM J. Optim. 2023",
     .kind = PB_KIND_BILEVEL,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = free,
+    PB_STATE_LIFECYCLE(create, step),
     .extension = extension,
 };
 

@@ -30,14 +30,14 @@ static int32_t step(void *p)
 }
 
 static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    PB_PARAMS(params),
+    PB_PLUGIN_INIT, PB_PARAMS(params),
     .name = "vpg",
     .version = "1.0.0",
     .summary = "vanilla policy gradient (GPOMDP with linear-feature baseline)",
     .citation = "baseline (Williams 1992; Baxter & Bartlett 2001), as in Fatkhullin, Barakat, "
                 "Kireeva, He, ICML 2023",
-    PG_DESCRIPTOR_FIELDS(pg_create, step),
+    .kind = PB_KIND_POLICY,
+    PB_STATE_LIFECYCLE(pg_create, step),
 };
 
 PB_PLUGIN_ENTRY(descriptor)

@@ -3,7 +3,6 @@
 #include "plugbench/plugin.h"
 #include "plugbench/blackbox.h"
 #include "plugbench/rng.h"
-#include "plugbench/vec.h"
 #include "plugbench/transport.h"
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"

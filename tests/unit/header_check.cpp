@@ -1,9 +1,9 @@
 // Compiled as C++ with -pedantic -Werror: the public headers are usable from C++.
 #include "plugbench/microkernels.h" // first: it must stand alone
 #include "plugbench/plugin.h"
+#include "plugbench/kit.h"
 #include "plugbench/blackbox.h"
 #include "plugbench/rng.h"
-#include "plugbench/vec.h"
 #include "plugbench/transport.h"
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"

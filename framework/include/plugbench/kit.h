@@ -35,7 +35,7 @@
  *         PB_PLUGIN_INIT, PB_PARAMS(params),
  *         .name = "...", .version = "...", .summary = "...", .citation = "...",
  *         .kind = PB_KIND_STOCHASTIC,
- *         .create = create, .step = step, .solution = pb_state_solution, .destroy = free,
+ *         PB_STATE_LIFECYCLE(create, step),
  *     };
  *     PB_PLUGIN_ENTRY(descriptor)
  *
@@ -53,6 +53,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "bilevel.h"
 #include "blackbox.h"
@@ -166,6 +167,11 @@ void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays,
 
 /* A descriptor's solution() for states with a pb_state_head: copies head.solution. */
 int32_t pb_state_solution(void *state, double *out);
+
+/* A descriptor's four calls for a state made by PB_STATE_NEW that owns nothing outside its
+ * block: the plugin's create and step, pb_state_solution, and free. */
+#define PB_STATE_LIFECYCLE(create_fn, step_fn)                                              \
+    .create = (create_fn), .step = (step_fn), .solution = pb_state_solution, .destroy = free
 
 /* An extension a plugin offers: its id (with revision) and its static table. */
 typedef struct pb_extension {
