@@ -568,6 +568,25 @@ if have nonfinite; then
 else
     skip "check bad-nonfinite.so: test plugin not built"
 fi
+# bad-nondet recommends a point that depends on its process id from its 5th step on: with
+# its 4 evaluations per step, the trace points sit at 4, 8, 12, then 20 evaluations (index
+# 3, iteration 5), where solution_error (best_error is the oracle's, unaffected) differs.
+if have nondet; then
+    pb checknd check "$(so nondet)"
+    line=$(grep '^\[FAIL\] same seed, same trace: ' "$T/checknd.out")
+    re='trace point index 3 \(evaluations 20, iterations 5\) of [0-9]+: solution_error (\S+) in run 1, (\S+) in run 2$'
+    if [ "$RC" -eq 1 ] && [[ $line =~ $re ]] &&
+        [ "$(jq -n "${BASH_REMATCH[1]} != ${BASH_REMATCH[2]}" 2>/dev/null)" = true ] &&
+        [ "$(printf '%.17g' "${BASH_REMATCH[1]}")" = "${BASH_REMATCH[1]}" ] &&
+        [ "$(printf '%.17g' "${BASH_REMATCH[2]}")" = "${BASH_REMATCH[2]}" ]; then
+        ok "check bad-nondet.so: exit 1, names the point, the metric and both values: $line"
+    else
+        not_ok "check bad-nondet.so: exit 1, names the point (index 3, evaluations 20, iterations 5), the metric and both values (%.17g)" \
+            "exit $RC" "$(show "$T/checknd.out" 8)"
+    fi
+else
+    skip "check bad-nondet.so: test plugin not built"
+fi
 if have notso; then
     pb checkns check "$(so notso)"
     check "check bad-notso.so: exit 2" test "$RC" -eq 2
