@@ -42,16 +42,21 @@ int pb__plugin_validate(const pb_plugin *desc, char *err, size_t errlen);
 size_t pb__plugin_dirs(const char *const *dirs, size_t n_dirs, char out[][PATH_MAX], size_t max);
 
 /*
- * Loads every valid plugin under the directories (each .so, searched two levels deep),
- * first name wins. Invalid files are reported to stderr as warnings when warn is set.
- * Returns the number loaded into out (at most max).
+ * Loads every valid plugin under the directories (each .so, searched two levels deep, the
+ * entries of a directory in byte order of their names), sorted by plugin name. Of two
+ * plugins with one name the first found wins: the earlier directory, else the earlier
+ * file name. When warn is set, invalid files and each plugin so hidden (naming the file
+ * used and the file hidden) are reported to stderr as warnings. Returns the number loaded
+ * into out (at most max).
  */
 size_t pb__plugin_scan(char dirs[][PATH_MAX], size_t n_dirs, pb__plugin_file *out, size_t max,
                        int warn);
 
 /*
  * Resolves spec, a plugin name or a path to a .so (contains '/' or ends in ".so"), against
- * the directories. Returns 0, or -1 with a message (for an unknown name: the known ones).
+ * the directories, as pb__plugin_scan finds them; a plugin of that name that the one used
+ * hides is reported to stderr as a warning. Returns 0, or -1 with a message (for an
+ * unknown name: the known ones).
  */
 int pb__plugin_resolve(const char *spec, char dirs[][PATH_MAX], size_t n_dirs,
                        pb__plugin_file *out, char *err, size_t errlen);
