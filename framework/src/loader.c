@@ -224,7 +224,7 @@ void pb__plugin_unload(pb__plugin_file *plugin)
     memset(plugin, 0, sizeof *plugin);
 }
 
-static int running_from_build_tree(void)
+int pb__running_from_build_tree(void)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -233,6 +233,21 @@ static int running_from_build_tree(void)
     exe[n] = '\0';
     size_t root = strlen(PB_BUILD_ROOT);
     return strncmp(exe, PB_BUILD_ROOT, root) == 0 && exe[root] == '/';
+}
+
+char *pb__installed_dir(const char *from_bindir, const char *configured, char *out)
+{
+    char exe[PATH_MAX], dir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    struct stat st;
+    if (from_bindir[0] != '/' && slash &&
+        snprintf(dir, sizeof dir, "%.*s/%s", (int)(slash - exe), exe, from_bindir) <
+            (int)sizeof dir &&
+        realpath(dir, out) && stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return out;
+    snprintf(out, PATH_MAX, "%s", configured);
+    return out;
 }
 
 static size_t add_dir(char out[][PATH_MAX], size_t n, size_t max, const char *dir, size_t len)
@@ -257,7 +272,11 @@ size_t pb__plugin_dirs(const char *const *dirs, size_t n_dirs, char out[][PATH_M
         n = add_dir(out, n, max, env, len);
         env = colon ? colon + 1 : NULL;
     }
-    const char *builtin = running_from_build_tree() ? PB_BUILD_ROOT "/plugins" : PB_PLUGIN_DIR;
+    char installed[PATH_MAX];
+    const char *builtin =
+        pb__running_from_build_tree()
+            ? PB_BUILD_ROOT "/plugins"
+            : pb__installed_dir(PB_PLUGIN_DIR_FROM_BINDIR, PB_PLUGIN_DIR, installed);
     return add_dir(out, n, max, builtin, strlen(builtin));
 }
 

@@ -34,10 +34,25 @@ void pb__plugin_unload(pb__plugin_file *plugin);
 int pb__plugin_validate(const pb_plugin *desc, char *err, size_t errlen);
 
 /*
+ * 1 when this executable lives in the build tree (its plugins are then the build tree's,
+ * its data sets the source tree's), else 0.
+ */
+int pb__running_from_build_tree(void);
+
+/*
+ * An installed directory: from_bindir, relative to this executable's directory (see
+ * framework/meson.build), when that directory exists -- an installed tree, wherever it was
+ * installed or moved to --, else configured, the absolute path the build was configured
+ * with. Writes the path (canonical in the first case) to out, PATH_MAX bytes, and
+ * returns out.
+ */
+char *pb__installed_dir(const char *from_bindir, const char *configured, char *out);
+
+/*
  * The plugin directories, in search order: each --plugin-dir given (dirs, n_dirs), then
  * $PLUGBENCH_PLUGIN_PATH (colon-separated), then the build tree's plugins when this
- * executable runs from the build tree, else the installed plugin directory.
- * Writes at most max paths into out; returns how many.
+ * executable runs from the build tree, else the installed plugin directory
+ * (pb__installed_dir). Writes at most max paths into out; returns how many.
  */
 size_t pb__plugin_dirs(const char *const *dirs, size_t n_dirs, char out[][PATH_MAX], size_t max);
 
