@@ -44,19 +44,42 @@ static int report(int ok, const char *what, const char *detail)
     return ok ? 0 : 1;
 }
 
-/* Same costs, iterations and metrics (NaN equal to NaN) at every point, and same length. */
-static int same_trace(const pb__job_result *a, const pb__job_result *b, uint32_t n_metrics)
+/*
+ * Same costs, iterations and metrics (NaN equal to NaN, bit for bit) at every point, and
+ * same length. Returns 1 with the number of points in detail, or 0 with the first
+ * difference: the point's index (from 0, as in the results file's trace arrays), its cost
+ * and iteration, the column that differs and both values, printed with %.17g so that they
+ * read back as the same doubles.
+ */
+static int same_trace(const pb__job_result *a, const pb__job_result *b, const pb__kind *kind,
+                      char *detail, size_t size)
 {
-    if (a->n_trace != b->n_trace)
-        return 0;
-    for (size_t i = 0; i < a->n_trace; i++) {
+    size_t common = a->n_trace < b->n_trace ? a->n_trace : b->n_trace;
+    for (size_t i = 0; i < common; i++) {
         const pb__trace_point *p = &a->trace[i], *q = &b->trace[i];
-        if (p->cost != q->cost || p->iterations != q->iterations)
-            return 0;
-        for (uint32_t m = 0; m < n_metrics; m++)
+        const char *column = NULL;
+        double x = 0, y = 0;
+        if (p->cost != q->cost)
+            column = kind->cost_unit, x = p->cost, y = q->cost;
+        else if (p->iterations != q->iterations)
+            column = "iterations", x = p->iterations, y = q->iterations;
+        for (uint32_t m = 0; !column && m < kind->n_metrics; m++)
             if (memcmp(&p->metrics[m], &q->metrics[m], sizeof(double)) != 0)
-                return 0;
+                column = kind->metrics[m], x = p->metrics[m], y = q->metrics[m];
+        if (column) {
+            snprintf(detail, size,
+                     "trace point index %zu (%s %.17g, iterations %.17g) of %zu: "
+                     "%s %.17g in run 1, %.17g in run 2",
+                     i, kind->cost_unit, p->cost, p->iterations, a->n_trace, column, x, y);
+            return 0;
+        }
     }
+    if (a->n_trace != b->n_trace || a->n_trace == 0) {
+        snprintf(detail, size, "run 1 has %zu trace points, run 2 has %zu%s", a->n_trace,
+                 b->n_trace, common ? " (the points both have agree)" : "");
+        return 0;
+    }
+    snprintf(detail, size, "%zu trace points", a->n_trace);
     return 1;
 }
 
@@ -153,11 +176,9 @@ int pb_cmd_check(int argc, char **argv)
         failures += report(c->stop == PB__STOP_ITERATIONS || c->stop == PB__STOP_DONE ||
                                c->stop == PB__STOP_TARGET,
                            "ends at the iteration budget", detail);
-        snprintf(detail, sizeof detail, "%zu trace points", runs[0].result.n_trace);
-        failures += report(runs[0].result.n_trace > 0 &&
-                               same_trace(&runs[0].result, &runs[1].result,
-                                          plugin.kind->n_metrics),
-                           "same seed, same trace", detail);
+        int same = same_trace(&runs[0].result, &runs[1].result, plugin.kind, detail,
+                              sizeof detail);
+        failures += report(same, "same seed, same trace", detail);
     }
     for (int r = 0; r < 3; r++)
         free(runs[r].trace);

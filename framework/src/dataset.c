@@ -2,17 +2,23 @@
 #include "dataset.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "loader.h"
+
 #ifndef PB_DATASET_INSTALL_DIR
 #define PB_DATASET_INSTALL_DIR "/usr/local/share/plugbench/datasets"
 #endif
 #ifndef PB_DATASET_SOURCE_DIR
 #define PB_DATASET_SOURCE_DIR "datasets"
+#endif
+#ifndef PB_DATASET_DIR_FROM_BINDIR
+#define PB_DATASET_DIR_FROM_BINDIR "../share/plugbench/datasets"
 #endif
 
 #define MAX_LABEL 1000000u
@@ -186,9 +192,11 @@ const char *pb__dataset_dir(void)
     if (env && *env)
         return env;
     struct stat st;
-    if (stat(PB_DATASET_SOURCE_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+    if (pb__running_from_build_tree() && stat(PB_DATASET_SOURCE_DIR, &st) == 0 &&
+        S_ISDIR(st.st_mode))
         return PB_DATASET_SOURCE_DIR;
-    return PB_DATASET_INSTALL_DIR;
+    static char installed[PATH_MAX];
+    return pb__installed_dir(PB_DATASET_DIR_FROM_BINDIR, PB_DATASET_INSTALL_DIR, installed);
 }
 
 int pb__dataset_open(const char *name, pb__dataset *train, pb__dataset *test, char *err,

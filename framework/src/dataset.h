@@ -42,8 +42,9 @@ void pb__dataset_standardize(pb__dataset *train, pb__dataset *test);
 
 /*
  * The directory that holds the data sets: $PLUGBENCH_DATASET_DIR when set, else the
- * source tree's datasets/ when it exists (a build-tree run), else the installed one
- * (<datadir>/plugbench/datasets). Static string.
+ * source tree's datasets/ when this executable runs from the build tree, else the installed
+ * one (<datadir>/plugbench/datasets, found relative to the executable: see
+ * pb__installed_dir). Static string.
  */
 const char *pb__dataset_dir(void);
 

@@ -224,7 +224,7 @@ void pb__plugin_unload(pb__plugin_file *plugin)
     memset(plugin, 0, sizeof *plugin);
 }
 
-static int running_from_build_tree(void)
+int pb__running_from_build_tree(void)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -233,6 +233,21 @@ static int running_from_build_tree(void)
     exe[n] = '\0';
     size_t root = strlen(PB_BUILD_ROOT);
     return strncmp(exe, PB_BUILD_ROOT, root) == 0 && exe[root] == '/';
+}
+
+char *pb__installed_dir(const char *from_bindir, const char *configured, char *out)
+{
+    char exe[PATH_MAX], dir[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    struct stat st;
+    if (from_bindir[0] != '/' && slash &&
+        snprintf(dir, sizeof dir, "%.*s/%s", (int)(slash - exe), exe, from_bindir) <
+            (int)sizeof dir &&
+        realpath(dir, out) && stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+        return out;
+    snprintf(out, PATH_MAX, "%s", configured);
+    return out;
 }
 
 static size_t add_dir(char out[][PATH_MAX], size_t n, size_t max, const char *dir, size_t len)
@@ -257,7 +272,11 @@ size_t pb__plugin_dirs(const char *const *dirs, size_t n_dirs, char out[][PATH_M
         n = add_dir(out, n, max, env, len);
         env = colon ? colon + 1 : NULL;
     }
-    const char *builtin = running_from_build_tree() ? PB_BUILD_ROOT "/plugins" : PB_PLUGIN_DIR;
+    char installed[PATH_MAX];
+    const char *builtin =
+        pb__running_from_build_tree()
+            ? PB_BUILD_ROOT "/plugins"
+            : pb__installed_dir(PB_PLUGIN_DIR_FROM_BINDIR, PB_PLUGIN_DIR, installed);
     return add_dir(out, n, max, builtin, strlen(builtin));
 }
 
@@ -267,43 +286,71 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Loads the .so files in dir, descending depth more levels; returns the new count. */
-static size_t scan_dir(const char *dir, int depth, pb__plugin_file *out, size_t n, size_t max,
-                       int warn)
+/* What a scan reports on stderr (see pb__plugin_scan). */
+typedef struct scan_report {
+    int invalid;             /* files that do not load */
+    const char *duplicates;  /* plugins hidden by an earlier one of the same name: NULL
+                                none, "" all, else only those of this name */
+} scan_report;
+
+/* Directory entries in byte order of their names, whatever the locale or the file system. */
+static int by_name(const struct dirent **a, const struct dirent **b)
 {
-    DIR *d = opendir(dir);
-    if (!d)
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/*
+ * Loads the .so files in dir, in name order, descending depth more levels; returns the new
+ * count. Of two plugins with one name the first loaded is kept and the other unloaded, with
+ * a warning naming both files (the same file reached twice is no conflict).
+ */
+static size_t scan_dir(const char *dir, int depth, pb__plugin_file *out, size_t n, size_t max,
+                       const scan_report *say)
+{
+    struct dirent **entries;
+    int n_entries = scandir(dir, &entries, NULL, by_name);
+    if (n_entries < 0)
         return n;
-    struct dirent *e;
     char path[PATH_MAX], err[1024];
-    while ((e = readdir(d)) && n < max) {
-        if (e->d_name[0] == '.')
+    for (int k = 0; k < n_entries && n < max; k++) {
+        const char *name = entries[k]->d_name;
+        if (name[0] == '.')
             continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
         struct stat st;
         if (stat(path, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode)) {
             if (depth > 0)
-                n = scan_dir(path, depth - 1, out, n, max, warn);
+                n = scan_dir(path, depth - 1, out, n, max, say);
             continue;
         }
-        if (!ends_with(e->d_name, ".so"))
+        if (!ends_with(name, ".so"))
             continue;
         if (pb__plugin_load(path, &out[n], err, sizeof err) != 0) {
-            if (warn)
+            if (say->invalid)
                 fprintf(stderr, "plugbench: warning: skipping %s\n", err);
             continue;
         }
-        int duplicate = 0;
-        for (size_t i = 0; i < n && !duplicate; i++)
-            duplicate = strcmp(out[i].desc->name, out[n].desc->name) == 0;
-        if (duplicate)
-            pb__plugin_unload(&out[n]);
-        else
+        const char *plugin = out[n].desc->name;
+        size_t first = 0;
+        while (first < n && strcmp(out[first].desc->name, plugin) != 0)
+            first++;
+        if (first == n) {
             n++;
+            continue;
+        }
+        if (strcmp(out[first].path, out[n].path) != 0 && say->duplicates &&
+            (!say->duplicates[0] || strcmp(say->duplicates, plugin) == 0))
+            fprintf(stderr,
+                    "plugbench: warning: two plugins named '%s': using %s, hiding %s (the "
+                    "first in the search order wins)\n",
+                    plugin, out[first].path, out[n].path);
+        pb__plugin_unload(&out[n]);
     }
-    closedir(d);
+    for (int k = 0; k < n_entries; k++)
+        free(entries[k]);
+    free(entries);
     return n;
 }
 
@@ -312,15 +359,23 @@ static int cmp_plugin_name(const void *a, const void *b)
     return strcmp(((const pb__plugin_file *)a)->desc->name, ((const pb__plugin_file *)b)->desc->name);
 }
 
-size_t pb__plugin_scan(char dirs[][PATH_MAX], size_t n_dirs, pb__plugin_file *out, size_t max,
-                       int warn)
+/* pb__plugin_scan, saying on stderr what say asks for. */
+static size_t scan(char dirs[][PATH_MAX], size_t n_dirs, pb__plugin_file *out, size_t max,
+                   const scan_report *say)
 {
     size_t n = 0;
     for (size_t i = 0; i < n_dirs; i++)
-        n = scan_dir(dirs[i], 1, out, n, max, warn);
+        n = scan_dir(dirs[i], 1, out, n, max, say);
     /* Sorting after the scan keeps "first directory wins" and gives a stable listing. */
     qsort(out, n, sizeof *out, cmp_plugin_name);
     return n;
+}
+
+size_t pb__plugin_scan(char dirs[][PATH_MAX], size_t n_dirs, pb__plugin_file *out, size_t max,
+                       int warn)
+{
+    scan_report say = {warn, warn ? "" : NULL};
+    return scan(dirs, n_dirs, out, max, &say);
 }
 
 int pb__plugin_resolve(const char *spec, char dirs[][PATH_MAX], size_t n_dirs,
@@ -334,7 +389,9 @@ int pb__plugin_resolve(const char *spec, char dirs[][PATH_MAX], size_t n_dirs,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t n = pb__plugin_scan(dirs, n_dirs, all, MAX_PLUGINS, 0);
+    /* Silent about other files; a plugin of this name hiding another is worth a warning. */
+    scan_report say = {0, spec};
+    size_t n = scan(dirs, n_dirs, all, MAX_PLUGINS, &say);
     int found = -1;
     for (size_t i = 0; i < n && found < 0; i++)
         if (strcmp(all[i].desc->name, spec) == 0) {

@@ -157,6 +157,13 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         pt.metrics[i] = NAN;
     uint64_t next = pb__next_checkpoint(0);
     uint64_t measured_at = UINT64_MAX; /* iteration of the last measurement */
+    /* Oracle calls in create() (a first generation, say) are cost like a step's: the state
+     * after it is a point, at iteration 0, when they crossed a checkpoint. */
+    if (problem->cost >= next) {
+        emit(&l, &pt);
+        measured_at = 0;
+        next = pb__next_checkpoint(problem->cost);
+    }
     int stop = PB__STOP_NONE;
     while (out->status == PB__STATUS_OK) {
         if (problem->exhausted || (b->cost && problem->cost >= b->cost))

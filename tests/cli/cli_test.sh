@@ -568,6 +568,25 @@ if have nonfinite; then
 else
     skip "check bad-nonfinite.so: test plugin not built"
 fi
+# bad-nondet recommends a point that depends on its process id from its 5th step on: with
+# its 4 evaluations per step, the trace points sit at 4, 8, 12, then 20 evaluations (index
+# 3, iteration 5), where solution_error (best_error is the oracle's, unaffected) differs.
+if have nondet; then
+    pb checknd check "$(so nondet)"
+    line=$(grep '^\[FAIL\] same seed, same trace: ' "$T/checknd.out")
+    re='trace point index 3 \(evaluations 20, iterations 5\) of [0-9]+: solution_error (\S+) in run 1, (\S+) in run 2$'
+    if [ "$RC" -eq 1 ] && [[ $line =~ $re ]] &&
+        [ "$(jq -n "${BASH_REMATCH[1]} != ${BASH_REMATCH[2]}" 2>/dev/null)" = true ] &&
+        [ "$(printf '%.17g' "${BASH_REMATCH[1]}")" = "${BASH_REMATCH[1]}" ] &&
+        [ "$(printf '%.17g' "${BASH_REMATCH[2]}")" = "${BASH_REMATCH[2]}" ]; then
+        ok "check bad-nondet.so: exit 1, names the point, the metric and both values: $line"
+    else
+        not_ok "check bad-nondet.so: exit 1, names the point (index 3, evaluations 20, iterations 5), the metric and both values (%.17g)" \
+            "exit $RC" "$(show "$T/checknd.out" 8)"
+    fi
+else
+    skip "check bad-nondet.so: test plugin not built"
+fi
 if have notso; then
     pb checkns check "$(so notso)"
     check "check bad-notso.so: exit 2" test "$RC" -eq 2
@@ -726,6 +745,72 @@ if [ -f "$TESTPLUGINS/bad-loop.so" ]; then
         "$(grep -c 'runs without failing' "$T/loopcheck.out")" -eq 1
 else
     skip "bad-loop.so is not built"
+fi
+
+echo "# 13. two plugins with one name"
+# Copies of good-params under other file names: in two --plugin-dir directories the first
+# directory's wins, in one directory the first file name in byte order; each time one
+# warning names the file used and the file hidden. The same file found twice is no conflict.
+GP=$TESTPLUGINS/good-params.so
+if [ -f "$GP" ]; then
+    mkdir -p "$T/dup1" "$T/dup2" "$T/dup3"
+    D1=$(cd "$T/dup1" && pwd -P) D2=$(cd "$T/dup2" && pwd -P) D3=$(cd "$T/dup3" && pwd -P)
+    cp "$GP" "$D1/gp.so" && cp "$GP" "$D2/gp.so"
+    # Created in reverse order, so that creation order is not what decides.
+    for f in zz yy c b a; do cp "$GP" "$D3/$f.so"; done
+    # dup_warned ERRFILE USED HIDDEN: exactly one line on stderr names good-params, and it
+    # says USED is used and HIDDEN hidden.
+    dup_warned() {
+        local lines
+        lines=$(grep -c "good-params" "$1")
+        [ "$lines" -eq 1 ] && grep -Fq "using $2, hiding $3" "$1"
+    }
+    file_of() { sed -n 's/^file: *//p' "$T/$1.out"; }
+
+    pb dupd1 describe good-params --plugin-dir "$D1" --plugin-dir "$D2"
+    pb dupd2 describe good-params --plugin-dir "$D2" --plugin-dir "$D1"
+    if [ "$RC" -eq 0 ] && [ "$(file_of dupd1)" = "$D1/gp.so" ] && [ "$(file_of dupd2)" = "$D2/gp.so" ]; then
+        ok "same name in two --plugin-dir directories: the first directory's plugin is used"
+    else
+        not_ok "same name in two --plugin-dir directories: the first directory's plugin is used" \
+            "file: $(file_of dupd1) and $(file_of dupd2)"
+    fi
+    check "... and one warning names both files (describe)" dup_warned "$T/dupd1.err" "$D1/gp.so" "$D2/gp.so"
+    pb duplist list --plugin-dir "$D2" --plugin-dir "$D1"
+    check "... once in list, good-params listed once" test "$RC" -eq 0 -a \
+        "$(grep -c 'good-params' "$T/duplist.out")" -eq 1
+    check "... and its warning names both files (list)" dup_warned "$T/duplist.err" "$D2/gp.so" "$D1/gp.so"
+    pb duprun run -a good-params --plugin-dir "$D1" --plugin-dir "$D2" -p "$PROBLEM" -s 1 \
+        --max-evals 20 --no-plots -q -o "$T/duprun.json"
+    json_check "run -a good-params records the first directory's file" "$T/duprun.json" \
+        ".runs | length == 1 and .[0].plugin.path == \"$D1/gp.so\""
+    check "... and warns once, naming both files (run)" dup_warned "$T/duprun.err" "$D1/gp.so" "$D2/gp.so"
+
+    pb dupd3 describe good-params --plugin-dir "$D3"
+    if [ "$RC" -eq 0 ] && [ "$(file_of dupd3)" = "$D3/a.so" ]; then
+        ok "same name in one directory: the first file name in order is used (a.so)"
+    else
+        not_ok "same name in one directory: the first file name in order is used (a.so)" \
+            "file: $(file_of dupd3)"
+    fi
+    each_hidden_once() {
+        local f
+        [ "$(grep -c "good-params" "$T/dupd3.err")" -eq 4 ] || return 1
+        for f in b c yy zz; do
+            grep -Fq "using $D3/a.so, hiding $D3/$f.so" "$T/dupd3.err" || return 1
+        done
+    }
+    if each_hidden_once; then
+        ok "... one warning per hidden file (b, c, yy, zz), each naming a.so"
+    else
+        not_ok "... one warning per hidden file (b, c, yy, zz), each naming a.so" "$(show "$T/dupd3.err" 6)"
+    fi
+
+    pb dupsame list --plugin-dir "$D1" --plugin-dir "$D1/"
+    check "the same file found twice: listed once, no warning" test "$RC" -eq 0 -a \
+        "$(grep -c 'good-params' "$T/dupsame.out")" -eq 1 -a ! -s "$T/dupsame.err"
+else
+    skip "two plugins with one name: good-params.so not built"
 fi
 
 tap_done

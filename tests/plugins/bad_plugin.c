@@ -33,6 +33,7 @@
 #define MODE_PEEK 15     /* solution() evaluates, which the host forbids */
 #define MODE_CTOR 16     /* aborts while the shared object is being loaded */
 #define MODE_FDS 17      /* prints the pipes, pidfds and files it could write to */
+#define MODE_NONDET 18   /* from the 5th step on, solution() depends on the process id */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -222,7 +223,11 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The best point so far; bad-nonfinite's is NaN from its 5th step on. */
+/*
+ * The best point so far; bad-nonfinite's is NaN from its 5th step on, and bad-nondet's
+ * moves from its 5th step on by an amount that depends on the process id, so that two runs
+ * with one seed (each in its own process) recommend different points.
+ */
 static int32_t solution(void *p, double *out)
 {
     const state *s = p;
@@ -230,6 +235,8 @@ static int32_t solution(void *p, double *out)
         s->f->evaluate(s->f, s->best_x);
     for (uint32_t i = 0; i < s->f->dim; i++)
         out[i] = MODE == MODE_NONFINITE && s->steps >= 5 ? NAN : s->best_x[i];
+    if (MODE == MODE_NONDET && s->steps >= 5)
+        out[0] += 1e-9 * (double)getpid();
     return 0;
 }
 

@@ -133,7 +133,10 @@ typedef struct pb_plugin {
     /*
      * Allocates the algorithm's state for ctx->problem and writes it to *state.
      * Returns 0, or a negative PB_ERR_* with a message in ctx->error (then *state is
-     * ignored and destroy is not called). May call oracles (an initial evaluation, say).
+     * ignored and destroy is not called). May call oracles (an initial evaluation, a first
+     * generation): they count against the budget like a step's, and when they cross a
+     * trace checkpoint the host measures the state after create() as a trace point
+     * (iteration 0), so solution() must already recommend a point then.
      */
     int32_t (*create)(const pb_context *ctx, void **state);
 
