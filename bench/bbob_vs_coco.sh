@@ -118,6 +118,6 @@ echo "flags (libplugbench's bbob.c, from meson): ${PB_FLAGS:-unknown}"
     -I"$SRC_ROOT/framework/include" \
     -c "$SRC_ROOT/bench/bbob_vs_coco.c" -o "$WORK/bbob_vs_coco.o"
 "$CC" "$WORK/bbob_vs_coco.o" "$WORK/coco.o" -o "$WORK/bbob_vs_coco" \
-    -L"$LIB_DIR" -Wl,-rpath,"$LIB_DIR" -lplugbench -lcjson -lm
+    -L"$LIB_DIR" -Wl,-rpath,"$LIB_DIR" -lplugbench -lplugbench_analysis -lcjson -lm
 echo
 exec "$WORK/bbob_vs_coco" "$@"

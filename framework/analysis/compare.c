@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "results.h"
+#include "results_file.h"
 #include "stats.h"
 
 enum { BASE, NEW };

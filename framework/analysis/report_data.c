@@ -13,7 +13,7 @@
 
 #include "numfmt.h"
 #include "report_internal.h"
-#include "results.h"
+#include "results_file.h"
 
 static const cJSON *get(const cJSON *o, const char *key)
 {
