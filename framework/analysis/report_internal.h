@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "report.h"
-#include "report_stats.h"
+#include "stats.h"
 
 /* One run: what the plots and tables need of its record. */
 typedef struct pb__rrun {

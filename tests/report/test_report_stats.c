@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "report_stats.h"
 #include "stats.h"
 
 /* |a - b| <= tol. */
