@@ -17,6 +17,12 @@
 
 #define PB__RESULTS_SCHEMA "plugbench/results/1"
 
+/*
+ * The most fixed targets read from a record's target_hits (blackbox records COCO's 51; the
+ * runner records at most 64 extra numbers per run, PB__MAX_EXTRAS in problems/problem.h).
+ */
+#define PB__MAX_FIXED_TARGETS 64
+
 /* A string equal for two records of the same run (for --resume); malloc'd, or NULL. */
 char *pb__record_key(const cJSON *record);
 

@@ -231,14 +231,6 @@ double pb__first_at_or_below(const double *costs, const double *values, size_t n
     return INFINITY;
 }
 
-/* 10^(2 - k/5) into the caller's array. */
-void pb__coco_targets(double targets[PB__COCO_N_TARGETS])
-{
-    /* The formula of the blackbox kind (blackbox.c), so that both give the same doubles. */
-    for (int k = 0; k < PB__COCO_N_TARGETS; k++)
-        targets[k] = pow(10.0, 2.0 - k / 5.0);
-}
-
 /* Counts sorted values <= x by bisection; NaN for total 0. */
 double pb__ecdf_at(const double *sorted, size_t n, size_t total, double x)
 {

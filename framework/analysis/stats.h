@@ -83,9 +83,6 @@ long long *pb__mw_distribution(size_t m, size_t n, long long *counts);
 
 /* --- Traces, targets and distributions over runs --- */
 
-/* COCO's targets for the error f - f_opt: 10^2, 10^1.8, ..., 10^-8. */
-#define PB__COCO_N_TARGETS 51
-
 /*
  * The values at cost x of step-function traces: run r has n[r] points (costs[r][i],
  * values[r][i]), costs ascending, and holds values[r][i] from costs[r][i] until its next
@@ -110,9 +107,6 @@ double pb__trace_median_at(double x, const double *const *costs, const double *c
  * first seen to pass the target, at the resolution of its trace. +inf if never.
  */
 double pb__first_at_or_below(const double *costs, const double *values, size_t n, double target);
-
-/* Fills targets with COCO's targets 10^(2 - k/5), k = 0..50, largest first. */
-void pb__coco_targets(double targets[PB__COCO_N_TARGETS]);
 
 /*
  * The empirical distribution function at x: the number of values of sorted[0..n) that are

@@ -112,6 +112,25 @@ static void check_target_hits(void)
         CHECK(extras[i] == expected, "target 1e%+.1f: hit at evaluation %g, expected %g",
               2.0 - 0.2 * i, extras[i], expected);
     }
+    /* The record carries the targets (the report and compare read them from there). */
+    cJSON *rec = cJSON_CreateObject();
+    pb__kind_find("blackbox")->record_extras(extras, rec);
+    const cJSON *hits = cJSON_GetObjectItemCaseSensitive(rec, "target_hits");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(hits, "targets");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(hits, "evaluations");
+    int decreasing = 1;
+    for (int i = 1; i < cJSON_GetArraySize(t); i++)
+        decreasing &=
+            cJSON_GetArrayItem(t, i)->valuedouble < cJSON_GetArrayItem(t, i - 1)->valuedouble;
+    CHECK(cJSON_GetArraySize(t) == PB__BB_TARGETS && cJSON_GetArraySize(e) == PB__BB_TARGETS &&
+              decreasing && cJSON_GetArrayItem(t, 0)->valuedouble == 100 &&
+              cJSON_GetArrayItem(t, 5)->valuedouble == 10 &&
+              cJSON_GetArrayItem(t, 50)->valuedouble == 1e-8 &&
+              fabs(cJSON_GetArrayItem(t, 1)->valuedouble - 63.0957344480193) < 1e-12,
+          "target_hits.targets: COCO's 51, 10^2, 10^1.8 = 63.0957..., 10^1 at 5, 10^-8 last");
+    CHECK(cJSON_IsNull(cJSON_GetArrayItem(e, 50)) == (extras[50] == 0),
+          "target_hits.evaluations: null where not reached");
+    cJSON_Delete(rec);
     pb__problem_close(&p->base);
 }
 
