@@ -1,38 +1,36 @@
 /* A complete plugin: (1+1) random local search with a fixed step size. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <plugbench/blackbox.h>
-#include <plugbench/plugin.h>
+#include <plugbench/kit.h>
 #include <plugbench/rng.h>
 
+enum { P_SIGMA };
+static const pb_param params[] = {
+    [P_SIGMA] = {.name = "sigma", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-9,
+                 .max = 10, .doc = "step size, as a fraction of the box width"},
+};
+
 typedef struct state {
+    pb_state_head head; /* the context, and the solution: best */
     const pb_blackbox *f;
     pb_rng rng;
     double sigma, best_f;
     double *best, *x;
 } state;
 
-static const pb_param params[] = {
-    {.name = "sigma", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-9, .max = 10,
-     .doc = "step size, as a fraction of the box width"},
-};
-
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = ctx->problem->oracle;
-    state *s = calloc(1, sizeof *s);
-    if (!s || !(s->best = calloc(f->dim, sizeof(double))) || !(s->x = calloc(f->dim, sizeof(double)))) {
-        snprintf(ctx->error, ctx->error_size, "out of memory");
-        if (s)
-            free(s->best);
-        free(s);
+    const pb_blackbox *f = pb_blackbox_of(ctx);
+    if (!f)
+        return PB_ERR_INVALID;
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, best, f->dim), PB_ARRAY(state, x, f->dim));
+    if (!s)
         return PB_ERR_NOMEM;
-    }
+    s->head.solution = s->best;
     s->f = f;
-    s->sigma = ctx->params[0].real;
+    s->sigma = ctx->params[P_SIGMA].real;
     pb_rng_seed(&s->rng, ctx->seed, 0);
     pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, s->best);
     s->best_f = f->evaluate(f, s->best);
@@ -50,31 +48,23 @@ static int32_t step(void *p)
         s->best_f = y;
         memcpy(s->best, s->x, s->f->dim * sizeof(double));
     }
+    if (y == -INFINITY) /* an error: the message goes to the run's context */
+        return pb_fail(s->head.ctx, PB_ERR_FAILED, "f = -inf: the problem is unbounded");
     return PB_CONTINUE;
 }
 
-static int32_t solution(void *p, double *out)
-{
-    state *s = p;
-    memcpy(out, s->best, s->f->dim * sizeof(double));
-    return 0;
-}
-
-static void destroy(void *p)
-{
-    state *s = p;
-    free(s->best);
-    free(s->x);
-    free(s);
-}
-
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR, .abi_minor = PB_ABI_MINOR, .struct_size = sizeof(pb_plugin),
-    .name = "local-search", .version = "0.1.0",
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
+    .name = "local-search",
+    .version = "0.1.0",
     .summary = "(1+1) random local search with a fixed step",
-    .citation = "baseline", .kind = PB_KIND_BLACKBOX,
-    .params = params, .n_params = 1,
-    .create = create, .step = step, .solution = solution, .destroy = destroy,
+    .citation = "baseline",
+    .kind = PB_KIND_BLACKBOX,
+    .create = create,
+    .step = step,
+    .solution = pb_state_solution,
+    .destroy = free,
 };
 
 PB_PLUGIN_ENTRY(descriptor)

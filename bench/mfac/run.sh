@@ -27,7 +27,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -f "$checkout/optim.py" ] || { echo "run.sh: $checkout/optim.py not found" >&2; exit 2; }
-exe=$build/plugins/mfac/bench_mfac_ihvp
+exe=$build/bench/bench_mfac_ihvp
 [ -x "$exe" ] || { echo "run.sh: $exe not built (ninja -C $build)" >&2; exit 2; }
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 out=$(mktemp -d)

@@ -9,9 +9,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
 exe=$build/bench/bench_policy
-so=$build/plugins/nharpg/nharpg.so
+so=$build/plugins/nharpg.so
 [ -x "$exe" ] || { echo "run.sh: $exe not built (ninja -C $build)" >&2; exit 2; }
 echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(getconf _NPROCESSORS_ONLN) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$exe" "$so"
-for p in vpg npg-igt; do "$exe" "$build/plugins/$p/$p.so" | tail -n 2; done
+for p in vpg npg-igt; do "$exe" "$build/plugins/$p.so" | tail -n 2; done
 /usr/bin/python3 "$here/cartpole_numpy.py"  # Debian's python3-numpy

@@ -14,15 +14,13 @@
  * reference package CBXpy; README.md gives the equations and where they come from.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <plugbench/kit.h>
+#include <plugbench/rng.h>
+
 #include "cbo_internal.h"
-#include "plugbench/blackbox.h"
-#include "plugbench/microkernels.h"
-#include "plugbench/plugin.h"
-#include "plugbench/rng.h"
 
 /* CBXpy's default scheduler multiplies alpha by this factor after every iteration. */
 #define ALPHA_FACTOR 1.05
@@ -35,10 +33,10 @@ enum { VARIANT_STANDARD, VARIANT_HOPPING };
 /* Indices into params[] and ctx->params, in declaration order. */
 enum {
     P_N_PARTICLES, P_DT, P_LAMBDA, P_SIGMA, P_ALPHA, P_ALPHA_SCHEDULE, P_ALPHA_MAX, P_NOISE,
-    P_BATCH_SIZE, P_VARIANT, N_PARAMS
+    P_BATCH_SIZE, P_VARIANT
 };
 
-static const pb_param params[N_PARAMS] = {
+static const pb_param params[] = {
     [P_N_PARTICLES] = {.name = "n_particles", .type = PB_PARAM_INT, .default_value = 20,
                        .min = 1, .max = 1e6, .doc = "number of particles N (CBXpy: 20)"},
     [P_DT] = {.name = "dt", .type = PB_PARAM_REAL, .default_value = 0.01, .min = 1e-12,
@@ -72,6 +70,7 @@ static const pb_param params[N_PARAMS] = {
 };
 
 typedef struct state {
+    pb_state_head head; /* the solution is consensus */
     const pb_blackbox *f;
     pb_rng rng;
     cbo_normal_fn normal; /* standard normal draws of the updates; the kit RNG by default */
@@ -99,53 +98,19 @@ void cbo_set_normal_source(void *p, cbo_normal_fn draw, void *ctx)
     s->normal_ctx = ctx;
 }
 
-/* Writes msg into the context's error buffer and returns code. */
-static int32_t fail(const pb_context *ctx, int32_t code, const char *msg)
+/* Copies the typed parameter values into the state, whose s->n is already set. */
+static void read_params(state *s, const pb_context *ctx)
 {
-    if (ctx->error && ctx->error_size)
-        snprintf(ctx->error, ctx->error_size, "cbo: %s", msg);
-    return code;
-}
-
-/* Frees the state and whatever arrays it holds (any may be NULL). */
-static void destroy(void *p)
-{
-    state *s = p;
-    free(s->x);
-    free(s->energy);
-    free(s->order);
-    free(s->consensus);
-    free(s->batch_c);
-    free(s->diff);
-    free(s);
-}
-
-/* Copies the typed parameter values into the state. */
-static void read_params(state *s, const pb_value *v)
-{
-    s->n = (size_t)v[P_N_PARTICLES].integer;
-    size_t batch = (size_t)v[P_BATCH_SIZE].integer;
+    size_t batch = (size_t)ctx->params[P_BATCH_SIZE].integer;
     s->batch = batch == 0 || batch > s->n ? s->n : batch;
-    s->drift = v[P_LAMBDA].real * v[P_DT].real;
-    s->diffusion = v[P_SIGMA].real * sqrt(v[P_DT].real);
-    s->sigma = v[P_SIGMA].real;
-    s->alpha = v[P_ALPHA].real;
-    s->alpha_max = v[P_ALPHA_MAX].real;
-    s->schedule = v[P_ALPHA_SCHEDULE].integer != 0;
-    s->anisotropic = v[P_NOISE].integer == NOISE_ANISOTROPIC;
-    s->hopping = v[P_VARIANT].integer == VARIANT_HOPPING;
-}
-
-/* Allocates the arrays; returns 0, or -1 when one failed (the caller then destroys s). */
-static int allocate(state *s)
-{
-    s->x = malloc(s->n * s->dim * sizeof *s->x);
-    s->energy = malloc(s->n * sizeof *s->energy);
-    s->order = malloc(s->n * sizeof *s->order);
-    s->consensus = malloc(s->dim * sizeof *s->consensus);
-    s->batch_c = malloc(s->dim * sizeof *s->batch_c);
-    s->diff = malloc(s->dim * sizeof *s->diff);
-    return s->x && s->energy && s->order && s->consensus && s->batch_c && s->diff ? 0 : -1;
+    s->drift = ctx->params[P_LAMBDA].real * ctx->params[P_DT].real;
+    s->diffusion = ctx->params[P_SIGMA].real * sqrt(ctx->params[P_DT].real);
+    s->sigma = ctx->params[P_SIGMA].real;
+    s->alpha = ctx->params[P_ALPHA].real;
+    s->alpha_max = ctx->params[P_ALPHA_MAX].real;
+    s->schedule = ctx->params[P_ALPHA_SCHEDULE].integer != 0;
+    s->anisotropic = ctx->params[P_NOISE].integer == NOISE_ANISOTROPIC;
+    s->hopping = ctx->params[P_VARIANT].integer == VARIANT_HOPPING;
 }
 
 /*
@@ -166,16 +131,21 @@ static void initialise(state *s)
 /* Allocates the state for ctx->problem and draws the initial particles. */
 static int32_t create(const pb_context *ctx, void **out)
 {
-    state *s = calloc(1, sizeof *s);
+    const pb_blackbox *f = pb_blackbox_of(ctx);
+    if (!f)
+        return PB_ERR_INVALID;
+    size_t n = (size_t)ctx->params[P_N_PARTICLES].integer, dim = f->dim;
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, x, n * dim),
+                            PB_ARRAY(state, energy, n), PB_ARRAY(state, order, n),
+                            PB_ARRAY(state, consensus, dim), PB_ARRAY(state, batch_c, dim),
+                            PB_ARRAY(state, diff, dim));
     if (!s)
-        return fail(ctx, PB_ERR_NOMEM, "out of memory");
-    s->f = ctx->problem->oracle;
-    s->dim = s->f->dim;
-    read_params(s, ctx->params);
-    if (allocate(s) != 0) {
-        destroy(s);
-        return fail(ctx, PB_ERR_NOMEM, "out of memory");
-    }
+        return PB_ERR_NOMEM;
+    s->head.solution = s->consensus;
+    s->f = f;
+    s->n = n;
+    s->dim = dim;
+    read_params(s, ctx);
     pb_rng_seed(&s->rng, ctx->seed, 0);
     cbo_set_normal_source(s, rng_normal, &s->rng);
     initialise(s);
@@ -304,48 +274,16 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The consensus point of all particles at their last evaluated positions. */
-static int32_t solution(void *p, double *out)
-{
-    const state *s = p;
-    memcpy(out, s->consensus, s->dim * sizeof *out);
-    return 0;
-}
-
-/* plugbench.microkernels/1, "step": one CBO iteration as `plugbench bench` times it;
- * create() and destroy() serve as setup and teardown. */
-static int32_t kernel_run(void *p, uint64_t iterations)
-{
-    for (uint64_t i = 0; i < iterations; i++)
-        step(p);
-    return 0;
-}
-
-static const pb_microkernel step_kernel = {
-    .struct_size = sizeof(pb_microkernel),
-    .name = "step",
-    .doc = "one CBO iteration: n_particles (default 20) evaluations, consensus and moves; "
-           "items: evaluations",
-    .items_per_iteration = 20, /* the default n_particles */
-    .setup = create,
-    .run = kernel_run,
-    .teardown = destroy,
-};
-static const pb_microkernel *const kernels[] = {&step_kernel};
-static const pb_microkernels microkernels = {
-    .struct_size = sizeof(pb_microkernels), .n_kernels = 1, .kernels = kernels};
-
-/* The optional extensions: the microkernels only. */
-static const void *extension(const char *id)
-{
-    return strcmp(id, PB_MICROKERNELS_ID) == 0 ? &microkernels : NULL;
-}
+/* plugbench.microkernels/1, "step": one CBO iteration as `plugbench bench` times it. */
+PB_STEP_MICROKERNELS(microkernels, create, step, free,
+                     "one CBO iteration: n_particles (default 20) evaluations, consensus and "
+                     "moves; items: evaluations",
+                     20 /* the default n_particles */)
+PB_EXTENSIONS(extension, {PB_MICROKERNELS_ID, &microkernels})
 
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .n_params = N_PARAMS,
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
     .name = "cbo",
     .version = "1.0.0",
     .summary = "consensus-based optimization: isotropic or anisotropic noise, alpha schedule, "
@@ -357,11 +295,10 @@ static const pb_plugin descriptor = {
                 "T. Klock, C. Geldhauser, M. Fornasier, Gradient is All You Need?, "
                 "arXiv:2306.09778, 2023",
     .kind = PB_KIND_BLACKBOX,
-    .params = params,
     .create = create,
     .step = step,
-    .solution = solution,
-    .destroy = destroy,
+    .solution = pb_state_solution,
+    .destroy = free,
     .extension = extension,
 };
 

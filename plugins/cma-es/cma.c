@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <plugbench/kit.h>
+
 /* The stagnation criterion looks back at most this many generations. */
 #define STAGNATION_MAX 20000u
 /* Limit on the condition number of C (conditioncov). */
@@ -61,55 +63,30 @@ static void set_parameters(cma *s)
     s->eigen_gap = (uint32_t)fmax(1.0, floor(1.0 / (10.0 * n * (s->c1 + s->cmu))));
 }
 
-/* Hands out count doubles from a block, advancing the cursor. */
-static double *carve(double **cursor, size_t count)
-{
-    double *p = *cursor;
-    *cursor += count;
-    return p;
-}
-
-/* Allocates a run in one block and sets its parameters; see cma.h. */
+/* Allocates a run, its arrays carved from the same block, and sets its parameters; see
+ * cma.h. */
 cma *cma_new(uint32_t n, uint32_t lambda, const double *m0, double sigma0, double tol_fun,
              double tol_x)
 {
-    cma *s = calloc(1, sizeof *s);
+    uint32_t hist_window = 10 + (uint32_t)ceil(30.0 * n / lambda);
+    uint32_t hist_cap = hist_window > STAGNATION_MAX ? hist_window : STAGNATION_MAX;
+    size_t nn = (size_t)n * n, ln = (size_t)lambda * n;
+    const pb_array arrays[] = {
+        PB_ARRAY(cma, w, lambda),     PB_ARRAY(cma, m, n),         PB_ARRAY(cma, ps, n),
+        PB_ARRAY(cma, pc, n),         PB_ARRAY(cma, D, n),         PB_ARRAY(cma, C, nn),
+        PB_ARRAY(cma, B, nn),         PB_ARRAY(cma, eig_v, nn),    PB_ARRAY(cma, eig_d, n),
+        PB_ARRAY(cma, eig_e, n),      PB_ARRAY(cma, x, ln),        PB_ARRAY(cma, y, ln),
+        PB_ARRAY(cma, z2, lambda),    PB_ARRAY(cma, f, lambda),    PB_ARRAY(cma, ranked, lambda),
+        PB_ARRAY(cma, work, 2 * (size_t)n), PB_ARRAY(cma, best_hist, hist_cap),
+        PB_ARRAY(cma, median_hist, hist_cap), PB_ARRAY(cma, scratch, hist_cap),
+    };
+    cma *s = pb_block_new(sizeof *s, sizeof arrays / sizeof arrays[0], arrays);
     if (!s)
         return NULL;
     s->n = n;
     s->lambda = lambda;
     s->mu = lambda / 2;
-    uint32_t hist_window = 10 + (uint32_t)ceil(30.0 * n / lambda);
-    s->hist_cap = hist_window > STAGNATION_MAX ? hist_window : STAGNATION_MAX;
-    size_t nn = (size_t)n * n, ln = (size_t)lambda * n;
-    size_t total = lambda + 6 * (size_t)n + 3 * nn + 2 * ln + 2 * (size_t)lambda + 2 * (size_t)n +
-                   3 * (size_t)s->hist_cap;
-    double *block = calloc(total, sizeof(double));
-    s->ranked = malloc(lambda * sizeof *s->ranked);
-    if (!block || !s->ranked) {
-        free(block);
-        cma_free(s);
-        return NULL;
-    }
-    double *cur = block;
-    s->w = carve(&cur, lambda); /* first: cma_free frees the block through it */
-    s->m = carve(&cur, n);
-    s->ps = carve(&cur, n);
-    s->pc = carve(&cur, n);
-    s->D = carve(&cur, n);
-    s->C = carve(&cur, nn);
-    s->B = carve(&cur, nn);
-    s->eig_v = carve(&cur, nn);
-    s->eig_d = carve(&cur, n);
-    s->eig_e = carve(&cur, n);
-    s->x = carve(&cur, ln);
-    s->y = carve(&cur, ln);
-    s->z2 = carve(&cur, lambda);
-    s->f = carve(&cur, lambda);
-    s->work = carve(&cur, 2 * (size_t)n);
-    s->best_hist = carve(&cur, s->hist_cap);
-    s->median_hist = carve(&cur, s->hist_cap);
-    s->scratch = carve(&cur, s->hist_cap);
+    s->hist_cap = hist_cap;
     set_parameters(s);
     memcpy(s->m, m0, n * sizeof(double));
     s->sigma = sigma0;
@@ -123,15 +100,8 @@ cma *cma_new(uint32_t n, uint32_t lambda, const double *m0, double sigma0, doubl
     return s;
 }
 
-/* Frees a run (NULL is fine). */
-void cma_free(cma *s)
-{
-    if (!s)
-        return;
-    free(s->w);
-    free(s->ranked);
-    free(s);
-}
+/* Frees a run (NULL is fine): one block. */
+void cma_free(cma *s) { free(s); }
 
 /* Samples lambda points x_k = m + sigma B D z_k, z_k ~ N(0, I): (38)-(40). */
 void cma_ask(cma *s, pb_rng *rng)

@@ -4,14 +4,13 @@
  * recommendation is the best point evaluated so far. See README.md.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <plugbench/kit.h>
+#include <plugbench/rng.h>
+
 #include "cma.h"
-#include "plugbench/blackbox.h"
-#include "plugbench/plugin.h"
-#include "plugbench/rng.h"
 
 enum { P_RESTARTS, P_LAMBDA, P_SIGMA0, P_TOL_FUN, P_TOL_X, P_MAX_RESTARTS };
 enum { RESTARTS_NONE, RESTARTS_IPOP };
@@ -22,7 +21,7 @@ static const pb_param params[] = {
                     .doc = "on a termination criterion: stop (none) or restart with a doubled "
                            "population from a new random mean (ipop)"},
     [P_LAMBDA] = {.name = "lambda", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 1e6,
-                  .doc = "initial population size, >= 2; 0 means 4 + floor(3 ln n)"},
+                  .doc = "0: 4 + floor(3 ln n); else the initial population size, >= 2"},
     [P_SIGMA0] = {.name = "sigma0", .type = PB_PARAM_REAL, .default_value = 0.3, .min = 1e-9,
                   .max = 10, .doc = "initial step size as a fraction of the mean box width"},
     [P_TOL_FUN] = {.name = "tol_fun", .type = PB_PARAM_REAL, .default_value = 1e-12, .min = 0,
@@ -37,17 +36,16 @@ static const pb_param params[] = {
 #define MAX_LAMBDA (1u << 30)
 
 typedef struct state {
+    pb_state_head head; /* the solution is best_x */
     const pb_blackbox *f;
     pb_rng rng;
-    cma *run;
+    cma *run; /* the engine's own allocation, freed by destroy() */
     int ipop;
     uint32_t restarts_left;
     double sigma0, tol_fun, tol_x;
     uint64_t budget, used; /* evaluation budget hint (0: none) and evaluations made */
     double best_f;
     double *best_x, *mean; /* best point so far; scratch for a new initial mean */
-    char *error;
-    uint32_t error_size;
 } state;
 
 /*
@@ -59,22 +57,18 @@ static int32_t start_run(state *s, uint32_t lambda)
     const pb_blackbox *f = s->f;
     pb_rng_uniform_box(&s->rng, f->dim, f->lower, f->upper, s->mean);
     cma *run = cma_new(f->dim, lambda, s->mean, s->sigma0, s->tol_fun, s->tol_x * s->sigma0);
-    if (!run) {
-        snprintf(s->error, s->error_size, "cma-es: out of memory for population %u", lambda);
-        return PB_ERR_NOMEM;
-    }
+    if (!run)
+        return pb_fail(s->head.ctx, PB_ERR_NOMEM, "out of memory for population %u", lambda);
     cma_free(s->run);
     s->run = run;
     return 0;
 }
 
-/* Frees the state and its run. */
+/* Frees the run, then the state. */
 static void destroy(void *p)
 {
     state *s = p;
     cma_free(s->run);
-    free(s->best_x);
-    free(s->mean);
     free(s);
 }
 
@@ -90,32 +84,28 @@ static double initial_sigma(const pb_blackbox *f, double fraction)
 /* Allocates the state and the first run (no evaluation yet); rejects lambda = 1. */
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = ctx->problem->oracle;
-    const pb_value *v = ctx->params;
-    uint32_t lambda = (uint32_t)v[P_LAMBDA].integer;
-    if (lambda == 0)
-        lambda = 4 + (uint32_t)floor(3.0 * log(f->dim));
-    if (lambda < 2) {
-        snprintf(ctx->error, ctx->error_size, "cma-es: lambda must be 0 (default) or >= 2");
+    const pb_blackbox *f = pb_blackbox_of(ctx);
+    if (!f)
         return PB_ERR_INVALID;
-    }
-    state *s = calloc(1, sizeof *s);
+    uint32_t lambda =
+        (uint32_t)pb_param_or(ctx, P_LAMBDA, 4 + (int64_t)floor(3.0 * log(f->dim)));
+    if (lambda < 2)
+        return pb_fail(ctx, PB_ERR_INVALID, "lambda must be 0 (default) or >= 2");
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, best_x, f->dim),
+                            PB_ARRAY(state, mean, f->dim));
     if (!s)
         return PB_ERR_NOMEM;
+    s->head.solution = s->best_x;
     s->f = f;
-    s->ipop = v[P_RESTARTS].integer == RESTARTS_IPOP;
-    s->restarts_left = (uint32_t)v[P_MAX_RESTARTS].integer;
-    s->sigma0 = initial_sigma(f, v[P_SIGMA0].real);
-    s->tol_fun = v[P_TOL_FUN].real;
-    s->tol_x = v[P_TOL_X].real;
+    s->ipop = ctx->params[P_RESTARTS].integer == RESTARTS_IPOP;
+    s->restarts_left = (uint32_t)ctx->params[P_MAX_RESTARTS].integer;
+    s->sigma0 = initial_sigma(f, ctx->params[P_SIGMA0].real);
+    s->tol_fun = ctx->params[P_TOL_FUN].real;
+    s->tol_x = ctx->params[P_TOL_X].real;
     s->budget = ctx->budget_cost;
     s->best_f = INFINITY;
-    s->error = ctx->error;
-    s->error_size = ctx->error_size;
-    s->best_x = malloc(f->dim * sizeof(double));
-    s->mean = malloc(f->dim * sizeof(double));
     pb_rng_seed(&s->rng, ctx->seed, 0);
-    int32_t rc = s->best_x && s->mean ? start_run(s, lambda) : PB_ERR_NOMEM;
+    int32_t rc = start_run(s, lambda);
     if (rc < 0) {
         destroy(s);
         return rc;
@@ -169,19 +159,9 @@ static int32_t step(void *p)
     return cma_stop(run) ? restart(s) : PB_CONTINUE;
 }
 
-/* Writes the best point evaluated so far (the initial mean before any evaluation). */
-static int32_t solution(void *p, double *out)
-{
-    const state *s = p;
-    memcpy(out, s->best_x, s->f->dim * sizeof(double));
-    return 0;
-}
-
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .n_params = sizeof params / sizeof params[0],
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
     .name = "cma-es",
     .version = "1.0.0",
     .summary = "CMA-ES (Hansen's tutorial defaults) with optional IPOP restarts",
@@ -189,10 +169,9 @@ static const pb_plugin descriptor = {
                 "A. Auger and N. Hansen, A Restart CMA Evolution Strategy With Increasing "
                 "Population Size, IEEE CEC 2005",
     .kind = PB_KIND_BLACKBOX,
-    .params = params,
     .create = create,
     .step = step,
-    .solution = solution,
+    .solution = pb_state_solution,
     .destroy = destroy,
 };
 

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugbench/blackbox.h"
-#include "plugbench/plugin.h"
-#include "plugbench/rng.h"
+#include <plugbench/kit.h>
+#include <plugbench/rng.h>
 
 enum { P_COEFFICIENTS, P_INITIAL_STEP, P_TOL_X, P_TOL_F, P_RESTARTS };
 enum { COEFFICIENTS_STANDARD, COEFFICIENTS_ADAPTIVE };
@@ -35,6 +34,7 @@ static const pb_param params[] = {
 };
 
 typedef struct state {
+    pb_state_head head; /* the solution is best_x */
     const pb_blackbox *f;
     uint32_t n;
     pb_rng rng;
@@ -60,45 +60,27 @@ static void set_coefficients(state *s, int adaptive)
     s->sigma = adaptive ? 1.0 - 1.0 / n : 0.5;
 }
 
-/* Frees the state. */
-static void destroy(void *p)
-{
-    state *s = p;
-    free(s->v);
-    free(s->fv);
-    free(s->xbar);
-    free(s->xr);
-    free(s->xt);
-    free(s->best_x);
-    free(s);
-}
-
 /* Allocates the state; no evaluation happens before the first step. */
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = ctx->problem->oracle;
-    const pb_value *v = ctx->params;
-    state *s = calloc(1, sizeof *s);
+    const pb_blackbox *f = pb_blackbox_of(ctx);
+    if (!f)
+        return PB_ERR_INVALID;
+    uint32_t n = f->dim;
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, v, (size_t)(n + 1) * n),
+                            PB_ARRAY(state, fv, (size_t)n + 1), PB_ARRAY(state, xbar, n),
+                            PB_ARRAY(state, xr, n), PB_ARRAY(state, xt, n),
+                            PB_ARRAY(state, best_x, n));
     if (!s)
         return PB_ERR_NOMEM;
-    uint32_t n = f->dim;
+    s->head.solution = s->best_x;
     s->f = f;
     s->n = n;
-    s->v = malloc((size_t)(n + 1) * n * sizeof(double));
-    s->fv = malloc((n + 1) * sizeof(double));
-    s->xbar = malloc(n * sizeof(double));
-    s->xr = malloc(n * sizeof(double));
-    s->xt = malloc(n * sizeof(double));
-    s->best_x = malloc(n * sizeof(double));
-    if (!s->v || !s->fv || !s->xbar || !s->xr || !s->xt || !s->best_x) {
-        destroy(s);
-        return PB_ERR_NOMEM;
-    }
-    set_coefficients(s, v[P_COEFFICIENTS].integer == COEFFICIENTS_ADAPTIVE);
-    s->step = v[P_INITIAL_STEP].real;
-    s->tol_x = v[P_TOL_X].real;
-    s->tol_f = v[P_TOL_F].real;
-    s->restarts = v[P_RESTARTS].integer != 0;
+    set_coefficients(s, ctx->params[P_COEFFICIENTS].integer == COEFFICIENTS_ADAPTIVE);
+    s->step = ctx->params[P_INITIAL_STEP].real;
+    s->tol_x = ctx->params[P_TOL_X].real;
+    s->tol_f = ctx->params[P_TOL_F].real;
+    s->restarts = ctx->params[P_RESTARTS].integer != 0;
     s->best_f = INFINITY;
     pb_rng_seed(&s->rng, ctx->seed, 0);
     /* Until the first evaluation, the box centre is the recommendation. */
@@ -293,19 +275,9 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* Writes the best point evaluated so far. */
-static int32_t solution(void *p, double *out)
-{
-    const state *s = p;
-    memcpy(out, s->best_x, s->n * sizeof(double));
-    return 0;
-}
-
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .n_params = sizeof params / sizeof params[0],
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
     .name = "nelder-mead",
     .version = "1.0.0",
     .summary = "Nelder-Mead simplex method with random restarts on collapse",
@@ -313,11 +285,10 @@ static const pb_plugin descriptor = {
                 "Computer Journal 7(4), 1965; F. Gao and L. Han, Implementing the Nelder-Mead "
                 "simplex algorithm with adaptive parameters, Comput. Optim. Appl. 51(1), 2012",
     .kind = PB_KIND_BLACKBOX,
-    .params = params,
     .create = create,
     .step = step,
-    .solution = solution,
-    .destroy = destroy,
+    .solution = pb_state_solution,
+    .destroy = free,
 };
 
 PB_PLUGIN_ENTRY(descriptor)

@@ -5,56 +5,68 @@
  * step() is one iteration: the row update, then the column update. See README.md.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 
-#include <plugbench/plugin.h>
-#include <plugbench/transport.h>
+#include <plugbench/kit.h>
 
 #include "ot_kernels.h"
 
 #define FORM_LOG 0
 #define FORM_SCALING 1
 
+enum { P_FORM, P_TOL, P_TAU };
+static const pb_param params[] = {
+    [P_FORM] = {.name = "form", .type = PB_PARAM_CHOICE, .default_value = FORM_LOG,
+                .choices = "log|scaling",
+                .doc = "log: log-domain potentials (stable); scaling: u = r / (E v), "
+                       "E = exp(-eta C)"},
+    [P_TOL] = {.name = "tol", .type = PB_PARAM_REAL, .default_value = 0, .min = 0, .max = 1,
+               .doc = "stop (done) when the L1 marginal error is at most tol; 0 never stops"},
+    [P_TAU] = {.name = "tau", .type = PB_PARAM_REAL, .default_value = 50, .min = 0, .max = 300,
+               .doc = "log form: absorb the scalings when |log u| or |log v| > tau; 0: LSE "
+                      "every iteration"},
+};
+
 typedef struct state {
+    pb_state_head head;
     const pb_transport *ot;
     int form;
     double tol, eta;
     int pure_lse;     /* log form with tau = 0: a log-sum-exp every iteration */
-    ot_stab stab;
-    ot_scaling scaling;
+    ot_stab stab;     /* form log: the kernels' state, its own allocations */
+    ot_scaling scaling; /* form scaling: likewise */
 } state;
 
-static const pb_param params[] = {
-    {.name = "form", .type = PB_PARAM_CHOICE, .default_value = FORM_LOG, .choices = "log|scaling",
-     .doc = "log: log-domain potentials (stable); scaling: u = r / (E v), E = exp(-eta C)"},
-    {.name = "tol", .type = PB_PARAM_REAL, .default_value = 0, .min = 0, .max = 1,
-     .doc = "stop (done) when the L1 marginal error is at most tol; 0 never stops"},
-    {.name = "tau", .type = PB_PARAM_REAL, .default_value = 50, .min = 0, .max = 300,
-     .doc = "log form: absorb the scalings when |log u| or |log v| > tau; 0: LSE every iteration"},
-};
+static void destroy(void *p)
+{
+    state *s = p;
+    if (s->form == FORM_LOG)
+        ot_stab_free(&s->stab);
+    else
+        ot_scaling_free(&s->scaling);
+    free(s);
+}
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_transport *ot = ctx->problem->oracle;
-    state *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(ctx->error, ctx->error_size, "out of memory");
+    const pb_transport *ot = pb_transport_of(ctx);
+    if (!ot)
+        return PB_ERR_INVALID;
+    state *s = pb_state_new(ctx, sizeof(state), 0, NULL);
+    if (!s)
         return PB_ERR_NOMEM;
-    }
     s->ot = ot;
-    s->form = (int)ctx->params[0].integer;
-    s->tol = ctx->params[1].real;
+    s->form = (int)ctx->params[P_FORM].integer;
+    s->tol = ctx->params[P_TOL].real;
     s->eta = ot->eta;
-    double tau = ctx->params[2].real;
+    double tau = ctx->params[P_TAU].real;
     s->pure_lse = tau == 0;
     int rc = s->form == FORM_LOG
                  ? ot_stab_init(&s->stab, ot->n, ot->m, ot->eta, ot->cost, ot->r, ot->c, tau)
                  : ot_scaling_init(&s->scaling, ot->n, ot->m, ot->eta, ot->cost, ot->r, ot->c);
     if (rc != 0) {
         free(s);
-        snprintf(ctx->error, ctx->error_size, "out of memory for n = %u, m = %u", ot->n, ot->m);
-        return PB_ERR_NOMEM;
+        return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for n = %u, m = %u", ot->n, ot->m);
     }
     *out = s;
     return 0;
@@ -82,33 +94,19 @@ static int32_t solution(void *p, double *out)
         for (uint32_t j = 0; j < m; j++)
             out[n + j] = log(s->scaling.v[j]);
     }
-    for (uint32_t k = 0; k < n + m; k++)
-        out[k] /= s->eta;
+    ot_unscale(out, (size_t)n + m, s->eta);
     return 0;
 }
 
-static void destroy(void *p)
-{
-    state *s = p;
-    if (s->form == FORM_LOG)
-        ot_stab_free(&s->stab);
-    else
-        ot_scaling_free(&s->scaling);
-    free(s);
-}
-
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .n_params = sizeof params / sizeof params[0],
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
     .name = "sinkhorn",
     .version = "1.0.0",
     .summary = "Sinkhorn iterations for entropic OT, log-domain or scaling form",
     .citation = "M. Cuturi, Sinkhorn Distances: Lightspeed Computation of Optimal Transport, "
                 "NeurIPS 2013; log domain: B. Schmitzer, SIAM J. Sci. Comput. 41(3), 2019",
     .kind = PB_KIND_TRANSPORT,
-    .params = params,
     .create = create,
     .step = step,
     .solution = solution,

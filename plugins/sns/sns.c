@@ -11,12 +11,10 @@
  */
 #include <float.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <plugbench/plugin.h>
-#include <plugbench/transport.h>
+#include <plugbench/kit.h>
 
 #include "ot_kernels.h"
 
@@ -24,7 +22,32 @@
 #define HIST_BINS 32768
 #define MAX_BACKTRACKS 60
 
+enum { P_N1, P_DENSITY, P_CG_TOL, P_CG_MAX, P_LS_C1, P_LS_BETA, P_TOL };
+static const pb_param params[] = {
+    [P_N1] = {.name = "n1", .type = PB_PARAM_INT, .default_value = 100, .min = 0, .max = 1000000,
+              .doc = "log-domain Sinkhorn iterations before the Newton phase"},
+    [P_DENSITY] = {.name = "density", .type = PB_PARAM_REAL, .default_value = 0.05,
+                   .min = 1e-6, .max = 1,
+                   .doc = "fraction of the n m entries of P kept in the sparsified Hessian "
+                          "(1: exact Newton)"},
+    [P_CG_TOL] = {.name = "cg_tol", .type = PB_PARAM_REAL, .default_value = 1e-10,
+                  .min = 1e-16, .max = 1,
+                  .doc = "conjugate gradient stops at |residual| <= cg_tol |gradient| "
+                         "(2-norms)"},
+    [P_CG_MAX] = {.name = "cg_max", .type = PB_PARAM_INT, .default_value = 0, .min = 0,
+                  .max = 100000000,
+                  .doc = "0: n + m; the most conjugate gradient iterations per Newton step"},
+    [P_LS_C1] = {.name = "ls_c1", .type = PB_PARAM_REAL, .default_value = 1e-4, .min = 0,
+                 .max = 0.5,
+                 .doc = "Armijo constant: accept phi(z + t d) >= phi(z) + ls_c1 t grad.d"},
+    [P_LS_BETA] = {.name = "ls_beta", .type = PB_PARAM_REAL, .default_value = 0.5,
+                   .min = 0.01, .max = 0.99, .doc = "backtracking factor of the step length t"},
+    [P_TOL] = {.name = "tol", .type = PB_PARAM_REAL, .default_value = 1e-13, .min = 0, .max = 1,
+               .doc = "stop (done) when the L1 marginal error is at most tol"},
+};
+
 typedef struct state {
+    pb_state_head head;
     const pb_transport *ot;
     uint32_t n, m;
     ot_stab st;             /* K = -eta C, the potentials a, b, and the warm-up Sinkhorn */
@@ -34,78 +57,64 @@ typedef struct state {
     uint64_t steps;
     int have_plan;          /* p, rows, cols, phi describe (a, b) */
     double *p, *rows, *cols, phi;
-    double *p_t, *rows_t, *cols_t, *a_t, *b_t; /* line-search trial */
+    double *p_t, *rows_t, *cols_t; /* line-search trial */
     double *grad, *d, *res, *z, *q, *dir, *diag; /* n + m each */
-    uint32_t *rowptr, *colidx;
+    uint32_t *rowptr, *hist;
+    /*
+     * Allocated on their own, freed by destroy(): the trial potentials a_t, b_t (n + m
+     * each) trade places with sk->a and sk->b, which ot_log allocates, when the line search
+     * accepts a step; the sparsified Hessian (colidx, vals) is reallocated to its size by
+     * every Newton step.
+     */
+    double *a_t, *b_t;
+    uint32_t *colidx;
     double *vals;
-    uint32_t *hist;
 } state;
-
-static const pb_param params[] = {
-    {.name = "n1", .type = PB_PARAM_INT, .default_value = 100, .min = 0, .max = 1000000,
-     .doc = "log-domain Sinkhorn iterations before the Newton phase"},
-    {.name = "density", .type = PB_PARAM_REAL, .default_value = 0.05, .min = 1e-6, .max = 1,
-     .doc = "fraction of the n m entries of P kept in the sparsified Hessian (1: exact Newton)"},
-    {.name = "cg_tol", .type = PB_PARAM_REAL, .default_value = 1e-10, .min = 1e-16, .max = 1,
-     .doc = "conjugate gradient stops at |residual| <= cg_tol |gradient| (2-norms)"},
-    {.name = "cg_max", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 100000000,
-     .doc = "most conjugate gradient iterations per Newton step; 0 means n + m"},
-    {.name = "ls_c1", .type = PB_PARAM_REAL, .default_value = 1e-4, .min = 0, .max = 0.5,
-     .doc = "Armijo constant: accept phi(z + t d) >= phi(z) + ls_c1 t grad.d"},
-    {.name = "ls_beta", .type = PB_PARAM_REAL, .default_value = 0.5, .min = 0.01, .max = 0.99,
-     .doc = "backtracking factor of the step length t"},
-    {.name = "tol", .type = PB_PARAM_REAL, .default_value = 1e-13, .min = 0, .max = 1,
-     .doc = "stop (done) when the L1 marginal error is at most tol"},
-};
 
 static void destroy(void *p)
 {
     state *s = p;
     ot_stab_free(&s->st);
-    double *arrays[] = {s->p, s->rows, s->cols, s->p_t, s->rows_t, s->cols_t, s->a_t, s->b_t,
-                        s->grad, s->d, s->res, s->z, s->q, s->dir, s->diag, s->vals};
-    for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; k++)
-        free(arrays[k]);
-    free(s->rowptr);
+    free(s->a_t);
+    free(s->b_t);
     free(s->colidx);
-    free(s->hist);
+    free(s->vals);
     free(s);
 }
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_transport *ot = ctx->problem->oracle;
-    state *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(ctx->error, ctx->error_size, "out of memory");
-        return PB_ERR_NOMEM;
-    }
+    const pb_transport *ot = pb_transport_of(ctx);
+    if (!ot)
+        return PB_ERR_INVALID;
     const uint32_t n = ot->n, m = ot->m;
     const size_t nm = (size_t)n * m, nt = (size_t)n + m;
+    state *s = PB_STATE_NEW(
+        ctx, state, PB_ARRAY(state, p, nm), PB_ARRAY(state, p_t, nm), PB_ARRAY(state, rows, nt),
+        PB_ARRAY(state, cols, nt), PB_ARRAY(state, rows_t, nt), PB_ARRAY(state, cols_t, nt),
+        PB_ARRAY(state, grad, nt), PB_ARRAY(state, d, nt), PB_ARRAY(state, res, nt),
+        PB_ARRAY(state, z, nt), PB_ARRAY(state, q, nt), PB_ARRAY(state, dir, nt),
+        PB_ARRAY(state, diag, nt), PB_ARRAY(state, rowptr, (size_t)n + 1),
+        PB_ARRAY(state, hist, HIST_BINS));
+    if (!s)
+        return PB_ERR_NOMEM;
     s->ot = ot;
     s->n = n;
     s->m = m;
-    s->n1 = ctx->params[0].integer;
-    s->density = ctx->params[1].real;
-    s->cg_tol = ctx->params[2].real;
-    s->cg_max = ctx->params[3].integer ? ctx->params[3].integer : (int64_t)nt;
-    s->c1 = ctx->params[4].real;
-    s->beta = ctx->params[5].real;
-    s->tol = ctx->params[6].real;
+    s->n1 = ctx->params[P_N1].integer;
+    s->density = ctx->params[P_DENSITY].real;
+    s->cg_tol = ctx->params[P_CG_TOL].real;
+    s->cg_max = pb_param_or(ctx, P_CG_MAX, (int64_t)nt);
+    s->c1 = ctx->params[P_LS_C1].real;
+    s->beta = ctx->params[P_LS_BETA].real;
+    s->tol = ctx->params[P_TOL].real;
     int bad = ot_stab_init(&s->st, n, m, ot->eta, ot->cost, ot->r, ot->c, 50.0) != 0;
     s->sk = &s->st.lg;
-    s->p = malloc(nm * sizeof(double));
-    s->p_t = malloc(nm * sizeof(double));
-    double **vecs[] = {&s->rows, &s->cols, &s->rows_t, &s->cols_t, &s->a_t, &s->b_t, &s->grad,
-                       &s->d, &s->res, &s->z, &s->q, &s->dir, &s->diag};
-    for (size_t k = 0; k < sizeof vecs / sizeof vecs[0]; k++)
-        bad |= !(*vecs[k] = calloc(nt, sizeof(double)));
-    s->rowptr = malloc(((size_t)n + 1) * sizeof(uint32_t));
-    s->hist = malloc(HIST_BINS * sizeof(uint32_t));
-    if (bad || !s->p || !s->p_t || !s->rowptr || !s->hist) {
+    s->a_t = calloc(nt, sizeof(double));
+    s->b_t = calloc(nt, sizeof(double));
+    if (bad || !s->a_t || !s->b_t) {
         destroy(s);
-        snprintf(ctx->error, ctx->error_size, "out of memory for n = %u, m = %u", n, m);
-        return PB_ERR_NOMEM;
+        return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for n = %u, m = %u", n, m);
     }
     *out = s;
     return 0;
@@ -284,7 +293,7 @@ static int32_t newton_step(state *s)
     for (uint32_t j = 0; j < m; j++)
         s->grad[n + j] = s->ot->c[j] - s->cols[j];
     if (sparsify(s) != 0)
-        return PB_ERR_NOMEM;
+        return pb_fail(s->head.ctx, PB_ERR_NOMEM, "out of memory for the sparsified Hessian");
     conjugate_gradient(s);
     double gd = dot(s->grad, s->d, nt);
     if (!(gd > 0)) { /* not an ascent direction: fall back to the diagonal Newton step */
@@ -328,30 +337,25 @@ static int32_t step(void *p)
 static int32_t solution(void *p, double *out)
 {
     state *s = p;
-    const double eta = s->ot->eta;
     if (s->have_plan) {
         memcpy(out, s->sk->a, s->n * sizeof(double));
         memcpy(out + s->n, s->sk->b, s->m * sizeof(double));
     } else {
         ot_stab_potentials(&s->st, out, out + s->n);
     }
-    for (uint32_t k = 0; k < s->n + s->m; k++)
-        out[k] /= eta;
+    ot_unscale(out, (size_t)s->n + s->m, s->ot->eta);
     return 0;
 }
 
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .n_params = sizeof params / sizeof params[0],
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
     .name = "sns",
     .version = "1.0.0",
     .summary = "Sinkhorn-Newton-Sparse: Sinkhorn warm-up, then sparsified Newton-CG on the dual",
     .citation = "X. Tang, M. Shavlovsky, H. Rahmanian, E. Tardini, K. K. Thekumparampil, T. Xiao, "
                 "L. Ying, Accelerating Sinkhorn Algorithm with Sparse Newton Iterations, ICLR 2024",
     .kind = PB_KIND_TRANSPORT,
-    .params = params,
     .create = create,
     .step = step,
     .solution = solution,

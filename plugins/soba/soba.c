@@ -6,95 +6,75 @@
  * See README.md for the equations and the oracle counts.
  */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include <plugbench/bilevel.h>
-#include <plugbench/plugin.h>
-#include <plugbench/vec.h>
+#include <plugbench/kit.h>
+
+#include "bilevel_common.h"
 
 #define VARIANT_SOBA 0
 #define VARIANT_MA_SOBA 1
 
-typedef struct state {
-    const pb_bilevel *f;
-    int64_t variant;
-    double inner_lr, outer_lr, inner_decay, outer_decay, theta;
-    uint32_t mode;
-    uint64_t t;
-    double *block; /* the vectors below, zeroed: z_0 = 0, h_0 = 0 */
-    double *x, *y, *z, *h, *gx, *hx, *gyg, *gyf, *hz;
-} state;
-
+enum { P_VARIANT, P_INNER_LR, P_OUTER_LR, P_INNER_DECAY, P_OUTER_DECAY, P_THETA, P_STOCHASTIC };
 static const pb_param params[] = {
-    {.name = "variant", .type = PB_PARAM_CHOICE, .default_value = 0, .choices = "soba|ma-soba",
-     .doc = "soba: plain single-loop steps; ma-soba: moving average of the hypergradient"},
-    {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12, .max = 1e3,
-     .doc = "rho: step size of y and z (at t = 0)"},
-    {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12, .max = 1e3,
-     .doc = "gamma: step size of x (at t = 0)"},
-    {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4, .min = 0, .max = 1,
-     .doc = "rho_t = rho / (t + 1)^inner_decay (soba; ma-soba uses constant steps)"},
-    {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6, .min = 0, .max = 1,
-     .doc = "gamma_t = gamma / (t + 1)^outer_decay (soba; ma-soba uses constant steps)"},
-    {.name = "theta", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12, .max = 1,
-     .doc = "ma-soba: weight of the new estimate in the moving average"},
-    {.name = "stochastic", .type = PB_PARAM_BOOL, .default_value = 1,
-     .doc = "use the stochastic oracles (false: exact)"},
+    [P_VARIANT] = {.name = "variant", .type = PB_PARAM_CHOICE, .default_value = 0,
+                   .choices = "soba|ma-soba",
+                   .doc = "soba: plain single-loop steps; ma-soba: moving average of the "
+                          "hypergradient"},
+    [P_INNER_LR] = {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
+                    .min = 1e-12, .max = 1e3, .doc = "rho: step size of y and z (at t = 0)"},
+    [P_OUTER_LR] = {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
+                    .min = 1e-12, .max = 1e3, .doc = "gamma: step size of x (at t = 0)"},
+    [P_INNER_DECAY] = {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4,
+                       .min = 0, .max = 1,
+                       .doc = "rho_t = rho / (t + 1)^inner_decay (soba; ma-soba uses constant "
+                              "steps)"},
+    [P_OUTER_DECAY] = {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6,
+                       .min = 0, .max = 1,
+                       .doc = "gamma_t = gamma / (t + 1)^outer_decay (soba; ma-soba uses "
+                              "constant steps)"},
+    [P_THETA] = {.name = "theta", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,
+                 .max = 1, .doc = "ma-soba: weight of the new estimate in the moving average"},
+    [P_STOCHASTIC] = BILEVEL_PARAM_STOCHASTIC,
 };
 
-static void destroy(void *p)
-{
-    state *s = p;
-    free(s->block);
-    free(s);
-}
+typedef struct state {
+    bilevel_base base; /* x, y, z (z_0 = 0); the solution is x */
+    int64_t variant;
+    double inner_lr, outer_lr, inner_decay, outer_decay, theta;
+    uint64_t t;
+    double *h, *gx, *cz;    /* dx; h zeroed: h_0 = 0 */
+    double *gyg, *gyf, *hz; /* dy */
+} state;
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_bilevel *f = ctx->problem->oracle;
-    state *s = calloc(1, sizeof *s);
-    double **const vecs[] = {&s->x, &s->h, &s->gx, &s->hx, &s->y, &s->z, &s->gyg, &s->gyf, &s->hz};
-    const uint32_t sizes[] = {f->dx, f->dx, f->dx, f->dx, f->dy, f->dy, f->dy, f->dy, f->dy};
-    if (!s || !(s->block = pb_vec_block(9, vecs, sizes))) {
-        snprintf(ctx->error, ctx->error_size, "out of memory");
-        free(s);
+    const pb_bilevel *f = pb_bilevel_of(ctx);
+    if (!f)
+        return PB_ERR_INVALID;
+    state *s = PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), PB_ARRAY(state, h, f->dx),
+                            PB_ARRAY(state, gx, f->dx), PB_ARRAY(state, cz, f->dx),
+                            PB_ARRAY(state, gyg, f->dy), PB_ARRAY(state, gyf, f->dy),
+                            PB_ARRAY(state, hz, f->dy));
+    if (!s)
         return PB_ERR_NOMEM;
-    }
-    s->f = f;
-    s->variant = ctx->params[0].integer;
-    s->inner_lr = ctx->params[1].real;
-    s->outer_lr = ctx->params[2].real;
-    s->inner_decay = ctx->params[3].real;
-    s->outer_decay = ctx->params[4].real;
-    s->theta = ctx->params[5].real;
-    s->mode = ctx->params[6].integer ? PB_BILEVEL_STOCHASTIC : PB_BILEVEL_EXACT;
-    memcpy(s->x, f->x0, f->dx * sizeof(double));
-    memcpy(s->y, f->y0, f->dy * sizeof(double));
+    bilevel_start(&s->base, f, ctx->params[P_STOCHASTIC].integer);
+    s->variant = ctx->params[P_VARIANT].integer;
+    s->inner_lr = ctx->params[P_INNER_LR].real;
+    s->outer_lr = ctx->params[P_OUTER_LR].real;
+    s->inner_decay = ctx->params[P_INNER_DECAY].real;
+    s->outer_decay = ctx->params[P_OUTER_DECAY].real;
+    s->theta = ctx->params[P_THETA].real;
     *out = s;
     return 0;
-}
-
-/* grad_x f(x, y) - grad_xy g(x, y) z into out: 2 oracle calls. */
-static int32_t estimate(void *p, const double *x, const double *y, const double *z, double *out)
-{
-    state *s = p;
-    return pb_bilevel_hypergradient_at(s->f, x, y, z, PB_BILEVEL_EXACT, s->hx, out) == 0
-               ? 0
-               : PB_ERR_FAILED;
 }
 
 static int32_t step(void *p)
 {
     state *s = p;
-    const pb_bilevel *f = s->f;
+    bilevel_base *b = &s->base;
     /* All five oracles at (x_t, y_t, z_t), then the three updates together. */
-    if (isnan(f->grad_y_g(f, s->x, s->y, s->mode, s->gyg)) ||
-        isnan(f->hvp_yy_g(f, s->x, s->y, s->z, s->mode, s->hz)) ||
-        isnan(f->cross_xy_g(f, s->x, s->y, s->z, s->mode, s->hx)) ||
-        isnan(f->grad_y_f(f, s->x, s->y, s->mode, s->gyf)) ||
-        isnan(f->grad_x_f(f, s->x, s->y, s->mode, s->gx)))
+    if (bilevel_oracles(b, b->mode, b->mode, s->gyg, s->hz, s->cz, s->gyf, s->gx) != 0)
         return PB_CONTINUE;
     double rho = s->inner_lr, gamma = s->outer_lr;
     if (s->variant == VARIANT_SOBA) {
@@ -102,43 +82,24 @@ static int32_t step(void *p)
         gamma /= pow((double)(s->t + 1), s->outer_decay);
     }
     s->t++;
-    for (uint32_t i = 0; i < f->dy; i++) {
-        s->y[i] -= rho * s->gyg[i];
-        s->z[i] -= rho * (s->hz[i] - s->gyf[i]);
-    }
-    for (uint32_t i = 0; i < f->dx; i++) {
-        double d = s->gx[i] - s->hx[i];
+    bilevel_joint_yz(b, rho, s->gyg, s->hz, s->gyf);
+    for (uint32_t i = 0; i < b->f->dx; i++) {
+        double d = s->gx[i] - s->cz[i];
         if (s->variant == VARIANT_MA_SOBA) {
             s->h[i] = (1 - s->theta) * s->h[i] + s->theta * d;
             d = s->h[i];
         }
-        s->x[i] -= gamma * d;
+        b->x[i] -= gamma * d;
     }
     return PB_CONTINUE;
 }
 
-static int32_t solution(void *p, double *out)
-{
-    state *s = p;
-    memcpy(out, s->x, s->f->dx * sizeof(double));
-    return 0;
-}
-
-static const pb_bilevel_hypergradient hypergradient = {
-    .struct_size = sizeof(pb_bilevel_hypergradient),
-    .estimate = estimate,
-};
-
-static const void *extension(const char *id)
-{
-    return strcmp(id, PB_BILEVEL_HYPERGRADIENT) == 0 ? &hypergradient : NULL;
-}
+/* The estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
+PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
 
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .n_params = sizeof params / sizeof params[0],
+    PB_PLUGIN_INIT,
+    PB_PARAMS(params),
     .name = "soba",
     .version = "1.0.0",
     .summary = "SOBA / MA-SOBA: single-loop joint steps on y, z and x (MA-SOBA: averaged)",
@@ -148,11 +109,10 @@ static const pb_plugin descriptor = {
                 "Algorithms for Stochastic Bilevel Optimization under Relaxed Smoothness "
                 "Conditions, 2023",
     .kind = PB_KIND_BILEVEL,
-    .params = params,
     .create = create,
     .step = step,
-    .solution = solution,
-    .destroy = destroy,
+    .solution = pb_state_solution,
+    .destroy = free,
     .extension = extension,
 };
 

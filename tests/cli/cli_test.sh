@@ -18,7 +18,7 @@ fi
 PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 BUILD=$(cd "$2" && pwd)
 TESTPLUGINS=$BUILD/tests/isolation
-RS_SO=$BUILD/plugins/random-search/random-search.so
+RS_SO=$BUILD/plugins/random-search.so
 PROBLEM=sphere-d3-i1
 
 . "$(dirname "$0")/../support/tap.sh"

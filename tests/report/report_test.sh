@@ -237,7 +237,7 @@ else
 fi
 
 echo "# 8. plugbench run ends with the report"
-RS=${BUILD:+$BUILD/plugins/random-search/random-search.so}
+RS=${BUILD:+$BUILD/plugins/random-search.so}
 if [ -n "$RS" ] && [ -f "$RS" ]; then
     pb run run -a "$RS" -p sphere-d2-i1 -p rastrigin-d2-i1 -s 1-2 --max-evals 300 -q -o "$T/run/results.json"
     if [ "$RC" -eq 0 ] && grep -qx "report:  $T/run/report/index.html" "$T/run.out" &&

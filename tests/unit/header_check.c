@@ -9,6 +9,7 @@
 #include "plugbench/nn.h"
 #include "plugbench/policy.h"
 #include "plugbench/bilevel.h"
+#include "plugbench/kit.h"
 
 #include <stddef.h>
 

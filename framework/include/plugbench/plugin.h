@@ -140,7 +140,9 @@ typedef struct pb_plugin {
     /*
      * One iteration of the algorithm. Returns PB_CONTINUE, PB_DONE, or a negative PB_ERR_*
      * with a message in the context's error buffer. After PB_DONE or an error the host calls
-     * only solution() and destroy().
+     * only solution() and destroy(). step() receives no context: a state keeps the pointer
+     * create() received (it stays valid until destroy() returns) to write its message there
+     * (the kit's pb_state_head.ctx and pb_fail, plugbench/kit.h).
      */
     int32_t (*step)(void *state);
 

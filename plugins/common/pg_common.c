@@ -1,37 +1,10 @@
-/* Trajectory batches, the linear-feature baseline and the estimators; see pg_common.h. */
+/* Trajectory batches, the linear-feature baseline, the estimators and the plugins' state;
+ * see pg_common.h. */
 #include "pg_common.h"
 
+#include <assert.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-
-int pg_batch_init(pg_batch *b, const pb_policy *pol, uint32_t steps)
-{
-    memset(b, 0, sizeof *b);
-    uint32_t cap = steps + pol->horizon;
-    b->cap = cap;
-    b->obs = malloc(((size_t)cap + 1) * pol->obs_dim * sizeof(double));
-    b->act = malloc((size_t)cap * pol->action_dim * sizeof(double));
-    b->rew = malloc((size_t)cap * sizeof(double));
-    b->t = malloc((size_t)cap * sizeof(uint32_t));
-    b->ep_start = malloc(((size_t)cap + 1) * sizeof(uint32_t));
-    b->G = malloc((size_t)cap * sizeof(double));
-    b->w = malloc((size_t)cap * sizeof(double));
-    b->noise = malloc(pol->noise_dim * sizeof(double));
-    return b->obs && b->act && b->rew && b->t && b->ep_start && b->G && b->w && b->noise ? 0 : -1;
-}
-
-void pg_batch_free(pg_batch *b)
-{
-    free(b->obs);
-    free(b->act);
-    free(b->rew);
-    free(b->t);
-    free(b->ep_start);
-    free(b->G);
-    free(b->w);
-    free(b->noise);
-}
 
 int pg_collect(pg_batch *b, const pb_policy *pol, const double *theta, uint32_t steps,
                pb_rng *rng)
@@ -69,25 +42,6 @@ int pg_collect(pg_batch *b, const pb_policy *pol, const double *theta, uint32_t 
         }
     }
     return 0;
-}
-
-int pg_baseline_init(pg_baseline *bl, const pb_policy *pol)
-{
-    memset(bl, 0, sizeof *bl);
-    bl->nf = 2 * pol->obs_dim + 4;
-    bl->coef = calloc(bl->nf, sizeof(double));
-    bl->A = malloc((size_t)bl->nf * bl->nf * sizeof(double));
-    bl->b = malloc(bl->nf * sizeof(double));
-    bl->f = malloc(bl->nf * sizeof(double));
-    return bl->coef && bl->A && bl->b && bl->f ? 0 : -1;
-}
-
-void pg_baseline_free(pg_baseline *bl)
-{
-    free(bl->coef);
-    free(bl->A);
-    free(bl->b);
-    free(bl->f);
 }
 
 /* rllab's features: clip(o, -10, 10), its squares, t/100 and its powers 2, 3, and 1. */
@@ -151,10 +105,9 @@ static int cholesky_solve(double *A, double *b, uint32_t n)
 void pg_baseline_fit(pg_baseline *bl, const pb_policy *pol, const pg_batch *b)
 {
     uint32_t nf = bl->nf, od = pol->obs_dim;
-    double *FtF = malloc((size_t)nf * nf * sizeof(double)), *Fty = calloc(nf, sizeof(double));
-    if (!FtF || !Fty)
-        goto out;
+    double *FtF = bl->FtF, *Fty = bl->Fty;
     memset(FtF, 0, (size_t)nf * nf * sizeof(double));
+    memset(Fty, 0, nf * sizeof(double));
     for (uint32_t k = 0; k < b->n; k++) {
         features(bl, b->obs + (size_t)k * od, od, b->t[k], bl->f);
         for (uint32_t i = 0; i < nf; i++) {
@@ -182,9 +135,6 @@ void pg_baseline_fit(pg_baseline *bl, const pb_policy *pol, const pg_batch *b)
             break;
         }
     }
-out:
-    free(FtF);
-    free(Fty);
 }
 
 /* The weight of step k's return in Phi: gamma^t / N (the paper) or 1 / n (the authors' code). */
@@ -239,4 +189,93 @@ void pg_hessian_vector(const pb_policy *pol, pg_batch *b, const pg_baseline *bl,
     pol->hvp_log_pi(pol, theta, b->n, b->obs, b->act, b->w, v, s1);
     for (uint32_t i = 0; i < dim; i++)
         out[i] += s1[i];
+}
+
+/* The arrays of pg_state's batch m, with room for cap steps. */
+#define BATCH_ARRAYS(m, pol, cap)                                                           \
+    PB_ARRAY(pg_state, m.obs, ((size_t)(cap) + 1) * (pol)->obs_dim),                        \
+    PB_ARRAY(pg_state, m.act, (size_t)(cap) * (pol)->action_dim),                           \
+    PB_ARRAY(pg_state, m.rew, cap), PB_ARRAY(pg_state, m.t, cap),                           \
+    PB_ARRAY(pg_state, m.ep_start, (size_t)(cap) + 1), PB_ARRAY(pg_state, m.G, cap),        \
+    PB_ARRAY(pg_state, m.w, cap), PB_ARRAY(pg_state, m.noise, (pol)->noise_dim)
+
+int32_t pg_state_new(const pb_context *ctx, size_t size, uint32_t batch_steps,
+                     uint32_t hess_steps, double gamma0, int per_step, void **out)
+{
+    assert(size >= sizeof(pg_state));
+    const pb_policy *pol = pb_policy_of(ctx);
+    if (!pol)
+        return PB_ERR_INVALID;
+    uint32_t cap = batch_steps + pol->horizon, hcap = hess_steps + pol->horizon;
+    uint32_t nf = 2 * pol->obs_dim + 4, dim = pol->dim;
+    /* pg_state is the first member of a larger state: its members' offsets are the same. */
+    const pb_array arrays[] = {
+        BATCH_ARRAYS(batch, pol, cap),
+        BATCH_ARRAYS(hbatch, pol, hcap),
+        PB_ARRAY(pg_state, baseline.coef, nf),
+        PB_ARRAY(pg_state, baseline.A, (size_t)nf * nf),
+        PB_ARRAY(pg_state, baseline.b, nf),
+        PB_ARRAY(pg_state, baseline.f, nf),
+        PB_ARRAY(pg_state, baseline.FtF, (size_t)nf * nf),
+        PB_ARRAY(pg_state, baseline.Fty, nf),
+        PB_ARRAY(pg_state, theta, dim),
+        PB_ARRAY(pg_state, prev, dim),
+        PB_ARRAY(pg_state, g, dim),
+        PB_ARRAY(pg_state, d, dim),
+        PB_ARRAY(pg_state, x, dim),
+        PB_ARRAY(pg_state, v, dim),
+        PB_ARRAY(pg_state, bv, dim),
+        PB_ARRAY(pg_state, s1, dim),
+        PB_ARRAY(pg_state, s2, dim),
+    };
+    pg_state *s = pb_state_new(ctx, size, sizeof arrays / sizeof arrays[0], arrays);
+    if (!s)
+        return PB_ERR_NOMEM;
+    s->head.solution = s->theta;
+    s->pol = pol;
+    s->batch.cap = cap;
+    s->hbatch.cap = hcap;
+    s->baseline.nf = nf;
+    s->batch_steps = batch_steps;
+    s->hess_steps = hess_steps;
+    s->gamma0 = gamma0;
+    s->per_step = per_step;
+    memcpy(s->theta, pol->theta0, dim * sizeof(double));
+    memcpy(s->prev, pol->theta0, dim * sizeof(double));
+    pb_rng_seed(&s->rng, ctx->seed, 0);
+    *out = s;
+    return 0;
+}
+
+int32_t pg_create(const pb_context *ctx, void **out)
+{
+    return pg_state_new(ctx, sizeof(pg_state), (uint32_t)ctx->params[PG_P_BATCH].integer, 0,
+                        ctx->params[PG_P_GAMMA0].real, ctx->params[PG_P_SCALE].integer == 0, out);
+}
+
+int pg_gradient(pg_state *s, const double *at)
+{
+    if (pg_collect(&s->batch, s->pol, at, s->batch_steps, &s->rng) != 0)
+        return -1;
+    pg_gpomdp(s->pol, &s->batch, &s->baseline, at, s->per_step, s->g);
+    return 0;
+}
+
+void pg_normalized_step(pg_state *s, double step)
+{
+    double nrm = 0.0;
+    for (uint32_t i = 0; i < s->pol->dim; i++)
+        nrm += s->d[i] * s->d[i];
+    nrm = sqrt(nrm);
+    memcpy(s->prev, s->theta, s->pol->dim * sizeof(double));
+    if (nrm > 0)
+        for (uint32_t i = 0; i < s->pol->dim; i++)
+            s->theta[i] += step * s->d[i] / nrm;
+}
+
+int32_t pg_iteration_done(pg_state *s)
+{
+    pg_baseline_fit(&s->baseline, s->pol, &s->batch);
+    s->t++;
+    return PB_CONTINUE;
 }

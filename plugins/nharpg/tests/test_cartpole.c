@@ -5,7 +5,7 @@
  * plugin's score is the mean over seeds. Vanilla PG with gamma0 = 1 must score >= 185,
  * N-PG-IGT with gamma0 = 0.5 >= 190, N-HARPG with gamma0 = 0.2 and a Hessian batch of 32
  * steps >= 140.
- * test_policy_cartpole VPG.so NPG_IGT.so NHARPG.so
+ * test_cartpole VPG.so NPG_IGT.so NHARPG.so
  */
 #include <math.h>
 #include <stdio.h>
@@ -82,5 +82,5 @@ int main(int argc, char **argv)
               s[1], s[2], s[3], s[4], pb__now() - t0);
         pb__plugin_unload(&plugin);
     }
-    return check_summary("policy cartpole");
+    return check_summary("nharpg cartpole");
 }

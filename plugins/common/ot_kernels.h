@@ -73,6 +73,9 @@ void ot_stab_free(ot_stab *s);
 int ot_stab_iterate(ot_stab *s, double stop_below, double *row_error);
 /* The current scaled potentials a (n) and b (m). */
 void ot_stab_potentials(const ot_stab *s, double *a, double *b);
+/* The host's potentials f = a / eta, g = b / eta from the scaled ones, in place (len of
+ * them: n + m). */
+void ot_unscale(double *ab, size_t len, double eta);
 
 /*
  * The plan of scaled potentials: p_ij = exp(k_ij + a_i + b_j) for an n x m k (row-major),

@@ -1,7 +1,8 @@
 /*
- * Test and benchmark helper for the transport kind: runs a plugin on a problem with a loop
- * of its own (the library's run loop records metrics, not the solution vector), stepping
- * until the plugin is done or max_steps, then returns the potentials and the host's metrics.
+ * Test helper for the transport plugins (ot_dump here, plugins/sns/tests/test_ot_plugins.c):
+ * runs a plugin on a problem with a loop of its own (the library's run loop records
+ * metrics, not the solution vector), stepping until the plugin is done or max_steps, then
+ * returns the potentials and the host's metrics.
  */
 #ifndef PLUGBENCH_OT_RUN_H
 #define PLUGBENCH_OT_RUN_H

@@ -1,0 +1,217 @@
+/*
+ * The plugin authoring kit: what every plugin would otherwise write by hand, so that a
+ * plugin is its algorithm plus a few declarations. Part of the static kit (plugbench_kit,
+ * `pkg-config plugbench`), linked into the plugin with hidden visibility; nothing here is
+ * ABI, and a plugin that writes its descriptor by hand loads just the same.
+ *
+ * The house pattern, in full (docs/writing-a-plugin.md explains each line):
+ *
+ *     enum { P_LR, P_BATCH };                         parameters are read by name
+ *     static const pb_param params[] = {
+ *         [P_LR] = {.name = "lr", ...},  [P_BATCH] = {.name = "batch", ...},
+ *     };
+ *     typedef struct state {
+ *         pb_state_head head;                         first: context and solution
+ *         const pb_stochastic *f;
+ *         double *w, *g;                              carved from the state's block
+ *     } state;
+ *
+ *     static int32_t create(const pb_context *ctx, void **out)
+ *     {
+ *         const pb_stochastic *f = pb_stochastic_of(ctx);
+ *         if (!f)
+ *             return PB_ERR_INVALID;
+ *         state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, w, f->dim),
+ *                                 PB_ARRAY(state, g, f->dim));
+ *         if (!s)
+ *             return PB_ERR_NOMEM;
+ *         s->head.solution = s->w;
+ *         ... ctx->params[P_LR].real ...
+ *         *out = s;
+ *         return 0;
+ *     }
+ *
+ *     static const pb_plugin descriptor = {
+ *         PB_PLUGIN_INIT, PB_PARAMS(params),
+ *         .name = "...", .version = "...", .summary = "...", .citation = "...",
+ *         .kind = PB_KIND_STOCHASTIC,
+ *         .create = create, .step = step, .solution = pb_state_solution, .destroy = free,
+ *     };
+ *     PB_PLUGIN_ENTRY(descriptor)
+ *
+ * Errors: create() fails with `return pb_fail(ctx, PB_ERR_..., "fmt", ...)`. step() has no
+ * context argument, so a state keeps its context in head.ctx (PB_STATE_NEW sets it) and
+ * fails with `return pb_fail(s->head.ctx, ...)`: the message goes to the run's error buffer,
+ * which the host reads after step() returns.
+ *
+ * Dimension-dependent defaults: a parameter whose best value depends on the problem (a
+ * population size, an iteration cap) is declared with default 0, and its doc starts with
+ * "0: " and the plugin's rule for it; the plugin reads it with pb_param_or().
+ */
+#ifndef PLUGBENCH_KIT_H
+#define PLUGBENCH_KIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bilevel.h"
+#include "blackbox.h"
+#include "microkernels.h"
+#include "plugin.h"
+#include "policy.h"
+#include "stochastic.h"
+#include "transport.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The ABI fields of a descriptor, first in its designated initializer. */
+#define PB_PLUGIN_INIT                                                                      \
+    .abi_major = PB_ABI_MAJOR, .abi_minor = PB_ABI_MINOR, .struct_size = sizeof(pb_plugin)
+
+/* A descriptor's parameter table and its length, counted from the array. */
+#define PB_PARAMS(table) .params = (table), .n_params = (uint32_t)(sizeof(table) / sizeof((table)[0]))
+
+#if defined(__GNUC__)
+#define PB_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define PB_PRINTF(fmt, args)
+#endif
+
+/*
+ * Writes the formatted message into ctx's error buffer and returns code, a negative
+ * PB_ERR_*: `return pb_fail(ctx, PB_ERR_INVALID, "needs dim >= %u", 2u);`.
+ */
+int32_t pb_fail(const pb_context *ctx, int32_t code, const char *fmt, ...) PB_PRINTF(3, 4);
+
+/*
+ * The problem's oracle table when its kind is exactly `kind`; otherwise NULL, with a message
+ * in ctx's error buffer (then create() returns PB_ERR_INVALID). The typed accessors below
+ * are what plugins call.
+ */
+const void *pb_oracle_of(const pb_context *ctx, const char *kind);
+
+static inline const pb_blackbox *pb_blackbox_of(const pb_context *ctx)
+{
+    return (const pb_blackbox *)pb_oracle_of(ctx, PB_KIND_BLACKBOX);
+}
+static inline const pb_stochastic *pb_stochastic_of(const pb_context *ctx)
+{
+    return (const pb_stochastic *)pb_oracle_of(ctx, PB_KIND_STOCHASTIC);
+}
+static inline const pb_transport *pb_transport_of(const pb_context *ctx)
+{
+    return (const pb_transport *)pb_oracle_of(ctx, PB_KIND_TRANSPORT);
+}
+static inline const pb_bilevel *pb_bilevel_of(const pb_context *ctx)
+{
+    return (const pb_bilevel *)pb_oracle_of(ctx, PB_KIND_BILEVEL);
+}
+static inline const pb_policy *pb_policy_of(const pb_context *ctx)
+{
+    return (const pb_policy *)pb_oracle_of(ctx, PB_KIND_POLICY);
+}
+
+/*
+ * An integer parameter with a dimension-dependent default: its value, or `rule` (the
+ * plugin's rule for this problem) when the value is 0.
+ */
+static inline int64_t pb_param_or(const pb_context *ctx, uint32_t index, int64_t rule)
+{
+    return ctx->params[index].integer != 0 ? ctx->params[index].integer : rule;
+}
+
+/*
+ * The first member of every plugin state made by PB_STATE_NEW: the run's context (for
+ * pb_fail in step()) and where the current solution lives, so that pb_state_solution can
+ * serve as the descriptor's solution().
+ */
+typedef struct pb_state_head {
+    const pb_context *ctx;  /* set by PB_STATE_NEW; valid until destroy() returns */
+    const double *solution; /* problem->solution_length doubles; set by the plugin */
+} pb_state_head;
+
+/* One array carved out of a state's block: where its pointer lives in the state struct,
+ * how many elements it has and their size. Written with PB_ARRAY. */
+typedef struct pb_array {
+    size_t offset, count, size;
+} pb_array;
+
+#define PB_ARRAY(type, member, n)                                                           \
+    {offsetof(type, member), (size_t)(n), sizeof(*((type *)0)->member)}
+
+/*
+ * Allocates a zeroed block holding a struct of `size` bytes followed by n_arrays zeroed
+ * arrays, each aligned for any type, and points each array's member in the struct at its
+ * array: the state, its vectors and its matrices in one allocation, released by one free().
+ * Returns the struct, or NULL when out of memory or when the sizes overflow.
+ */
+void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[]);
+
+/*
+ * pb_block_new for a plugin state that starts with a pb_state_head: sets head.ctx, and on
+ * failure writes "out of memory" with the size into ctx's error buffer. A state that holds
+ * nothing else to release uses `.destroy = free`.
+ */
+void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays,
+                   const pb_array arrays[]);
+
+/* PB_STATE_NEW(ctx, state, PB_ARRAY(state, x, dim), ...): pb_state_new with the arrays
+ * counted (at least one; a state without arrays calls pb_state_new(ctx, size, 0, NULL)). */
+#define PB_STATE_NEW(ctx, type, ...)                                                        \
+    ((type *)pb_state_new((ctx), sizeof(type),                                              \
+                          sizeof((const pb_array[]){__VA_ARGS__}) / sizeof(pb_array),       \
+                          (const pb_array[]){__VA_ARGS__}))
+
+/* A descriptor's solution() for states with a pb_state_head: copies head.solution. */
+int32_t pb_state_solution(void *state, double *out);
+
+/* An extension a plugin offers: its id (with revision) and its static table. */
+typedef struct pb_extension {
+    const char *id;
+    const void *table;
+} pb_extension;
+
+/* The table of the extension with this id among the n given, or NULL. */
+const void *pb_extension_find(const pb_extension *extensions, size_t n, const char *id);
+
+/*
+ * Defines `static const void *lookup(const char *id)` over the (id, table) pairs given, for
+ * the descriptor's .extension member:
+ *     PB_EXTENSIONS(extension, {PB_MICROKERNELS_ID, &microkernels})
+ */
+#define PB_EXTENSIONS(lookup, ...)                                                          \
+    static const pb_extension lookup##_table[] = {__VA_ARGS__};                             \
+    static const void *lookup(const char *id)                                               \
+    {                                                                                       \
+        return pb_extension_find(lookup##_table,                                            \
+                                 sizeof lookup##_table / sizeof lookup##_table[0], id);     \
+    }
+
+/*
+ * Defines `static const pb_microkernels table` with one kernel, "step": step_fn called
+ * `iterations` times on a state made by create_fn and freed by destroy_fn, as
+ * `plugbench bench` times it. doc says what one step does and names its items;
+ * items is their number per step with the default parameters.
+ */
+#define PB_STEP_MICROKERNELS(table, create_fn, step_fn, destroy_fn, doc_, items)            \
+    static int32_t table##_run(void *state, uint64_t iterations)                            \
+    {                                                                                       \
+        for (uint64_t i = 0; i < iterations; i++)                                           \
+            step_fn(state);                                                                 \
+        return 0;                                                                           \
+    }                                                                                       \
+    static const pb_microkernel table##_step = {                                            \
+        .struct_size = sizeof(pb_microkernel), .name = "step", .doc = (doc_),               \
+        .items_per_iteration = (items), .setup = create_fn, .run = table##_run,             \
+        .teardown = destroy_fn};                                                            \
+    static const pb_microkernel *const table##_list[] = {&table##_step};                    \
+    static const pb_microkernels table = {                                                  \
+        .struct_size = sizeof(pb_microkernels), .n_kernels = 1, .kernels = table##_list};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

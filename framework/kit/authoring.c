@@ -1,0 +1,102 @@
+/* The plugin authoring kit; see plugbench/kit.h. */
+#include "plugbench/kit.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdalign.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int32_t pb_fail(const pb_context *ctx, int32_t code, const char *fmt, ...)
+{
+    if (ctx && ctx->error && ctx->error_size) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->error, ctx->error_size, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+const void *pb_oracle_of(const pb_context *ctx, const char *kind)
+{
+    const pb_problem *problem = ctx->problem;
+    if (!problem->kind || strcmp(problem->kind, kind) != 0) {
+        pb_fail(ctx, PB_ERR_INVALID, "the problem is of kind %s; this plugin solves %s",
+                problem->kind ? problem->kind : "(none)", kind);
+        return NULL;
+    }
+    return problem->oracle;
+}
+
+/* n rounded up to a multiple of the strictest alignment; SIZE_MAX when that overflows. */
+static size_t aligned(size_t n)
+{
+    const size_t a = alignof(max_align_t);
+    return n > SIZE_MAX - (a - 1) ? SIZE_MAX : (n + a - 1) / a * a;
+}
+
+/* The block's total size in bytes, arrays included; 0 when it overflows size_t. */
+static size_t block_size(size_t size, size_t n_arrays, const pb_array arrays[])
+{
+    size_t total = aligned(size);
+    if (total == SIZE_MAX)
+        return 0;
+    for (size_t k = 0; k < n_arrays; k++) {
+        if (arrays[k].size && arrays[k].count > SIZE_MAX / arrays[k].size)
+            return 0;
+        size_t bytes = aligned(arrays[k].count * arrays[k].size);
+        if (bytes == SIZE_MAX || bytes > SIZE_MAX - total)
+            return 0;
+        total += bytes;
+    }
+    return total;
+}
+
+void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[])
+{
+    size_t total = block_size(size, n_arrays, arrays);
+    char *block = total ? calloc(1, total) : NULL;
+    if (!block)
+        return NULL;
+    /* block_size checked every sum below. */
+    size_t at = aligned(size);
+    for (size_t k = 0; k < n_arrays; k++) {
+        assert(arrays[k].offset + sizeof(void *) <= size);
+        void *array = block + at;
+        memcpy(block + arrays[k].offset, &array, sizeof array);
+        at += aligned(arrays[k].count * arrays[k].size);
+    }
+    return block;
+}
+
+void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays, const pb_array arrays[])
+{
+    pb_state_head *head = pb_block_new(size, n_arrays, arrays);
+    if (!head) {
+        size_t total = block_size(size, n_arrays, arrays);
+        if (total)
+            pb_fail(ctx, PB_ERR_NOMEM, "out of memory for the state (%zu bytes)", total);
+        else
+            pb_fail(ctx, PB_ERR_NOMEM, "out of memory: the state's size overflows");
+        return NULL;
+    }
+    head->ctx = ctx;
+    return head;
+}
+
+int32_t pb_state_solution(void *state, double *out)
+{
+    const pb_state_head *head = state;
+    memcpy(out, head->solution, head->ctx->problem->solution_length * sizeof *out);
+    return 0;
+}
+
+const void *pb_extension_find(const pb_extension *extensions, size_t n, const char *id)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(extensions[k].id, id) == 0)
+            return extensions[k].table;
+    return NULL;
+}

@@ -1,0 +1,94 @@
+/* The bilevel plugins' shared state base and estimators; see bilevel_common.h. */
+#include "bilevel_common.h"
+
+#include <math.h>
+#include <string.h>
+
+void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic)
+{
+    b->head.solution = b->x;
+    b->f = f;
+    b->mode = stochastic ? PB_BILEVEL_STOCHASTIC : PB_BILEVEL_EXACT;
+    memcpy(b->x, f->x0, f->dx * sizeof(double));
+    memcpy(b->y, f->y0, f->dy * sizeof(double));
+}
+
+int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, const double *z,
+                              double *out)
+{
+    bilevel_base *b = state;
+    return pb_bilevel_hypergradient_at(b->f, x, y, z, PB_BILEVEL_EXACT, b->work, out) == 0
+               ? 0
+               : PB_ERR_FAILED;
+}
+
+const pb_bilevel_hypergradient bilevel_hypergradient_at_z = {
+    .struct_size = sizeof(pb_bilevel_hypergradient),
+    .estimate = bilevel_estimate_at_z,
+};
+
+int32_t bilevel_estimate_series(void *state, const double *x, const double *y, const double *z,
+                                double *out)
+{
+    (void)z;
+    return bilevel_neumann(state, x, y, PB_BILEVEL_EXACT, out) == 0 ? 0 : PB_ERR_FAILED;
+}
+
+const pb_bilevel_hypergradient bilevel_hypergradient_series = {
+    .struct_size = sizeof(pb_bilevel_hypergradient),
+    .estimate = bilevel_estimate_series,
+};
+
+int bilevel_lower_sgd(bilevel_base *b, double lr, int64_t steps, double *gy)
+{
+    const pb_bilevel *f = b->f;
+    for (int64_t k = 0; k < steps; k++) {
+        if (isnan(f->grad_y_g(f, b->x, b->y, b->mode, gy)))
+            return -1;
+        for (uint32_t i = 0; i < f->dy; i++)
+            b->y[i] -= lr * gy[i];
+    }
+    return 0;
+}
+
+int bilevel_neumann(bilevel_base *b, const double *x, const double *y, uint32_t mode,
+                    double *out)
+{
+    const pb_bilevel *f = b->f;
+    double eta = b->series.eta, *v = b->series.v, *hv = b->series.hv;
+    if (isnan(f->grad_y_f(f, x, y, mode, v)))
+        return -1;
+    for (uint32_t i = 0; i < f->dy; i++)
+        b->z[i] = eta * v[i];
+    for (int64_t k = 0; k < b->series.terms; k++) {
+        if (isnan(f->hvp_yy_g(f, x, y, v, mode, hv)))
+            return -1;
+        for (uint32_t i = 0; i < f->dy; i++) {
+            v[i] -= eta * hv[i];
+            b->z[i] += eta * v[i];
+        }
+    }
+    return pb_bilevel_hypergradient_at(f, x, y, b->z, mode, b->work, out);
+}
+
+int bilevel_oracles(const bilevel_base *b, uint32_t mode_g, uint32_t mode_f, double *gyg,
+                    double *hz, double *cz, double *gyf, double *gxf)
+{
+    const pb_bilevel *f = b->f;
+    if (isnan(f->grad_y_g(f, b->x, b->y, mode_g, gyg)) ||
+        isnan(f->hvp_yy_g(f, b->x, b->y, b->z, mode_g, hz)) ||
+        isnan(f->cross_xy_g(f, b->x, b->y, b->z, mode_g, cz)) ||
+        isnan(f->grad_y_f(f, b->x, b->y, mode_f, gyf)) ||
+        isnan(f->grad_x_f(f, b->x, b->y, mode_f, gxf)))
+        return -1;
+    return 0;
+}
+
+void bilevel_joint_yz(bilevel_base *b, double rho, const double *gyg, const double *hz,
+                      const double *gyf)
+{
+    for (uint32_t i = 0; i < b->f->dy; i++) {
+        b->y[i] -= rho * gyg[i];
+        b->z[i] -= rho * (hz[i] - gyf[i]);
+    }
+}

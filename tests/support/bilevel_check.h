@@ -1,0 +1,388 @@
+/*
+ * The bilevel kind's test helpers, shared by tests/bilevel (the host's problems) and the
+ * bilevel plugins' tests (plugins/<name>/tests):
+ *   - the synthetic problems' closed forms, built from matrices read back through the exact
+ *     oracles and this file's own Gaussian elimination: y* = A^-1 B x, z*, and
+ *     grad Phi(x) = 0.1 x + (A^-1 B)^T (C^T C A^-1 B x - C^T t) on bilevel-quadratic-i1;
+ *   - for the plugins: loading one, setting its parameters by name, creating a state on a
+ *     problem, running it, and the checks every bilevel plugin's test makes: its
+ *     PB_BILEVEL_HYPERGRADIENT estimate at exact y*, z* against the closed forms, and the
+ *     oracle count of N step() calls against what its definition implies.
+ * Header-only (static inline), so that its CHECKs count in the including test's tally.
+ */
+#ifndef BILEVEL_CHECK_H
+#define BILEVEL_CHECK_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bilevel/bil_problem.h"
+#include "check.h"
+#include "loader.h"
+#include "params.h"
+#include "problem.h"
+#include "run.h"
+
+/* bilevel-quadratic-i1's dimensions, and the largest the helpers below handle. */
+#define DX 10
+#define DY 20
+
+static inline pb__bil_problem *open_problem(const char *id)
+{
+    pb__problem *p;
+    char err[512];
+    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        return NULL;
+    }
+    return (pb__bil_problem *)p;
+}
+
+static inline double norm(const double *a, uint32_t n)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        s += a[i] * a[i];
+    return sqrt(s);
+}
+
+static inline double dist(const double *a, const double *b, uint32_t n)
+{
+    double s = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        s += (a[i] - b[i]) * (a[i] - b[i]);
+    return sqrt(s);
+}
+
+/* Solves S u = b (n x n, row-major, copied) by Gaussian elimination with partial pivoting. */
+static inline void solve(const double *S_in, uint32_t n, const double *b, double *u)
+{
+    double *S = malloc((size_t)n * n * sizeof(double));
+    memcpy(S, S_in, (size_t)n * n * sizeof(double));
+    memcpy(u, b, n * sizeof(double));
+    for (uint32_t c = 0; c < n; c++) {
+        uint32_t piv = c;
+        for (uint32_t r = c + 1; r < n; r++)
+            if (fabs(S[(size_t)r * n + c]) > fabs(S[(size_t)piv * n + c]))
+                piv = r;
+        for (uint32_t k = 0; k < n; k++) {
+            double t = S[(size_t)c * n + k];
+            S[(size_t)c * n + k] = S[(size_t)piv * n + k];
+            S[(size_t)piv * n + k] = t;
+        }
+        double t = u[c];
+        u[c] = u[piv];
+        u[piv] = t;
+        for (uint32_t r = c + 1; r < n; r++) {
+            double m = S[(size_t)r * n + c] / S[(size_t)c * n + c];
+            for (uint32_t k = c; k < n; k++)
+                S[(size_t)r * n + k] -= m * S[(size_t)c * n + k];
+            u[r] -= m * u[c];
+        }
+    }
+    for (uint32_t r = n; r-- > 0;) {
+        for (uint32_t k = r + 1; k < n; k++)
+            u[r] -= S[(size_t)r * n + k] * u[k];
+        u[r] /= S[(size_t)r * n + r];
+    }
+    free(S);
+}
+
+/* The matrices of a linear-quadratic problem, read back through the exact oracles. */
+typedef struct mats {
+    uint32_t dx, dy;
+    double A[DY * DY], B[DY * DX]; /* row-major; dy x dy, dy x dx */
+    double CtC[DY * DY], Ctt[DY];  /* quadratic only */
+} mats;
+
+static inline void read_mats(pb__bil_problem *p, mats *m)
+{
+    const pb_bilevel *o = &p->oracle;
+    m->dx = o->dx;
+    m->dy = o->dy;
+    double x[DX] = {0}, y[DY] = {0}, e[DY], col[DY], row[DX], g0[DY];
+    for (uint32_t j = 0; j < o->dy; j++) {
+        memset(e, 0, sizeof e);
+        e[j] = 1.0;
+        o->hvp_yy_g(o, x, y, e, PB_BILEVEL_EXACT, col);
+        for (uint32_t i = 0; i < o->dy; i++)
+            m->A[(size_t)i * o->dy + j] = col[i];
+        o->cross_xy_g(o, x, y, e, PB_BILEVEL_EXACT, row); /* -B^T e_j = -(row j of B) */
+        for (uint32_t k = 0; k < o->dx; k++)
+            m->B[(size_t)j * o->dx + k] = -row[k];
+    }
+    o->grad_y_f(o, x, y, PB_BILEVEL_EXACT, g0); /* -C^T t on the quadratic */
+    for (uint32_t i = 0; i < o->dy; i++)
+        m->Ctt[i] = -g0[i];
+    for (uint32_t j = 0; j < o->dy; j++) {
+        memset(e, 0, sizeof e);
+        e[j] = 1.0;
+        o->grad_y_f(o, x, e, PB_BILEVEL_EXACT, col);
+        for (uint32_t i = 0; i < o->dy; i++)
+            m->CtC[(size_t)i * o->dy + j] = col[i] - g0[i];
+    }
+}
+
+/* y* = A^-1 B x. */
+static inline void y_star(const mats *m, const double *x, double *y)
+{
+    double bx[DY];
+    for (uint32_t i = 0; i < m->dy; i++) {
+        bx[i] = 0.0;
+        for (uint32_t k = 0; k < m->dx; k++)
+            bx[i] += m->B[(size_t)i * m->dx + k] * x[k];
+    }
+    solve(m->A, m->dy, bx, y);
+}
+
+/* The quadratic's closed form: z* = A^-1 (C^T C y* - C^T t), grad Phi = 0.1 x + B^T z*. */
+static inline void quad_closed(const mats *m, const double *x, double *y, double *z, double *g)
+{
+    double r[DY];
+    y_star(m, x, y);
+    for (uint32_t i = 0; i < m->dy; i++) {
+        r[i] = -m->Ctt[i];
+        for (uint32_t j = 0; j < m->dy; j++)
+            r[i] += m->CtC[(size_t)i * m->dy + j] * y[j];
+    }
+    solve(m->A, m->dy, r, z);
+    for (uint32_t k = 0; k < m->dx; k++) {
+        g[k] = 0.1 * x[k];
+        for (uint32_t i = 0; i < m->dy; i++)
+            g[k] += m->B[(size_t)i * m->dx + k] * z[i];
+    }
+}
+
+/* |M|_2 of a rows x cols matrix by power iteration on M^T M. */
+static inline double op_norm(const double *M, uint32_t rows, uint32_t cols)
+{
+    double v[DY], w[DY];
+    for (uint32_t j = 0; j < cols; j++)
+        v[j] = 1.0 + 0.01 * j;
+    double lam = 0.0;
+    for (int it = 0; it < 2000; it++) {
+        for (uint32_t i = 0; i < rows; i++) {
+            w[i] = 0.0;
+            for (uint32_t j = 0; j < cols; j++)
+                w[i] += M[(size_t)i * cols + j] * v[j];
+        }
+        for (uint32_t j = 0; j < cols; j++) {
+            v[j] = 0.0;
+            for (uint32_t i = 0; i < rows; i++)
+                v[j] += M[(size_t)i * cols + j] * w[i];
+        }
+        lam = norm(v, cols);
+        for (uint32_t j = 0; j < cols; j++)
+            v[j] /= lam;
+    }
+    return sqrt(lam);
+}
+
+/* ---- The plugins' side: loading, parameters, states, runs. ---- */
+
+/* Loads the plugin module at path into pl. Returns 0, or -1 (a failed check). */
+static inline int load_plugin(const char *path, pb__plugin_file *pl)
+{
+    char err[512];
+    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static inline void set(const pb__plugin_file *pl, pb_value *values, const char *name,
+                       const char *text)
+{
+    char err[256];
+    if (pb__param_set(pl->desc, values, name, text, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
+}
+
+/* The value of the parameter called name among values (pl's), or a failed check and 0. */
+static inline pb_value param(const pb__plugin_file *pl, const pb_value *values, const char *name)
+{
+    for (uint32_t k = 0; k < pl->desc->n_params; k++)
+        if (strcmp(pl->desc->params[k].name, name) == 0)
+            return values[k];
+    CHECK(0, "%s has no parameter %s", pl->desc->name, name);
+    return (pb_value){0};
+}
+
+/* Creates plugin state on problem p with values; NULL on failure. */
+static inline void *create_on(const pb__plugin_file *pl, pb__bil_problem *p,
+                              const pb_value *values)
+{
+    char err[256] = "";
+    pb_context ctx = {.struct_size = sizeof ctx, .problem = &p->base.handle, .params = values,
+                      .seed = 1, .error = err, .error_size = sizeof err};
+    void *state = NULL;
+    if (pl->desc->create(&ctx, &state) != 0) {
+        CHECK(0, "%s: create failed: %s", pl->desc->name, err);
+        return NULL;
+    }
+    return state;
+}
+
+static inline pb__outcome run(const pb__plugin_file *pl, const pb_value *values, const char *id,
+                              uint64_t seed, uint64_t iterations, uint64_t cost)
+{
+    pb__limits limits = {.budget = {.cost = cost, .iterations = iterations}, .target = NAN};
+    pb__outcome out;
+    char err[512];
+    if (pb__run_id(pl, values, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
+    return out;
+}
+
+/* The plugin's PB_BILEVEL_HYPERGRADIENT table, or NULL and a failed check. */
+static inline const pb_bilevel_hypergradient *hypergradient_of(const pb__plugin_file *pl)
+{
+    const pb_bilevel_hypergradient *hg =
+        pl->desc->extension ? pl->desc->extension(PB_BILEVEL_HYPERGRADIENT) : NULL;
+    if (!hg)
+        CHECK(0, "%s exposes no %s", pl->desc->name, PB_BILEVEL_HYPERGRADIENT);
+    return hg;
+}
+
+/* The estimate at exact y*, z* vs the closed-form grad Phi on bilevel-quadratic-i1, at 5
+ * points x = 2 N(0, I) drawn from rng, with parameter values. */
+static inline void check_hypergradient_quadratic(const pb__plugin_file *pl,
+                                                 const pb_value *values, pb_rng *rng)
+{
+    const pb_bilevel_hypergradient *hg = hypergradient_of(pl);
+    pb__bil_problem *p = open_problem("bilevel-quadratic-i1");
+    if (!hg || !p)
+        return;
+    mats *m = calloc(1, sizeof *m);
+    read_mats(p, m);
+    void *st = create_on(pl, p, values);
+    double worst = 0.0;
+    for (int trial = 0; st && trial < 5; trial++) {
+        double x[DX], y[DY], z[DY], g[DX], est[DX];
+        for (uint32_t i = 0; i < DX; i++)
+            x[i] = 2 * pb_rng_normal(rng);
+        quad_closed(m, x, y, z, g);
+        int32_t rc = hg->estimate(st, x, y, z, est);
+        double scale = fmax(1.0, norm(g, DX));
+        worst = fmax(worst, rc == 0 ? dist(est, g, DX) / scale : INFINITY);
+    }
+    CHECK(worst <= 1e-12, "%s on bilevel-quadratic-i1: estimate at exact y*, z* vs the closed-form "
+          "grad Phi, relative error %.1e (5 points)", pl->desc->name, worst);
+    if (st)
+        pl->desc->destroy(st);
+    free(m);
+    pb__problem_close(&p->base);
+}
+
+/* bilevel-cosh-d10: grad Phi = sinh(x - 1), y* = x, z* = A^-1 sinh(y* - 1); the estimate
+ * there at 5 points x = 1 + N(0, I) drawn from rng, with parameter values. */
+static inline void check_hypergradient_cosh(const pb__plugin_file *pl, const pb_value *values,
+                                            pb_rng *rng)
+{
+    const pb_bilevel_hypergradient *hg = hypergradient_of(pl);
+    pb__bil_problem *p = open_problem("bilevel-cosh-d10");
+    if (!hg || !p)
+        return;
+    mats *m = calloc(1, sizeof *m);
+    read_mats(p, m);
+    void *st = create_on(pl, p, values);
+    double worst = 0.0;
+    for (int trial = 0; st && trial < 5; trial++) {
+        double x[10], s[10], z[10], est[10];
+        for (uint32_t i = 0; i < 10; i++) {
+            x[i] = 1.0 + pb_rng_normal(rng);
+            s[i] = sinh(x[i] - 1.0);
+        }
+        solve(m->A, 10, s, z);
+        int32_t rc = hg->estimate(st, x, x, z, est);
+        worst = fmax(worst, rc == 0 ? dist(est, s, 10) / fmax(1.0, norm(s, 10)) : INFINITY);
+    }
+    CHECK(worst <= 1e-12, "%s on bilevel-cosh-d10: estimate at exact y*, z* vs sinh(x - 1), "
+          "relative error %.1e", pl->desc->name, worst);
+    if (st)
+        pl->desc->destroy(st);
+    free(m);
+    pb__problem_close(&p->base);
+}
+
+/* Both hypergradient checks, with the points of one generator seeded 11. */
+static inline void check_hypergradients(const pb__plugin_file *pl, const pb_value *values)
+{
+    pb_rng rng;
+    pb_rng_seed(&rng, 11, 0);
+    check_hypergradient_quadratic(pl, values, &rng);
+    check_hypergradient_cosh(pl, values, &rng);
+}
+
+/* The oracle count of 1, 4 and 7 step() calls with parameter values on
+ * bilevel-quadratic-i1, seed 1, against expect(steps), what the definition implies. */
+static inline void check_counts(const pb__plugin_file *pl, const pb_value *values,
+                                uint64_t (*expect)(const pb__plugin_file *pl,
+                                                   const pb_value *values, uint64_t steps))
+{
+    const char *name = pl->desc->name;
+    for (uint64_t steps = 1; steps <= 7; steps += 3) {
+        uint64_t calls = expect(pl, values, steps);
+        pb__outcome o = run(pl, values, "bilevel-quadratic-i1", 1, steps, 0);
+        CHECK(o.status == PB__STATUS_OK && o.iterations == steps && o.cost == calls,
+              "%s: %llu steps counted %llu oracle calls, the definition implies %llu", name,
+              (unsigned long long)steps, (unsigned long long)o.cost, (unsigned long long)calls);
+    }
+}
+
+/* The count of a single-loop method that calls each of the five oracles once per step. */
+static inline uint64_t five_calls(const pb__plugin_file *pl, const pb_value *values,
+                                  uint64_t steps)
+{
+    (void)pl;
+    (void)values;
+    return 5 * steps; /* grad_y g, hvp, cross, grad_y f, grad_x f */
+}
+
+/* On a finite sum each call counts its batch's samples: 3 steps of a method that calls each
+ * of the five oracles once per step count 3 x 5 batches of 64 on
+ * bilevel-benchopt-quadratic-i1. */
+static inline void check_batch_counts(const pb__plugin_file *pl, const pb_value *values)
+{
+    pb__outcome o = run(pl, values, "bilevel-benchopt-quadratic-i1", 1, 3, 0);
+    CHECK(o.status == PB__STATUS_OK && o.cost == 3 * 5 * 64,
+          "%s on bilevel-benchopt-quadratic-i1: 3 steps counted %llu samples (3 x 5 x 64)",
+          pl->desc->name, (unsigned long long)o.cost);
+}
+
+/* The claims of a single-loop method that calls each of the five oracles once per step
+ * (SOBA, SABA): its estimate against the closed forms, 5 calls per step, 5 batches per step
+ * on a finite sum. */
+static inline void single_loop_claims(const pb__plugin_file *pl, pb_value *values)
+{
+    check_hypergradients(pl, values);
+    check_counts(pl, values, five_calls);
+    check_batch_counts(pl, values);
+}
+
+/*
+ * The main of a bilevel plugin's core test, `test_NAME PLUGIN.so`: loads the module and runs
+ * claims(pl, values) with the plugin's default parameter values. Returns the exit status.
+ */
+static inline int plugin_test_main(int argc, char **argv,
+                                   void (*claims)(const pb__plugin_file *pl, pb_value *values))
+{
+    pb__plugin_file pl;
+    if (argc != 2) {
+        CHECK(0, "usage: %s PLUGIN.so", argv[0]);
+        return check_summary(argv[0]);
+    }
+    if (load_plugin(argv[1], &pl) != 0)
+        return check_summary(argv[1]);
+    pb_value values[32];
+    pb__params_defaults(pl.desc, values);
+    claims(&pl, values);
+    int status = check_summary(pl.desc->name);
+    pb__plugin_unload(&pl);
+    return status;
+}
+
+#endif

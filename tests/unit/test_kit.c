@@ -1,0 +1,173 @@
+/*
+ * The plugin authoring kit (plugbench/kit.h): one-block states (layout, alignment, zeroing,
+ * overflow), the solution copy, typed oracle access, error messages, extension lookup, the
+ * step microkernel and the descriptor macros.
+ */
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "plugbench/kit.h"
+
+typedef struct layout {
+    pb_state_head head;
+    double *x;
+    uint32_t *order;
+    char *name;
+    double *empty;
+} layout;
+
+/* Every byte of p[0..n) is zero. */
+static int all_zero(const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        if (c[i])
+            return 0;
+    return 1;
+}
+
+static int aligned_max(const void *p) { return (uintptr_t)p % alignof(max_align_t) == 0; }
+
+static void check_block(void)
+{
+    layout *s = pb_block_new(sizeof(layout), 4,
+                             (const pb_array[]){PB_ARRAY(layout, x, 3), PB_ARRAY(layout, order, 5),
+                                                PB_ARRAY(layout, name, 7), PB_ARRAY(layout, empty, 0)});
+    CHECK(s != NULL, "a block with four arrays is allocated");
+    if (!s)
+        return;
+    const char *base = (const char *)s;
+    CHECK(all_zero(&s->head, sizeof s->head), "the struct is zeroed");
+    CHECK((const char *)s->x >= base + sizeof *s, "x lies after the struct");
+    CHECK((const char *)s->order >= (const char *)(s->x + 3), "order lies after x's 3 doubles");
+    CHECK((const char *)s->name >= (const char *)(s->order + 5), "name lies after order's 5");
+    CHECK((const char *)s->empty >= s->name + 7, "an empty array points past the last one");
+    CHECK(aligned_max(s->x) && aligned_max(s->order) && aligned_max(s->name),
+          "every array is aligned for any type");
+    CHECK(all_zero(s->x, 3 * sizeof(double)) && all_zero(s->order, 5 * sizeof(uint32_t)) &&
+              all_zero(s->name, 7),
+          "every array is zeroed");
+    /* Writing every element stays inside the block (AddressSanitizer would say otherwise). */
+    for (int i = 0; i < 3; i++)
+        s->x[i] = i;
+    for (int i = 0; i < 5; i++)
+        s->order[i] = (uint32_t)i;
+    memset(s->name, 'a', 7);
+    CHECK(s->x[2] == 2 && s->order[4] == 4 && s->name[6] == 'a', "arrays do not overlap");
+    free(s);
+
+    CHECK(pb_block_new(sizeof(layout), 1, (const pb_array[]){PB_ARRAY(layout, x, SIZE_MAX / 4)}) ==
+              NULL,
+          "a count whose bytes overflow size_t gives NULL");
+    CHECK(pb_block_new(sizeof(layout), 2,
+                       (const pb_array[]){PB_ARRAY(layout, name, SIZE_MAX - 8),
+                                          PB_ARRAY(layout, name, SIZE_MAX - 8)}) == NULL,
+          "sizes whose sum overflows give NULL");
+}
+
+static void check_state(void)
+{
+    char error[128] = "";
+    double oracle_table = 0;
+    pb_problem problem = {.struct_size = sizeof problem, .kind = PB_KIND_BLACKBOX,
+                          .oracle = &oracle_table, .solution_length = 3};
+    pb_context ctx = {.struct_size = sizeof ctx, .problem = &problem, .error = error,
+                      .error_size = sizeof error};
+
+    layout *s = PB_STATE_NEW(&ctx, layout, PB_ARRAY(layout, x, 3));
+    CHECK(s && s->head.ctx == &ctx, "PB_STATE_NEW sets head.ctx");
+    if (s) {
+        s->x[0] = 1.5, s->x[1] = -2, s->x[2] = 1e300;
+        s->head.solution = s->x;
+        double out[4] = {0, 0, 0, 42};
+        CHECK(pb_state_solution(s, out) == 0 && out[0] == 1.5 && out[1] == -2 &&
+                  out[2] == 1e300 && out[3] == 42,
+              "pb_state_solution copies solution_length doubles, no more");
+        free(s);
+    }
+    CHECK(PB_STATE_NEW(&ctx, layout, PB_ARRAY(layout, x, SIZE_MAX / 2)) == NULL &&
+              strstr(error, "out of memory") != NULL,
+          "a state too large fails with a message: %s", error);
+
+    CHECK(pb_blackbox_of(&ctx) == (const void *)&oracle_table, "the blackbox accessor on a "
+                                                               "blackbox problem");
+    error[0] = '\0';
+    CHECK(pb_stochastic_of(&ctx) == NULL && strstr(error, PB_KIND_BLACKBOX) &&
+              strstr(error, PB_KIND_STOCHASTIC),
+          "another kind's accessor gives NULL, naming both kinds: %s", error);
+}
+
+static void check_fail(void)
+{
+    char error[16];
+    pb_context ctx = {.struct_size = sizeof ctx, .error = error, .error_size = sizeof error};
+    CHECK(pb_fail(&ctx, PB_ERR_INVALID, "dim %u < %d", 1u, 2) == PB_ERR_INVALID &&
+              strcmp(error, "dim 1 < 2") == 0,
+          "pb_fail formats the message and returns the code");
+    pb_fail(&ctx, PB_ERR_FAILED, "%s", "a message longer than the buffer");
+    CHECK(strlen(error) == sizeof error - 1, "a long message is cut to the buffer");
+    pb_context none = {.struct_size = sizeof none};
+    CHECK(pb_fail(&none, PB_ERR_NOMEM, "x") == PB_ERR_NOMEM, "no buffer: only the code");
+}
+
+static int steps;
+static int32_t count_step(void *state)
+{
+    (void)state;
+    steps++;
+    return PB_CONTINUE;
+}
+static int32_t no_create(const pb_context *ctx, void **state)
+{
+    (void)ctx;
+    *state = NULL;
+    return 0;
+}
+static void no_destroy(void *state) { (void)state; }
+
+static const int first_table = 1, second_table = 2;
+PB_STEP_MICROKERNELS(kernels, no_create, count_step, no_destroy, "counts steps", 7)
+PB_EXTENSIONS(extension, {"a.first/1", &first_table}, {"a.second/2", &second_table},
+              {PB_MICROKERNELS_ID, &kernels})
+
+static const pb_param params[] = {
+    {.name = "a", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 9, .doc = "a"},
+    {.name = "b", .type = PB_PARAM_REAL, .default_value = 1, .min = 0, .max = 9, .doc = "b"},
+};
+static const pb_plugin descriptor = {PB_PLUGIN_INIT, PB_PARAMS(params), .name = "t"};
+
+static void check_tables(void)
+{
+    CHECK(extension("a.first/1") == &first_table && extension("a.second/2") == &second_table,
+          "PB_EXTENSIONS finds each id");
+    CHECK(extension("a.first/2") == NULL && extension("") == NULL, "an unknown id gives NULL");
+    const pb_microkernels *mk = extension(PB_MICROKERNELS_ID);
+    CHECK(mk && mk->n_kernels == 1 && strcmp(mk->kernels[0]->name, "step") == 0 &&
+              mk->kernels[0]->items_per_iteration == 7,
+          "PB_STEP_MICROKERNELS makes one kernel named step");
+    if (mk && mk->n_kernels == 1) {
+        CHECK(mk->kernels[0]->run(NULL, 5) == 0 && steps == 5, "its run steps 5 times: %d",
+              steps);
+    }
+    CHECK(descriptor.abi_major == PB_ABI_MAJOR && descriptor.abi_minor == PB_ABI_MINOR &&
+              descriptor.struct_size == sizeof(pb_plugin),
+          "PB_PLUGIN_INIT fills the ABI fields");
+    CHECK(descriptor.n_params == 2 && descriptor.params == params, "PB_PARAMS counts the table");
+
+    pb_value values[] = {{.integer = 0}, {.integer = 6}};
+    pb_context ctx = {.struct_size = sizeof ctx, .params = values};
+    CHECK(pb_param_or(&ctx, 0, 17) == 17 && pb_param_or(&ctx, 1, 17) == 6,
+          "pb_param_or: the rule for 0, the value otherwise");
+}
+
+int main(void)
+{
+    check_block();
+    check_state();
+    check_fail();
+    check_tables();
+    return check_summary("kit");
+}
