@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "blackbox/bb_problem.h"
-#include "report_stats.h"
 #include "stats.h"
 #include "coco.h"
 

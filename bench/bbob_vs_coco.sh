@@ -114,10 +114,10 @@ echo "flags (libplugbench's bbob.c, from meson): ${PB_FLAGS:-unknown}"
 "$CC" $CFLAGS -w -c "$COCO_AMALG/coco.c" -o "$WORK/coco.o"
 # shellcheck disable=SC2086
 "$CC" $CFLAGS -Wall -Wextra -DBENCH_CFLAGS="\"$CFLAGS\"" \
-    -I"$COCO_AMALG" -I"$SRC_ROOT/framework/problems" -I"$SRC_ROOT/framework/src" \
+    -I"$COCO_AMALG" -I"$SRC_ROOT/framework/problems" -I"$SRC_ROOT/framework/runner" -I"$SRC_ROOT/framework/analysis" \
     -I"$SRC_ROOT/framework/include" \
     -c "$SRC_ROOT/bench/bbob_vs_coco.c" -o "$WORK/bbob_vs_coco.o"
 "$CC" "$WORK/bbob_vs_coco.o" "$WORK/coco.o" -o "$WORK/bbob_vs_coco" \
-    -L"$LIB_DIR" -Wl,-rpath,"$LIB_DIR" -lplugbench -lcjson -lm
+    -L"$LIB_DIR" -Wl,-rpath,"$LIB_DIR" -lplugbench -lplugbench_analysis -lcjson -lm
 echo
 exec "$WORK/bbob_vs_coco" "$@"

@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "blackbox/bb_problem.h"
-#include "report_stats.h"
 #include "stats.h"
 #include "isolate.h"
 #include "loader.h"

@@ -104,7 +104,7 @@ int main(int argc, char **argv)
     double *fg = malloc(problem->handle.solution_length * sizeof(double));
     double metrics[PB__OT_N_METRICS];
     plugin.desc->solution(state, fg);
-    problem->measure(problem, fg, metrics);
+    problem->ops->measure(problem, fg, metrics);
     printf("{\"plugin\": \"%s\", \"problem\": \"%s\", \"steps\": %llu, \"seconds\": %.6g, "
            "\"seconds_per_step\": %.6g, \"marginal_error\": %.6g, \"reached\": %s, "
            "\"create_seconds\": %.6g}\n",

@@ -11,7 +11,7 @@
 
 #include "cli.h"
 #include "compare.h"
-#include "results.h"
+#include "results_file.h"
 #include "stats.h"
 
 static const char usage[] =

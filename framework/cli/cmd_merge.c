@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "results.h"
+#include "records.h"
 
 static const char usage[] =
     "usage: plugbench merge -o OUT.json FILE...\n"

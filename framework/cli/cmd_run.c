@@ -15,8 +15,8 @@
 #include "isolate.h"
 #include "params.h"
 #include "progress.h"
+#include "records.h"
 #include "report.h"
-#include "results.h"
 #include "run_options.h"
 
 typedef struct suite {

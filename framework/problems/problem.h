@@ -2,10 +2,12 @@
  * The host's side of a problem kind: how the harness opens, counts and measures problems.
  * This header is internal to plugbench (plugins see only plugbench/plugin.h and the kind's
  * public header). Adding a kind means: a public header with its oracle table, one
- * pb__kind object, its problem families, and one line in registry.c.
+ * pb__kind object with its one pb__problem_ops table, its problem families, and one line in
+ * registry.c (docs/adding-a-kind.md).
  *
- * Ownership: a problem is created by its family's open() and freed by its destroy().
- * The plugin-visible pb_problem inside it points into the problem's own memory.
+ * Ownership: a problem is created by its family's open() and freed by its kind's
+ * ops->destroy() (pb__problem_close). The plugin-visible pb_problem inside it points into the
+ * problem's own memory.
  */
 #ifndef PLUGBENCH_PROBLEM_H
 #define PLUGBENCH_PROBLEM_H
@@ -23,6 +25,24 @@
 
 typedef struct pb__problem pb__problem;
 typedef struct pb__family pb__family;
+
+/*
+ * What the host does with a problem besides calling its oracles: one constant table per
+ * kind, shared by all the kind's problems (like SQLite's pMethods), in pb__kind.ops.
+ */
+typedef struct pb__problem_ops {
+    /*
+     * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),
+     * without counting. Returns 0, or 1 when the solution or its quality is not finite.
+     */
+    int (*measure)(pb__problem *problem, const double *solution, double *metrics);
+    /* Optional: gathers the run's extras at its end (see pb__kind.record_extras). */
+    void (*collect_extras)(const pb__problem *problem, double *extras);
+    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj. */
+    void (*describe)(const pb__problem *problem, cJSON *obj);
+    /* Frees the problem and everything it owns. */
+    void (*destroy)(pb__problem *problem);
+} pb__problem_ops;
 
 /* The default budget of a kind, used by the default suite and when a run names none. */
 typedef struct pb__budget {
@@ -46,6 +66,7 @@ typedef struct pb__kind {
     pb__budget default_budget;
     const pb__family *const *families;
     uint32_t n_families;
+    const pb__problem_ops *ops; /* measure, describe, destroy for every problem of the kind */
     /*
      * Optional: adds to a run's record what the problem's collect_extras gathered (extras,
      * PB__MAX_EXTRAS numbers; all zero when the run ended without reporting them).
@@ -89,16 +110,7 @@ struct pb__problem {
     uint64_t seed;            /* the run's seed, set by the runner before create() (kinds whose
                                  host draws randomness, like stochastic's minibatches, use it) */
 
-    /*
-     * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),
-     * without counting. Returns 0, or 1 when the solution or its quality is not finite.
-     */
-    int (*measure)(pb__problem *problem, const double *solution, double *metrics);
-    /* Optional: gathers the run's extras at its end (see pb__kind.record_extras). */
-    void (*collect_extras)(const pb__problem *problem, double *extras);
-    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj. */
-    void (*describe)(const pb__problem *problem, cJSON *obj);
-    void (*destroy)(pb__problem *problem);
+    const pb__problem_ops *ops; /* the kind's operations (pb__kind.ops), set by pb__problem_init */
 };
 
 /*
@@ -131,7 +143,16 @@ const pb__kind *pb__kind_find(const char *name);
  */
 int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen);
 
-/* Frees a problem opened by pb__problem_open (NULL is fine). */
+/*
+ * For a kind's constructor, once problem is allocated zeroed and the oracle table is filled:
+ * sets what every kind sets alike -- the plugin's view of the problem (handle: its size, the
+ * kind's abi_kind, oracle and solution_length; pb__problem_open adds the id), no target yet
+ * (NaN) and the kind's operations.
+ */
+void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
+                      uint64_t solution_length);
+
+/* Frees a problem opened by pb__problem_open or made by a kind's constructor (NULL is fine). */
 void pb__problem_close(pb__problem *problem);
 
 #endif

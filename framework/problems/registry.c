@@ -1,6 +1,9 @@
-/* The table of kinds, and opening a problem by id across all of them. */
+/* The table of kinds, opening a problem by id across all of them, and what every problem
+ * shares. */
 #include "problem.h"
 
+#include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,8 +47,24 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
     return -1;
 }
 
+/* The common fields; the kind's constructor fills the rest. */
+void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
+                      uint64_t solution_length)
+{
+    assert(kind->ops && kind->ops->measure && kind->ops->describe && kind->ops->destroy);
+    problem->handle = (pb_problem){
+        .struct_size = sizeof(pb_problem),
+        .kind = kind->abi_kind,
+        .oracle = oracle,
+        .solution_length = solution_length,
+    };
+    problem->target = NAN;
+    problem->ops = kind->ops;
+}
+
+/* Through the kind's operations. */
 void pb__problem_close(pb__problem *problem)
 {
     if (problem)
-        problem->destroy(problem);
+        problem->ops->destroy(problem);
 }

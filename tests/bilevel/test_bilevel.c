@@ -106,7 +106,7 @@ static void test_problems(void)
           (unsigned long long)p->base.cost);
     /* The optimum: Phi gap 0, grad Phi 0, x_dist 0; x0 measured too. */
     double met[PB__MAX_METRICS];
-    int rc = p->base.measure(&p->base, p->x_opt, met);
+    int rc = p->base.ops->measure(&p->base, p->x_opt, met);
     CHECK(rc == 0 && fabs(met[0]) < 1e-12 && met[1] < 1e-12 && met[2] == 0 && isnan(met[3]),
           "at x*: phi_gap %.1e, grad_phi_norm %.1e, x_dist %g, no test accuracy", met[0], met[1],
           met[2]);
@@ -136,7 +136,7 @@ static void test_problems(void)
     double mu = L - op_norm(shifted, DX, DX);
     CHECK(mu >= 0.1 - 1e-9 && L < 5, "Phi is %.3g-strongly convex and %.3g-smooth", mu, L);
     free(mm);
-    rc = p->base.measure(&p->base, p->x0, met);
+    rc = p->base.ops->measure(&p->base, p->x0, met);
     CHECK(rc == 0 && met[0] > 1 && met[2] > 1, "at x0: phi_gap %.4g, |x0 - x*| %.4g", met[0],
           met[2]);
     pb__problem_close(&p->base);
@@ -144,7 +144,7 @@ static void test_problems(void)
     p = open_problem("bilevel-cosh-d10");
     if (!p)
         return;
-    rc = p->base.measure(&p->base, p->x0, met);
+    rc = p->base.ops->measure(&p->base, p->x0, met);
     CHECK(p->oracle.dx == 10 && p->oracle.dy == 10 && p->x0[3] == 10.0 && rc == 0 &&
               fabs(met[0] - 10 * (cosh(9.0) - 1)) < 1e-8 * met[0] &&
               fabs(met[1] - sqrt(10.0) * sinh(9.0)) < 1e-9 * met[1],
@@ -284,11 +284,11 @@ static void test_benchopt(void)
     for (uint32_t i = 0; i < BX; i++)
         gx[i] -= cz[i];
     double met[PB__MAX_METRICS];
-    int rc = p->base.measure(&p->base, xs, met);
+    int rc = p->base.ops->measure(&p->base, xs, met);
     CHECK(norm(gx, BX) < 1e-10 && rc == 0 && fabs(met[0]) < 1e-12 && met[1] < 1e-10,
           "at the host's x*: grad Phi from this file's solves %.1e, host's phi_gap %.1e and "
           "|grad Phi| %.1e", norm(gx, BX), met[0], met[1]);
-    rc = p->base.measure(&p->base, p->x0, met);
+    rc = p->base.ops->measure(&p->base, p->x0, met);
     CHECK(rc == 0 && met[0] > 0.01 && met[2] > 0.1, "at x0 = 0: phi_gap %.4g, |x0 - x*| %.4g",
           met[0], met[2]);
     free(H);
@@ -371,7 +371,7 @@ static void test_l2reg(void)
     CHECK(dist(acc, g, N) < 1e-14, "weighted mean of the inner batches = exact (%.1e)",
           dist(acc, g, N));
     double met[PB__MAX_METRICS];
-    int rc = p->base.measure(&p->base, p->x0, met);
+    int rc = p->base.ops->measure(&p->base, p->x0, met);
     CHECK(rc == 0 && met[0] > 0 && met[0] < 1 && isnan(met[2]) && met[3] > 0.8,
           "at x0 = 0: validation loss %.4f, test accuracy %.3f, x_dist unknown", met[0], met[3]);
     pb__problem_close(&p->base);
@@ -535,7 +535,7 @@ static void test_hypercleaning(void)
     CHECK(dist(q->a, q->c, 650) < 1e-14, "weighted mean of the inner batches = exact (%.1e)",
           dist(q->a, q->c, 650));
     double met[PB__MAX_METRICS];
-    int rc = p->base.measure(&p->base, p->x0, met);
+    int rc = p->base.ops->measure(&p->base, p->x0, met);
     CHECK(rc == 0 && met[0] > 0 && isfinite(met[1]) && isnan(met[2]) && met[3] > 0.5 &&
               met[3] <= 1, "at x0 = 0: validation loss %.4f, |grad Phi| %.3g, test accuracy %.3f",
           met[0], met[1], met[3]);

@@ -6,7 +6,7 @@
 # Runs the executable as a user would and checks exit codes, messages and the results file.
 # Each check prints "ok - ..." or "not ok - ..." (TAP-like); the exit status is 1 when any
 # check failed. Needs bash and jq; `script` (util-linux) is optional. The misbehaving test
-# plugins are taken from BUILD_ROOT/tests/plugins/bad-<name>.so and their checks are
+# plugins are taken from BUILD_ROOT/tests/isolation/bad-<name>.so and their checks are
 # skipped ("ok - # SKIP") when a file is missing. Runs in a temporary directory, removed
 # on exit.
 set -u
@@ -17,7 +17,7 @@ if [ $# -ne 2 ]; then
 fi
 PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 BUILD=$(cd "$2" && pwd)
-TESTPLUGINS=$BUILD/tests/plugins
+TESTPLUGINS=$BUILD/tests/isolation
 RS_SO=$BUILD/plugins/random-search.so
 PROBLEM=sphere-d3-i1
 

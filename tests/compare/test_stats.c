@@ -1,5 +1,5 @@
 /*
- * The Mann-Whitney U test and the median of framework/src/stats.c against independent
+ * The Mann-Whitney U test and the median of framework/analysis/stats.c against independent
  * values: null distributions enumerated by hand (every ordering of the two samples),
  * smallest p-values from the binomial coefficient, and p-values that scipy 1.10.1
  * (Debian python3-scipy) gives for the same samples with

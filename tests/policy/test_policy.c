@@ -108,8 +108,8 @@ static void test_cartpole(void)
     double m1[2], m2[2], st[PB__POL_ENV_STATE];
     f->reset(f, obs);
     memcpy(st, p->state, sizeof st);
-    p->base.measure(&p->base, f->theta0, m1);
-    p->base.measure(&p->base, f->theta0, m2);
+    p->base.ops->measure(&p->base, f->theta0, m1);
+    p->base.ops->measure(&p->base, f->theta0, m2);
     CHECK(m1[0] == m2[0] && m1[1] == 200.0 - m1[0] && memcmp(st, p->state, sizeof st) == 0 &&
               m1[1] > 5 && m1[1] < 100,
           "cartpole: evaluation of theta0 (return %.1f over 10 episodes) is deterministic and "
@@ -357,14 +357,14 @@ static void test_lqr(void)
     double K[2], cost;
     riccati_by_policy_iteration(p->oracle.gamma, K, &cost);
     double th[3] = {K[0], K[1], -1.0}, m[2];
-    p->base.measure(&p->base, th, m);
+    p->base.ops->measure(&p->base, th, m);
     CHECK(fabs(p->env->reference + cost) <= 1e-6 * cost && fabs(m[0]) <= 1e-6 * cost,
           "lqr: reference return %.10g = minus the Riccati cost %.10g (K* = %.6f, %.6f), "
           "regret there %.1e", p->env->reference, cost, K[0], K[1], m[0]);
     th[0] += 0.05;
-    p->base.measure(&p->base, th, m);
+    p->base.ops->measure(&p->base, th, m);
     double m0[2];
-    p->base.measure(&p->base, p->theta0, m0);
+    p->base.ops->measure(&p->base, p->theta0, m0);
     CHECK(m[0] > 0 && m0[0] > m[0], "lqr: regret %.3g at K* + 0.05 e1, %.3g at theta0", m[0],
           m0[0]);
     pb__problem_close(&p->base);
@@ -405,7 +405,7 @@ static void test_gridworld(void)
           "gridworld: reference %.12f equals value iteration's optimal value %.12f",
           p->env->reference, V[0]);
     double m[2];
-    p->base.measure(&p->base, p->theta0, m);
+    p->base.ops->measure(&p->base, p->theta0, m);
     CHECK(m[0] > 0.05 && m[1] > 0, "gridworld: theta0's regret %.3f (value %.3f)", m[0], m[1]);
     pb__problem_close(&p->base);
 }

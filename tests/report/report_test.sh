@@ -155,6 +155,17 @@ check "beta first: mean rank 1.75" grep -Eq '^\| 1 \| beta \| 2 \| 0 \| 0% .*\| 
 check "alpha second: mean rank 2.00" grep -Eq '^\| 2 \| alpha \| 2 \| .*\| 2\.00 \|$' "$SCALES"
 check "gamma third: mean rank 2.25" grep -Eq '^\| 3 \| gamma \| 2 \| .*\| 2\.25 \|$' "$SCALES"
 
+echo "# 4c. runtime ECDFs follow the fixed targets the runs record, not the kind's name"
+jq '.runs |= map(.problem.kind = "renamed")' "$FIXTURE" >"$T/renamed.json"
+pb renamed report "$T/renamed.json" -o "$T/renamed"
+check "another kind whose runs record target_hits: runtime ECDFs per dimension and over all" \
+    test "$RC" -eq 0 -a -s "$T/renamed/plots/renamed-ecdf-d2.svg" \
+    -a -s "$T/renamed/plots/renamed-ecdf-all.svg"
+check "the same ECDF data as under the name blackbox" \
+    cmp -s <(tail -n +2 "$R/plots/blackbox-ecdf-d5.dat") <(tail -n +2 "$T/renamed/plots/renamed-ecdf-d5.dat")
+check "runs without target_hits: no runtime ECDF" \
+    test -z "$(cd "$T/scales/plots" && ls | grep -e -ecdf-)"
+
 echo "# 5. index.html"
 I=$R/index.html
 links=$(grep -oE '(src|href)="[^"]*"' "$I" | sed -E 's/^(src|href)="(.*)"$/\2/' | sort -u)

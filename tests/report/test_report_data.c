@@ -39,8 +39,9 @@ static void data_checks(const pb__report_data *d)
           "algorithms labelled by name, sorted");
     const pb__rkind *k = &d->kinds[0];
     CHECK(strcmp(k->name, "blackbox") == 0 && strcmp(k->metric, "best_error") == 0 &&
-              strcmp(k->cost_unit, "evaluations") == 0 && k->coco,
-          "kind blackbox: evaluations, best_error, COCO targets");
+              strcmp(k->cost_unit, "evaluations") == 0 && k->n_targets == 51 &&
+              k->targets[0] == 100 && k->targets[5] == 10 && fabs(k->targets[50] - 1e-8) < 1e-22,
+          "kind blackbox: evaluations, best_error, the runs' fixed targets (COCO's 51)");
     CHECK(k->target == 1e-8 && strcmp(k->target_from, "default") == 0, "default target 1e-8");
     CHECK(k->n_inexact == 5,
           "5 runs timed at trace resolution (alpha rastrigin 2, beta sphere 3); got %zu",

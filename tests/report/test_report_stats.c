@@ -8,7 +8,6 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "report_stats.h"
 #include "stats.h"
 
 /* |a - b| <= tol. */
@@ -79,19 +78,9 @@ static void traces(void)
     CHECK(isinf(pb__first_at_or_below(tc, tv, 4, 0.1)), "never at or below 0.1: inf");
 }
 
-/* COCO's targets and the ECDF of a hand-made set. */
-static void targets_and_ecdf(void)
+/* The ECDF of a hand-made set. */
+static void ecdf(void)
 {
-    double t[PB__COCO_N_TARGETS];
-    pb__coco_targets(t);
-    int decreasing = 1;
-    for (int k = 1; k < PB__COCO_N_TARGETS; k++)
-        decreasing &= t[k] < t[k - 1];
-    CHECK(t[0] == 100 && t[5] == 10 && near(t[50], 1e-8, 1e-22) &&
-              near(t[1], 63.0957344480193, 1e-12),
-          "COCO targets: 10^2, 10^1.8 = 63.0957..., 10^1 at k = 5, 10^-8 last");
-    CHECK(decreasing, "COCO targets strictly decrease");
-
     /* Three times out of five (run, target) pairs; two never happen. */
     const double s[] = {1, 2, 3};
     CHECK(pb__ecdf_at(s, 3, 5, 0.5) == 0, "ECDF below every value: 0");
@@ -216,7 +205,7 @@ int main(void)
 {
     quantiles();
     traces();
-    targets_and_ecdf();
+    ecdf();
     bootstrap();
     profiles();
     return check_summary("report_stats");

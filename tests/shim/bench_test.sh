@@ -124,8 +124,8 @@ grep_check "the invalid table is named with the reason" "$T/bad.err" \
 pb scan bench --plugin-dir "$SHIM" '--benchmark_filter=mk-test/count$' --benchmark_min_time=0.01
 status "bench --plugin-dir with an invalid table among valid ones" scan 1
 grep_check "the valid kernels still ran" "$T/scan.out" "^mk-test/count "
-if [ -f "$BUILD/tests/plugins/good-params.so" ]; then
-    pb none bench "$BUILD/tests/plugins/good-params.so"
+if [ -f "$BUILD/tests/isolation/good-params.so" ]; then
+    pb none bench "$BUILD/tests/isolation/good-params.so"
     status "bench on a plugin without microkernels" none 1
     grep_check "it is named as having none" "$T/none.err" \
         "^plugbench: warning: good-params exposes no microkernels \(plugbench\.microkernels/1\)$"

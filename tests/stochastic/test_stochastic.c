@@ -177,12 +177,12 @@ static void test_quadratic_optimum(void)
         return;
     const double *w_opt = *(double *const *)p->model; /* quad's first member */
     double metrics[PB__MAX_METRICS];
-    int rc = p->base.measure(&p->base, w_opt, metrics);
+    int rc = p->base.ops->measure(&p->base, w_opt, metrics);
     CHECK(rc == 0 && p->f_opt == 0.0 && fabs(metrics[0]) < 1e-28 && metrics[0] == metrics[1] &&
               metrics[4] < 1e-14 && isnan(metrics[2]) && isnan(metrics[3]),
           "quadratic at w*: gap = train loss %.1e, gradient norm %.1e, no test metrics",
           metrics[0], metrics[4]);
-    rc = p->base.measure(&p->base, p->w0, metrics);
+    rc = p->base.ops->measure(&p->base, p->w0, metrics);
     CHECK(rc == 0 && metrics[0] > 1.0, "quadratic at w0 = 0: train gap %.3g", metrics[0]);
     pb__problem_close(&p->base);
 }
@@ -209,8 +209,8 @@ static void test_minimum(const char *id)
     CHECK(f == p->f_opt && fw == f && sqrt(g2) <= PB__STO_GRAD_TOL && bound <= 1e-17,
           "%s: f_opt %.17g = f(w) with |grad f(w)| = %.1e, so f_opt - f* <= %.1e", id,
           p->f_opt, sqrt(g2), bound);
-    p->base.measure(&p->base, w, at_w);
-    p->base.measure(&p->base, p->w0, at_w0);
+    p->base.ops->measure(&p->base, w, at_w);
+    p->base.ops->measure(&p->base, p->w0, at_w0);
     CHECK(at_w[0] == 0.0 && at_w0[0] == at_w0[1] - p->f_opt && at_w0[0] > 0.01,
           "%s: train gap 0 at the minimizer, %.4g = f(w0) - f_opt at w0", id, at_w0[0]);
     free(w);
@@ -225,7 +225,7 @@ static void test_no_minimum(void)
     if (!p)
         return;
     double m[PB__MAX_METRICS];
-    p->base.measure(&p->base, p->w0, m);
+    p->base.ops->measure(&p->base, p->w0, m);
     CHECK(isnan(p->f_opt) && m[0] == m[1], "mlp-digits: no f_opt, train gap = train loss %.4g",
           m[1]);
     pb__problem_close(&p->base);

@@ -74,11 +74,11 @@ static void check_accounting(void)
     CHECK(isnan(f->evaluate(f, near)) && p->base.cost == 3 && p->base.exhausted,
           "the 4th call is refused with NaN and not counted");
     double metrics[PB__MAX_METRICS];
-    CHECK(p->base.measure(&p->base, far, metrics) == 0, "finite");
+    CHECK(p->base.ops->measure(&p->base, far, metrics) == 0, "finite");
     CHECK(metrics[0] == 0.25 && metrics[1] == 1 && metrics[2] == 1, "measure: %g %g %g",
           metrics[0], metrics[1], metrics[2]);
     double bad[2] = {NAN, 0};
-    CHECK(p->base.measure(&p->base, bad, metrics) == 1, "a NaN solution is not finite");
+    CHECK(p->base.ops->measure(&p->base, bad, metrics) == 1, "a NaN solution is not finite");
     CHECK(p->base.cost == 3, "measuring is not counted");
     /* While the host measures, the oracle refuses, and says it was misused, not spent. */
     p->base.cost_limit = 0;
@@ -102,7 +102,7 @@ static void check_target_hits(void)
         f->evaluate(f, &x);
     }
     double extras[PB__MAX_EXTRAS] = {0};
-    p->base.collect_extras(&p->base, extras);
+    p->base.ops->collect_extras(&p->base, extras);
     for (int i = 0; i < PB__BB_TARGETS; i++) {
         double target = pow(10.0, 2.0 - 0.2 * i);
         double expected = 0; /* 0: never reached */
@@ -112,6 +112,25 @@ static void check_target_hits(void)
         CHECK(extras[i] == expected, "target 1e%+.1f: hit at evaluation %g, expected %g",
               2.0 - 0.2 * i, extras[i], expected);
     }
+    /* The record carries the targets (the report and compare read them from there). */
+    cJSON *rec = cJSON_CreateObject();
+    pb__kind_find("blackbox")->record_extras(extras, rec);
+    const cJSON *hits = cJSON_GetObjectItemCaseSensitive(rec, "target_hits");
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(hits, "targets");
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(hits, "evaluations");
+    int decreasing = 1;
+    for (int i = 1; i < cJSON_GetArraySize(t); i++)
+        decreasing &=
+            cJSON_GetArrayItem(t, i)->valuedouble < cJSON_GetArrayItem(t, i - 1)->valuedouble;
+    CHECK(cJSON_GetArraySize(t) == PB__BB_TARGETS && cJSON_GetArraySize(e) == PB__BB_TARGETS &&
+              decreasing && cJSON_GetArrayItem(t, 0)->valuedouble == 100 &&
+              cJSON_GetArrayItem(t, 5)->valuedouble == 10 &&
+              cJSON_GetArrayItem(t, 50)->valuedouble == 1e-8 &&
+              fabs(cJSON_GetArrayItem(t, 1)->valuedouble - 63.0957344480193) < 1e-12,
+          "target_hits.targets: COCO's 51, 10^2, 10^1.8 = 63.0957..., 10^1 at 5, 10^-8 last");
+    CHECK(cJSON_IsNull(cJSON_GetArrayItem(e, 50)) == (extras[50] == 0),
+          "target_hits.evaluations: null where not reached");
+    cJSON_Delete(rec);
     pb__problem_close(&p->base);
 }
 
@@ -132,6 +151,31 @@ static void check_kind_columns(void)
     }
 }
 
+/* Every kind has one operations table, and the problems it opens point to it. */
+static void check_kind_ops(void)
+{
+    for (uint32_t k = 0; k < pb__n_kinds; k++) {
+        const pb__kind *kind = pb__kinds[k];
+        const pb__problem_ops *ops = kind->ops;
+        CHECK(ops && ops->measure && ops->describe && ops->destroy &&
+                  !ops->collect_extras == !kind->record_extras,
+              "kind %s: measure, describe and destroy; collect_extras with record_extras",
+              kind->name);
+        pb__problem *p = NULL;
+        char err[512];
+        const char *id = kind->default_problems[0];
+        int rc = pb__problem_open(id, &p, err, sizeof err);
+        CHECK(rc == 0, "%s opens: %s", id, rc == 0 ? "" : err);
+        if (rc != 0)
+            continue;
+        CHECK(p->ops == ops && p->family->kind == kind &&
+                  strcmp(p->handle.kind, kind->abi_kind) == 0 && p->handle.oracle &&
+                  p->handle.struct_size == sizeof(pb_problem) && isnan(p->target),
+              "%s: the kind's operations, its abi_kind, an oracle, no target", id);
+        pb__problem_close(p);
+    }
+}
+
 static void check_ids(void)
 {
     pb__problem *p;
@@ -149,6 +193,7 @@ int main(void)
     check_accounting();
     check_target_hits();
     check_kind_columns();
+    check_kind_ops();
     check_ids();
     return check_summary("problems");
 }

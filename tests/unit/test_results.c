@@ -10,7 +10,7 @@
 
 #include "check.h"
 #include "loader.h"
-#include "results.h"
+#include "records.h"
 
 static void check_round_trip(const char *dir)
 {

@@ -2,7 +2,7 @@
 #include <math.h>
 
 #include "check.h"
-#include "report_stats.h"
+#include "stats.h"
 #include "run.h"
 
 int main(void)

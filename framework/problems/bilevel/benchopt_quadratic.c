@@ -356,7 +356,7 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         pb__bil_problem *p = pb__bil_problem_new(DX, DY);
         if (!p || !(p->x_opt = malloc(DX * sizeof(double)))) {
             if (p)
-                p->base.destroy(&p->base);
+                pb__problem_close(&p->base);
             bq_free(q);
             snprintf(err, errlen, "out of memory");
             return -1;
@@ -391,7 +391,7 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         for (uint32_t r = 0; r < DX; r++)
             p->x_opt[r] = -g0[r];
         if (pb__bil_cholesky_solve(Hs, DX, p->x_opt) != 0) {
-            p->base.destroy(&p->base); /* Phi not positive definite: redraw */
+            pb__problem_close(&p->base); /* Phi not positive definite: redraw */
             continue;
         }
         p->phi_opt = pb__bil_phi(p, p->x_opt);

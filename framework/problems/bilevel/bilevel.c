@@ -18,6 +18,16 @@ static const pb__family *const families[] = {&pb__family_bil_quadratic, &pb__fam
                                              &pb__family_bil_benchopt, &pb__family_bil_l2reg,
                                              &pb__family_bil_hypercleaning};
 
+static int measure(pb__problem *base, const double *x, double *out);
+static void describe(const pb__problem *base, cJSON *obj);
+static void destroy(pb__problem *base);
+/* What the host does with every bilevel problem besides its oracles (problem.h). */
+static const pb__problem_ops ops = {
+    .measure = measure,
+    .describe = describe,
+    .destroy = destroy,
+};
+
 const pb__kind pb__kind_bilevel = {
     .name = "bilevel",
     .abi_kind = PB_KIND_BILEVEL,
@@ -31,6 +41,7 @@ const pb__kind pb__kind_bilevel = {
     .default_budget = {.cost = 200000},
     .families = families,
     .n_families = sizeof families / sizeof families[0],
+    .ops = &ops,
     .record_extras = NULL,
 };
 
@@ -300,15 +311,6 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy)
         .draw_batch = draw_batch,
         .host = p,
     };
-    p->base.handle = (pb_problem){
-        .struct_size = sizeof(pb_problem),
-        .kind = PB_KIND_BILEVEL,
-        .oracle = &p->oracle,
-        .solution_length = dx,
-    };
-    p->base.target = NAN;
-    p->base.measure = measure;
-    p->base.describe = describe;
-    p->base.destroy = destroy;
+    pb__problem_init(&p->base, &pb__kind_bilevel, &p->oracle, dx);
     return p;
 }

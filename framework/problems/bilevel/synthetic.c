@@ -296,7 +296,7 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
         p->x_opt = malloc(dx * sizeof(double));
     if (!p || !p->x_opt) {
         if (p)
-            p->base.destroy(&p->base);
+            pb__problem_close(&p->base);
         free(M);
         free(S);
         free(col);
@@ -367,7 +367,7 @@ static int open_cosh(const pb__family *family, const char *id, pb__problem **out
         p->x_opt = malloc(n * sizeof(double));
     if (!p || !p->x_opt) {
         if (p)
-            p->base.destroy(&p->base);
+            pb__problem_close(&p->base);
         snprintf(err, errlen, "out of memory");
         return -1;
     }

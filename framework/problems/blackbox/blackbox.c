@@ -22,6 +22,18 @@ static const pb__family *const families[] = {&pb__family_sphere, &pb__family_ell
 
 static void record_extras(const double *extras, cJSON *record);
 
+static int measure(pb__problem *base, const double *x, double *out);
+static void collect_extras(const pb__problem *base, double *extras);
+static void describe(const pb__problem *base, cJSON *obj);
+static void destroy(pb__problem *base);
+/* What the host does with every blackbox problem besides its oracles (problem.h). */
+static const pb__problem_ops ops = {
+    .measure = measure,
+    .collect_extras = collect_extras,
+    .describe = describe,
+    .destroy = destroy,
+};
+
 const pb__kind pb__kind_blackbox = {
     .name = "blackbox",
     .abi_kind = PB_KIND_BLACKBOX,
@@ -34,6 +46,7 @@ const pb__kind pb__kind_blackbox = {
     .default_budget = {.cost = 10000},
     .families = families,
     .n_families = 5,
+    .ops = &ops,
     .record_extras = record_extras,
 };
 
@@ -149,17 +162,7 @@ pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objec
         .evaluate = pb__bb_counted_evaluate,
         .host = p,
     };
-    p->base.handle = (pb_problem){
-        .struct_size = sizeof(pb_problem),
-        .kind = PB_KIND_BLACKBOX,
-        .oracle = &p->oracle,
-        .solution_length = dim,
-    };
-    p->base.target = NAN;
-    p->base.measure = measure;
-    p->base.collect_extras = collect_extras;
-    p->base.describe = describe;
-    p->base.destroy = destroy;
+    pb__problem_init(&p->base, &pb__kind_blackbox, &p->oracle, dim);
     return p;
 }
 

@@ -15,6 +15,15 @@ static const pb__family *const families[] = {&pb__family_cartpole, &pb__family_a
                                              &pb__family_lqr, &pb__family_gridworld,
                                              &pb__family_bandit};
 
+static void describe(const pb__problem *base, cJSON *obj);
+static void destroy(pb__problem *base);
+/* What the host does with every policy problem besides its oracles (problem.h). */
+static const pb__problem_ops ops = {
+    .measure = pb__pol_measure,
+    .describe = describe,
+    .destroy = destroy,
+};
+
 const pb__kind pb__kind_policy = {
     .name = "policy",
     .abi_kind = PB_KIND_POLICY,
@@ -28,6 +37,7 @@ const pb__kind pb__kind_policy = {
     .default_budget = {.cost = 20000},
     .families = families,
     .n_families = sizeof families / sizeof families[0],
+    .ops = &ops,
     .record_extras = NULL,
 };
 
@@ -448,15 +458,6 @@ pb__pol_problem *pb__pol_problem_new(const pb__pol_env *env, uint32_t n_layers,
         .hvp_log_pi = hvp_log_pi,
         .host = p,
     };
-    p->base.handle = (pb_problem){
-        .struct_size = sizeof(pb_problem),
-        .kind = PB_KIND_POLICY,
-        .oracle = &p->oracle,
-        .solution_length = p->net.n_params,
-    };
-    p->base.target = NAN;
-    p->base.measure = pb__pol_measure;
-    p->base.describe = describe;
-    p->base.destroy = destroy;
+    pb__problem_init(&p->base, &pb__kind_policy, &p->oracle, p->net.n_params);
     return p;
 }

@@ -17,6 +17,16 @@ static const char *const defaults[] = {"logreg-breast-cancer", "softmax-digits",
 static const pb__family *const families[] = {&pb__family_logreg, &pb__family_softmax,
                                              &pb__family_mlp, &pb__family_quadratic};
 
+static int measure(pb__problem *base, const double *w, double *out);
+static void describe(const pb__problem *base, cJSON *obj);
+static void destroy(pb__problem *base);
+/* What the host does with every stochastic problem besides its oracles (problem.h). */
+static const pb__problem_ops ops = {
+    .measure = measure,
+    .describe = describe,
+    .destroy = destroy,
+};
+
 const pb__kind pb__kind_stochastic = {
     .name = "stochastic",
     .abi_kind = PB_KIND_STOCHASTIC,
@@ -29,6 +39,7 @@ const pb__kind pb__kind_stochastic = {
     .default_budget = {.cost = 20000},
     .families = families,
     .n_families = 4,
+    .ops = &ops,
     .record_extras = NULL,
 };
 
@@ -280,17 +291,8 @@ pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__datas
         .hvp = NULL, /* set by pb__sto_problem users that provide hessian_vector */
         .host = p,
     };
-    p->base.handle = (pb_problem){
-        .struct_size = sizeof(pb_problem),
-        .kind = PB_KIND_STOCHASTIC,
-        .oracle = &p->oracle,
-        .solution_length = dim,
-    };
-    p->base.target = NAN;
+    pb__problem_init(&p->base, &pb__kind_stochastic, &p->oracle, dim);
     p->f_opt = NAN;
-    p->base.measure = measure;
-    p->base.describe = describe;
-    p->base.destroy = destroy;
     return p;
 }
 

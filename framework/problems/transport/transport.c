@@ -17,6 +17,16 @@ static const pb__family *const families[] = {&pb__family_ot_random, &pb__family_
                                              &pb__family_ot_grid1d, &pb__family_ot_grid2d,
                                              &pb__family_ot_digits};
 
+static int measure(pb__problem *base, const double *solution, double *metrics_out);
+static void describe(const pb__problem *base, cJSON *obj);
+static void destroy(pb__problem *base);
+/* What the host does with every transport problem besides its oracles (problem.h). */
+static const pb__problem_ops ops = {
+    .measure = measure,
+    .describe = describe,
+    .destroy = destroy,
+};
+
 const pb__kind pb__kind_transport = {
     .name = "transport",
     .abi_kind = PB_KIND_TRANSPORT,
@@ -30,6 +40,7 @@ const pb__kind pb__kind_transport = {
     .default_budget = {.cost = 1000},
     .families = families,
     .n_families = sizeof families / sizeof families[0],
+    .ops = &ops,
     .cost_per_step = 1,
 };
 
@@ -147,16 +158,7 @@ pb__ot_problem *pb__ot_problem_new(uint32_t n, uint32_t m, double eta)
         .c = p->c,
         .host = p,
     };
-    p->base.handle = (pb_problem){
-        .struct_size = sizeof(pb_problem),
-        .kind = PB_KIND_TRANSPORT,
-        .oracle = &p->oracle,
-        .solution_length = (uint64_t)n + m,
-    };
-    p->base.target = NAN;
-    p->base.measure = measure;
-    p->base.describe = describe;
-    p->base.destroy = destroy;
+    pb__problem_init(&p->base, &pb__kind_transport, &p->oracle, (uint64_t)n + m);
     return p;
 }
 

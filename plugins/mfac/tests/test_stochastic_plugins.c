@@ -28,7 +28,7 @@ static double gap_at_w0(const char *id)
     }
     pb__sto_problem *p = (pb__sto_problem *)base;
     double m0[PB__MAX_METRICS];
-    p->base.measure(&p->base, p->w0, m0);
+    p->base.ops->measure(&p->base, p->w0, m0);
     pb__problem_close(&p->base);
     return m0[0];
 }

@@ -45,7 +45,7 @@ static double score(const pb__plugin_file *plugin, const pb_value *values, uint6
             base->cost_limit = 0; /* measuring: no oracle may count */
             plugin->desc->solution(state, sol);
             base->cost_limit = UINT64_MAX;
-            base->measure(base, sol, m);
+            base->ops->measure(base, sol, m);
             sum += m[1];
         }
     }

@@ -66,7 +66,7 @@ static inline ot_result ot_run(const char *so_path, const char *id, const char *
         snprintf(res.error, sizeof res.error, "step or solution failed: %s", err);
         goto out;
     }
-    problem->measure(problem, res.fg, res.metrics);
+    problem->ops->measure(problem, res.fg, res.metrics);
     res.ok = 1;
 out:
     if (state)

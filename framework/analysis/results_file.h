@@ -1,40 +1,30 @@
 /*
- * The results file (schema "plugbench/results/1", docs/results-schema.md): a context
- * block and one record per run. While a suite runs, each finished record is appended to a
- * journal next to the results file (one JSON object per line, flushed and synced), so a
- * suite killed at any moment keeps every finished run; the final file is then written
- * atomically and the journal removed.
+ * The results file (schema "plugbench/results/1", docs/results-schema.md): a context block
+ * and one record per run; and the journal, one record per line, that the runner appends to
+ * while a suite runs (runner/records.h). This is the one reader of both -- for report,
+ * compare, merge and the runner's --resume -- and the writer of JSON files whose numbers
+ * read back exactly.
  *
- * Ownership: every cJSON returned here is the caller's to cJSON_Delete.
+ * Ownership: every cJSON returned here is the caller's to cJSON_Delete; every string is the
+ * caller's to free.
  */
-#ifndef PLUGBENCH_RESULTS_H
-#define PLUGBENCH_RESULTS_H
+#ifndef PLUGBENCH_RESULTS_FILE_H
+#define PLUGBENCH_RESULTS_FILE_H
 
-#include <stdio.h>
+#include <stddef.h>
 
 #include <cjson/cJSON.h>
 
-#include "isolate.h"
-
 #define PB__RESULTS_SCHEMA "plugbench/results/1"
 
-/* The context block: host, CPU, cores, compiler and flags, git revision, date, version. */
-cJSON *pb__results_context(int argc, char **argv);
-
-/* The fields that identify a run (plugin, problem, seed, parameters, budget, target). */
-cJSON *pb__record_identity(const pb__job *job);
-
-/* A whole record: the identity plus status, metrics, counts, times, trace and output. */
-cJSON *pb__record_new(const pb__job *job, const pb__job_result *result);
+/*
+ * The most fixed targets read from a record's target_hits (blackbox records COCO's 51; the
+ * runner records at most 64 extra numbers per run, PB__MAX_EXTRAS in problems/problem.h).
+ */
+#define PB__MAX_FIXED_TARGETS 64
 
 /* A string equal for two records of the same run (for --resume); malloc'd, or NULL. */
 char *pb__record_key(const cJSON *record);
-
-/* Opens the journal for appending; NULL with errno set on failure. */
-FILE *pb__journal_open(const char *path);
-
-/* Appends one record as a line and syncs it to disk. Returns 0 or -1. */
-int pb__journal_append(FILE *journal, const cJSON *record);
 
 /*
  * Adds the records of a journal (a torn last line is ignored) or of a results file to
@@ -59,6 +49,12 @@ int pb__results_write(const char *path, const cJSON *context, const cJSON *recor
  * no ownership. Returns 0, or -1 with a message.
  */
 int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t errlen);
+
+/*
+ * item printed as JSON, formatted or on one line, with every number exact (see numfmt.h)
+ * and non-finite ones as null; malloc'd, or NULL when out of memory.
+ */
+char *pb__json_print_exact(const cJSON *item, int formatted);
 
 /* Creates dir and its missing parents. Returns 0 or -1 (errno set). */
 int pb__mkdirs(const char *dir);

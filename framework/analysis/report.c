@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "report_internal.h"
-#include "results.h"
+#include "results_file.h"
 
 /* The defaults of report.h, by value. */
 pb__report_options pb__report_defaults(void)

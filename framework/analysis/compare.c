@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "results.h"
+#include "results_file.h"
 #include "stats.h"
 
 enum { BASE, NEW };
@@ -256,9 +256,6 @@ static const char *main_metric(const group *g)
     return NULL;
 }
 
-/* The most fixed targets compared per experiment (blackbox has COCO's 51). */
-#define MAX_LEVELS 64
-
 /* What one comparison reads from a run. */
 typedef struct selector {
     unsigned bit;      /* PB__CMP_* */
@@ -437,7 +434,7 @@ static cJSON *compare_group(const group *g, const pb__compare_options *opt)
     /* The comparisons, in report order: quality, the run's own target, the kind's fixed
      * targets from easiest to hardest, time. */
     const cJSON *unit = item(item(g->first, "problem"), "cost_unit");
-    selector sel[3 + MAX_LEVELS];
+    selector sel[3 + PB__MAX_FIXED_TARGETS];
     size_t n_sel = 0;
     if ((opt->metrics & PB__CMP_QUALITY) && main_metric(g))
         sel[n_sel++] = (selector){PB__CMP_QUALITY, main_metric(g), NAN, NULL};
@@ -448,7 +445,7 @@ static cJSON *compare_group(const group *g, const pb__compare_options *opt)
     const cJSON *level;
     cJSON_ArrayForEach(level, item(item(g->first, "target_hits"), "targets")) {
         if (!(opt->metrics & PB__CMP_TARGET) || !cJSON_IsString(unit) ||
-            n_sel == 2 + MAX_LEVELS || !cJSON_IsNumber(level))
+            n_sel == 2 + PB__MAX_FIXED_TARGETS || !cJSON_IsNumber(level))
             break;
         sel[n_sel++] = (selector){PB__CMP_TARGET, "target_hits", level->valuedouble,
                                   unit->valuestring};

@@ -1,5 +1,5 @@
-/* The statistics of the reports; see report_stats.h. */
-#include "report_stats.h"
+/* The statistics of comparisons and reports; see stats.h. */
+#include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -7,20 +7,43 @@
 
 #include <plugbench/rng.h>
 
-#include "stats.h"
-
-/* qsort order of doubles; +inf sorts last. NaN never reaches it (callers skip it). */
+/* qsort order of doubles; +inf sorts last. NaN never reaches it (callers refuse it). */
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-/* qsort with cmp_double; see report_stats.h. */
+/* qsort with cmp_double; see stats.h. */
 void pb__sort_doubles(double *v, size_t n)
 {
     if (n > 1)
         qsort(v, n, sizeof *v, cmp_double);
+}
+
+/* A sorted copy of v[0..n), n > 0; malloc'd, or NULL when out of memory. */
+static double *sorted_copy(const double *v, size_t n)
+{
+    double *s = malloc(n * sizeof *s);
+    if (!s)
+        return NULL;
+    memcpy(s, v, n * sizeof *s);
+    pb__sort_doubles(s, n);
+    return s;
+}
+
+double pb__median(const double *v, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    double *s = sorted_copy(v, n);
+    if (!s)
+        return NAN;
+    /* Averaging an infinite and a finite middle value gives infinity, which is right: at
+     * least half the runs never got there. */
+    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    free(s);
+    return m;
 }
 
 /* Type 7; p is clamped to [0, 1]. */
@@ -42,11 +65,9 @@ double pb__quantile_sorted(const double *sorted, size_t n, double p)
 
 double pb__quantile(const double *v, size_t n, double p)
 {
-    double *s = n ? malloc(n * sizeof *s) : NULL;
+    double *s = n ? sorted_copy(v, n) : NULL;
     if (!s)
         return NAN;
-    memcpy(s, v, n * sizeof *s);
-    pb__sort_doubles(s, n);
     double q = pb__quantile_sorted(s, n, p);
     free(s);
     return q;
@@ -63,7 +84,114 @@ double pb__mean(const double *v, size_t n)
     return sum / (double)n;
 }
 
-/* Each run's last point at or before x; see report_stats.h for hold. */
+long long *pb__mw_distribution(size_t m, size_t n, long long *counts)
+{
+    /*
+     * The counts are the coefficients of the Gaussian binomial [m+n choose m]_q
+     * = prod_{j=1..m} (1 - q^(n+j)) / (1 - q^j). After step j the array holds
+     * [n+j choose j]_q, a polynomial of degree j*n with non-negative integer coefficients,
+     * so each division by (1 - q^j) is exact and nothing leaves the integers. The product
+     * has degree up to j*n + j before the division: hence the m extra entries.
+     */
+    size_t top = m * n + m;
+    memset(counts, 0, (top + 1) * sizeof *counts);
+    counts[0] = 1;
+    for (size_t j = 1; j <= m; j++) {
+        size_t deg = (j - 1) * n + n + j; /* degree after multiplying by 1 - q^(n+j) */
+        for (size_t k = deg; k >= n + j; k--)
+            counts[k] -= counts[k - (n + j)];
+        for (size_t k = j; k <= deg; k++)
+            counts[k] += counts[k - j];
+    }
+    return counts;
+}
+
+double pb__mw_min_p(size_t nx, size_t ny)
+{
+    /* C(nx + ny, nx) as a product of ratios: exact enough, and never overflows first. */
+    double c = 1;
+    for (size_t i = 1; i <= nx; i++)
+        c = c * (double)(ny + i) / (double)i;
+    double p = 2 / c;
+    return p < 1 ? p : 1;
+}
+
+/* Two-sided exact p-value for U = u of samples of m and n values without ties; -1 when out
+ * of memory. */
+static double exact_p(double u, size_t m, size_t n)
+{
+    long long *counts = malloc((m * n + m + 1) * sizeof *counts);
+    if (!counts)
+        return -1;
+    pb__mw_distribution(m, n, counts);
+    /* The distribution is symmetric about m*n/2: P(U >= max(u, mn - u)) is one tail. */
+    double mn = (double)(m * n), hi = u > mn - u ? u : mn - u, tail = 0, total = 0;
+    for (size_t k = 0; k <= m * n; k++) {
+        total += (double)counts[k];
+        if ((double)k >= hi)
+            tail += (double)counts[k];
+    }
+    free(counts);
+    double p = 2 * tail / total;
+    return p < 1 ? p : 1;
+}
+
+int pb__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, pb__mw_result *out)
+{
+    if (nx == 0 || ny == 0)
+        return -1;
+    size_t n = nx + ny;
+    double *pooled = malloc(n * sizeof *pooled);
+    if (!pooled)
+        return -1;
+    memcpy(pooled, x, nx * sizeof *x);
+    memcpy(pooled + nx, y, ny * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(pooled[i])) {
+            free(pooled);
+            return -1;
+        }
+    }
+    /* U by its definition over pairs rather than through rank sums: with a few dozen seeds
+     * the quadratic count costs nothing and leaves no room for a rank off by one. Infinite
+     * values compare like any other, two infinities as a tie. */
+    double u = 0;
+    for (size_t i = 0; i < nx; i++)
+        for (size_t j = 0; j < ny; j++)
+            u += x[i] > y[j] ? 1 : x[i] == y[j] ? 0.5 : 0;
+    /* The tie term sum(t^3 - t) over groups of t equal values of the pooled sample. */
+    pb__sort_doubles(pooled, n);
+    double tie_term = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && pooled[j] == pooled[i])
+            j++;
+        double t = (double)(j - i);
+        tie_term += t * t * t - t;
+        i = j;
+    }
+    free(pooled);
+
+    pb__mw_result r = {.u = u, .ties = tie_term > 0};
+    if (!r.ties && nx <= PB__MW_EXACT_MAX && ny <= PB__MW_EXACT_MAX) {
+        r.p = exact_p(u, nx, ny);
+        r.exact = 1;
+        if (r.p < 0)
+            return -1;
+    } else {
+        double n1 = (double)nx, n2 = (double)ny, nn = (double)n;
+        double mu = n1 * n2 / 2, big = u > n1 * n2 - u ? u : n1 * n2 - u;
+        double var = n1 * n2 / 12 * ((nn + 1) - tie_term / (nn * (nn - 1)));
+        /* With every value tied var is 0 and z is -infinity: p = 1, nothing to see. */
+        double z = (big - mu - 0.5) / sqrt(var > 0 ? var : 0);
+        double p = erfc(z / sqrt(2.0)); /* 2 * P(Z > z) */
+        r.p = p < 1 ? p : 1;
+    }
+    *out = r;
+    return 0;
+}
+
+/* Each run's last point at or before x; see stats.h for hold. */
 size_t pb__trace_values_at(double x, const double *const *costs, const double *const *values,
                            const size_t *n, size_t runs, int hold, double *out)
 {
@@ -103,14 +231,6 @@ double pb__first_at_or_below(const double *costs, const double *values, size_t n
     return INFINITY;
 }
 
-/* 10^(2 - k/5) into the caller's array. */
-void pb__coco_targets(double targets[PB__COCO_N_TARGETS])
-{
-    /* The formula of the blackbox kind (blackbox.c), so that both give the same doubles. */
-    for (int k = 0; k < PB__COCO_N_TARGETS; k++)
-        targets[k] = pow(10.0, 2.0 - k / 5.0);
-}
-
 /* Counts sorted values <= x by bisection; NaN for total 0. */
 double pb__ecdf_at(const double *sorted, size_t n, size_t total, double x)
 {
@@ -128,7 +248,7 @@ double pb__ecdf_at(const double *sorted, size_t n, size_t total, double x)
     return (double)lo / (double)total;
 }
 
-/* Stratified resampling with the kit's generator; see report_stats.h. */
+/* Stratified resampling with the kit's generator; see stats.h. */
 int pb__bootstrap(const double *v, const size_t *strata, size_t n_strata, pb__statistic_fn stat,
                   size_t resamples, uint64_t seed, uint64_t stream, double *out)
 {
@@ -154,7 +274,7 @@ int pb__bootstrap(const double *v, const size_t *strata, size_t n_strata, pb__st
     return 0;
 }
 
-/* Percentile interval from pb__bootstrap's distribution; see report_stats.h. */
+/* Percentile interval from pb__bootstrap's distribution; see stats.h. */
 int pb__bootstrap_ci(const double *v, const size_t *strata, size_t n_strata, pb__statistic_fn stat,
                      size_t resamples, double level, uint64_t seed, uint64_t stream, double *lo,
                      double *hi)

@@ -1,5 +1,5 @@
 /*
- * The isolation layer against misbehaving plugins (tests/plugins): every bad run must end
+ * The isolation layer against misbehaving plugins (bad_plugin.c): every bad run must end
  * with its own status, and a well-behaved random search among them must still finish with
  * its whole budget. Also: a run's trace depends on its seed only.
  *

@@ -95,7 +95,7 @@ static void measure(loop *l, pb__trace_point *pt)
             snprintf(out->message, sizeof out->message, "solution() failed with code %d", rc);
         return;
     }
-    if (l->problem->measure(l->problem, l->solution, pt->metrics) != 0) {
+    if (l->problem->ops->measure(l->problem, l->solution, pt->metrics) != 0) {
         out->status = PB__STATUS_NONFINITE;
         snprintf(out->message, sizeof out->message, "the solution or its quality is not finite");
     }
@@ -205,8 +205,8 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     memcpy(out->metrics, pt.metrics, sizeof pt.metrics);
     d->destroy(l.state);
 done:
-    if (problem->collect_extras)
-        problem->collect_extras(problem, out->extras);
+    if (problem->ops->collect_extras)
+        problem->ops->collect_extras(problem, out->extras);
     out->cost = problem->cost;
     out->target_hit_cost = problem->target_hit_cost;
     if (out->target_hit_cost && out->stop == PB__STOP_NONE)

@@ -2,7 +2,7 @@
  * The report's data: loads the inputs, checks that each run has what the report reads,
  * and indexes the runs by kind, problem and algorithm, computing per run what every view
  * shares (the trace as numbers, the final quality, the cost to reach the target, the
- * COCO target hits). See report_internal.h.
+ * cost to reach each of the kind's fixed targets). See report_internal.h.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 
 #include "numfmt.h"
 #include "report_internal.h"
-#include "results.h"
+#include "results_file.h"
 
 static const cJSON *get(const cJSON *o, const char *key)
 {
@@ -364,8 +364,31 @@ static int cmp_kind(const void *a, const void *b)
 }
 
 /*
+ * The fixed targets in a record's target_hits: 1 to PB__MAX_FIXED_TARGETS finite numbers,
+ * largest first. Writes them to out and returns their count; 0 when the record has none,
+ * or a list that is not that.
+ */
+static size_t fixed_targets(const cJSON *rec, double out[PB__MAX_FIXED_TARGETS])
+{
+    const cJSON *targets = get(get(rec, "target_hits"), "targets"), *t;
+    size_t n = 0;
+    if (!cJSON_IsArray(targets))
+        return 0;
+    cJSON_ArrayForEach(t, targets) {
+        if (n == PB__MAX_FIXED_TARGETS || !cJSON_IsNumber(t) || !isfinite(t->valuedouble) ||
+            (n > 0 && !(t->valuedouble < out[n - 1])))
+            return 0;
+        out[n++] = t->valuedouble;
+    }
+    return n;
+}
+
+/*
  * The kinds: name, cost unit and main metric (the trace column after seconds), which must
- * agree among the runs of a kind, and the success target.
+ * agree among the runs of a kind, the success target, and the fixed targets. A kind's
+ * fixed targets are a property of the kind that its runs carry (blackbox records COCO's 51
+ * in target_hits): the report knows no kind by name, so a new kind that records them gets
+ * runtime ECDFs without a change here.
  */
 static int index_kinds(pb__report_data *data, double target, char *err, size_t errlen)
 {
@@ -382,10 +405,7 @@ static int index_kinds(pb__report_data *data, double target, char *err, size_t e
         while (k < data->n_kinds && strcmp(data->kinds[k].name, name) != 0)
             k++;
         if (k == data->n_kinds) {
-            data->kinds[k] = (pb__rkind){.name = name,
-                                         .cost_unit = unit,
-                                         .metric = metric,
-                                         .coco = strcmp(name, "blackbox") == 0};
+            data->kinds[k] = (pb__rkind){.name = name, .cost_unit = unit, .metric = metric};
             data->n_kinds++;
         } else if (strcmp(data->kinds[k].cost_unit, unit) ||
                    strcmp(data->kinds[k].metric, metric)) {
@@ -416,6 +436,21 @@ static int index_kinds(pb__report_data *data, double target, char *err, size_t e
         }
         kind->target = same && !isnan(common) ? common : PB__REPORT_DEFAULT_TARGET;
         kind->target_from = same && !isnan(common) ? "the runs' --target" : "default";
+    }
+    /* Each kind's fixed targets: those of the first of its runs that records them. */
+    for (size_t k = 0; k < data->n_kinds; k++) {
+        pb__rkind *kind = &data->kinds[k];
+        double t[PB__MAX_FIXED_TARGETS];
+        size_t n = 0;
+        for (size_t i = 0; i < data->n_runs && n == 0; i++)
+            if (strcmp(get_str(get(data->runs[i].record, "problem"), "kind"), kind->name) == 0)
+                n = fixed_targets(data->runs[i].record, t);
+        if (n == 0)
+            continue;
+        if (!(kind->targets = malloc(n * sizeof *kind->targets)))
+            return -1;
+        memcpy(kind->targets, t, n * sizeof *t);
+        kind->n_targets = n;
     }
     return 0;
 }
@@ -455,10 +490,11 @@ static int index_problems(pb__report_data *data)
 
 /*
  * The cost at which run reached target: exact from the record's target_hit (when its
- * --target was this target) or target_hits (when the target is one of COCO's), else the
- * first trace point at or below it. +inf for never. *exact says which.
+ * --target was this target) or target_hits (when the target is one of its fixed targets;
+ * the costs are under the cost unit's name), else the first trace point at or below it.
+ * +inf for never. *exact says which.
  */
-static double cost_to_reach(const pb__rrun *run, double target, int *exact)
+static double cost_to_reach(const pb__rrun *run, double target, const char *unit, int *exact)
 {
     const cJSON *rec = run->record;
     *exact = 1;
@@ -467,7 +503,7 @@ static double cost_to_reach(const pb__rrun *run, double target, int *exact)
         return isnan(hit) ? INFINITY : hit;
     }
     const cJSON *hits = get(rec, "target_hits");
-    const cJSON *targets = get(hits, "targets"), *evals = get(hits, "evaluations");
+    const cJSON *targets = get(hits, "targets"), *evals = get(hits, unit);
     int n = cJSON_GetArraySize(targets);
     if (cJSON_IsArray(targets) && cJSON_IsArray(evals) && cJSON_GetArraySize(evals) == n) {
         for (int i = 0; i < n; i++) {
@@ -483,11 +519,10 @@ static double cost_to_reach(const pb__rrun *run, double target, int *exact)
     return pb__first_at_or_below(run->cost, run->value, run->n, target);
 }
 
-/* Per run: the trace as numbers, the final quality, the cost to the target, COCO hits. */
+/* Per run: the trace as numbers, the final quality, the cost to the target and to the
+ * kind's fixed targets. */
 static int measure_runs(pb__report_data *data)
 {
-    double coco[PB__COCO_N_TARGETS];
-    pb__coco_targets(coco);
     for (size_t i = 0; i < data->n_runs; i++) {
         pb__rrun *run = &data->runs[i];
         pb__rkind *kind = &data->kinds[run->kind];
@@ -509,19 +544,21 @@ static int measure_runs(pb__report_data *data)
         if (isnan(run->final_cost))
             run->final_cost = run->n ? run->cost[run->n - 1] : 0;
         /* A failed run reaches nothing, even what its trace shows before it failed. */
-        run->to_target =
-            run->ok ? cost_to_reach(run, kind->target, &run->to_target_exact) : INFINITY;
+        run->to_target = run->ok ? cost_to_reach(run, kind->target, kind->cost_unit,
+                                                 &run->to_target_exact)
+                                 : INFINITY;
         if (run->ok && !run->to_target_exact && isfinite(run->to_target))
             kind->n_inexact++;
-        if (!kind->coco)
+        if (kind->n_targets == 0)
             continue;
-        run->hits = malloc(PB__COCO_N_TARGETS * sizeof *run->hits);
+        run->hits = malloc(kind->n_targets * sizeof *run->hits);
         if (!run->hits)
             return -1;
         run->hits_exact = get(rec, "target_hits") != NULL;
-        for (int t = 0; t < PB__COCO_N_TARGETS; t++) {
+        for (size_t t = 0; t < kind->n_targets; t++) {
             int exact;
-            run->hits[t] = run->ok ? cost_to_reach(run, coco[t], &exact) : INFINITY;
+            run->hits[t] =
+                run->ok ? cost_to_reach(run, kind->targets[t], kind->cost_unit, &exact) : INFINITY;
         }
     }
     return 0;
@@ -581,6 +618,8 @@ void pb__report_data_free(pb__report_data *data)
     }
     for (size_t a = 0; a < data->n_algorithms; a++)
         free(data->algorithms[a].label);
+    for (size_t k = 0; k < data->n_kinds; k++)
+        free(data->kinds[k].targets);
     free(data->runs);
     free(data->problems);
     free(data->algorithms);

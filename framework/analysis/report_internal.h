@@ -17,7 +17,7 @@
 #include <cjson/cJSON.h>
 
 #include "report.h"
-#include "report_stats.h"
+#include "stats.h"
 
 /* One run: what the plots and tables need of its record. */
 typedef struct pb__rrun {
@@ -35,8 +35,8 @@ typedef struct pb__rrun {
      * or the run is not ok. Exact from target_hit or target_hits, else at trace resolution. */
     double to_target;
     int to_target_exact;
-    /* Kinds with COCO targets: the cost of reaching each, +inf never; else NULL. Exact when
-     * the record has target_hits. */
+    /* Kinds with fixed targets: the cost of reaching each of the kind's targets, +inf never;
+     * else NULL. Exact when the record has target_hits. */
     double *hits;
     int hits_exact;
 } pb__rrun;
@@ -55,7 +55,13 @@ typedef struct pb__rkind {
     const char *name, *cost_unit, *metric; /* metric: the main one, lower is better */
     double target;                         /* a run succeeds when its main metric reaches this */
     const char *target_from; /* why this target: "--target", "the runs' --target", "default" */
-    int coco;                /* runtime ECDFs over COCO's targets (the blackbox kind) */
+    /*
+     * The kind's fixed targets for its main metric, largest first (blackbox: COCO's 51,
+     * 10^2 .. 10^-8), as its runs record them in target_hits; malloc'd. A kind with them gets
+     * runtime ECDFs and profiles on them; n_targets 0 (NULL) for a kind whose runs have none.
+     */
+    double *targets;
+    size_t n_targets;
     size_t n_inexact;        /* runs whose time to target is at trace resolution */
 } pb__rkind;
 
@@ -184,7 +190,7 @@ int pb__report_run_gnuplot(pb__report *r, const char *gnuplot, char *err, size_t
 
 /* --- report_profiles.c --- */
 
-/* Runtime ECDFs (COCO kinds) and performance and data profiles, per kind. 0 or -1. */
+/* Runtime ECDFs (kinds with fixed targets) and performance and data profiles, per kind. 0 or -1. */
 int pb__report_profiles(pb__report *r, char *err, size_t errlen);
 
 /* --- report_tables.c --- */
@@ -203,6 +209,12 @@ void pb__html_text(FILE *f, const char *s);
 
 /* A number for a table: "∞" for +inf, "–" for NaN, integers whole, else 3 digits. */
 void pb__report_format(double v, char *buf, size_t len);
+
+/*
+ * A target for a caption: a power of ten as 10 with its exponent raised ("10⁻⁸" in plots,
+ * "10<sup>-8</sup>" when html is nonzero), any other number as %g.
+ */
+void pb__report_power(double v, int html, char *buf, size_t len);
 
 /* --- report_html.c --- */
 

@@ -1,32 +1,39 @@
 /*
- * The statistics of the reports, free of any I/O so that the tests can check each one
- * against an independent computation: quantiles, step-function traces over runs, the
- * percentile bootstrap, empirical distribution functions, and the profiles of Dolan and
- * Moré (2002) and Moré and Wild (2009).
+ * The statistics of plugbench, free of any I/O so that the tests can check each one against
+ * an independent computation: for comparing two sets of runs (plugbench compare) the median
+ * and the two-sided Mann-Whitney U test (Wilcoxon rank-sum test); for the reports
+ * quantiles, step-function traces over runs, the percentile bootstrap, empirical
+ * distribution functions, and the profiles of Dolan and Moré (2002) and Moré and Wild
+ * (2009).
  *
  * Conventions: +inf is a legal value everywhere and means "never" (a target not reached, a
- * failed run); it sorts last, and an interpolation that touches it gives +inf, so a median
- * is infinite as soon as half the runs never got there. NaN is not a legal input unless a
- * function says it skips it. No function keeps a pointer to its inputs; outputs go to
- * caller-owned arrays.
+ * failed run); it sorts last, the rank test compares it like any other value (two
+ * infinities tie), and an interpolation that touches it gives +inf, so a median is
+ * infinite as soon as half the runs never got there. NaN is not a legal input unless a
+ * function says it skips it: callers map a missing value to +inf. No function keeps a
+ * pointer to its inputs; outputs go to caller-owned arrays.
  */
-#ifndef PLUGBENCH_REPORT_STATS_H
-#define PLUGBENCH_REPORT_STATS_H
+#ifndef PLUGBENCH_STATS_H
+#define PLUGBENCH_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* COCO's targets for the error f - f_opt: 10^2, 10^1.8, ..., 10^-8. */
-#define PB__COCO_N_TARGETS 51
+/* --- Order statistics --- */
 
 /* Sorts v ascending in place (+inf last). v must hold no NaN. */
 void pb__sort_doubles(double *v, size_t n);
+
+/* The median of n values (the mean of the middle two for even n); NaN for n == 0 or when
+ * out of memory. Does not modify v. An infinite middle value gives an infinite median. */
+double pb__median(const double *v, size_t n);
 
 /*
  * The p-quantile (0 <= p <= 1) of sorted[0..n), by linear interpolation between order
  * statistics (Hyndman and Fan's type 7, the default of R and NumPy): with h = (n-1)p, the
  * value sorted[floor h] + (h - floor h)(sorted[floor h + 1] - sorted[floor h]). At p = 0.5
- * it is pb__median (stats.h), which the report uses for medians. Returns NaN for n == 0.
+ * it is pb__median up to rounding (the report uses pb__median for medians). Returns NaN for
+ * n == 0.
  */
 double pb__quantile_sorted(const double *sorted, size_t n, double p);
 
@@ -35,6 +42,46 @@ double pb__quantile(const double *v, size_t n, double p);
 
 /* The mean of v[0..n) (+inf when a value is +inf; NaN for n == 0); a pb__statistic_fn. */
 double pb__mean(const double *v, size_t n);
+
+/* --- Comparing two samples: the Mann-Whitney U test --- */
+
+/* At or below this sample size (each side), and without ties, the p-value is exact; else
+ * it is the normal approximation. C(40, 20) still fits a double's 53 bits. */
+#define PB__MW_EXACT_MAX 20
+
+typedef struct pb__mw_result {
+    double u;  /* U of the first sample: pairs with x > y, plus half the tied pairs */
+    double p;  /* two-sided p-value, in (0, 1] */
+    int exact; /* 1: from the exact distribution of U; 0: normal approximation */
+    int ties;  /* 1 when some value occurs more than once in the pooled sample */
+} pb__mw_result;
+
+/*
+ * Two-sided Mann-Whitney U test of x (nx values) against y (ny values). Without ties and
+ * with nx, ny <= PB__MW_EXACT_MAX the p-value comes from the exact null distribution of U;
+ * otherwise from the normal approximation with the tie correction of the variance and a
+ * continuity correction of 0.5 (the same as scipy.stats.mannwhitneyu with method "exact"
+ * and "asymptotic" respectively). Returns 0, or -1 (out untouched) when a sample is empty,
+ * a value is NaN or memory runs out.
+ */
+int pb__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, pb__mw_result *out);
+
+/*
+ * The smallest two-sided p-value the exact test can give for samples of nx and ny values
+ * without ties: 2 / C(nx + ny, nx), capped at 1. When it is not below alpha no difference
+ * can be significant (3 vs 3 seeds: 0.1; 4 vs 4: 0.029; 5 vs 5: 0.0079).
+ */
+double pb__mw_min_p(size_t nx, size_t ny);
+
+/*
+ * The null distribution of U for samples of m and n values without ties: counts[u], for
+ * u = 0 .. m*n, is the number of the C(m+n, m) orderings whose U is u. counts must hold
+ * m*n + m + 1 entries (the extra ones are scratch space). Exact in 64-bit integers for
+ * m, n <= PB__MW_EXACT_MAX. Returns counts.
+ */
+long long *pb__mw_distribution(size_t m, size_t n, long long *counts);
+
+/* --- Traces, targets and distributions over runs --- */
 
 /*
  * The values at cost x of step-function traces: run r has n[r] points (costs[r][i],
@@ -61,9 +108,6 @@ double pb__trace_median_at(double x, const double *const *costs, const double *c
  */
 double pb__first_at_or_below(const double *costs, const double *values, size_t n, double target);
 
-/* Fills targets with COCO's targets 10^(2 - k/5), k = 0..50, largest first. */
-void pb__coco_targets(double targets[PB__COCO_N_TARGETS]);
-
 /*
  * The empirical distribution function at x: the number of values of sorted[0..n) that are
  * <= x, divided by total. total also counts the values that never happen (failures,
@@ -71,7 +115,7 @@ void pb__coco_targets(double targets[PB__COCO_N_TARGETS]);
  */
 double pb__ecdf_at(const double *sorted, size_t n, size_t total, double x);
 
-/* A statistic of an ascending sample, e.g. pb__mean or pb__median (stats.h). */
+/* A statistic of an ascending sample, e.g. pb__mean or pb__median. */
 typedef double (*pb__statistic_fn)(const double *sorted, size_t n);
 
 /*

@@ -1,5 +1,5 @@
 /*
- * The loader and the parameter parser: plugins that must not load (tests/plugins), the
+ * The loader and the parameter parser: plugins that must not load (tests/isolation), the
  * one-line messages that say why, pb__param_set on a plugin with one parameter of each
  * type, and pb__plugin_validate on hand-made descriptors.
  *

@@ -1,6 +1,6 @@
 /*
- * The plots that compare algorithms across the problems of a kind: runtime ECDFs over
- * COCO's targets (the blackbox kind), and the performance and data profiles under Moré
+ * The plots that compare algorithms across the problems of a kind: runtime ECDFs over the
+ * kind's fixed targets (blackbox: COCO's), and the performance and data profiles under Moré
  * and Wild's convergence test. See report_internal.h for what they show.
  */
 #include <math.h>
@@ -48,24 +48,27 @@ static size_t kind_algorithms(const pb__report_data *d, size_t k, size_t *out)
 static double dim_of(const pb__rproblem *p) { return p->dimension > 0 ? p->dimension : 1; }
 
 /*
- * The runtime ECDF of kind k over the problems of dimension dim (NaN: all): per algorithm,
- * over its runs and COCO's 51 targets, the fraction of (problem, target) pairs reached
- * within x evaluations per dimension. Failed runs count with every target unreached.
+ * The runtime ECDF of kind k over the problems of dimension dim (NaN: all), in the style of
+ * COCO: per algorithm, over its runs and the kind's fixed targets, the fraction of (problem,
+ * target) pairs reached within x units of cost per dimension (per problem when the kind has
+ * no dimension). Failed runs count with every target unreached.
  */
 static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, size_t n_algs,
                      char *err, size_t errlen)
 {
     const pb__report_data *d = &r->data;
     const pb__rkind *kind = &d->kinds[k];
-    size_t n_problems = 0, inexact = 0;
+    size_t n_problems = 0, inexact = 0, n_targets = kind->n_targets;
     double xstart = INFINITY;
+    int has_dim = 0;
     for (size_t p = 0; p < d->n_problems; p++) {
         if (d->problems[p].kind != k || (!isnan(dim) && d->problems[p].dimension != dim))
             continue;
         n_problems++;
         xstart = fmin(xstart, 1 / dim_of(&d->problems[p]));
+        has_dim |= d->problems[p].dimension > 0;
     }
-    double *x = malloc((d->n_runs * PB__COCO_N_TARGETS + 1) * sizeof *x);
+    double *x = malloc((d->n_runs * n_targets + 1) * sizeof *x);
     double *budget = malloc((d->n_runs + 1) * sizeof *budget);
     FILE *dat = NULL, *gp = NULL, *m = NULL;
     char *cmd = NULL;
@@ -86,13 +89,17 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
         snprintf(plot.name, sizeof plot.name, "%s-ecdf-all", safe);
     else
         snprintf(plot.name, sizeof plot.name, "%s-ecdf-d%g", safe, dim);
+    char first[32], last[32], xunit[96];
+    pb__report_power(kind->targets[0], 0, first, sizeof first);
+    pb__report_power(kind->targets[n_targets - 1], 0, last, sizeof last);
     snprintf(plot.caption, sizeof plot.caption,
-             "Runtime ECDF, %s, %s: %zu problem%s, %d targets 10² … 10⁻⁸ on %s", kind->name, group,
-             n_problems, n_problems == 1 ? "" : "s", PB__COCO_N_TARGETS, kind->metric);
+             "Runtime ECDF, %s, %s: %zu problem%s, %zu targets %s … %s on %s", kind->name, group,
+             n_problems, n_problems == 1 ? "" : "s", n_targets, first, last, kind->metric);
     if (!(dat = pb__dat_open(r, plot.name, plot.caption, err, errlen)))
         goto out;
-    fprintf(dat, "# per algorithm two blocks: the ECDF as steps (evaluations/dimension, "
-                 "fraction), then the median run length as one point\n");
+    snprintf(xunit, sizeof xunit, has_dim ? "%s/dimension" : "%s", kind->cost_unit);
+    fprintf(dat, "# per algorithm two blocks: the ECDF as steps (%s, "
+                 "fraction), then the median run length as one point\n", xunit);
     double xend_all = xstart;
     size_t shown = 0; /* algorithms with runs on these problems: two data blocks each */
     for (size_t i = 0; i < n_algs; i++) {
@@ -102,10 +109,10 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
             const pb__rproblem *p = &d->problems[run->problem];
             if (run->kind != k || run->algorithm != algs[i] || (!isnan(dim) && p->dimension != dim))
                 continue;
-            total += PB__COCO_N_TARGETS;
+            total += n_targets;
             budget[nb++] = run->final_cost / dim_of(p);
             inexact += run->ok && !run->hits_exact;
-            for (int t = 0; t < PB__COCO_N_TARGETS; t++)
+            for (size_t t = 0; t < n_targets; t++)
                 if (isfinite(run->hits[t]))
                     x[n++] = run->hits[t] / dim_of(p);
         }
@@ -143,14 +150,14 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
     m = NULL;
     if (!(gp = pb__gp_begin(r, &plot, err, errlen)))
         goto out;
-    char line1[200], line2[300];
-    snprintf(line1, sizeof line1, "Runtime ECDF, %s, %s: %zu problem%s, %d targets 10² … 10⁻⁸",
-             kind->name, group, n_problems, n_problems == 1 ? "" : "s", PB__COCO_N_TARGETS);
+    char line1[320], line2[300];
+    snprintf(line1, sizeof line1, "Runtime ECDF, %s, %s: %zu problem%s, %zu targets %s … %s",
+             kind->name, group, n_problems, n_problems == 1 ? "" : "s", n_targets, first, last);
     snprintf(line2, sizeof line2, "hits %s; x: median run length; failed runs reach no target",
              inexact ? "at trace resolution for some runs" : "at the exact evaluation");
     gp_title(gp, line1, line2, NULL);
-    gp_labels(gp, "evaluations / dimension",
-              "fraction of (problem, target) pairs reached, over runs");
+    snprintf(xunit, sizeof xunit, has_dim ? "%s / dimension" : "%s", kind->cost_unit);
+    gp_labels(gp, xunit, "fraction of (problem, target) pairs reached, over runs");
     fprintf(gp,
             "set logscale x\nset format x '10^{%%L}'\nset xrange [%g:%g]\n"
             "set yrange [-0.02:1.02]\nset ytics 0, 0.2, 1\n"
@@ -188,7 +195,7 @@ static void profile_free(profile_data *pd)
 /*
  * For each problem of kind k that every algorithm ran: Moré and Wild's threshold (m_best:
  * the best main metric of any ok run; m_start: the median over ok runs of their first
- * trace value; for COCO kinds rounded down to one of COCO's targets) and t[p][s], the
+ * trace value; for kinds with fixed targets rounded down to one of them) and t[p][s], the
  * median over the seeds of algorithm s of the cost at which a run first passed it (+inf
  * for a failed run, or one that never passed).
  */
@@ -202,8 +209,9 @@ static int profile_compute(const pb__report *r, size_t k, const size_t *algs, si
     pd->ratios = malloc(np * na * sizeof *pd->ratios);
     pd->per_dim = malloc(np * na * sizeof *pd->per_dim);
     pd->threshold = malloc(np * sizeof *pd->threshold);
-    double *v = malloc((d->n_runs + 1) * sizeof *v), targets[PB__COCO_N_TARGETS];
-    pb__coco_targets(targets);
+    double *v = malloc((d->n_runs + 1) * sizeof *v);
+    const double *targets = d->kinds[k].targets;
+    size_t n_targets = d->kinds[k].n_targets;
     if (!pd->problems || !pd->t || !pd->ratios || !pd->per_dim || !pd->threshold || !v) {
         free(v);
         return -1;
@@ -240,26 +248,27 @@ static int profile_compute(const pb__report *r, size_t k, const size_t *algs, si
                                ? pb__more_wild_threshold(pb__median(v, n_start), best, r->opt.tau)
                                : -INFINITY;
         /*
-         * With COCO's targets, the threshold goes down to the next of them: the test gets
-         * stricter by less than a factor 10^0.2, and the runs' costs become exact
-         * evaluations (target_hits) instead of trace points 1, 2, 5 x 10^k apart.
+         * With fixed targets, the threshold goes down to the next of them: the test gets
+         * stricter by less than one step between targets (COCO's: a factor 10^0.2), and the
+         * runs' costs become exact (target_hits) instead of trace points 1, 2, 5 x 10^k apart.
          */
-        int coco = -1;
-        for (int t = 0; coco < 0 && d->kinds[k].coco && t < PB__COCO_N_TARGETS; t++)
+        int fixed = -1;
+        for (size_t t = 0; fixed < 0 && t < n_targets; t++)
             if (targets[t] <= pd->threshold[q])
-                coco = t;
-        /* Not above COCO's largest target: that would be far stricter. */
-        if (coco == 0 && pd->threshold[q] >= targets[0] * pow(10, 0.2))
-            coco = -1;
-        if (coco >= 0)
-            pd->threshold[q] = targets[coco];
+                fixed = (int)t;
+        /* Not a step or more above the largest target: that would be far stricter. */
+        double step = n_targets > 1 ? targets[0] / targets[1] : 1;
+        if (fixed == 0 && pd->threshold[q] >= targets[0] * step)
+            fixed = -1;
+        if (fixed >= 0)
+            pd->threshold[q] = targets[fixed];
         for (size_t s = 0; s < n_algs; s++) {
             size_t count, first = pb__report_runs_of(d, p, algs[s], &count);
             for (size_t i = 0; i < count; i++) {
                 const pb__rrun *run = &d->runs[first + i];
                 v[i] = !run->ok ? INFINITY
-                       : coco >= 0
-                           ? run->hits[coco]
+                       : fixed >= 0
+                           ? run->hits[fixed]
                            : pb__first_at_or_below(run->cost, run->value, run->n, pd->threshold[q]);
             }
             pd->t[q * n_algs + s] = pb__median(v, count);
@@ -318,7 +327,7 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
     snprintf(plot.name, sizeof plot.name, "%s-%s-profile", safe, data ? "data" : "performance");
     snprintf(tau, sizeof tau, "%g", r->opt.tau);
     snprintf(test, sizeof test, "convergence test: %s ≤ m_L + τ (m_0 − m_L), τ = %s%s",
-             kind->metric, tau, kind->coco ? ", rounded down to a COCO target" : "");
+             kind->metric, tau, kind->n_targets ? ", rounded down to a fixed target" : "");
     snprintf(tline, sizeof tline,
              "t = median over seeds of the %s to pass it; failed runs never pass", kind->cost_unit);
     snprintf(plot.caption, sizeof plot.caption, "%s profile (%s), %s, %zu problems; %s; %s",
@@ -400,9 +409,9 @@ out:
 }
 
 /*
- * Per kind: for COCO kinds a runtime ECDF per dimension and one over all dimensions when
- * there are several; then the performance and data profiles when some problem was run by
- * every algorithm of the kind. 0, or -1 with a message.
+ * Per kind: for a kind with fixed targets a runtime ECDF per dimension and one over all
+ * dimensions when there are several; then the performance and data profiles when some
+ * problem was run by every algorithm of the kind. 0, or -1 with a message.
  */
 int pb__report_profiles(pb__report *r, char *err, size_t errlen)
 {
@@ -416,7 +425,7 @@ int pb__report_profiles(pb__report *r, char *err, size_t errlen)
     }
     for (size_t k = 0; k < d->n_kinds; k++) {
         size_t n_algs = kind_algorithms(d, k, algs);
-        if (d->kinds[k].coco) {
+        if (d->kinds[k].n_targets) {
             size_t n_dims = 0;
             for (size_t p = 0; p < d->n_problems; p++)
                 if (d->problems[p].kind == k && !isnan(d->problems[p].dimension))

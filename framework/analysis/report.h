@@ -7,11 +7,12 @@
  * What it holds, per problem kind:
  *   - convergence curves per problem: the main metric against the cost unit and against
  *     algorithm seconds, median over seeds with the 25-75% band;
- *   - for the blackbox kind, runtime ECDFs over COCO's 51 targets (fraction of
- *     (problem, target) pairs reached against evaluations / dimension);
+ *   - for a kind whose runs record fixed targets (target_hits; blackbox: COCO's 51),
+ *     runtime ECDFs over them (fraction of (problem, target) pairs reached against cost /
+ *     dimension);
  *   - performance profiles (Dolan and Moré 2002) and data profiles (Moré and Wild 2009)
- *     under Moré and Wild's convergence test with tolerance tau (blackbox: its threshold
- *     rounded down to one of COCO's targets, whose evaluations are exact);
+ *     under Moré and Wild's convergence test with tolerance tau (with fixed targets: its
+ *     threshold rounded down to one of them, whose costs are exact);
  *   - a leaderboard: rank, success rate, median cost to reach the target, median final
  *     main metric, with percentile bootstrap 95% intervals over seeds.
  * A run whose status is not "ok" is a failure in the leaderboards, ECDFs and profiles: it

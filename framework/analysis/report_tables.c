@@ -23,6 +23,28 @@ void pb__report_format(double v, char *buf, size_t len)
         snprintf(buf, len, "%.3g", v);
 }
 
+/* 10 and the exponent of an exact power of ten, raised; see report_internal.h. */
+void pb__report_power(double v, int html, char *buf, size_t len)
+{
+    static const char *const raised[] = {"⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹"};
+    double e = v > 0 && isfinite(v) ? round(log10(v)) : NAN;
+    if (!(fabs(e) < 400) || pow(10, e) != v) {
+        snprintf(buf, len, "%g", v);
+        return;
+    }
+    int k = (int)e;
+    if (html) {
+        snprintf(buf, len, "10<sup>%d</sup>", k);
+        return;
+    }
+    /* "10", "⁻" for a negative exponent, then its digits raised. */
+    char digits[12];
+    snprintf(digits, sizeof digits, "%d", k < 0 ? -k : k);
+    size_t n = (size_t)snprintf(buf, len, "10%s", k < 0 ? "⁻" : "");
+    for (const char *d = digits; *d && n < len; d++)
+        n += (size_t)snprintf(buf + n, len - n, "%s", raised[*d - '0']);
+}
+
 /* A fraction as a percentage, "83%". */
 static void format_percent(double v, char *buf, size_t len)
 {

@@ -176,12 +176,22 @@ static void kind_section(const pb__report *r, size_t k, FILE *f)
             "<a href=\"leaderboard-%s.html\">HTML</a>.</p>\n",
             file, file);
     pb__report_tables_html(r, k, f);
-    if (kind->coco) {
-        fputs("<h3>Runtime ECDFs</h3>\n<p class=\"note\">In the style of COCO: for each "
-              "algorithm, the fraction of (problem, target) pairs, over its runs and COCO's 51 "
-              "targets 10<sup>2</sup> … 10<sup>-8</sup> for f − f<sub>opt</sub>, reached "
-              "within a number of evaluations per dimension.</p>\n",
-              f);
+    if (kind->n_targets) {
+        char first[32], last[32];
+        int has_dim = 0;
+        for (size_t p = 0; p < d->n_problems; p++)
+            has_dim |= d->problems[p].kind == k && d->problems[p].dimension > 0;
+        pb__report_power(kind->targets[0], 1, first, sizeof first);
+        pb__report_power(kind->targets[kind->n_targets - 1], 1, last, sizeof last);
+        fprintf(f,
+                "<h3>Runtime ECDFs</h3>\n<p class=\"note\">In the style of COCO: for each "
+                "algorithm, the fraction of (problem, target) pairs, over its runs and the "
+                "kind's %zu fixed targets %s … %s for ",
+                kind->n_targets, first, last);
+        pb__html_text(f, kind->metric);
+        fputs(", reached within a number of ", f);
+        pb__html_text(f, kind->cost_unit);
+        fputs(has_dim ? " per dimension.</p>\n" : ".</p>\n", f);
         figures(r, k, PB__RPLOT_ECDF, 0, f);
     }
     fputs("<h3>Performance and data profiles</h3>\n", f);
