@@ -6,6 +6,7 @@
 #include "plugbench/transport.h"
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"
+#include "plugbench/rnn.h"
 #include "plugbench/policy.h"
 #include "plugbench/bilevel.h"
 #include "plugbench/kit.h"

@@ -7,6 +7,7 @@
 #include "plugbench/transport.h"
 #include "plugbench/stochastic.h"
 #include "plugbench/nn.h"
+#include "plugbench/rnn.h"
 #include "plugbench/policy.h"
 #include "plugbench/bilevel.h"
 

@@ -15,6 +15,7 @@
  *   - backward takes the upstream gradient dout (dL/dout, same shape as out) and whatever
  *     the forward saw or produced that it needs.
  * Every backward is checked against central finite differences in tests/stochastic.
+ * Recurrent layers (GRU, MTRNN) and Gaussian latent variables: plugbench/rnn.h.
  */
 #ifndef PLUGBENCH_NN_H
 #define PLUGBENCH_NN_H
@@ -66,6 +67,26 @@ double pb_nn_logistic_xent_forward(double *losses, const double *logits, const u
 /* dlogits[b] += scale (sigmoid(z_b) - y_b). */
 void pb_nn_logistic_xent_backward(double *dlogits, const double *logits, const uint32_t *labels,
                                   double scale, uint32_t B);
+
+/*
+ * Adam (Kingma & Ba, 2015) over a flat parameter vector, in PyTorch's form
+ * (torch.optim.Adam, amsgrad off): with g = grad + weight_decay param (L2 added to the
+ * gradient, not AdamW's decoupled decay), at step t = 1, 2, ...
+ *   m = beta1 m + (1 - beta1) g,   v = beta2 v + (1 - beta2) g^2,
+ *   param -= lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 - beta2^t) + eps).
+ * The hyperparameters may be changed between steps (a learning-rate schedule).
+ */
+typedef struct pb_nn_adam {
+    double lr, beta1, beta2, eps, weight_decay;
+    double *m, *v; /* the moments, n doubles each, caller-owned */
+    uint64_t n;    /* the length of the parameter vector */
+    uint64_t t;    /* steps taken */
+} pb_nn_adam;
+/* Sets lr, PyTorch's defaults (beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0) and t = 0;
+ * zeroes m[n] and v[n], which stay the caller's. */
+void pb_nn_adam_init(pb_nn_adam *a, double *m, double *v, uint64_t n, double lr);
+/* One step: updates param[n] in place from grad[n] (the gradient of the loss). */
+void pb_nn_adam_step(pb_nn_adam *a, double *param, const double *grad);
 
 #ifdef __cplusplus
 }
