@@ -60,6 +60,7 @@
 #include "microkernels.h"
 #include "plugin.h"
 #include "policy.h"
+#include "sequence.h"
 #include "stochastic.h"
 #include "transport.h"
 
@@ -113,6 +114,10 @@ static inline const pb_policy *pb_policy_of(const pb_context *ctx)
 {
     return (const pb_policy *)pb_oracle_of(ctx, PB_KIND_POLICY);
 }
+static inline const pb_sequence *pb_sequence_of(const pb_context *ctx)
+{
+    return (const pb_sequence *)pb_oracle_of(ctx, PB_KIND_SEQUENCE);
+}
 
 /*
  * An integer parameter with a dimension-dependent default: its value, or `rule` (the
@@ -130,7 +135,8 @@ static inline int64_t pb_param_or(const pb_context *ctx, uint32_t index, int64_t
  */
 typedef struct pb_state_head {
     const pb_context *ctx;  /* set by PB_STATE_NEW; valid until destroy() returns */
-    const double *solution; /* problem->solution_length doubles; set by the plugin */
+    const double *solution; /* problem->solution_length doubles; set by the plugin (may stay
+                               NULL when solution_length is 0, as on the sequence kind) */
 } pb_state_head;
 
 /* One array carved out of a state's block: where its pointer lives in the state struct,
