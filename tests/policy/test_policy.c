@@ -24,19 +24,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "plugin_run.h"
 #include "pol_problem.h"
-#include "problem.h"
-
-static pb__pol_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__pol_problem *)p;
-}
 
 static double rel(const double *a, const double *b, size_t n)
 {

@@ -18,19 +18,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "problem.h"
+#include "plugin_run.h"
 #include "sto_problem.h"
-
-static pb__sto_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__sto_problem *)p;
-}
 
 static double rel(const double *a, const double *b, size_t n)
 {

@@ -4,8 +4,8 @@
  *   - the synthetic problems' closed forms, built from matrices read back through the exact
  *     oracles and this file's own Gaussian elimination: y* = A^-1 B x, z*, and
  *     grad Phi(x) = 0.1 x + (A^-1 B)^T (C^T C A^-1 B x - C^T t) on bilevel-quadratic-i1;
- *   - for the plugins: loading one, setting its parameters by name, creating a state on a
- *     problem, running it, and the checks every bilevel plugin's test makes: its
+ *   - for the plugins (loaded, set and run with plugin_run.h): creating a state on a
+ *     problem, and the checks every bilevel plugin's test makes: its
  *     PB_BILEVEL_HYPERGRADIENT estimate at exact y*, z* against the closed forms, and the
  *     oracle count of N step() calls against what its definition implies.
  * Header-only (static inline), so that its CHECKs count in the including test's tally.
@@ -20,25 +20,11 @@
 
 #include "bilevel/bil_problem.h"
 #include "check.h"
-#include "loader.h"
-#include "params.h"
-#include "problem.h"
-#include "run.h"
+#include "plugin_run.h"
 
 /* bilevel-quadratic-i1's dimensions, and the largest the helpers below handle. */
 #define DX 10
 #define DY 20
-
-static inline pb__bil_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__bil_problem *)p;
-}
 
 static inline double norm(const double *a, uint32_t n)
 {
@@ -180,36 +166,7 @@ static inline double op_norm(const double *M, uint32_t rows, uint32_t cols)
     return sqrt(lam);
 }
 
-/* ---- The plugins' side: loading, parameters, states, runs. ---- */
-
-/* Loads the plugin module at path into pl. Returns 0, or -1 (a failed check). */
-static inline int load_plugin(const char *path, pb__plugin_file *pl)
-{
-    char err[512];
-    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return -1;
-    }
-    return 0;
-}
-
-static inline void set(const pb__plugin_file *pl, pb_value *values, const char *name,
-                       const char *text)
-{
-    char err[256];
-    if (pb__param_set(pl->desc, values, name, text, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-}
-
-/* The value of the parameter called name among values (pl's), or a failed check and 0. */
-static inline pb_value param(const pb__plugin_file *pl, const pb_value *values, const char *name)
-{
-    for (uint32_t k = 0; k < pl->desc->n_params; k++)
-        if (strcmp(pl->desc->params[k].name, name) == 0)
-            return values[k];
-    CHECK(0, "%s has no parameter %s", pl->desc->name, name);
-    return (pb_value){0};
-}
+/* ---- The plugins' side (loading, parameters and runs: plugin_run.h). ---- */
 
 /* Creates plugin state on problem p with values; NULL on failure. */
 static inline void *create_on(const pb__plugin_file *pl, pb__bil_problem *p,
@@ -224,17 +181,6 @@ static inline void *create_on(const pb__plugin_file *pl, pb__bil_problem *p,
         return NULL;
     }
     return state;
-}
-
-static inline pb__outcome run(const pb__plugin_file *pl, const pb_value *values, const char *id,
-                              uint64_t seed, uint64_t iterations, uint64_t cost)
-{
-    pb__limits limits = {.budget = {.cost = cost, .iterations = iterations}, .target = NAN};
-    pb__outcome out;
-    char err[512];
-    if (pb__run_id(pl, values, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-    return out;
 }
 
 /* The plugin's PB_BILEVEL_HYPERGRADIENT table, or NULL and a failed check. */
