@@ -29,6 +29,7 @@
 
 #include "bilevel_check.h"
 #include "dataset.h"
+#include "gradcheck.h"
 
 /* <a, b> in bilevel-hypercleaning-digits' y space (dy 650). */
 static double dot650(const double *a, const double *b)
@@ -37,6 +38,18 @@ static double dot650(const double *a, const double *b)
     for (uint32_t i = 0; i < 650; i++)
         s += a[i] * b[i];
     return s;
+}
+
+/* The upper-level objective f of a problem at (x, y), for gradcheck.h. */
+typedef struct f_at {
+    pb__bil_problem *p;
+    const double *x, *y;
+} f_at;
+
+static double f_of(void *ctx)
+{
+    f_at *c = ctx;
+    return c->p->f(c->p, c->x, c->y);
 }
 
 /* The problems: dimensions, oracles against differences, the optimum's metrics. */
@@ -62,27 +75,14 @@ static void test_problems(void)
     double err = 0.0, h = 1e-5;
     o->grad_y_f(o, x, y, PB_BILEVEL_EXACT, g);
     o->grad_x_f(o, x, y, PB_BILEVEL_EXACT, gxf);
-    for (uint32_t i = 0; i < DY; i++) {
-        double keep = y[i];
-        y[i] = keep + h;
-        double up = p->f(p, x, y);
-        y[i] = keep - h;
-        double down = p->f(p, x, y);
-        y[i] = keep;
-        err = fmax(err, fabs((up - down) / (2 * h) - g[i]));
-    }
-    for (uint32_t i = 0; i < DX; i++) {
-        double keep = x[i];
-        x[i] = keep + h;
-        double up = p->f(p, x, y);
-        x[i] = keep - h;
-        double down = p->f(p, x, y);
-        x[i] = keep;
-        err = fmax(err, fabs((up - down) / (2 * h) - gxf[i]));
-    }
+    f_at at = {p, x, y};
+    for (uint32_t i = 0; i < DY; i++)
+        err = fmax(err, fabs(central_partial(f_of, &at, y, i, h) - g[i]));
+    for (uint32_t i = 0; i < DX; i++)
+        err = fmax(err, fabs(central_partial(f_of, &at, x, i, h) - gxf[i]));
     CHECK(err < 1e-7, "grad_x f, grad_y f vs central differences of f: max error %.1e", err);
     /* hvp and cross against differences of grad_y g (linear in y and x: exact). */
-    double yp[DY], xp[DX], c[DX], dot[DX];
+    double yp[DY], xp[DX], c[DX], dv[DX];
     o->hvp_yy_g(o, x, y, v, PB_BILEVEL_EXACT, hv);
     for (uint32_t i = 0; i < DY; i++)
         yp[i] = y[i] + v[i];
@@ -96,10 +96,10 @@ static void test_problems(void)
         memcpy(xp, x, sizeof xp);
         xp[k] += 1.0;
         o->grad_y_g(o, xp, y, PB_BILEVEL_EXACT, gp);
-        dot[k] = 0.0;
+        dv[k] = 0.0;
         for (uint32_t i = 0; i < DY; i++)
-            dot[k] += (gp[i] - gm[i]) * v[i];
-        err = fmax(err, fabs(dot[k] - c[k]));
+            dv[k] += (gp[i] - gm[i]) * v[i];
+        err = fmax(err, fabs(dv[k] - c[k]));
     }
     CHECK(err < 1e-12, "hvp_yy_g and cross_xy_g vs differences of grad_y g: max error %.1e", err);
     CHECK(p->base.cost == 2 + 2 + 1 + 10 + 1, "every exact call counted once (%llu)",
@@ -356,9 +356,10 @@ static void test_l2reg(void)
         }
         gd[k] = (-f4[0] + 8 * f4[1] - 8 * f4[2] + f4[3]) / 48e-3;
     }
-    double rel = dist(g, gd, N) / norm(gd, N);
-    CHECK(rel < 1e-6, "grad Phi vs 4th-order differences of Phi: relative error %.1e (|grad| %.3g)",
-          rel, norm(gd, N));
+    double e_phi = dist(g, gd, N) / norm(gd, N);
+    CHECK(e_phi < 1e-6,
+          "grad Phi vs 4th-order differences of Phi: relative error %.1e (|grad| %.3g)", e_phi,
+          norm(gd, N));
     /* The 10 inner batches (9 of 32, one of 16) average, weighted, to the exact gradient. */
     memset(acc, 0, sizeof acc);
     for (uint32_t j = 0; j < 10; j++) {
@@ -520,9 +521,9 @@ static void test_hypercleaning(void)
         f4[k] = pb__bil_phi(p, q->xt);
     }
     double fd = (-f4[0] + 8 * f4[1] - 8 * f4[2] + f4[3]) / 12e-2;
-    double rel = fabs(fd - dphi) / fabs(fd);
-    CHECK(rel < 1e-5, "grad Phi along a random direction vs 4th-order differences of Phi: "
-          "relative error %.1e (derivative %.3e)", rel, fd);
+    double e_phi = fabs(fd - dphi) / fabs(fd);
+    CHECK(e_phi < 1e-5, "grad Phi along a random direction vs 4th-order differences of Phi: "
+          "relative error %.1e (derivative %.3e)", e_phi, fd);
     /* The 32 inner batches (31 of 32, one of 8) average, weighted, to the exact gradient. */
     memset(q->c, 0, sizeof q->c);
     for (uint32_t j = 0; j < 32; j++) {

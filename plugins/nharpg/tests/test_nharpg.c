@@ -14,19 +14,10 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "pg_common.h"
 #include "plugin_run.h"
 #include "pol_problem.h"
-
-static double rel(const double *a, const double *b, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - b[i]) * (a[i] - b[i]);
-        den += b[i] * b[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
-}
 
 /* ---- unbiasedness of the Hessian estimator on bandit3 ----------------------------------- */
 
