@@ -40,6 +40,14 @@ static double dot650(const double *a, const double *b)
     return s;
 }
 
+/* t = a + s d over n entries: the point a step s along d, for differences that leave a
+ * where it is. */
+static void step_along(double *t, const double *a, double s, const double *d, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        t[i] = a[i] + s * d[i];
+}
+
 /* The upper-level objective f of a problem at (x, y), for gradcheck.h. */
 typedef struct f_at {
     pb__bil_problem *p;
@@ -194,6 +202,20 @@ static void test_accounting(void)
     pb__problem_close(&q->base);
 }
 
+/* Oracle which of o (0 grad_x f, 1 grad_y f, 2 grad_y g, 3 hvp_yy g v, 4 cross_xy g v) at
+ * (x, y) in mode, into out. */
+static void call_oracle(const pb_bilevel *o, int which, const double *x, const double *y,
+                        const double *v, uint32_t mode, double *out)
+{
+    switch (which) {
+    case 0: o->grad_x_f(o, x, y, mode, out); break;
+    case 1: o->grad_y_f(o, x, y, mode, out); break;
+    case 2: o->grad_y_g(o, x, y, mode, out); break;
+    case 3: o->hvp_yy_g(o, x, y, v, mode, out); break;
+    default: o->cross_xy_g(o, x, y, v, mode, out); break;
+    }
+}
+
 /* The benchopt family: finite-sum consistency, batch accounting, closed forms at x*. */
 static void test_benchopt(void)
 {
@@ -222,24 +244,11 @@ static void test_benchopt(void)
         uint32_t n = which == 0 || which == 4 ? BX : BY;
         memset(acc, 0, sizeof acc);
         for (uint32_t j = 0; j < 16; j++) {
-            uint32_t mode = PB_BILEVEL_BATCH(j);
-            switch (which) {
-            case 0: o->grad_x_f(o, x, y, mode, b); break;
-            case 1: o->grad_y_f(o, x, y, mode, b); break;
-            case 2: o->grad_y_g(o, x, y, mode, b); break;
-            case 3: o->hvp_yy_g(o, x, y, v, mode, b); break;
-            default: o->cross_xy_g(o, x, y, v, mode, b); break;
-            }
+            call_oracle(o, which, x, y, v, PB_BILEVEL_BATCH(j), b);
             for (uint32_t i = 0; i < n; i++)
                 acc[i] += b[i] / 16;
         }
-        switch (which) {
-        case 0: o->grad_x_f(o, x, y, PB_BILEVEL_EXACT, ex); break;
-        case 1: o->grad_y_f(o, x, y, PB_BILEVEL_EXACT, ex); break;
-        case 2: o->grad_y_g(o, x, y, PB_BILEVEL_EXACT, ex); break;
-        case 3: o->hvp_yy_g(o, x, y, v, PB_BILEVEL_EXACT, ex); break;
-        default: o->cross_xy_g(o, x, y, v, PB_BILEVEL_EXACT, ex); break;
-        }
+        call_oracle(o, which, x, y, v, PB_BILEVEL_EXACT, ex);
         worst = fmax(worst, dist(acc, ex, n) / fmax(1.0, norm(ex, n)));
     }
     CHECK(worst < 1e-12 && p->base.cost == 5 * (16 * 64 + 1024),
@@ -321,11 +330,9 @@ static void test_l2reg(void)
     double h = 1e-6, err_h = 0.0, err_c = 0.0, hv[N], cv[N], xp[N], xm[N], gm[N];
     o->hvp_yy_g(o, x, ys, v, PB_BILEVEL_EXACT, hv);
     o->cross_xy_g(o, x, ys, v, PB_BILEVEL_EXACT, cv);
-    for (uint32_t i = 0; i < N; i++)
-        yv[i] = ys[i] + h * v[i];
+    step_along(yv, ys, h, v, N);
     o->grad_y_g(o, x, yv, PB_BILEVEL_EXACT, gp);
-    for (uint32_t i = 0; i < N; i++)
-        yv[i] = ys[i] - h * v[i];
+    step_along(yv, ys, -h, v, N);
     o->grad_y_g(o, x, yv, PB_BILEVEL_EXACT, gm);
     for (uint32_t i = 0; i < N; i++)
         err_h = fmax(err_h, fabs((gp[i] - gm[i]) / (2 * h) - hv[i]));
@@ -466,11 +473,9 @@ static void test_hypercleaning(void)
     /* grad_y g and grad_y f vs central differences of g (here) and f (the host's), step
      * 1e-5 along v: truncation ~1e-10, rounding ~1e-11. */
     double h = 1e-5, e_g, e_f;
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] + h * q->v[i];
+    step_along(q->yt, q->y, h, q->v, 650);
     double gp = hc_g(&train, c, q->x, q->yt), fp = p->f(p, q->x, q->yt);
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] - h * q->v[i];
+    step_along(q->yt, q->y, -h, q->v, 650);
     double gm = hc_g(&train, c, q->x, q->yt), fm = p->f(p, q->x, q->yt);
     o->grad_y_g(o, q->x, q->y, PB_BILEVEL_EXACT, q->a);
     o->grad_y_f(o, q->x, q->y, PB_BILEVEL_EXACT, q->b);
@@ -479,21 +484,17 @@ static void test_hypercleaning(void)
     CHECK(e_g < 1e-6 && e_f < 1e-6, "grad_y g, grad_y f along v vs central differences of g, f: "
           "relative errors %.1e, %.1e", e_g, e_f);
     /* hvp vs differences of grad_y g along v; cross . u vs those of <grad_y g, v> along u. */
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] + h * q->v[i];
+    step_along(q->yt, q->y, h, q->v, 650);
     o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->a);
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] - h * q->v[i];
+    step_along(q->yt, q->y, -h, q->v, 650);
     o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->b);
     o->hvp_yy_g(o, q->x, q->y, q->v, PB_BILEVEL_EXACT, q->c);
     for (uint32_t i = 0; i < 650; i++)
         q->a[i] = (q->a[i] - q->b[i]) / (2 * h);
     double e_h = dist(q->a, q->c, 650) / norm(q->c, 650);
-    for (uint32_t j = 0; j < 1000; j++)
-        q->xt[j] = q->x[j] + h * q->u[j];
+    step_along(q->xt, q->x, h, q->u, 1000);
     o->grad_y_g(o, q->xt, q->y, PB_BILEVEL_EXACT, q->a);
-    for (uint32_t j = 0; j < 1000; j++)
-        q->xt[j] = q->x[j] - h * q->u[j];
+    step_along(q->xt, q->x, -h, q->u, 1000);
     o->grad_y_g(o, q->xt, q->y, PB_BILEVEL_EXACT, q->b);
     o->cross_xy_g(o, q->x, q->y, q->v, PB_BILEVEL_EXACT, q->xt);
     double cu = 0.0, diff = 0.0;
