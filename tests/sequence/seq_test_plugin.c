@@ -137,17 +137,14 @@ PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
 #define NAME "seq-test"
 #endif
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = NAME,
-    .version = "0.1.0",
-    .summary = "test plugin: keeps the minibatches it draws; persistence predictions, replay",
-    .citation = "baseline",
-    .kind = PB_KIND_SEQUENCE,
-    PB_STATE_LIFECYCLE(create, step),
-#ifndef SEQ_TEST_PLAIN
-    .extension = extension,
+#ifdef SEQ_TEST_PLAIN
+#define EXTENSION NULL
+#else
+#define EXTENSION extension
 #endif
-};
 
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = NAME, .version = "0.1.0", .kind = PB_KIND_SEQUENCE,
+          .summary = "test plugin: keeps the minibatches it draws; persistence predictions, "
+                     "replay",
+          .citation = "baseline", PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
+          .extension = EXTENSION)

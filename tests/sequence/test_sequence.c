@@ -24,23 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "dataset.h"
-#include "loader.h"
-#include "params.h"
-#include "run.h"
+#include "plugin_run.h"
 #include "seq_problem.h"
-
-static pb__seq_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s: %s", id, err);
-        return NULL;
-    }
-    return (pb__seq_problem *)p;
-}
 
 /* Value d of step t of sequence i of a data array of p's shape. */
 static double at(const pb__seq_problem *p, const double *data, uint32_t i, uint32_t t, uint32_t d)
@@ -499,15 +485,15 @@ static void collect(void *user, const pb__trace_point *pt)
         t->pt[t->n++] = *pt;
 }
 
-/* One run of plugin with parameter `name` set to `value` (NULL: defaults). */
-static pb__outcome run(const pb__plugin_file *plugin, const char *name, const char *value,
-                       const char *id, uint64_t seed, uint64_t budget, points *trace)
+/* One run of plugin with parameter `name` set to `value` (NULL: defaults), traced. */
+static pb__outcome run_with(const pb__plugin_file *plugin, const char *name, const char *value,
+                            const char *id, uint64_t seed, uint64_t budget, points *trace)
 {
     pb_value params[8];
     char err[512];
     pb__params_defaults(plugin->desc, params);
-    if (name && pb__param_set(plugin->desc, params, name, value, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
+    if (name)
+        set(plugin, params, name, value);
     pb__limits limits = {.budget = {.cost = budget}, .target = NAN};
     pb__outcome out;
     if (trace)
@@ -539,7 +525,7 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
 
     /* Budget 2000 steps: batches of 10 x 45 = 450; the fifth is refused. */
     points tr;
-    pb__outcome a = run(full, NULL, NULL, "seq-pfsm-i1", 5, 2000, &tr);
+    pb__outcome a = run_with(full, NULL, NULL, "seq-pfsm-i1", 5, 2000, &tr);
     int trace_ok = tr.n >= 2;
     for (size_t i = 0; i < tr.n; i++)
         trace_ok &= tr.pt[i].metrics[0] == mse[0] && tr.pt[i].metrics[1] == mse[1] &&
@@ -560,28 +546,28 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
               a.extras[3] >= 0.0 && a.extras[4] > 0.0,
           "times: inference %.3g s (last), %.3g s (all), generate %.3g s, scoring %.3g s",
           a.extras[1], a.extras[2], a.extras[3], a.extras[4]);
-    pb__outcome b = run(full, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
+    pb__outcome b = run_with(full, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(memcmp(a.metrics, b.metrics, sizeof a.metrics) == 0,
           "the same seed gives the same final metrics, scores included, bit for bit");
 
-    pb__outcome o = run(plain, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
+    pb__outcome o = run_with(plain, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_OK && o.cost == 1800 && all_nan(o.metrics, 5) &&
               isnan(o.extras[1]) && isnan(o.extras[3]),
           "without the extension: trained, status ok, every metric NaN");
-    o = run(nulls, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
+    o = run_with(nulls, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_OK && all_nan(o.metrics, 5),
           "with NULL predict and generate: status ok, every metric NaN");
-    o = run(full, "predict", "misuse", "seq-pfsm-i1", 5, 2000, NULL);
+    o = run_with(full, "predict", "misuse", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "called an oracle"),
           "next_batch from predict(): error: %s", o.message);
-    o = run(full, "generate", "misuse", "seq-pfsm-i1", 5, 2000, NULL);
+    o = run_with(full, "generate", "misuse", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "called an oracle") &&
               o.metrics[0] == mse[0],
           "next_batch from generate(): error, the prediction metrics kept: %s", o.message);
-    o = run(full, "predict", "nan", "seq-pfsm-i1", 5, 2000, NULL);
+    o = run_with(full, "predict", "nan", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_NONFINITE && strstr(o.message, "not finite"),
           "a NaN prediction: nonfinite: %s", o.message);
-    o = run(full, "predict", "fail", "seq-pfsm-i1", 5, 2000, NULL);
+    o = run_with(full, "predict", "fail", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "fails on purpose"),
           "a failing predict(): error with its message: %s", o.message);
 }
@@ -600,13 +586,10 @@ int main(int argc, char **argv)
         return check_summary("sequence");
     }
     pb__plugin_file plugins[3];
-    char err[1024];
     int loaded = 1;
     for (int i = 0; i < 3; i++)
-        if (pb__plugin_load(argv[1 + i], &plugins[i], err, sizeof err) != 0) {
-            CHECK(0, "%s", err);
+        if (load_plugin(argv[1 + i], &plugins[i]) != 0)
             loaded = 0;
-        }
     if (loaded) {
         test_runs(&plugins[0], &plugins[1], &plugins[2]);
         for (int i = 0; i < 3; i++)

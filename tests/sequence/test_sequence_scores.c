@@ -14,18 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "plugin_run.h"
 #include "seq_problem.h"
 
 int main(void)
 {
-    pb__problem *base;
-    char err[512];
-    if (pb__problem_open("seq-sines-i1", &base, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
+    pb__seq_problem *p = open_problem("seq-sines-i1");
+    if (!p)
         return check_summary("sequence scores");
-    }
-    pb__seq_problem *p = (pb__seq_problem *)base;
     uint32_t T = p->length, D = p->dim;
     size_t row = (size_t)T * D;
     const double *first = p->train, *second = p->train + 500 * row;
@@ -44,6 +40,6 @@ int main(void)
     double fake = pb__seq_predictive_score(p->test, p->n_test, noise, 500, T, D, 1);
     CHECK(real < 0.5 * fake, "predictive: trained on real %.4f, on noise %.4f", real, fake);
     free(noise);
-    pb__problem_close(base);
+    pb__problem_close(&p->base);
     return check_summary("sequence scores");
 }
