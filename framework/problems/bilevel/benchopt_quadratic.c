@@ -18,6 +18,7 @@
  * x* solves its Hessian system; x0 = 0, y0 = 0.
  */
 #include "bil_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -110,10 +111,10 @@ static int gen_level(pb_rng *rng, level *v)
         free(Vc);
         return -1;
     }
-    pb__bil_random_orthogonal(rng, Uy, DY);
-    pb__bil_random_orthogonal(rng, Ux, DX);
-    pb__bil_random_orthogonal(rng, Uc, DX);
-    pb__bil_random_orthogonal(rng, Vc, DY);
+    pb__random_orthogonal(rng, Uy, DY);
+    pb__random_orthogonal(rng, Ux, DX);
+    pb__random_orthogonal(rng, Uc, DX);
+    pb__random_orthogonal(rng, Vc, DY);
     for (uint32_t i = 0; i < DY; i++)
         sy[i] = sqrt(logspace(MU, 1.0, i, DY));
     sx[0] = 0.0;

@@ -75,9 +75,6 @@ double pb__bil_sigmoid(double t);
  */
 void pb__bil_exact_from_batches(pb__bil_problem *p);
 
-/* A random orthogonal d x d matrix, row-major: modified Gram-Schmidt on a Gaussian one. */
-void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d);
-
 /* Solves S u = b in place (b becomes u) for a symmetric positive definite n x n S
  * (overwritten by its Cholesky factor). Returns 0, or -1 when S is not positive definite. */
 int pb__bil_cholesky_solve(double *S, uint32_t n, double *b);

@@ -15,6 +15,7 @@
  *     x* = 1, Phi* = dim;  x0 = 10 (every coordinate), y0 = 0, noise 0.1.
  */
 #include "bil_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -158,29 +159,6 @@ static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
     free(bx);
 }
 
-void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d)
-{
-    for (uint64_t k = 0; k < (uint64_t)d * d; k++)
-        Q[k] = pb_rng_normal(rng);
-    for (uint32_t i = 0; i < d; i++) {
-        double *qi = Q + (size_t)i * d;
-        for (uint32_t k = 0; k < i; k++) {
-            const double *qk = Q + (size_t)k * d;
-            double dot = 0.0;
-            for (uint32_t j = 0; j < d; j++)
-                dot += qi[j] * qk[j];
-            for (uint32_t j = 0; j < d; j++)
-                qi[j] -= dot * qk[j];
-        }
-        double norm = 0.0;
-        for (uint32_t j = 0; j < d; j++)
-            norm += qi[j] * qi[j];
-        norm = sqrt(norm);
-        for (uint32_t j = 0; j < d; j++)
-            qi[j] /= norm;
-    }
-}
-
 int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
 {
     for (uint32_t j = 0; j < n; j++) {
@@ -221,7 +199,7 @@ static int draw_lower(pb_rng *rng, lq *q, uint32_t dy)
         free(Q);
         return -1;
     }
-    pb__bil_random_orthogonal(rng, Q, dy);
+    pb__random_orthogonal(rng, Q, dy);
     for (uint32_t k = 0; k < dy; k++) {
         double s = dy > 1 ? 0.5 + 0.5 * k / (dy - 1) : 1.0;
         const double *qk = Q + (size_t)k * dy;

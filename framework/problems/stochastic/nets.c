@@ -13,6 +13,7 @@
  * when they are opened (about 0.1 s for softmax-digits); the MLP's is unknown.
  */
 #include "sto_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -216,14 +217,6 @@ static void softmax_hvp(pb__sto_problem *p, const double *w, const double *v, do
     }
 }
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static int open_net(const pb__family *family, const char *id, pb__problem **out, char *err,
                     size_t errlen)
 {
@@ -285,7 +278,7 @@ static int open_net(const pb__family *family, const char *id, pb__problem **out,
         }
     } else {
         pb_rng rng;
-        pb_rng_seed(&rng, name_hash(id), 0);
+        pb_rng_seed(&rng, pb__name_hash(id), 0);
         pb__sto_glorot(&rng, p->w0, m->H, m->d);
         pb__sto_glorot(&rng, p->w0 + (size_t)m->H * (m->d + 1), m->C, m->H);
     }

@@ -23,6 +23,7 @@
  *       of 1e-3 of their maximum are the marginals. Costs as for grid2d.
  */
 #include "ot_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,12 +36,10 @@ extern const pb__kind pb__kind_transport;
 extern const unsigned char pb__ot_digits[][64];
 extern const uint32_t pb__ot_n_digits;
 
+/* The generator stream of a family's instances of size n: FNV-1a over the name, then n. */
 static uint64_t name_hash(const char *s, uint64_t n)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return (h ^ n) * 1099511628211ULL;
+    return (pb__name_hash(s) ^ n) * 1099511628211ULL;
 }
 
 static int bad_eta(double eta) { return !(eta > 0 && eta <= 1e7); }
