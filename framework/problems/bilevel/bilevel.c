@@ -120,42 +120,76 @@ static void add_noise(pb__bil_problem *p, uint32_t mode, double *out, uint32_t n
         out[i] += p->oracle.noise * pb_rng_normal(rng(p));
 }
 
-/* The trampolines: admit (refuse or count), evaluate, add noise. */
-#define GRAD_TRAMPOLINE(name, which, n)                                                      \
-    static double counted_##name(const pb_bilevel *self, const double *x, const double *y,   \
-                                 uint32_t mode, double *out)                                 \
-    {                                                                                        \
-        pb__bil_problem *p = self->host;                                                     \
-        uint32_t lo, hi;                                                                     \
-        if (admit(p, which, mode, &lo, &hi))                                                 \
-            return NAN;                                                                      \
-        if (hi)                                                                              \
-            p->batch_oracle(p, which, x, y, NULL, lo, hi, out);                              \
-        else                                                                                 \
-            p->name(p, x, y, out);                                                           \
-        add_noise(p, mode, out, p->n);                                                       \
-        return 0.0;                                                                          \
+/* The family's exact oracle `which` (no accounting, no noise); v is NULL for the gradients. */
+static void exact(pb__bil_problem *p, int which, const double *x, const double *y,
+                  const double *v, double *out)
+{
+    switch (which) {
+    case PB__BIL_GRAD_X_F:
+        p->grad_x_f(p, x, y, out);
+        break;
+    case PB__BIL_GRAD_Y_F:
+        p->grad_y_f(p, x, y, out);
+        break;
+    case PB__BIL_GRAD_Y_G:
+        p->grad_y_g(p, x, y, out);
+        break;
+    case PB__BIL_HVP_YY_G:
+        p->hvp_yy_g(p, x, y, v, out);
+        break;
+    default:
+        p->cross_xy_g(p, x, y, v, out);
+        break;
     }
-#define PROD_TRAMPOLINE(name, which, n)                                                      \
-    static double counted_##name(const pb_bilevel *self, const double *x, const double *y,   \
-                                 const double *v, uint32_t mode, double *out)                \
-    {                                                                                        \
-        pb__bil_problem *p = self->host;                                                     \
-        uint32_t lo, hi;                                                                     \
-        if (admit(p, which, mode, &lo, &hi))                                                 \
-            return NAN;                                                                      \
-        if (hi)                                                                              \
-            p->batch_oracle(p, which, x, y, v, lo, hi, out);                                 \
-        else                                                                                 \
-            p->name(p, x, y, v, out);                                                        \
-        add_noise(p, mode, out, p->n);                                                       \
-        return 0.0;                                                                          \
-    }
-GRAD_TRAMPOLINE(grad_x_f, PB__BIL_GRAD_X_F, dx)
-GRAD_TRAMPOLINE(grad_y_f, PB__BIL_GRAD_Y_F, dy)
-GRAD_TRAMPOLINE(grad_y_g, PB__BIL_GRAD_Y_G, dy)
-PROD_TRAMPOLINE(hvp_yy_g, PB__BIL_HVP_YY_G, dy)
-PROD_TRAMPOLINE(cross_xy_g, PB__BIL_CROSS_XY_G, dx)
+}
+
+/*
+ * What every counted oracle does: admit the call (refuse or count it), evaluate oracle
+ * `which` -- the family's batch oracle on the admitted samples, or its exact one -- and add
+ * the noise model's noise to out (dx doubles for the x-gradients, dy for the others).
+ * Returns 0.0, or NaN when refused.
+ */
+static double counted(pb__bil_problem *p, int which, const double *x, const double *y,
+                      const double *v, uint32_t mode, double *out)
+{
+    uint32_t lo, hi;
+    if (admit(p, which, mode, &lo, &hi))
+        return NAN;
+    if (hi)
+        p->batch_oracle(p, which, x, y, v, lo, hi, out);
+    else
+        exact(p, which, x, y, v, out);
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    add_noise(p, mode, out, of_x ? p->dx : p->dy);
+    return 0.0;
+}
+
+/* The oracle table's members. */
+static double counted_grad_x_f(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_X_F, x, y, NULL, mode, out);
+}
+static double counted_grad_y_f(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_Y_F, x, y, NULL, mode, out);
+}
+static double counted_grad_y_g(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_Y_G, x, y, NULL, mode, out);
+}
+static double counted_hvp_yy_g(const pb_bilevel *self, const double *x, const double *y,
+                               const double *v, uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_HVP_YY_G, x, y, v, mode, out);
+}
+static double counted_cross_xy_g(const pb_bilevel *self, const double *x, const double *y,
+                                 const double *v, uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_CROSS_XY_G, x, y, v, mode, out);
+}
 
 /* Shared by the data families (logistic losses, per-sample weights): the branch keeps exp
  * from overflowing. */
