@@ -348,22 +348,16 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {
         bq *q = calloc(1, sizeof *q);
-        if (!q || !(q->S = malloc((size_t)DY * DY * sizeof(double))) || gen_level(&rng, &q->g) ||
-            gen_level(&rng, &q->f)) {
+        if (q && (!(q->S = malloc((size_t)DY * DY * sizeof(double))) || gen_level(&rng, &q->g) ||
+                  gen_level(&rng, &q->f))) {
             bq_free(q);
-            snprintf(err, errlen, "out of memory");
-            return -1;
+            q = NULL;
         }
-        pb__bil_problem *p = pb__bil_problem_new(DX, DY);
-        if (!p || !(p->x_opt = malloc(DX * sizeof(double)))) {
-            if (p)
-                pb__problem_close(&p->base);
-            bq_free(q);
-            snprintf(err, errlen, "out of memory");
+        pb__bil_problem *p = pb__bil_problem_new(DX, DY, 1, q, bq_free, err, errlen);
+        if (!p)
             return -1;
-        }
-        p->model = q;
-        p->model_free = bq_free;
+        pb__bil_finite_sum(p, bq_batch, NS, NS, BATCH);
+        /* The exact oracles from the levels' means, in closed form. */
         p->grad_x_f = bq_grad_x_f;
         p->grad_y_f = bq_grad_y_f;
         p->grad_y_g = bq_grad_y_g;
@@ -372,9 +366,6 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         p->f = bq_f;
         p->y_star = bq_y_star;
         p->solve_yy = bq_solve;
-        p->batch_oracle = bq_batch;
-        p->oracle.n_inner = p->oracle.n_outer = NS;
-        p->oracle.batch_size = BATCH;
         /* Phi is quadratic: its Hessian column by column from grad Phi, then x*. */
         double g0[DX], gk[DX], Hs[DX * DX], e[DX] = {0};
         pb__bil_grad_phi(p, e, g0);
