@@ -128,14 +128,10 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
         q->w_opt[j] = pb_rng_normal(&rng);
     free(Q);
     free(z);
-    pb__sto_problem *p = pb__sto_problem_new(dim, &train, &test, quad_loss);
-    if (!p) {
-        quad_free(q);
-        snprintf(err, errlen, "out of memory");
+    pb__sto_problem *p = pb__sto_problem_new(dim, &train, &test, quad_loss, q, quad_free, err,
+                                             errlen);
+    if (!p)
         return -1;
-    }
-    p->model = q;
-    p->model_free = quad_free;
     p->l2 = MU;
     p->f_opt = 0.0;
     p->hessian_vector = quad_hvp;
