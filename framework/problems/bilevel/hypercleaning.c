@@ -46,12 +46,12 @@ typedef struct hc {
     pb__bil_rows tr, val, test;          /* rows of A doubles; tr's labels corrupted */
     /* The Hessian of g at one (x, y), kept for the CG iterations: sample weights
      * sigma(x_j) / n_tr and softmax probabilities (n_tr x K). */
-    double *w, *prob;
-    double *r, *d, *hd, *g, *step, *trial; /* DY each: CG and Newton scratch */
+    double w[N_TRAIN], prob[N_TRAIN * K];
+    double r[DY], d[DY], hd[DY], g[DY], step[DY], trial[DY]; /* CG and Newton scratch */
     /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
      * one x in turn. */
     int cached;
-    double *cache_x, *cache_y;
+    double cache_x[N_TRAIN], cache_y[DY];
 } hc;
 
 /* Frees the model and everything it owns. */
@@ -62,16 +62,6 @@ static void hc_free(void *model)
         pb__bil_rows_free(&m->tr);
         pb__bil_rows_free(&m->val);
         pb__bil_rows_free(&m->test);
-        free(m->w);
-        free(m->prob);
-        free(m->r);
-        free(m->d);
-        free(m->hd);
-        free(m->g);
-        free(m->step);
-        free(m->trial);
-        free(m->cache_x);
-        free(m->cache_y);
     }
     free(m);
 }
@@ -409,26 +399,6 @@ static int corrupt(hc *m)
     return 0;
 }
 
-/* The scratch and the corrupted labels of model m, which holds the data set's split; NULL
- * (m freed) when out of memory. */
-static hc *hc_init(hc *m)
-{
-    if (!m)
-        return NULL;
-    m->w = malloc(N_TRAIN * sizeof(double));
-    m->prob = malloc((size_t)N_TRAIN * K * sizeof(double));
-    m->cache_x = malloc(N_TRAIN * sizeof(double));
-    double **scratch[] = {&m->r, &m->d, &m->hd, &m->g, &m->step, &m->trial, &m->cache_y};
-    int bad = !m->w || !m->prob || !m->cache_x;
-    for (size_t k = 0; k < sizeof scratch / sizeof scratch[0]; k++)
-        bad = bad || !(*scratch[k] = malloc(DY * sizeof(double)));
-    if (bad || corrupt(m) != 0) {
-        hc_free(m);
-        return NULL;
-    }
-    return m;
-}
-
 /* Opens bilevel-hypercleaning-digits (1: not this family's id). */
 static int open_hypercleaning(const pb__family *family, const char *id, pb__problem **out,
                               char *err, size_t errlen)
@@ -442,7 +412,10 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
         free(m);
         return -1;
     }
-    m = hc_init(m);
+    if (m && corrupt(m) != 0) {
+        hc_free(m);
+        m = NULL;
+    }
     pb__bil_problem *p = pb__bil_problem_new(N_TRAIN, DY, 0, m, hc_free, err, errlen);
     if (!p)
         return -1;

@@ -29,21 +29,8 @@ typedef struct lq {
     double *C, *t;     /* m x dy, m (quadratic only) */
     double *r;         /* m scratch */
     int cosh_upper;    /* 1: f = sum cosh(y - 1) */
+    double mem[];      /* the arrays above, allocated with the model (lq_new) */
 } lq;
-
-static void lq_free(void *model)
-{
-    lq *q = model;
-    if (q) {
-        free(q->A);
-        free(q->Ainv);
-        free(q->B);
-        free(q->C);
-        free(q->t);
-        free(q->r);
-    }
-    free(q);
-}
 
 /* out = M v, M rows x cols row-major; out = M^T v with transpose. */
 static void matvec(const double *M, uint32_t rows, uint32_t cols, const double *v, double *out)
@@ -193,12 +180,8 @@ int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
 static int draw_lower(pb_rng *rng, lq *q, uint32_t dy)
 {
     double *Q = malloc((size_t)dy * dy * sizeof(double));
-    q->A = calloc((size_t)dy * dy, sizeof(double));
-    q->Ainv = calloc((size_t)dy * dy, sizeof(double));
-    if (!Q || !q->A || !q->Ainv) {
-        free(Q);
+    if (!Q)
         return -1;
-    }
     pb__random_orthogonal(rng, Q, dy);
     for (uint32_t k = 0; k < dy; k++) {
         double s = dy > 1 ? 0.5 + 0.5 * k / (dy - 1) : 1.0;
@@ -214,23 +197,27 @@ static int draw_lower(pb_rng *rng, lq *q, uint32_t dy)
 }
 
 /*
- * The model: A and A^{-1} drawn from rng, B (dy x dx) allocated, and for a least-squares
- * upper level of m rows C, t and r; the caller draws the rest. NULL when out of memory.
+ * The model, in one allocation (freed by free): A and A^{-1} drawn from rng, B (dy x dx),
+ * and for a least-squares upper level of m rows C, t and r; the caller draws the rest.
+ * NULL when out of memory.
  */
 static lq *lq_new(pb_rng *rng, uint32_t dx, uint32_t dy, uint32_t m)
 {
-    lq *q = calloc(1, sizeof *q);
+    size_t dd = (size_t)dy * dy, n = 2 * dd + (size_t)dy * dx + (size_t)m * dy + 2 * (size_t)m;
+    lq *q = calloc(1, sizeof *q + n * sizeof(double));
     if (!q)
         return NULL;
     q->m = m;
-    q->B = malloc((size_t)dy * dx * sizeof(double));
+    q->A = q->mem;
+    q->Ainv = q->A + dd;
+    q->B = q->Ainv + dd;
     if (m) {
-        q->C = malloc((size_t)m * dy * sizeof(double));
-        q->t = malloc(m * sizeof(double));
-        q->r = malloc(m * sizeof(double));
+        q->C = q->B + (size_t)dy * dx;
+        q->t = q->C + (size_t)m * dy;
+        q->r = q->t + m;
     }
-    if (draw_lower(rng, q, dy) != 0 || !q->B || (m && (!q->C || !q->t || !q->r))) {
-        lq_free(q);
+    if (draw_lower(rng, q, dy) != 0) {
+        free(q);
         return NULL;
     }
     return q;
@@ -240,7 +227,7 @@ static lq *lq_new(pb_rng *rng, uint32_t dx, uint32_t dy, uint32_t m)
  * fill; NULL with a message. */
 static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_t errlen)
 {
-    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, q, lq_free, err, errlen);
+    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, q, free, err, errlen);
     if (!p)
         return NULL;
     p->grad_x_f = lq_grad_x_f;
