@@ -32,40 +32,17 @@
 #define MU 0.1
 
 typedef struct level {
-    double *a, *k, *u, *w, *l, *m;  /* per sample: dy, dx, dx, dy, dy, dx */
-    double *H, *K, *C, *lb, *mb;    /* means: dy x dy, dx x dx, dx x dy, dy, dx */
+    /* per sample, row-major */
+    double a[NS * DY], k[NS * DX], u[NS * DX], w[NS * DY], l[NS * DY], m[NS * DX];
+    /* the means */
+    double H[DY * DY], K[DX * DX], C[DX * DY], lb[DY], mb[DX];
 } level;
 
+/* The model, allocated zeroed (the means are sums from 0) and freed by free(). */
 typedef struct bq {
     level g, f;
-    double *S;      /* dy x dy scratch for solves */
+    double S[DY * DY]; /* scratch for solves */
 } bq;
-
-static void level_free(level *v)
-{
-    free(v->a);
-    free(v->k);
-    free(v->u);
-    free(v->w);
-    free(v->l);
-    free(v->m);
-    free(v->H);
-    free(v->K);
-    free(v->C);
-    free(v->lb);
-    free(v->mb);
-}
-
-static void bq_free(void *model)
-{
-    bq *q = model;
-    if (q) {
-        level_free(&q->g);
-        level_free(&q->f);
-        free(q->S);
-    }
-    free(q);
-}
 
 static double logspace(double lo, double hi, uint32_t i, uint32_t n)
 {
@@ -89,24 +66,12 @@ static void sym_apply(const double *U, const double *s, uint32_t d, const double
     }
 }
 
-/* Draws one level (gen_matrices); returns -1 when out of memory. */
+/* Draws one level (gen_matrices) into v, zeroed; returns -1 when out of memory. */
 static int gen_level(pb_rng *rng, level *v)
 {
-    v->a = malloc((size_t)NS * DY * sizeof(double));
-    v->k = malloc((size_t)NS * DX * sizeof(double));
-    v->u = malloc((size_t)NS * DX * sizeof(double));
-    v->w = malloc((size_t)NS * DY * sizeof(double));
-    v->l = malloc((size_t)NS * DY * sizeof(double));
-    v->m = malloc((size_t)NS * DX * sizeof(double));
-    v->H = calloc((size_t)DY * DY, sizeof(double));
-    v->K = calloc((size_t)DX * DX, sizeof(double));
-    v->C = calloc((size_t)DX * DY, sizeof(double));
-    v->lb = calloc(DY, sizeof(double));
-    v->mb = calloc(DX, sizeof(double));
     double *Uy = malloc((size_t)DY * DY * sizeof(double)), *Vc = malloc((size_t)DY * DY * sizeof(double));
     double Ux[DX * DX], Uc[DX * DX], sy[DY], sx[DX], sc[DX], z[DY], tmp[DY], cz[DX];
-    if (!v->a || !v->k || !v->u || !v->w || !v->l || !v->m || !v->H || !v->K || !v->C ||
-        !v->lb || !v->mb || !Uy || !Vc) {
+    if (!Uy || !Vc) {
         free(Uy);
         free(Vc);
         return -1;
@@ -348,12 +313,11 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {
         bq *q = calloc(1, sizeof *q);
-        if (q && (!(q->S = malloc((size_t)DY * DY * sizeof(double))) || gen_level(&rng, &q->g) ||
-                  gen_level(&rng, &q->f))) {
-            bq_free(q);
+        if (q && (gen_level(&rng, &q->g) || gen_level(&rng, &q->f))) {
+            free(q);
             q = NULL;
         }
-        pb__bil_problem *p = pb__bil_problem_new(DX, DY, 1, q, bq_free, err, errlen);
+        pb__bil_problem *p = pb__bil_problem_new(DX, DY, 1, q, free, err, errlen);
         if (!p)
             return -1;
         pb__bil_finite_sum(p, bq_batch, NS, NS, BATCH);
