@@ -167,6 +167,15 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
 void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
                       uint64_t solution_length);
 
+/*
+ * For a family's open: parses id as the family's name, '-', tag and a number n in [1, max]
+ * ("seq-lorenz-i7": tag 'i', n 7). Returns 0 with *n set; 1 when id is not of the family
+ * (it does not start with the name and '-'; nothing written); -1 when it is but malformed or
+ * out of range, with a message in err naming the family's pattern and what n is ("instance").
+ */
+int pb__family_parse_id(const pb__family *family, const char *id, char tag, const char *what,
+                        unsigned long max, unsigned long *n, char *err, size_t errlen);
+
 /* Frees a problem opened by pb__problem_open or made by a kind's constructor (NULL is fine). */
 void pb__problem_close(pb__problem *problem);
 

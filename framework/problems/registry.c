@@ -47,6 +47,25 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
     return -1;
 }
 
+int pb__family_parse_id(const pb__family *family, const char *id, char tag, const char *what,
+                        unsigned long max, unsigned long *n, char *err, size_t errlen)
+{
+    size_t len = strlen(family->name);
+    if (strncmp(id, family->name, len) != 0 || id[len] != '-')
+        return 1;
+    const char *rest = id + len + 1;
+    unsigned long v = 0;
+    int used = 0;
+    if (rest[0] != tag || sscanf(rest + 1, "%lu%n", &v, &used) != 1 || rest[1 + used] != '\0' ||
+        v < 1 || v > max) {
+        snprintf(err, errlen, "malformed problem id '%s': expected %s with %s in [1, %lu]", id,
+                 family->pattern, what, max);
+        return -1;
+    }
+    *n = v;
+    return 0;
+}
+
 /* The common fields; the kind's constructor fills the rest. */
 void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
                       uint64_t solution_length)

@@ -1,5 +1,6 @@
 /* M-FAC's static and dynamic IHVP engines; see mfac.h for the algebra. */
 #include "mfac.h"
+#include "plugbench/kit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -80,17 +81,13 @@ static void window_axpy(const mfac_dynamic *s, int n, double alpha, const double
 
 mfac_static *mfac_static_new(const double *G, uint32_t m, uint32_t d, double lambda)
 {
-    mfac_static *s = calloc(1, sizeof *s);
+    const pb_array arrays[] = {PB_ARRAY(mfac_static, V, (size_t)m * d),
+                               PB_ARRAY(mfac_static, q, m ? m : 1),
+                               PB_ARRAY(mfac_static, c, m ? m : 1)};
+    mfac_static *s = pb_block_new(sizeof *s, sizeof arrays / sizeof arrays[0], arrays);
     if (!s)
         return NULL;
-    s->V = malloc((size_t)m * d * sizeof(double));
-    s->q = malloc((m ? m : 1) * sizeof(double));
-    s->c = malloc((m ? m : 1) * sizeof(double));
     double *c = s->c;
-    if (!s->V || !s->q || !s->c) {
-        mfac_static_free(s);
-        return NULL;
-    }
     s->d = d;
     s->m = m;
     s->lambda = lambda;
@@ -113,12 +110,7 @@ mfac_static *mfac_static_new(const double *G, uint32_t m, uint32_t d, double lam
 
 void mfac_static_free(mfac_static *s)
 {
-    if (!s)
-        return;
-    free(s->V);
-    free(s->q);
-    free(s->c);
-    free(s);
+    free(s); /* V, q and c live in s's block */
 }
 
 void mfac_static_mul(const mfac_static *s, const double *x, double *out)
@@ -154,18 +146,13 @@ double mfac_static_entry(const mfac_static *s, uint32_t j, uint32_t k)
 
 mfac_dynamic *mfac_dynamic_new(uint32_t m, uint32_t d, double lambda)
 {
-    mfac_dynamic *s = calloc(1, sizeof *s);
+    const pb_array arrays[] = {
+        PB_ARRAY(mfac_dynamic, G, (size_t)m * d), PB_ARRAY(mfac_dynamic, K, (size_t)m * m),
+        PB_ARRAY(mfac_dynamic, L, (size_t)m * m), PB_ARRAY(mfac_dynamic, y, m),
+        PB_ARRAY(mfac_dynamic, dots, m)};
+    mfac_dynamic *s = pb_block_new(sizeof *s, sizeof arrays / sizeof arrays[0], arrays);
     if (!s)
         return NULL;
-    s->G = calloc((size_t)m * d, sizeof(double));
-    s->K = calloc((size_t)m * m, sizeof(double));
-    s->L = calloc((size_t)m * m, sizeof(double));
-    s->y = calloc(m, sizeof(double));
-    s->dots = calloc(m, sizeof(double));
-    if (!s->G || !s->K || !s->L || !s->y || !s->dots) {
-        mfac_dynamic_free(s);
-        return NULL;
-    }
     s->m = m;
     s->d = d;
     s->lambda = lambda;
@@ -174,14 +161,7 @@ mfac_dynamic *mfac_dynamic_new(uint32_t m, uint32_t d, double lambda)
 
 void mfac_dynamic_free(mfac_dynamic *s)
 {
-    if (!s)
-        return;
-    free(s->G);
-    free(s->K);
-    free(s->L);
-    free(s->y);
-    free(s->dots);
-    free(s);
+    free(s); /* G, K, L, y and dots live in s's block */
 }
 
 /* Factors the filled block of S = m lambda I + K into L (lower, row-major). */

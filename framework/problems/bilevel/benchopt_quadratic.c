@@ -297,18 +297,10 @@ static void bq_y_star(pb__bil_problem *p, const double *x, double *out)
 static int open_bq(const pb__family *family, const char *id, pb__problem **out, char *err,
                    size_t errlen)
 {
-    (void)family;
-    if (strncmp(id, "bilevel-benchopt-quadratic-", 27) != 0)
-        return 1;
     unsigned long inst = 0;
-    int used = 0;
-    if (sscanf(id, "bilevel-benchopt-quadratic-i%lu%n", &inst, &used) != 1 || id[used] != '\0' ||
-        inst < 1 || inst > 1000000) {
-        snprintf(err, errlen, "malformed problem id '%s': expected "
-                              "bilevel-benchopt-quadratic-i<instance> with instance in [1, 1000000]",
-                 id);
-        return -1;
-    }
+    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
+    if (rc != 0)
+        return rc;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {

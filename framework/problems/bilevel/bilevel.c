@@ -1,6 +1,7 @@
 /* The bilevel kind: counted oracles with host-drawn noise, and measurement. */
 #include "bil_problem.h"
 #include "dataset.h"
+#include "plugbench/kit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -365,19 +366,19 @@ static void destroy(pb__problem *base)
     pb__bil_problem *p = (pb__bil_problem *)base;
     if (p->model_free)
         p->model_free(p->model);
-    free(p->x0);
-    free(p->y0);
-    free(p->x_opt);
-    free(p->wx);
-    free(p->wy);
-    free(p->wy2);
-    free(p);
+    free(p); /* x0, y0, x_opt and the scratch live in p's block */
 }
 
 pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, void *model,
                                      void (*model_free)(void *model), char *err, size_t errlen)
 {
-    pb__bil_problem *p = model ? calloc(1, sizeof *p) : NULL;
+    const pb_array arrays[] = {
+        PB_ARRAY(pb__bil_problem, x0, dx), PB_ARRAY(pb__bil_problem, y0, dy),
+        PB_ARRAY(pb__bil_problem, wx, dx), PB_ARRAY(pb__bil_problem, wy, dy),
+        PB_ARRAY(pb__bil_problem, wy2, dy),
+        PB_ARRAY(pb__bil_problem, x_opt, x_opt_known ? dx : 0)};
+    pb__bil_problem *p =
+        model ? pb_block_new(sizeof *p, sizeof arrays / sizeof arrays[0], arrays) : NULL;
     if (!p) {
         if (model && model_free)
             model_free(model);
@@ -386,17 +387,8 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, 
     }
     p->model = model; /* freed by destroy from here on */
     p->model_free = model_free;
-    p->x0 = calloc(dx, sizeof(double));
-    p->y0 = calloc(dy, sizeof(double));
-    p->wx = calloc(dx, sizeof(double));
-    p->wy = calloc(dy, sizeof(double));
-    p->wy2 = calloc(dy, sizeof(double));
-    p->x_opt = x_opt_known ? malloc(dx * sizeof(double)) : NULL;
-    if (!p->x0 || !p->y0 || !p->wx || !p->wy || !p->wy2 || (x_opt_known && !p->x_opt)) {
-        destroy(&p->base);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
+    if (!x_opt_known)
+        p->x_opt = NULL;
     p->dx = dx;
     p->dy = dy;
     p->phi_opt = NAN;

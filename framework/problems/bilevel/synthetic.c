@@ -245,17 +245,10 @@ static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_
 static int open_quadratic(const pb__family *family, const char *id, pb__problem **out,
                           char *err, size_t errlen)
 {
-    (void)family;
-    if (strncmp(id, "bilevel-quadratic-", 18) != 0)
-        return 1;
     unsigned long inst = 0;
-    int used = 0;
-    if (sscanf(id, "bilevel-quadratic-i%lu%n", &inst, &used) != 1 || id[used] != '\0' ||
-        inst < 1 || inst > 1000000) {
-        snprintf(err, errlen, "malformed problem id '%s': expected bilevel-quadratic-i<instance> "
-                              "with instance in [1, 1000000]", id);
-        return -1;
-    }
+    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
+    if (rc != 0)
+        return rc;
     const uint32_t dx = 10, dy = 20, m = 20;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62717561u /* "bqua" */, inst);
@@ -304,17 +297,10 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
 static int open_cosh(const pb__family *family, const char *id, pb__problem **out, char *err,
                      size_t errlen)
 {
-    (void)family;
-    if (strncmp(id, "bilevel-cosh-", 13) != 0)
-        return 1;
     unsigned long d = 0;
-    int used = 0;
-    if (sscanf(id, "bilevel-cosh-d%lu%n", &d, &used) != 1 || id[used] != '\0' || d < 1 ||
-        d > 1000) {
-        snprintf(err, errlen, "malformed problem id '%s': expected bilevel-cosh-d<dim> with dim "
-                              "in [1, 1000]", id);
-        return -1;
-    }
+    int rc = pb__family_parse_id(family, id, 'd', "dim", 1000, &d, err, errlen);
+    if (rc != 0)
+        return rc;
     uint32_t n = (uint32_t)d;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62636f73u /* "bcos" */, n);

@@ -1,5 +1,6 @@
 /* The blackbox kind: counted evaluations, best-so-far tracking and measurement. */
 #include "bb_problem.h"
+#include "plugbench/kit.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -125,27 +126,18 @@ static void describe(const pb__problem *base, cJSON *obj)
 static void destroy(pb__problem *base)
 {
     pb__bb_problem *p = (pb__bb_problem *)base;
-    free(p->lower);
-    free(p->upper);
-    free(p->x_opt);
-    free(p->work);
     free(p->family_data);
-    free(p);
+    free(p); /* lower, upper, x_opt and work live in p's block */
 }
 
 pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objective objective)
 {
-    pb__bb_problem *p = calloc(1, sizeof *p);
+    const pb_array arrays[] = {
+        PB_ARRAY(pb__bb_problem, lower, dim), PB_ARRAY(pb__bb_problem, upper, dim),
+        PB_ARRAY(pb__bb_problem, x_opt, dim), PB_ARRAY(pb__bb_problem, work, dim)};
+    pb__bb_problem *p = pb_block_new(sizeof *p, sizeof arrays / sizeof arrays[0], arrays);
     if (!p)
         return NULL;
-    p->lower = malloc(dim * sizeof(double));
-    p->upper = malloc(dim * sizeof(double));
-    p->x_opt = calloc(dim, sizeof(double));
-    p->work = calloc(dim, sizeof(double));
-    if (!p->lower || !p->upper || !p->x_opt || !p->work) {
-        destroy(&p->base);
-        return NULL;
-    }
     for (uint32_t i = 0; i < dim; i++) {
         p->lower[i] = -5.0;
         p->upper[i] = 5.0;

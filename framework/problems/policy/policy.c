@@ -1,4 +1,5 @@
 /* The policy kind: the policy classes, environment-step counting, measurement. */
+#include "plugbench/kit.h"
 #include "pol_problem.h"
 
 #include <math.h>
@@ -59,23 +60,19 @@ int pb__pol_net_init(pb__pol_net *net, uint32_t n_layers, const uint32_t *sizes,
             np += sizes[l] * sizes[l - 1] + (bias ? sizes[l] : 0);
     }
     net->n_params = np + (n_actions ? 0 : net->action_dim);
-    net->h = calloc(total, sizeof(double));
-    net->rh = calloc(total, sizeof(double));
-    net->gh = calloc(total, sizeof(double));
-    net->rgh = calloc(total, sizeof(double));
-    if (!net->h || !net->rh || !net->gh || !net->rgh) {
-        pb__pol_net_free(net);
+    /* The four scratch vectors share one allocation, owned through h. */
+    net->h = calloc(4 * (size_t)total, sizeof(double));
+    if (!net->h)
         return -1;
-    }
+    net->rh = net->h + total;
+    net->gh = net->rh + total;
+    net->rgh = net->gh + total;
     return 0;
 }
 
 void pb__pol_net_free(pb__pol_net *net)
 {
     free(net->h);
-    free(net->rh);
-    free(net->gh);
-    free(net->rgh);
     net->h = net->rh = net->gh = net->rgh = NULL;
 }
 
@@ -409,34 +406,28 @@ static void destroy(pb__problem *base)
 {
     pb__pol_problem *p = (pb__pol_problem *)base;
     pb__pol_net_free(&p->net);
-    free(p->theta0);
-    free(p->obs);
-    free(p->act);
-    free(p->noise);
     free(p->model);
-    free(p);
+    free(p); /* theta0 and the measuring scratch live in p's block */
 }
 
 pb__pol_problem *pb__pol_problem_new(const pb__pol_env *env, uint32_t n_layers,
                                      const uint32_t *sizes, int bias, double log_std0)
 {
-    pb__pol_problem *p = calloc(1, sizeof *p);
-    if (!p)
+    pb__pol_net net;
+    if (pb__pol_net_init(&net, n_layers, sizes, bias, env->n_actions) != 0)
         return NULL;
-    if (pb__pol_net_init(&p->net, n_layers, sizes, bias, env->n_actions) != 0) {
-        free(p);
+    const pb_array arrays[] = {PB_ARRAY(pb__pol_problem, theta0, net.n_params),
+                               PB_ARRAY(pb__pol_problem, obs, env->obs_dim),
+                               PB_ARRAY(pb__pol_problem, act, env->action_dim),
+                               PB_ARRAY(pb__pol_problem, noise, env->action_dim)};
+    pb__pol_problem *p = pb_block_new(sizeof *p, sizeof arrays / sizeof arrays[0], arrays);
+    if (!p) {
+        pb__pol_net_free(&net);
         return NULL;
     }
+    p->net = net; /* freed by destroy from here on */
     p->env = env;
     p->eval_episodes = 10;
-    p->theta0 = calloc(p->net.n_params, sizeof(double));
-    p->obs = calloc(env->obs_dim, sizeof(double));
-    p->act = calloc(env->action_dim, sizeof(double));
-    p->noise = calloc(env->action_dim, sizeof(double));
-    if (!p->theta0 || !p->obs || !p->act || !p->noise) {
-        destroy(&p->base);
-        return NULL;
-    }
     /* The initial policy: drawn once from a fixed seed, the same for every run. */
     pb_rng rng;
     pb_rng_seed(&rng, 0x74686574u, 0);

@@ -70,17 +70,10 @@ static void describe_scale(const pb__seq_problem *p, cJSON *obj)
 static int open_lorenz(const pb__family *family, const char *id, pb__problem **out, char *err,
                        size_t errlen)
 {
-    (void)family;
-    if (strncmp(id, "seq-lorenz-", 11) != 0)
-        return 1;
     unsigned long inst = 0;
-    int used = 0;
-    if (sscanf(id, "seq-lorenz-i%lu%n", &inst, &used) != 1 || id[used] != '\0' || inst < 1 ||
-        inst > 1000000) {
-        snprintf(err, errlen, "malformed problem id '%s': expected seq-lorenz-i<instance> "
-                 "with instance in [1, 1000000]", id);
-        return -1;
-    }
+    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
+    if (rc != 0)
+        return rc;
     pb__seq_problem *p = pb__seq_problem_new(3, LZ_LENGTH, LZ_TRAIN, LZ_TEST, 0.0, 1.0);
     lz_scale *sc = malloc(sizeof *sc);
     if (!p || !sc) {

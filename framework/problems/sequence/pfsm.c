@@ -102,17 +102,10 @@ static void draw_set(pb_rng *rng, const pfsm *m, uint32_t n, double *x, uint8_t 
 static int open_pfsm(const pb__family *family, const char *id, pb__problem **out, char *err,
                      size_t errlen)
 {
-    (void)family;
-    if (strncmp(id, "seq-pfsm-", 9) != 0)
-        return 1;
     unsigned long inst = 0;
-    int used = 0;
-    if (sscanf(id, "seq-pfsm-i%lu%n", &inst, &used) != 1 || id[used] != '\0' || inst < 1 ||
-        inst > 1000000) {
-        snprintf(err, errlen, "malformed problem id '%s': expected seq-pfsm-i<instance> with "
-                 "instance in [1, 1000000]", id);
-        return -1;
-    }
+    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
+    if (rc != 0)
+        return rc;
     pb__seq_problem *p = pb__seq_problem_new(2, PFSM_LENGTH, PFSM_TRAIN, PFSM_TEST,
                                              -PFSM_LIMIT, PFSM_LIMIT);
     pfsm *m = malloc(sizeof *m);

@@ -5,6 +5,7 @@
  * generated sequences once at the end (posthoc.c).
  */
 #include "seq_problem.h"
+#include "plugbench/kit.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -348,28 +349,21 @@ static void destroy(pb__problem *base)
     pb__seq_problem *p = (pb__seq_problem *)base;
     if (p->model_free)
         p->model_free(p->model);
-    free(p->train);
-    free(p->test);
     free(p->train_branch);
     free(p->test_branch);
-    free(p->perm);
-    free(p);
+    free(p); /* train, test and perm live in p's block */
 }
 
 pb__seq_problem *pb__seq_problem_new(uint32_t dim, uint32_t length, uint32_t n_train,
                                      uint32_t n_test, double value_min, double value_max)
 {
-    pb__seq_problem *p = calloc(1, sizeof *p);
+    size_t row = (size_t)length * dim;
+    const pb_array arrays[] = {PB_ARRAY(pb__seq_problem, train, (size_t)n_train * row),
+                               PB_ARRAY(pb__seq_problem, test, (size_t)n_test * row),
+                               PB_ARRAY(pb__seq_problem, perm, n_train)};
+    pb__seq_problem *p = pb_block_new(sizeof *p, sizeof arrays / sizeof arrays[0], arrays);
     if (!p)
         return NULL;
-    size_t row = (size_t)length * dim;
-    p->train = calloc((size_t)n_train * row, sizeof(double));
-    p->test = calloc((size_t)n_test * row, sizeof(double));
-    p->perm = malloc(n_train * sizeof(uint32_t));
-    if (!p->train || !p->test || !p->perm) {
-        destroy(&p->base);
-        return NULL;
-    }
     for (uint32_t i = 0; i < n_train; i++)
         p->perm[i] = i;
     p->dim = dim;

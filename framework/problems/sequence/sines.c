@@ -33,17 +33,10 @@ static void sine_sequence(pb_rng *rng, double *x)
 static int open_sines(const pb__family *family, const char *id, pb__problem **out, char *err,
                       size_t errlen)
 {
-    (void)family;
-    if (strncmp(id, "seq-sines-", 10) != 0)
-        return 1;
     unsigned long inst = 0;
-    int used = 0;
-    if (sscanf(id, "seq-sines-i%lu%n", &inst, &used) != 1 || id[used] != '\0' || inst < 1 ||
-        inst > 1000000) {
-        snprintf(err, errlen, "malformed problem id '%s': expected seq-sines-i<instance> with "
-                 "instance in [1, 1000000]", id);
-        return -1;
-    }
+    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
+    if (rc != 0)
+        return rc;
     pb__seq_problem *p = pb__seq_problem_new(SINES_DIM, SINES_LENGTH, SINES_TRAIN, SINES_TEST,
                                              0.0, 1.0);
     if (!p) {

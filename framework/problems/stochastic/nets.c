@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plugbench/kit.h"
 #include "plugbench/nn.h"
 
 #define MLP_HIDDEN 32
@@ -31,46 +32,23 @@ typedef struct net {
     uint32_t *yb;
 } net;
 
-static void net_free(void *model)
-{
-    net *m = model;
-    if (!m)
-        return;
-    free(m->xb);
-    free(m->h_pre);
-    free(m->h);
-    free(m->logits);
-    free(m->probs);
-    free(m->losses);
-    free(m->dlogits);
-    free(m->dh);
-    free(m->dh_pre);
-    free(m->yb);
-    free(m);
-}
-
+/* A net and its scratch in one block, released by free(). */
 static net *net_new(uint32_t d, uint32_t H, uint32_t C, uint32_t cap)
 {
-    net *m = calloc(1, sizeof *m);
+    size_t hs = (size_t)cap * (H ? H : 1);
+    const pb_array arrays[] = {
+        PB_ARRAY(net, xb, (size_t)cap * d),     PB_ARRAY(net, h_pre, hs),
+        PB_ARRAY(net, h, hs),                   PB_ARRAY(net, dh, hs),
+        PB_ARRAY(net, dh_pre, hs),              PB_ARRAY(net, logits, (size_t)cap * C),
+        PB_ARRAY(net, probs, (size_t)cap * C),  PB_ARRAY(net, dlogits, (size_t)cap * C),
+        PB_ARRAY(net, losses, cap),             PB_ARRAY(net, yb, cap)};
+    net *m = pb_block_new(sizeof *m, sizeof arrays / sizeof arrays[0], arrays);
     if (!m)
         return NULL;
-    *m = (net){.d = d, .H = H, .C = C, .cap = cap};
-    size_t hs = (size_t)cap * (H ? H : 1);
-    m->xb = malloc((size_t)cap * d * sizeof(double));
-    m->h_pre = malloc(hs * sizeof(double));
-    m->h = malloc(hs * sizeof(double));
-    m->dh = malloc(hs * sizeof(double));
-    m->dh_pre = malloc(hs * sizeof(double));
-    m->logits = malloc((size_t)cap * C * sizeof(double));
-    m->probs = malloc((size_t)cap * C * sizeof(double));
-    m->dlogits = malloc((size_t)cap * C * sizeof(double));
-    m->losses = malloc((size_t)cap * sizeof(double));
-    m->yb = malloc((size_t)cap * sizeof(uint32_t));
-    if (!m->xb || !m->h_pre || !m->h || !m->dh || !m->dh_pre || !m->logits || !m->probs ||
-        !m->dlogits || !m->losses || !m->yb) {
-        net_free(m);
-        return NULL;
-    }
+    m->d = d;
+    m->H = H;
+    m->C = C;
+    m->cap = cap;
     return m;
 }
 
@@ -249,7 +227,7 @@ static int open_net(const pb__family *family, const char *id, pb__problem **out,
     uint32_t d = train.d, H = mlp ? MLP_HIDDEN : 0, C = logistic ? 1 : train.n_classes;
     net *m = net_new(d, H, C, cap);
     pb__sto_problem *p = pb__sto_problem_new(net_dim(d, H, C), &train, &test, net_loss, m,
-                                             net_free, err, errlen);
+                                             free, err, errlen);
     if (!p)
         return -1;
     p->accuracy = net_accuracy;
