@@ -60,6 +60,7 @@
 #include "microkernels.h"
 #include "plugin.h"
 #include "policy.h"
+#include "sequence.h"
 #include "stochastic.h"
 #include "transport.h"
 
@@ -112,6 +113,10 @@ static inline const pb_bilevel *pb_bilevel_of(const pb_context *ctx)
 static inline const pb_policy *pb_policy_of(const pb_context *ctx)
 {
     return (const pb_policy *)pb_oracle_of(ctx, PB_KIND_POLICY);
+}
+static inline const pb_sequence *pb_sequence_of(const pb_context *ctx)
+{
+    return (const pb_sequence *)pb_oracle_of(ctx, PB_KIND_SEQUENCE);
 }
 
 /*
