@@ -34,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
 #include <plugbench/kit.h>
 #include <plugbench/nn.h>
 #include <plugbench/rng.h>
@@ -163,7 +162,6 @@ static int32_t create(const pb_context *ctx, void **out)
         PB_ARRAY(state, g_y, (size_t)GEN_ROWS * X));
     if (!s)
         return PB_ERR_NOMEM;
-    openblas_set_num_threads(1);
     s->head.solution = s->theta; /* solution_length is 0: nothing is copied */
     s->seq = q;
     s->m = m;
@@ -378,7 +376,7 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out)
         pvrnn_forward(m, s->theta, a, eps, NULL, 0, NULL, NULL, 0, 1, s->T, pass, NULL);
         for (uint32_t t = 0; t < s->T; t++)
             for (uint32_t l = 0; l < m->layers; l++) {
-                const double *ls = pvrnn_pass_logsig_p(m, pass, 1, t, l);
+                const double *ls = pvrnn_pass_record(m, pass, 1, t, l).ls_p;
                 for (uint32_t i = 0; i < m->z[l]; i++)
                     out[(size_t)t * m->sz + m->z_off[l] + i] = exp(ls[i]);
             }

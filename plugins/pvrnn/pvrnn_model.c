@@ -46,19 +46,11 @@ static uint32_t max_z(const pvrnn_model *m)
     return z;
 }
 
-static uint32_t max_d(const pvrnn_model *m)
-{
-    uint32_t d = 0;
-    for (uint32_t l = 0; l < m->layers; l++)
-        d = m->d[l] > d ? m->d[l] : d;
-    return d;
-}
-
-/* The backward: a dummy weight gradient, dd and dh of this step and the previous one per
- * layer, six [B, Zmax] and one [B, Dmax] scratch arrays, dy. The prior step needs less. */
+/* The backward: dd and dh of this step and the previous one per layer, five [B, Zmax]
+ * arrays, one row's dy. The prior step needs less. */
 size_t pvrnn_work_size(const pvrnn_model *m, uint32_t B)
 {
-    return m->n_theta + (size_t)B * (2 * (size_t)m->ss + 6 * (size_t)max_z(m) + max_d(m) + m->x);
+    return (size_t)B * (2 * (size_t)m->ss + 5 * (size_t)max_z(m)) + m->x;
 }
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) over an [out, fan_in] matrix. */
@@ -109,6 +101,107 @@ static inline rec rec_of(const pvrnn_model *m, double *blk, uint32_t B, uint32_t
     return r;
 }
 
+/*
+ * The matrix products. The network's matrices are small (tens of units) and the error
+ * regression runs one sequence at a time, where a BLAS call costs more than its product; so
+ * each batch row is done by hand, in the two forms that keep memory contiguous: a dot
+ * product with a weight row (forward), and y += a x along a weight row (the backward's input
+ * and weight gradients). The elementwise layers (tanh, the Gaussian sample and KL) are the
+ * nn kit's; the kernels' results are those of its dense and MTRNN layers up to rounding
+ * (checked in tests/test_pvrnn_grad.c).
+ */
+static inline double dot(const double *a, const double *b, uint32_t n)
+{
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    uint32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++)
+        s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
+static inline void axpy(double *restrict y, double a, const double *restrict x, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        y[i] += a * x[i];
+}
+
+/* out[k] = W[k,:] . x for the R rows of W[R, C]. */
+static inline void matvec(double *restrict out, const double *restrict W,
+                          const double *restrict x, uint32_t R, uint32_t C)
+{
+    for (uint32_t k = 0; k < R; k++)
+        out[k] = dot(W + (size_t)k * C, x, C);
+}
+
+/* Given dy [R] = dL/d(W x): dx += W^T dy, and dW += dy x^T unless dW is NULL. */
+static inline void matvec_backward(double *restrict dx, double *restrict dW,
+                                   const double *restrict dy, const double *restrict W,
+                                   const double *restrict x, uint32_t R, uint32_t C)
+{
+    for (uint32_t k = 0; k < R; k++) {
+        if (dx)
+            axpy(dx, dy[k], W + (size_t)k * C, C);
+        if (dW)
+            axpy(dW + (size_t)k * C, dy[k], x, C);
+    }
+}
+
+/*
+ * One MTRNN step of one row (pb_nn_mtrnn_forward's equations): h = (1 - 1/tau) h_prev +
+ * (W_dd d_prev + W_zd z + W_hd d_top + b) / tau into h; d = tanh(h) is left to the caller.
+ */
+static inline void cell_row(double *restrict h, const double *restrict h_prev,
+                            const double *restrict d_prev, const double *restrict z,
+                            const double *restrict d_top, const double *W_dd, const double *W_zd,
+                            const double *W_hd, const double *bias, double tau, uint32_t D,
+                            uint32_t Z, uint32_t Dtop)
+{
+    double keep = 1.0 - 1.0 / tau;
+    for (uint32_t i = 0; i < D; i++) {
+        double u = bias[i] + dot(W_dd + (size_t)i * D, d_prev, D) + dot(W_zd + (size_t)i * Z, z, Z);
+        if (d_top)
+            u += dot(W_hd + (size_t)i * Dtop, d_top, Dtop);
+        h[i] = keep * h_prev[i] + u / tau;
+    }
+}
+
+/* Its backward (pb_nn_mtrnn_backward's): with g = dh + dd (1 - d^2) and du = g / tau, adds
+ * (1 - 1/tau) g to dh_prev and W^T du to dd_prev, dz, dd_top (each skipped when NULL); the
+ * weight gradients du d_prev^T, du z^T, du d_top^T and du unless dW_dd is NULL. */
+static inline void cell_row_backward(double *dh_prev, double *dd_prev, double *dz, double *dd_top,
+                                     double *dW_dd, double *dW_zd, double *dW_hd, double *db,
+                                     const double *dh, const double *dd, const double *d,
+                                     const double *d_prev, const double *z, const double *d_top,
+                                     const double *W_dd, const double *W_zd, const double *W_hd,
+                                     double tau, uint32_t D, uint32_t Z, uint32_t Dtop)
+{
+    for (uint32_t i = 0; i < D; i++) {
+        double du = (dh[i] + dd[i] * (1.0 - d[i] * d[i])) / tau;
+        if (du == 0.0)
+            continue;
+        if (dh_prev)
+            dh_prev[i] += (tau - 1.0) * du;
+        if (dd_prev)
+            axpy(dd_prev, du, W_dd + (size_t)i * D, D);
+        axpy(dz, du, W_zd + (size_t)i * Z, Z);
+        if (dd_top)
+            axpy(dd_top, du, W_hd + (size_t)i * Dtop, Dtop);
+        if (dW_dd) {
+            axpy(dW_dd + (size_t)i * D, du, d_prev, D);
+            axpy(dW_zd + (size_t)i * Z, du, z, Z);
+            if (d_top)
+                axpy(dW_hd + (size_t)i * Dtop, du, d_top, Dtop);
+            db[i] += du;
+        }
+    }
+}
+
 double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const double *eps,
                      const double *x, size_t x_stride, const double *s0, const uint8_t *init,
                      uint32_t init_from, uint32_t B, uint32_t T, double *pass,
@@ -134,28 +227,35 @@ double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const
             uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < L ? m->d[l + 1] : 0;
             size_t nz = (size_t)B * Z;
             rec r = rec_of(m, cur, B, l), p = rec_of(m, prev, B, l);
-            pb_nn_dense_forward(r.mu_p, p.d, theta + m->W_mu[l], NULL, B, D, Z);
-            pb_nn_dense_forward(r.ls_p, p.d, theta + m->W_sig[l], NULL, B, D, Z);
+            const double *W_mu = theta + m->W_mu[l], *W_sig = theta + m->W_sig[l];
             double *a_mu = a + ((size_t)t * m->sa + m->a_off[l]) * B, *a_ls = a_mu + nz;
-            if (init && t >= init_from)
-                for (uint32_t b = 0; b < B; b++)
-                    if (init[b]) {
-                        memcpy(a_mu + (size_t)b * Z, r.mu_p + (size_t)b * Z, Z * sizeof *a);
-                        memcpy(a_ls + (size_t)b * Z, r.ls_p + (size_t)b * Z, Z * sizeof *a);
-                    }
+            for (uint32_t b = 0; b < B; b++) {
+                const double *dp = p.d + (size_t)b * D;
+                matvec(r.mu_p + (size_t)b * Z, W_mu, dp, Z, D);
+                matvec(r.ls_p + (size_t)b * Z, W_sig, dp, Z, D);
+                if (init && t >= init_from && init[b]) {
+                    memcpy(a_mu + (size_t)b * Z, r.mu_p + (size_t)b * Z, Z * sizeof *a);
+                    memcpy(a_ls + (size_t)b * Z, r.ls_p + (size_t)b * Z, Z * sizeof *a);
+                }
+            }
             pb_nn_tanh_forward(r.mu_p, r.mu_p, nz);
             pb_nn_tanh_forward(r.mu_q, a_mu, nz);
             memcpy(r.ls_q, a_ls, nz * sizeof *a);
             pb_nn_gauss_sample_forward(r.z, r.mu_q, r.ls_q,
                                        eps + ((size_t)t * m->sz + m->z_off[l]) * B, nz);
             const double *d_top = Dtop ? rec_of(m, cur, B, l + 1).d : NULL;
-            pb_nn_mtrnn_forward(r.h, r.d, p.h, p.d, r.z, d_top, theta + m->W_dd[l],
-                                theta + m->W_zd[l], d_top ? theta + m->W_hd[l] : NULL,
-                                theta + m->b[l], m->tau[l], B, D, Z, Dtop);
+            for (uint32_t b = 0; b < B; b++)
+                cell_row(r.h + (size_t)b * D, p.h + (size_t)b * D, p.d + (size_t)b * D,
+                         r.z + (size_t)b * Z, d_top ? d_top + (size_t)b * Dtop : NULL,
+                         theta + m->W_dd[l], theta + m->W_zd[l], theta + m->W_hd[l],
+                         theta + m->b[l], m->tau[l], D, Z, Dtop);
+            pb_nn_tanh_forward(r.d, r.h, (size_t)B * D);
             kl[l] += pb_nn_gauss_kl_forward(NULL, r.mu_q, r.ls_q, r.mu_p, r.ls_p, nz) / Z;
         }
         double *y = cur + (size_t)B * m->c_y;
-        pb_nn_dense_forward(y, rec_of(m, cur, B, 0).d, theta + m->W_o, NULL, B, m->d[0], X);
+        const double *d0 = rec_of(m, cur, B, 0).d;
+        for (uint32_t b = 0; b < B; b++)
+            matvec(y + (size_t)b * X, theta + m->W_o, d0 + (size_t)b * m->d[0], X, m->d[0]);
         pb_nn_tanh_forward(y, y, (size_t)B * X);
         if (x)
             for (uint32_t b = 0; b < B; b++) {
@@ -182,7 +282,8 @@ double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const
  * is complete before layer l's step: it gathers the output (l = 0), the layer below's
  * top-down input (same step), and from step t+1 the recurrence, the leak (through h) and
  * the prior. Per layer, in reverse of the forward: the MTRNN step, the sample, the KL,
- * then q's tanh into the A gradient and p's tanh and dense layers into d_{t-1}.
+ * then q's tanh into the A gradient and p's tanh and matrices into d_{t-1}. Without
+ * gtheta no weight gradient is formed at all.
  */
 void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps,
                     const double *x, size_t x_stride, uint32_t B, uint32_t T,
@@ -190,12 +291,11 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
 {
     uint32_t L = m->layers, X = m->x;
     size_t zmax = (size_t)B * max_z(m);
-    double *gt = gtheta ? gtheta : work;
-    double *dd_cur = work + m->n_theta, *dh_cur = dd_cur + (size_t)B * m->ss / 2,
+    double *gt = gtheta; /* NULL: no weight gradients */
+    double *dd_cur = work, *dh_cur = dd_cur + (size_t)B * m->ss / 2,
            *dd_nxt = dh_cur + (size_t)B * m->ss / 2, *dh_nxt = dd_nxt + (size_t)B * m->ss / 2;
     double *dz = dh_nxt + (size_t)B * m->ss / 2, *dmu_q = dz + zmax, *dls_q = dmu_q + zmax,
-           *dmu_p = dls_q + zmax, *dls_p = dmu_p + zmax, *cell_work = dls_p + zmax,
-           *dy = cell_work + (size_t)B * max_d(m);
+           *dmu_p = dls_q + zmax, *dls_p = dmu_p + zmax, *dy = dls_p + zmax;
     size_t half = (size_t)B * m->ss / 2; /* B sum D: one of dd, dh over all layers */
     memset(dd_cur, 0, 4 * half * sizeof *dd_cur);
     size_t l_off[PVRNN_MAX_LAYERS]; /* layer l's [B, D_l] within a dd or dh array */
@@ -208,15 +308,16 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
         const double *d0 = rec_of(m, cur, B, 0).d;
         if (x) {
             double scale = 1.0 / ((double)X * B);
+            uint32_t D0 = m->d[0];
             for (uint32_t b = 0; b < B; b++) {
                 const double *xt = x + b * x_stride + (size_t)t * X;
                 for (uint32_t i = 0; i < X; i++) {
                     double yi = y[(size_t)b * X + i];
-                    dy[(size_t)b * X + i] = scale * (yi - xt[i]) * (1.0 - yi * yi);
+                    dy[i] = scale * (yi - xt[i]) * (1.0 - yi * yi);
                 }
+                matvec_backward(dd_cur + l_off[0] + (size_t)b * D0, gt ? gt + m->W_o : NULL, dy,
+                                theta + m->W_o, d0 + (size_t)b * D0, X, D0);
             }
-            pb_nn_dense_backward(dd_cur + l_off[0], gt + m->W_o, NULL, dy, d0, theta + m->W_o, B,
-                                 m->d[0], X);
         }
         for (uint32_t l = 0; l < L; l++) {
             uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < L ? m->d[l + 1] : 0;
@@ -224,14 +325,20 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
             rec r = rec_of(m, cur, B, l), p = rec_of(m, prev, B, l);
             const double *d_top = Dtop ? rec_of(m, cur, B, l + 1).d : NULL;
             const double *eps_l = eps + ((size_t)t * m->sz + m->z_off[l]) * B;
+            double *dd = dd_cur + l_off[l], *dh = dh_cur + l_off[l];
+            double *ddp = t ? dd_nxt + l_off[l] : NULL, *dhp = t ? dh_nxt + l_off[l] : NULL;
             memset(dz, 0, 5 * zmax * sizeof *dz);
-            pb_nn_mtrnn_backward(t ? dh_nxt + l_off[l] : NULL, t ? dd_nxt + l_off[l] : NULL, dz,
-                                 Dtop ? dd_cur + l_off[l + 1] : NULL, gt + m->W_dd[l],
-                                 gt + m->W_zd[l], Dtop ? gt + m->W_hd[l] : NULL, gt + m->b[l],
-                                 dh_cur + l_off[l], dd_cur + l_off[l], r.d, p.d, r.z, d_top,
-                                 theta + m->W_dd[l], theta + m->W_zd[l],
-                                 Dtop ? theta + m->W_hd[l] : NULL, m->tau[l], cell_work, B, D, Z,
-                                 Dtop);
+            for (uint32_t b = 0; b < B; b++) {
+                size_t bd = (size_t)b * D;
+                cell_row_backward(dhp ? dhp + bd : NULL, ddp ? ddp + bd : NULL,
+                                  dz + (size_t)b * Z,
+                                  Dtop ? dd_cur + l_off[l + 1] + (size_t)b * Dtop : NULL,
+                                  gt ? gt + m->W_dd[l] : NULL, gt ? gt + m->W_zd[l] : NULL,
+                                  gt ? gt + m->W_hd[l] : NULL, gt ? gt + m->b[l] : NULL,
+                                  dh + bd, dd + bd, r.d + bd, p.d + bd, r.z + (size_t)b * Z,
+                                  d_top ? d_top + (size_t)b * Dtop : NULL, theta + m->W_dd[l],
+                                  theta + m->W_zd[l], theta + m->W_hd[l], m->tau[l], D, Z, Dtop);
+            }
             pb_nn_gauss_sample_backward(dmu_q, dls_q, dz, r.ls_q, eps_l, nz);
             pb_nn_gauss_kl_backward(dmu_q, dls_q, dmu_p, dls_p, NULL, m->w[l] / ((double)Z * B),
                                     r.mu_q, r.ls_q, r.mu_p, r.ls_p, nz);
@@ -241,10 +348,15 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
                 ga_ls[i] += dls_q[i];
                 dmu_p[i] *= 1.0 - r.mu_p[i] * r.mu_p[i];
             }
-            pb_nn_dense_backward(t ? dd_nxt + l_off[l] : NULL, gt + m->W_mu[l], NULL, dmu_p, p.d,
-                                 theta + m->W_mu[l], B, D, Z);
-            pb_nn_dense_backward(t ? dd_nxt + l_off[l] : NULL, gt + m->W_sig[l], NULL, dls_p,
-                                 p.d, theta + m->W_sig[l], B, D, Z);
+            if (ddp || gt)
+                for (uint32_t b = 0; b < B; b++) {
+                    const double *dp = p.d + (size_t)b * D;
+                    matvec_backward(ddp ? ddp + (size_t)b * D : NULL, gt ? gt + m->W_mu[l] : NULL,
+                                    dmu_p + (size_t)b * Z, theta + m->W_mu[l], dp, Z, D);
+                    matvec_backward(ddp ? ddp + (size_t)b * D : NULL,
+                                    gt ? gt + m->W_sig[l] : NULL, dls_p + (size_t)b * Z,
+                                    theta + m->W_sig[l], dp, Z, D);
+                }
         }
         double *swap = dd_cur;
         dd_cur = dd_nxt, dd_nxt = swap;
@@ -266,16 +378,18 @@ void pvrnn_pass_state(const pvrnn_model *m, const double *pass, uint32_t B, int6
     }
 }
 
-const double *pvrnn_pass_logsig_p(const pvrnn_model *m, const double *pass, uint32_t B,
-                                  uint32_t t, uint32_t l)
+pvrnn_record pvrnn_pass_record(const pvrnn_model *m, const double *pass, uint32_t B, int64_t t,
+                               uint32_t l)
 {
-    return rec_of(m, block(m, pass, B, t), B, l).ls_p;
+    rec r = rec_of(m, block(m, pass, B, t), B, l);
+    return (pvrnn_record){r.h, r.d, r.z, r.mu_q, r.ls_q, r.mu_p, r.ls_p};
 }
 
 const double *pvrnn_pass_y(const pvrnn_model *m, const double *pass, uint32_t B, uint32_t t)
 {
     return block(m, pass, B, t) + (size_t)B * m->c_y;
 }
+
 
 void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, const double *eps,
                       uint32_t B, double *y, double *work)
@@ -288,21 +402,27 @@ void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, cons
         size_t nz = (size_t)B * Z, nd = (size_t)B * D;
         const double *hp = s + (size_t)B * m->s_off[l], *dp = hp + nd;
         double *h = ns + (size_t)B * m->s_off[l], *d = h + nd;
-        pb_nn_dense_forward(mu, dp, theta + m->W_mu[l], NULL, B, D, Z);
+        for (uint32_t b = 0; b < B; b++)
+            matvec(mu + (size_t)b * Z, theta + m->W_mu[l], dp + (size_t)b * D, Z, D);
         pb_nn_tanh_forward(mu, mu, nz);
         if (eps) {
-            pb_nn_dense_forward(ls, dp, theta + m->W_sig[l], NULL, B, D, Z);
+            for (uint32_t b = 0; b < B; b++)
+                matvec(ls + (size_t)b * Z, theta + m->W_sig[l], dp + (size_t)b * D, Z, D);
             pb_nn_gauss_sample_forward(z, mu, ls, eps + (size_t)B * m->z_off[l], nz);
         } else {
             memcpy(z, mu, nz * sizeof *z);
         }
         const double *d_top = Dtop ? ns + (size_t)B * (m->s_off[l + 1] + m->d[l + 1]) : NULL;
-        pb_nn_mtrnn_forward(h, d, hp, dp, z, d_top, theta + m->W_dd[l], theta + m->W_zd[l],
-                            d_top ? theta + m->W_hd[l] : NULL, theta + m->b[l], m->tau[l], B, D,
-                            Z, Dtop);
+        for (uint32_t b = 0; b < B; b++)
+            cell_row(h + (size_t)b * D, hp + (size_t)b * D, dp + (size_t)b * D, z + (size_t)b * Z,
+                     d_top ? d_top + (size_t)b * Dtop : NULL, theta + m->W_dd[l],
+                     theta + m->W_zd[l], theta + m->W_hd[l], theta + m->b[l], m->tau[l], D, Z,
+                     Dtop);
+        pb_nn_tanh_forward(d, h, nd);
     }
     memcpy(s, ns, (size_t)B * m->ss * sizeof *s);
-    pb_nn_dense_forward(y, s + (size_t)B * m->s_off[0] + (size_t)B * m->d[0], theta + m->W_o,
-                        NULL, B, m->d[0], m->x);
+    const double *d0 = s + (size_t)B * m->s_off[0] + (size_t)B * m->d[0];
+    for (uint32_t b = 0; b < B; b++)
+        matvec(y + (size_t)b * m->x, theta + m->W_o, d0 + (size_t)b * m->d[0], m->x, m->d[0]);
     pb_nn_tanh_forward(y, y, (size_t)B * m->x);
 }

@@ -103,9 +103,14 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
 void pvrnn_pass_state(const pvrnn_model *m, const double *pass, uint32_t B, int64_t t,
                       double *s);
 
-/* Layer l's prior log sigma at step t of a pass, [B, Z_l]. */
-const double *pvrnn_pass_logsig_p(const pvrnn_model *m, const double *pass, uint32_t B,
-                                  uint32_t t, uint32_t l);
+/* Layer l's records at step t of a pass (t = -1: the initial state, h and d only): h, d
+ * [B, D_l]; z, the posterior's mu_q and log sigma_q, the prior's mu_p and log sigma_p
+ * [B, Z_l]. Pointers into the pass. */
+typedef struct pvrnn_record {
+    const double *h, *d, *z, *mu_q, *ls_q, *mu_p, *ls_p;
+} pvrnn_record;
+pvrnn_record pvrnn_pass_record(const pvrnn_model *m, const double *pass, uint32_t B, int64_t t,
+                               uint32_t l);
 
 /* The output y_t of a pass, [B, X]. */
 const double *pvrnn_pass_y(const pvrnn_model *m, const double *pass, uint32_t B, uint32_t t);

@@ -6,7 +6,9 @@
  * <= 1e-6. Also: the same from a given initial state without the weight gradient (error
  * regression's case), a three-layer network, that the backward accumulates, that a row
  * initialized from the prior has q = p (zero KL), and that the posterior pass from A = the
- * prior's pre-activations is the prior's own path (the mean path and a sampled one).
+ * prior's pre-activations is the prior's own path (the mean path and a sampled one), and
+ * that the network's own small-matrix kernels compute what the nn kit's dense layers and
+ * MTRNN cell compute (to rounding).
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,7 +16,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "plugbench/nn.h"
 #include "plugbench/rng.h"
+#include "plugbench/rnn.h"
 #include "pvrnn_model.h"
 
 #define STEP 1e-5
@@ -241,6 +245,53 @@ static void test_prior_init(void)
     setup_free(&s);
 }
 
+static double max_diff(const double *a, const double *b, size_t n)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < n; i++)
+        d = fmax(d, fabs(a[i] - b[i]));
+    return d;
+}
+
+/* Every step and layer of a pass recomputed with the kit's dense layers and MTRNN cell from
+ * the pass's own inputs (the previous state, z, the layer above). */
+static void test_against_kit(void)
+{
+    setup s;
+    setup_new(&s, 2, (const uint32_t[]){7, 5}, (const uint32_t[]){3, 2}, 3, 4, 6, 1, 1);
+    loss(&s);
+    const pvrnn_model *m = &s.m;
+    uint32_t B = s.B;
+    double worst = 0.0;
+    double *h = alloc((size_t)B * 8), *d = alloc((size_t)B * 8), *v = alloc((size_t)B * 8);
+    for (uint32_t t = 0; t < s.T; t++)
+        for (uint32_t l = 0; l < m->layers; l++) {
+            uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < m->layers ? m->d[l + 1] : 0;
+            pvrnn_record r = pvrnn_pass_record(m, s.pass, B, t, l),
+                         p = pvrnn_pass_record(m, s.pass, B, (int64_t)t - 1, l);
+            const double *d_top = Dtop ? pvrnn_pass_record(m, s.pass, B, t, l + 1).d : NULL;
+            pb_nn_mtrnn_forward(h, d, p.h, p.d, r.z, d_top, s.theta + m->W_dd[l],
+                                s.theta + m->W_zd[l], Dtop ? s.theta + m->W_hd[l] : NULL,
+                                s.theta + m->b[l], m->tau[l], B, D, Z, Dtop);
+            worst = fmax(worst, max_diff(h, r.h, (size_t)B * D));
+            worst = fmax(worst, max_diff(d, r.d, (size_t)B * D));
+            pb_nn_dense_forward(v, p.d, s.theta + m->W_mu[l], NULL, B, D, Z);
+            pb_nn_tanh_forward(v, v, (size_t)B * Z);
+            worst = fmax(worst, max_diff(v, r.mu_p, (size_t)B * Z));
+            pb_nn_dense_forward(v, p.d, s.theta + m->W_sig[l], NULL, B, D, Z);
+            worst = fmax(worst, max_diff(v, r.ls_p, (size_t)B * Z));
+            if (l == 0) {
+                pb_nn_dense_forward(v, r.d, s.theta + m->W_o, NULL, B, D, m->x);
+                pb_nn_tanh_forward(v, v, (size_t)B * m->x);
+                worst = fmax(worst, max_diff(v, pvrnn_pass_y(m, s.pass, B, t), (size_t)B * m->x));
+            }
+        }
+    CHECK(worst < 1e-13, "the kernels against the kit's MTRNN cell and dense layers, every "
+          "step and layer of a 2-layer pass: max difference %.1e", worst);
+    free(h), free(d), free(v);
+    setup_free(&s);
+}
+
 int main(void)
 {
     pb_rng_seed(&rng, 20190801, 0);
@@ -248,5 +299,6 @@ int main(void)
     test_from_state();
     test_three_layers();
     test_prior_init();
+    test_against_kit();
     return check_summary("pvrnn gradient");
 }
