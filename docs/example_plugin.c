@@ -42,7 +42,8 @@ static int32_t step(void *p)
 {
     state *s = p;
     for (uint32_t i = 0; i < s->f->dim; i++)
-        s->x[i] = s->best[i] + s->sigma * (s->f->upper[i] - s->f->lower[i]) * pb_rng_normal(&s->rng);
+        s->x[i] = s->best[i] +
+                  s->sigma * (s->f->upper[i] - s->f->lower[i]) * pb_rng_normal(&s->rng);
     double y = s->f->evaluate(s->f, s->x);
     if (y < s->best_f) { /* false for the NaN of a spent budget */
         s->best_f = y;
@@ -53,14 +54,7 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "local-search",
-    .version = "0.1.0",
-    .summary = "(1+1) random local search with a fixed step",
-    .citation = "baseline",
-    .kind = PB_KIND_BLACKBOX,
-    PB_STATE_LIFECYCLE(create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "local-search", .version = "0.1.0", .kind = PB_KIND_BLACKBOX,
+          .summary = "(1+1) random local search with a fixed step",
+          .citation = "baseline",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

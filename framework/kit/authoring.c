@@ -89,7 +89,9 @@ void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays, const pb
 int32_t pb_state_solution(void *state, double *out)
 {
     const pb_state_head *head = state;
-    memcpy(out, head->solution, head->ctx->problem->solution_length * sizeof *out);
+    uint64_t n = head->ctx->problem->solution_length;
+    if (n) /* a kind without a solution vector (sequence) may leave head.solution NULL */
+        memcpy(out, head->solution, n * sizeof *out);
     return 0;
 }
 

@@ -42,6 +42,21 @@ typedef struct pb__problem_ops {
     void (*describe)(const pb__problem *problem, cJSON *obj);
     /* Frees the problem and everything it owns. */
     void (*destroy)(pb__problem *problem);
+    /*
+     * Optional, for a kind whose plugins keep their model in their state rather than in a
+     * solution vector (sequence: solution_length 0). When set, the run loop calls it
+     * instead of measure(), untimed, with the plugin's descriptor (whose extension() gives
+     * the table the kind measures through) and its state: at every trace point after
+     * solution() with final 0, when it writes every metric (NaN for the end-only ones); and
+     * once more after the last point, with final 1, when it writes only the end-only
+     * metrics (the costly ones) over the last point's in metrics. The oracles refuse every
+     * call meanwhile, as during solution(). Returns 0; 1 when what the model gave is not
+     * finite (the run ends nonfinite); -1 when a plugin call failed or the host could not
+     * measure (the run ends with an error); then with a message in err (errlen bytes)
+     * unless the plugin already wrote one there.
+     */
+    int (*measure_model)(pb__problem *problem, const pb_plugin *plugin, void *state, int final,
+                         double *metrics, char *err, size_t errlen);
 } pb__problem_ops;
 
 /* The default budget of a kind, used by the default suite and when a run names none. */

@@ -58,6 +58,11 @@ uint64_t pb__next_checkpoint(uint64_t n)
     }
 }
 
+/* The message of an oracle called while the host measures a model. */
+#define MODEL_MISUSE                                                                        \
+    "the model's measurement (solution(), or an extension's call such as predict() or "     \
+    "generate()) called an oracle (it must not: the host measures, untimed)"
+
 typedef struct loop {
     const pb__plugin_file *plugin;
     pb__problem *problem;
@@ -77,16 +82,23 @@ static void measure(loop *l, pb__trace_point *pt)
     pt->cost = (double)l->problem->cost;
     pt->iterations = (double)out->iterations;
     pt->seconds = out->seconds;
+    const pb__problem_ops *ops = l->problem->ops;
     uint64_t limit = l->problem->cost_limit;
     l->problem->cost_limit = 0;
     l->problem->measuring = 1;
     int32_t rc = l->plugin->desc->solution(l->state, l->solution);
+    int model_rc = 0;
+    if (rc >= 0 && ops->measure_model)
+        model_rc = ops->measure_model(l->problem, l->plugin->desc, l->state, 0, pt->metrics,
+                                      out->message, sizeof out->message);
     l->problem->measuring = 0;
     l->problem->cost_limit = limit;
     if (l->problem->oracle_misuse) {
         out->status = PB__STATUS_ERROR;
-        snprintf(out->message, sizeof out->message,
-                 "solution() called an oracle (it must not: the host measures, untimed)");
+        snprintf(out->message, sizeof out->message, "%s",
+                 ops->measure_model ? MODEL_MISUSE
+                                    : "solution() called an oracle (it must not: the host "
+                                      "measures, untimed)");
         return;
     }
     if (rc < 0) {
@@ -95,13 +107,39 @@ static void measure(loop *l, pb__trace_point *pt)
             snprintf(out->message, sizeof out->message, "solution() failed with code %d", rc);
         return;
     }
-    if (l->problem->ops->measure(l->problem, l->solution, pt->metrics) != 0) {
+    if (ops->measure_model) {
+        if (model_rc != 0)
+            out->status = model_rc < 0 ? PB__STATUS_ERROR : PB__STATUS_NONFINITE;
+    } else if (ops->measure(l->problem, l->solution, pt->metrics) != 0) {
         out->status = PB__STATUS_NONFINITE;
         snprintf(out->message, sizeof out->message, "the solution or its quality is not finite");
     }
     /* Kinds without exact target tracking in their oracles are caught at checkpoints. */
     if (l->problem->target_hit_cost == 0 && pt->metrics[0] <= l->problem->target)
         l->problem->target_hit_cost = l->problem->cost ? l->problem->cost : 1;
+}
+
+/*
+ * For a kind that measures the plugin's model (problem.h, measure_model): the end-only
+ * metrics, once after the last point, into the final metrics, untimed and with the
+ * oracles closed as in measure().
+ */
+static void measure_end(loop *l, double *metrics)
+{
+    pb__outcome *out = l->out;
+    uint64_t limit = l->problem->cost_limit;
+    l->problem->cost_limit = 0;
+    l->problem->measuring = 1;
+    int rc = l->problem->ops->measure_model(l->problem, l->plugin->desc, l->state, 1, metrics,
+                                            out->message, sizeof out->message);
+    l->problem->measuring = 0;
+    l->problem->cost_limit = limit;
+    if (l->problem->oracle_misuse) {
+        out->status = PB__STATUS_ERROR;
+        snprintf(out->message, sizeof out->message, "%s", MODEL_MISUSE);
+    } else if (rc != 0) {
+        out->status = rc < 0 ? PB__STATUS_ERROR : PB__STATUS_NONFINITE;
+    }
 }
 
 /* Measures and reports a trace point; a non-finite one is reported too, to show where. */
@@ -202,6 +240,8 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     /* The final point, unless the last checkpoint already measured this very state. */
     if (out->status == PB__STATUS_OK && measured_at != out->iterations)
         emit(&l, &pt);
+    if (out->status == PB__STATUS_OK && problem->ops->measure_model)
+        measure_end(&l, pt.metrics);
     memcpy(out->metrics, pt.metrics, sizeof pt.metrics);
     d->destroy(l.state);
 done:

@@ -58,8 +58,10 @@ uint64_t pb__next_checkpoint(uint64_t n);
  * Runs plugin with params on problem (fresh: nothing counted yet) with seed under limits.
  * A trace point goes to on_point (may be NULL) after create() and after each step when
  * the cost crossed a checkpoint since the last point (one point however many it crossed;
- * the point after create() has iteration 0), and the final point always. Fills out; never
- * fails otherwise. problem is modified (counters).
+ * the point after create() has iteration 0), and the final point always. A kind that
+ * measures the plugin's model (problem.h, measure_model) adds its end-only metrics to
+ * out->metrics after the final point, not to the trace. Fills out; never fails otherwise.
+ * problem is modified (counters).
  */
 void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__problem *problem,
                      uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,

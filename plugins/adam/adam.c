@@ -71,14 +71,7 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "adam",
-    .version = "1.0.0",
-    .summary = "Adam on minibatch gradients (PyTorch defaults)",
-    .citation = "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015",
-    .kind = PB_KIND_STOCHASTIC,
-    PB_STATE_LIFECYCLE(create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "adam", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
+          .summary = "Adam on minibatch gradients (PyTorch defaults)",
+          .citation = "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

@@ -159,19 +159,10 @@ static int32_t step(void *p)
     return cma_stop(run) ? restart(s) : PB_CONTINUE;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "cma-es",
-    .version = "1.0.0",
-    .summary = "CMA-ES (Hansen's tutorial defaults) with optional IPOP restarts",
-    .citation = "N. Hansen, The CMA Evolution Strategy: A Tutorial, arXiv:1604.00772, 2016; "
-                "A. Auger and N. Hansen, A Restart CMA Evolution Strategy With Increasing "
-                "Population Size, IEEE CEC 2005",
-    .kind = PB_KIND_BLACKBOX,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = destroy,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "cma-es", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
+          .summary = "CMA-ES (Hansen's tutorial defaults) with optional IPOP restarts",
+          .citation = "N. Hansen, The CMA Evolution Strategy: A Tutorial, arXiv:1604.00772, 2016; "
+                      "A. Auger and N. Hansen, A Restart CMA Evolution Strategy With Increasing "
+                      "Population Size, IEEE CEC 2005",
+          PB_PARAMS(params), .create = create, .step = step,
+          .solution = pb_state_solution, .destroy = destroy)

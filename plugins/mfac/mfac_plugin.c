@@ -92,18 +92,9 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "mfac",
-    .version = "1.0.0",
-    .summary = "M-FAC: matrix-free inverse empirical Fisher over a sliding gradient window",
-    .citation = "Frantar, Kurtic, Alistarh, M-FAC: Efficient Matrix-Free Approximations of "
-                "Second-Order Information, NeurIPS 2021",
-    .kind = PB_KIND_STOCHASTIC,
-    .create = create,
-    .step = step,
-    .solution = pb_state_solution,
-    .destroy = destroy,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "mfac", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
+          .summary = "M-FAC: matrix-free inverse empirical Fisher over a sliding gradient window",
+          .citation = "Frantar, Kurtic, Alistarh, M-FAC: Efficient Matrix-Free Approximations of "
+                      "Second-Order Information, NeurIPS 2021",
+          PB_PARAMS(params), .create = create, .step = step,
+          .solution = pb_state_solution, .destroy = destroy)

@@ -275,16 +275,10 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "nelder-mead",
-    .version = "1.0.0",
-    .summary = "Nelder-Mead simplex method with random restarts on collapse",
-    .citation = "J. A. Nelder and R. Mead, A simplex method for function minimization, "
-                "Computer Journal 7(4), 1965; F. Gao and L. Han, Implementing the Nelder-Mead "
-                "simplex algorithm with adaptive parameters, Comput. Optim. Appl. 51(1), 2012",
-    .kind = PB_KIND_BLACKBOX,
-    PB_STATE_LIFECYCLE(create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "nelder-mead", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
+          .summary = "Nelder-Mead simplex method with random restarts on collapse",
+          .citation = "J. A. Nelder and R. Mead, A simplex method for function minimization, "
+                      "Computer Journal 7(4), 1965; F. Gao and L. Han, Implementing the "
+                      "Nelder-Mead simplex algorithm with adaptive parameters, Comput. Optim. "
+                      "Appl. 51(1), 2012",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

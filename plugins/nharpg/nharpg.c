@@ -83,14 +83,7 @@ static int32_t step(void *p)
     return pg_iteration_done(s);
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "nharpg",
-    .version = "1.0.0",
-    .summary = "normalized Hessian-aided recursive policy gradient (N-HARPG)",
-    .citation = PG_PAPER,
-    .kind = PB_KIND_POLICY,
-    PB_STATE_LIFECYCLE(create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "nharpg", .version = "1.0.0", .kind = PB_KIND_POLICY,
+          .summary = "normalized Hessian-aided recursive policy gradient (N-HARPG)",
+          .citation = PG_PAPER,
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

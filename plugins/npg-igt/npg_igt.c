@@ -36,14 +36,7 @@ static int32_t step(void *p)
     return pg_iteration_done(s);
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "npg-igt",
-    .version = "1.0.0",
-    .summary = "normalized policy gradient with implicit gradient transport (N-PG-IGT)",
-    .citation = PG_PAPER,
-    .kind = PB_KIND_POLICY,
-    PB_STATE_LIFECYCLE(pg_create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "npg-igt", .version = "1.0.0", .kind = PB_KIND_POLICY,
+          .summary = "normalized policy gradient with implicit gradient transport (N-PG-IGT)",
+          .citation = PG_PAPER,
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(pg_create, step))

@@ -68,16 +68,8 @@ PB_STEP_MICROKERNELS(microkernels, create, step, free,
                      10 /* the default batch */)
 PB_EXTENSIONS(extension, {PB_MICROKERNELS_ID, &microkernels})
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "random-search",
-    .version = "1.0.0",
-    .summary = "uniform random sampling of the box, keeping the best point",
-    .citation = "baseline: S. H. Brooks, A discussion of random methods for seeking maxima, "
-                "Operations Research 6(2), 1958",
-    .kind = PB_KIND_BLACKBOX,
-    PB_STATE_LIFECYCLE(create, step),
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "random-search", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
+          .summary = "uniform random sampling of the box, keeping the best point",
+          .citation = "baseline: S. H. Brooks, A discussion of random methods for seeking maxima, "
+                      "Operations Research 6(2), 1958",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)

@@ -57,14 +57,7 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "sgd",
-    .version = "1.0.0",
-    .summary = "minibatch SGD with heavy-ball momentum",
-    .citation = "baseline (Robbins & Monro 1951; Polyak 1964 momentum, PyTorch's form)",
-    .kind = PB_KIND_STOCHASTIC,
-    PB_STATE_LIFECYCLE(create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "sgd", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
+          .summary = "minibatch SGD with heavy-ball momentum",
+          .citation = "baseline (Robbins & Monro 1951; Polyak 1964 momentum, PyTorch's form)",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

@@ -98,18 +98,10 @@ static int32_t solution(void *p, double *out)
     return 0;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "sinkhorn",
-    .version = "1.0.0",
-    .summary = "Sinkhorn iterations for entropic OT, log-domain or scaling form",
-    .citation = "M. Cuturi, Sinkhorn Distances: Lightspeed Computation of Optimal Transport, "
-                "NeurIPS 2013; log domain: B. Schmitzer, SIAM J. Sci. Comput. 41(3), 2019",
-    .kind = PB_KIND_TRANSPORT,
-    .create = create,
-    .step = step,
-    .solution = solution,
-    .destroy = destroy,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "sinkhorn", .version = "1.0.0", .kind = PB_KIND_TRANSPORT,
+          .summary = "Sinkhorn iterations for entropic OT, log-domain or scaling form",
+          .citation = "M. Cuturi, Sinkhorn Distances: Lightspeed Computation of Optimal "
+                      "Transport, NeurIPS 2013; log domain: B. Schmitzer, SIAM J. Sci. Comput. "
+                      "41(3), 2019",
+          PB_PARAMS(params), .create = create, .step = step,
+          .solution = solution, .destroy = destroy)

@@ -347,18 +347,11 @@ static int32_t solution(void *p, double *out)
     return 0;
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "sns",
-    .version = "1.0.0",
-    .summary = "Sinkhorn-Newton-Sparse: Sinkhorn warm-up, then sparsified Newton-CG on the dual",
-    .citation = "X. Tang, M. Shavlovsky, H. Rahmanian, E. Tardini, K. K. Thekumparampil, T. Xiao, "
-                "L. Ying, Accelerating Sinkhorn Algorithm with Sparse Newton Iterations, ICLR 2024",
-    .kind = PB_KIND_TRANSPORT,
-    .create = create,
-    .step = step,
-    .solution = solution,
-    .destroy = destroy,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "sns", .version = "1.0.0", .kind = PB_KIND_TRANSPORT,
+          .summary = "Sinkhorn-Newton-Sparse: Sinkhorn warm-up, then sparsified Newton-CG "
+                     "on the dual",
+          .citation = "X. Tang, M. Shavlovsky, H. Rahmanian, E. Tardini, K. K. Thekumparampil, "
+                      "T. Xiao, L. Ying, Accelerating Sinkhorn Algorithm with Sparse Newton "
+                      "Iterations, ICLR 2024",
+          PB_PARAMS(params), .create = create, .step = step,
+          .solution = solution, .destroy = destroy)

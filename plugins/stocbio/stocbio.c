@@ -67,16 +67,8 @@ static int32_t step(void *p)
 /* The estimate at (x, y): the Q-term Neumann hypergradient, Q + 3 oracle calls. */
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "stocbio",
-    .version = "1.0.0",
-    .summary = "stocBiO: warm-started inner SGD and a Neumann-series hypergradient",
-    .citation = "K. Ji, J. Yang, Y. Liang, Bilevel Optimization: Convergence Analysis and "
-                "Enhanced Design, ICML 2021",
-    .kind = PB_KIND_BILEVEL,
-    PB_STATE_LIFECYCLE(create, step),
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "stocbio", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+          .summary = "stocBiO: warm-started inner SGD and a Neumann-series hypergradient",
+          .citation = "K. Ji, J. Yang, Y. Liang, Bilevel Optimization: Convergence Analysis and "
+                      "Enhanced Design, ICML 2021",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)

@@ -98,17 +98,9 @@ static int32_t step(void *p)
  */
 PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "ttsa",
-    .version = "1.0.0",
-    .summary = "TTSA: two-timescale steps, randomized-depth Neumann hypergradient",
-    .citation = "M. Hong, H.-T. Wai, Z. Wang, Z. Yang, A Two-Timescale Stochastic Algorithm "
-                "Framework for Bilevel Optimization: Complexity Analysis and Application to "
-                "Actor-Critic, SIAM J. Optim. 2023",
-    .kind = PB_KIND_BILEVEL,
-    PB_STATE_LIFECYCLE(create, step),
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "ttsa", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+          .summary = "TTSA: two-timescale steps, randomized-depth Neumann hypergradient",
+          .citation = "M. Hong, H.-T. Wai, Z. Wang, Z. Yang, A Two-Timescale Stochastic Algorithm "
+                      "Framework for Bilevel Optimization: Complexity Analysis and Application to "
+                      "Actor-Critic, SIAM J. Optim. 2023",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)

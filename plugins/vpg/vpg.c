@@ -29,15 +29,8 @@ static int32_t step(void *p)
     return pg_iteration_done(s);
 }
 
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "vpg",
-    .version = "1.0.0",
-    .summary = "vanilla policy gradient (GPOMDP with linear-feature baseline)",
-    .citation = "baseline (Williams 1992; Baxter & Bartlett 2001), as in Fatkhullin, Barakat, "
-                "Kireeva, He, ICML 2023",
-    .kind = PB_KIND_POLICY,
-    PB_STATE_LIFECYCLE(pg_create, step),
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "vpg", .version = "1.0.0", .kind = PB_KIND_POLICY,
+          .summary = "vanilla policy gradient (GPOMDP with linear-feature baseline)",
+          .citation = "baseline (Williams 1992; Baxter & Bartlett 2001), as in Fatkhullin, "
+                      "Barakat, Kireeva, He, ICML 2023",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(pg_create, step))

@@ -29,6 +29,7 @@
 
 #include "bilevel_check.h"
 #include "dataset.h"
+#include "gradcheck.h"
 
 /* <a, b> in bilevel-hypercleaning-digits' y space (dy 650). */
 static double dot650(const double *a, const double *b)
@@ -37,6 +38,26 @@ static double dot650(const double *a, const double *b)
     for (uint32_t i = 0; i < 650; i++)
         s += a[i] * b[i];
     return s;
+}
+
+/* t = a + s d over n entries: the point a step s along d, for differences that leave a
+ * where it is. */
+static void step_along(double *t, const double *a, double s, const double *d, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        t[i] = a[i] + s * d[i];
+}
+
+/* The upper-level objective f of a problem at (x, y), for gradcheck.h. */
+typedef struct f_at {
+    pb__bil_problem *p;
+    const double *x, *y;
+} f_at;
+
+static double f_of(void *ctx)
+{
+    f_at *c = ctx;
+    return c->p->f(c->p, c->x, c->y);
 }
 
 /* The problems: dimensions, oracles against differences, the optimum's metrics. */
@@ -62,27 +83,14 @@ static void test_problems(void)
     double err = 0.0, h = 1e-5;
     o->grad_y_f(o, x, y, PB_BILEVEL_EXACT, g);
     o->grad_x_f(o, x, y, PB_BILEVEL_EXACT, gxf);
-    for (uint32_t i = 0; i < DY; i++) {
-        double keep = y[i];
-        y[i] = keep + h;
-        double up = p->f(p, x, y);
-        y[i] = keep - h;
-        double down = p->f(p, x, y);
-        y[i] = keep;
-        err = fmax(err, fabs((up - down) / (2 * h) - g[i]));
-    }
-    for (uint32_t i = 0; i < DX; i++) {
-        double keep = x[i];
-        x[i] = keep + h;
-        double up = p->f(p, x, y);
-        x[i] = keep - h;
-        double down = p->f(p, x, y);
-        x[i] = keep;
-        err = fmax(err, fabs((up - down) / (2 * h) - gxf[i]));
-    }
+    f_at at = {p, x, y};
+    for (uint32_t i = 0; i < DY; i++)
+        err = fmax(err, fabs(central_partial(f_of, &at, y, i, h) - g[i]));
+    for (uint32_t i = 0; i < DX; i++)
+        err = fmax(err, fabs(central_partial(f_of, &at, x, i, h) - gxf[i]));
     CHECK(err < 1e-7, "grad_x f, grad_y f vs central differences of f: max error %.1e", err);
     /* hvp and cross against differences of grad_y g (linear in y and x: exact). */
-    double yp[DY], xp[DX], c[DX], dot[DX];
+    double yp[DY], xp[DX], c[DX], dv[DX];
     o->hvp_yy_g(o, x, y, v, PB_BILEVEL_EXACT, hv);
     for (uint32_t i = 0; i < DY; i++)
         yp[i] = y[i] + v[i];
@@ -96,10 +104,10 @@ static void test_problems(void)
         memcpy(xp, x, sizeof xp);
         xp[k] += 1.0;
         o->grad_y_g(o, xp, y, PB_BILEVEL_EXACT, gp);
-        dot[k] = 0.0;
+        dv[k] = 0.0;
         for (uint32_t i = 0; i < DY; i++)
-            dot[k] += (gp[i] - gm[i]) * v[i];
-        err = fmax(err, fabs(dot[k] - c[k]));
+            dv[k] += (gp[i] - gm[i]) * v[i];
+        err = fmax(err, fabs(dv[k] - c[k]));
     }
     CHECK(err < 1e-12, "hvp_yy_g and cross_xy_g vs differences of grad_y g: max error %.1e", err);
     CHECK(p->base.cost == 2 + 2 + 1 + 10 + 1, "every exact call counted once (%llu)",
@@ -194,6 +202,20 @@ static void test_accounting(void)
     pb__problem_close(&q->base);
 }
 
+/* Oracle which of o (0 grad_x f, 1 grad_y f, 2 grad_y g, 3 hvp_yy g v, 4 cross_xy g v) at
+ * (x, y) in mode, into out. */
+static void call_oracle(const pb_bilevel *o, int which, const double *x, const double *y,
+                        const double *v, uint32_t mode, double *out)
+{
+    switch (which) {
+    case 0: o->grad_x_f(o, x, y, mode, out); break;
+    case 1: o->grad_y_f(o, x, y, mode, out); break;
+    case 2: o->grad_y_g(o, x, y, mode, out); break;
+    case 3: o->hvp_yy_g(o, x, y, v, mode, out); break;
+    default: o->cross_xy_g(o, x, y, v, mode, out); break;
+    }
+}
+
 /* The benchopt family: finite-sum consistency, batch accounting, closed forms at x*. */
 static void test_benchopt(void)
 {
@@ -222,24 +244,11 @@ static void test_benchopt(void)
         uint32_t n = which == 0 || which == 4 ? BX : BY;
         memset(acc, 0, sizeof acc);
         for (uint32_t j = 0; j < 16; j++) {
-            uint32_t mode = PB_BILEVEL_BATCH(j);
-            switch (which) {
-            case 0: o->grad_x_f(o, x, y, mode, b); break;
-            case 1: o->grad_y_f(o, x, y, mode, b); break;
-            case 2: o->grad_y_g(o, x, y, mode, b); break;
-            case 3: o->hvp_yy_g(o, x, y, v, mode, b); break;
-            default: o->cross_xy_g(o, x, y, v, mode, b); break;
-            }
+            call_oracle(o, which, x, y, v, PB_BILEVEL_BATCH(j), b);
             for (uint32_t i = 0; i < n; i++)
                 acc[i] += b[i] / 16;
         }
-        switch (which) {
-        case 0: o->grad_x_f(o, x, y, PB_BILEVEL_EXACT, ex); break;
-        case 1: o->grad_y_f(o, x, y, PB_BILEVEL_EXACT, ex); break;
-        case 2: o->grad_y_g(o, x, y, PB_BILEVEL_EXACT, ex); break;
-        case 3: o->hvp_yy_g(o, x, y, v, PB_BILEVEL_EXACT, ex); break;
-        default: o->cross_xy_g(o, x, y, v, PB_BILEVEL_EXACT, ex); break;
-        }
+        call_oracle(o, which, x, y, v, PB_BILEVEL_EXACT, ex);
         worst = fmax(worst, dist(acc, ex, n) / fmax(1.0, norm(ex, n)));
     }
     CHECK(worst < 1e-12 && p->base.cost == 5 * (16 * 64 + 1024),
@@ -321,11 +330,9 @@ static void test_l2reg(void)
     double h = 1e-6, err_h = 0.0, err_c = 0.0, hv[N], cv[N], xp[N], xm[N], gm[N];
     o->hvp_yy_g(o, x, ys, v, PB_BILEVEL_EXACT, hv);
     o->cross_xy_g(o, x, ys, v, PB_BILEVEL_EXACT, cv);
-    for (uint32_t i = 0; i < N; i++)
-        yv[i] = ys[i] + h * v[i];
+    step_along(yv, ys, h, v, N);
     o->grad_y_g(o, x, yv, PB_BILEVEL_EXACT, gp);
-    for (uint32_t i = 0; i < N; i++)
-        yv[i] = ys[i] - h * v[i];
+    step_along(yv, ys, -h, v, N);
     o->grad_y_g(o, x, yv, PB_BILEVEL_EXACT, gm);
     for (uint32_t i = 0; i < N; i++)
         err_h = fmax(err_h, fabs((gp[i] - gm[i]) / (2 * h) - hv[i]));
@@ -356,9 +363,10 @@ static void test_l2reg(void)
         }
         gd[k] = (-f4[0] + 8 * f4[1] - 8 * f4[2] + f4[3]) / 48e-3;
     }
-    double rel = dist(g, gd, N) / norm(gd, N);
-    CHECK(rel < 1e-6, "grad Phi vs 4th-order differences of Phi: relative error %.1e (|grad| %.3g)",
-          rel, norm(gd, N));
+    double e_phi = dist(g, gd, N) / norm(gd, N);
+    CHECK(e_phi < 1e-6,
+          "grad Phi vs 4th-order differences of Phi: relative error %.1e (|grad| %.3g)", e_phi,
+          norm(gd, N));
     /* The 10 inner batches (9 of 32, one of 16) average, weighted, to the exact gradient. */
     memset(acc, 0, sizeof acc);
     for (uint32_t j = 0; j < 10; j++) {
@@ -465,11 +473,9 @@ static void test_hypercleaning(void)
     /* grad_y g and grad_y f vs central differences of g (here) and f (the host's), step
      * 1e-5 along v: truncation ~1e-10, rounding ~1e-11. */
     double h = 1e-5, e_g, e_f;
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] + h * q->v[i];
+    step_along(q->yt, q->y, h, q->v, 650);
     double gp = hc_g(&train, c, q->x, q->yt), fp = p->f(p, q->x, q->yt);
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] - h * q->v[i];
+    step_along(q->yt, q->y, -h, q->v, 650);
     double gm = hc_g(&train, c, q->x, q->yt), fm = p->f(p, q->x, q->yt);
     o->grad_y_g(o, q->x, q->y, PB_BILEVEL_EXACT, q->a);
     o->grad_y_f(o, q->x, q->y, PB_BILEVEL_EXACT, q->b);
@@ -478,21 +484,17 @@ static void test_hypercleaning(void)
     CHECK(e_g < 1e-6 && e_f < 1e-6, "grad_y g, grad_y f along v vs central differences of g, f: "
           "relative errors %.1e, %.1e", e_g, e_f);
     /* hvp vs differences of grad_y g along v; cross . u vs those of <grad_y g, v> along u. */
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] + h * q->v[i];
+    step_along(q->yt, q->y, h, q->v, 650);
     o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->a);
-    for (uint32_t i = 0; i < 650; i++)
-        q->yt[i] = q->y[i] - h * q->v[i];
+    step_along(q->yt, q->y, -h, q->v, 650);
     o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->b);
     o->hvp_yy_g(o, q->x, q->y, q->v, PB_BILEVEL_EXACT, q->c);
     for (uint32_t i = 0; i < 650; i++)
         q->a[i] = (q->a[i] - q->b[i]) / (2 * h);
     double e_h = dist(q->a, q->c, 650) / norm(q->c, 650);
-    for (uint32_t j = 0; j < 1000; j++)
-        q->xt[j] = q->x[j] + h * q->u[j];
+    step_along(q->xt, q->x, h, q->u, 1000);
     o->grad_y_g(o, q->xt, q->y, PB_BILEVEL_EXACT, q->a);
-    for (uint32_t j = 0; j < 1000; j++)
-        q->xt[j] = q->x[j] - h * q->u[j];
+    step_along(q->xt, q->x, -h, q->u, 1000);
     o->grad_y_g(o, q->xt, q->y, PB_BILEVEL_EXACT, q->b);
     o->cross_xy_g(o, q->x, q->y, q->v, PB_BILEVEL_EXACT, q->xt);
     double cu = 0.0, diff = 0.0;
@@ -520,9 +522,9 @@ static void test_hypercleaning(void)
         f4[k] = pb__bil_phi(p, q->xt);
     }
     double fd = (-f4[0] + 8 * f4[1] - 8 * f4[2] + f4[3]) / 12e-2;
-    double rel = fabs(fd - dphi) / fabs(fd);
-    CHECK(rel < 1e-5, "grad Phi along a random direction vs 4th-order differences of Phi: "
-          "relative error %.1e (derivative %.3e)", rel, fd);
+    double e_phi = fabs(fd - dphi) / fabs(fd);
+    CHECK(e_phi < 1e-5, "grad Phi along a random direction vs 4th-order differences of Phi: "
+          "relative error %.1e (derivative %.3e)", e_phi, fd);
     /* The 32 inner batches (31 of 32, one of 8) average, weighted, to the exact gradient. */
     memset(q->c, 0, sizeof q->c);
     for (uint32_t j = 0; j < 32; j++) {

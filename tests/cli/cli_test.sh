@@ -75,6 +75,22 @@ every_line_json() {
     done <"$1"
 }
 
+# stdout_has DESCRIPTION NAME LINES REGEX...: the last `pb NAME` exited 0 and NAME.out has a
+# line matching each extended regular expression; a failure shows its first LINES lines.
+stdout_has() {
+    local what=$1 name=$2 lines=$3 re good=1
+    shift 3
+    [ "$RC" -eq 0 ] || good=0
+    for re in "$@"; do
+        grep -Eq -- "$re" "$T/$name.out" || good=0
+    done
+    if [ "$good" -eq 1 ]; then
+        ok "$what"
+    else
+        not_ok "$what" "exit $RC" "$(show "$T/$name.out" "$lines")"
+    fi
+}
+
 RUN=(run -a random-search -p "$PROBLEM" --no-plots)
 
 echo "# plugbench: $PB"
@@ -141,25 +157,14 @@ check "no results file or journal after the usage errors" \
 echo "# 2. list and describe"
 
 pb list list
-if [ "$RC" -eq 0 ] && grep -Eq '^ +random-search +blackbox/1' "$T/list.out" &&
-    grep -Fq 'sphere-d<dim>-i<instance>' "$T/list.out" &&
-    grep -Fq 'rastrigin-d<dim>-i<instance>' "$T/list.out" &&
-    grep -q 'default problems:' "$T/list.out"; then
-    ok "list: random-search and the problem id patterns"
-else
-    not_ok "list: random-search and the problem id patterns" "exit $RC" "$(show "$T/list.out" 12)"
-fi
+stdout_has "list: random-search and the problem id patterns" list 12 \
+    '^ +random-search +blackbox/1' 'sphere-d<dim>-i<instance>' 'rastrigin-d<dim>-i<instance>' \
+    'default problems:'
 
 pb describe describe random-search
-if [ "$RC" -eq 0 ] && grep -Eq '^citation: +[^ ]' "$T/describe.out" &&
-    grep -Eq '^ +batch +int +default +10 +\[1, 1000000\]' "$T/describe.out" &&
-    grep -Fq 'points drawn per iteration' "$T/describe.out" &&
-    grep -Eq '^sha256: +[0-9a-f]{64}$' "$T/describe.out"; then
-    ok "describe random-search: citation, sha256, parameter batch with range and doc"
-else
-    not_ok "describe random-search: citation, parameters with range and doc" "exit $RC" \
-        "$(show "$T/describe.out" 14)"
-fi
+stdout_has "describe random-search: citation, sha256, parameter batch with range and doc" \
+    describe 14 '^citation: +[^ ]' '^ +batch +int +default +10 +\[1, 1000000\]' \
+    'points drawn per iteration' '^sha256: +[0-9a-f]{64}$'
 if [ -f "$RS_SO" ]; then
     pb describe2 describe "$RS_SO"
     check "describe by .so path gives the same description" \
@@ -502,13 +507,9 @@ if have abort create stepfail nonfinite noisy memory && [ -f "$TESTPLUGINS/good-
     usage_error "--param for an algorithm not in the run" "random-search" \
         run -a "$GP" -p "$PROBLEM" -o "$T/e.json" -P random-search.batch=2
     pb descgp describe "$GP"
-    if [ "$RC" -eq 0 ] && grep -Eq '^ +step +real +default +0\.5 +\[0, 1\]' "$T/descgp.out" &&
-        grep -Eq '^ +verbose +bool +default +false +true\|false' "$T/descgp.out" &&
-        grep -Eq '^ +mode +choice +default +b +one of a\|b\|c' "$T/descgp.out"; then
-        ok "describe good-params.so: real, int, bool and choice parameters"
-    else
-        not_ok "describe good-params.so: real, int, bool and choice parameters" "$(show "$T/descgp.out" 16)"
-    fi
+    stdout_has "describe good-params.so: real, int, bool and choice parameters" descgp 16 \
+        '^ +step +real +default +0\.5 +\[0, 1\]' '^ +verbose +bool +default +false +true\|false' \
+        '^ +mode +choice +default +b +one of a\|b\|c'
 else
     skip "bad-abort, -create, -stepfail, -nonfinite, -noisy, -memory, good-params: not built"
 fi
@@ -547,24 +548,32 @@ for n in abi-minor noentry kind param notso; do
     fi
 done
 
-if [ -f "$RS_SO" ]; then
-    pb checkrs check "$RS_SO"
-    if [ "$RC" -eq 0 ] && grep -q ': conforms$' "$T/checkrs.out" && ! grep -q FAIL "$T/checkrs.out"; then
-        ok "check random-search.so: exit 0, conforms"
+# check_verdict NAME SO WANT: `plugbench check SO` (output in NAME.out) exits WANT: 0 with
+# "SO: conforms" and no FAIL anywhere, or 1 with "SO: does not conform" and a [FAIL] line.
+check_verdict() {
+    local name=$1 so=$2 want=$3 verdict=conforms listed
+    pb "$name" check "$so"
+    if [ "$want" -eq 0 ]; then
+        ! grep -q FAIL "$T/$name.out"
     else
-        not_ok "check random-search.so: exit 0, conforms" "exit $RC" "$(show "$T/checkrs.out" 8)"
+        verdict="does not conform"
+        grep -q '^\[FAIL\]' "$T/$name.out"
     fi
+    listed=$?
+    local what="check $(basename "$so"): exit $want, $verdict"
+    if [ "$RC" -eq "$want" ] && grep -q ": $verdict\$" "$T/$name.out" && [ "$listed" -eq 0 ]; then
+        ok "$what"
+    else
+        not_ok "$what" "exit $RC" "$(show "$T/$name.out" 8)"
+    fi
+}
+if [ -f "$RS_SO" ]; then
+    check_verdict checkrs "$RS_SO" 0
 else
     skip "check random-search.so: $RS_SO not built"
 fi
 if have nonfinite; then
-    pb checknf check "$(so nonfinite)"
-    if [ "$RC" -eq 1 ] && grep -q ': does not conform$' "$T/checknf.out" &&
-        grep -q '^\[FAIL\]' "$T/checknf.out"; then
-        ok "check bad-nonfinite.so: exit 1, does not conform"
-    else
-        not_ok "check bad-nonfinite.so: exit 1, does not conform" "exit $RC" "$(show "$T/checknf.out" 8)"
-    fi
+    check_verdict checknf "$(so nonfinite)" 1
 else
     skip "check bad-nonfinite.so: test plugin not built"
 fi

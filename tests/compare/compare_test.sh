@@ -23,13 +23,11 @@ tap_require jq
 tap_scratch compare
 
 # cmp_run NAME ARGS...: runs plugbench compare; stdout to NAME.out, stderr to NAME.err, the
-# status in RC.
-RC=0
+# status in RC (tap.sh's pb).
 cmp_run() {
     local name=$1
     shift
-    "$PB" compare "$@" >"$T/$name.out" 2>"$T/$name.err" </dev/null
-    RC=$?
+    pb "$name" compare "$@"
 }
 
 # variant NAME FILTER: NAME.json is base.json with the jq filter applied to its runs array.
@@ -56,30 +54,13 @@ expect_out() {
     fi
 }
 
-# json_check DESCRIPTION FILE FILTER: the jq filter yields true on FILE.
-json_check() {
-    if [ "$(jq -r "$3" "$2" 2>/dev/null)" = "true" ]; then
-        ok "$1"
-    else
-        not_ok "$1" "jq filter not true: $3" "on $(basename "$2"): $(jq -c "$3" "$2" 2>&1 | head -c 300)"
-    fi
-}
-
-# bad_input DESCRIPTION REGEX ARGS...: exit 2, nothing on stdout, one line on stderr that
-# starts with "plugbench: " and matches the extended regular expression.
+# bad_input DESCRIPTION REGEX ARGS...: `plugbench compare ARGS` exits 2, nothing on stdout,
+# one line on stderr that starts with "plugbench: " and matches the extended regular
+# expression (tap.sh's usage_error).
 bad_input() {
     local what=$1 regex=$2
     shift 2
-    cmp_run bad "$@"
-    local lines
-    lines=$(wc -l <"$T/bad.err")
-    if [ "$RC" -eq 2 ] && [ "$lines" -eq 1 ] && [ ! -s "$T/bad.out" ] &&
-        grep -q '^plugbench: ' "$T/bad.err" && grep -Eq -- "$regex" "$T/bad.err"; then
-        ok "$what: exit 2, one line: $(cat "$T/bad.err")"
-    else
-        not_ok "$what" "exit $RC (want 2), $lines stderr lines (want 1), want /$regex/" \
-            "stderr: $(head -c 500 "$T/bad.err")" "stdout: $(head -c 300 "$T/bad.out")"
-    fi
+    usage_error "$what" "$regex" compare "$@"
 }
 
 # A jq function selecting the runs of one algorithm on one problem.

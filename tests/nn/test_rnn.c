@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "plugbench/nn.h"
 #include "plugbench/rnn.h"
 #include "plugbench/rng.h"
@@ -25,24 +26,6 @@ static void fill(double *x, size_t n, double scale)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = scale * pb_rng_normal(&rng);
-}
-
-static double dot(const double *a, const double *b, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-static double rel(const double *a, const double *ref, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - ref[i]) * (a[i] - ref[i]);
-        den += ref[i] * ref[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
 }
 
 static double *alloc(size_t n)
@@ -84,15 +67,7 @@ static void run_gradcheck(const gradcheck *g)
         num[i] = 2 * once[i];
     double acc = rel(g->grad, num, total);
     CHECK(acc <= 1e-12, "%s: a second backward doubles the gradients (%.1e)", g->what, acc);
-    for (size_t i = 0; i < total; i++) { /* central differences */
-        double keep = g->in[i];
-        g->in[i] = keep + STEP;
-        double up = g->f(g->ctx);
-        g->in[i] = keep - STEP;
-        double down = g->f(g->ctx);
-        g->in[i] = keep;
-        num[i] = (up - down) / (2 * STEP);
-    }
+    central_gradient(g->f, g->ctx, g->in, total, STEP, num);
     size_t off = 0;
     for (int i = 0; i < g->count; i++) {
         double e = rel(once + off, num + off, g->lens[i]);

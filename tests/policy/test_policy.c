@@ -24,29 +24,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
+#include "plugin_run.h"
 #include "pol_problem.h"
-#include "problem.h"
-
-static pb__pol_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__pol_problem *)p;
-}
-
-static double rel(const double *a, const double *b, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - b[i]) * (a[i] - b[i]);
-        den += b[i] * b[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
-}
 
 static void test_cartpole(void)
 {
@@ -193,6 +173,25 @@ static void test_acrobot(void)
     pb__problem_close(&p->base);
 }
 
+/* log pi(a | s) of a policy net at parameters th, and its gradient, for gradcheck.h. */
+typedef struct log_pi_at {
+    pb__pol_net *net;
+    double *th;
+    const double *s, *a;
+} log_pi_at;
+
+static double log_pi(void *ctx)
+{
+    log_pi_at *c = ctx;
+    return pb__pol_net_eval(c->net, c->th, c->s, c->a, 1.0, NULL, NULL, NULL);
+}
+
+static void grad_log_pi(void *ctx, double *g)
+{
+    log_pi_at *c = ctx;
+    pb__pol_net_eval(c->net, c->th, c->s, c->a, 1.0, g, NULL, NULL);
+}
+
 /* grad log pi and hess log pi v against central differences at random (s, a). */
 static void check_derivatives(const char *what, pb__pol_net *net, const double *theta0,
                               uint32_t obs_dim, pb_rng *rng)
@@ -201,7 +200,7 @@ static void check_derivatives(const char *what, pb__pol_net *net, const double *
     double *th = malloc(d * sizeof(double)), *g = calloc(d, sizeof(double));
     double *v = malloc(d * sizeof(double)), *hv = calloc(d, sizeof(double));
     double *gp = calloc(d, sizeof(double)), *gm = calloc(d, sizeof(double));
-    double *fd = calloc(d, sizeof(double)), *fh = calloc(d, sizeof(double));
+    double *fd = calloc(d, sizeof(double));
     double s[32], a[4], noise[4];
     for (uint32_t i = 0; i < d; i++) {
         th[i] = theta0[i] + 0.1 * pb_rng_normal(rng);
@@ -213,30 +212,12 @@ static void check_derivatives(const char *what, pb__pol_net *net, const double *
         noise[j] = net->n_actions ? pb_rng_uniform(rng) : pb_rng_normal(rng);
     pb__pol_net_act(net, th, s, noise, a, NULL);
     pb__pol_net_eval(net, th, s, a, 1.0, g, v, hv);
-    double h = 1e-5, worst_g = 0.0;
-    for (uint32_t i = 0; i < d; i++) {
-        double keep = th[i];
-        th[i] = keep + h;
-        double up = pb__pol_net_eval(net, th, s, a, 1.0, NULL, NULL, NULL);
-        th[i] = keep - h;
-        double down = pb__pol_net_eval(net, th, s, a, 1.0, NULL, NULL, NULL);
-        th[i] = keep;
-        fd[i] = (up - down) / (2 * h);
-    }
-    worst_g = rel(g, fd, d);
-    /* hess v by central differences of the gradient along v. */
-    double e = 1e-5;
-    for (uint32_t i = 0; i < d; i++)
-        th[i] += e * v[i];
-    pb__pol_net_eval(net, th, s, a, 1.0, gp, NULL, NULL);
-    for (uint32_t i = 0; i < d; i++)
-        th[i] -= 2 * e * v[i];
-    pb__pol_net_eval(net, th, s, a, 1.0, gm, NULL, NULL);
-    for (uint32_t i = 0; i < d; i++) {
-        th[i] += e * v[i];
-        fh[i] = (gp[i] - gm[i]) / (2 * e);
-    }
-    double worst_h = rel(hv, fh, d);
+    log_pi_at at = {net, th, s, a};
+    central_gradient(log_pi, &at, th, d, 1e-5, fd);
+    double worst_g = rel(g, fd, d);
+    /* hess v by central differences of the gradient along v (into gm). */
+    central_along(grad_log_pi, &at, th, v, d, 1e-5, gp, gm);
+    double worst_h = rel(hv, gm, d);
     CHECK(worst_g <= 1e-6 && worst_h <= 1e-6,
           "%s (%u parameters): grad log pi vs central differences %.1e, hvp %.1e", what, d,
           worst_g, worst_h);
@@ -247,7 +228,6 @@ static void check_derivatives(const char *what, pb__pol_net *net, const double *
     free(gp);
     free(gm);
     free(fd);
-    free(fh);
 }
 
 static void test_derivatives(void)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "plugbench/blackbox.h"
+#include "plugbench/kit.h"
 #include "plugbench/microkernels.h"
 #include "plugbench/plugin.h"
 
@@ -140,18 +141,10 @@ static const void *extension(const char *id)
 }
 
 static const pb_plugin descriptor = {
-    .abi_major = PB_ABI_MAJOR,
-    .abi_minor = PB_ABI_MINOR,
-    .struct_size = sizeof(pb_plugin),
-    .name = PLUGIN_NAME,
-    .version = "1.0.0",
+    PB_PLUGIN_INIT, .name = PLUGIN_NAME, .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
     .summary = "test plugin for plugbench bench: one microkernel per path of the host",
     .citation = "baseline",
-    .kind = PB_KIND_BLACKBOX,
-    .create = create,
-    .step = step,
-    .solution = solution,
-    .destroy = destroy,
+    .create = create, .step = step, .solution = solution, .destroy = destroy,
     .extension = extension,
 };
 

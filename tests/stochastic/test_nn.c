@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "plugbench/nn.h"
 #include "plugbench/rng.h"
 
@@ -24,41 +25,6 @@ static void fill(double *x, size_t n, double scale)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = scale * pb_rng_normal(&rng);
-}
-
-static double dot(const double *a, const double *b, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-static double rel(const double *a, const double *n, size_t len)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < len; i++) {
-        num += (a[i] - n[i]) * (a[i] - n[i]);
-        den += n[i] * n[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
-}
-
-/* The scalar whose gradient is checked, as a function of the arrays in the context. */
-typedef double (*scalar_fn)(void *ctx);
-
-/* Central differences of f with respect to x[0..n) into out. */
-static void numeric(scalar_fn f, void *ctx, double *x, size_t n, double *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        double keep = x[i];
-        x[i] = keep + H;
-        double up = f(ctx);
-        x[i] = keep - H;
-        double down = f(ctx);
-        x[i] = keep;
-        out[i] = (up - down) / (2 * H);
-    }
 }
 
 typedef struct dense_ctx {
@@ -83,9 +49,9 @@ static void test_dense(void)
     double nin[B * IN], nW[OUT * IN], nb[OUT];
     dense_scalar(&c);
     pb_nn_dense_backward(din, dW, db, c.r, c.in, c.W, B, IN, OUT);
-    numeric(dense_scalar, &c, c.in, B * IN, nin);
-    numeric(dense_scalar, &c, c.W, OUT * IN, nW);
-    numeric(dense_scalar, &c, c.b, OUT, nb);
+    central_gradient(dense_scalar, &c, c.in, B * IN, H, nin);
+    central_gradient(dense_scalar, &c, c.W, OUT * IN, H, nW);
+    central_gradient(dense_scalar, &c, c.b, OUT, H, nb);
     CHECK(rel(din, nin, B * IN) <= TOL, "dense d/din: relative error %.1e", rel(din, nin, B * IN));
     CHECK(rel(dW, nW, OUT * IN) <= TOL, "dense d/dW: relative error %.1e", rel(dW, nW, OUT * IN));
     CHECK(rel(db, nb, OUT) <= TOL, "dense d/db: relative error %.1e", rel(db, nb, OUT));
@@ -130,7 +96,7 @@ static void test_activations(void)
             pb_nn_relu_backward(din, c.r, c.in, B * IN);
         else
             pb_nn_sigmoid_backward(din, c.r, c.out, B * IN);
-        numeric(act_scalar, &c, c.in, B * IN, nin);
+        central_gradient(act_scalar, &c, c.in, B * IN, H, nin);
         CHECK(rel(din, nin, B * IN) <= TOL, "%s d/din: relative error %.1e", names[which],
               rel(din, nin, B * IN));
     }
@@ -162,7 +128,7 @@ static void test_losses(void)
     double dl[B * C] = {0}, nl[B * C];
     loss_scalar(&c);
     pb_nn_softmax_xent_backward(dl, c.probs, c.labels, 1.0 / B, B, C);
-    numeric(loss_scalar, &c, c.logits, B * C, nl);
+    central_gradient(loss_scalar, &c, c.logits, B * C, H, nl);
     CHECK(rel(dl, nl, B * C) <= TOL, "softmax cross-entropy d/dlogits: relative error %.1e",
           rel(dl, nl, B * C));
     c.binary = 1;
@@ -171,7 +137,7 @@ static void test_losses(void)
     double db[B] = {0}, nb[B];
     loss_scalar(&c);
     pb_nn_logistic_xent_backward(db, c.logits, c.labels, 1.0 / B, B);
-    numeric(loss_scalar, &c, c.logits, B, nb);
+    central_gradient(loss_scalar, &c, c.logits, B, H, nb);
     CHECK(rel(db, nb, B) <= TOL, "logistic cross-entropy d/dlogit: relative error %.1e",
           rel(db, nb, B));
     /* Stable at extreme logits: finite losses, no log 0. */

@@ -18,28 +18,26 @@
 #include <string.h>
 
 #include "check.h"
-#include "problem.h"
+#include "gradcheck.h"
+#include "plugin_run.h"
 #include "sto_problem.h"
 
-static pb__sto_problem *open_problem(const char *id)
+/* The training loss of a problem at w, and its gradient, for gradcheck.h. */
+typedef struct loss_at {
+    pb__sto_problem *p;
+    double *w;
+} loss_at;
+
+static double train_loss(void *ctx)
 {
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__sto_problem *)p;
+    loss_at *c = ctx;
+    return c->p->loss(c->p, c->w, &c->p->train, NULL, c->p->train.n, NULL);
 }
 
-static double rel(const double *a, const double *b, size_t n)
+static void train_grad(void *ctx, double *g)
 {
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - b[i]) * (a[i] - b[i]);
-        den += b[i] * b[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
+    loss_at *c = ctx;
+    c->p->loss(c->p, c->w, &c->p->train, NULL, c->p->train.n, g);
 }
 
 static void test_problem(const char *id, uint32_t dim, uint32_t n_train)
@@ -62,16 +60,11 @@ static void test_problem(const char *id, uint32_t dim, uint32_t n_train)
           (unsigned long long)p->base.cost);
     /* Central differences on 25 coordinates of the (uncounted) loss. */
     double an[25], nu[25];
+    loss_at at = {p, w};
     for (int k = 0; k < 25; k++) {
         uint32_t i = (uint32_t)pb_rng_below(&rng, dim);
-        double keep = w[i], h = 1e-5;
-        w[i] = keep + h;
-        double up = p->loss(p, w, &p->train, NULL, p->train.n, NULL);
-        w[i] = keep - h;
-        double down = p->loss(p, w, &p->train, NULL, p->train.n, NULL);
-        w[i] = keep;
         an[k] = g[i];
-        nu[k] = (up - down) / (2 * h);
+        nu[k] = central_partial(train_loss, &at, w, i, 1e-5);
     }
     CHECK(rel(an, nu, 25) <= 1e-6, "%s: gradient vs central differences, relative error %.1e", id,
           rel(an, nu, 25));
@@ -80,17 +73,7 @@ static void test_problem(const char *id, uint32_t dim, uint32_t n_train)
             v[i] = pb_rng_normal(&rng);
         uint64_t before = p->base.cost;
         f->hvp(f, w, v, hv);
-        double h = 1e-5;
-        for (uint32_t i = 0; i < dim; i++)
-            w[i] += h * v[i];
-        p->loss(p, w, &p->train, NULL, p->train.n, g2);
-        for (uint32_t i = 0; i < dim; i++)
-            w[i] -= 2 * h * v[i];
-        p->loss(p, w, &p->train, NULL, p->train.n, g);
-        for (uint32_t i = 0; i < dim; i++) {
-            w[i] += h * v[i];
-            g[i] = (g2[i] - g[i]) / (2 * h);
-        }
+        central_along(train_grad, &at, w, v, dim, 1e-5, g2, g);
         CHECK(rel(hv, g, dim) <= 1e-6 && p->base.cost - before == n_train,
               "%s: Hessian-vector product vs differences of the gradient, relative error %.1e",
               id, rel(hv, g, dim));

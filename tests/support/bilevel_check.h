@@ -4,8 +4,8 @@
  *   - the synthetic problems' closed forms, built from matrices read back through the exact
  *     oracles and this file's own Gaussian elimination: y* = A^-1 B x, z*, and
  *     grad Phi(x) = 0.1 x + (A^-1 B)^T (C^T C A^-1 B x - C^T t) on bilevel-quadratic-i1;
- *   - for the plugins: loading one, setting its parameters by name, creating a state on a
- *     problem, running it, and the checks every bilevel plugin's test makes: its
+ *   - for the plugins (loaded, set and run with plugin_run.h): creating a state on a
+ *     problem, and the checks every bilevel plugin's test makes: its
  *     PB_BILEVEL_HYPERGRADIENT estimate at exact y*, z* against the closed forms, and the
  *     oracle count of N step() calls against what its definition implies.
  * Header-only (static inline), so that its CHECKs count in the including test's tally.
@@ -13,6 +13,7 @@
 #ifndef BILEVEL_CHECK_H
 #define BILEVEL_CHECK_H
 
+#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,25 +21,11 @@
 
 #include "bilevel/bil_problem.h"
 #include "check.h"
-#include "loader.h"
-#include "params.h"
-#include "problem.h"
-#include "run.h"
+#include "plugin_run.h"
 
 /* bilevel-quadratic-i1's dimensions, and the largest the helpers below handle. */
 #define DX 10
 #define DY 20
-
-static inline pb__bil_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__bil_problem *)p;
-}
 
 static inline double norm(const double *a, uint32_t n)
 {
@@ -180,36 +167,7 @@ static inline double op_norm(const double *M, uint32_t rows, uint32_t cols)
     return sqrt(lam);
 }
 
-/* ---- The plugins' side: loading, parameters, states, runs. ---- */
-
-/* Loads the plugin module at path into pl. Returns 0, or -1 (a failed check). */
-static inline int load_plugin(const char *path, pb__plugin_file *pl)
-{
-    char err[512];
-    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return -1;
-    }
-    return 0;
-}
-
-static inline void set(const pb__plugin_file *pl, pb_value *values, const char *name,
-                       const char *text)
-{
-    char err[256];
-    if (pb__param_set(pl->desc, values, name, text, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-}
-
-/* The value of the parameter called name among values (pl's), or a failed check and 0. */
-static inline pb_value param(const pb__plugin_file *pl, const pb_value *values, const char *name)
-{
-    for (uint32_t k = 0; k < pl->desc->n_params; k++)
-        if (strcmp(pl->desc->params[k].name, name) == 0)
-            return values[k];
-    CHECK(0, "%s has no parameter %s", pl->desc->name, name);
-    return (pb_value){0};
-}
+/* ---- The plugins' side (loading, parameters and runs: plugin_run.h). ---- */
 
 /* Creates plugin state on problem p with values; NULL on failure. */
 static inline void *create_on(const pb__plugin_file *pl, pb__bil_problem *p,
@@ -226,17 +184,6 @@ static inline void *create_on(const pb__plugin_file *pl, pb__bil_problem *p,
     return state;
 }
 
-static inline pb__outcome run(const pb__plugin_file *pl, const pb_value *values, const char *id,
-                              uint64_t seed, uint64_t iterations, uint64_t cost)
-{
-    pb__limits limits = {.budget = {.cost = cost, .iterations = iterations}, .target = NAN};
-    pb__outcome out;
-    char err[512];
-    if (pb__run_id(pl, values, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-    return out;
-}
-
 /* The plugin's PB_BILEVEL_HYPERGRADIENT table, or NULL and a failed check. */
 static inline const pb_bilevel_hypergradient *hypergradient_of(const pb__plugin_file *pl)
 {
@@ -247,34 +194,95 @@ static inline const pb_bilevel_hypergradient *hypergradient_of(const pb__plugin_
     return hg;
 }
 
+/* A hypergradient check's setting: the plugin's table, a linear-quadratic problem and its
+ * matrices. */
+typedef struct hg_setting {
+    const pb_bilevel_hypergradient *hg;
+    pb__bil_problem *p;
+    mats *m;
+} hg_setting;
+
+/* Looks up pl's hypergradient table, opens the problem id and reads its matrices back.
+ * Returns 0, or -1 after a failed check with nothing left open. */
+static inline int hg_open(hg_setting *h, const pb__plugin_file *pl, const char *id)
+{
+    h->hg = hypergradient_of(pl);
+    h->p = open_problem(id);
+    if (!h->hg || !h->p) {
+        if (h->p)
+            pb__problem_close(&h->p->base);
+        return -1;
+    }
+    h->m = calloc(1, sizeof *h->m);
+    read_mats(h->p, h->m);
+    return 0;
+}
+
+static inline void hg_close(hg_setting *h)
+{
+    free(h->m);
+    pb__problem_close(&h->p->base);
+}
+
+/* A point of a check and what the estimate must give there: x drawn from rng, the exact
+ * y* and z*, and grad Phi(x), from the problem's matrices m. */
+typedef void (*hg_point_fn)(const mats *m, pb_rng *rng, double *x, double *y, double *z,
+                            double *g);
+
+/* bilevel-quadratic-i1 at x = 2 N(0, I): the closed forms. */
+static inline void quadratic_point(const mats *m, pb_rng *rng, double *x, double *y, double *z,
+                                   double *g)
+{
+    for (uint32_t i = 0; i < DX; i++)
+        x[i] = 2 * pb_rng_normal(rng);
+    quad_closed(m, x, y, z, g);
+}
+
+/* bilevel-cosh-d10 at x = 1 + N(0, I): grad Phi = sinh(x - 1), y* = x, z* = A^-1 grad Phi. */
+static inline void cosh_point(const mats *m, pb_rng *rng, double *x, double *y, double *z,
+                              double *g)
+{
+    for (uint32_t i = 0; i < 10; i++) {
+        x[i] = 1.0 + pb_rng_normal(rng);
+        y[i] = x[i];
+        g[i] = sinh(x[i] - 1.0);
+    }
+    solve(m->A, 10, g, z);
+}
+
+/* The estimate at exact y*, z* vs grad Phi on problem id (dx = DX) at 5 points from
+ * point(), with parameter values: the largest error relative to max(1, |grad Phi|) is at
+ * most 1e-12. The check's message says "vs " against, then tail. */
+static inline void check_hypergradient_on(const pb__plugin_file *pl, const pb_value *values,
+                                          pb_rng *rng, const char *id, hg_point_fn point,
+                                          const char *against, const char *tail)
+{
+    hg_setting h;
+    if (hg_open(&h, pl, id) != 0)
+        return;
+    assert(h.p->oracle.dx == DX && h.p->oracle.dy <= DY);
+    void *st = create_on(pl, h.p, values);
+    double worst = 0.0;
+    for (int trial = 0; st && trial < 5; trial++) {
+        double x[DX], y[DY], z[DY], g[DX], est[DX];
+        point(h.m, rng, x, y, z, g);
+        int32_t rc = h.hg->estimate(st, x, y, z, est);
+        worst = fmax(worst, rc == 0 ? dist(est, g, DX) / fmax(1.0, norm(g, DX)) : INFINITY);
+    }
+    CHECK(worst <= 1e-12, "%s on %s: estimate at exact y*, z* vs %s, relative error %.1e%s",
+          pl->desc->name, id, against, worst, tail);
+    if (st)
+        pl->desc->destroy(st);
+    hg_close(&h);
+}
+
 /* The estimate at exact y*, z* vs the closed-form grad Phi on bilevel-quadratic-i1, at 5
  * points x = 2 N(0, I) drawn from rng, with parameter values. */
 static inline void check_hypergradient_quadratic(const pb__plugin_file *pl,
                                                  const pb_value *values, pb_rng *rng)
 {
-    const pb_bilevel_hypergradient *hg = hypergradient_of(pl);
-    pb__bil_problem *p = open_problem("bilevel-quadratic-i1");
-    if (!hg || !p)
-        return;
-    mats *m = calloc(1, sizeof *m);
-    read_mats(p, m);
-    void *st = create_on(pl, p, values);
-    double worst = 0.0;
-    for (int trial = 0; st && trial < 5; trial++) {
-        double x[DX], y[DY], z[DY], g[DX], est[DX];
-        for (uint32_t i = 0; i < DX; i++)
-            x[i] = 2 * pb_rng_normal(rng);
-        quad_closed(m, x, y, z, g);
-        int32_t rc = hg->estimate(st, x, y, z, est);
-        double scale = fmax(1.0, norm(g, DX));
-        worst = fmax(worst, rc == 0 ? dist(est, g, DX) / scale : INFINITY);
-    }
-    CHECK(worst <= 1e-12, "%s on bilevel-quadratic-i1: estimate at exact y*, z* vs the closed-form "
-          "grad Phi, relative error %.1e (5 points)", pl->desc->name, worst);
-    if (st)
-        pl->desc->destroy(st);
-    free(m);
-    pb__problem_close(&p->base);
+    check_hypergradient_on(pl, values, rng, "bilevel-quadratic-i1", quadratic_point,
+                           "the closed-form grad Phi", " (5 points)");
 }
 
 /* bilevel-cosh-d10: grad Phi = sinh(x - 1), y* = x, z* = A^-1 sinh(y* - 1); the estimate
@@ -282,30 +290,7 @@ static inline void check_hypergradient_quadratic(const pb__plugin_file *pl,
 static inline void check_hypergradient_cosh(const pb__plugin_file *pl, const pb_value *values,
                                             pb_rng *rng)
 {
-    const pb_bilevel_hypergradient *hg = hypergradient_of(pl);
-    pb__bil_problem *p = open_problem("bilevel-cosh-d10");
-    if (!hg || !p)
-        return;
-    mats *m = calloc(1, sizeof *m);
-    read_mats(p, m);
-    void *st = create_on(pl, p, values);
-    double worst = 0.0;
-    for (int trial = 0; st && trial < 5; trial++) {
-        double x[10], s[10], z[10], est[10];
-        for (uint32_t i = 0; i < 10; i++) {
-            x[i] = 1.0 + pb_rng_normal(rng);
-            s[i] = sinh(x[i] - 1.0);
-        }
-        solve(m->A, 10, s, z);
-        int32_t rc = hg->estimate(st, x, x, z, est);
-        worst = fmax(worst, rc == 0 ? dist(est, s, 10) / fmax(1.0, norm(s, 10)) : INFINITY);
-    }
-    CHECK(worst <= 1e-12, "%s on bilevel-cosh-d10: estimate at exact y*, z* vs sinh(x - 1), "
-          "relative error %.1e", pl->desc->name, worst);
-    if (st)
-        pl->desc->destroy(st);
-    free(m);
-    pb__problem_close(&p->base);
+    check_hypergradient_on(pl, values, rng, "bilevel-cosh-d10", cosh_point, "sinh(x - 1)", "");
 }
 
 /* Both hypergradient checks, with the points of one generator seeded 11. */

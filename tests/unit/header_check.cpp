@@ -10,6 +10,7 @@
 #include "plugbench/rnn.h"
 #include "plugbench/policy.h"
 #include "plugbench/bilevel.h"
+#include "plugbench/sequence.h"
 
 int pb_header_check_cpp();
 int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

@@ -8,16 +8,15 @@
 
 #include "bb_problem.h"
 #include "check.h"
+#include "plugin_run.h"
 
+/* Opens a blackbox problem; one that does not open ends the test (a failed check). */
 static pb__bb_problem *open_bb(const char *id)
 {
-    pb__problem *p;
-    char err[256];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
-        exit(1);
-    }
-    return (pb__bb_problem *)p;
+    pb__bb_problem *p = open_problem(id);
+    if (!p)
+        exit(check_summary("problems"));
+    return p;
 }
 
 static void check_formulas(void)

@@ -31,13 +31,9 @@
  *         return 0;
  *     }
  *
- *     static const pb_plugin descriptor = {
- *         PB_PLUGIN_INIT, PB_PARAMS(params),
- *         .name = "...", .version = "...", .summary = "...", .citation = "...",
- *         .kind = PB_KIND_STOCHASTIC,
- *         PB_STATE_LIFECYCLE(create, step),
- *     };
- *     PB_PLUGIN_ENTRY(descriptor)
+ *     PB_PLUGIN(.name = "...", .version = "...", .kind = PB_KIND_STOCHASTIC,
+ *               .summary = "...", .citation = "...",
+ *               PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))
  *
  * Errors: create() fails with `return pb_fail(ctx, PB_ERR_..., "fmt", ...)`. step() has no
  * context argument, so a state keeps its context in head.ctx (PB_STATE_NEW sets it) and
@@ -71,6 +67,18 @@ extern "C" {
 /* The ABI fields of a descriptor, first in its designated initializer. */
 #define PB_PLUGIN_INIT                                                                      \
     .abi_major = PB_ABI_MAJOR, .abi_minor = PB_ABI_MINOR, .struct_size = sizeof(pb_plugin)
+
+/*
+ * Declares the plugin: its descriptor, the ABI fields filled by PB_PLUGIN_INIT and the rest
+ * given as designated initializers, and the entry point returning it. In one source file:
+ *     PB_PLUGIN(.name = "sgd", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
+ *               .summary = "...", .citation = "...",
+ *               PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))
+ * (A descriptor written out with PB_PLUGIN_INIT and PB_PLUGIN_ENTRY is the same thing.)
+ */
+#define PB_PLUGIN(...)                                                                      \
+    static const pb_plugin pb__descriptor = {PB_PLUGIN_INIT, __VA_ARGS__};                  \
+    PB_PLUGIN_ENTRY(pb__descriptor)
 
 /* A descriptor's parameter table and its length, counted from the array. */
 #define PB_PARAMS(table) .params = (table), .n_params = (uint32_t)(sizeof(table) / sizeof((table)[0]))
@@ -135,7 +143,8 @@ static inline int64_t pb_param_or(const pb_context *ctx, uint32_t index, int64_t
  */
 typedef struct pb_state_head {
     const pb_context *ctx;  /* set by PB_STATE_NEW; valid until destroy() returns */
-    const double *solution; /* problem->solution_length doubles; set by the plugin */
+    const double *solution; /* problem->solution_length doubles; set by the plugin (may stay
+                               NULL when solution_length is 0, as on the sequence kind) */
 } pb_state_head;
 
 /* One array carved out of a state's block: where its pointer lives in the state struct,

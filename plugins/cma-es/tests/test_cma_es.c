@@ -16,30 +16,14 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cma.h"
 #include "check.h"
-#include "loader.h"
-#include "params.h"
+#include "cma.h"
 #include "plugbench/blackbox.h"
-#include "problem.h"
-#include "run.h"
+#include "plugin_run.h"
 
 #define TARGET 1e-8
 #define SKIP 77
 #define MAX_PARAMS 16
-
-/* Runs the plugin with params on a fresh problem id under an evaluation budget and the
- * 1e-8 target; a problem that does not open is a failure. */
-static pb__outcome run(const pb__plugin_file *plugin, const pb_value *params, const char *id,
-                       uint64_t seed, uint64_t budget)
-{
-    pb__outcome out;
-    char err[1024];
-    pb__limits limits = {.budget = {.cost = budget}, .target = TARGET};
-    if (pb__run_id(plugin, params, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-    return out;
-}
 
 /* The shifted sphere, ellipsoid and Rosenbrock in d = 10, instances 1-3: the target is
  * reached within 1e4 d evaluations. */
@@ -50,7 +34,7 @@ static void test_convergence(const pb__plugin_file *plugin, const pb_value *para
         for (uint32_t instance = 1; instance <= 3; instance++) {
             char id[64];
             snprintf(id, sizeof id, "%s-d10-i%u", families[f], instance);
-            pb__outcome o = run(plugin, params, id, instance, 100000);
+            pb__outcome o = run_to_target(plugin, params, id, instance, 100000, TARGET);
             CHECK(o.status == PB__STATUS_OK && o.target_hit_cost > 0,
                    "%s: %llu evaluations to f - f_opt <= 1e-8 (budget 1e5)", id,
                    (unsigned long long)o.target_hit_cost);
@@ -60,7 +44,7 @@ static void test_convergence(const pb__plugin_file *plugin, const pb_value *para
 /* A budget that ends mid-generation is spent exactly, and the run ends normally. */
 static void test_budget(const pb__plugin_file *plugin, const pb_value *params)
 {
-    pb__outcome o = run(plugin, params, "rastrigin-d10-i1", 1, 1005);
+    pb__outcome o = run_to_target(plugin, params, "rastrigin-d10-i1", 1, 1005, TARGET);
     CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1005,
            "budget 1005 on rastrigin-d10-i1: status %s, stop %s, %llu evaluations",
            pb__status_name(o.status), pb__stop_name(o.stop), (unsigned long long)o.cost);
@@ -76,16 +60,15 @@ static void test_budget(const pb__plugin_file *plugin, const pb_value *params)
 static void test_restarts(const pb__plugin_file *plugin, const pb_value *params)
 {
     pb_value none[MAX_PARAMS];
-    char err[256];
     memcpy(none, params, plugin->desc->n_params * sizeof *none);
-    pb__param_set(plugin->desc, none, "restarts", "none", err, sizeof err);
+    set(plugin, none, "restarts", "none");
     for (uint64_t seed = 1; seed <= 2; seed++) {
-        pb__outcome o = run(plugin, none, "rastrigin-d10-i1", seed, 100000);
+        pb__outcome o = run_to_target(plugin, none, "rastrigin-d10-i1", seed, 100000, TARGET);
         CHECK(o.stop == PB__STOP_DONE && o.metrics[0] > 0.9,
                "restarts=none, rastrigin-d10-i1 seed %llu: stop %s after %llu evaluations at "
                "f - f_opt = %.3g", (unsigned long long)seed, pb__stop_name(o.stop),
                (unsigned long long)o.cost, o.metrics[0]);
-        o = run(plugin, params, "rastrigin-d10-i1", seed, 200000);
+        o = run_to_target(plugin, params, "rastrigin-d10-i1", seed, 200000, TARGET);
         CHECK(o.target_hit_cost > 0,
                "restarts=ipop, rastrigin-d10-i1 seed %llu: %llu evaluations to 1e-8",
                (unsigned long long)seed, (unsigned long long)o.target_hit_cost);
@@ -145,7 +128,7 @@ static int test_bbob(const pb__plugin_file *plugin, const pb_value *params)
         for (uint32_t instance = 1; instance <= 15; instance++) {
             char id[64];
             snprintf(id, sizeof id, "bbob-f%02d-d10-i%u", functions[i], instance);
-            pb__outcome o = run(plugin, params, id, instance, 100000);
+            pb__outcome o = run_to_target(plugin, params, id, instance, 100000, TARGET);
             solved += o.target_hit_cost > 0;
             printf("  %s: %s, %llu evaluations to 1e-8\n", id, pb__status_name(o.status),
                    (unsigned long long)o.target_hit_cost);
@@ -163,15 +146,8 @@ int main(int argc, char **argv)
         return 2;
     }
     pb__plugin_file plugin;
-    char err[1024];
-    if (pb__plugin_load(argv[1], &plugin, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (load_plugin_quietly(argv[1], &plugin, MAX_PARAMS) != 0)
         return 1;
-    }
-    if (plugin.desc->n_params > MAX_PARAMS) {
-        fprintf(stderr, "%s declares more than %d parameters\n", argv[1], MAX_PARAMS);
-        return 1;
-    }
     pb_value params[MAX_PARAMS];
     pb__params_defaults(plugin.desc, params);
     int rc = 0;

@@ -19,6 +19,7 @@
 #include <cblas.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "mfac.h"
 #include "plugbench/rng.h"
 
@@ -71,16 +72,6 @@ static void dense_solve(const dense *D, const double *b, double *x)
     free(r);
 }
 
-static double rel_error(const double *x, const double *ref, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (x[i] - ref[i]) * (x[i] - ref[i]);
-        den += ref[i] * ref[i];
-    }
-    return sqrt(num / den);
-}
-
 static double *normal_matrix(pb_rng *rng, size_t n)
 {
     double *a = malloc(n * sizeof(double));
@@ -89,18 +80,43 @@ static double *normal_matrix(pb_rng *rng, size_t n)
     return a;
 }
 
+/* A check's data: G (rows x d) and then, when with_v, v (d), N(0, 1) from a generator
+ * seeded seed that the check may go on drawing from; ref and x, d doubles each, for a
+ * reference and a result. */
+typedef struct data {
+    pb_rng rng;
+    double *G, *v, *ref, *x;
+} data;
+
+static data data_new(uint64_t seed, int rows, int d, int with_v)
+{
+    data dt;
+    pb_rng_seed(&dt.rng, seed, 0);
+    dt.G = normal_matrix(&dt.rng, (size_t)rows * d);
+    dt.v = with_v ? normal_matrix(&dt.rng, (size_t)d) : NULL;
+    dt.ref = malloc(d * sizeof(double));
+    dt.x = malloc(d * sizeof(double));
+    return dt;
+}
+
+static void data_free(data *dt)
+{
+    free(dt->G);
+    free(dt->v);
+    free(dt->ref);
+    free(dt->x);
+}
+
 static void test_products(int d, int m, double lambda)
 {
-    pb_rng rng;
-    pb_rng_seed(&rng, (uint64_t)d * 1000 + (uint64_t)m, 0);
-    double *G = normal_matrix(&rng, (size_t)m * d), *v = normal_matrix(&rng, (size_t)d);
-    double *ref = malloc(d * sizeof(double)), *x = malloc(d * sizeof(double));
+    data dt = data_new((uint64_t)d * 1000 + (uint64_t)m, m, d, 1);
+    double *G = dt.G, *v = dt.v, *ref = dt.ref, *x = dt.x;
     dense D = dense_new(G, m, d, lambda);
     dense_solve(&D, v, ref);
 
     mfac_static *s = mfac_static_new(G, (uint32_t)m, (uint32_t)d, lambda);
     mfac_static_mul(s, v, x);
-    double e = rel_error(x, ref, (size_t)d);
+    double e = rel(x, ref, (size_t)d);
     CHECK(e <= 1e-8, "static F^-1 v, d = %d, m = %d, lambda = %g: relative error %.2e", d, m,
           lambda, e);
 
@@ -109,7 +125,7 @@ static void test_products(int d, int m, double lambda)
     for (int i = 0; i < m; i++)
         rc |= mfac_dynamic_update(y, G + (size_t)i * d);
     mfac_dynamic_mul(y, v, x);
-    e = rel_error(x, ref, (size_t)d);
+    e = rel(x, ref, (size_t)d);
     CHECK(rc == 0 && e <= 1e-8, "dynamic F^-1 v, d = %d, m = %d, lambda = %g: relative error %.2e",
           d, m, lambda, e);
 
@@ -117,7 +133,7 @@ static void test_products(int d, int m, double lambda)
     mfac_dynamic *w = mfac_dynamic_new((uint32_t)m, (uint32_t)d, lambda);
     rc = mfac_dynamic_fill(w, G, (uint32_t)m);
     mfac_dynamic_mul(w, v, x);
-    e = rel_error(x, ref, (size_t)d);
+    e = rel(x, ref, (size_t)d);
     CHECK(rc == 0 && e <= 1e-8 && w->last == 0,
           "dynamic, window set at once, d = %d, m = %d: relative error %.2e", d, m, e);
     mfac_dynamic_free(w);
@@ -128,62 +144,49 @@ static void test_products(int d, int m, double lambda)
         mfac_dynamic_update(z, G + (size_t)i * d);
     mfac_dynamic_update_mul(z, G + (size_t)(m - 1) * d, x);
     dense_solve(&D, G + (size_t)(m - 1) * d, ref);
-    e = rel_error(x, ref, (size_t)d);
+    e = rel(x, ref, (size_t)d);
     CHECK(e <= 1e-8, "dynamic update_mul(g_m) = F^-1 g_m, d = %d, m = %d: relative error %.2e", d,
           m, e);
     mfac_dynamic_free(z);
     mfac_dynamic_free(y);
     mfac_static_free(s);
     dense_free(&D);
-    free(G);
-    free(v);
-    free(ref);
-    free(x);
+    data_free(&dt);
 }
 
-/* 45 gradients through a window of 32: the product uses exactly the last 32. */
-static void test_wraparound(void)
+/* 45 gradients through a window of m < 45: the product uses exactly the last m. */
+static void test_wraparound(int d, int m, double lambda)
 {
-    const int d = 400, m = 32, total = 45;
-    const double lambda = 1e-2;
-    pb_rng rng;
-    pb_rng_seed(&rng, 45, 0);
-    double *all = normal_matrix(&rng, (size_t)total * d), *v = normal_matrix(&rng, (size_t)d);
-    double *ref = malloc(d * sizeof(double)), *x = malloc(d * sizeof(double));
+    const int total = 45;
+    data dt = data_new(45, total, d, 1);
+    double *all = dt.G, *v = dt.v, *ref = dt.ref, *x = dt.x;
     mfac_dynamic *y = mfac_dynamic_new(m, d, lambda);
     for (int i = 0; i < total; i++)
         mfac_dynamic_update(y, all + (size_t)i * d);
     dense D = dense_new(all + (size_t)(total - m) * d, m, d, lambda);
     dense_solve(&D, v, ref);
     mfac_dynamic_mul(y, v, x);
-    double e = rel_error(x, ref, (size_t)d);
+    double e = rel(x, ref, (size_t)d);
     CHECK(y->last == (uint32_t)(total % m) && e <= 1e-8,
           "after %d updates of a window of %d (ring index %u): relative error %.2e vs the last %d",
           total, m, y->last, e, m);
-    /* And not the first 32: the window really moved. */
+    /* And not the first m: the window really moved. */
     dense E = dense_new(all, m, d, lambda);
     dense_solve(&E, v, ref);
-    e = rel_error(x, ref, (size_t)d);
+    e = rel(x, ref, (size_t)d);
     CHECK(e > 1e-3, "the first %d gradients give a different product (relative difference %.2e)",
           m, e);
     dense_free(&E);
     dense_free(&D);
     mfac_dynamic_free(y);
-    free(all);
-    free(v);
-    free(ref);
-    free(x);
+    data_free(&dt);
 }
 
 /* One M-FAC step with lr = 1 on a quadratic whose Hessian is the window's F. */
-static void test_quadratic_step(void)
+static void test_quadratic_step(int d, int m, double lambda)
 {
-    const int d = 400, m = 32;
-    const double lambda = 1e-2;
-    pb_rng rng;
-    pb_rng_seed(&rng, 7, 0);
-    double *G = normal_matrix(&rng, (size_t)m * d), *w0 = normal_matrix(&rng, (size_t)d);
-    double *w_opt = malloc(d * sizeof(double)), *u = malloc(d * sizeof(double));
+    data dt = data_new(7, m, d, 1);
+    double *G = dt.G, *w0 = dt.v, *w_opt = dt.ref, *u = dt.x;
     double *grad = malloc(d * sizeof(double)), *e = malloc(d * sizeof(double));
     dense D = dense_new(G, m, d, lambda);
     /* w* = w0 - F^-1 g_m, so that grad f(w0) = F (w0 - w*) = g_m. */
@@ -194,38 +197,31 @@ static void test_quadratic_step(void)
         e[i] = w0[i] - w_opt[i];
     }
     cblas_dgemv(CblasRowMajor, CblasNoTrans, d, d, 1.0, D.F, d, e, 1, 0.0, grad, 1);
-    double ge = rel_error(grad, g_m, (size_t)d);
+    double ge = rel(grad, g_m, (size_t)d);
     mfac_dynamic *y = mfac_dynamic_new(m, d, lambda);
     for (int i = 0; i + 1 < m; i++)
         mfac_dynamic_update(y, G + (size_t)i * d);
     mfac_dynamic_update_mul(y, grad, u); /* the optimizer's step at w0, lr = 1 */
     for (int i = 0; i < d; i++)
         u[i] = w0[i] - u[i];
-    double err = rel_error(u, w_opt, (size_t)d);
+    double err = rel(u, w_opt, (size_t)d);
     CHECK(ge <= 1e-12 && err <= 1e-10,
           "one step with lr = 1 reaches the minimizer: |w1 - w*| / |w*| = %.2e (gradient check "
           "%.1e)", err, ge);
     mfac_dynamic_free(y);
     dense_free(&D);
-    free(G);
-    free(w0);
-    free(w_opt);
-    free(u);
+    data_free(&dt);
     free(grad);
     free(e);
 }
 
 /* The static engine's diagonal and single entries against the dense inverse. */
-static void test_diag_entries(void)
+static void test_diag_entries(int d, int m, double lambda)
 {
-    const int d = 400, m = 32;
-    const double lambda = 1e-2;
-    pb_rng rng;
-    pb_rng_seed(&rng, 11, 0);
-    double *G = normal_matrix(&rng, (size_t)m * d);
+    data dt = data_new(11, m, d, 0);
+    double *G = dt.G, *col = dt.ref, *diag = dt.x;
     dense D = dense_new(G, m, d, lambda);
-    double *inv = malloc((size_t)d * d * sizeof(double)), *col = malloc(d * sizeof(double));
-    double *unit = calloc(d, sizeof(double)), *diag = malloc(d * sizeof(double));
+    double *inv = malloc((size_t)d * d * sizeof(double)), *unit = calloc(d, sizeof(double));
     for (int j = 0; j < d; j++) { /* column j of F^-1 (symmetric: row j too) */
         unit[j] = 1.0;
         dense_solve(&D, unit, col);
@@ -244,7 +240,8 @@ static void test_diag_entries(void)
           scale);
     worst = 0.0;
     for (int t = 0; t < 200; t++) {
-        uint32_t j = (uint32_t)pb_rng_below(&rng, d), k = (uint32_t)pb_rng_below(&rng, d);
+        uint32_t j = (uint32_t)pb_rng_below(&dt.rng, d);
+        uint32_t k = (uint32_t)pb_rng_below(&dt.rng, d);
         if (t < 10)
             k = j;
         worst = fmax(worst, fabs(mfac_static_entry(s, j, k) - inv[(size_t)j * d + k]));
@@ -252,53 +249,44 @@ static void test_diag_entries(void)
     CHECK(worst <= 1e-10 * scale, "200 single entries (F^-1)_jk: max error %.2e", worst);
     mfac_static_free(s);
     dense_free(&D);
-    free(G);
+    data_free(&dt);
     free(inv);
-    free(col);
     free(unit);
-    free(diag);
 }
 
 /* d larger than the dynamic engine's column block: the blocked window against the static
  * engine (plain row-major, itself checked against the dense solve above). */
-static void test_blocked(void)
+static void test_blocked(int d, int m, double lambda)
 {
-    const int d = 20000, m = 16;
-    const double lambda = 1e-3;
-    pb_rng rng;
-    pb_rng_seed(&rng, 20000, 0);
-    double *G = normal_matrix(&rng, (size_t)(m + 5) * d), *v = normal_matrix(&rng, (size_t)d);
-    double *ref = malloc(d * sizeof(double)), *x = malloc(d * sizeof(double));
+    data dt = data_new(20000, m + 5, d, 1);
+    double *G = dt.G, *v = dt.v, *ref = dt.ref, *x = dt.x;
     mfac_static *s = mfac_static_new(G + (size_t)5 * d, m, d, lambda);
     mfac_static_mul(s, v, ref);
     mfac_dynamic *y = mfac_dynamic_new(m, d, lambda);
     for (int i = 0; i < m + 5; i++)
         mfac_dynamic_update(y, G + (size_t)i * d);
     mfac_dynamic_mul(y, v, x);
-    double e = rel_error(x, ref, (size_t)d);
+    double e = rel(x, ref, (size_t)d);
     mfac_dynamic *z = mfac_dynamic_new(m, d, lambda);
     mfac_dynamic_fill(z, G + (size_t)5 * d, m);
     mfac_dynamic_mul(z, v, x);
-    double e2 = rel_error(x, ref, (size_t)d);
+    double e2 = rel(x, ref, (size_t)d);
     CHECK(e <= 1e-10 && e2 <= 1e-10,
           "d = %d (several column blocks), m = %d, wrapped: dynamic vs static %.2e, filled %.2e",
           d, m, e, e2);
     mfac_dynamic_free(y);
     mfac_dynamic_free(z);
     mfac_static_free(s);
-    free(G);
-    free(v);
-    free(ref);
-    free(x);
+    data_free(&dt);
 }
 
 int main(void)
 {
     test_products(400, 32, 1e-2);
     test_products(2000, 256, 1e-5);
-    test_wraparound();
-    test_quadratic_step();
-    test_diag_entries();
-    test_blocked();
+    test_wraparound(400, 32, 1e-2);
+    test_quadratic_step(400, 32, 1e-2);
+    test_diag_entries(400, 32, 1e-2);
+    test_blocked(20000, 16, 1e-3);
     return check_summary("mfac");
 }

@@ -11,38 +11,27 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "loader.h"
-#include "params.h"
-#include "problem.h"
-#include "run.h"
+#include "plugin_run.h"
 #include "sto_problem.h"
 
 /* The training gap at the problem's w0, where every plugin starts; NaN when it fails. */
 static double gap_at_w0(const char *id)
 {
-    pb__problem *base;
-    char err[512];
-    if (pb__problem_open(id, &base, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
+    pb__sto_problem *p = open_problem(id);
+    if (!p)
         return NAN;
-    }
-    pb__sto_problem *p = (pb__sto_problem *)base;
     double m0[PB__MAX_METRICS];
     p->base.ops->measure(&p->base, p->w0, m0);
     pb__problem_close(&p->base);
     return m0[0];
 }
 
-static pb__outcome run(const pb__plugin_file *plugin, const char *id, uint64_t seed)
+/* A run with the plugin's defaults under the default budget of 20000 samples. */
+static pb__outcome run_defaults(const pb__plugin_file *plugin, const char *id, uint64_t seed)
 {
     pb_value values[16];
     pb__params_defaults(plugin->desc, values);
-    pb__limits limits = {.budget = {.cost = 20000}, .target = NAN};
-    pb__outcome out;
-    char err[512];
-    if (pb__run_id(plugin, values, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-    return out;
+    return run(plugin, values, id, seed, 0, 20000);
 }
 
 int main(int argc, char **argv)
@@ -51,14 +40,11 @@ int main(int argc, char **argv)
                                       "quadratic-d100-i1"};
     for (int a = 1; a < argc; a++) {
         pb__plugin_file plugin;
-        char err[512];
-        if (pb__plugin_load(argv[a], &plugin, err, sizeof err) != 0) {
-            CHECK(0, "%s", err);
+        if (load_plugin(argv[a], &plugin) != 0)
             continue;
-        }
         for (int k = 0; k < 4; k++) {
             double gap0 = gap_at_w0(ids[k]);
-            pb__outcome o = run(&plugin, ids[k], 1), o2 = run(&plugin, ids[k], 1);
+            pb__outcome o = run_defaults(&plugin, ids[k], 1), o2 = run_defaults(&plugin, ids[k], 1);
             CHECK(o.status == PB__STATUS_OK && o.metrics[0] < gap0 && o.cost <= 20000 &&
                       o.metrics[0] == o2.metrics[0],
                   "%s on %s: status %s, train gap %.4g -> %.4g, test accuracy %.3f, %llu "

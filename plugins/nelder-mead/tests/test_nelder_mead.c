@@ -11,10 +11,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "loader.h"
-#include "params.h"
-#include "problem.h"
-#include "run.h"
+#include "plugin_run.h"
 
 #define TARGET 1e-8
 #define MAX_PARAMS 16
@@ -28,22 +25,16 @@ typedef struct setup {
 static setup with(const pb__plugin_file *plugin, const char *name, const char *value)
 {
     setup s = {.plugin = plugin};
-    char err[256];
     pb__params_defaults(plugin->desc, s.params);
-    if (name && pb__param_set(plugin->desc, s.params, name, value, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
+    if (name)
+        set(plugin, s.params, name, value);
     return s;
 }
 
 /* Runs on a fresh problem id under an evaluation budget and the 1e-8 target. */
-static pb__outcome run(const setup *s, const char *id, uint64_t seed, uint64_t budget)
+static pb__outcome run_setup(const setup *s, const char *id, uint64_t seed, uint64_t budget)
 {
-    pb__outcome out;
-    char err[1024];
-    pb__limits limits = {.budget = {.cost = budget}, .target = TARGET};
-    if (pb__run_id(s->plugin, s->params, id, seed, &limits, NULL, NULL, &out, err, sizeof err) != 0)
-        CHECK(0, "%s", err);
-    return out;
+    return run_to_target(s->plugin, s->params, id, seed, budget, TARGET);
 }
 
 /* One run, without restarts, reaches the target on the 2-D Rosenbrock function. */
@@ -53,7 +44,7 @@ static void test_rosenbrock(const pb__plugin_file *plugin)
     for (uint32_t instance = 1; instance <= 3; instance++) {
         char id[64];
         snprintf(id, sizeof id, "rosenbrock-d2-i%u", instance);
-        pb__outcome o = run(&single, id, instance, 10000);
+        pb__outcome o = run_setup(&single, id, instance, 10000);
         CHECK(o.stop == PB__STOP_TARGET, "%s, no restarts: %llu evaluations to 1e-8", id,
                (unsigned long long)o.target_hit_cost);
     }
@@ -70,8 +61,8 @@ static void test_restarts(const pb__plugin_file *plugin)
     setup single = with(plugin, "restarts", "false"), restarted = with(plugin, NULL, NULL);
     int stuck = 0, rescued = 0;
     for (uint64_t seed = 1; seed <= 10; seed++) {
-        pb__outcome a = run(&single, "rastrigin-d2-i1", seed, 100000);
-        pb__outcome b = run(&restarted, "rastrigin-d2-i1", seed, 100000);
+        pb__outcome a = run_setup(&single, "rastrigin-d2-i1", seed, 100000);
+        pb__outcome b = run_setup(&restarted, "rastrigin-d2-i1", seed, 100000);
         int local = a.stop == PB__STOP_DONE && a.metrics[0] > 0.9;
         stuck += local;
         rescued += local && b.stop == PB__STOP_TARGET && b.cost > a.cost;
@@ -93,11 +84,10 @@ static void test_restarts(const pb__plugin_file *plugin)
 static void test_adaptive(const pb__plugin_file *plugin)
 {
     setup standard = with(plugin, "restarts", "false"), adaptive = standard;
-    char err[256];
-    pb__param_set(plugin->desc, adaptive.params, "coefficients", "adaptive", err, sizeof err);
+    set(plugin, adaptive.params, "coefficients", "adaptive");
     for (uint64_t seed = 1; seed <= 3; seed++) {
-        pb__outcome s = run(&standard, "sphere-d20-i1", seed, 100000);
-        pb__outcome a = run(&adaptive, "sphere-d20-i1", seed, 100000);
+        pb__outcome s = run_setup(&standard, "sphere-d20-i1", seed, 100000);
+        pb__outcome a = run_setup(&adaptive, "sphere-d20-i1", seed, 100000);
         CHECK(s.stop == PB__STOP_TARGET && a.stop == PB__STOP_TARGET &&
                    a.target_hit_cost < s.target_hit_cost,
                "sphere-d20-i1 seed %llu: %llu evaluations to 1e-8 adaptive, %llu standard",
@@ -110,7 +100,7 @@ static void test_adaptive(const pb__plugin_file *plugin)
 static void test_budget(const pb__plugin_file *plugin)
 {
     setup defaults = with(plugin, NULL, NULL);
-    pb__outcome o = run(&defaults, "rosenbrock-d10-i1", 1, 1001);
+    pb__outcome o = run_setup(&defaults, "rosenbrock-d10-i1", 1, 1001);
     CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1001,
            "budget 1001 on rosenbrock-d10-i1: status %s, stop %s, %llu evaluations",
            pb__status_name(o.status), pb__stop_name(o.stop), (unsigned long long)o.cost);
@@ -123,15 +113,8 @@ int main(int argc, char **argv)
         return 2;
     }
     pb__plugin_file plugin;
-    char err[1024];
-    if (pb__plugin_load(argv[1], &plugin, err, sizeof err) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (load_plugin_quietly(argv[1], &plugin, MAX_PARAMS) != 0)
         return 1;
-    }
-    if (plugin.desc->n_params > MAX_PARAMS) {
-        fprintf(stderr, "%s declares more than %d parameters\n", argv[1], MAX_PARAMS);
-        return 1;
-    }
     test_rosenbrock(&plugin);
     test_restarts(&plugin);
     test_adaptive(&plugin);

@@ -13,21 +13,16 @@
 #include <string.h>
 
 #include "check.h"
-#include "loader.h"
-#include "params.h"
+#include "plugin_run.h"
 #include "pol_problem.h"
-#include "problem.h"
-#include "run.h"
 
 /* The score of one run, or NaN when something failed. */
 static double score(const pb__plugin_file *plugin, const pb_value *values, uint64_t seed)
 {
-    pb__problem *base;
-    char err[512], msg[512] = "";
-    if (pb__problem_open("cartpole", &base, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
+    pb__problem *base = open_problem("cartpole");
+    char msg[512] = "";
+    if (!base)
         return NAN;
-    }
     base->seed = seed;
     pb_context ctx = {.struct_size = sizeof(pb_context), .problem = &base->handle,
                       .params = values, .seed = seed, .error = msg, .error_size = sizeof msg};
@@ -60,11 +55,8 @@ int main(int argc, char **argv)
     static const double gamma0[3] = {1.0, 0.5, 0.2}, need[3] = {185, 190, 140};
     for (int a = 1; a < argc && a <= 3; a++) {
         pb__plugin_file plugin;
-        char err[512];
-        if (pb__plugin_load(argv[a], &plugin, err, sizeof err) != 0) {
-            CHECK(0, "%s", err);
+        if (load_plugin(argv[a], &plugin) != 0)
             continue;
-        }
         pb_value values[16];
         pb__params_defaults(plugin.desc, values);
         values[0].integer = 5000;  /* batch */

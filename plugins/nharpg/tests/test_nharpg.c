@@ -14,33 +14,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "loader.h"
-#include "params.h"
+#include "gradcheck.h"
 #include "pg_common.h"
+#include "plugin_run.h"
 #include "pol_problem.h"
-#include "problem.h"
-#include "run.h"
-
-static pb__pol_problem *open_problem(const char *id)
-{
-    pb__problem *p;
-    char err[512];
-    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
-        return NULL;
-    }
-    return (pb__pol_problem *)p;
-}
-
-static double rel(const double *a, const double *b, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - b[i]) * (a[i] - b[i]);
-        den += b[i] * b[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
-}
 
 /* ---- unbiasedness of the Hessian estimator on bandit3 ----------------------------------- */
 
@@ -110,11 +87,8 @@ static double run_lqr(const pb__plugin_file *plugin, uint64_t seed, int64_t batc
     values[PG_P_GAMMA0].real = gamma0;
     pb__limits limits = {.budget = {.cost = 400000}, .target = NAN};
     pb__outcome out;
-    char err[512];
-    if (pb__run_id(plugin, values, "lqr", seed, &limits, NULL, NULL, &out, err, sizeof err) != 0) {
-        CHECK(0, "%s", err);
+    if (run_limits(plugin, values, "lqr", seed, &limits, &out) != 0)
         return NAN;
-    }
     return out.metrics[1];
 }
 
@@ -127,11 +101,8 @@ static void test_lqr_runs(int argc, char **argv)
     pb__problem_close(&p->base);
     for (int a = 1; a < argc && a <= 2; a++) {
         pb__plugin_file plugin;
-        char err[512];
-        if (pb__plugin_load(argv[a], &plugin, err, sizeof err) != 0) {
-            CHECK(0, "%s", err);
+        if (load_plugin(argv[a], &plugin) != 0)
             continue;
-        }
         int vanilla = strcmp(plugin.desc->name, "vpg") == 0;
         for (uint64_t seed = 1; seed <= 3; seed++) {
             double t0 = pb__now();

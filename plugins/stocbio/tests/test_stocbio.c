@@ -19,12 +19,10 @@
  * one point x = N(0, I) from rng per (eta, Q). */
 static void test_neumann_bound(const pb__plugin_file *pl, pb_rng *rng)
 {
-    const pb_bilevel_hypergradient *hg = hypergradient_of(pl);
-    pb__bil_problem *p = open_problem("bilevel-quadratic-i1");
-    if (!hg || !p)
+    hg_setting h;
+    if (hg_open(&h, pl, "bilevel-quadratic-i1") != 0)
         return;
-    mats *m = calloc(1, sizeof *m);
-    read_mats(p, m);
+    const mats *m = h.m;
     pb_value values[32];
     pb__params_defaults(pl->desc, values);
     double normB = op_norm(m->B, DY, DX), IA[DY * DY];
@@ -41,12 +39,12 @@ static void test_neumann_bound(const pb__plugin_file *pl, pb_rng *rng)
         for (int Q = 0; Q <= 30; Q++) {
             snprintf(buf, sizeof buf, "%d", Q);
             set(pl, values, "q", buf);
-            void *s2 = create_on(pl, p, values);
+            void *s2 = create_on(pl, h.p, values);
             double x[DX], y[DY], z[DY], g[DX], est[DX];
             for (uint32_t i = 0; i < DX; i++)
                 x[i] = pb_rng_normal(rng);
             quad_closed(m, x, y, z, g);
-            hg->estimate(s2, x, y, z, est);
+            h.hg->estimate(s2, x, y, z, est);
             pl->desc->destroy(s2);
             double bound = normB * pow(contraction, Q) * norm(z, DY);
             double error = dist(est, g, DX);
@@ -56,8 +54,7 @@ static void test_neumann_bound(const pb__plugin_file *pl, pb_rng *rng)
     }
     CHECK(ok, "Neumann series, eta_N 0.5 and 1, Q = 0..30: error <= |B| |I - eta_N A|^Q |z*| "
               "(largest error / bound %.3f)", worst_ratio);
-    free(m);
-    pb__problem_close(&p->base);
+    hg_close(&h);
 }
 
 /* per step: K grad_y g, grad_y f, Q hvp, grad_x f, cross */

@@ -1,0 +1,124 @@
+/*
+ * The library's side of a test, shared by the tests of the kinds (tests/<kind>) and of the
+ * plugins (plugins/<name>/tests): opening a problem, loading a plugin module, setting and
+ * reading its parameters by name, and running it on a fresh problem through the run loop.
+ * Every failure is a failed CHECK with the library's message.
+ * Header-only (static inline), so that its CHECKs count in the including test's tally.
+ */
+#ifndef PLUGIN_RUN_H
+#define PLUGIN_RUN_H
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "loader.h"
+#include "params.h"
+#include "problem.h"
+#include "run.h"
+
+/*
+ * Opens the problem id. Returns it as void *, so that it converts to its kind's struct
+ * (pb__sto_problem *, pb__pol_problem *, ..., each of which starts with its pb__problem);
+ * NULL after a failed check. The caller closes it with pb__problem_close.
+ */
+static inline void *open_problem(const char *id)
+{
+    pb__problem *p;
+    char err[512];
+    if (pb__problem_open(id, &p, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        return NULL;
+    }
+    return p;
+}
+
+/* Loads the plugin module at path into pl. Returns 0, or -1 (a failed check). */
+static inline int load_plugin(const char *path, pb__plugin_file *pl)
+{
+    char err[512];
+    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * For the main of a plugin's test that takes no CHECK for a module it cannot use: loads
+ * path into pl, or says why on stderr; a module that declares more than max_params
+ * parameters is refused the same way (the test's value arrays hold max_params). Returns 0,
+ * or -1 (exit status 1).
+ */
+static inline int load_plugin_quietly(const char *path, pb__plugin_file *pl, uint32_t max_params)
+{
+    char err[1024];
+    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (pl->desc->n_params > max_params) {
+        fprintf(stderr, "%s declares more than %u parameters\n", path, max_params);
+        return -1;
+    }
+    return 0;
+}
+
+/* Sets the parameter called name among values (pl's) from text; a failed check if refused. */
+static inline void set(const pb__plugin_file *pl, pb_value *values, const char *name,
+                       const char *text)
+{
+    char err[256];
+    if (pb__param_set(pl->desc, values, name, text, err, sizeof err) != 0)
+        CHECK(0, "%s", err);
+}
+
+/* The value of the parameter called name among values (pl's), or a failed check and 0. */
+static inline pb_value param(const pb__plugin_file *pl, const pb_value *values, const char *name)
+{
+    for (uint32_t k = 0; k < pl->desc->n_params; k++)
+        if (strcmp(pl->desc->params[k].name, name) == 0)
+            return values[k];
+    CHECK(0, "%s has no parameter %s", pl->desc->name, name);
+    return (pb_value){0};
+}
+
+/*
+ * Runs pl with values on a fresh copy of the problem id with seed under limits, untraced;
+ * fills out. Returns 0, or -1 (a failed check) when id does not open: out then says
+ * status error.
+ */
+static inline int run_limits(const pb__plugin_file *pl, const pb_value *values, const char *id,
+                             uint64_t seed, const pb__limits *limits, pb__outcome *out)
+{
+    char err[1024];
+    if (pb__run_id(pl, values, id, seed, limits, NULL, NULL, out, err, sizeof err) != 0) {
+        CHECK(0, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* The outcome of run_limits under a budget of iterations and cost (0: no limit), no target. */
+static inline pb__outcome run(const pb__plugin_file *pl, const pb_value *values, const char *id,
+                              uint64_t seed, uint64_t iterations, uint64_t cost)
+{
+    pb__limits limits = {.budget = {.cost = cost, .iterations = iterations}, .target = NAN};
+    pb__outcome out;
+    run_limits(pl, values, id, seed, &limits, &out);
+    return out;
+}
+
+/* The outcome of run_limits under a budget of cost evaluations with the target f - f_opt. */
+static inline pb__outcome run_to_target(const pb__plugin_file *pl, const pb_value *values,
+                                        const char *id, uint64_t seed, uint64_t cost,
+                                        double target)
+{
+    pb__limits limits = {.budget = {.cost = cost}, .target = target};
+    pb__outcome out;
+    run_limits(pl, values, id, seed, &limits, &out);
+    return out;
+}
+
+#endif
