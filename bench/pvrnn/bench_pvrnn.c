@@ -140,7 +140,7 @@ static int time_plugin(int argc, char **argv)
         seq_run_steps(&r, (uint64_t)epochs);
         train[k] = (seconds() - t0) / epochs;
         t0 = seconds();
-        r.model->predict(r.state, test, L, 1, out);
+        seq_predict(&r, test, L, 1, out);
         er[k] = (seconds() - t0) / (L - 1);
         printf("ours %d %.6f %.6f\n", k, 1e3 * train[k], 1e3 * er[k]);
         fflush(stdout);

@@ -5,12 +5,14 @@
  *     y_t = W h_t + b,   loss = mean over batch, t and features of (y_t - x_{t+1})^2,
  * trained with Adam (PyTorch's form) on the host's minibatches, one per step(). Data are
  * mapped to [-1, 1] from [value_min, value_max] as pvrnn does, predictions mapped back.
- * predict() runs the GRU over the prefix; k steps ahead feed its own predictions back in
+ * predict() runs the GRU over the prefix, one new step per call of a measurement (each test
+ * sequence's state is kept between the calls); k steps ahead feed its own predictions back in
  * (closed loop). It does not generate: it models no distribution (generate = NULL, so the
  * generative metrics are NaN).
  * Initialization as PyTorch's: every GRU and dense weight and bias U(-1/sqrt(H), 1/sqrt(H)).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -43,8 +45,10 @@ typedef struct state {
     pb_nn_adam adam;
     double *p, *gp, *m, *v;
     double *xb, *xt, *out, *dout, *y, *dy, *cache, *work;
-    double *hs, *ha, *hn, *cell, *in; /* predict(): the state, the closed loop's, the next, a
-                                       * cell's cache, an input */
+    double *ha, *hn, *cell, *in; /* predict(): the closed loop's state, the next, a cell's
+                                  * cache, an input */
+    double *ctx_h;               /* predict(): each test sequence's states (layers x H) */
+    uint32_t ctx_cap, ctx_n, ctx_steps;
 } state;
 
 static int32_t create(const pb_context *ctx, void **out)
@@ -68,7 +72,7 @@ static int32_t create(const pb_context *ctx, void **out)
         PB_ARRAY(state, dy, steps * X),
         PB_ARRAY(state, cache, pb_nn_gru_cache_size(&g, T - 1, B)),
         PB_ARRAY(state, work, pb_nn_gru_work_size(&g, T - 1, B)),
-        PB_ARRAY(state, hs, (size_t)g.layers * H), PB_ARRAY(state, ha, (size_t)g.layers * H),
+        PB_ARRAY(state, ha, (size_t)g.layers * H),
         PB_ARRAY(state, hn, (size_t)g.layers * H),
         PB_ARRAY(state, cell, PB_NN_GRU_CELL_CACHE(1, H)),
         PB_ARRAY(state, in, X > H ? X : H));
@@ -148,21 +152,43 @@ static void readout(const state *s, const double *h, double *y)
                         s->H, s->X);
 }
 
-static int32_t predict(void *p, const double *x, uint32_t length, uint32_t k, double *out)
+/*
+ * A measurement's calls (steps = 1, 2, ... on the same n sequences) keep each sequence's
+ * GRU state: a call reads one new step per sequence. Any other call starts over from the
+ * zero state and reads the whole prefix.
+ */
+static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const double *x,
+                       double *out)
 {
     state *s = p;
     uint32_t X = s->X;
     size_t nh = (size_t)s->g.layers * s->H;
-    memset(s->hs, 0, nh * sizeof *s->hs);
+    uint32_t from = steps - 1;
+    if (steps == 1 || n != s->ctx_n || steps != s->ctx_steps + 1) {
+        if (n > s->ctx_cap) {
+            free(s->ctx_h);
+            s->ctx_h = malloc((size_t)n * nh * sizeof *s->ctx_h);
+            s->ctx_cap = s->ctx_h ? n : 0;
+            if (!s->ctx_h)
+                return pb_fail(s->head.ctx, PB_ERR_NOMEM, "out of memory for the GRU states "
+                               "of %u sequences", n);
+        }
+        memset(s->ctx_h, 0, (size_t)n * nh * sizeof *s->ctx_h);
+        s->ctx_n = n;
+        from = 0;
+    }
     double *ahead = s->ha;
-    for (uint32_t t = 0; t + 1 < length; t++) {
-        for (uint32_t i = 0; i < X; i++)
-            s->in[i] = (x[(size_t)t * X + i] - s->center) / s->radius;
-        cell_step(s, s->in, s->hs, s->hn);
-        memcpy(s->hs, s->hn, nh * sizeof *s->hs);
-        memcpy(ahead, s->hs, nh * sizeof *ahead);
+    for (uint32_t b = 0; b < n; b++) {
+        double *hs = s->ctx_h + (size_t)b * nh;
+        for (uint32_t t = from; t < steps; t++) {
+            for (uint32_t i = 0; i < X; i++)
+                s->in[i] = (x[((size_t)b * steps + t) * X + i] - s->center) / s->radius;
+            cell_step(s, s->in, hs, s->hn);
+            memcpy(hs, s->hn, nh * sizeof *hs);
+        }
+        memcpy(ahead, hs, nh * sizeof *ahead);
         for (uint32_t j = 0; j < k; j++) {
-            double *o = out + ((size_t)t * k + j) * X;
+            double *o = out + ((size_t)b * k + j) * X;
             readout(s, ahead, s->in);
             for (uint32_t i = 0; i < X; i++)
                 o[i] = s->center + s->radius * s->in[i];
@@ -172,7 +198,17 @@ static int32_t predict(void *p, const double *x, uint32_t length, uint32_t k, do
             }
         }
     }
+    s->ctx_steps = steps;
     return 0;
+}
+
+static void destroy(void *p)
+{
+    state *s = p;
+    if (s) {
+        free(s->ctx_h);
+        free(s);
+    }
 }
 
 static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
@@ -188,7 +224,7 @@ static const pb_plugin descriptor = {
     .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
                 "post-hoc predictor, Yoon et al. 2019)",
     .kind = PB_KIND_SEQUENCE,
-    PB_STATE_LIFECYCLE(create, step),
+    .create = create, .step = step, .solution = pb_state_solution, .destroy = destroy,
     .extension = extension,
 };
 

@@ -32,13 +32,15 @@ static int32_t step(void *p)
     return PB_DONE; /* nothing to learn */
 }
 
-static int32_t predict(void *p, const double *x, uint32_t length, uint32_t k, double *out)
+static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const double *x,
+                       double *out)
 {
     const state *s = p;
-    for (uint32_t t = 0; t + 1 < length; t++)
+    for (uint32_t b = 0; b < n; b++) {
+        const double *last = x + ((size_t)b * steps + steps - 1) * s->dim;
         for (uint32_t j = 0; j < k; j++)
-            memcpy(out + ((size_t)t * k + j) * s->dim, x + (size_t)t * s->dim,
-                   s->dim * sizeof *out);
+            memcpy(out + ((size_t)b * k + j) * s->dim, last, s->dim * sizeof *out);
+    }
     return 0;
 }
 

@@ -111,7 +111,12 @@ typedef struct state {
     uint32_t *idx;
     uint8_t *fresh;
     /* error regression: the window's A, its gradient and moments, noise, targets, pass */
-    double *aw, *gaw, *m_aw, *v_aw, *epsw, *zeros, *xw, *passw, *s_prev, *s_first, *s_roll, *y;
+    double *gaw, *m_aw, *v_aw, *epsw, *zeros, *xw, *passw, *s_prev, *s_roll, *y;
+    /* error regression's context per test sequence: the state at its window's first step,
+     * its window's A (W x sa), its noise; aw_cur points at the sequence's A */
+    double *ctx_first, *ctx_aw, *aw_cur;
+    pb_rng *ctx_rng;
+    uint32_t ctx_cap, ctx_n, ctx_steps;
     /* generation */
     double *g_state, *g_eps, *g_y;
 } state;
@@ -151,12 +156,12 @@ static int32_t create(const pb_context *ctx, void **out)
         PB_ARRAY(state, pass, pvrnn_pass_size(&m, B, T)),
         PB_ARRAY(state, work, pvrnn_work_size(&m, rows)),
         PB_ARRAY(state, g_seq, (size_t)T * m.sa), PB_ARRAY(state, idx, B),
-        PB_ARRAY(state, fresh, B), PB_ARRAY(state, aw, (size_t)W * m.sa),
+        PB_ARRAY(state, fresh, B),
         PB_ARRAY(state, gaw, (size_t)W * m.sa), PB_ARRAY(state, m_aw, (size_t)W * m.sa),
         PB_ARRAY(state, v_aw, (size_t)W * m.sa), PB_ARRAY(state, epsw, (size_t)W * m.sz),
         PB_ARRAY(state, zeros, (size_t)W * m.sz), PB_ARRAY(state, xw, (size_t)W * X),
         PB_ARRAY(state, passw, pvrnn_pass_size(&m, 1, W)), PB_ARRAY(state, s_prev, m.ss),
-        PB_ARRAY(state, s_first, m.ss), PB_ARRAY(state, s_roll, m.ss),
+        PB_ARRAY(state, s_roll, m.ss),
         PB_ARRAY(state, y, X), PB_ARRAY(state, g_state, (size_t)GEN_ROWS * m.ss),
         PB_ARRAY(state, g_eps, (size_t)GEN_ROWS * m.sz),
         PB_ARRAY(state, g_y, (size_t)GEN_ROWS * X));
@@ -283,43 +288,90 @@ static void regress(state *s, uint32_t n, const double *s0, pb_rng *rng)
         for (uint32_t it = 0; it < s->er_iterations; it++) {
             for (size_t i = 0; i < (size_t)n * m->sz; i++)
                 s->epsw[i] = pb_rng_normal(rng);
-            pvrnn_forward(m, s->theta, s->aw, s->epsw, s->xw, 0, s0, it == 0 ? &one : NULL,
+            pvrnn_forward(m, s->theta, s->aw_cur, s->epsw, s->xw, 0, s0, it == 0 ? &one : NULL,
                           n - 1, 1, n, s->passw, NULL);
             memset(s->gaw, 0, (size_t)n * m->sa * sizeof *s->gaw);
             pvrnn_backward(m, s->theta, s->epsw, s->xw, 0, 1, n, s->passw, NULL, s->gaw, s->work);
-            pb_nn_adam_step(&adam, s->aw, s->gaw);
+            pb_nn_adam_step(&adam, s->aw_cur, s->gaw);
         }
     }
-    pvrnn_forward(m, s->theta, s->aw, s->zeros, s->xw, 0, s0,
+    pvrnn_forward(m, s->theta, s->aw_cur, s->zeros, s->xw, 0, s0,
                   s->er_iterations == 0 ? &one : NULL, n - 1, 1, n, s->passw, NULL);
 }
 
-static int32_t predict(void *p, const double *x, uint32_t length, uint32_t k, double *out)
+/*
+ * Allocates the per-sequence context of a new measurement of n sequences (kept across the
+ * measurement's calls, freed at the next one or in destroy()).
+ */
+static int ctx_reset(state *s, uint32_t n)
+{
+    const pvrnn_model *m = &s->m;
+    if (n > s->ctx_cap) {
+        free(s->ctx_first), free(s->ctx_aw), free(s->ctx_rng);
+        s->ctx_first = malloc((size_t)n * m->ss * sizeof *s->ctx_first);
+        s->ctx_aw = malloc((size_t)n * s->W * m->sa * sizeof *s->ctx_aw);
+        s->ctx_rng = malloc((size_t)n * sizeof *s->ctx_rng);
+        s->ctx_cap = s->ctx_first && s->ctx_aw && s->ctx_rng ? n : 0;
+        if (!s->ctx_cap)
+            return -1;
+    }
+    for (uint32_t b = 0; b < n; b++)
+        pb_rng_seed(&s->ctx_rng[b], s->seed, 2); /* each sequence as if predicted alone */
+    s->ctx_n = n, s->ctx_steps = 0;
+    return 0;
+}
+
+/*
+ * Step t of sequence b's error regression (x: its prefix, at least t + 1 steps): the window
+ * slides by one step, is regressed, and leaves its first step's state and its A in the
+ * sequence's context; the state it reaches at step t is left in s_roll.
+ */
+static void advance(state *s, uint32_t b, uint32_t t, const double *x)
+{
+    const pvrnn_model *m = &s->m;
+    uint32_t X = s->X, W = s->W;
+    double *first = s->ctx_first + (size_t)b * m->ss;
+    s->aw_cur = s->ctx_aw + (size_t)b * W * m->sa;
+    uint32_t start = t + 1 > W ? t + 1 - W : 0, n = t - start + 1;
+    if (start > 0) { /* step start - 1 leaves the window */
+        memcpy(s->s_prev, first, m->ss * sizeof *s->s_prev);
+        memmove(s->aw_cur, s->aw_cur + m->sa, (size_t)(n - 1) * m->sa * sizeof *s->aw_cur);
+    }
+    for (uint32_t j = 0; j < n; j++)
+        for (uint32_t i = 0; i < X; i++)
+            s->xw[(size_t)j * X + i] = (x[(size_t)(start + j) * X + i] - s->center) / s->radius;
+    regress(s, n, start > 0 ? s->s_prev : NULL, &s->ctx_rng[b]);
+    pvrnn_pass_state(m, s->passw, 1, 0, first);
+    pvrnn_pass_state(m, s->passw, 1, n - 1, s->s_roll);
+}
+
+static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const double *x,
+                       double *out)
 {
     state *s = p;
     const pvrnn_model *m = &s->m;
-    uint32_t X = s->X, W = s->W;
-    pb_rng rng;
-    pb_rng_seed(&rng, s->seed, 2);
-    for (uint32_t t = 0; t + 1 < length; t++) {
-        uint32_t start = t + 1 > W ? t + 1 - W : 0, n = t - start + 1;
-        if (start > 0) { /* step start - 1 leaves the window */
-            memcpy(s->s_prev, s->s_first, m->ss * sizeof *s->s_prev);
-            memmove(s->aw, s->aw + m->sa, (size_t)(n - 1) * m->sa * sizeof *s->aw);
-        }
-        for (uint32_t j = 0; j < n; j++)
-            for (uint32_t i = 0; i < X; i++)
-                s->xw[(size_t)j * X + i] = (x[(size_t)(start + j) * X + i] - s->center) / s->radius;
-        regress(s, n, start > 0 ? s->s_prev : NULL, &rng);
-        pvrnn_pass_state(m, s->passw, 1, 0, s->s_first);
-        pvrnn_pass_state(m, s->passw, 1, n - 1, s->s_roll);
+    uint32_t X = s->X;
+    /* The measurement's next call advances every window by one step; any other call (a new
+     * measurement, or calls out of the header's order) starts over from the prefix. */
+    uint32_t from = steps - 1;
+    if (steps == 1 || n != s->ctx_n || steps != s->ctx_steps + 1) {
+        if (ctx_reset(s, n) != 0)
+            return pb_fail(s->head.ctx, PB_ERR_NOMEM, "out of memory for the error "
+                           "regression's context of %u sequences", n);
+        from = 0;
+    }
+    for (uint32_t b = 0; b < n; b++) {
+        const double *xb = x + (size_t)b * steps * X;
+        for (uint32_t t = from; t < steps; t++)
+            advance(s, b, t, xb);
         for (uint32_t j = 0; j < k; j++) {
             pvrnn_prior_step(m, s->theta, s->s_roll, NULL, 1, s->y, s->work);
-            double *o = out + ((size_t)t * k + j) * X;
+            double *o = out + ((size_t)b * k + j) * X;
             for (uint32_t i = 0; i < X; i++)
                 o[i] = s->center + s->radius * s->y[i];
         }
     }
+    s->ctx_steps = steps;
     return 0;
 }
 
@@ -385,6 +437,15 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out)
     return ok ? 0 : -1;
 }
 
+static void destroy(void *p)
+{
+    state *s = p;
+    if (s) {
+        free(s->ctx_first), free(s->ctx_aw), free(s->ctx_rng);
+        free(s);
+    }
+}
+
 static const pb_sequence_model model = {
     .struct_size = sizeof(pb_sequence_model), .predict = predict, .generate = generate};
 
@@ -399,7 +460,7 @@ static const pb_plugin descriptor = {
     .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model for "
                 "online prediction and recognition, Neural Computation 31(11), 2019",
     .kind = PB_KIND_SEQUENCE,
-    PB_STATE_LIFECYCLE(create, step),
+    .create = create, .step = step, .solution = pb_state_solution, .destroy = destroy,
     .extension = extension,
 };
 

@@ -54,10 +54,10 @@ int main(void)
 
     double *a = malloc(LEN * 3 * 3 * sizeof *a), *b = malloc(LEN * 3 * 3 * sizeof *b),
            *one = malloc(LEN * 3 * sizeof *one);
-    r1.model->predict(r1.state, test, LEN, 3, a);
-    r2.model->predict(r2.state, test, LEN, 3, b);
+    seq_predict(&r1, test, LEN, 3, a);
+    seq_predict(&r2, test, LEN, 3, b);
     CHECK(memcmp(a, b, (LEN - 1) * 3 * 3 * sizeof *a) == 0, "the same seed, the same predictions");
-    r1.model->predict(r1.state, test, LEN, 1, one);
+    seq_predict(&r1, test, LEN, 1, one);
     double first = 0.0, ahead = 0.0;
     for (int t = 0; t + 1 < LEN; t++)
         for (int i = 0; i < 3; i++) {

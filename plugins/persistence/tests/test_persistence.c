@@ -27,7 +27,7 @@ int main(void)
         return 1;
     CHECK(r.model && r.model->predict && !r.model->generate, "predicts, does not generate");
     CHECK(seq_run_steps(&r, 1) == PB_DONE && h.served == 0, "step(): PB_DONE, no data drawn");
-    r.model->predict(r.state, x + LEN * 2, LEN, K, out);
+    seq_predict(&r, x + LEN * 2, LEN, K, out);
     int same = 1;
     for (int t = 0; t + 1 < LEN; t++)
         for (int j = 0; j < K; j++)

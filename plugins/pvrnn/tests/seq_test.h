@@ -158,6 +158,25 @@ static inline void seq_run_destroy(seq_run *r)
 }
 
 /*
+ * The predictions along one sequence x (length steps) as the kind's host asks for them, one
+ * measurement of calls with steps = 1 .. length - 1 on this one sequence, gathered into
+ * out[(t * k + j) * dim + d]: the prediction of x[t + 1 + j] from x[0..t]. Returns the
+ * first non-zero code of predict.
+ */
+static inline int32_t seq_predict(seq_run *r, const double *x, uint32_t length, uint32_t k,
+                                  double *out)
+{
+    uint32_t dim = ((const pb_sequence *)r->problem.oracle)->dim;
+    for (uint32_t steps = 1; steps < length; steps++) {
+        int32_t rc = r->model->predict(r->state, 1, steps, k, x,
+                                       out + (size_t)(steps - 1) * k * dim);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/*
  * The mean squared error of the model's one-step predictions over n sequences (each
  * length x dim): predictions of x[t + 1] from x[0..t], t = 0 .. length - 2.
  */
@@ -170,7 +189,7 @@ static inline double seq_one_step_mse(seq_run *r, const double *data, uint64_t n
         abort();
     for (uint64_t k = 0; k < n; k++) {
         const double *x = data + k * row;
-        if (r->model->predict(r->state, x, length, 1, out) != 0)
+        if (seq_predict(r, x, length, 1, out) != 0)
             return NAN;
         for (uint32_t t = 0; t + 1 < length; t++)
             for (uint32_t i = 0; i < dim; i++) {

@@ -87,10 +87,10 @@ static void test_api(void)
 
     size_t row = PFSM_LEN * 2;
     double *p1 = malloc(row * 3 * sizeof *p1), *p2 = malloc(row * 3 * sizeof *p2);
-    r1.model->predict(r1.state, data, PFSM_LEN, 3, p1);
-    r2.model->predict(r2.state, data, PFSM_LEN, 3, p2);
+    seq_predict(&r1, data, PFSM_LEN, 3, p1);
+    seq_predict(&r2, data, PFSM_LEN, 3, p2);
     CHECK(memcmp(p1, p2, row * 3 * sizeof *p1) == 0, "the same model predicts the same");
-    r1.model->predict(r1.state, data, PFSM_LEN, 3, p2);
+    seq_predict(&r1, data, PFSM_LEN, 3, p2);
     CHECK(memcmp(p1, p2, row * 3 * sizeof *p1) == 0, "predict() is a function of the model "
           "and x");
     double lo = 1.0, hi = 0.0;
@@ -115,8 +115,8 @@ static void test_api(void)
     /* Without error regression the prediction ignores the data: two sequences, one
      * prediction, the prior's mean path (generate's first sample is not it: it samples). */
     pvrnn_internal_set_er_iterations(r1.state, 0);
-    r1.model->predict(r1.state, data, PFSM_LEN, 2, p1);
-    r1.model->predict(r1.state, data + row, PFSM_LEN, 2, p2);
+    seq_predict(&r1, data, PFSM_LEN, 2, p1);
+    seq_predict(&r1, data + row, PFSM_LEN, 2, p2);
     CHECK(memcmp(p1, p2, (PFSM_LEN - 1) * 2 * 2 * sizeof *p1) == 0,
           "er_iterations 0: the same prediction for every sequence");
     pvrnn_internal_set_er_iterations(r1.state, 5);
