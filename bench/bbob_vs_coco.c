@@ -33,8 +33,8 @@
 #include "blackbox/bb_problem.h"
 #include "stats.h"
 #include "coco.h"
+#include "callgrind.h"
 
-extern char **environ;
 
 #ifndef BENCH_CFLAGS
 #define BENCH_CFLAGS "(not given)"
@@ -255,20 +255,6 @@ static int run_only(const options *o)
     return 0;
 }
 
-/* Reads the total instruction count ("summary:" or "totals:" line) of a callgrind file. */
-static int callgrind_total(const char *path, double *out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[512];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f))
-        found = sscanf(line, "summary: %lf", out) == 1 || sscanf(line, "totals: %lf", out) == 1;
-    fclose(f);
-    return found ? 0 : -1;
-}
-
 /*
  * Runs this program under callgrind in --only mode for one side and case, collecting only
  * inside that side's loop function; returns instructions per evaluation (NaN on failure).
@@ -277,51 +263,27 @@ static int callgrind_total(const char *path, double *out)
 static double callgrind_per_eval(const options *o, int fn, int dim, int side)
 {
     static int shown;
-    char self[4096], toggle[64], outfile[128], sfn[16], sdim[16], sinst[16], spoints[32],
-        spasses[32];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
-        return NAN;
-    self[len] = '\0';
+    char sfn[16], sdim[16], sinst[16], spoints[32], spasses[32], what[64];
     uint64_t passes = o->passes ? o->passes : 1;
-    snprintf(toggle, sizeof toggle, "--toggle-collect=bench_loop_%s", side_names[side]);
-    snprintf(outfile, sizeof outfile, "--callgrind-out-file=/tmp/bbob_vs_coco.%ld.cg",
-             (long)getpid());
     snprintf(sfn, sizeof sfn, "%d", fn);
     snprintf(sdim, sizeof sdim, "%d", dim);
     snprintf(sinst, sizeof sinst, "%d", o->instance);
     snprintf(spoints, sizeof spoints, "%zu", o->points);
     snprintf(spasses, sizeof spasses, "%llu", (unsigned long long)passes);
-    char *argv[] = {"valgrind", "-q", "--tool=callgrind", toggle, outfile, self,
-                    "--only", (char *)side_names[side], "--functions", sfn, "--dims", sdim,
+    char *args[] = {"--only", (char *)side_names[side], "--functions", sfn, "--dims", sdim,
                     "--instance", sinst, "--points", spoints, "--passes", spasses, NULL};
+    callgrind_cmd cmd;
+    if (callgrind_command("bbob_vs_coco", side_names[side], args, &cmd) != 0)
+        return NAN;
     if (!shown) {
         shown = 1;
         printf("each figure is one run of, e.g.:\n ");
-        for (char **a = argv; *a; a++)
+        for (char **a = cmd.argv; *a; a++)
             printf(" %s", *a);
         printf("\n(total instructions inside bench_loop_<side> / evaluations)\n\n");
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "valgrind", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        fprintf(stderr, "bbob_vs_coco: cannot start valgrind: %s\n", strerror(rc));
-        return NAN;
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        continue;
-    double total = NAN;
-    const char *path = strchr(outfile, '=') + 1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || callgrind_total(path, &total) != 0)
-        fprintf(stderr, "bbob_vs_coco: valgrind failed for %s f%d d%d\n", side_names[side], fn,
-                dim);
-    unlink(path);
-    return total / ((double)passes * (double)o->points);
+    snprintf(what, sizeof what, "%s f%d d%d", side_names[side], fn, dim);
+    return callgrind_run(&cmd, "bbob_vs_coco", what) / ((double)passes * (double)o->points);
 }
 
 /* --callgrind: instructions per evaluation on each side, per case. */

@@ -30,8 +30,8 @@
 #include "loader.h"
 #include "params.h"
 #include "run.h"
+#include "callgrind.h"
 
-extern char **environ;
 
 #define GOAL_EVAL_NS 2.0
 #define GOAL_RUN_MS 2.0
@@ -207,56 +207,20 @@ static double eval_overhead(const options *o, const char *id)
     return over;
 }
 
-/* Reads the total instruction count ("summary:" or "totals:" line) of a callgrind file. */
-static int callgrind_total(const char *path, double *out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    char line[512];
-    int found = 0;
-    while (!found && fgets(line, sizeof line, f))
-        found = sscanf(line, "summary: %lf", out) == 1 || sscanf(line, "totals: %lf", out) == 1;
-    fclose(f);
-    return found ? 0 : -1;
-}
-
 /*
  * Runs this program under callgrind in --only mode for one variant, collecting only inside
  * its loop function; returns instructions per evaluation, or NaN when valgrind failed.
  */
 static double callgrind_per_eval(const options *o, const char *id, const char *variant)
 {
-    char self[4096], toggle[64], outfile[128], evals[32];
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
-        return NAN;
-    self[len] = '\0';
-    snprintf(toggle, sizeof toggle, "--toggle-collect=bench_loop_%s", variant);
-    snprintf(outfile, sizeof outfile, "--callgrind-out-file=/tmp/harness_overhead.%ld.cg",
-             (long)getpid());
+    char evals[32], what[160];
     snprintf(evals, sizeof evals, "%llu", (unsigned long long)o->evals);
-    char *argv[] = {"valgrind", "-q", "--tool=callgrind", toggle, outfile, self, "--only",
-                    (char *)variant, "--problem", (char *)id, "--evals", evals, NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "valgrind", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-        fprintf(stderr, "harness_overhead: cannot start valgrind: %s\n", strerror(rc));
+    char *args[] = {"--only", (char *)variant, "--problem", (char *)id, "--evals", evals, NULL};
+    callgrind_cmd cmd;
+    if (callgrind_command("harness_overhead", variant, args, &cmd) != 0)
         return NAN;
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        continue;
-    double total = NAN;
-    const char *path = strchr(outfile, '=') + 1;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || callgrind_total(path, &total) != 0)
-        fprintf(stderr, "harness_overhead: valgrind failed for %s %s\n", variant, id);
-    unlink(path);
-    return total / (double)o->evals;
+    snprintf(what, sizeof what, "%s %s", variant, id);
+    return callgrind_run(&cmd, "harness_overhead", what) / (double)o->evals;
 }
 
 /* Part 1 under callgrind: instructions per evaluation, counted and direct, per problem. */

@@ -166,6 +166,9 @@ int pb__gp_end(FILE *gp, const char *name, const char *plot, char *err, size_t e
 FILE *pb__dat_open(const pb__report *r, const char *name, const char *what, char *err,
                    size_t errlen);
 
+/* Closes a file opened by pb__dat_open; 0, or -1 with a message when it was not written. */
+int pb__dat_close(FILE *dat, const char *name, char *err, size_t errlen);
+
 /* Writes a number for a data file: shortest exact, C locale; "nan" for NaN. */
 void pb__dat_number(FILE *f, double v);
 

@@ -100,6 +100,14 @@ FILE *pb__dat_open(const pb__report *r, const char *name, const char *what, char
     return f;
 }
 
+int pb__dat_close(FILE *dat, const char *name, char *err, size_t errlen)
+{
+    if (fclose(dat) == 0)
+        return 0;
+    snprintf(err, errlen, "cannot write %s.dat", name);
+    return -1;
+}
+
 /*
  * Registers the plot (for the index) and its script (for gnuplot), opens plots/<name>.gp
  * and writes what every plot shares; the caller finishes it with pb__gp_end.
@@ -417,10 +425,8 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
             curve_row(dat, c->x[j], c, j, floor);
         }
     }
-    if (fclose(dat) != 0) {
-        snprintf(err, errlen, "cannot write %s.dat", plot.name);
+    if (pb__dat_close(dat, plot.name, err, errlen) != 0)
         goto out;
-    }
     FILE *gp = pb__gp_begin(r, &plot, err, errlen);
     if (!gp)
         goto out;

@@ -140,15 +140,10 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
                 color);
         shown++;
     }
-    if (fclose(dat) != 0) {
-        dat = NULL;
-        snprintf(err, errlen, "cannot write %s.dat", plot.name);
-        goto out;
-    }
-    dat = NULL;
     fclose(m);
     m = NULL;
-    if (!(gp = pb__gp_begin(r, &plot, err, errlen)))
+    if (pb__dat_close(dat, plot.name, err, errlen) != 0 ||
+        !(gp = pb__gp_begin(r, &plot, err, errlen)))
         goto out;
     char line1[320], line2[300];
     snprintf(line1, sizeof line1, "Runtime ECDF, %s, %s: %zu problem%s, %zu targets %s … %s",
@@ -164,9 +159,7 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
             "set key right bottom inside noenhanced\n",
             xstart, xend_all * 1.5);
     rc = pb__gp_end(gp, plot.name, cmd, err, errlen);
-out:
-    if (dat)
-        fclose(dat);
+out: /* the data file is closed before any jump here that follows its opening */
     if (m)
         fclose(m);
     free(cmd);
@@ -363,17 +356,10 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
                 plot.name, s, pb__report_color(d, k, algs[s]));
         pb__gp_string(mem, d->algorithms[algs[s]].label);
     }
-    rc = fclose(dat);
-    dat = NULL;
     fclose(mem);
     mem = NULL;
-    if (rc != 0) {
-        snprintf(err, errlen, "cannot write %s.dat", plot.name);
-        rc = -1;
-        goto out;
-    }
-    rc = -1;
-    if (!(gp = pb__gp_begin(r, &plot, err, errlen)))
+    if (pb__dat_close(dat, plot.name, err, errlen) != 0 ||
+        !(gp = pb__gp_begin(r, &plot, err, errlen)))
         goto out;
     char line1[300];
     snprintf(line1, sizeof line1, "%s profile (%s), %s: %zu problems",
@@ -398,9 +384,7 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
             "set key right bottom inside noenhanced\n",
             data ? "10\nset format x '10^{%L}'" : "2", xstart, xend);
     rc = pb__gp_end(gp, plot.name, cmd, err, errlen);
-out:
-    if (dat)
-        fclose(dat);
+out: /* the data file is closed before any jump here that follows its opening */
     if (mem)
         fclose(mem);
     free(cmd);

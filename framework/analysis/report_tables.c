@@ -314,28 +314,27 @@ static void t_header(table *t, const char *const *cols, size_t n, size_t n_left,
 /* The end of a table (in Markdown, the blank line after it). */
 static void t_end(table *t) { fputs(t->html ? "</tbody>\n</table>\n" : "\n", t->f); }
 
-/* A heading above a table. */
-static void t_heading(table *t, const char *text)
+/* Text outside the tables: in HTML between the tags open and close, in Markdown after
+ * md_prefix and followed by a blank line. */
+static void t_text(table *t, const char *open, const char *close, const char *md_prefix,
+                   const char *text)
 {
     if (t->html) {
-        fputs("<h4>", t->f);
+        fputs(open, t->f);
         pb__html_text(t->f, text);
-        fputs("</h4>\n", t->f);
+        fputs(close, t->f);
     } else {
-        fprintf(t->f, "### %s\n\n", text);
+        fprintf(t->f, "%s%s\n\n", md_prefix, text);
     }
 }
+
+/* A heading above a table. */
+static void t_heading(table *t, const char *text) { t_text(t, "<h4>", "</h4>\n", "### ", text); }
 
 /* A paragraph of explanation. */
 static void t_paragraph(table *t, const char *text)
 {
-    if (t->html) {
-        fputs("<p class=\"note\">", t->f);
-        pb__html_text(t->f, text);
-        fputs("</p>\n", t->f);
-    } else {
-        fprintf(t->f, "%s\n\n", text);
-    }
+    t_text(t, "<p class=\"note\">", "</p>\n", "", text);
 }
 
 /* The definitions, then the leaderboard of kind k in rank order. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "numfmt.h"
+#include "readfile.h"
 
 char *pb__record_key(const cJSON *record)
 {
@@ -63,41 +64,13 @@ char *pb__json_print_exact(const cJSON *item, int formatted)
     return text;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(buf, 2 * cap + 1);
-            if (!bigger) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[n] = '\0';
-    *len = n;
-    return buf;
-}
-
 int pb__records_load(const char *path, cJSON *records, cJSON **context, char *err,
                      size_t errlen)
 {
     if (context)
         *context = NULL;
     size_t len;
-    char *text = read_file(path, &len);
+    char *text = pb__read_file(path, &len);
     if (!text) {
         if (errno == ENOENT)
             return 0;

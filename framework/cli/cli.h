@@ -34,6 +34,30 @@ typedef struct pb_dirs {
 /* Resolves the search path from the given directories. */
 void pb_dirs_resolve(pb_dirs *dirs);
 
+/* pb_plugin_arg's answer when the command goes on to its next argument. */
+#define PB_ARG_NEXT (-1)
+
+/*
+ * Reads argv[*i] for a command that finds plugins (list, describe, check, bench), once
+ * the command has seen it is none of its own options: -h or --help prints usage to
+ * stdout; --plugin-dir DIR adds DIR to dirs and moves *i past it; a word that does not
+ * start with '-' is the plugin argument, stored in *plugin while that is NULL (plugin
+ * NULL: the command takes none); anything else is a usage error naming command. Returns
+ * PB_ARG_NEXT, or the command's exit code: PB_EXIT_OK after the help, PB_EXIT_USAGE after
+ * the error.
+ */
+int pb_plugin_arg(int argc, char **argv, int *i, pb_dirs *dirs, const char **plugin,
+                  const char *command, const char *usage);
+
+/*
+ * Loads the plugin named by a command's plugin argument spec (a name or a .so path) from
+ * the search path of dirs, which it resolves. Returns 0 with *plugin loaded, PB_EXIT_USAGE
+ * after a usage error when spec is NULL ("which plugin?"), or -1 with a message in err
+ * when the plugin cannot be loaded (for the command to report).
+ */
+int pb_plugin_load_arg(const char *command, const char *spec, pb_dirs *dirs,
+                       pb__plugin_file *plugin, char *err, size_t errlen);
+
 /* Prints "plugbench: " and the message to stderr; returns PB_EXIT_USAGE. */
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

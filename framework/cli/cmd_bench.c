@@ -327,21 +327,16 @@ int pb_cmd_bench(int argc, char **argv)
     }
     flags[n_flags++] = program;
     for (int i = 1; i < argc; i++) {
-        if (pb_is_help(argv[i])) {
-            fputs(usage, stdout);
-            status = PB_EXIT_OK;
-            goto done;
-        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
-                   dirs.n_given < PB_MAX_DIRS) {
-            dirs.given[dirs.n_given++] = argv[++i];
-        } else if (strncmp(argv[i], "--benchmark_", strlen("--benchmark_")) == 0) {
+        if (strncmp(argv[i], "--benchmark_", strlen("--benchmark_")) == 0) {
             flags[n_flags++] = argv[i];
         } else if (argv[i][0] != '-' && n_names < MAX_PLUGINS) {
             names[n_names++] = argv[i];
         } else {
-            status = pb_usage_error("bench: unexpected argument '%s' (see plugbench bench --help)",
-                                    argv[i]);
-            goto done;
+            int rc = pb_plugin_arg(argc, argv, &i, &dirs, NULL, "bench", usage);
+            if (rc != PB_ARG_NEXT) {
+                status = rc;
+                goto done;
+            }
         }
     }
     pb_dirs_resolve(&dirs);

@@ -89,13 +89,7 @@ int pb_cmd_check(int argc, char **argv)
     const char *spec = NULL, *problem_id = NULL;
     double timeout = 60;
     for (int i = 1; i < argc; i++) {
-        if (pb_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return PB_EXIT_OK;
-        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
-                   dirs.n_given < PB_MAX_DIRS) {
-            dirs.given[dirs.n_given++] = argv[++i];
-        } else if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc) {
+        if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc) {
             problem_id = argv[++i];
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
             char *end;
@@ -104,22 +98,21 @@ int pb_cmd_check(int argc, char **argv)
                 return pb_usage_error("check: --timeout needs seconds in (0, 1e6], not '%s'",
                                       argv[i + 1]);
             i++;
-        } else if (!spec && argv[i][0] != '-') {
-            spec = argv[i];
         } else {
-            return pb_usage_error("check: unexpected argument '%s' (see plugbench check --help)",
-                                  argv[i]);
+            int rc = pb_plugin_arg(argc, argv, &i, &dirs, &spec, "check", usage);
+            if (rc != PB_ARG_NEXT)
+                return rc;
         }
     }
-    if (!spec)
-        return pb_usage_error("check: which plugin? (see plugbench check --help)");
-    pb_dirs_resolve(&dirs);
     pb__plugin_file plugin;
     char err[2048], detail[512];
-    if (pb__plugin_resolve(spec, dirs.paths, dirs.n, &plugin, err, sizeof err) != 0) {
+    int rc = pb_plugin_load_arg("check", spec, &dirs, &plugin, err, sizeof err);
+    if (rc < 0) {
         report(0, "loads", err);
         return PB_EXIT_USAGE;
     }
+    if (rc > 0)
+        return rc;
     const pb_plugin *d = plugin.desc;
     snprintf(detail, sizeof detail, "'%s' %s, ABI %u.%u, kind %s, %u parameters", d->name,
              d->version, d->abi_major, d->abi_minor, d->kind, d->n_params);

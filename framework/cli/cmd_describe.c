@@ -17,26 +17,17 @@ int pb_cmd_describe(int argc, char **argv)
     pb_dirs dirs = {0};
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
-        if (pb_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return PB_EXIT_OK;
-        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
-                   dirs.n_given < PB_MAX_DIRS) {
-            dirs.given[dirs.n_given++] = argv[++i];
-        } else if (!name && argv[i][0] != '-') {
-            name = argv[i];
-        } else {
-            return pb_usage_error("describe: unexpected argument '%s' (see plugbench describe --help)",
-                                  argv[i]);
-        }
+        int rc = pb_plugin_arg(argc, argv, &i, &dirs, &name, "describe", usage);
+        if (rc != PB_ARG_NEXT)
+            return rc;
     }
-    if (!name)
-        return pb_usage_error("describe: which plugin? (see plugbench describe --help)");
-    pb_dirs_resolve(&dirs);
     pb__plugin_file plugin;
     char err[2048];
-    if (pb__plugin_resolve(name, dirs.paths, dirs.n, &plugin, err, sizeof err) != 0)
+    int rc = pb_plugin_load_arg("describe", name, &dirs, &plugin, err, sizeof err);
+    if (rc < 0)
         return pb_usage_error("%s", err);
+    if (rc > 0)
+        return rc;
     const pb_plugin *d = plugin.desc;
     printf("name:     %s\nversion:  %s\nkind:     %s\nsummary:  %s\ncitation: %s\n"
            "file:     %s\nsha256:   %s\nabi:      %u.%u\n",

@@ -17,16 +17,9 @@ int pb_cmd_list(int argc, char **argv)
 {
     pb_dirs dirs = {0};
     for (int i = 1; i < argc; i++) {
-        if (pb_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return PB_EXIT_OK;
-        } else if (strcmp(argv[i], "--plugin-dir") == 0 && i + 1 < argc &&
-                   dirs.n_given < PB_MAX_DIRS) {
-            dirs.given[dirs.n_given++] = argv[++i];
-        } else {
-            return pb_usage_error("list: unexpected argument '%s' (see plugbench list --help)",
-                                  argv[i]);
-        }
+        int rc = pb_plugin_arg(argc, argv, &i, &dirs, NULL, "list", usage);
+        if (rc != PB_ARG_NEXT)
+            return rc;
     }
     pb_dirs_resolve(&dirs);
     enum { MAX = 256 };

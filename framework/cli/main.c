@@ -30,6 +30,35 @@ void pb_dirs_resolve(pb_dirs *dirs)
                               sizeof dirs->paths / sizeof dirs->paths[0]);
 }
 
+int pb_plugin_arg(int argc, char **argv, int *i, pb_dirs *dirs, const char **plugin,
+                  const char *command, const char *usage)
+{
+    const char *arg = argv[*i];
+    if (pb_is_help(arg)) {
+        fputs(usage, stdout);
+        return PB_EXIT_OK;
+    }
+    if (strcmp(arg, "--plugin-dir") == 0 && *i + 1 < argc && dirs->n_given < PB_MAX_DIRS) {
+        dirs->given[dirs->n_given++] = argv[++*i];
+        return PB_ARG_NEXT;
+    }
+    if (plugin && !*plugin && arg[0] != '-') {
+        *plugin = arg;
+        return PB_ARG_NEXT;
+    }
+    return pb_usage_error("%s: unexpected argument '%s' (see plugbench %s --help)", command, arg,
+                          command);
+}
+
+int pb_plugin_load_arg(const char *command, const char *spec, pb_dirs *dirs,
+                       pb__plugin_file *plugin, char *err, size_t errlen)
+{
+    if (!spec)
+        return pb_usage_error("%s: which plugin? (see plugbench %s --help)", command, command);
+    pb_dirs_resolve(dirs);
+    return pb__plugin_resolve(spec, dirs->paths, dirs->n, plugin, err, errlen) == 0 ? 0 : -1;
+}
+
 int pb_usage_error(const char *fmt, ...)
 {
     va_list ap;
@@ -43,6 +72,16 @@ int pb_usage_error(const char *fmt, ...)
 
 int pb_is_help(const char *arg) { return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0; }
 
+/* The subcommands, by the word that names them. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    {"list", pb_cmd_list},       {"describe", pb_cmd_describe}, {"run", pb_cmd_run},
+    {"check", pb_cmd_check},     {"bench", pb_cmd_bench},       {"compare", pb_cmd_compare},
+    {"report", pb_cmd_report},   {"merge", pb_cmd_merge},
+};
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || pb_is_help(argv[1])) {
@@ -54,21 +93,8 @@ int main(int argc, char **argv)
         printf("plugbench %s (ABI %d.%d)\n", PB_VERSION, PB_ABI_MAJOR, PB_ABI_MINOR);
         return PB_EXIT_OK;
     }
-    if (strcmp(cmd, "list") == 0)
-        return pb_cmd_list(argc - 1, argv + 1);
-    if (strcmp(cmd, "describe") == 0)
-        return pb_cmd_describe(argc - 1, argv + 1);
-    if (strcmp(cmd, "run") == 0)
-        return pb_cmd_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "check") == 0)
-        return pb_cmd_check(argc - 1, argv + 1);
-    if (strcmp(cmd, "bench") == 0)
-        return pb_cmd_bench(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
-        return pb_cmd_compare(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0)
-        return pb_cmd_report(argc - 1, argv + 1);
-    if (strcmp(cmd, "merge") == 0)
-        return pb_cmd_merge(argc - 1, argv + 1);
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (strcmp(cmd, commands[k].name) == 0)
+            return commands[k].run(argc - 1, argv + 1);
     return pb_usage_error("unknown command '%s' (try plugbench --help)", cmd);
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "loader.h"
+#include "readfile.h"
 
 #ifndef PB_DATASET_INSTALL_DIR
 #define PB_DATASET_INSTALL_DIR "/usr/local/share/plugbench/datasets"
@@ -26,34 +27,12 @@
 /* Reads the whole file into a NUL-terminated buffer; NULL with a message on failure. */
 static char *slurp(const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    size_t len;
+    char *buf = pb__read_file(path, &len);
+    if (!buf && (errno == EIO || errno == ENOMEM))
+        snprintf(err, errlen, "%s: %s", path, errno == EIO ? "read error" : "out of memory");
+    else if (!buf)
         snprintf(err, errlen, "%s: cannot open data file: %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
-            break;
-        char *grown = realloc(buf, cap * 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf || failed) {
-        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
     return buf;
 }
 

@@ -212,45 +212,52 @@ static void take_message(child *c, const wire *w)
     r->trace[r->n_trace++] = w->u.point;
 }
 
+/*
+ * Reads up to size bytes from the pipe *fd into buf, again when interrupted. At end of file
+ * or on an error other than EAGAIN, closes *fd and sets it to -1. Returns the number of
+ * bytes read: 0 when there is nothing to read, for now or any more.
+ */
+static size_t read_pipe(int *fd, void *buf, size_t size)
+{
+    for (;;) {
+        ssize_t n = read(*fd, buf, size);
+        if (n > 0)
+            return (size_t)n;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || errno != EAGAIN) {
+            close(*fd);
+            *fd = -1;
+        }
+        return 0;
+    }
+}
+
 /* Reads what is available on both pipes; closes each at end of file. */
 static void drain(child *c)
 {
     unsigned char tmp[4096];
     while (c->msg_fd >= 0) {
-        ssize_t n = read(c->msg_fd, c->buf + c->fill, sizeof c->buf - c->fill);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0 || errno != EAGAIN) {
-                close(c->msg_fd);
-                c->msg_fd = -1;
-            }
+        size_t n = read_pipe(&c->msg_fd, c->buf + c->fill, sizeof c->buf - c->fill);
+        if (n == 0)
             break;
-        }
-        c->fill += (size_t)n;
+        c->fill += n;
         if (c->fill == sizeof c->buf) {
             take_message(c, (const wire *)(const void *)c->buf);
             c->fill = 0;
         }
     }
     while (c->out_fd >= 0) {
-        ssize_t n = read(c->out_fd, tmp, sizeof tmp);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            if (n == 0 || errno != EAGAIN) {
-                close(c->out_fd);
-                c->out_fd = -1;
-            }
+        size_t n = read_pipe(&c->out_fd, tmp, sizeof tmp);
+        if (n == 0)
             break;
-        }
         pb__job_result *r = &c->result;
         size_t keep = r->output_bytes < PB__OUTPUT_KEEP ? PB__OUTPUT_KEEP - r->output_bytes : 0;
-        if (keep > (size_t)n)
-            keep = (size_t)n;
+        if (keep > n)
+            keep = n;
         if (keep)
             memcpy(r->output + r->output_bytes, tmp, keep);
-        r->output_bytes += (size_t)n;
+        r->output_bytes += n;
     }
 }
 

@@ -18,6 +18,7 @@
  * x* solves its Hessian system; x0 = 0, y0 = 0.
  */
 #include "bil_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -31,40 +32,17 @@
 #define MU 0.1
 
 typedef struct level {
-    double *a, *k, *u, *w, *l, *m;  /* per sample: dy, dx, dx, dy, dy, dx */
-    double *H, *K, *C, *lb, *mb;    /* means: dy x dy, dx x dx, dx x dy, dy, dx */
+    /* per sample, row-major */
+    double a[NS * DY], k[NS * DX], u[NS * DX], w[NS * DY], l[NS * DY], m[NS * DX];
+    /* the means */
+    double H[DY * DY], K[DX * DX], C[DX * DY], lb[DY], mb[DX];
 } level;
 
+/* The model, allocated zeroed (the means are sums from 0) and freed by free(). */
 typedef struct bq {
     level g, f;
-    double *S;      /* dy x dy scratch for solves */
+    double S[DY * DY]; /* scratch for solves */
 } bq;
-
-static void level_free(level *v)
-{
-    free(v->a);
-    free(v->k);
-    free(v->u);
-    free(v->w);
-    free(v->l);
-    free(v->m);
-    free(v->H);
-    free(v->K);
-    free(v->C);
-    free(v->lb);
-    free(v->mb);
-}
-
-static void bq_free(void *model)
-{
-    bq *q = model;
-    if (q) {
-        level_free(&q->g);
-        level_free(&q->f);
-        free(q->S);
-    }
-    free(q);
-}
 
 static double logspace(double lo, double hi, uint32_t i, uint32_t n)
 {
@@ -88,32 +66,20 @@ static void sym_apply(const double *U, const double *s, uint32_t d, const double
     }
 }
 
-/* Draws one level (gen_matrices); returns -1 when out of memory. */
+/* Draws one level (gen_matrices) into v, zeroed; returns -1 when out of memory. */
 static int gen_level(pb_rng *rng, level *v)
 {
-    v->a = malloc((size_t)NS * DY * sizeof(double));
-    v->k = malloc((size_t)NS * DX * sizeof(double));
-    v->u = malloc((size_t)NS * DX * sizeof(double));
-    v->w = malloc((size_t)NS * DY * sizeof(double));
-    v->l = malloc((size_t)NS * DY * sizeof(double));
-    v->m = malloc((size_t)NS * DX * sizeof(double));
-    v->H = calloc((size_t)DY * DY, sizeof(double));
-    v->K = calloc((size_t)DX * DX, sizeof(double));
-    v->C = calloc((size_t)DX * DY, sizeof(double));
-    v->lb = calloc(DY, sizeof(double));
-    v->mb = calloc(DX, sizeof(double));
     double *Uy = malloc((size_t)DY * DY * sizeof(double)), *Vc = malloc((size_t)DY * DY * sizeof(double));
     double Ux[DX * DX], Uc[DX * DX], sy[DY], sx[DX], sc[DX], z[DY], tmp[DY], cz[DX];
-    if (!v->a || !v->k || !v->u || !v->w || !v->l || !v->m || !v->H || !v->K || !v->C ||
-        !v->lb || !v->mb || !Uy || !Vc) {
+    if (!Uy || !Vc) {
         free(Uy);
         free(Vc);
         return -1;
     }
-    pb__bil_random_orthogonal(rng, Uy, DY);
-    pb__bil_random_orthogonal(rng, Ux, DX);
-    pb__bil_random_orthogonal(rng, Uc, DX);
-    pb__bil_random_orthogonal(rng, Vc, DY);
+    pb__random_orthogonal(rng, Uy, DY);
+    pb__random_orthogonal(rng, Ux, DX);
+    pb__random_orthogonal(rng, Uc, DX);
+    pb__random_orthogonal(rng, Vc, DY);
     for (uint32_t i = 0; i < DY; i++)
         sy[i] = sqrt(logspace(MU, 1.0, i, DY));
     sx[0] = 0.0;
@@ -347,22 +313,15 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {
         bq *q = calloc(1, sizeof *q);
-        if (!q || !(q->S = malloc((size_t)DY * DY * sizeof(double))) || gen_level(&rng, &q->g) ||
-            gen_level(&rng, &q->f)) {
-            bq_free(q);
-            snprintf(err, errlen, "out of memory");
-            return -1;
+        if (q && (gen_level(&rng, &q->g) || gen_level(&rng, &q->f))) {
+            free(q);
+            q = NULL;
         }
-        pb__bil_problem *p = pb__bil_problem_new(DX, DY);
-        if (!p || !(p->x_opt = malloc(DX * sizeof(double)))) {
-            if (p)
-                pb__problem_close(&p->base);
-            bq_free(q);
-            snprintf(err, errlen, "out of memory");
+        pb__bil_problem *p = pb__bil_problem_new(DX, DY, 1, q, free, err, errlen);
+        if (!p)
             return -1;
-        }
-        p->model = q;
-        p->model_free = bq_free;
+        pb__bil_finite_sum(p, bq_batch, NS, NS, BATCH);
+        /* The exact oracles from the levels' means, in closed form. */
         p->grad_x_f = bq_grad_x_f;
         p->grad_y_f = bq_grad_y_f;
         p->grad_y_g = bq_grad_y_g;
@@ -371,9 +330,6 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         p->f = bq_f;
         p->y_star = bq_y_star;
         p->solve_yy = bq_solve;
-        p->batch_oracle = bq_batch;
-        p->oracle.n_inner = p->oracle.n_outer = NS;
-        p->oracle.batch_size = BATCH;
         /* Phi is quadratic: its Hessian column by column from grad Phi, then x*. */
         double g0[DX], gk[DX], Hs[DX * DX], e[DX] = {0};
         pb__bil_grad_phi(p, e, g0);

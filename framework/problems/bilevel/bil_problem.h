@@ -57,9 +57,38 @@ struct pb__bil_problem {
     double *wx, *wy, *wy2; /* scratch: dx, dy, dy */
 };
 
-/* A problem of dimensions dx, dy with zero x0, y0 and no family members set; NULL when out
- * of memory. */
-pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy);
+/*
+ * A problem of dimensions dx, dy with zero x0, y0 that owns the family's model: model_free
+ * (which may be NULL) frees it with the problem, or at once when there is no problem. With
+ * x_opt_known, x_opt is allocated (dx doubles) for the family to fill. The family sets its
+ * members. Returns NULL with "out of memory" in err when model is NULL (the family ran out
+ * of memory making it) or memory runs out here.
+ */
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, void *model,
+                                     void (*model_free)(void *model), char *err,
+                                     size_t errlen);
+
+/* Part of a data family's data set: n rows of its features with a trailing 1 (for the bias),
+ * row-major, and their labels. */
+typedef struct pb__bil_rows {
+    uint32_t n;
+    double *a;   /* n x (features + 1) */
+    uint32_t *c; /* n labels */
+} pb__bil_rows;
+
+/*
+ * For the families on a real data set: opens datasets/<name> (standardized on its training
+ * part), which must have `features` features, at most max_classes classes and more than
+ * n_train training rows, and splits it in order: the first n_train training rows into tr
+ * (the lower level), the other training rows into val (the upper level), the test rows
+ * into test. Returns 0, or -1 with a message in err and nothing to free.
+ */
+int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
+                      uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
+                      char *err, size_t errlen);
+
+/* Frees the arrays of rows (not rows). */
+void pb__bil_rows_free(pb__bil_rows *rows);
 
 /* Phi(x) with y*(x) exact, and grad Phi(x) into out (dx) from y* and z* (uncounted). */
 double pb__bil_phi(pb__bil_problem *p, const double *x);
@@ -69,14 +98,15 @@ void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out);
 double pb__bil_sigmoid(double t);
 
 /*
- * For finite-sum families that define batch_oracle: sets the five exact oracles to the
- * mean over all samples of their level (n_outer for f, n_inner for g), so that a family
- * writes each oracle once. Call after setting batch_oracle.
+ * Makes p a finite sum: n_inner samples for g, n_outer for f, fixed batches of batch_size,
+ * and batch_oracle for the batches. The five exact oracles become the mean over all samples
+ * of their level, so that a family writes each oracle once, in batch_oracle.
  */
-void pb__bil_exact_from_batches(pb__bil_problem *p);
-
-/* A random orthogonal d x d matrix, row-major: modified Gram-Schmidt on a Gaussian one. */
-void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d);
+void pb__bil_finite_sum(pb__bil_problem *p,
+                        void (*batch_oracle)(pb__bil_problem *p, int which, const double *x,
+                                             const double *y, const double *v, uint32_t lo,
+                                             uint32_t hi, double *out),
+                        uint32_t n_inner, uint32_t n_outer, uint32_t batch_size);
 
 /* Solves S u = b in place (b becomes u) for a symmetric positive definite n x n S
  * (overwritten by its Cholesky factor). Returns 0, or -1 when S is not positive definite. */

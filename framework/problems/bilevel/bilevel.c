@@ -1,5 +1,6 @@
 /* The bilevel kind: counted oracles with host-drawn noise, and measurement. */
 #include "bil_problem.h"
+#include "dataset.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -120,48 +121,134 @@ static void add_noise(pb__bil_problem *p, uint32_t mode, double *out, uint32_t n
         out[i] += p->oracle.noise * pb_rng_normal(rng(p));
 }
 
-/* The trampolines: admit (refuse or count), evaluate, add noise. */
-#define GRAD_TRAMPOLINE(name, which, n)                                                      \
-    static double counted_##name(const pb_bilevel *self, const double *x, const double *y,   \
-                                 uint32_t mode, double *out)                                 \
-    {                                                                                        \
-        pb__bil_problem *p = self->host;                                                     \
-        uint32_t lo, hi;                                                                     \
-        if (admit(p, which, mode, &lo, &hi))                                                 \
-            return NAN;                                                                      \
-        if (hi)                                                                              \
-            p->batch_oracle(p, which, x, y, NULL, lo, hi, out);                              \
-        else                                                                                 \
-            p->name(p, x, y, out);                                                           \
-        add_noise(p, mode, out, p->n);                                                       \
-        return 0.0;                                                                          \
+/* The family's exact oracle `which` (no accounting, no noise); v is NULL for the gradients. */
+static void exact(pb__bil_problem *p, int which, const double *x, const double *y,
+                  const double *v, double *out)
+{
+    switch (which) {
+    case PB__BIL_GRAD_X_F:
+        p->grad_x_f(p, x, y, out);
+        break;
+    case PB__BIL_GRAD_Y_F:
+        p->grad_y_f(p, x, y, out);
+        break;
+    case PB__BIL_GRAD_Y_G:
+        p->grad_y_g(p, x, y, out);
+        break;
+    case PB__BIL_HVP_YY_G:
+        p->hvp_yy_g(p, x, y, v, out);
+        break;
+    default:
+        p->cross_xy_g(p, x, y, v, out);
+        break;
     }
-#define PROD_TRAMPOLINE(name, which, n)                                                      \
-    static double counted_##name(const pb_bilevel *self, const double *x, const double *y,   \
-                                 const double *v, uint32_t mode, double *out)                \
-    {                                                                                        \
-        pb__bil_problem *p = self->host;                                                     \
-        uint32_t lo, hi;                                                                     \
-        if (admit(p, which, mode, &lo, &hi))                                                 \
-            return NAN;                                                                      \
-        if (hi)                                                                              \
-            p->batch_oracle(p, which, x, y, v, lo, hi, out);                                 \
-        else                                                                                 \
-            p->name(p, x, y, v, out);                                                        \
-        add_noise(p, mode, out, p->n);                                                       \
-        return 0.0;                                                                          \
-    }
-GRAD_TRAMPOLINE(grad_x_f, PB__BIL_GRAD_X_F, dx)
-GRAD_TRAMPOLINE(grad_y_f, PB__BIL_GRAD_Y_F, dy)
-GRAD_TRAMPOLINE(grad_y_g, PB__BIL_GRAD_Y_G, dy)
-PROD_TRAMPOLINE(hvp_yy_g, PB__BIL_HVP_YY_G, dy)
-PROD_TRAMPOLINE(cross_xy_g, PB__BIL_CROSS_XY_G, dx)
+}
+
+/*
+ * What every counted oracle does: admit the call (refuse or count it), evaluate oracle
+ * `which` -- the family's batch oracle on the admitted samples, or its exact one -- and add
+ * the noise model's noise to out (dx doubles for the x-gradients, dy for the others).
+ * Returns 0.0, or NaN when refused.
+ */
+static double counted(pb__bil_problem *p, int which, const double *x, const double *y,
+                      const double *v, uint32_t mode, double *out)
+{
+    uint32_t lo, hi;
+    if (admit(p, which, mode, &lo, &hi))
+        return NAN;
+    if (hi)
+        p->batch_oracle(p, which, x, y, v, lo, hi, out);
+    else
+        exact(p, which, x, y, v, out);
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    add_noise(p, mode, out, of_x ? p->dx : p->dy);
+    return 0.0;
+}
+
+/* The oracle table's members. */
+static double counted_grad_x_f(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_X_F, x, y, NULL, mode, out);
+}
+static double counted_grad_y_f(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_Y_F, x, y, NULL, mode, out);
+}
+static double counted_grad_y_g(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_Y_G, x, y, NULL, mode, out);
+}
+static double counted_hvp_yy_g(const pb_bilevel *self, const double *x, const double *y,
+                               const double *v, uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_HVP_YY_G, x, y, v, mode, out);
+}
+static double counted_cross_xy_g(const pb_bilevel *self, const double *x, const double *y,
+                                 const double *v, uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_CROSS_XY_G, x, y, v, mode, out);
+}
 
 /* Shared by the data families (logistic losses, per-sample weights): the branch keeps exp
  * from overflowing. */
 double pb__bil_sigmoid(double t)
 {
     return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
+}
+
+void pb__bil_rows_free(pb__bil_rows *rows)
+{
+    free(rows->a);
+    free(rows->c);
+}
+
+/* Rows [lo, hi) of ds with a trailing 1, and their labels; -1 when out of memory. */
+static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, pb__bil_rows *out)
+{
+    size_t width = (size_t)ds->d + 1;
+    out->n = hi - lo;
+    out->a = malloc(out->n * width * sizeof(double));
+    out->c = malloc(out->n * sizeof(uint32_t));
+    if (!out->a || !out->c)
+        return -1;
+    for (uint32_t j = lo; j < hi; j++) {
+        double *row = out->a + (j - lo) * width;
+        memcpy(row, ds->x + (size_t)j * ds->d, ds->d * sizeof(double));
+        row[ds->d] = 1.0;
+        out->c[j - lo] = ds->y[j];
+    }
+    return 0;
+}
+
+int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
+                      uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
+                      char *err, size_t errlen)
+{
+    *tr = *val = *test = (pb__bil_rows){0};
+    pb__dataset train, tests;
+    if (pb__dataset_open(name, &train, &tests, err, errlen) != 0)
+        return -1;
+    int rc = -1;
+    if (train.d != features || train.n <= n_train || tests.n == 0 ||
+        train.n_classes > max_classes || tests.n_classes > max_classes) {
+        snprintf(err, errlen, "%s: expected %u features, at most %u classes and more than %u "
+                              "training rows, found %u, %u and %u", name, features, max_classes,
+                 n_train, train.d, train.n_classes, train.n);
+    } else if (copy_rows(&train, 0, n_train, tr) || copy_rows(&train, n_train, train.n, val) ||
+               copy_rows(&tests, 0, tests.n, test)) {
+        pb__bil_rows_free(tr);
+        pb__bil_rows_free(val);
+        pb__bil_rows_free(test);
+        snprintf(err, errlen, "out of memory");
+    } else {
+        rc = 0;
+    }
+    pb__dataset_free(&train);
+    pb__dataset_free(&tests);
+    return rc;
 }
 
 static void all_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
@@ -187,8 +274,16 @@ static void all_cross_xy_g(pb__bil_problem *p, const double *x, const double *y,
     p->batch_oracle(p, PB__BIL_CROSS_XY_G, x, y, v, 0, p->oracle.n_inner, out);
 }
 
-void pb__bil_exact_from_batches(pb__bil_problem *p)
+void pb__bil_finite_sum(pb__bil_problem *p,
+                        void (*batch_oracle)(pb__bil_problem *p, int which, const double *x,
+                                             const double *y, const double *v, uint32_t lo,
+                                             uint32_t hi, double *out),
+                        uint32_t n_inner, uint32_t n_outer, uint32_t batch_size)
 {
+    p->batch_oracle = batch_oracle;
+    p->oracle.n_inner = n_inner;
+    p->oracle.n_outer = n_outer;
+    p->oracle.batch_size = batch_size;
     p->grad_x_f = all_grad_x_f;
     p->grad_y_f = all_grad_y_f;
     p->grad_y_g = all_grad_y_g;
@@ -279,18 +374,27 @@ static void destroy(pb__problem *base)
     free(p);
 }
 
-pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy)
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, void *model,
+                                     void (*model_free)(void *model), char *err, size_t errlen)
 {
-    pb__bil_problem *p = calloc(1, sizeof *p);
-    if (!p)
+    pb__bil_problem *p = model ? calloc(1, sizeof *p) : NULL;
+    if (!p) {
+        if (model && model_free)
+            model_free(model);
+        snprintf(err, errlen, "out of memory");
         return NULL;
+    }
+    p->model = model; /* freed by destroy from here on */
+    p->model_free = model_free;
     p->x0 = calloc(dx, sizeof(double));
     p->y0 = calloc(dy, sizeof(double));
     p->wx = calloc(dx, sizeof(double));
     p->wy = calloc(dy, sizeof(double));
     p->wy2 = calloc(dy, sizeof(double));
-    if (!p->x0 || !p->y0 || !p->wx || !p->wy || !p->wy2) {
+    p->x_opt = x_opt_known ? malloc(dx * sizeof(double)) : NULL;
+    if (!p->x0 || !p->y0 || !p->wx || !p->wy || !p->wy2 || (x_opt_known && !p->x_opt)) {
         destroy(&p->base);
+        snprintf(err, errlen, "out of memory");
         return NULL;
     }
     p->dx = dx;

@@ -21,7 +21,6 @@
  * is NaN; test_accuracy is that of y*(x) on test.csv.
  */
 #include "bil_problem.h"
-#include "dataset.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,17 +43,15 @@
 #define SOLVE_TOL 1e-10
 
 typedef struct hc {
-    uint32_t n_tr, n_val, n_test;
-    double *a_tr, *a_val, *a_test;       /* rows of A doubles */
-    uint32_t *c_tr, *c_val, *c_test;     /* labels; c_tr corrupted */
+    pb__bil_rows tr, val, test;          /* rows of A doubles; tr's labels corrupted */
     /* The Hessian of g at one (x, y), kept for the CG iterations: sample weights
      * sigma(x_j) / n_tr and softmax probabilities (n_tr x K). */
-    double *w, *prob;
-    double *r, *d, *hd, *g, *step, *trial; /* DY each: CG and Newton scratch */
+    double w[N_TRAIN], prob[N_TRAIN * K];
+    double r[DY], d[DY], hd[DY], g[DY], step[DY], trial[DY]; /* CG and Newton scratch */
     /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
      * one x in turn. */
     int cached;
-    double *cache_x, *cache_y;
+    double cache_x[N_TRAIN], cache_y[DY];
 } hc;
 
 /* Frees the model and everything it owns. */
@@ -62,22 +59,9 @@ static void hc_free(void *model)
 {
     hc *m = model;
     if (m) {
-        free(m->a_tr);
-        free(m->a_val);
-        free(m->a_test);
-        free(m->c_tr);
-        free(m->c_val);
-        free(m->c_test);
-        free(m->w);
-        free(m->prob);
-        free(m->r);
-        free(m->d);
-        free(m->hd);
-        free(m->g);
-        free(m->step);
-        free(m->trial);
-        free(m->cache_x);
-        free(m->cache_y);
+        pb__bil_rows_free(&m->tr);
+        pb__bil_rows_free(&m->val);
+        pb__bil_rows_free(&m->test);
     }
     free(m);
 }
@@ -167,10 +151,10 @@ static void cross_rows(const hc *m, const double *x, const double *y, const doub
 {
     double p[K], u[K];
     for (uint32_t j = lo; j < hi; j++) {
-        const double *aj = m->a_tr + (size_t)j * A;
+        const double *aj = m->tr.a + (size_t)j * A;
         double sg = pb__bil_sigmoid(x[j]);
-        softmax_ce(y, aj, m->c_tr[j], p);
-        p[m->c_tr[j]] -= 1.0;
+        softmax_ce(y, aj, m->tr.c[j], p);
+        p[m->tr.c[j]] -= 1.0;
         logits(v, aj, u);
         out[j] = sg * (1.0 - sg) / (hi - lo) * dot(p, u, K);
     }
@@ -188,17 +172,17 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */
     case PB__BIL_GRAD_Y_F:
-        ce_sum(m->a_val, m->c_val, NULL, inv, lo, hi, y, out);
+        ce_sum(m->val.a, m->val.c, NULL, inv, lo, hi, y, out);
         break;
     case PB__BIL_GRAD_Y_G:
-        ce_sum(m->a_tr, m->c_tr, x, inv, lo, hi, y, out);
+        ce_sum(m->tr.a, m->tr.c, x, inv, lo, hi, y, out);
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * y[i];
         break;
     case PB__BIL_HVP_YY_G:
         for (uint32_t j = lo; j < hi; j++) {
-            const double *aj = m->a_tr + (size_t)j * A;
-            softmax_ce(y, aj, m->c_tr[j], pr);
+            const double *aj = m->tr.a + (size_t)j * A;
+            softmax_ce(y, aj, m->tr.c[j], pr);
             row_hvp(pr, aj, v, inv * pb__bil_sigmoid(x[j]), out);
         }
         for (uint32_t i = 0; i < DY; i++)
@@ -215,13 +199,13 @@ static double hc_f(pb__bil_problem *p, const double *x, const double *y)
 {
     (void)x;
     hc *m = p->model;
-    return ce_sum(m->a_val, m->c_val, NULL, 1.0 / m->n_val, 0, m->n_val, y, NULL);
+    return ce_sum(m->val.a, m->val.c, NULL, 1.0 / m->val.n, 0, m->val.n, y, NULL);
 }
 
 /* The lower level's value, for Newton's line search. */
 static double hc_g(hc *m, const double *x, const double *y)
 {
-    return ce_sum(m->a_tr, m->c_tr, x, 1.0 / m->n_tr, 0, m->n_tr, y, NULL) +
+    return ce_sum(m->tr.a, m->tr.c, x, 1.0 / m->tr.n, 0, m->tr.n, y, NULL) +
            0.5 * MU * dot(y, y, DY);
 }
 
@@ -229,9 +213,9 @@ static double hc_g(hc *m, const double *x, const double *y)
  * each CG iteration costs two passes over the rows instead of three. */
 static void hess_at(hc *m, const double *x, const double *y)
 {
-    for (uint32_t j = 0; j < m->n_tr; j++) {
-        m->w[j] = pb__bil_sigmoid(x[j]) / m->n_tr;
-        softmax_ce(y, m->a_tr + (size_t)j * A, m->c_tr[j], m->prob + (size_t)j * K);
+    for (uint32_t j = 0; j < m->tr.n; j++) {
+        m->w[j] = pb__bil_sigmoid(x[j]) / m->tr.n;
+        softmax_ce(y, m->tr.a + (size_t)j * A, m->tr.c[j], m->prob + (size_t)j * K);
     }
 }
 
@@ -283,10 +267,10 @@ static void hess_times(const hc *m, const double *v, double *out)
     for (uint32_t i = 0; i < DY; i++)
         out[i] = MU * v[i];
     uint32_t j = 0;
-    for (; j + 4 <= m->n_tr; j += 4)
-        rows4_hvp(m->prob + (size_t)j * K, m->a_tr + (size_t)j * A, v, m->w + j, out);
-    for (; j < m->n_tr; j++)
-        row_hvp(m->prob + (size_t)j * K, m->a_tr + (size_t)j * A, v, m->w[j], out);
+    for (; j + 4 <= m->tr.n; j += 4)
+        rows4_hvp(m->prob + (size_t)j * K, m->tr.a + (size_t)j * A, v, m->w + j, out);
+    for (; j < m->tr.n; j++)
+        row_hvp(m->prob + (size_t)j * K, m->tr.a + (size_t)j * A, v, m->w[j], out);
 }
 
 /* Conjugate gradient on the Hessian fixed by hess_at: u ~ H^{-1} b from u = 0, until
@@ -362,7 +346,7 @@ static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
 static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
 {
     hc *m = p->model;
-    if (m->cached && memcmp(x, m->cache_x, m->n_tr * sizeof(double)) == 0) {
+    if (m->cached && memcmp(x, m->cache_x, m->tr.n * sizeof(double)) == 0) {
         memcpy(y, m->cache_y, DY * sizeof(double));
         return;
     }
@@ -372,7 +356,7 @@ static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
         memset(y, 0, DY * sizeof(double));
     newton(m, p, x, y);
     m->cached = isfinite(y[0]);
-    memcpy(m->cache_x, x, m->n_tr * sizeof(double));
+    memcpy(m->cache_x, x, m->tr.n * sizeof(double));
     memcpy(m->cache_y, y, DY * sizeof(double));
 }
 
@@ -382,79 +366,37 @@ static double hc_accuracy(pb__bil_problem *p, const double *x)
     hc *m = p->model;
     hc_y_star(p, x, p->wy);
     uint32_t ok = 0;
-    for (uint32_t j = 0; j < m->n_test; j++) {
+    for (uint32_t j = 0; j < m->test.n; j++) {
         double z[K];
-        logits(p->wy, m->a_test + (size_t)j * A, z);
+        logits(p->wy, m->test.a + (size_t)j * A, z);
         uint32_t best = 0;
         for (uint32_t k = 1; k < K; k++)
             best = z[k] > z[best] ? k : best;
-        ok += best == m->c_test[j];
+        ok += best == m->test.c[j];
     }
-    return (double)ok / m->n_test;
-}
-
-/* Rows [lo, hi) of ds with a trailing 1, and their labels; -1 when out of memory. */
-static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, double **a,
-                     uint32_t **c)
-{
-    *a = malloc((size_t)(hi - lo) * A * sizeof(double));
-    *c = malloc((hi - lo) * sizeof(uint32_t));
-    if (!*a || !*c)
-        return -1;
-    for (uint32_t j = lo; j < hi; j++) {
-        memcpy(*a + (size_t)(j - lo) * A, ds->x + (size_t)j * F, F * sizeof(double));
-        (*a)[(size_t)(j - lo) * A + F] = 1.0;
-        (*c)[j - lo] = ds->y[j];
-    }
-    return 0;
+    return (double)ok / m->test.n;
 }
 
 /* Replaces the labels of N_CORRUPT distinct lower-train rows (the first N_CORRUPT of a
  * seeded Fisher-Yates shuffle) by a uniformly drawn other class. */
 static int corrupt(hc *m)
 {
-    uint32_t *perm = malloc(m->n_tr * sizeof(uint32_t));
+    uint32_t *perm = malloc(m->tr.n * sizeof(uint32_t));
     if (!perm)
         return -1;
     pb_rng rng;
     pb_rng_seed(&rng, CORRUPT_SEED, 0);
-    for (uint32_t j = 0; j < m->n_tr; j++)
+    for (uint32_t j = 0; j < m->tr.n; j++)
         perm[j] = j;
     for (uint32_t j = 0; j < N_CORRUPT; j++) {
-        uint32_t k = j + (uint32_t)pb_rng_below(&rng, m->n_tr - j), t = perm[j];
+        uint32_t k = j + (uint32_t)pb_rng_below(&rng, m->tr.n - j), t = perm[j];
         perm[j] = perm[k];
         perm[k] = t;
-        uint32_t *c = &m->c_tr[perm[j]];
+        uint32_t *c = &m->tr.c[perm[j]];
         *c = (*c + 1 + (uint32_t)pb_rng_below(&rng, K - 1)) % K;
     }
     free(perm);
     return 0;
-}
-
-/* The model from the opened data set: the split, the corruption and the scratch. */
-static hc *hc_new(const pb__dataset *train, const pb__dataset *test)
-{
-    hc *m = calloc(1, sizeof *m);
-    if (!m)
-        return NULL;
-    m->n_tr = N_TRAIN;
-    m->n_val = train->n - N_TRAIN;
-    m->n_test = test->n;
-    m->w = malloc(N_TRAIN * sizeof(double));
-    m->prob = malloc((size_t)N_TRAIN * K * sizeof(double));
-    m->cache_x = malloc(N_TRAIN * sizeof(double));
-    double **scratch[] = {&m->r, &m->d, &m->hd, &m->g, &m->step, &m->trial, &m->cache_y};
-    int bad = !m->w || !m->prob || !m->cache_x;
-    for (size_t k = 0; k < sizeof scratch / sizeof scratch[0]; k++)
-        bad = bad || !(*scratch[k] = malloc(DY * sizeof(double)));
-    bad = bad || copy_rows(train, 0, N_TRAIN, &m->a_tr, &m->c_tr) ||
-          copy_rows(train, N_TRAIN, train->n, &m->a_val, &m->c_val) ||
-          copy_rows(test, 0, test->n, &m->a_test, &m->c_test) || corrupt(m);
-    if (bad) {
-        hc_free(m);
-        return NULL;
-    }
-    return m;
 }
 
 /* Opens bilevel-hypercleaning-digits (1: not this family's id). */
@@ -464,38 +406,24 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
     (void)family;
     if (strcmp(id, "bilevel-hypercleaning-digits") != 0)
         return 1;
-    pb__dataset train, test;
-    if (pb__dataset_open("digits", &train, &test, err, errlen) != 0)
-        return -1;
-    if (train.d != F || train.n <= N_TRAIN || test.n == 0 || train.n_classes > K ||
-        test.n_classes > K) {
-        snprintf(err, errlen, "digits: expected %d features, at most %d classes and more than "
-                              "%d training rows, found %u, %u and %u", F, K, N_TRAIN, train.d,
-                 train.n_classes, train.n);
-        pb__dataset_free(&train);
-        pb__dataset_free(&test);
+    hc *m = calloc(1, sizeof *m);
+    if (m && pb__bil_rows_open("digits", F, K, N_TRAIN, &m->tr, &m->val, &m->test, err,
+                               errlen) != 0) {
+        free(m);
         return -1;
     }
-    hc *m = hc_new(&train, &test);
-    pb__dataset_free(&train);
-    pb__dataset_free(&test);
-    pb__bil_problem *p = m ? pb__bil_problem_new(N_TRAIN, DY) : NULL;
-    if (!p) {
+    if (m && corrupt(m) != 0) {
         hc_free(m);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+        m = NULL;
     }
-    p->model = m;
-    p->model_free = hc_free;
+    pb__bil_problem *p = pb__bil_problem_new(N_TRAIN, DY, 0, m, hc_free, err, errlen);
+    if (!p)
+        return -1;
     p->f = hc_f;
     p->y_star = hc_y_star;
     p->solve_yy = hc_solve;
-    p->batch_oracle = hc_batch;
-    pb__bil_exact_from_batches(p);
     p->test_accuracy = hc_accuracy;
-    p->oracle.n_inner = m->n_tr;
-    p->oracle.n_outer = m->n_val;
-    p->oracle.batch_size = BATCH;
+    pb__bil_finite_sum(p, hc_batch, m->tr.n, m->val.n, BATCH);
     *out = &p->base;
     return 0;
 }

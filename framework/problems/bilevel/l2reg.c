@@ -15,7 +15,6 @@
  * x_dist is NaN; test_accuracy is that of y*(x) on test.csv.
  */
 #include "bil_problem.h"
-#include "dataset.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,9 +27,7 @@
 #define MU0 1e-3 /* fixed ridge under the learned penalties */
 
 typedef struct lr {
-    uint32_t n_tr, n_val, n_test;
-    double *a_tr, *a_val, *a_test; /* rows of D doubles */
-    double *b_tr, *b_val, *b_test; /* +-1 */
+    pb__bil_rows tr, val, test;    /* rows of D doubles; labels 1 and 0 for +1 and -1 */
     double S[D * D];               /* scratch */
     /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
      * one x in turn (see lr_y_star). */
@@ -42,12 +39,9 @@ static void lr_free(void *model)
 {
     lr *m = model;
     if (m) {
-        free(m->a_tr);
-        free(m->a_val);
-        free(m->a_test);
-        free(m->b_tr);
-        free(m->b_val);
-        free(m->b_test);
+        pb__bil_rows_free(&m->tr);
+        pb__bil_rows_free(&m->val);
+        pb__bil_rows_free(&m->test);
     }
     free(m);
 }
@@ -65,17 +59,21 @@ static double dotd(const double *a, const double *b)
     return s;
 }
 
-/* Mean logistic loss over rows [lo, hi) at y; gradient added (scaled by the mean) to grad
- * when not NULL. */
-static double logistic(const double *a, const double *b, uint32_t lo, uint32_t hi,
-                       const double *y, double *grad)
+/* The sign b_j of a label: +1 for 1, -1 for 0. */
+static double sign_of(uint32_t label) { return label ? 1.0 : -1.0; }
+
+/* Mean logistic loss over rows [lo, hi) of r at y; gradient added (scaled by the mean) to
+ * grad when not NULL. */
+static double logistic(const pb__bil_rows *r, uint32_t lo, uint32_t hi, const double *y,
+                       double *grad)
 {
+    const double *a = r->a;
     double s = 0.0, inv = 1.0 / (hi - lo);
     for (uint32_t j = lo; j < hi; j++) {
-        double m = b[j] * dotd(a + (size_t)j * D, y);
+        double b = sign_of(r->c[j]), m = b * dotd(a + (size_t)j * D, y);
         s += softplus(-m);
         if (grad) {
-            double c = -b[j] * pb__bil_sigmoid(-m) * inv;
+            double c = -b * pb__bil_sigmoid(-m) * inv;
             for (uint32_t i = 0; i < D; i++)
                 grad[i] += c * a[(size_t)j * D + i];
         }
@@ -106,15 +104,15 @@ static void lr_batch(pb__bil_problem *p, int which, const double *x, const doubl
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */
     case PB__BIL_GRAD_Y_F:
-        logistic(m->a_val, m->b_val, lo, hi, y, out);
+        logistic(&m->val, lo, hi, y, out);
         break;
     case PB__BIL_GRAD_Y_G:
-        logistic(m->a_tr, m->b_tr, lo, hi, y, out);
+        logistic(&m->tr, lo, hi, y, out);
         for (uint32_t i = 0; i < D; i++)
             out[i] += (MU0 + exp(x[i])) * y[i];
         break;
     case PB__BIL_HVP_YY_G:
-        logistic_hvp(m->a_tr, lo, hi, y, v, out);
+        logistic_hvp(m->tr.a, lo, hi, y, v, out);
         for (uint32_t i = 0; i < D; i++)
             out[i] += (MU0 + exp(x[i])) * v[i];
         break;
@@ -129,12 +127,12 @@ static double lr_f(pb__bil_problem *p, const double *x, const double *y)
 {
     (void)x;
     lr *m = p->model;
-    return logistic(m->a_val, m->b_val, 0, m->n_val, y, NULL);
+    return logistic(&m->val, 0, m->val.n, y, NULL);
 }
 
 static double lr_g(lr *m, const double *x, const double *y)
 {
-    double s = logistic(m->a_tr, m->b_tr, 0, m->n_tr, y, NULL);
+    double s = logistic(&m->tr, 0, m->tr.n, y, NULL);
     for (uint32_t i = 0; i < D; i++)
         s += 0.5 * (MU0 + exp(x[i])) * y[i] * y[i];
     return s;
@@ -144,9 +142,9 @@ static double lr_g(lr *m, const double *x, const double *y)
 static void hessian(lr *m, const double *x, const double *y)
 {
     memset(m->S, 0, sizeof m->S);
-    for (uint32_t j = 0; j < m->n_tr; j++) {
-        const double *aj = m->a_tr + (size_t)j * D;
-        double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) / m->n_tr;
+    for (uint32_t j = 0; j < m->tr.n; j++) {
+        const double *aj = m->tr.a + (size_t)j * D;
+        double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) / m->tr.n;
         for (uint32_t r = 0; r < D; r++)
             for (uint32_t k = 0; k < D; k++)
                 m->S[r * D + k] += c * aj[r] * aj[k];
@@ -218,25 +216,9 @@ static double lr_accuracy(pb__bil_problem *p, const double *x)
     double y[D];
     lr_y_star(p, x, y);
     uint32_t ok = 0;
-    for (uint32_t j = 0; j < m->n_test; j++)
-        ok += m->b_test[j] * dotd(m->a_test + (size_t)j * D, y) > 0;
-    return (double)ok / m->n_test;
-}
-
-/* Rows [lo, hi) of ds with a trailing 1, and their labels as +-1. */
-static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, double **a, double **b)
-{
-    *a = malloc((size_t)(hi - lo) * D * sizeof(double));
-    *b = malloc((hi - lo) * sizeof(double));
-    if (!*a || !*b)
-        return -1;
-    for (uint32_t j = lo; j < hi; j++) {
-        for (uint32_t i = 0; i + 1 < D; i++)
-            (*a)[(size_t)(j - lo) * D + i] = ds->x[(size_t)j * ds->d + i];
-        (*a)[(size_t)(j - lo) * D + D - 1] = 1.0;
-        (*b)[j - lo] = ds->y[j] ? 1.0 : -1.0;
-    }
-    return 0;
+    for (uint32_t j = 0; j < m->test.n; j++)
+        ok += sign_of(m->test.c[j]) * dotd(m->test.a + (size_t)j * D, y) > 0;
+    return (double)ok / m->test.n;
 }
 
 static int open_l2reg(const pb__family *family, const char *id, pb__problem **out, char *err,
@@ -245,45 +227,20 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
     (void)family;
     if (strcmp(id, "bilevel-l2reg-breast-cancer") != 0)
         return 1;
-    pb__dataset train, test;
-    if (pb__dataset_open("breast_cancer", &train, &test, err, errlen) != 0)
-        return -1;
-    if (train.d != D - 1 || train.n <= N_TRAIN || test.n == 0) {
-        snprintf(err, errlen, "breast_cancer: expected %d features and more than %d training "
-                              "rows, found %u and %u", D - 1, N_TRAIN, train.d, train.n);
-        pb__dataset_free(&train);
-        pb__dataset_free(&test);
-        return -1;
-    }
     lr *m = calloc(1, sizeof *m);
-    int bad = !m;
-    if (m) {
-        m->n_tr = N_TRAIN;
-        m->n_val = train.n - N_TRAIN;
-        m->n_test = test.n;
-        bad = copy_rows(&train, 0, N_TRAIN, &m->a_tr, &m->b_tr) ||
-              copy_rows(&train, N_TRAIN, train.n, &m->a_val, &m->b_val) ||
-              copy_rows(&test, 0, test.n, &m->a_test, &m->b_test);
-    }
-    pb__dataset_free(&train);
-    pb__dataset_free(&test);
-    pb__bil_problem *p = bad ? NULL : pb__bil_problem_new(D, D);
-    if (!p) {
-        lr_free(m);
-        snprintf(err, errlen, "out of memory");
+    if (m && pb__bil_rows_open("breast_cancer", D - 1, 2, N_TRAIN, &m->tr, &m->val, &m->test,
+                               err, errlen) != 0) {
+        free(m);
         return -1;
     }
-    p->model = m;
-    p->model_free = lr_free;
+    pb__bil_problem *p = pb__bil_problem_new(D, D, 0, m, lr_free, err, errlen);
+    if (!p)
+        return -1;
     p->f = lr_f;
     p->y_star = lr_y_star;
     p->solve_yy = lr_solve;
-    p->batch_oracle = lr_batch;
-    pb__bil_exact_from_batches(p);
     p->test_accuracy = lr_accuracy;
-    p->oracle.n_inner = m->n_tr;
-    p->oracle.n_outer = m->n_val;
-    p->oracle.batch_size = BATCH;
+    pb__bil_finite_sum(p, lr_batch, m->tr.n, m->val.n, BATCH);
     *out = &p->base;
     return 0;
 }

@@ -15,6 +15,7 @@
  *     x* = 1, Phi* = dim;  x0 = 10 (every coordinate), y0 = 0, noise 0.1.
  */
 #include "bil_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -28,21 +29,8 @@ typedef struct lq {
     double *C, *t;     /* m x dy, m (quadratic only) */
     double *r;         /* m scratch */
     int cosh_upper;    /* 1: f = sum cosh(y - 1) */
+    double mem[];      /* the arrays above, allocated with the model (lq_new) */
 } lq;
-
-static void lq_free(void *model)
-{
-    lq *q = model;
-    if (q) {
-        free(q->A);
-        free(q->Ainv);
-        free(q->B);
-        free(q->C);
-        free(q->t);
-        free(q->r);
-    }
-    free(q);
-}
 
 /* out = M v, M rows x cols row-major; out = M^T v with transpose. */
 static void matvec(const double *M, uint32_t rows, uint32_t cols, const double *v, double *out)
@@ -158,29 +146,6 @@ static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
     free(bx);
 }
 
-void pb__bil_random_orthogonal(pb_rng *rng, double *Q, uint32_t d)
-{
-    for (uint64_t k = 0; k < (uint64_t)d * d; k++)
-        Q[k] = pb_rng_normal(rng);
-    for (uint32_t i = 0; i < d; i++) {
-        double *qi = Q + (size_t)i * d;
-        for (uint32_t k = 0; k < i; k++) {
-            const double *qk = Q + (size_t)k * d;
-            double dot = 0.0;
-            for (uint32_t j = 0; j < d; j++)
-                dot += qi[j] * qk[j];
-            for (uint32_t j = 0; j < d; j++)
-                qi[j] -= dot * qk[j];
-        }
-        double norm = 0.0;
-        for (uint32_t j = 0; j < d; j++)
-            norm += qi[j] * qi[j];
-        norm = sqrt(norm);
-        for (uint32_t j = 0; j < d; j++)
-            qi[j] /= norm;
-    }
-}
-
 int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
 {
     for (uint32_t j = 0; j < n; j++) {
@@ -215,13 +180,9 @@ int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
 static int draw_lower(pb_rng *rng, lq *q, uint32_t dy)
 {
     double *Q = malloc((size_t)dy * dy * sizeof(double));
-    q->A = calloc((size_t)dy * dy, sizeof(double));
-    q->Ainv = calloc((size_t)dy * dy, sizeof(double));
-    if (!Q || !q->A || !q->Ainv) {
-        free(Q);
+    if (!Q)
         return -1;
-    }
-    pb__bil_random_orthogonal(rng, Q, dy);
+    pb__random_orthogonal(rng, Q, dy);
     for (uint32_t k = 0; k < dy; k++) {
         double s = dy > 1 ? 0.5 + 0.5 * k / (dy - 1) : 1.0;
         const double *qk = Q + (size_t)k * dy;
@@ -235,15 +196,40 @@ static int draw_lower(pb_rng *rng, lq *q, uint32_t dy)
     return 0;
 }
 
-static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q)
+/*
+ * The model, in one allocation (freed by free): A and A^{-1} drawn from rng, B (dy x dx),
+ * and for a least-squares upper level of m rows C, t and r; the caller draws the rest.
+ * NULL when out of memory.
+ */
+static lq *lq_new(pb_rng *rng, uint32_t dx, uint32_t dy, uint32_t m)
 {
-    pb__bil_problem *p = pb__bil_problem_new(dx, dy);
-    if (!p) {
-        lq_free(q);
+    size_t dd = (size_t)dy * dy, n = 2 * dd + (size_t)dy * dx + (size_t)m * dy + 2 * (size_t)m;
+    lq *q = calloc(1, sizeof *q + n * sizeof(double));
+    if (!q)
+        return NULL;
+    q->m = m;
+    q->A = q->mem;
+    q->Ainv = q->A + dd;
+    q->B = q->Ainv + dd;
+    if (m) {
+        q->C = q->B + (size_t)dy * dx;
+        q->t = q->C + (size_t)m * dy;
+        q->r = q->t + m;
+    }
+    if (draw_lower(rng, q, dy) != 0) {
+        free(q);
         return NULL;
     }
-    p->model = q;
-    p->model_free = lq_free;
+    return q;
+}
+
+/* The problem of model q (NULL: out of memory), which it owns, with x_opt for the caller to
+ * fill; NULL with a message. */
+static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_t errlen)
+{
+    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, q, free, err, errlen);
+    if (!p)
+        return NULL;
     p->grad_x_f = lq_grad_x_f;
     p->grad_y_f = lq_grad_y_f;
     p->grad_y_g = lq_grad_y_g;
@@ -271,39 +257,20 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
         return -1;
     }
     const uint32_t dx = 10, dy = 20, m = 20;
-    lq *q = calloc(1, sizeof *q);
     pb_rng rng;
     pb_rng_seed(&rng, 0x62717561u /* "bqua" */, inst);
-    if (!q || draw_lower(&rng, q, dy) != 0) {
-        lq_free(q);
+    pb__bil_problem *p = new_lq(dx, dy, lq_new(&rng, dx, dy, m), err, errlen);
+    if (!p)
+        return -1;
+    lq *q = p->model;
+    /* Scratch: M (m x dx), S (dx x dx) and two columns (dy). */
+    double *M = malloc(((size_t)m * dx + (size_t)dx * dx + 2 * (size_t)dy) * sizeof(double));
+    if (!M) {
+        pb__problem_close(&p->base);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    q->m = m;
-    q->B = malloc((size_t)dy * dx * sizeof(double));
-    q->C = malloc((size_t)m * dy * sizeof(double));
-    q->t = malloc(m * sizeof(double));
-    q->r = malloc(m * sizeof(double));
-    double *M = malloc((size_t)m * dx * sizeof(double));
-    double *S = malloc((size_t)dx * dx * sizeof(double));
-    double *col = malloc(dy * sizeof(double)), *col2 = malloc(dy * sizeof(double));
-    pb__bil_problem *p = NULL;
-    if (q->B && q->C && q->t && q->r && M && S && col && col2)
-        p = new_lq(dx, dy, q);
-    else
-        lq_free(q);
-    if (p)
-        p->x_opt = malloc(dx * sizeof(double));
-    if (!p || !p->x_opt) {
-        if (p)
-            pb__problem_close(&p->base);
-        free(M);
-        free(S);
-        free(col);
-        free(col2);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    double *S = M + (size_t)m * dx, *col = S + (size_t)dx * dx, *col2 = col + dy;
     for (size_t k = 0; k < (size_t)dy * dx; k++)
         q->B[k] = pb_rng_normal(&rng) / sqrt((double)dx);
     for (size_t k = 0; k < (size_t)m * dy; k++)
@@ -329,9 +296,6 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
     matTvec(M, m, dx, q->t, p->x_opt);
     pb__bil_cholesky_solve(S, dx, p->x_opt); /* S >= 0.1 I: positive definite */
     free(M);
-    free(S);
-    free(col);
-    free(col2);
     p->phi_opt = pb__bil_phi(p, p->x_opt);
     *out = &p->base;
     return 0;
@@ -352,25 +316,16 @@ static int open_cosh(const pb__family *family, const char *id, pb__problem **out
         return -1;
     }
     uint32_t n = (uint32_t)d;
-    lq *q = calloc(1, sizeof *q);
     pb_rng rng;
     pb_rng_seed(&rng, 0x62636f73u /* "bcos" */, n);
-    if (!q || draw_lower(&rng, q, n) != 0 || !(q->B = malloc((size_t)n * n * sizeof(double)))) {
-        lq_free(q);
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    lq *q = lq_new(&rng, n, n, 0);
+    if (q) { /* B = A: y*(x) = x */
+        memcpy(q->B, q->A, (size_t)n * n * sizeof(double));
+        q->cosh_upper = 1;
     }
-    memcpy(q->B, q->A, (size_t)n * n * sizeof(double));
-    q->cosh_upper = 1;
-    pb__bil_problem *p = new_lq(n, n, q);
-    if (p)
-        p->x_opt = malloc(n * sizeof(double));
-    if (!p || !p->x_opt) {
-        if (p)
-            pb__problem_close(&p->base);
-        snprintf(err, errlen, "out of memory");
+    pb__bil_problem *p = new_lq(n, n, q, err, errlen);
+    if (!p)
         return -1;
-    }
     for (uint32_t i = 0; i < n; i++) {
         p->x_opt[i] = 1.0;
         p->x0[i] = 10.0;

@@ -100,9 +100,52 @@ static double rosenbrock_raw(const double *z, uint32_t n)
 }
 
 /* ---------------------------------------------------------------------------------------
- * The 24 objectives. Each starts with COCO's check of x and repeats it (bbob_stop) after
- * every transformation COCO implements as a separate layer, except shifts by constants
- * below 5 in size, which cannot turn a finite vector non-finite.
+ * COCO's layers: a transformation, then COCO's check of its output (bbob_stop). Each
+ * returns 1 with *y set when COCO stops there, else 0, so that an objective chains its
+ * layers with || in COCO's order and returns y at the first stop.
+ * ------------------------------------------------------------------------------------ */
+
+/* The first layer: COCO's check of x, then z = x - x_opt (a shift by constants below 5 in
+ * size cannot turn a finite vector non-finite: no check after it). */
+static int shift_layer(const bbob_data *d, const double *x, double *z, double *y)
+{
+    if (bbob_stop(x, d->n, y))
+        return 1;
+    bbob_sub(x, d->xs, z, d->n);
+    return 0;
+}
+
+/* z = T_osz(z). */
+static int osz_layer(double *z, uint32_t n, double *y)
+{
+    bbob_t_osz_all(z, z, n);
+    return bbob_stop(z, n, y);
+}
+
+/* z = T_asy(z) with the exponents' coefficients coef. */
+static int asy_layer(double *z, const double *coef, uint32_t n, double *y)
+{
+    bbob_t_asy_all(z, coef, z, n);
+    return bbob_stop(z, n, y);
+}
+
+/* z = s (x) z, coordinate-wise. */
+static int scale_layer(double *z, const double *s, uint32_t n, double *y)
+{
+    for (uint32_t i = 0; i < n; i++)
+        z[i] = s[i] * z[i];
+    return bbob_stop(z, n, y);
+}
+
+/* out = m z (m n x n). */
+static int rotate_layer(const double *m, const double *z, double *out, uint32_t n, double *y)
+{
+    bbob_matvec(m, z, 0.0, out, n);
+    return bbob_stop(out, n, y);
+}
+
+/* ---------------------------------------------------------------------------------------
+ * The 24 objectives, each COCO's layers in COCO's order.
  * ------------------------------------------------------------------------------------ */
 
 /* f1 sphere: |x - x_opt|^2. */
@@ -124,11 +167,7 @@ static double f_ellipsoid(pb__bb_problem *p, const double *x)
 {
     const bbob_data *d = DATA(p);
     double *z = p->work, y;
-    if (bbob_stop(x, d->n, &y))
-        return y;
-    bbob_sub(x, d->xs, z, d->n);
-    bbob_t_osz_all(z, z, d->n);
-    if (bbob_stop(z, d->n, &y))
+    if (shift_layer(d, x, z, &y) || osz_layer(z, d->n, &y))
         return y;
     return weighted_squares(z, d->w, d->n) + p->f_opt;
 }
@@ -139,18 +178,8 @@ static double f_rastrigin(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *z = p->work, y;
-    if (bbob_stop(x, n, &y))
-        return y;
-    bbob_sub(x, d->xs, z, n);
-    bbob_t_osz_all(z, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    bbob_t_asy_all(z, d->w, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    for (uint32_t i = 0; i < n; i++)
-        z[i] = d->v[i] * z[i];
-    if (bbob_stop(z, n, &y))
+    if (shift_layer(d, x, z, &y) || osz_layer(z, n, &y) || asy_layer(z, d->w, n, &y) ||
+        scale_layer(z, d->v, n, &y))
         return y;
     return rastrigin_raw(z, n) + p->f_opt;
 }
@@ -164,13 +193,9 @@ static double f_bueche_rastrigin(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *z = p->work, y;
-    if (bbob_stop(x, n, &y))
+    if (shift_layer(d, x, z, &y) || osz_layer(z, n, &y))
         return y;
     double pen = bbob_penalty(x, n);
-    bbob_sub(x, d->xs, z, n);
-    bbob_t_osz_all(z, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
     for (uint32_t i = 0; i < n; i++) {
         double s = d->w[i];
         if (z[i] > 0.0 && i % 2 == 0)
@@ -211,11 +236,7 @@ static double f_linear_slope(pb__bb_problem *p, const double *x)
 static int shift_rotate(pb__bb_problem *p, const double *x, double *z, double *y)
 {
     const bbob_data *d = DATA(p);
-    if (bbob_stop(x, d->n, y))
-        return 1;
-    bbob_sub(x, d->xs, p->work, d->n);
-    bbob_matvec(d->r, p->work, 0.0, z, d->n);
-    return bbob_stop(z, d->n, y);
+    return shift_layer(d, x, p->work, y) || rotate_layer(d->r, p->work, z, d->n, y);
 }
 
 /* f6 attractive sector: z = Q Lambda^10 R (x - x_opt); T_osz(sum (s_i z_i)^2)^0.9 with
@@ -248,10 +269,9 @@ static double f_step_ellipsoid(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *a = p->work, *zh = d->b1, *z = d->b2, y;
-    if (bbob_stop(x, n, &y))
+    if (shift_layer(d, x, a, &y))
         return y;
     double pen = bbob_penalty(x, n);
-    bbob_sub(x, d->xs, a, n);
     bbob_matvec(d->r, a, 0.0, zh, n); /* d->r is Lambda^10 R */
     double first = zh[0];
     for (uint32_t i = 0; i < n; i++)
@@ -295,10 +315,7 @@ static double f_rosenbrock_rotated(pb__bb_problem *p, const double *x)
 /* z = T_osz(R (x - x_opt)) for f10 and f11; returns 1 with *y set when COCO stops. */
 static int rotate_oscillate(pb__bb_problem *p, const double *x, double *z, double *y)
 {
-    if (shift_rotate(p, x, z, y))
-        return 1;
-    bbob_t_osz_all(z, z, DATA(p)->n);
-    return bbob_stop(z, DATA(p)->n, y);
+    return shift_rotate(p, x, z, y) || osz_layer(z, DATA(p)->n, y);
 }
 
 /* f10 ellipsoid: z = T_osz(R (x - x_opt)), sum 10^(6 i/(n-1)) z_i^2. */
@@ -328,13 +345,8 @@ static double f_bent_cigar(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *a = p->work, *z = d->b1, y;
-    if (shift_rotate(p, x, z, &y))
-        return y;
-    bbob_t_asy_all(z, d->w, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    bbob_matvec(d->r, z, 0.0, a, n);
-    if (bbob_stop(a, n, &y))
+    if (shift_rotate(p, x, z, &y) || asy_layer(z, d->w, n, &y) ||
+        rotate_layer(d->r, z, a, n, &y))
         return y;
     double s = a[0] * a[0];
     for (uint32_t i = 1; i < n; i++)
@@ -372,16 +384,8 @@ static double f_rastrigin_rotated(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *a = p->work, *z = d->b1, y;
-    if (shift_rotate(p, x, z, &y))
-        return y;
-    bbob_t_osz_all(z, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    bbob_t_asy_all(z, d->w, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    bbob_matvec(d->m, z, 0.0, a, n);
-    if (bbob_stop(a, n, &y))
+    if (shift_rotate(p, x, z, &y) || osz_layer(z, n, &y) || asy_layer(z, d->w, n, &y) ||
+        rotate_layer(d->m, z, a, n, &y))
         return y;
     return rastrigin_raw(a, n) + p->f_opt;
 }
@@ -395,16 +399,9 @@ static double f_weierstrass(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *a = p->work, *z = d->b1, y;
-    if (shift_rotate(p, x, z, &y))
+    if (shift_rotate(p, x, z, &y) || osz_layer(z, n, &y) || rotate_layer(d->m, z, a, n, &y))
         return y;
-    double pen = bbob_penalty(x, n);
-    bbob_t_osz_all(z, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    bbob_matvec(d->m, z, 0.0, a, n);
-    if (bbob_stop(a, n, &y))
-        return y;
-    double s = 0.0;
+    double pen = bbob_penalty(x, n), s = 0.0;
     for (uint32_t i = 0; i < n; i++) {
         double t = two_pi * (a[i] + 0.5);
         for (int k = 0; k < WEIERSTRASS_TERMS; k++)
@@ -423,16 +420,10 @@ static double f_schaffers(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *a = p->work, *z = d->b1, y;
-    if (shift_rotate(p, x, z, &y))
+    if (shift_rotate(p, x, z, &y) || asy_layer(z, d->w, n, &y) ||
+        rotate_layer(d->m, z, a, n, &y)) /* d->m is Lambda^c Q */
         return y;
-    double pen = bbob_penalty(x, n);
-    bbob_t_asy_all(z, d->w, z, n);
-    if (bbob_stop(z, n, &y))
-        return y;
-    bbob_matvec(d->m, z, 0.0, a, n); /* d->m is Lambda^c Q */
-    if (bbob_stop(a, n, &y))
-        return y;
-    double s = 0.0;
+    double pen = bbob_penalty(x, n), s = 0.0;
     for (uint32_t i = 0; i + 1 < n; i++) {
         double q = a[i] * a[i] + a[i + 1] * a[i + 1];
         if (isinf(q)) /* inf, where sin(50 q^0.1) would make NaN: COCO's guard */
@@ -453,10 +444,7 @@ static double f_griewank_rosenbrock(pb__bb_problem *p, const double *x)
     const bbob_data *d = DATA(p);
     uint32_t n = d->n;
     double *z = p->work, y, s = 0.0;
-    if (bbob_stop(x, n, &y))
-        return y;
-    bbob_matvec(d->r, x, 0.0, z, n); /* d->r is the scaled R */
-    if (bbob_stop(z, n, &y))
+    if (bbob_stop(x, n, &y) || rotate_layer(d->r, x, z, n, &y)) /* d->r is the scaled R */
         return y;
     for (uint32_t i = 0; i < n; i++)
         z[i] = z[i] + 0.5;

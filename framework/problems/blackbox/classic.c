@@ -5,6 +5,7 @@
  * an id names one function exactly.
  */
 #include "bb_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -58,14 +59,6 @@ static double rastrigin(pb__bb_problem *p, const double *x)
     return s + p->f_opt;
 }
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static int open_classic(const pb__family *family, const char *id, pb__problem **out, char *err,
                         size_t errlen)
 {
@@ -86,7 +79,7 @@ static int open_classic(const pb__family *family, const char *id, pb__problem **
         return -1;
     }
     pb_rng rng;
-    pb_rng_seed(&rng, instance, name_hash(family->name));
+    pb_rng_seed(&rng, instance, pb__name_hash(family->name));
     for (uint32_t i = 0; i < dim; i++)
         p->x_opt[i] = pb_rng_uniform_in(&rng, -3.0, 3.0);
     p->f_opt = round(pb_rng_uniform_in(&rng, -100.0, 100.0) * 100.0) / 100.0;

@@ -13,6 +13,7 @@
  * when they are opened (about 0.1 s for softmax-digits); the MLP's is unknown.
  */
 #include "sto_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -73,9 +74,10 @@ static net *net_new(uint32_t d, uint32_t H, uint32_t C, uint32_t cap)
     return m;
 }
 
-static uint32_t net_dim(const net *m)
+/* The number of weights of a net of d inputs, H hidden units (0: none) and C outputs. */
+static uint32_t net_dim(uint32_t d, uint32_t H, uint32_t C)
 {
-    return m->H ? m->H * (m->d + 1) + m->C * (m->H + 1) : m->C * (m->d + 1);
+    return H ? H * (d + 1) + C * (H + 1) : C * (d + 1);
 }
 
 /* The forward pass on n rows of X into m->logits; returns the rows' input (X itself). */
@@ -216,14 +218,6 @@ static void softmax_hvp(pb__sto_problem *p, const double *w, const double *v, do
     }
 }
 
-static uint64_t name_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return h;
-}
-
 static int open_net(const pb__family *family, const char *id, pb__problem **out, char *err,
                     size_t errlen)
 {
@@ -252,21 +246,12 @@ static int open_net(const pb__family *family, const char *id, pb__problem **out,
         return -1;
     }
     uint32_t cap = train.n > test.n ? train.n : test.n;
-    net *m = net_new(train.d, mlp ? MLP_HIDDEN : 0, logistic ? 1 : train.n_classes, cap);
-    if (!m) {
-        pb__dataset_free(&train);
-        pb__dataset_free(&test);
-        snprintf(err, errlen, "out of memory");
+    uint32_t d = train.d, H = mlp ? MLP_HIDDEN : 0, C = logistic ? 1 : train.n_classes;
+    net *m = net_new(d, H, C, cap);
+    pb__sto_problem *p = pb__sto_problem_new(net_dim(d, H, C), &train, &test, net_loss, m,
+                                             net_free, err, errlen);
+    if (!p)
         return -1;
-    }
-    pb__sto_problem *p = pb__sto_problem_new(net_dim(m), &train, &test, net_loss);
-    if (!p) {
-        net_free(m);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    p->model = m;
-    p->model_free = net_free;
     p->accuracy = net_accuracy;
     p->l2 = mlp ? 1e-4 : 1e-3;
     if (!mlp) {
@@ -285,7 +270,7 @@ static int open_net(const pb__family *family, const char *id, pb__problem **out,
         }
     } else {
         pb_rng rng;
-        pb_rng_seed(&rng, name_hash(id), 0);
+        pb_rng_seed(&rng, pb__name_hash(id), 0);
         pb__sto_glorot(&rng, p->w0, m->H, m->d);
         pb__sto_glorot(&rng, p->w0 + (size_t)m->H * (m->d + 1), m->C, m->H);
     }

@@ -11,6 +11,7 @@
  * Hessian-vector product oracle is available.
  */
 #include "sto_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -77,30 +78,6 @@ static void quad_hvp(pb__sto_problem *p, const double *w, const double *v, doubl
     }
 }
 
-/* A random orthogonal d x d matrix, row-major: modified Gram-Schmidt on a Gaussian one. */
-static void random_orthogonal(pb_rng *rng, double *Q, uint32_t d)
-{
-    for (uint64_t k = 0; k < (uint64_t)d * d; k++)
-        Q[k] = pb_rng_normal(rng);
-    for (uint32_t i = 0; i < d; i++) {
-        double *qi = Q + (size_t)i * d;
-        for (uint32_t k = 0; k < i; k++) {
-            const double *qk = Q + (size_t)k * d;
-            double dot = 0.0;
-            for (uint32_t j = 0; j < d; j++)
-                dot += qi[j] * qk[j];
-            for (uint32_t j = 0; j < d; j++)
-                qi[j] -= dot * qk[j];
-        }
-        double norm = 0.0;
-        for (uint32_t j = 0; j < d; j++)
-            norm += qi[j] * qi[j];
-        norm = sqrt(norm);
-        for (uint32_t j = 0; j < d; j++)
-            qi[j] /= norm;
-    }
-}
-
 static int open_quadratic(const pb__family *family, const char *id, pb__problem **out,
                           char *err, size_t errlen)
 {
@@ -137,7 +114,7 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
     }
     pb_rng rng;
     pb_rng_seed(&rng, 0x71756164u /* "quad" */, inst);
-    random_orthogonal(&rng, Q, dim);
+    pb__random_orthogonal(&rng, Q, dim);
     for (uint32_t i = 0; i < n; i++) {
         for (uint32_t j = 0; j < dim; j++)
             z[j] = pow(10.0, -2.0 * j / (dim - 1)) * pb_rng_normal(&rng);
@@ -151,14 +128,10 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
         q->w_opt[j] = pb_rng_normal(&rng);
     free(Q);
     free(z);
-    pb__sto_problem *p = pb__sto_problem_new(dim, &train, &test, quad_loss);
-    if (!p) {
-        quad_free(q);
-        snprintf(err, errlen, "out of memory");
+    pb__sto_problem *p = pb__sto_problem_new(dim, &train, &test, quad_loss, q, quad_free, err,
+                                             errlen);
+    if (!p)
         return -1;
-    }
-    p->model = q;
-    p->model_free = quad_free;
     p->l2 = MU;
     p->f_opt = 0.0;
     p->hessian_vector = quad_hvp;

@@ -51,11 +51,14 @@ struct pb__sto_problem {
 
 /*
  * Allocates a problem of dimension dim that takes ownership of train and test (zeroed in
- * the caller's hands on success and on failure); w0 is zero, for the caller to fill.
- * Returns NULL when out of memory.
+ * the caller's hands on success and on failure) and of the family's model (model_free,
+ * which may be NULL, frees it with the problem, or at once when there is no problem);
+ * w0 is zero, for the caller to fill. Returns NULL with "out of memory" in err when model
+ * is NULL (the family ran out of memory making it) or memory runs out here.
  */
 pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__dataset *test,
-                                     pb__sto_loss loss);
+                                     pb__sto_loss loss, void *model,
+                                     void (*model_free)(void *model), char *err, size_t errlen);
 
 /* The counted oracles (the table's members), also used directly by tests. */
 double pb__sto_counted_full(const pb_stochastic *self, const double *w, double *grad);

@@ -257,14 +257,20 @@ static void destroy(pb__problem *base)
 }
 
 pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__dataset *test,
-                                     pb__sto_loss loss)
+                                     pb__sto_loss loss, void *model,
+                                     void (*model_free)(void *model), char *err, size_t errlen)
 {
-    pb__sto_problem *p = calloc(1, sizeof *p);
+    pb__sto_problem *p = model ? calloc(1, sizeof *p) : NULL;
     if (!p) {
         pb__dataset_free(train);
         pb__dataset_free(test);
+        if (model && model_free)
+            model_free(model);
+        snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    p->model = model; /* freed by destroy from here on */
+    p->model_free = model_free;
     p->train = *train;
     p->test = *test;
     memset(train, 0, sizeof *train);
@@ -275,6 +281,7 @@ pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__datas
     p->batch = malloc(p->train.n * sizeof(uint32_t));
     if (!p->w0 || !p->work || !p->perm || !p->batch) {
         destroy(&p->base);
+        snprintf(err, errlen, "out of memory");
         return NULL;
     }
     for (uint32_t i = 0; i < p->train.n; i++)

@@ -23,6 +23,7 @@
  *       of 1e-3 of their maximum are the marginals. Costs as for grid2d.
  */
 #include "ot_problem.h"
+#include "draw.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,12 +36,10 @@ extern const pb__kind pb__kind_transport;
 extern const unsigned char pb__ot_digits[][64];
 extern const uint32_t pb__ot_n_digits;
 
+/* The generator stream of a family's instances of size n: FNV-1a over the name, then n. */
 static uint64_t name_hash(const char *s, uint64_t n)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-    while (*s)
-        h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
-    return (h ^ n) * 1099511628211ULL;
+    return (pb__name_hash(s) ^ n) * 1099511628211ULL;
 }
 
 static int bad_eta(double eta) { return !(eta > 0 && eta <= 1e7); }
@@ -60,14 +59,28 @@ static pb__ot_problem *new_problem(uint32_t n, uint32_t m, double eta, const cha
     return p;
 }
 
+/* The end of every open: the cost's name, the costs and marginals normalized
+ * (pb__ot_problem_finish), p into *out. Returns 0. */
+static int finish(pb__ot_problem *p, const char *cost_name, pb__problem **out)
+{
+    p->cost_name = cost_name;
+    pb__ot_problem_finish(p);
+    *out = &p->base;
+    return 0;
+}
+
+/* Draws the n x n costs of a uniform-marginals family into p->cost from rng; returns the
+ * cost's name, or NULL when out of memory. */
+typedef const char *uniform_costs(pb__ot_problem *p, pb_rng *rng);
+
 /*
- * The start of opening "<family>-n<n>-eta<eta>-i<instance>", the id shape of the random
- * and point-cloud families: 1 when id is not of family, -1 with a message when it is
- * malformed, else 0 with an n x n problem of uniform marginals, its instance set, and rng
- * seeded for it.
+ * Opens "<family>-n<n>-eta<eta>-i<instance>", the id shape of the random and point-cloud
+ * families: an n x n problem of uniform marginals whose costs `costs` draws from a
+ * generator seeded for the instance. 1 when id is not of family, -1 with a message when it
+ * is malformed or memory runs out, else 0.
  */
-static int open_uniform(const pb__family *family, const char *id, pb__ot_problem **out,
-                        pb_rng *rng, char *err, size_t errlen)
+static int open_uniform(const pb__family *family, const char *id, uniform_costs *costs,
+                        pb__problem **out, char *err, size_t errlen)
 {
     size_t len = strlen(family->name);
     if (strncmp(id, family->name, len) != 0 || id[len] != '-')
@@ -86,59 +99,54 @@ static int open_uniform(const pb__family *family, const char *id, pb__ot_problem
     for (uint32_t i = 0; i < n; i++)
         p->r[i] = p->c[i] = 1.0;
     p->instance = inst;
-    pb_rng_seed(rng, inst, name_hash(family->name, n));
-    *out = p;
-    return 0;
-}
-
-/* ---- random assignment ---- */
-
-static int open_random(const pb__family *family, const char *id, pb__problem **out, char *err,
-                       size_t errlen)
-{
-    pb__ot_problem *p;
     pb_rng rng;
-    int rc = open_uniform(family, id, &p, &rng, err, errlen);
-    if (rc != 0)
-        return rc;
-    for (size_t k = 0; k < (size_t)p->n * p->n; k++)
-        p->cost[k] = pb_rng_uniform(&rng);
-    p->cost_name = "uniform";
-    pb__ot_problem_finish(p);
-    *out = &p->base;
-    return 0;
-}
-
-/* ---- 2-D point clouds ---- */
-
-static int open_cloud2d(const pb__family *family, const char *id, pb__problem **out, char *err,
-                        size_t errlen)
-{
-    pb__ot_problem *p;
-    pb_rng rng;
-    int rc = open_uniform(family, id, &p, &rng, err, errlen);
-    if (rc != 0)
-        return rc;
-    uint32_t n = p->n;
-    double mean[3][2];
-    for (int k = 0; k < 3; k++)
-        for (int d = 0; d < 2; d++)
-            mean[k][d] = pb_rng_uniform_in(&rng, 0.2, 0.8);
-    double (*x)[2] = malloc(2 * (size_t)n * sizeof *x);
-    if (!x) {
+    pb_rng_seed(&rng, inst, name_hash(family->name, n));
+    const char *cost_name = costs(p, &rng);
+    if (!cost_name) {
         pb__problem_close(&p->base);
         snprintf(err, errlen, "out of memory opening '%s'", id);
         return -1;
     }
+    return finish(p, cost_name, out);
+}
+
+/* ---- random assignment ---- */
+
+static const char *random_costs(pb__ot_problem *p, pb_rng *rng)
+{
+    for (size_t k = 0; k < (size_t)p->n * p->n; k++)
+        p->cost[k] = pb_rng_uniform(rng);
+    return "uniform";
+}
+
+static int open_random(const pb__family *family, const char *id, pb__problem **out, char *err,
+                       size_t errlen)
+{
+    return open_uniform(family, id, random_costs, out, err, errlen);
+}
+
+/* ---- 2-D point clouds ---- */
+
+/* Squared distances between n uniform points and n points of a mixture of 3 Gaussians. */
+static const char *cloud_costs(pb__ot_problem *p, pb_rng *rng)
+{
+    uint32_t n = p->n;
+    double mean[3][2];
+    for (int k = 0; k < 3; k++)
+        for (int d = 0; d < 2; d++)
+            mean[k][d] = pb_rng_uniform_in(rng, 0.2, 0.8);
+    double (*x)[2] = malloc(2 * (size_t)n * sizeof *x);
+    if (!x)
+        return NULL;
     double (*y)[2] = x + n;
     for (uint32_t i = 0; i < n; i++) {
-        x[i][0] = pb_rng_uniform(&rng);
-        x[i][1] = pb_rng_uniform(&rng);
+        x[i][0] = pb_rng_uniform(rng);
+        x[i][1] = pb_rng_uniform(rng);
     }
     for (uint32_t j = 0; j < n; j++) {
-        uint64_t k = pb_rng_below(&rng, 3);
-        y[j][0] = mean[k][0] + 0.1 * pb_rng_normal(&rng);
-        y[j][1] = mean[k][1] + 0.1 * pb_rng_normal(&rng);
+        uint64_t k = pb_rng_below(rng, 3);
+        y[j][0] = mean[k][0] + 0.1 * pb_rng_normal(rng);
+        y[j][1] = mean[k][1] + 0.1 * pb_rng_normal(rng);
     }
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = 0; j < n; j++) {
@@ -146,10 +154,13 @@ static int open_cloud2d(const pb__family *family, const char *id, pb__problem **
             p->cost[(size_t)i * n + j] = dx * dx + dy * dy;
         }
     free(x);
-    p->cost_name = "sqeuclidean";
-    pb__ot_problem_finish(p);
-    *out = &p->base;
-    return 0;
+    return "sqeuclidean";
+}
+
+static int open_cloud2d(const pb__family *family, const char *id, pb__problem **out, char *err,
+                        size_t errlen)
+{
+    return open_uniform(family, id, cloud_costs, out, err, errlen);
 }
 
 /* ---- densities on grids ---- */
@@ -186,6 +197,16 @@ static void add_floor(double *w, uint32_t n)
         mx = w[i] > mx ? w[i] : mx;
     for (uint32_t i = 0; i < n; i++)
         w[i] += 1e-3 * (mx > 0 ? mx : 1.0);
+}
+
+/* The end of opening a grid family: both marginals floored, l1 or l2 costs between the
+ * cells of a side^dim grid, p into *out. Returns 0. */
+static int finish_grid(pb__ot_problem *p, uint32_t side, int dim, int l2, pb__problem **out)
+{
+    add_floor(p->r, p->n);
+    add_floor(p->c, p->m);
+    grid_costs(p, side, dim, l2);
+    return finish(p, l2 ? "l2" : "l1", out);
 }
 
 static int open_grid(const pb__family *family, const char *id, pb__problem **out, char *err,
@@ -240,14 +261,8 @@ static int open_grid(const pb__family *family, const char *id, pb__problem **out
         p->r[i] = dr;
         p->c[i] = dc;
     }
-    add_floor(p->r, n);
-    add_floor(p->c, n);
-    grid_costs(p, side, dim, l2);
     p->instance = inst;
-    p->cost_name = l2 ? "l2" : "l1";
-    pb__ot_problem_finish(p);
-    *out = &p->base;
-    return 0;
+    return finish_grid(p, side, dim, l2, out);
 }
 
 /* ---- handwritten digits ---- */
@@ -291,15 +306,8 @@ static int open_digits(const pb__family *family, const char *id, pb__problem **o
         return -1;
     upsample(pb__ot_digits[2 * pair], side, p->r);
     upsample(pb__ot_digits[2 * pair + 1], side, p->c);
-    add_floor(p->r, n);
-    add_floor(p->c, n);
-    int l2 = cost[1] == '2';
-    grid_costs(p, side, 2, l2);
     p->instance = pair;
-    p->cost_name = l2 ? "l2" : "l1";
-    pb__ot_problem_finish(p);
-    *out = &p->base;
-    return 0;
+    return finish_grid(p, side, 2, cost[1] == '2', out);
 }
 
 const pb__family pb__family_ot_random = {
