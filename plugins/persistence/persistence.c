@@ -1,0 +1,64 @@
+/*
+ * The persistence forecast, the sequence kind's floor: x_{t+j} = x_t for every horizon j.
+ * Nothing is learned: step() returns PB_DONE at once and draws no data. predict() repeats
+ * the last observed step; it does not generate (generate = NULL).
+ */
+#include <string.h>
+
+#include <plugbench/kit.h>
+
+typedef struct state {
+    pb_state_head head; /* the solution is empty */
+    uint32_t dim;
+} state;
+
+static int32_t create(const pb_context *ctx, void **out)
+{
+    const pb_sequence *q = pb_sequence_of(ctx);
+    if (!q)
+        return PB_ERR_INVALID;
+    state *s = pb_state_new(ctx, sizeof(state), 0, NULL);
+    if (!s)
+        return PB_ERR_NOMEM;
+    s->head.solution = (const double *)s; /* solution_length is 0: nothing is copied */
+    s->dim = q->dim;
+    *out = s;
+    return 0;
+}
+
+static int32_t step(void *p)
+{
+    (void)p;
+    return PB_DONE; /* nothing to learn */
+}
+
+static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const double *x,
+                       double *out)
+{
+    const state *s = p;
+    for (uint32_t b = 0; b < n; b++) {
+        const double *last = x + ((size_t)b * steps + steps - 1) * s->dim;
+        for (uint32_t j = 0; j < k; j++)
+            memcpy(out + ((size_t)b * k + j) * s->dim, last, s->dim * sizeof *out);
+    }
+    return 0;
+}
+
+static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
+                                        .predict = predict, .generate = NULL};
+
+PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
+
+static const pb_plugin descriptor = {
+    PB_PLUGIN_INIT,
+    .name = "persistence",
+    .version = "1.0.0",
+    .summary = "persistence forecast x_{t+j} = x_t: the floor every sequence model must beat",
+    .citation = "baseline (the naive or persistence forecast, e.g. Hyndman & Athanasopoulos, "
+                "Forecasting: Principles and Practice, section 5.2)",
+    .kind = PB_KIND_SEQUENCE,
+    PB_STATE_LIFECYCLE(create, step),
+    .extension = extension,
+};
+
+PB_PLUGIN_ENTRY(descriptor)

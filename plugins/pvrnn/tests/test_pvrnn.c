@@ -1,0 +1,322 @@
+/*
+ * The pvrnn plugin through its descriptor, as a host runs it: create and step on a
+ * pb_sequence table (seq_test.h's host, serving the tests' own PFSM and Lorenz data until
+ * the kind's problems merge), then predict and generate through PB_SEQUENCE_MODEL.
+ *
+ *   test_pvrnn api     the plugin's contract (core): training lowers the loss; the same
+ *                      seed gives the same model, predictions and samples; generate() is a
+ *                      function of its seed; without error regression every sequence gets
+ *                      the prior's one prediction; outputs come back in the data's range;
+ *                      a refused batch changes nothing; a wrong kind is refused.
+ *   test_pvrnn pfsm    the paper's claims on the PFSM (slow), one layer of 20 units, 2 z
+ *                      units, tau 2, w = 0.01: (a) sequences generated from the prior take
+ *                      the 0.3 branch with frequency 0.3 +- 0.1; (c) error regression
+ *                      (window 10, 50 iterations, lr 0.09) predicts held-out sequences one
+ *                      step ahead with an MSE at least 2 times lower than the prior without.
+ *   test_pvrnn meta-prior
+ *                      (b) the mean prior sigma at the branch points falls as w goes 0.001
+ *                      -> 0.01 -> 0.1, by a factor of at least 1.5 each time (slow). Not
+ *                      reproduced: see README.md.
+ *   test_pvrnn lorenz  (c) on Lorenz windows, one layer as above (slow).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check.h"
+#include "pvrnn_internal.h"
+#include "seq_test.h"
+
+const pb_plugin *pb_plugin_entry(void);
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- api ------------------------------------------------------------------------------ */
+
+/* A small PFSM data set, values mapped to [0, 1] (x' = (x + 1) / 2): the plugin's scaling
+ * to the tanh range and back is then not the identity. */
+static double *small_data(uint64_t n, uint64_t seed)
+{
+    double *d = malloc(n * PFSM_LEN * 2 * sizeof *d);
+    pb_rng rng;
+    pb_rng_seed(&rng, seed, 0);
+    pfsm_generate(&rng, n, d, NULL);
+    for (size_t i = 0; i < n * PFSM_LEN * 2; i++)
+        d[i] = 0.5 * (d[i] + 1.0);
+    return d;
+}
+
+static void small_run(seq_run *r, seq_host *h, const double *data, uint64_t seed)
+{
+    seq_host_init(h, data, 8, PFSM_LEN, 2, 0.0, 1.0, seed);
+    seq_run_init(r, pb_plugin_entry());
+    seq_run_param(r, "layers", 2);
+    seq_run_param(r, "d1", 8);
+    seq_run_param(r, "d2", 5);
+    seq_run_param(r, "batch", 3); /* 8 is not a multiple: batches straddle epochs */
+    seq_run_param(r, "lr", 0.01);
+    seq_run_param(r, "er_iterations", 5);
+    seq_run_param(r, "er_window", 4);
+    if (seq_run_create(r, h, seed) != 0)
+        abort();
+}
+
+static void test_api(void)
+{
+    double *data = small_data(8, 3);
+    seq_host h1, h2;
+    seq_run r1, r2;
+    small_run(&r1, &h1, data, 11);
+    small_run(&r2, &h2, data, 11);
+    CHECK(r1.model && r1.model->predict && r1.model->generate, "offers predict and generate");
+
+    seq_run_steps(&r1, 1);
+    double first = pvrnn_internal_loss(r1.state, NULL);
+    seq_run_steps(&r1, 299);
+    double last = pvrnn_internal_loss(r1.state, NULL);
+    CHECK(isfinite(first) && last < 0.5 * first, "300 steps: loss %.4g -> %.4g", first, last);
+    seq_run_steps(&r2, 300);
+    CHECK(pvrnn_internal_loss(r2.state, NULL) == last, "the same seed trains the same model");
+
+    size_t row = PFSM_LEN * 2;
+    double *p1 = malloc(row * 3 * sizeof *p1), *p2 = malloc(row * 3 * sizeof *p2);
+    seq_predict(&r1, data, PFSM_LEN, 3, p1);
+    seq_predict(&r2, data, PFSM_LEN, 3, p2);
+    CHECK(memcmp(p1, p2, row * 3 * sizeof *p1) == 0, "the same model predicts the same");
+    seq_predict(&r1, data, PFSM_LEN, 3, p2);
+    CHECK(memcmp(p1, p2, row * 3 * sizeof *p1) == 0, "predict() is a function of the model "
+          "and x");
+    double lo = 1.0, hi = 0.0;
+    for (size_t i = 0; i < (PFSM_LEN - 1) * 3 * 2; i++)
+        lo = fmin(lo, p1[i]), hi = fmax(hi, p1[i]);
+    CHECK(lo > 0.0 && hi < 1.0, "predictions within the data's range [0, 1]: [%.3f, %.3f]", lo,
+          hi);
+    /* the k-step layout: predicting x[t+2] from x[0..t] and x[t+1] from x[0..t+1] differ */
+    CHECK(p1[(0 * 3 + 1) * 2] != p1[(1 * 3 + 0) * 2], "k steps ahead are rolled from step t");
+
+    double *g1 = malloc(5 * row * sizeof *g1), *g2 = malloc(5 * row * sizeof *g2);
+    r1.model->generate(r1.state, 42, 5, PFSM_LEN, g1);
+    r2.model->generate(r2.state, 42, 5, PFSM_LEN, g2);
+    CHECK(memcmp(g1, g2, 5 * row * sizeof *g1) == 0, "generate() is a function of its seed");
+    r1.model->generate(r1.state, 43, 5, PFSM_LEN, g2);
+    CHECK(memcmp(g1, g2, 5 * row * sizeof *g1) != 0, "another seed, other sequences");
+    lo = 1.0, hi = 0.0;
+    for (size_t i = 0; i < 5 * row; i++)
+        lo = fmin(lo, g1[i]), hi = fmax(hi, g1[i]);
+    CHECK(lo > 0.0 && hi < 1.0, "samples within [0, 1]: [%.3f, %.3f]", lo, hi);
+
+    /* Without error regression the prediction ignores the data: two sequences, one
+     * prediction, the prior's mean path (generate's first sample is not it: it samples). */
+    pvrnn_internal_set_er_iterations(r1.state, 0);
+    seq_predict(&r1, data, PFSM_LEN, 2, p1);
+    seq_predict(&r1, data + row, PFSM_LEN, 2, p2);
+    CHECK(memcmp(p1, p2, (PFSM_LEN - 1) * 2 * 2 * sizeof *p1) == 0,
+          "er_iterations 0: the same prediction for every sequence");
+    pvrnn_internal_set_er_iterations(r1.state, 5);
+
+    /* A refused batch (budget spent) changes nothing and is not an error. */
+    h1.budget = h1.served + 1;
+    CHECK(seq_run_steps(&r1, 1) == PB_CONTINUE && pvrnn_internal_loss(r1.state, NULL) == last,
+          "a refused batch: PB_CONTINUE, nothing changed");
+
+    seq_run_destroy(&r1), seq_run_destroy(&r2);
+    seq_host_free(&h1), seq_host_free(&h2);
+
+    /* The wrong kind is refused with a message. */
+    seq_run r;
+    seq_run_init(&r, pb_plugin_entry());
+    pb_problem bad = {.struct_size = sizeof(pb_problem), .kind = "blackbox/1", .id = "x"};
+    r.ctx = (pb_context){.struct_size = sizeof(pb_context), .problem = &bad,
+                         .params = r.values, .error = r.error, .error_size = sizeof r.error};
+    CHECK(r.plugin->create(&r.ctx, &r.state) == PB_ERR_INVALID && r.error[0],
+          "another kind refused: %s", r.error);
+    free(p1), free(p2), free(g1), free(g2), free(data);
+}
+
+/* ---- the claims ----------------------------------------------------------------------- */
+
+#define PFSM_TRAIN 48
+#define PFSM_TEST 16
+#define PFSM_STEPS 10000
+
+/* One layer, 20 units, 2 z units, tau 2, meta-prior w, the default Adam (lr 0.001), trained
+ * PFSM_STEPS full batches. */
+static void pfsm_train(seq_run *r, seq_host *h, const double *data, double w)
+{
+    seq_host_init(h, data, PFSM_TRAIN, PFSM_LEN, 2, -1.0, 1.0, 1);
+    seq_run_init(r, pb_plugin_entry());
+    seq_run_param(r, "layers", 1);
+    seq_run_param(r, "d1", 20);
+    seq_run_param(r, "z1", 2);
+    seq_run_param(r, "tau1", 2);
+    seq_run_param(r, "w1", w);
+    seq_run_param(r, "batch", PFSM_TRAIN);
+    if (seq_run_create(r, h, 1) != 0)
+        abort();
+    double t0 = seconds();
+    seq_run_steps(r, PFSM_STEPS);
+    pvrnn_terms terms;
+    double loss = pvrnn_internal_loss(r->state, &terms);
+    printf("# w = %g: %d steps in %.1f s, loss %.4f (reconstruction %.4f, KL %.3f)\n", w,
+           PFSM_STEPS, seconds() - t0, loss, terms.rec, terms.kl[0]);
+}
+
+/* The mean prior sigma over the z units, the training sequences, and the first three
+ * steps out of A (15-17 and 45-47): where the next transition is decided. Prints the
+ * profile over one cycle. */
+static double branch_sigma(seq_run *r)
+{
+    double *sig = malloc(PFSM_LEN * 2 * sizeof *sig), mean = 0.0, profile[PFSM_LEN] = {0};
+    int count = 0;
+    for (uint64_t k = 0; k < PFSM_TRAIN; k++) {
+        if (pvrnn_internal_prior_sigma(r->state, k, sig) != 0)
+            abort();
+        for (int t = 0; t < PFSM_LEN; t++)
+            profile[t] += 0.5 * (sig[2 * t] + sig[2 * t + 1]) / PFSM_TRAIN;
+        for (int b = 0; b < 2; b++)
+            for (int t = 15 + 30 * b; t < 18 + 30 * b; t++, count++)
+                mean += 0.5 * (sig[2 * t] + sig[2 * t + 1]);
+    }
+    printf("#   prior sigma, steps 0-59:");
+    for (int t = 0; t < PFSM_LEN; t++)
+        printf("%s%.3f", t % 15 ? " " : " | ", profile[t]);
+    printf("\n");
+    free(sig);
+    return mean / count;
+}
+
+/* The frequency of the 0.3 branch among n sequences generated from the prior. */
+static double branch_frequency(seq_run *r, uint32_t n, double *valid)
+{
+    double *g = malloc((size_t)n * PFSM_LEN * 2 * sizeof *g);
+    r->model->generate(r->state, 2024, n, PFSM_LEN, g);
+    int to_b = 0, near = 0;
+    for (uint32_t k = 0; k < n; k++)
+        for (int i = 0; i < 2; i++) {
+            double dist;
+            to_b += pfsm_classify(g + (size_t)k * PFSM_LEN * 2, i, &dist);
+            near += dist < 0.01;
+        }
+    free(g);
+    *valid = near / (2.0 * n);
+    return to_b / (2.0 * n);
+}
+
+/* The tests' PFSM: PFSM_TRAIN training and PFSM_TEST held-out sequences. */
+static void pfsm_data(double *train, double *test)
+{
+    int labels[PFSM_TRAIN * 2], to_b = 0;
+    pb_rng rng;
+    pb_rng_seed(&rng, 13, 0);
+    pfsm_generate(&rng, PFSM_TRAIN, train, labels);
+    pfsm_generate(&rng, PFSM_TEST, test, NULL);
+    for (int i = 0; i < PFSM_TRAIN * 2; i++)
+        to_b += labels[i];
+    printf("# training set: %d sequences, the 0.3 branch taken %d times of %d\n", PFSM_TRAIN,
+           to_b, PFSM_TRAIN * 2);
+}
+
+/* (a) and (c) on the PFSM, w = 0.01. */
+static void test_pfsm(void)
+{
+    double *train = malloc(PFSM_TRAIN * PFSM_LEN * 2 * sizeof *train),
+           *test = malloc(PFSM_TEST * PFSM_LEN * 2 * sizeof *test);
+    pfsm_data(train, test);
+    seq_host h;
+    seq_run r;
+    pfsm_train(&r, &h, train, 0.01);
+    double valid, f = branch_frequency(&r, 500, &valid);
+    CHECK(fabs(f - 0.3) <= 0.1, "(a) w = 0.01: 1000 branch points of 500 sequences from the "
+          "prior take the 0.3 branch with frequency %.3f (%.0f%% of them within 0.1 of a "
+          "transition)", f, 100 * valid);
+    double t0 = seconds();
+    double er = seq_one_step_mse(&r, test, PFSM_TEST, PFSM_LEN, 2);
+    double er_s = seconds() - t0;
+    pvrnn_internal_set_er_iterations(r.state, 0);
+    double prior = seq_one_step_mse(&r, test, PFSM_TEST, PFSM_LEN, 2);
+    CHECK(er * 2 < prior, "(c) PFSM, %d held-out sequences: one-step MSE %.2e with error "
+          "regression (%.2f s), %.2e from the prior without", PFSM_TEST, er, er_s, prior);
+    seq_run_destroy(&r);
+    seq_host_free(&h);
+    free(train), free(test);
+}
+
+/* (b): the prior's sigma at the branch points against the meta-prior. */
+static void test_meta_prior(void)
+{
+    double *train = malloc(PFSM_TRAIN * PFSM_LEN * 2 * sizeof *train),
+           *test = malloc(PFSM_TEST * PFSM_LEN * 2 * sizeof *test);
+    pfsm_data(train, test);
+    const double ws[3] = {0.001, 0.01, 0.1};
+    double sigma[3];
+    for (int i = 0; i < 3; i++) {
+        seq_host h;
+        seq_run r;
+        pfsm_train(&r, &h, train, ws[i]);
+        sigma[i] = branch_sigma(&r);
+        printf("#   mean prior sigma at the branch points: %.4f\n", sigma[i]);
+        seq_run_destroy(&r);
+        seq_host_free(&h);
+    }
+    CHECK(sigma[1] * 1.5 <= sigma[0] && sigma[2] * 1.5 <= sigma[1],
+          "(b) mean prior sigma at the branch points %.4f (w 0.001) -> %.4f (0.01) -> %.4f "
+          "(0.1): falls by a factor >= 1.5 each time", sigma[0], sigma[1], sigma[2]);
+    free(train), free(test);
+}
+
+static void test_lorenz(void)
+{
+    enum { N = 48, NT = 16, LEN = 60 };
+    double *train = malloc(N * LEN * 3 * sizeof *train), *test = malloc(NT * LEN * 3 * sizeof *test);
+    lorenz_generate(N, LEN, 20, 0, train);
+    lorenz_generate(NT, LEN, 20, N * 20 + 200, test); /* later, disjoint windows */
+    seq_host h;
+    seq_run r;
+    seq_host_init(&h, train, N, LEN, 3, 0.0, 1.0, 1);
+    seq_run_init(&r, pb_plugin_entry());
+    seq_run_param(&r, "layers", 1);
+    seq_run_param(&r, "d1", 20);
+    seq_run_param(&r, "z1", 2);
+    seq_run_param(&r, "tau1", 2);
+    seq_run_param(&r, "w1", 0.01);
+    seq_run_param(&r, "batch", N);
+    if (seq_run_create(&r, &h, 1) != 0)
+        abort();
+    double t0 = seconds();
+    seq_run_steps(&r, 10000);
+    printf("# Lorenz: 10000 steps in %.1f s, loss %.4f\n", seconds() - t0,
+           pvrnn_internal_loss(r.state, NULL));
+    double er = seq_one_step_mse(&r, test, NT, LEN, 3);
+    pvrnn_internal_set_er_iterations(r.state, 0);
+    double prior = seq_one_step_mse(&r, test, NT, LEN, 3);
+    CHECK(er * 2 < prior, "(c) Lorenz, %d held-out windows: one-step MSE %.2e with error "
+          "regression, %.2e from the prior without", NT, er, prior);
+    seq_run_destroy(&r);
+    seq_host_free(&h);
+    free(train), free(test);
+}
+
+int main(int argc, char **argv)
+{
+    const char *mode = argc > 1 ? argv[1] : "api";
+    if (strcmp(mode, "api") == 0)
+        test_api();
+    else if (strcmp(mode, "pfsm") == 0)
+        test_pfsm();
+    else if (strcmp(mode, "meta-prior") == 0)
+        test_meta_prior();
+    else if (strcmp(mode, "lorenz") == 0)
+        test_lorenz();
+    else {
+        fprintf(stderr, "usage: test_pvrnn api|pfsm|meta-prior|lorenz\n");
+        return 2;
+    }
+    return check_summary(mode);
+}
