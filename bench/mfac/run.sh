@@ -14,28 +14,20 @@
 # /usr/bin/python3) and about 7 GB of free memory for d = 1e6, m = 256.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../run_common.sh"
 [ $# -ge 1 ] || { sed -n 2,15p "$0" >&2; exit 2; }
 checkout=$1; shift
-build=build
-if [ $# -ge 1 ] && [[ $1 != --* ]]; then build=$1; shift; fi
-rounds=3
-args=()
-while [ $# -gt 0 ]; do
-  case $1 in
-    --rounds) rounds=$2; shift 2 ;;
-    *) args+=("$1"); shift ;;
-  esac
-done
-[ -f "$checkout/optim.py" ] || { echo "run.sh: $checkout/optim.py not found" >&2; exit 2; }
+bench_options "$@"
+bench_need "$checkout/optim.py"
 exe=$build/bench/bench_mfac_ihvp
-[ -x "$exe" ] || { echo "run.sh: $exe not built (ninja -C $build)" >&2; exit 2; }
+bench_built "$exe"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(getconf _NPROCESSORS_ONLN) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 for r in $(seq "$rounds"); do
-  "$exe" "${args[@]}" > "$out/c$r.tsv"
-  /usr/bin/python3 "$here/bench_torch.py" "$checkout" "${args[@]}" > "$out/torch$r.tsv"
+  "$exe" "${options[@]}" > "$out/c$r.tsv"
+  /usr/bin/python3 "$here/bench_torch.py" "$checkout" "${options[@]}" > "$out/torch$r.tsv"
   echo "# round $r: $(grep -h '^# read' "$out/c$r.tsv" | sed 's/^# //')"
 done
 grep -h '^# torch\|^# self' "$out/torch1.tsv"

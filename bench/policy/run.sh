@@ -7,11 +7,12 @@
 #   bench/policy/run.sh [BUILD_DIR]      (default: build, already built)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../run_common.sh"
 build=${1:-build}
 exe=$build/bench/bench_policy
 so=$build/plugins/nharpg.so
-[ -x "$exe" ] || { echo "run.sh: $exe not built (ninja -C $build)" >&2; exit 2; }
-echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(getconf _NPROCESSORS_ONLN) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_built "$exe"
+bench_machine
 "$exe" "$so"
 for p in vpg npg-igt; do "$exe" "$build/plugins/$p.so" | tail -n 2; done
 /usr/bin/python3 "$here/cartpole_numpy.py"  # Debian's python3-numpy

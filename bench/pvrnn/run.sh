@@ -21,22 +21,16 @@
 # directory.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-[ $# -ge 2 ] || { sed -n 2,26p "$0" >&2; exit 2; }
+. "$here/../run_common.sh"
+[ $# -ge 2 ] || { sed -n 2,21p "$0" >&2; exit 2; }
 cpp=$(cd "$1" && pwd); torch=$(cd "$2" && pwd); shift 2
-build=build
-if [ $# -ge 1 ] && [[ $1 != --* ]]; then build=$1; shift; fi
+bench_options "$@"
+[ ${#options[@]} -eq 0 ] || { echo "run.sh: unknown argument ${options[0]}" >&2; exit 2; }
 build=$(cd "$build" && pwd)
-rounds=3
-while [ $# -gt 0 ]; do
-  case $1 in
-    --rounds) rounds=$2; shift 2 ;;
-    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
-  esac
-done
-[ -f "$cpp/network.hpp" ] || { echo "run.sh: $cpp/network.hpp not found" >&2; exit 2; }
-[ -f "$torch/training/networks/pvrnn.py" ] || { echo "run.sh: $torch/training/networks/pvrnn.py not found" >&2; exit 2; }
+bench_need "$cpp/network.hpp"
+bench_need "$torch/training/networks/pvrnn.py"
 ours=$build/bench/bench_pvrnn
-[ -x "$ours" ] || { echo "run.sh: $ours not built (ninja -C $build)" >&2; exit 2; }
+bench_built "$ours"
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -47,7 +41,7 @@ cd "$work"
 N=48 T=60 X=2
 # name: D1 Z1 TAU1 W1 D2 Z2 TAU2 W2
 configs=("default:20 2 4 0.01 10 1 8 0.005" "one-layer:20 2 2 0.01 0 1 1 0")
-echo "# $(date -u +%FT%TZ) $(lscpu | sed -n 's/^Model name: *//p'), $(getconf _NPROCESSORS_ONLN) CPUs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+bench_machine
 echo "# $(g++ --version | head -1); $(/usr/bin/python3 -c 'import torch; print("torch", torch.__version__)')"
 for r in $(seq "$rounds"); do
   for c in "${configs[@]}"; do

@@ -38,13 +38,20 @@ def modules(checkout, part):
     return importlib.import_module("networks.pvrnn"), importlib.import_module("networks.output")
 
 
+# The types of the arguments both modes begin with: CHECKOUT DIR N T X D1 Z1 TAU1 W1 D2 Z2 TAU2 W2.
+NETWORK = (str, str, int, int, int, int, int, float, float, int, int, float, float)
+
+
+def typed(args, types):
+    """args converted by types, one to one (the command line's strings to numbers)."""
+    if len(args) < len(types):
+        sys.exit(__doc__)
+    return [t(a) for t, a in zip(types, args)]
+
+
 def train(args):
-    checkout, directory = args[0], args[1]
-    N, T, X, d1, z1 = (int(a) for a in args[2:7])
-    tau1, w1 = float(args[7]), float(args[8])
-    d2, z2 = int(args[9]), int(args[10])
-    tau2, w2 = float(args[11]), float(args[12])
-    epochs, reps = int(args[13]), int(args[14])
+    checkout, directory, N, T, X, d1, z1, tau1, w1, d2, z2, tau2, w2 = typed(args, NETWORK)
+    epochs, reps = typed(args[len(NETWORK):], (int, int))
     torch.pi = torch.acos(torch.zeros(1)) * 2  # as the training script sets it (a tensor)
     pvrnn, output = modules(checkout, "training")
     x = load(directory, "learning_data", N, T, X)
@@ -91,13 +98,8 @@ def train(args):
 
 
 def error_regression(args):
-    checkout, directory = args[0], args[1]
-    N, T, X, d1, z1 = (int(a) for a in args[2:7])
-    tau1, w1 = float(args[7]), float(args[8])
-    d2, z2 = int(args[9]), int(args[10])
-    tau2, w2 = float(args[11]), float(args[12])
-    reps, window, iterations, lr = int(args[13]), int(args[14]), int(args[15]), float(args[16])
-    steps = int(args[17])
+    checkout, directory, N, T, X, d1, z1, tau1, w1, d2, z2, tau2, w2 = typed(args, NETWORK)
+    reps, window, iterations, lr, steps = typed(args[len(NETWORK):], (int, int, int, float, int))
     pvrnn, output = modules(checkout, "test")
     x = load(directory, "test_data", 1, T, X)[0]
     L = x.shape[0]
