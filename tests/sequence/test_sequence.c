@@ -27,6 +27,7 @@
 #include "dataset.h"
 #include "plugin_run.h"
 #include "seq_problem.h"
+#include "trace_log.h"
 
 /* Value d of step t of sequence i of a data array of p's shape. */
 static double at(const pb__seq_problem *p, const double *data, uint32_t i, uint32_t t, uint32_t d)
@@ -473,21 +474,9 @@ static void test_prediction_mse(const char *id)
 
 /* ---- runs ------------------------------------------------------------------------------ */
 
-typedef struct points {
-    pb__trace_point pt[64];
-    size_t n;
-} points;
-
-static void collect(void *user, const pb__trace_point *pt)
-{
-    points *t = user;
-    if (t->n < 64)
-        t->pt[t->n++] = *pt;
-}
-
 /* One run of plugin with parameter `name` set to `value` (NULL: defaults), traced. */
 static pb__outcome run_with(const pb__plugin_file *plugin, const char *name, const char *value,
-                            const char *id, uint64_t seed, uint64_t budget, points *trace)
+                            const char *id, uint64_t seed, uint64_t budget, trace_log *trace)
 {
     pb_value params[8];
     char err[512];
@@ -498,7 +487,7 @@ static pb__outcome run_with(const pb__plugin_file *plugin, const char *name, con
     pb__outcome out;
     if (trace)
         trace->n = 0;
-    if (pb__run_id(plugin, params, id, seed, &limits, trace ? collect : NULL, trace, &out, err,
+    if (pb__run_id(plugin, params, id, seed, &limits, trace ? collect_trace : NULL, trace, &out, err,
                    sizeof err) != 0)
         CHECK(0, "%s", err);
     return out;
@@ -524,13 +513,13 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
     pb__problem_close(&p->base);
 
     /* Budget 2000 steps: batches of 10 x 45 = 450; the fifth is refused. */
-    points tr;
+    trace_log tr;
     pb__outcome a = run_with(full, NULL, NULL, "seq-pfsm-i1", 5, 2000, &tr);
     int trace_ok = tr.n >= 2;
     for (size_t i = 0; i < tr.n; i++)
-        trace_ok &= tr.pt[i].metrics[0] == mse[0] && tr.pt[i].metrics[1] == mse[1] &&
-                    isnan(tr.pt[i].metrics[2]) && isnan(tr.pt[i].metrics[3]) &&
-                    isnan(tr.pt[i].metrics[4]);
+        trace_ok &= tr.points[i].metrics[0] == mse[0] && tr.points[i].metrics[1] == mse[1] &&
+                    isnan(tr.points[i].metrics[2]) && isnan(tr.points[i].metrics[3]) &&
+                    isnan(tr.points[i].metrics[4]);
     CHECK(a.status == PB__STATUS_OK && a.stop == PB__STOP_COST && a.cost == 1800 &&
               a.iterations == 5,
           "seq-test on seq-pfsm-i1, budget 2000 steps: ok, %llu steps in %llu steps(), stop %s",

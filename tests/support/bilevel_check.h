@@ -43,6 +43,24 @@ static inline double dist(const double *a, const double *b, uint32_t n)
     return sqrt(s);
 }
 
+/* u += M v, M rows x cols and row-major; each u[i] adds its terms in the order of j. */
+static inline void mat_vec_add(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                               double *u)
+{
+    for (uint32_t i = 0; i < rows; i++)
+        for (uint32_t j = 0; j < cols; j++)
+            u[i] += M[(size_t)i * cols + j] * v[j];
+}
+
+/* u += M^T v, M rows x cols and row-major; each u[j] adds its terms in the order of i. */
+static inline void mat_t_vec_add(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                                 double *u)
+{
+    for (uint32_t j = 0; j < cols; j++)
+        for (uint32_t i = 0; i < rows; i++)
+            u[j] += M[(size_t)i * cols + j] * v[i];
+}
+
 /* Solves S u = b (n x n, row-major, copied) by Gaussian elimination with partial pivoting. */
 static inline void solve(const double *S_in, uint32_t n, const double *b, double *u)
 {
@@ -115,12 +133,8 @@ static inline void read_mats(pb__bil_problem *p, mats *m)
 /* y* = A^-1 B x. */
 static inline void y_star(const mats *m, const double *x, double *y)
 {
-    double bx[DY];
-    for (uint32_t i = 0; i < m->dy; i++) {
-        bx[i] = 0.0;
-        for (uint32_t k = 0; k < m->dx; k++)
-            bx[i] += m->B[(size_t)i * m->dx + k] * x[k];
-    }
+    double bx[DY] = {0};
+    mat_vec_add(m->B, m->dy, m->dx, x, bx);
     solve(m->A, m->dy, bx, y);
 }
 
@@ -129,17 +143,13 @@ static inline void quad_closed(const mats *m, const double *x, double *y, double
 {
     double r[DY];
     y_star(m, x, y);
-    for (uint32_t i = 0; i < m->dy; i++) {
+    for (uint32_t i = 0; i < m->dy; i++)
         r[i] = -m->Ctt[i];
-        for (uint32_t j = 0; j < m->dy; j++)
-            r[i] += m->CtC[(size_t)i * m->dy + j] * y[j];
-    }
+    mat_vec_add(m->CtC, m->dy, m->dy, y, r);
     solve(m->A, m->dy, r, z);
-    for (uint32_t k = 0; k < m->dx; k++) {
+    for (uint32_t k = 0; k < m->dx; k++)
         g[k] = 0.1 * x[k];
-        for (uint32_t i = 0; i < m->dy; i++)
-            g[k] += m->B[(size_t)i * m->dx + k] * z[i];
-    }
+    mat_t_vec_add(m->B, m->dy, m->dx, z, g);
 }
 
 /* |M|_2 of a rows x cols matrix by power iteration on M^T M. */
@@ -150,16 +160,10 @@ static inline double op_norm(const double *M, uint32_t rows, uint32_t cols)
         v[j] = 1.0 + 0.01 * j;
     double lam = 0.0;
     for (int it = 0; it < 2000; it++) {
-        for (uint32_t i = 0; i < rows; i++) {
-            w[i] = 0.0;
-            for (uint32_t j = 0; j < cols; j++)
-                w[i] += M[(size_t)i * cols + j] * v[j];
-        }
-        for (uint32_t j = 0; j < cols; j++) {
-            v[j] = 0.0;
-            for (uint32_t i = 0; i < rows; i++)
-                v[j] += M[(size_t)i * cols + j] * w[i];
-        }
+        memset(w, 0, rows * sizeof *w);
+        mat_vec_add(M, rows, cols, v, w);
+        memset(v, 0, cols * sizeof *v);
+        mat_t_vec_add(M, rows, cols, w, v);
         lam = norm(v, cols);
         for (uint32_t j = 0; j < cols; j++)
             v[j] /= lam;

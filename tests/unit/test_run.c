@@ -15,28 +15,18 @@
 #include "plugbench/blackbox.h"
 #include "plugbench/rng.h"
 #include "run.h"
+#include "trace_log.h"
 
 static pb__plugin_file plugin;
 
-typedef struct trace {
-    pb__trace_point points[64];
-    size_t n;
-} trace;
 
-static void collect(void *user, const pb__trace_point *pt)
-{
-    trace *t = user;
-    if (t->n < 64)
-        t->points[t->n++] = *pt;
-}
-
-static pb__outcome run(const char *id, int64_t batch, pb__limits limits, trace *t)
+static pb__outcome run(const char *id, int64_t batch, pb__limits limits, trace_log *t)
 {
     char err[256];
     pb__outcome out;
     pb_value params[1] = {{.integer = batch}};
     t->n = 0;
-    if (pb__run_id(&plugin, params, id, 7, &limits, collect, t, &out, err, sizeof err) != 0)
+    if (pb__run_id(&plugin, params, id, 7, &limits, collect_trace, t, &out, err, sizeof err) != 0)
         CHECK(0, "%s", err);
     return out;
 }
@@ -149,7 +139,7 @@ static void test_create_point(const char *example_path)
     }
     const pb__bb_problem *sphere = (const pb__bb_problem *)problem;
     double x0[4], dist = 0;
-    trace t;
+    trace_log t;
     const pb__trace_point *pts = t.points;
 
     /* The README's example evaluates one uniform point in create(), then one per step. */
@@ -161,7 +151,7 @@ static void test_create_point(const char *example_path)
         pb__outcome o;
         t.n = 0;
         pb__run_id(&example, sigma, "sphere-d4-i1", 7, &(pb__limits){{100, 0, 0}, NAN},
-                   collect, &t, &o, err, sizeof err);
+                   collect_trace, &t, &o, err, sizeof err);
         double e0 = best_of_draws(sphere, 7, 1, x0);
         for (int i = 0; i < 4; i++)
             dist += (x0[i] - sphere->x_opt[i]) * (x0[i] - sphere->x_opt[i]);
@@ -191,7 +181,7 @@ static void test_create_point(const char *example_path)
     pb__plugin_file pop = {.desc = &population_desc, .kind = pb__kind_find(PB_KIND_BLACKBOX)};
     pb__outcome o;
     t.n = 0;
-    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){{200, 0, 0}, NAN}, collect, &t,
+    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){{200, 0, 0}, NAN}, collect_trace, &t,
                &o, err, sizeof err);
     double e21 = best_of_draws(sphere, 3, INIT, x0);
     CHECK(o.status == PB__STATUS_OK && o.cost == 200 && t.n >= 3, "population: %d, %llu, %zu",
@@ -209,7 +199,7 @@ static void test_create_point(const char *example_path)
 
     /* A budget spent inside create(): that point is the run's only and final one. */
     t.n = 0;
-    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){{10, 0, 0}, NAN}, collect, &t, &o,
+    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){{10, 0, 0}, NAN}, collect_trace, &t, &o,
                err, sizeof err);
     double e10 = best_of_draws(sphere, 3, 10, x0);
     CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.iterations == 0 &&
@@ -231,7 +221,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", argc < 3 ? "usage: test_run RANDOM-SEARCH.so EXAMPLE.so" : err);
         return 2;
     }
-    trace t;
+    trace_log t;
     const pb__trace_point *pts = t.points;
     /* Batch 1: one evaluation per step, so the trace sits exactly on 1, 2, 5, 10, ... */
     pb__outcome o = run("sphere-d4-i1", 1, (pb__limits){{1000, 0, 0}, NAN}, &t);
