@@ -1,4 +1,5 @@
-# Sourced by the bench/*/run.sh scripts: the options, checks and header line they share.
+# Sourced by the bench/*/run.sh scripts: the options, checks, working directory and header
+# line they share.
 
 # bench_options ARGS...: reads [BUILD_DIR] [--rounds N] [other options] into `build` (default
 # build), `rounds` (default 3) and the array `options` (the other arguments, in their order).
@@ -21,9 +22,19 @@ bench_need() {
   [ -f "$1" ] || { echo "run.sh: $1 not found" >&2; exit 2; }
 }
 
-# bench_built EXE: exits with a message unless EXE, a program of the build, was built.
-bench_built() {
-  [ -x "$1" ] || { echo "run.sh: $1 not built (ninja -C $build)" >&2; exit 2; }
+# bench_program NAME: sets `exe` to the benchmark program NAME of the build; exits with a
+# message unless it was built.
+bench_program() {
+  exe=$build/bench/$1
+  [ -x "$exe" ] || { echo "run.sh: $exe not built (ninja -C $build)" >&2; exit 2; }
+}
+
+# bench_workdir: one thread for every BLAS and OpenMP from here on, and `work`, a temporary
+# directory removed at exit.
+bench_workdir() {
+  export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
 }
 
 # bench_machine: one comment line saying when, on which CPU and under which load the

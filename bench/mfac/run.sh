@@ -19,20 +19,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 checkout=$1; shift
 bench_options "$@"
 bench_need "$checkout/optim.py"
-exe=$build/bench/bench_mfac_ihvp
-bench_built "$exe"
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+bench_program bench_mfac_ihvp
+bench_workdir
 bench_machine
 for r in $(seq "$rounds"); do
-  "$exe" "${options[@]}" > "$out/c$r.tsv"
-  /usr/bin/python3 "$here/bench_torch.py" "$checkout" "${options[@]}" > "$out/torch$r.tsv"
-  echo "# round $r: $(grep -h '^# read' "$out/c$r.tsv" | sed 's/^# //')"
+  "$exe" "${options[@]}" > "$work/c$r.tsv"
+  /usr/bin/python3 "$here/bench_torch.py" "$checkout" "${options[@]}" > "$work/torch$r.tsv"
+  echo "# round $r: $(grep -h '^# read' "$work/c$r.tsv" | sed 's/^# //')"
 done
-grep -h '^# torch\|^# self' "$out/torch1.tsv"
+grep -h '^# torch\|^# self' "$work/torch1.tsv"
 printf '%-8s %-4s %12s %12s %9s %12s %9s\n' d m "ours ms" "torch ms" speedup "bound ms" "ours/bound"
-cat "$out"/c*.tsv "$out"/torch*.tsv | awk -F'\t' '
+cat "$work"/c*.tsv "$work"/torch*.tsv | awk -F'\t' '
   /^# read bandwidth/ { v = $0; sub(/.*: /, "", v); sub(/ GB\/s/, "", v); if (v + 0 > bw) bw = v + 0; next }
   $1 == "c" || $1 == "torch" { k = $2 "\t" $3; key = $1 "\t" k
     if (!(key in best) || $4 + 0 < best[key]) best[key] = $4 + 0

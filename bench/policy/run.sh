@@ -9,9 +9,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../run_common.sh"
 build=${1:-build}
-exe=$build/bench/bench_policy
+bench_program bench_policy
 so=$build/plugins/nharpg.so
-bench_built "$exe"
 bench_machine
 "$exe" "$so"
 for p in vpg npg-igt; do "$exe" "$build/plugins/$p.so" | tail -n 2; done

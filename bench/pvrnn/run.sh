@@ -29,13 +29,10 @@ bench_options "$@"
 build=$(cd "$build" && pwd)
 bench_need "$cpp/network.hpp"
 bench_need "$torch/training/networks/pvrnn.py"
-ours=$build/bench/bench_pvrnn
-bench_built "$ours"
-export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+bench_program bench_pvrnn
+bench_workdir
 g++ -std=c++14 -O3 -w -I"$cpp" "$here/cpp_driver.cpp" -o "$work/cpp_driver"
-"$ours" write "$work" 48
+"$exe" write "$work" 48
 cd "$work"
 
 N=48 T=60 X=2
@@ -46,7 +43,7 @@ echo "# $(g++ --version | head -1); $(/usr/bin/python3 -c 'import torch; print("
 for r in $(seq "$rounds"); do
   for c in "${configs[@]}"; do
     name=${c%%:*}; net=${c#*:}
-    "$ours" time "$work" $N $T $X $net 20 5 10 50 0.09 2>/dev/null | sed "s/^/$name /" >> results
+    "$exe" time "$work" $N $T $X $net 20 5 10 50 0.09 2>/dev/null | sed "s/^/$name /" >> results
     ./cpp_driver $N $T $X $net 20 5 10 50 0.09 2>/dev/null | sed "s/^/$name /" >> results
     /usr/bin/python3 "$here/torch_driver.py" train "$torch" "$work" $N $T $X $net 3 3 \
       | grep '^torch' | sed "s/^/$name /" >> results
