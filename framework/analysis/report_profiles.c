@@ -34,6 +34,53 @@ static void gp_labels(FILE *gp, const char *x, const char *y)
     fputs(" noenhanced\n", gp);
 }
 
+/*
+ * Finishes the script of a plot of fractions against a log x axis (the ECDFs and the
+ * profiles): the axis labels, then x_axis (the lines that set the log scale and its format),
+ * x from xstart to xend, y from 0 to 1 and the key, and the plot command. pb__gp_end's result.
+ */
+static int gp_fractions_end(FILE *gp, const char *name, const char *xlabel, const char *ylabel,
+                            const char *x_axis, double xstart, double xend, const char *cmd,
+                            char *err, size_t errlen)
+{
+    gp_labels(gp, xlabel, ylabel);
+    fprintf(gp,
+            "%sset xrange [%g:%g]\n"
+            "set yrange [-0.02:1.02]\nset ytics 0, 0.2, 1\n"
+            "set key right bottom inside noenhanced\n",
+            x_axis, xstart, xend);
+    return pb__gp_end(gp, name, cmd, err, errlen);
+}
+
+/* A plot command written piece by piece: into f, a memory stream, until cmd_close. */
+typedef struct plot_cmd {
+    FILE *f;
+    char *text;
+    size_t len;
+} plot_cmd;
+
+/* Opens c (zeroed before); 0, or -1 when out of memory. */
+static int cmd_open(plot_cmd *c)
+{
+    c->f = open_memstream(&c->text, &c->len);
+    return c->f ? 0 : -1;
+}
+
+/* Closes c's stream: c->text then holds the command. */
+static void cmd_close(plot_cmd *c)
+{
+    fclose(c->f);
+    c->f = NULL;
+}
+
+/* Frees what c holds, closed or not. */
+static void cmd_free(plot_cmd *c)
+{
+    if (c->f)
+        fclose(c->f);
+    free(c->text);
+}
+
 /* The algorithms with runs in kind k, in order; returns their count. */
 static size_t kind_algorithms(const pb__report_data *d, size_t k, size_t *out)
 {
@@ -70,11 +117,10 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
     }
     double *x = malloc((d->n_runs * n_targets + 1) * sizeof *x);
     double *budget = malloc((d->n_runs + 1) * sizeof *budget);
-    FILE *dat = NULL, *gp = NULL, *m = NULL;
-    char *cmd = NULL;
-    size_t cmd_len = 0;
+    FILE *dat = NULL, *gp = NULL;
+    plot_cmd cmd = {0};
     int rc = -1;
-    if (!x || !budget || !(m = open_memstream(&cmd, &cmd_len))) {
+    if (!x || !budget || cmd_open(&cmd) != 0) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -133,15 +179,14 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
         pb__dat_number(dat, pb__ecdf_at(x, n, total, median_budget));
         fputc('\n', dat);
         const char *color = pb__report_color(d, k, algs[i]);
-        fprintf(m, "%s'%s.dat' index %zu with lines lw 2 lc rgb '%s' title ", shown ? ", " : "",
-                plot.name, 2 * shown, color);
-        pb__gp_string(m, d->algorithms[algs[i]].label);
-        fprintf(m, ", '' index %zu with points pt 2 ps 2 lw 2 lc rgb '%s' notitle", 2 * shown + 1,
+        fprintf(cmd.f, "%s'%s.dat' index %zu with lines lw 2 lc rgb '%s' title ",
+                shown ? ", " : "", plot.name, 2 * shown, color);
+        pb__gp_string(cmd.f, d->algorithms[algs[i]].label);
+        fprintf(cmd.f, ", '' index %zu with points pt 2 ps 2 lw 2 lc rgb '%s' notitle", 2 * shown + 1,
                 color);
         shown++;
     }
-    fclose(m);
-    m = NULL;
+    cmd_close(&cmd);
     if (pb__dat_close(dat, plot.name, err, errlen) != 0 ||
         !(gp = pb__gp_begin(r, &plot, err, errlen)))
         goto out;
@@ -152,17 +197,12 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
              inexact ? "at trace resolution for some runs" : "at the exact evaluation");
     gp_title(gp, line1, line2, NULL);
     snprintf(xunit, sizeof xunit, has_dim ? "%s / dimension" : "%s", kind->cost_unit);
-    gp_labels(gp, xunit, "fraction of (problem, target) pairs reached, over runs");
-    fprintf(gp,
-            "set logscale x\nset format x '10^{%%L}'\nset xrange [%g:%g]\n"
-            "set yrange [-0.02:1.02]\nset ytics 0, 0.2, 1\n"
-            "set key right bottom inside noenhanced\n",
-            xstart, xend_all * 1.5);
-    rc = pb__gp_end(gp, plot.name, cmd, err, errlen);
+    rc = gp_fractions_end(gp, plot.name, xunit,
+                          "fraction of (problem, target) pairs reached, over runs",
+                          "set logscale x\nset format x '10^{%L}'\n", xstart, xend_all * 1.5,
+                          cmd.text, err, errlen);
 out: /* the data file is closed before any jump here that follows its opening */
-    if (m)
-        fclose(m);
-    free(cmd);
+    cmd_free(&cmd);
     free(x);
     free(budget);
     return rc;
@@ -291,11 +331,10 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
     const double *m = data ? pd->per_dim : pd->ratios;
     size_t np = pd->n_problems;
     double *x = malloc((np + 1) * sizeof *x);
-    char *cmd = NULL;
-    size_t cmd_len = 0;
-    FILE *dat = NULL, *gp = NULL, *mem = x ? open_memstream(&cmd, &cmd_len) : NULL;
+    FILE *dat = NULL, *gp = NULL;
+    plot_cmd cmd = {0};
     int rc = -1;
-    if (!mem) {
+    if (!x || cmd_open(&cmd) != 0) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
@@ -352,12 +391,11 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
         pb__sort_doubles(x, n);
         fprintf(dat, "\n\n# %s: %zu of %zu problems solved\n", d->algorithms[algs[s]].label, n, np);
         pb__dat_steps(dat, x, n, np, xstart, xend);
-        fprintf(mem, "%s'%s.dat' index %zu with lines lw 2 lc rgb '%s' title ", s ? ", " : "",
+        fprintf(cmd.f, "%s'%s.dat' index %zu with lines lw 2 lc rgb '%s' title ", s ? ", " : "",
                 plot.name, s, pb__report_color(d, k, algs[s]));
-        pb__gp_string(mem, d->algorithms[algs[s]].label);
+        pb__gp_string(cmd.f, d->algorithms[algs[s]].label);
     }
-    fclose(mem);
-    mem = NULL;
+    cmd_close(&cmd);
     if (pb__dat_close(dat, plot.name, err, errlen) != 0 ||
         !(gp = pb__gp_begin(r, &plot, err, errlen)))
         goto out;
@@ -377,17 +415,12 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
              data ? "t / (n+1)" : "ratio");
     if (data && !has_dim)
         snprintf(ylabel, sizeof ylabel, "fraction of problems with t ≤ α");
-    gp_labels(gp, xlabel, ylabel);
-    fprintf(gp,
-            "set logscale x %s\nset xrange [%g:%g]\n"
-            "set yrange [-0.02:1.02]\nset ytics 0, 0.2, 1\n"
-            "set key right bottom inside noenhanced\n",
-            data ? "10\nset format x '10^{%L}'" : "2", xstart, xend);
-    rc = pb__gp_end(gp, plot.name, cmd, err, errlen);
+    rc = gp_fractions_end(gp, plot.name, xlabel, ylabel,
+                          data ? "set logscale x 10\nset format x '10^{%L}'\n"
+                               : "set logscale x 2\n",
+                          xstart, xend, cmd.text, err, errlen);
 out: /* the data file is closed before any jump here that follows its opening */
-    if (mem)
-        fclose(mem);
-    free(cmd);
+    cmd_free(&cmd);
     free(x);
     return rc;
 }

@@ -328,6 +328,14 @@ static void t_text(table *t, const char *open, const char *close, const char *md
     }
 }
 
+/* A cell holding a count. */
+static void t_count(table *t, size_t n)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%zu", n);
+    t_cell(t, buf, 0);
+}
+
 /* A heading above a table. */
 static void t_heading(table *t, const char *text) { t_text(t, "<h4>", "</h4>\n", "### ", text); }
 
@@ -337,14 +345,24 @@ static void t_paragraph(table *t, const char *text)
     t_text(t, "<p class=\"note\">", "</p>\n", "", text);
 }
 
+/*
+ * The titles of the columns of medians over runs that the tables share: the cost to reach
+ * the target (in kind's cost unit) and the final main metric, each followed by suffix.
+ */
+static void median_titles(const pb__rkind *kind, const char *suffix, char *to_target,
+                          char *final, size_t len)
+{
+    snprintf(to_target, len, "median %s to target%s", kind->cost_unit, suffix);
+    snprintf(final, len, "median final %s%s", kind->metric, suffix);
+}
+
 /* The definitions, then the leaderboard of kind k in rank order. */
 static void leaderboard(const pb__report *r, size_t k, table *t)
 {
     const pb__report_data *d = &r->data;
     const pb__rkind *kind = &d->kinds[k];
     char h_ttt[120], h_final[120], buf[200], defs[2000];
-    snprintf(h_ttt, sizeof h_ttt, "median %s to target [95%% CI]", kind->cost_unit);
-    snprintf(h_final, sizeof h_final, "median final %s [95%% CI]", kind->metric);
+    median_titles(kind, " [95% CI]", h_ttt, h_final, sizeof h_ttt);
     const char *cols[] = {"rank", "algorithm", "runs", "failed", "success rate [95% CI]",
                           h_ttt,  h_final, "mean rank by final quality"};
     definitions(r, k, defs, sizeof defs);
@@ -353,13 +371,10 @@ static void leaderboard(const pb__report *r, size_t k, table *t)
     for (size_t i = 0; i < r->n_rows[k]; i++) {
         const pb__rrow *row = &r->rows[k][i];
         t_row_begin(t);
-        snprintf(buf, sizeof buf, "%zu", row->rank);
-        t_cell(t, buf, 0);
+        t_count(t, row->rank);
         t_cell(t, d->algorithms[row->algorithm].label, 0);
-        snprintf(buf, sizeof buf, "%zu", row->runs);
-        t_cell(t, buf, 0);
-        snprintf(buf, sizeof buf, "%zu", row->failed);
-        t_cell(t, buf, 0);
+        t_count(t, row->runs);
+        t_count(t, row->failed);
         format_ci(row->success, row->success_lo, row->success_hi, format_percent, buf, sizeof buf);
         t_cell(t, buf, 0);
         format_ci(row->to_target, row->to_target_lo, row->to_target_hi, pb__report_format, buf,
@@ -380,8 +395,7 @@ static void per_problem(const pb__report *r, size_t k, table *t)
     const pb__report_data *d = &r->data;
     const pb__rkind *kind = &d->kinds[k];
     char h_ttt[120], h_final[120], h_best[120], buf[120];
-    snprintf(h_ttt, sizeof h_ttt, "median %s to target", kind->cost_unit);
-    snprintf(h_final, sizeof h_final, "median final %s", kind->metric);
+    median_titles(kind, "", h_ttt, h_final, sizeof h_ttt);
     snprintf(h_best, sizeof h_best, "best final %s", kind->metric);
     const char *cols[] = {"problem",   "algorithm", "runs",  "failed",
                           "successes", h_ttt,       h_final, h_best};
@@ -404,10 +418,8 @@ static void per_problem(const pb__report *r, size_t k, table *t)
                 failed += !d->runs[first + i].ok;
                 wins += isfinite(d->runs[first + i].to_target) != 0;
             }
-            snprintf(buf, sizeof buf, "%zu", count);
-            t_cell(t, buf, 0);
-            snprintf(buf, sizeof buf, "%zu", failed);
-            t_cell(t, buf, 0);
+            t_count(t, count);
+            t_count(t, failed);
             snprintf(buf, sizeof buf, "%zu/%zu", wins, count);
             t_cell(t, buf, 0);
             for (int which = 0; which < 2; which++) {
