@@ -10,6 +10,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -32,6 +33,41 @@ static inline void *open_problem(const char *id)
         return NULL;
     }
     return p;
+}
+
+/* k batches of b drawn by draw on a fresh problem id for seed; out holds k times size bytes. */
+static inline void draw_batches(const char *id, uint64_t seed, uint32_t b, int k, size_t size,
+                                void (*draw)(void *problem, uint32_t b, void *out), char *out)
+{
+    pb__problem *p = open_problem(id);
+    if (!p)
+        return;
+    p->seed = seed;
+    for (int i = 0; i < k; i++)
+        draw(p, b, out + (size_t)i * size);
+    pb__problem_close(p);
+}
+
+/*
+ * The batches of a kind's oracle are the run's seed's: k batches of b on problem id, where
+ * draw(problem, b, out) draws one batch and writes size bytes that tell it (its indices,
+ * its loss, ...), are the same for the same seed and others for another seed.
+ */
+static inline void check_seeded_batches(const char *id, uint32_t b, int k, size_t size,
+                                        void (*draw)(void *problem, uint32_t b, void *out))
+{
+    size_t n = (size_t)k * size;
+    char *x = calloc(3, n);
+    if (!x) {
+        CHECK(0, "out of memory");
+        return;
+    }
+    draw_batches(id, 3, b, k, size, draw, x);
+    draw_batches(id, 3, b, k, size, draw, x + n);
+    draw_batches(id, 4, b, k, size, draw, x + 2 * n);
+    CHECK(memcmp(x, x + n, n) == 0, "%s: the same seed draws the same batches", id);
+    CHECK(memcmp(x, x + 2 * n, n) != 0, "%s: another seed draws other batches", id);
+    free(x);
 }
 
 /* Loads the plugin module at path into pl. Returns 0, or -1 (a failed check). */
