@@ -20,6 +20,7 @@
 
 #include "problem.h"
 #include "blackbox/bb_problem.h"
+#include "usage.h"
 
 #define TOLERANCE 1e-9
 #define MAX_LINE 65536
@@ -216,10 +217,8 @@ static void check_ids(stats *st)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s tests/data/bbob_reference.txt\n", argv[0]);
+    if (!usage_ok(argc, argv, 1, "tests/data/bbob_reference.txt"))
         return 2;
-    }
     stats st = {0};
     if (check_file(argv[1], &st) != 0)
         return 1;

@@ -16,6 +16,7 @@
 #include "isolate.h"
 #include "params.h"
 #include "sanitizers.h"
+#include "usage.h"
 
 #ifdef PB__UNDER_ASAN
 /* AddressSanitizer turns SIGSEGV into exit status 1; the crash must stay a signal here. */
@@ -310,10 +311,8 @@ static void test_descriptors(const char *dir, pb__problem *problem)
 /* Runs the tests; exits nonzero when any check failed. */
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s <test plugin dir> <random-search.so>\n", argv[0]);
+    if (!usage_ok(argc, argv, 2, "<test plugin dir> <random-search.so>"))
         return 2;
-    }
     char err[1024];
     pb__problem *problem;
     int rc = pb__problem_open(PROBLEM, &problem, err, sizeof err);

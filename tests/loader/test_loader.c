@@ -13,6 +13,7 @@
 #include "check.h"
 #include "loader.h"
 #include "params.h"
+#include "usage.h"
 
 /* Checks that text contains every one of the NULL-terminated needles. */
 static void says_all(const char *what, const char *text, const char *const *needles)
@@ -193,10 +194,8 @@ static void test_validate(void)
 /* Runs the tests; exits nonzero when any check failed. */
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <test plugin dir>\n", argv[0]);
+    if (!usage_ok(argc, argv, 1, "<test plugin dir>"))
         return 2;
-    }
     test_bad_plugins(argv[1]);
     test_params(argv[1]);
     test_validate();

@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "report_internal.h"
+#include "usage.h"
 
 /* The run of algorithm a on problem p with seed s, or NULL. */
 static const pb__rrun *find(const pb__report_data *d, const char *alg, const char *problem,
@@ -128,10 +129,8 @@ static void leaderboard_checks(pb__report *rep, const char *fixture)
 /* The default target, then --target 1e-3, then bad input. */
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s FIXTURE.json\n", argv[0]);
+    if (!usage_ok(argc, argv, 1, "FIXTURE.json"))
         return 2;
-    }
     pb__report rep = {.opt = pb__report_defaults()};
     char err[1024];
     const char *inputs[] = {argv[1]};

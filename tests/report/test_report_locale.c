@@ -15,14 +15,13 @@
 
 #include "check.h"
 #include "report.h"
+#include "usage.h"
 
 /* Switches to the environment's locale, writes the report, checks the locale is back. */
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s FIXTURE.json DIR\n", argv[0]);
+    if (!usage_ok(argc, argv, 2, "FIXTURE.json DIR"))
         return 2;
-    }
     if (!setlocale(LC_ALL, "") || strcmp(localeconv()->decimal_point, ",") != 0) {
         printf("SKIP: the environment's locale has no decimal comma\n");
         return 77;
