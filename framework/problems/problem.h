@@ -93,6 +93,12 @@ typedef struct pb__kind {
      * checkpoints and targets work as for the other kinds.
      */
     int cost_per_step;
+    /*
+     * 1 for a kind whose measurement runs the plugin's own inference, which may cost far more
+     * than training (sequence: predict() with error regression optimizes at every test step):
+     * checkpoints at the powers of ten only, a third of the 1, 2, 5 x 10^k points.
+     */
+    int sparse_checkpoints;
 } pb__kind;
 
 struct pb__family {

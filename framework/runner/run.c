@@ -43,15 +43,15 @@ const char *pb__stop_name(int32_t stop)
     return stop >= 0 && stop <= PB__STOP_DONE ? names[stop] : "unknown";
 }
 
-uint64_t pb__next_checkpoint(uint64_t n)
+uint64_t pb__next_checkpoint(uint64_t n, int sparse)
 {
-    /* The smallest of 1, 2, 5 x 10^k strictly greater than n. */
+    /* The smallest of 1, 2, 5 x 10^k (10^k when sparse) strictly greater than n. */
     for (uint64_t decade = 1;; decade *= 10) {
         if (decade > n)
             return decade;
-        if (2 * decade > n)
+        if (!sparse && 2 * decade > n)
             return 2 * decade;
-        if (5 * decade > n)
+        if (!sparse && 5 * decade > n)
             return 5 * decade;
         if (decade > UINT64_MAX / 100)
             return UINT64_MAX;
@@ -193,14 +193,15 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     pb__trace_point pt;
     for (int i = 0; i < PB__MAX_METRICS; i++)
         pt.metrics[i] = NAN;
-    uint64_t next = pb__next_checkpoint(0);
+    int sparse = problem->family && problem->family->kind->sparse_checkpoints;
+    uint64_t next = pb__next_checkpoint(0, sparse);
     uint64_t measured_at = UINT64_MAX; /* iteration of the last measurement */
     /* Oracle calls in create() (a first generation, say) are cost like a step's: the state
      * after it is a point, at iteration 0, when they crossed a checkpoint. */
     if (problem->cost >= next) {
         emit(&l, &pt);
         measured_at = 0;
-        next = pb__next_checkpoint(problem->cost);
+        next = pb__next_checkpoint(problem->cost, sparse);
     }
     int stop = PB__STOP_NONE;
     while (out->status == PB__STATUS_OK) {
@@ -231,7 +232,7 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         if (problem->cost >= next || stop) {
             emit(&l, &pt);
             measured_at = out->iterations;
-            next = pb__next_checkpoint(problem->cost);
+            next = pb__next_checkpoint(problem->cost, sparse);
         }
         if (stop)
             break;

@@ -51,8 +51,11 @@ typedef struct pb__outcome {
 
 typedef void (*pb__trace_fn)(void *user, const pb__trace_point *point);
 
-/* Is n one of the checkpoints 1, 2, 5, 10, 20, 50, ...? Exposed for the tests. */
-uint64_t pb__next_checkpoint(uint64_t n);
+/*
+ * The first checkpoint after n: of 1, 2, 5, 10, 20, 50, ..., or with sparse of 1, 10, 100,
+ * ... (pb__kind.sparse_checkpoints). Exposed for the tests.
+ */
+uint64_t pb__next_checkpoint(uint64_t n, int sparse);
 
 /*
  * Runs plugin with params on problem (fresh: nothing counted yet) with seed under limits.

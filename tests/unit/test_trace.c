@@ -1,4 +1,5 @@
-/* Checkpoints 1, 2, 5 x 10^k, and the step-function median the reports draw. */
+/* Checkpoints 1, 2, 5 x 10^k (10^k when sparse), and the step-function median the reports
+ * draw. */
 #include <math.h>
 
 #include "check.h"
@@ -10,8 +11,15 @@ int main(void)
     const uint64_t after[][2] = {{0, 1}, {1, 2}, {2, 5}, {4, 5}, {5, 10}, {9, 10}, {10, 20},
                                  {49, 50}, {50, 100}, {999, 1000}, {1000, 2000}, {123456, 200000}};
     for (size_t i = 0; i < sizeof after / sizeof after[0]; i++)
-        CHECK(pb__next_checkpoint(after[i][0]) == after[i][1], "after %llu: %llu",
-              (unsigned long long)after[i][0], (unsigned long long)pb__next_checkpoint(after[i][0]));
+        CHECK(pb__next_checkpoint(after[i][0], 0) == after[i][1], "after %llu: %llu",
+              (unsigned long long)after[i][0],
+              (unsigned long long)pb__next_checkpoint(after[i][0], 0));
+    const uint64_t sparse_after[][2] = {{0, 1}, {1, 10}, {9, 10}, {10, 100}, {99, 100},
+                                        {2880, 10000}, {123456, 1000000}};
+    for (size_t i = 0; i < sizeof sparse_after / sizeof sparse_after[0]; i++)
+        CHECK(pb__next_checkpoint(sparse_after[i][0], 1) == sparse_after[i][1],
+              "sparse, after %llu: %llu", (unsigned long long)sparse_after[i][0],
+              (unsigned long long)pb__next_checkpoint(sparse_after[i][0], 1));
 
     /* Three runs: values hold between points; a run contributes only within its range. */
     const double c0[] = {1, 10, 100}, v0[] = {9, 5, 1};

@@ -67,6 +67,7 @@ const pb__kind pb__kind_sequence = {
     .n_families = sizeof families / sizeof families[0],
     .ops = &ops,
     .record_extras = record_extras,
+    .sparse_checkpoints = 1, /* predict() may run error regression at every test step */
 };
 
 /* Seconds from a monotonic clock, for the model's measurement times. */

@@ -1,17 +1,12 @@
 /*
- * What the sequence plugins' tests share until the sequence kind's host side merges: a
- * small host of the kind (a pb_sequence whose next_batch serves an in-memory data set in
- * epoch-wise random permutations, counting the steps it serves, as the kind's header
- * specifies), a run of a plugin through its descriptor (create, step, the
- * PB_SEQUENCE_MODEL extension, destroy) with a pb_context and parameters set by name, and
- * two data generators of the kind's problems as issue 13 specifies them:
- *   - PFSM: a probabilistic finite-state machine of 3 states, one branch taken with
- *     probability 0.3 / 0.7, each transition a smooth 2-D primitive of 15 steps in
- *     [-0.8, 0.8], noise 0.01; the branch labels are kept;
- *   - Lorenz: the Lorenz system (sigma 10, rho 28, beta 8/3) by RK4, windows of its
- *     trajectory, min-max scaled to [0, 1].
- * They are the tests' own, not the host's seq-pfsm and seq-lorenz (which land from the
- * seq-kind branch); when those merge, the tests can run on them through the library.
+ * What the tests of the sequence plugins that look inside a model share: a small host of the sequence kind
+ * (a pb_sequence whose next_batch serves an in-memory data set in epoch-wise random
+ * permutations, counting the steps it serves, as the kind's header specifies; a test can
+ * refuse a batch by setting the budget), a run of a plugin through its descriptor (create,
+ * step, the PB_SEQUENCE_MODEL extension, destroy) with parameters set by name, its one-step
+ * prediction MSE over a data set, and the meta-prior test's PFSM: the branching task with two branch points per sequence, each
+ * at a known step, where the network's prior is read (the kind's seq-pfsm has one branch
+ * per sequence; the claims the host can measure run on it, test_pvrnn_claims.c).
  */
 #ifndef SEQ_TEST_H
 #define SEQ_TEST_H
@@ -273,61 +268,6 @@ static inline int pfsm_classify(const double *x, int i, double *dist)
     }
     *dist = (db < dc ? db : dc) / PFSM_PRIM;
     return db < dc;
-}
-
-/* ---- Lorenz --------------------------------------------------------------------------- */
-
-static inline void lorenz_rhs(const double *u, double *du)
-{
-    du[0] = 10.0 * (u[1] - u[0]);
-    du[1] = u[0] * (28.0 - u[2]) - u[1];
-    du[2] = u[0] * u[1] - 8.0 / 3.0 * u[2];
-}
-
-/* One RK4 step of dt. */
-static inline void lorenz_rk4(double *u, double dt)
-{
-    double k1[3], k2[3], k3[3], k4[3], v[3];
-    lorenz_rhs(u, k1);
-    for (int i = 0; i < 3; i++)
-        v[i] = u[i] + 0.5 * dt * k1[i];
-    lorenz_rhs(v, k2);
-    for (int i = 0; i < 3; i++)
-        v[i] = u[i] + 0.5 * dt * k2[i];
-    lorenz_rhs(v, k3);
-    for (int i = 0; i < 3; i++)
-        v[i] = u[i] + dt * k3[i];
-    lorenz_rhs(v, k4);
-    for (int i = 0; i < 3; i++)
-        u[i] += dt / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-}
-
-/*
- * n windows of `length` samples of one trajectory (RK4, dt 0.01, a sample every 3 steps,
- * 2000 steps of burn-in from (1, 1, 1)), consecutive windows `stride` samples apart,
- * starting `skip` samples into the trajectory; each coordinate min-max scaled to [0, 1]
- * with the fixed bounds of the attractor (x, y in [-25, 25], z in [0, 55]).
- */
-static inline void lorenz_generate(uint64_t n, uint32_t length, uint32_t stride, uint32_t skip,
-                            double *data)
-{
-    static const double lo[3] = {-25, -25, 0}, hi[3] = {25, 25, 55};
-    size_t samples = (size_t)skip + (size_t)(n - 1) * stride + length;
-    double *traj = malloc(samples * 3 * sizeof *traj), u[3] = {1.0, 1.0, 1.0};
-    if (!traj)
-        abort();
-    for (int i = 0; i < 2000; i++)
-        lorenz_rk4(u, 0.01);
-    for (size_t s = 0; s < samples; s++) {
-        for (int r = 0; r < 3; r++)
-            lorenz_rk4(u, 0.01);
-        for (int i = 0; i < 3; i++)
-            traj[s * 3 + i] = (u[i] - lo[i]) / (hi[i] - lo[i]);
-    }
-    for (uint64_t k = 0; k < n; k++)
-        memcpy(data + k * length * 3, traj + ((size_t)skip + k * stride) * 3,
-               (size_t)length * 3 * sizeof *data);
-    free(traj);
 }
 
 #endif
