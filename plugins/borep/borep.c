@@ -146,11 +146,9 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
-
+/* The extension's estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
 PB_PLUGIN(.name = "borep", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
           .summary = "BO-REP: normalized momentum, refined init, periodic lower-level updates",
           .citation = "J. Hao, X. Gong, M. Liu, Bilevel Optimization under Unbounded Smoothness: "
                       "A New Algorithm and Convergence Analysis, ICLR 2024",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = bilevel_extension_at_z)

@@ -13,8 +13,9 @@ void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic)
     memcpy(b->y, f->y0, f->dy * sizeof(double));
 }
 
-int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, const double *z,
-                              double *out)
+/* PB_BILEVEL_HYPERGRADIENT's estimate at the z given. */
+static int32_t estimate_at_z(void *state, const double *x, const double *y, const double *z,
+                             double *out)
 {
     bilevel_base *b = state;
     return pb_bilevel_hypergradient_at(b->f, x, y, z, PB_BILEVEL_EXACT, b->work, out) == 0
@@ -22,22 +23,33 @@ int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, con
                : PB_ERR_FAILED;
 }
 
-const pb_bilevel_hypergradient bilevel_hypergradient_at_z = {
+static const pb_bilevel_hypergradient hypergradient_at_z = {
     .struct_size = sizeof(pb_bilevel_hypergradient),
-    .estimate = bilevel_estimate_at_z,
+    .estimate = estimate_at_z,
 };
 
-int32_t bilevel_estimate_series(void *state, const double *x, const double *y, const double *z,
-                                double *out)
+const void *bilevel_extension_at_z(const char *id)
+{
+    return strcmp(id, PB_BILEVEL_HYPERGRADIENT) == 0 ? &hypergradient_at_z : NULL;
+}
+
+/* PB_BILEVEL_HYPERGRADIENT's estimate from the base's Neumann series. */
+static int32_t estimate_series(void *state, const double *x, const double *y, const double *z,
+                               double *out)
 {
     (void)z;
     return bilevel_neumann(state, x, y, PB_BILEVEL_EXACT, out) == 0 ? 0 : PB_ERR_FAILED;
 }
 
-const pb_bilevel_hypergradient bilevel_hypergradient_series = {
+static const pb_bilevel_hypergradient hypergradient_series = {
     .struct_size = sizeof(pb_bilevel_hypergradient),
-    .estimate = bilevel_estimate_series,
+    .estimate = estimate_series,
 };
+
+const void *bilevel_extension_series(const char *id)
+{
+    return strcmp(id, PB_BILEVEL_HYPERGRADIENT) == 0 ? &hypergradient_series : NULL;
+}
 
 int bilevel_lower_sgd(bilevel_base *b, double lr, int64_t steps, double *gy)
 {

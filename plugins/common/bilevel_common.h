@@ -4,9 +4,10 @@
  * grad_x f - grad_xy g z (pb_bilevel_hypergradient_at): that part is a bilevel_base, the
  * first member of each plugin's state. Then the pieces two or more of them use:
  *   - the "stochastic" parameter (all but saba);
- *   - the PB_BILEVEL_HYPERGRADIENT extension: the exact hypergradient at the z given, for
- *     the methods whose z is an iterate (borep, soba, saba), or the Neumann series' (stocbio,
- *     ttsa: the base then holds the series' step, length and scratch);
+ *   - the PB_BILEVEL_HYPERGRADIENT extension, as the descriptor's .extension: the exact
+ *     hypergradient at the z given, for the methods whose z is an iterate (borep, soba,
+ *     saba), or the Neumann series' (stocbio, ttsa: the base then holds the series' step,
+ *     length and scratch);
  *   - warm-started lower-level SGD, y <- y - lr grad_y g(x, y) (borep, stocbio, ttsa);
  *   - the Neumann-series hypergradient (stocbio's step, the extension of stocbio and ttsa);
  *   - SOBA's five oracles at (x, y, z) and its joint step on y and z (soba, saba).
@@ -59,24 +60,24 @@ typedef struct bilevel_base {
 void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic);
 
 /*
- * PB_BILEVEL_HYPERGRADIENT's estimate for a state that starts with a bilevel_base and whose
- * z is an iterate: grad_x f(x, y) - grad_xy g(x, y) z with exact oracles into out, 2 oracle
- * calls. Returns 0, or PB_ERR_FAILED when an oracle was refused. The table below offers it:
- *     PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
+ * The descriptor's .extension of a plugin whose z is an iterate (borep, soba, saba): it
+ * offers PB_BILEVEL_HYPERGRADIENT, whose estimate at (x, y, z) is grad_x f(x, y) -
+ * grad_xy g(x, y) z with exact oracles, 2 oracle calls, for a state that starts with a
+ * bilevel_base.
  */
-int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, const double *z,
-                              double *out);
-extern const pb_bilevel_hypergradient bilevel_hypergradient_at_z;
+const void *bilevel_extension_at_z(const char *id);
 
 /*
- * PB_BILEVEL_HYPERGRADIENT's estimate for a state whose base holds a Neumann series: the
- * series' hypergradient at (x, y) with exact oracles into out (bilevel_neumann; z is
- * ignored), series.terms + 3 oracle calls. Returns 0, or PB_ERR_FAILED when an oracle was
- * refused. Offered by the table below.
+ * The descriptor's .extension of a plugin whose base holds a Neumann series (stocbio, ttsa):
+ * PB_BILEVEL_HYPERGRADIENT's estimate is the series' hypergradient at (x, y) with exact
+ * oracles (bilevel_neumann; z is ignored), series.terms + 3 oracle calls.
  */
-int32_t bilevel_estimate_series(void *state, const double *x, const double *y, const double *z,
-                                double *out);
-extern const pb_bilevel_hypergradient bilevel_hypergradient_series;
+const void *bilevel_extension_series(const char *id);
+
+/* The citation of SOBA and SABA, which the same paper introduced. */
+#define BILEVEL_SOBA_PAPER                                                                  \
+    "M. Dagreou, P. Ablin, S. Vaiter, T. Moreau, A framework for bilevel optimization that " \
+    "enables stochastic and global variance reduction algorithms, NeurIPS 2022"
 
 /*
  * `steps` SGD steps on the lower level from the current y, at the current x with the base's

@@ -119,13 +119,9 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
-
+/* The extension's estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
 PB_PLUGIN(.name = "saba", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
           .summary = "SABA: SOBA with SAGA variance reduction over the fixed batches of "
                      "finite sums",
-          .citation = "M. Dagreou, P. Ablin, S. Vaiter, T. Moreau, A framework for bilevel "
-                      "optimization that enables stochastic and global variance reduction "
-                      "algorithms, NeurIPS 2022",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+          .citation = BILEVEL_SOBA_PAPER,
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = bilevel_extension_at_z)

@@ -94,14 +94,10 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
-
+/* The extension's estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
 PB_PLUGIN(.name = "soba", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
           .summary = "SOBA / MA-SOBA: single-loop joint steps on y, z and x (MA-SOBA: averaged)",
-          .citation = "M. Dagreou, P. Ablin, S. Vaiter, T. Moreau, A framework for bilevel "
-                      "optimization that enables stochastic and global variance reduction "
-                      "algorithms, NeurIPS 2022; MA-SOBA: X. Chen, T. Xiao, K. Balasubramanian, "
-                      "Optimal Algorithms for Stochastic Bilevel Optimization under Relaxed "
-                      "Smoothness Conditions, 2023",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+          .citation = BILEVEL_SOBA_PAPER "; MA-SOBA: X. Chen, T. Xiao, K. Balasubramanian, "
+                                         "Optimal Algorithms for Stochastic Bilevel "
+                                         "Optimization under Relaxed Smoothness Conditions, 2023",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = bilevel_extension_at_z)

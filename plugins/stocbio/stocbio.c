@@ -64,11 +64,9 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y): the Q-term Neumann hypergradient, Q + 3 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
-
+/* The extension's estimate at (x, y): the Q-term Neumann hypergradient, Q + 3 oracle calls. */
 PB_PLUGIN(.name = "stocbio", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
           .summary = "stocBiO: warm-started inner SGD and a Neumann-series hypergradient",
           .citation = "K. Ji, J. Yang, Y. Liang, Bilevel Optimization: Convergence Analysis and "
                       "Enhanced Design, ICML 2021",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = bilevel_extension_series)

@@ -96,11 +96,9 @@ static int32_t step(void *p)
  * oracles E[Q eta (I - eta H)^p grad_y f] = eta sum_{p<Q} (I - eta H)^p grad_y f, the
  * Neumann hypergradient of Q - 1 terms (Q + 2 oracle calls); z is ignored.
  */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
-
 PB_PLUGIN(.name = "ttsa", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
           .summary = "TTSA: two-timescale steps, randomized-depth Neumann hypergradient",
           .citation = "M. Hong, H.-T. Wai, Z. Wang, Z. Yang, A Two-Timescale Stochastic Algorithm "
                       "Framework for Bilevel Optimization: Complexity Analysis and Application to "
                       "Actor-Critic, SIAM J. Optim. 2023",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = bilevel_extension_series)
