@@ -11,6 +11,33 @@ void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic)
     b->mode = stochastic ? PB_BILEVEL_STOCHASTIC : PB_BILEVEL_EXACT;
     memcpy(b->x, f->x0, f->dx * sizeof(double));
     memcpy(b->y, f->y0, f->dy * sizeof(double));
+    b->param = b->head.ctx->params;
+}
+
+int32_t bilevel_create(const pb_context *ctx, size_t size, int64_t stochastic,
+                       const bilevel_series *series, size_t n, const bilevel_array arrays[],
+                       void **out)
+{
+    const pb_bilevel *f = pb_bilevel_of(ctx);
+    if (!f)
+        return PB_ERR_INVALID;
+    pb_array all[6 + BILEVEL_MAX_ARRAYS] = {
+        PB_ARRAY(bilevel_base, x, f->dx), PB_ARRAY(bilevel_base, y, f->dy),
+        PB_ARRAY(bilevel_base, z, f->dy), PB_ARRAY(bilevel_base, work, f->dx),
+        PB_ARRAY(bilevel_base, series.v, f->dy), PB_ARRAY(bilevel_base, series.hv, f->dy)};
+    pb_array *at = all + (series ? 6 : 4);
+    for (size_t k = 0; k < n && k < BILEVEL_MAX_ARRAYS; k++)
+        *at++ = (pb_array){arrays[k].offset, arrays[k].in_y ? f->dy : f->dx, sizeof(double)};
+    bilevel_base *b = pb_state_new(ctx, size, (size_t)(at - all), all);
+    if (!b)
+        return PB_ERR_NOMEM;
+    bilevel_start(b, f, stochastic);
+    if (series) {
+        b->series.eta = series->eta;
+        b->series.terms = series->terms;
+    }
+    *out = b;
+    return 0;
 }
 
 /* PB_BILEVEL_HYPERGRADIENT's estimate at the z given. */

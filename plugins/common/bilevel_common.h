@@ -16,6 +16,7 @@
 #ifndef BILEVEL_COMMON_H
 #define BILEVEL_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <plugbench/kit.h>
@@ -29,7 +30,7 @@
 typedef struct bilevel_series {
     double eta;     /* its step eta_N */
     int64_t terms;  /* the Hessian-vector products of bilevel_neumann */
-    double *v, *hv; /* dy: scratch, carved by BILEVEL_SERIES_ARRAYS */
+    double *v, *hv; /* dy: scratch, carved by bilevel_create */
 } bilevel_series;
 
 /* The first member, named `base`, of a bilevel plugin's state. */
@@ -41,23 +42,52 @@ typedef struct bilevel_base {
     double *z;     /* dy, zeroed: the linear system's iterate (z_0 = 0) or estimate */
     double *work;  /* dx: scratch of pb_bilevel_hypergradient_at */
     bilevel_series series; /* stocbio and ttsa; zero in the others */
+    const pb_value *param; /* the run's parameter values (ctx->params), which step() reads */
 } bilevel_base;
 
 /* The base's arrays, first in PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), ...) for
- * a state whose first member is `bilevel_base base`; then, for a Neumann series,
- * BILEVEL_SERIES_ARRAYS(state, f). */
+ * a state whose first member is `bilevel_base base` that bilevel_create cannot make (saba's
+ * arrays depend on the problem's batches). */
 #define BILEVEL_ARRAYS(type, f)                                                             \
     PB_ARRAY(type, base.x, (f)->dx), PB_ARRAY(type, base.y, (f)->dy),                       \
         PB_ARRAY(type, base.z, (f)->dy), PB_ARRAY(type, base.work, (f)->dx)
-#define BILEVEL_SERIES_ARRAYS(type, f)                                                      \
-    PB_ARRAY(type, base.series.v, (f)->dy), PB_ARRAY(type, base.series.hv, (f)->dy)
 
 /*
  * Starts the base of a state made by PB_STATE_NEW with BILEVEL_ARRAYS: the oracle table f,
  * the stochastic mode when `stochastic` (the parameter's value) is nonzero, else the exact
- * one, x = x0, y = y0 (z stays 0), and x as the solution.
+ * one, x = x0, y = y0 (z stays 0), x as the solution, and the run's parameters.
  */
 void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic);
+
+/* One array of a plugin's state beyond the base's, of dx or dy doubles: BILEVEL_DX(state,
+ * member) or BILEVEL_DY(state, member). */
+typedef struct bilevel_array {
+    size_t offset;
+    int in_y; /* dy doubles; else dx */
+} bilevel_array;
+#define BILEVEL_DX(type, member) {offsetof(type, member), 0}
+#define BILEVEL_DY(type, member) {offsetof(type, member), 1}
+
+/* The most arrays a plugin's state may add to the base's. */
+#define BILEVEL_MAX_ARRAYS 6
+
+/*
+ * A bilevel plugin's create() up to its own parameters: the problem's oracle table, then the
+ * state of `size` bytes (a bilevel_base first) with the base's arrays, a Neumann series when
+ * `series` is not NULL (its step and length; the series' scratch is carved), and the
+ * plugin's n zeroed arrays, started by bilevel_start, into *out. Returns 0, or a PB_ERR_*
+ * with the message in ctx's error buffer. Called as BILEVEL_CREATE.
+ */
+int32_t bilevel_create(const pb_context *ctx, size_t size, int64_t stochastic,
+                       const bilevel_series *series, size_t n, const bilevel_array arrays[],
+                       void **out);
+
+/* BILEVEL_CREATE(ctx, state, stochastic, series, out, BILEVEL_DX(state, gx), ...):
+ * bilevel_create with the state's size and its arrays counted (at least one). */
+#define BILEVEL_CREATE(ctx, type, stochastic, series, out, ...)                              \
+    bilevel_create((ctx), sizeof(type), (stochastic), (series),                             \
+                   sizeof((const bilevel_array[]){__VA_ARGS__}) / sizeof(bilevel_array),     \
+                   (const bilevel_array[]){__VA_ARGS__}, (out))
 
 /*
  * The descriptor's .extension of a plugin whose z is an iterate (borep, soba, saba): it
@@ -73,6 +103,17 @@ const void *bilevel_extension_at_z(const char *id);
  * oracles (bilevel_neumann; z is ignored), series.terms + 3 oracle calls.
  */
 const void *bilevel_extension_series(const char *id);
+
+/*
+ * A bilevel plugin's descriptor members but its summary and citation: the name, version,
+ * kind, parameter table, lifecycle (PB_STATE_LIFECYCLE: create and step) and extension
+ * lookup (bilevel_extension_at_z or _series), as
+ *     PB_PLUGIN(BILEVEL_PLUGIN("soba", "1.0.0", params, create, step, bilevel_extension_at_z),
+ *               .summary = "...", .citation = "...")
+ */
+#define BILEVEL_PLUGIN(name_, version_, params_, create_, step_, extension_)                 \
+    .name = (name_), .version = (version_), .kind = PB_KIND_BILEVEL, PB_PARAMS(params_),    \
+    PB_STATE_LIFECYCLE(create_, step_), .extension = (extension_)
 
 /* The citation of SOBA and SABA, which the same paper introduced. */
 #define BILEVEL_SOBA_PAPER                                                                  \

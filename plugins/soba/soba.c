@@ -40,8 +40,6 @@ static const pb_param params[] = {
 
 typedef struct state {
     bilevel_base base; /* x, y, z (z_0 = 0); the solution is x */
-    int64_t variant;
-    double inner_lr, outer_lr, inner_decay, outer_decay, theta;
     uint64_t t;
     double *h, *gx, *cz;    /* dx; h zeroed: h_0 = 0 */
     double *gyg, *gyf, *hz; /* dy */
@@ -49,24 +47,9 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_bilevel *f = pb_bilevel_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), PB_ARRAY(state, h, f->dx),
-                            PB_ARRAY(state, gx, f->dx), PB_ARRAY(state, cz, f->dx),
-                            PB_ARRAY(state, gyg, f->dy), PB_ARRAY(state, gyf, f->dy),
-                            PB_ARRAY(state, hz, f->dy));
-    if (!s)
-        return PB_ERR_NOMEM;
-    bilevel_start(&s->base, f, ctx->params[P_STOCHASTIC].integer);
-    s->variant = ctx->params[P_VARIANT].integer;
-    s->inner_lr = ctx->params[P_INNER_LR].real;
-    s->outer_lr = ctx->params[P_OUTER_LR].real;
-    s->inner_decay = ctx->params[P_INNER_DECAY].real;
-    s->outer_decay = ctx->params[P_OUTER_DECAY].real;
-    s->theta = ctx->params[P_THETA].real;
-    *out = s;
-    return 0;
+    return BILEVEL_CREATE(ctx, state, ctx->params[P_STOCHASTIC].integer, NULL, out,
+                          BILEVEL_DX(state, h), BILEVEL_DX(state, gx), BILEVEL_DX(state, cz),
+                          BILEVEL_DY(state, gyg), BILEVEL_DY(state, gyf), BILEVEL_DY(state, hz));
 }
 
 static int32_t step(void *p)
@@ -76,17 +59,19 @@ static int32_t step(void *p)
     /* All five oracles at (x_t, y_t, z_t), then the three updates together. */
     if (bilevel_oracles(b, b->mode, b->mode, s->gyg, s->hz, s->cz, s->gyf, s->gx) != 0)
         return PB_CONTINUE;
-    double rho = s->inner_lr, gamma = s->outer_lr;
-    if (s->variant == VARIANT_SOBA) {
-        rho /= pow((double)(s->t + 1), s->inner_decay);
-        gamma /= pow((double)(s->t + 1), s->outer_decay);
+    const pb_value *par = b->param;
+    int64_t variant = par[P_VARIANT].integer;
+    double rho = par[P_INNER_LR].real, gamma = par[P_OUTER_LR].real, theta = par[P_THETA].real;
+    if (variant == VARIANT_SOBA) {
+        rho /= pow((double)(s->t + 1), par[P_INNER_DECAY].real);
+        gamma /= pow((double)(s->t + 1), par[P_OUTER_DECAY].real);
     }
     s->t++;
     bilevel_joint_yz(b, rho, s->gyg, s->hz, s->gyf);
     for (uint32_t i = 0; i < b->f->dx; i++) {
         double d = s->gx[i] - s->cz[i];
-        if (s->variant == VARIANT_MA_SOBA) {
-            s->h[i] = (1 - s->theta) * s->h[i] + s->theta * d;
+        if (variant == VARIANT_MA_SOBA) {
+            s->h[i] = (1 - theta) * s->h[i] + theta * d;
             d = s->h[i];
         }
         b->x[i] -= gamma * d;
@@ -95,9 +80,8 @@ static int32_t step(void *p)
 }
 
 /* The extension's estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
-PB_PLUGIN(.name = "soba", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+PB_PLUGIN(BILEVEL_PLUGIN("soba", "1.0.0", params, create, step, bilevel_extension_at_z),
           .summary = "SOBA / MA-SOBA: single-loop joint steps on y, z and x (MA-SOBA: averaged)",
           .citation = BILEVEL_SOBA_PAPER "; MA-SOBA: X. Chen, T. Xiao, K. Balasubramanian, "
                                          "Optimal Algorithms for Stochastic Bilevel "
-                                         "Optimization under Relaxed Smoothness Conditions, 2023",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = bilevel_extension_at_z)
+                                         "Optimization under Relaxed Smoothness Conditions, 2023")
