@@ -211,21 +211,12 @@ static void destroy(void *p)
     }
 }
 
-static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
-                                        .predict = predict, .generate = NULL};
+PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
 
-PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "gru-predictor",
-    .version = "1.0.0",
-    .summary = "GRU next-step predictor trained with MSE and Adam; predicts, does not generate",
-    .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
-                "post-hoc predictor, Yoon et al. 2019)",
-    .kind = PB_KIND_SEQUENCE,
-    .create = create, .step = step, .solution = pb_state_solution, .destroy = destroy,
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "gru-predictor", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
+          .summary = "GRU next-step predictor trained with MSE and Adam; predicts, does not "
+                     "generate",
+          .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
+                      "post-hoc predictor, Yoon et al. 2019)",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          .extension = extension)

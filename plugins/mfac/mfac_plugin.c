@@ -87,5 +87,4 @@ PB_PLUGIN(.name = "mfac", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
           .summary = "M-FAC: matrix-free inverse empirical Fisher over a sliding gradient window",
           .citation = "Frantar, Kurtic, Alistarh, M-FAC: Efficient Matrix-Free Approximations of "
                       "Second-Order Information, NeurIPS 2021",
-          PB_PARAMS(params), .create = create, .step = sto_step,
-          .solution = pb_state_solution, .destroy = destroy)
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, sto_step, destroy))

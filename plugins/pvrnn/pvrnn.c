@@ -446,22 +446,12 @@ static void destroy(void *p)
     }
 }
 
-static const pb_sequence_model model = {
-    .struct_size = sizeof(pb_sequence_model), .predict = predict, .generate = generate};
+PB_SEQUENCE_MODEL_EXTENSION(extension, predict, generate)
 
-PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "pvrnn",
-    .version = "1.0.0",
-    .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
-               "with adaptive posterior vectors; error regression at test time",
-    .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model for "
-                "online prediction and recognition, Neural Computation 31(11), 2019",
-    .kind = PB_KIND_SEQUENCE,
-    .create = create, .step = step, .solution = pb_state_solution, .destroy = destroy,
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "pvrnn", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
+          .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
+                     "with adaptive posterior vectors; error regression at test time",
+          .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model "
+                      "for online prediction and recognition, Neural Computation 31(11), 2019",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          .extension = extension)
