@@ -21,8 +21,7 @@ static const pb_param params[] = {
                  .max = 0.99999999, .doc = "decay of the second-moment estimate"},
     [P_EPS] = {.name = "eps", .type = PB_PARAM_REAL, .default_value = 1e-8, .min = 0, .max = 1,
                .doc = "added to the root of the second moment"},
-    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("added to the gradient times w (L2, as "
-                                              "torch.optim.Adam)"),
+    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("(L2, as torch.optim.Adam)"),
     [P_BATCH] = STO_PARAM_BATCH,
 };
 

@@ -22,10 +22,11 @@
     {.name = "lr", .type = PB_PARAM_REAL, .default_value = (default_lr), .min = 1e-12,      \
      .max = 1e3, .doc = "learning rate"}
 
-/* The parameter `weight_decay`; doc says how the plugin applies it. */
-#define STO_PARAM_WEIGHT_DECAY(doc_)                                                        \
+/* The parameter `weight_decay`; how_ (a string literal) ends its doc with how the plugin
+ * applies it. */
+#define STO_PARAM_WEIGHT_DECAY(how_)                                                        \
     {.name = "weight_decay", .type = PB_PARAM_REAL, .default_value = 0, .min = 0,           \
-     .max = 1e3, .doc = (doc_)}
+     .max = 1e3, .doc = "added to the gradient times w " how_}
 
 /* The parameter `batch`. */
 #define STO_PARAM_BATCH                                                                     \

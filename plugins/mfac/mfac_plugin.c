@@ -27,8 +27,7 @@ static const pb_param params[] = {
                     .max = 0.999999,
                     .doc = "momentum on the preconditioned direction, v = b v + (1 - b) u "
                            "(0: none)"},
-    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("added to the gradient times w before "
-                                              "preconditioning"),
+    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("before preconditioning"),
     [P_BATCH] = STO_PARAM_BATCH,
 };
 

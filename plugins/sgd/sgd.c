@@ -14,8 +14,7 @@ static const pb_param params[] = {
     [P_LR] = STO_PARAM_LR(0.1),
     [P_MOMENTUM] = {.name = "momentum", .type = PB_PARAM_REAL, .default_value = 0.9, .min = 0,
                     .max = 0.999999, .doc = "heavy-ball momentum (0: plain SGD)"},
-    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("added to the gradient times w (on top of the "
-                                              "problem's own regularizer)"),
+    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("(on top of the problem's own regularizer)"),
     [P_BATCH] = STO_PARAM_BATCH,
 };
 
