@@ -26,6 +26,25 @@
     {.name = "stochastic", .type = PB_PARAM_BOOL, .default_value = 1,                       \
      .doc = "use the stochastic oracles (false: exact)"}
 
+/*
+ * The step-size parameters of soba, ttsa and saba, each with the plugin's doc (which names
+ * the step: rho or beta, gamma or alpha): inner_lr and outer_lr, 0.1 by default; and the
+ * decays of the schedules of soba and ttsa, step_t = step / (t + 1)^decay, 0.4 (inner) and
+ * 0.6 (outer) by default.
+ */
+#define BILEVEL_PARAM_INNER_LR(doc_)                                                        \
+    {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,         \
+     .max = 1e3, .doc = (doc_)}
+#define BILEVEL_PARAM_OUTER_LR(doc_)                                                        \
+    {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,         \
+     .max = 1e3, .doc = (doc_)}
+#define BILEVEL_PARAM_INNER_DECAY(doc_)                                                     \
+    {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4, .min = 0, .max = 1, \
+     .doc = (doc_)}
+#define BILEVEL_PARAM_OUTER_DECAY(doc_)                                                     \
+    {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6, .min = 0, .max = 1, \
+     .doc = (doc_)}
+
 /* A Neumann series for [grad_yy g]^-1 grad_y f (see bilevel_neumann). */
 typedef struct bilevel_series {
     double eta;     /* its step eta_N */

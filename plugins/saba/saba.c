@@ -12,10 +12,8 @@
 
 enum { P_INNER_LR, P_OUTER_LR };
 static const pb_param params[] = {
-    [P_INNER_LR] = {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "rho: step size of y and z"},
-    [P_OUTER_LR] = {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "gamma: step size of x"},
+    [P_INNER_LR] = BILEVEL_PARAM_INNER_LR("rho: step size of y and z"),
+    [P_OUTER_LR] = BILEVEL_PARAM_OUTER_LR("gamma: step size of x"),
 };
 
 /* One SAGA table: nb entries of n doubles (zeroed: the memory starts at 0), their weighted

@@ -21,18 +21,12 @@ static const pb_param params[] = {
                    .choices = "soba|ma-soba",
                    .doc = "soba: plain single-loop steps; ma-soba: moving average of the "
                           "hypergradient"},
-    [P_INNER_LR] = {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "rho: step size of y and z (at t = 0)"},
-    [P_OUTER_LR] = {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "gamma: step size of x (at t = 0)"},
-    [P_INNER_DECAY] = {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4,
-                       .min = 0, .max = 1,
-                       .doc = "rho_t = rho / (t + 1)^inner_decay (soba; ma-soba uses constant "
-                              "steps)"},
-    [P_OUTER_DECAY] = {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6,
-                       .min = 0, .max = 1,
-                       .doc = "gamma_t = gamma / (t + 1)^outer_decay (soba; ma-soba uses "
-                              "constant steps)"},
+    [P_INNER_LR] = BILEVEL_PARAM_INNER_LR("rho: step size of y and z (at t = 0)"),
+    [P_OUTER_LR] = BILEVEL_PARAM_OUTER_LR("gamma: step size of x (at t = 0)"),
+    [P_INNER_DECAY] = BILEVEL_PARAM_INNER_DECAY("rho_t = rho / (t + 1)^inner_decay (soba; "
+                                                "ma-soba uses constant steps)"),
+    [P_OUTER_DECAY] = BILEVEL_PARAM_OUTER_DECAY("gamma_t = gamma / (t + 1)^outer_decay (soba; "
+                                                "ma-soba uses constant steps)"),
     [P_THETA] = {.name = "theta", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,
                  .max = 1, .doc = "ma-soba: weight of the new estimate in the moving average"},
     [P_STOCHASTIC] = BILEVEL_PARAM_STOCHASTIC,

@@ -14,18 +14,14 @@
 
 enum { P_INNER_LR, P_OUTER_LR, P_ETA_N, P_Q, P_INNER_DECAY, P_OUTER_DECAY, P_STOCHASTIC };
 static const pb_param params[] = {
-    [P_INNER_LR] = {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "beta: step size of y (at t = 0)"},
-    [P_OUTER_LR] = {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "alpha: step size of x (at t = 0)"},
+    [P_INNER_LR] = BILEVEL_PARAM_INNER_LR("beta: step size of y (at t = 0)"),
+    [P_OUTER_LR] = BILEVEL_PARAM_OUTER_LR("alpha: step size of x (at t = 0)"),
     [P_ETA_N] = {.name = "eta_n", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,
                  .max = 1e3, .doc = "Neumann series step (at most 1 / L_g)"},
     [P_Q] = {.name = "q", .type = PB_PARAM_INT, .default_value = 10, .min = 1, .max = 1e9,
              .doc = "Q: the depth is drawn uniformly from {0, ..., Q - 1}"},
-    [P_INNER_DECAY] = {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4,
-                       .min = 0, .max = 1, .doc = "beta_t = beta / (t + 1)^inner_decay"},
-    [P_OUTER_DECAY] = {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6,
-                       .min = 0, .max = 1, .doc = "alpha_t = alpha / (t + 1)^outer_decay"},
+    [P_INNER_DECAY] = BILEVEL_PARAM_INNER_DECAY("beta_t = beta / (t + 1)^inner_decay"),
+    [P_OUTER_DECAY] = BILEVEL_PARAM_OUTER_DECAY("alpha_t = alpha / (t + 1)^outer_decay"),
     [P_STOCHASTIC] = BILEVEL_PARAM_STOCHASTIC,
 };
 
