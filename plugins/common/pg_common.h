@@ -77,10 +77,14 @@ void pg_hessian_vector(const pb_policy *pol, pg_batch *b, const pg_baseline *bl,
 /* The parameters of vpg and npg-igt, by their index in the table (pg_create reads them). */
 enum { PG_P_BATCH, PG_P_GAMMA0, PG_P_SCALE };
 
+/* A batch size in environment steps: the parameter `name`, steps per `what` (a string
+ * literal) with the default given. */
+#define PG_PARAM_STEPS(name_, default_steps, what)                                          \
+    {.name = (name_), .type = PB_PARAM_INT, .default_value = (default_steps), .min = 1,     \
+     .max = 1e8, .doc = "environment steps per " what ", at least (whole episodes)"}
+
 /* The parameter `batch`: environment steps per `what` ("iteration", "gradient batch"). */
-#define PG_PARAM_BATCH(what)                                                                \
-    {.name = "batch", .type = PB_PARAM_INT, .default_value = 5000, .min = 1, .max = 1e8,    \
-     .doc = "environment steps per " what ", at least (whole episodes)"}
+#define PG_PARAM_BATCH(what) PG_PARAM_STEPS("batch", 5000, what)
 
 /* The parameter `gamma0`, with the plugin's default; doc gives its schedule. */
 #define PG_PARAM_GAMMA0(default_gamma0, doc_)                                               \

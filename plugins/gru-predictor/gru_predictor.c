@@ -29,10 +29,7 @@ static const pb_param params[] = {
                   .max = 8, .doc = "GRU layers"},
     [P_LR] = {.name = "lr", .type = PB_PARAM_REAL, .default_value = 0.001, .min = 1e-9,
               .max = 1, .doc = "Adam's learning rate (PyTorch's default)"},
-    [P_BATCH] = {.name = "batch", .type = PB_PARAM_INT, .default_value = 0, .min = 0,
-                 .max = 1e6,
-                 .doc = "0: 32 sequences per step, at most the training set; else the "
-                        "sequences per step (capped at the training set)"},
+    [P_BATCH] = PB_PARAM_SEQUENCE_BATCH("32 sequences per step, at most the training set"),
 };
 
 typedef struct state {

@@ -20,10 +20,7 @@ static const pb_param params[] = {
     [P_BATCH] = PG_PARAM_BATCH("gradient batch"),
     [P_GAMMA0] = PG_PARAM_GAMMA0(0.2, "initial step length: gamma_t = gamma0 "
                                       "(2/(t+2))^step_power"),
-    [P_HESS_BATCH] = {.name = "hess_batch", .type = PB_PARAM_INT, .default_value = 32, .min = 1,
-                      .max = 1e8,
-                      .doc = "environment steps per Hessian batch at the interpolated point, at "
-                             "least (whole episodes)"},
+    [P_HESS_BATCH] = PG_PARAM_STEPS("hess_batch", 32, "Hessian batch at the interpolated point"),
     [P_ETA_POWER] = {.name = "eta_power", .type = PB_PARAM_REAL, .default_value = 1.0, .min = 0,
                      .max = 2, .doc = "momentum schedule eta_t = (2/(t+2))^eta_power"},
     [P_STEP_POWER] = {.name = "step_power", .type = PB_PARAM_REAL, .default_value = 1.0,

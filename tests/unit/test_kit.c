@@ -145,6 +145,7 @@ static const pb_param params[] = {
     {.name = "a", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 9, .doc = "a"},
     {.name = "b", .type = PB_PARAM_REAL, .default_value = 1, .min = 0, .max = 9, .doc = "b"},
 };
+static const pb_param sequence_batch = PB_PARAM_SEQUENCE_BATCH("a rule");
 static const pb_plugin descriptor = {PB_PLUGIN_INIT, PB_PARAMS(params), .name = "t"};
 static const pb_plugin owning = {PB_PLUGIN_INIT, .name = "o",
                                  PB_STATE_LIFECYCLE_DESTROY(no_create, count_step, no_destroy)};
@@ -174,6 +175,12 @@ static void check_tables(void)
     CHECK(owning.create == no_create && owning.step == count_step &&
               owning.solution == pb_state_solution && owning.destroy == no_destroy,
           "PB_STATE_LIFECYCLE_DESTROY fills the four calls");
+
+    CHECK(strcmp(sequence_batch.name, "batch") == 0 && sequence_batch.type == PB_PARAM_INT &&
+              sequence_batch.default_value == 0 &&
+              strcmp(sequence_batch.doc, "0: a rule; else the sequences per step (capped at "
+                                         "the training set)") == 0,
+          "PB_PARAM_SEQUENCE_BATCH: 0 is the rule given");
 
     pb_value values[] = {{.integer = 0}, {.integer = 6}};
     pb_context ctx = {.struct_size = sizeof ctx, .params = values};

@@ -216,6 +216,15 @@ const void *pb_extension_find(const pb_extension *extensions, size_t n, const ch
     }
 
 /*
+ * The parameter `batch` of a plugin that trains on a sequence problem's training set: the
+ * sequences per step, capped at the training set, with 0 standing for the plugin's rule,
+ * which rule_doc (a string literal) states.
+ */
+#define PB_PARAM_SEQUENCE_BATCH(rule_doc)                                                   \
+    {.name = "batch", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 1e6,       \
+     .doc = "0: " rule_doc "; else the sequences per step (capped at the training set)"}
+
+/*
  * Defines `static const void *lookup(const char *id)` offering one extension, the sequence
  * kind's PB_SEQUENCE_MODEL, whose table has the predict and generate given (generate may be
  * NULL: the model does not generate), for the descriptor's .extension:
