@@ -1,6 +1,7 @@
 /* The bilevel plugins' shared state base and estimators; see bilevel_common.h. */
 #include "bilevel_common.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -21,12 +22,14 @@ int32_t bilevel_create(const pb_context *ctx, size_t size, int64_t stochastic,
     const pb_bilevel *f = pb_bilevel_of(ctx);
     if (!f)
         return PB_ERR_INVALID;
+    /* The base's four arrays, the series' two when there is one, then the plugin's. */
     pb_array all[6 + BILEVEL_MAX_ARRAYS] = {
         PB_ARRAY(bilevel_base, x, f->dx), PB_ARRAY(bilevel_base, y, f->dy),
         PB_ARRAY(bilevel_base, z, f->dy), PB_ARRAY(bilevel_base, work, f->dx),
         PB_ARRAY(bilevel_base, series.v, f->dy), PB_ARRAY(bilevel_base, series.hv, f->dy)};
     pb_array *at = all + (series ? 6 : 4);
-    for (size_t k = 0; k < n && k < BILEVEL_MAX_ARRAYS; k++)
+    assert(n <= BILEVEL_MAX_ARRAYS);
+    for (size_t k = 0; k < n; k++)
         *at++ = (pb_array){arrays[k].offset, arrays[k].in_y ? f->dy : f->dx, sizeof(double)};
     bilevel_base *b = pb_state_new(ctx, size, (size_t)(at - all), all);
     if (!b)

@@ -2,8 +2,12 @@
  * Shared by the bilevel plugins (borep, stocbio, soba, ttsa, saba), whose states all hold
  * the oracle table, the iterates x, y and z and a scratch vector for the hypergradient
  * grad_x f - grad_xy g z (pb_bilevel_hypergradient_at): that part is a bilevel_base, the
- * first member of each plugin's state. Then the pieces two or more of them use:
- *   - the "stochastic" parameter (all but saba);
+ * first member of each plugin's state, with the run's parameter values, which step() reads
+ * where it uses them. The base is made by create()'s opening, bilevel_create (all but saba,
+ * whose arrays depend on the problem's batches), and the descriptor's common members are
+ * BILEVEL_PLUGIN. Then the pieces two or more of them use:
+ *   - the "stochastic" parameter (all but saba), and the step sizes and decays of soba,
+ *     ttsa and saba;
  *   - the PB_BILEVEL_HYPERGRADIENT extension, as the descriptor's .extension: the exact
  *     hypergradient at the z given, for the methods whose z is an iterate (borep, soba,
  *     saba), or the Neumann series' (stocbio, ttsa: the base then holds the series' step,

@@ -11,6 +11,7 @@
 #ifndef STO_STATE_H
 #define STO_STATE_H
 
+#include <assert.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
@@ -76,9 +77,10 @@ static inline int32_t sto_create(const pb_context *ctx, size_t size,
     const pb_stochastic *f = pb_stochastic_of(ctx);
     if (!f)
         return PB_ERR_INVALID;
+    assert(n_vectors <= STO_MAX_VECTORS);
     pb_array arrays[2 + STO_MAX_VECTORS] = {PB_ARRAY(sto_base, w, f->dim),
                                             PB_ARRAY(sto_base, g, f->dim)};
-    for (size_t k = 0; k < n_vectors && k < STO_MAX_VECTORS; k++)
+    for (size_t k = 0; k < n_vectors; k++)
         arrays[2 + k] = (pb_array){vectors[k], f->dim, sizeof(double)};
     sto_base *b = pb_state_new(ctx, size, 2 + n_vectors, arrays);
     if (!b)
