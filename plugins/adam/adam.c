@@ -6,7 +6,7 @@
  * Starts at the problem's w0; one step() is one minibatch.
  */
 #include <math.h>
-#include <stdlib.h>
+#include <stddef.h>
 
 #include <plugbench/kit.h>
 
@@ -14,19 +14,15 @@
 
 enum { P_LR, P_BETA1, P_BETA2, P_EPS, P_WEIGHT_DECAY, P_BATCH };
 static const pb_param params[] = {
-    [P_LR] = {.name = "lr", .type = PB_PARAM_REAL, .default_value = 1e-3, .min = 1e-12,
-              .max = 1e3, .doc = "learning rate"},
+    [P_LR] = STO_PARAM_LR(1e-3),
     [P_BETA1] = {.name = "beta1", .type = PB_PARAM_REAL, .default_value = 0.9, .min = 0,
                  .max = 0.999999, .doc = "decay of the first-moment estimate"},
     [P_BETA2] = {.name = "beta2", .type = PB_PARAM_REAL, .default_value = 0.999, .min = 0,
                  .max = 0.99999999, .doc = "decay of the second-moment estimate"},
     [P_EPS] = {.name = "eps", .type = PB_PARAM_REAL, .default_value = 1e-8, .min = 0, .max = 1,
                .doc = "added to the root of the second moment"},
-    [P_WEIGHT_DECAY] = {.name = "weight_decay", .type = PB_PARAM_REAL, .default_value = 0,
-                        .min = 0, .max = 1e3,
-                        .doc = "added to the gradient times w (L2, as torch.optim.Adam)"},
-    [P_BATCH] = {.name = "batch", .type = PB_PARAM_INT, .default_value = 128, .min = 1,
-                 .max = 1e9, .doc = "minibatch size (capped at the training set size)"},
+    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("(L2, as torch.optim.Adam)"),
+    [P_BATCH] = STO_PARAM_BATCH,
 };
 
 typedef struct state {
@@ -36,30 +32,9 @@ typedef struct state {
     double *m, *v; /* zeroed: no moments yet */
 } state;
 
-static int32_t create(const pb_context *ctx, void **out)
+static int32_t update(sto_base *b)
 {
-    const pb_stochastic *f = pb_stochastic_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, STO_BASE_ARRAYS(state, f), PB_ARRAY(state, m, f->dim),
-                            PB_ARRAY(state, v, f->dim));
-    if (!s)
-        return PB_ERR_NOMEM;
-    sto_base_start(&s->base, f, ctx->params[P_LR].real, ctx->params[P_WEIGHT_DECAY].real,
-                   ctx->params[P_BATCH].integer);
-    s->beta1 = ctx->params[P_BETA1].real;
-    s->beta2 = ctx->params[P_BETA2].real;
-    s->eps = ctx->params[P_EPS].real;
-    *out = s;
-    return 0;
-}
-
-static int32_t step(void *p)
-{
-    state *s = p;
-    sto_base *b = &s->base;
-    if (sto_base_gradient(b) != 0)
-        return PB_CONTINUE; /* budget spent: the host stops the run */
+    state *s = (state *)b;
     s->t++;
     double c1 = 1.0 - pow(s->beta1, (double)s->t), c2 = 1.0 - pow(s->beta2, (double)s->t);
     for (uint32_t i = 0; i < b->f->dim; i++) {
@@ -71,7 +46,20 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
+static int32_t create(const pb_context *ctx, void **out)
+{
+    int32_t rc = STO_CREATE(ctx, state, update, P_LR, P_WEIGHT_DECAY, P_BATCH, out,
+                            offsetof(state, m), offsetof(state, v));
+    if (rc == 0) {
+        state *s = *out;
+        s->beta1 = ctx->params[P_BETA1].real;
+        s->beta2 = ctx->params[P_BETA2].real;
+        s->eps = ctx->params[P_EPS].real;
+    }
+    return rc;
+}
+
 PB_PLUGIN(.name = "adam", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
           .summary = "Adam on minibatch gradients (PyTorch defaults)",
           .citation = "Kingma & Ba, Adam: A Method for Stochastic Optimization, ICLR 2015",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, sto_step))

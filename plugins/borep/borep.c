@@ -50,8 +50,6 @@ static const pb_param params[] = {
 
 typedef struct state {
     bilevel_base base; /* x, y, z (z_0 = 0); the solution is x */
-    double eta, beta, gamma, nu, radius;
-    int64_t period, n_lower, refine_epochs, refine_steps;
     uint64_t t;
     double *m, *gx; /* dx; m zeroed: m_0 = 0 */
     double *gy, *hy, *ysum; /* dy */
@@ -63,10 +61,11 @@ typedef struct state {
 static int refine(state *s)
 {
     const pb_bilevel *f = s->base.f;
+    const pb_value *par = s->base.param;
     double *y = s->base.y;
-    double lr = s->gamma;
-    uint64_t len = (uint64_t)s->refine_steps;
-    for (int64_t k = 0; k < s->refine_epochs; k++, lr /= 2, len *= 2) {
+    double lr = par[P_GAMMA].real;
+    uint64_t len = (uint64_t)par[P_REFINE_STEPS].integer;
+    for (int64_t k = 0; k < par[P_REFINE_EPOCHS].integer; k++, lr /= 2, len *= 2) {
         memset(s->ysum, 0, f->dy * sizeof(double));
         for (uint64_t j = 0; j < len; j++) {
             if (isnan(f->grad_y_g(f, s->base.x, y, s->base.mode, s->gy)))
@@ -84,26 +83,13 @@ static int refine(state *s)
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_bilevel *f = pb_bilevel_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), PB_ARRAY(state, m, f->dx),
-                            PB_ARRAY(state, gx, f->dx), PB_ARRAY(state, gy, f->dy),
-                            PB_ARRAY(state, hy, f->dy), PB_ARRAY(state, ysum, f->dy));
-    if (!s)
-        return PB_ERR_NOMEM;
-    bilevel_start(&s->base, f, ctx->params[P_STOCHASTIC].integer);
-    s->eta = ctx->params[P_ETA].real;
-    s->beta = ctx->params[P_BETA].real;
-    s->gamma = ctx->params[P_GAMMA].real;
-    s->nu = ctx->params[P_NU].real;
-    s->radius = ctx->params[P_RADIUS].real;
-    s->period = ctx->params[P_PERIOD].integer;
-    s->n_lower = ctx->params[P_N_LOWER].integer;
-    s->refine_epochs = ctx->params[P_REFINE_EPOCHS].integer;
-    s->refine_steps = ctx->params[P_REFINE_STEPS].integer;
-    refine(s); /* a refused call leaves y where it got; the host ends the run */
-    *out = s;
+    int32_t rc = BILEVEL_CREATE(ctx, state, ctx->params[P_STOCHASTIC].integer, NULL, out,
+                                BILEVEL_DX(state, m), BILEVEL_DX(state, gx),
+                                BILEVEL_DY(state, gy), BILEVEL_DY(state, hy),
+                                BILEVEL_DY(state, ysum));
+    if (rc != 0)
+        return rc;
+    refine(*out); /* a refused call leaves y where it got; the host ends the run */
     return 0;
 }
 
@@ -112,9 +98,12 @@ static int32_t step(void *p)
     state *s = p;
     bilevel_base *b = &s->base;
     const pb_bilevel *f = b->f;
+    const pb_value *par = b->param;
     uint32_t dx = f->dx, dy = f->dy;
+    double beta = par[P_BETA].real, nu = par[P_NU].real, radius = par[P_RADIUS].real;
     /* Periodic lower-level update: N SGD steps on g(x_t, .) every I iterations. */
-    if (s->t % (uint64_t)s->period == 0 && bilevel_lower_sgd(b, s->gamma, s->n_lower, s->gy) != 0)
+    if (s->t % (uint64_t)par[P_PERIOD].integer == 0 &&
+        bilevel_lower_sgd(b, par[P_GAMMA].real, par[P_N_LOWER].integer, s->gy) != 0)
         return PB_CONTINUE;
     s->t++;
     /* z_{t+1} from (x_t, y_t, z_t), then the hypergradient estimate at (x_t, y_t, z_{t+1}). */
@@ -123,18 +112,18 @@ static int32_t step(void *p)
         return PB_CONTINUE;
     double zn = 0.0;
     for (uint32_t i = 0; i < dy; i++) {
-        b->z[i] -= s->nu * (s->hy[i] - s->gy[i]);
+        b->z[i] -= nu * (s->hy[i] - s->gy[i]);
         zn += b->z[i] * b->z[i];
     }
     zn = sqrt(zn);
-    if (zn > s->radius)
+    if (zn > radius)
         for (uint32_t i = 0; i < dy; i++)
-            b->z[i] *= s->radius / zn;
+            b->z[i] *= radius / zn;
     if (pb_bilevel_hypergradient_at(f, b->x, b->y, b->z, b->mode, b->work, s->gx) != 0)
         return PB_CONTINUE;
     double mn = 0.0;
     for (uint32_t i = 0; i < dx; i++) {
-        s->m[i] = s->beta * s->m[i] + (1 - s->beta) * s->gx[i];
+        s->m[i] = beta * s->m[i] + (1 - beta) * s->gx[i];
         mn += s->m[i] * s->m[i];
     }
     mn = sqrt(mn);
@@ -142,15 +131,12 @@ static int32_t step(void *p)
      * that the host records the run as nonfinite instead of an x frozen at its last value. */
     if (mn != 0.0)
         for (uint32_t i = 0; i < dx; i++)
-            b->x[i] -= s->eta * s->m[i] / mn;
+            b->x[i] -= par[P_ETA].real * s->m[i] / mn;
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
-
-PB_PLUGIN(.name = "borep", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+/* The extension's estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
+PB_PLUGIN(BILEVEL_PLUGIN("borep", "1.0.0", params, create, step, bilevel_extension_at_z),
           .summary = "BO-REP: normalized momentum, refined init, periodic lower-level updates",
           .citation = "J. Hao, X. Gong, M. Liu, Bilevel Optimization under Unbounded Smoothness: "
-                      "A New Algorithm and Convergence Analysis, ICLR 2024",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+                      "A New Algorithm and Convergence Analysis, ICLR 2024")

@@ -164,5 +164,4 @@ PB_PLUGIN(.name = "cma-es", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
           .citation = "N. Hansen, The CMA Evolution Strategy: A Tutorial, arXiv:1604.00772, 2016; "
                       "A. Auger and N. Hansen, A Restart CMA Evolution Strategy With Increasing "
                       "Population Size, IEEE CEC 2005",
-          PB_PARAMS(params), .create = create, .step = step,
-          .solution = pb_state_solution, .destroy = destroy)
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy))

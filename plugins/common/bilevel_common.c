@@ -1,6 +1,7 @@
 /* The bilevel plugins' shared state base and estimators; see bilevel_common.h. */
 #include "bilevel_common.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -11,10 +12,40 @@ void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic)
     b->mode = stochastic ? PB_BILEVEL_STOCHASTIC : PB_BILEVEL_EXACT;
     memcpy(b->x, f->x0, f->dx * sizeof(double));
     memcpy(b->y, f->y0, f->dy * sizeof(double));
+    b->param = b->head.ctx->params;
 }
 
-int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, const double *z,
-                              double *out)
+int32_t bilevel_create(const pb_context *ctx, size_t size, int64_t stochastic,
+                       const bilevel_series *series, size_t n, const bilevel_array arrays[],
+                       void **out)
+{
+    const pb_bilevel *f = pb_bilevel_of(ctx);
+    if (!f)
+        return PB_ERR_INVALID;
+    /* The base's four arrays, the series' two when there is one, then the plugin's. */
+    pb_array all[6 + BILEVEL_MAX_ARRAYS] = {
+        PB_ARRAY(bilevel_base, x, f->dx), PB_ARRAY(bilevel_base, y, f->dy),
+        PB_ARRAY(bilevel_base, z, f->dy), PB_ARRAY(bilevel_base, work, f->dx),
+        PB_ARRAY(bilevel_base, series.v, f->dy), PB_ARRAY(bilevel_base, series.hv, f->dy)};
+    pb_array *at = all + (series ? 6 : 4);
+    assert(n <= BILEVEL_MAX_ARRAYS);
+    for (size_t k = 0; k < n; k++)
+        *at++ = (pb_array){arrays[k].offset, arrays[k].in_y ? f->dy : f->dx, sizeof(double)};
+    bilevel_base *b = pb_state_new(ctx, size, (size_t)(at - all), all);
+    if (!b)
+        return PB_ERR_NOMEM;
+    bilevel_start(b, f, stochastic);
+    if (series) {
+        b->series.eta = series->eta;
+        b->series.terms = series->terms;
+    }
+    *out = b;
+    return 0;
+}
+
+/* PB_BILEVEL_HYPERGRADIENT's estimate at the z given. */
+static int32_t estimate_at_z(void *state, const double *x, const double *y, const double *z,
+                             double *out)
 {
     bilevel_base *b = state;
     return pb_bilevel_hypergradient_at(b->f, x, y, z, PB_BILEVEL_EXACT, b->work, out) == 0
@@ -22,22 +53,33 @@ int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, con
                : PB_ERR_FAILED;
 }
 
-const pb_bilevel_hypergradient bilevel_hypergradient_at_z = {
+static const pb_bilevel_hypergradient hypergradient_at_z = {
     .struct_size = sizeof(pb_bilevel_hypergradient),
-    .estimate = bilevel_estimate_at_z,
+    .estimate = estimate_at_z,
 };
 
-int32_t bilevel_estimate_series(void *state, const double *x, const double *y, const double *z,
-                                double *out)
+const void *bilevel_extension_at_z(const char *id)
+{
+    return strcmp(id, PB_BILEVEL_HYPERGRADIENT) == 0 ? &hypergradient_at_z : NULL;
+}
+
+/* PB_BILEVEL_HYPERGRADIENT's estimate from the base's Neumann series. */
+static int32_t estimate_series(void *state, const double *x, const double *y, const double *z,
+                               double *out)
 {
     (void)z;
     return bilevel_neumann(state, x, y, PB_BILEVEL_EXACT, out) == 0 ? 0 : PB_ERR_FAILED;
 }
 
-const pb_bilevel_hypergradient bilevel_hypergradient_series = {
+static const pb_bilevel_hypergradient hypergradient_series = {
     .struct_size = sizeof(pb_bilevel_hypergradient),
-    .estimate = bilevel_estimate_series,
+    .estimate = estimate_series,
 };
+
+const void *bilevel_extension_series(const char *id)
+{
+    return strcmp(id, PB_BILEVEL_HYPERGRADIENT) == 0 ? &hypergradient_series : NULL;
+}
 
 int bilevel_lower_sgd(bilevel_base *b, double lr, int64_t steps, double *gy)
 {

@@ -2,11 +2,16 @@
  * Shared by the bilevel plugins (borep, stocbio, soba, ttsa, saba), whose states all hold
  * the oracle table, the iterates x, y and z and a scratch vector for the hypergradient
  * grad_x f - grad_xy g z (pb_bilevel_hypergradient_at): that part is a bilevel_base, the
- * first member of each plugin's state. Then the pieces two or more of them use:
- *   - the "stochastic" parameter (all but saba);
- *   - the PB_BILEVEL_HYPERGRADIENT extension: the exact hypergradient at the z given, for
- *     the methods whose z is an iterate (borep, soba, saba), or the Neumann series' (stocbio,
- *     ttsa: the base then holds the series' step, length and scratch);
+ * first member of each plugin's state, with the run's parameter values, which step() reads
+ * where it uses them. The base is made by create()'s opening, bilevel_create (all but saba,
+ * whose arrays depend on the problem's batches), and the descriptor's common members are
+ * BILEVEL_PLUGIN. Then the pieces two or more of them use:
+ *   - the "stochastic" parameter (all but saba), and the step sizes and decays of soba,
+ *     ttsa and saba;
+ *   - the PB_BILEVEL_HYPERGRADIENT extension, as the descriptor's .extension: the exact
+ *     hypergradient at the z given, for the methods whose z is an iterate (borep, soba,
+ *     saba), or the Neumann series' (stocbio, ttsa: the base then holds the series' step,
+ *     length and scratch);
  *   - warm-started lower-level SGD, y <- y - lr grad_y g(x, y) (borep, stocbio, ttsa);
  *   - the Neumann-series hypergradient (stocbio's step, the extension of stocbio and ttsa);
  *   - SOBA's five oracles at (x, y, z) and its joint step on y and z (soba, saba).
@@ -15,6 +20,7 @@
 #ifndef BILEVEL_COMMON_H
 #define BILEVEL_COMMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <plugbench/kit.h>
@@ -24,11 +30,30 @@
     {.name = "stochastic", .type = PB_PARAM_BOOL, .default_value = 1,                       \
      .doc = "use the stochastic oracles (false: exact)"}
 
+/*
+ * The step-size parameters of soba, ttsa and saba, each with the plugin's doc (which names
+ * the step: rho or beta, gamma or alpha): inner_lr and outer_lr, 0.1 by default; and the
+ * decays of the schedules of soba and ttsa, step_t = step / (t + 1)^decay, 0.4 (inner) and
+ * 0.6 (outer) by default.
+ */
+#define BILEVEL_PARAM_INNER_LR(doc_)                                                        \
+    {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,         \
+     .max = 1e3, .doc = (doc_)}
+#define BILEVEL_PARAM_OUTER_LR(doc_)                                                        \
+    {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,         \
+     .max = 1e3, .doc = (doc_)}
+#define BILEVEL_PARAM_INNER_DECAY(doc_)                                                     \
+    {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4, .min = 0, .max = 1, \
+     .doc = (doc_)}
+#define BILEVEL_PARAM_OUTER_DECAY(doc_)                                                     \
+    {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6, .min = 0, .max = 1, \
+     .doc = (doc_)}
+
 /* A Neumann series for [grad_yy g]^-1 grad_y f (see bilevel_neumann). */
 typedef struct bilevel_series {
     double eta;     /* its step eta_N */
     int64_t terms;  /* the Hessian-vector products of bilevel_neumann */
-    double *v, *hv; /* dy: scratch, carved by BILEVEL_SERIES_ARRAYS */
+    double *v, *hv; /* dy: scratch, carved by bilevel_create */
 } bilevel_series;
 
 /* The first member, named `base`, of a bilevel plugin's state. */
@@ -40,43 +65,83 @@ typedef struct bilevel_base {
     double *z;     /* dy, zeroed: the linear system's iterate (z_0 = 0) or estimate */
     double *work;  /* dx: scratch of pb_bilevel_hypergradient_at */
     bilevel_series series; /* stocbio and ttsa; zero in the others */
+    const pb_value *param; /* the run's parameter values (ctx->params), which step() reads */
 } bilevel_base;
 
 /* The base's arrays, first in PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), ...) for
- * a state whose first member is `bilevel_base base`; then, for a Neumann series,
- * BILEVEL_SERIES_ARRAYS(state, f). */
+ * a state whose first member is `bilevel_base base` that bilevel_create cannot make (saba's
+ * arrays depend on the problem's batches). */
 #define BILEVEL_ARRAYS(type, f)                                                             \
     PB_ARRAY(type, base.x, (f)->dx), PB_ARRAY(type, base.y, (f)->dy),                       \
         PB_ARRAY(type, base.z, (f)->dy), PB_ARRAY(type, base.work, (f)->dx)
-#define BILEVEL_SERIES_ARRAYS(type, f)                                                      \
-    PB_ARRAY(type, base.series.v, (f)->dy), PB_ARRAY(type, base.series.hv, (f)->dy)
 
 /*
  * Starts the base of a state made by PB_STATE_NEW with BILEVEL_ARRAYS: the oracle table f,
  * the stochastic mode when `stochastic` (the parameter's value) is nonzero, else the exact
- * one, x = x0, y = y0 (z stays 0), and x as the solution.
+ * one, x = x0, y = y0 (z stays 0), x as the solution, and the run's parameters.
  */
 void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic);
 
-/*
- * PB_BILEVEL_HYPERGRADIENT's estimate for a state that starts with a bilevel_base and whose
- * z is an iterate: grad_x f(x, y) - grad_xy g(x, y) z with exact oracles into out, 2 oracle
- * calls. Returns 0, or PB_ERR_FAILED when an oracle was refused. The table below offers it:
- *     PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
- */
-int32_t bilevel_estimate_at_z(void *state, const double *x, const double *y, const double *z,
-                              double *out);
-extern const pb_bilevel_hypergradient bilevel_hypergradient_at_z;
+/* One array of a plugin's state beyond the base's, of dx or dy doubles: BILEVEL_DX(state,
+ * member) or BILEVEL_DY(state, member). */
+typedef struct bilevel_array {
+    size_t offset;
+    int in_y; /* dy doubles; else dx */
+} bilevel_array;
+#define BILEVEL_DX(type, member) {offsetof(type, member), 0}
+#define BILEVEL_DY(type, member) {offsetof(type, member), 1}
+
+/* The most arrays a plugin's state may add to the base's. */
+#define BILEVEL_MAX_ARRAYS 6
 
 /*
- * PB_BILEVEL_HYPERGRADIENT's estimate for a state whose base holds a Neumann series: the
- * series' hypergradient at (x, y) with exact oracles into out (bilevel_neumann; z is
- * ignored), series.terms + 3 oracle calls. Returns 0, or PB_ERR_FAILED when an oracle was
- * refused. Offered by the table below.
+ * A bilevel plugin's create() up to its own parameters: the problem's oracle table, then the
+ * state of `size` bytes (a bilevel_base first) with the base's arrays, a Neumann series when
+ * `series` is not NULL (its step and length; the series' scratch is carved), and the
+ * plugin's n zeroed arrays, started by bilevel_start, into *out. Returns 0, or a PB_ERR_*
+ * with the message in ctx's error buffer. Called as BILEVEL_CREATE.
  */
-int32_t bilevel_estimate_series(void *state, const double *x, const double *y, const double *z,
-                                double *out);
-extern const pb_bilevel_hypergradient bilevel_hypergradient_series;
+int32_t bilevel_create(const pb_context *ctx, size_t size, int64_t stochastic,
+                       const bilevel_series *series, size_t n, const bilevel_array arrays[],
+                       void **out);
+
+/* BILEVEL_CREATE(ctx, state, stochastic, series, out, BILEVEL_DX(state, gx), ...):
+ * bilevel_create with the state's size and its arrays counted (at least one). */
+#define BILEVEL_CREATE(ctx, type, stochastic, series, out, ...)                              \
+    bilevel_create((ctx), sizeof(type), (stochastic), (series),                             \
+                   sizeof((const bilevel_array[]){__VA_ARGS__}) / sizeof(bilevel_array),     \
+                   (const bilevel_array[]){__VA_ARGS__}, (out))
+
+/*
+ * The descriptor's .extension of a plugin whose z is an iterate (borep, soba, saba): it
+ * offers PB_BILEVEL_HYPERGRADIENT, whose estimate at (x, y, z) is grad_x f(x, y) -
+ * grad_xy g(x, y) z with exact oracles, 2 oracle calls, for a state that starts with a
+ * bilevel_base.
+ */
+const void *bilevel_extension_at_z(const char *id);
+
+/*
+ * The descriptor's .extension of a plugin whose base holds a Neumann series (stocbio, ttsa):
+ * PB_BILEVEL_HYPERGRADIENT's estimate is the series' hypergradient at (x, y) with exact
+ * oracles (bilevel_neumann; z is ignored), series.terms + 3 oracle calls.
+ */
+const void *bilevel_extension_series(const char *id);
+
+/*
+ * A bilevel plugin's descriptor members but its summary and citation: the name, version,
+ * kind, parameter table, lifecycle (PB_STATE_LIFECYCLE: create and step) and extension
+ * lookup (bilevel_extension_at_z or _series), as
+ *     PB_PLUGIN(BILEVEL_PLUGIN("soba", "1.0.0", params, create, step, bilevel_extension_at_z),
+ *               .summary = "...", .citation = "...")
+ */
+#define BILEVEL_PLUGIN(name_, version_, params_, create_, step_, extension_)                 \
+    .name = (name_), .version = (version_), .kind = PB_KIND_BILEVEL, PB_PARAMS(params_),    \
+    PB_STATE_LIFECYCLE(create_, step_), .extension = (extension_)
+
+/* The citation of SOBA and SABA, which the same paper introduced. */
+#define BILEVEL_SOBA_PAPER                                                                  \
+    "M. Dagreou, P. Ablin, S. Vaiter, T. Moreau, A framework for bilevel optimization that " \
+    "enables stochastic and global variance reduction algorithms, NeurIPS 2022"
 
 /*
  * `steps` SGD steps on the lower level from the current y, at the current x with the base's

@@ -12,8 +12,10 @@
 /* Log-domain Sinkhorn state. All arrays are owned by the struct (ot_log_free). */
 typedef struct ot_log {
     uint32_t n, m;
+    double *block;    /* the arrays below but a, b and r */
     double *k;        /* -eta C, n * m row-major */
-    double *a, *b;    /* scaled potentials, n and m */
+    double *a, *b;    /* scaled potentials, n and m: allocated on their own, so that a
+                         caller may trade them for arrays of its own (sns) */
     double *log_r, *log_c;
     double *shift_r;  /* per-row shift of the log-sum-exp (the last row LSE), n */
     double *shift_c;  /* per-column shift, m */
@@ -40,6 +42,7 @@ int ot_log_iterate(ot_log *s, double stop_below, double *row_error);
 /* Scaling-form Sinkhorn state: E = exp(-eta C) (or an absorbed kernel); u = exp(a), v = exp(b). */
 typedef struct ot_scaling {
     uint32_t n, m;
+    double *block;    /* the arrays below but r, c (owned; ot_scaling_free) */
     double *e;        /* n * m */
     double *u, *u_new, *v;
     double *y;        /* m scratch */

@@ -261,7 +261,7 @@ int pg_gradient(pg_state *s, const double *at)
     return 0;
 }
 
-void pg_normalized_step(pg_state *s, double step)
+int32_t pg_normalized_step(pg_state *s, double step)
 {
     double nrm = 0.0;
     for (uint32_t i = 0; i < s->pol->dim; i++)
@@ -271,6 +271,7 @@ void pg_normalized_step(pg_state *s, double step)
     if (nrm > 0)
         for (uint32_t i = 0; i < s->pol->dim; i++)
             s->theta[i] += step * s->d[i] / nrm;
+    return pg_iteration_done(s);
 }
 
 int32_t pg_iteration_done(pg_state *s)

@@ -77,10 +77,19 @@ void pg_hessian_vector(const pb_policy *pol, pg_batch *b, const pg_baseline *bl,
 /* The parameters of vpg and npg-igt, by their index in the table (pg_create reads them). */
 enum { PG_P_BATCH, PG_P_GAMMA0, PG_P_SCALE };
 
+/* A batch size in environment steps: the parameter `name`, steps per `what` (a string
+ * literal) with the default given. */
+#define PG_PARAM_STEPS(name_, default_steps, what)                                          \
+    {.name = (name_), .type = PB_PARAM_INT, .default_value = (default_steps), .min = 1,     \
+     .max = 1e8, .doc = "environment steps per " what ", at least (whole episodes)"}
+
 /* The parameter `batch`: environment steps per `what` ("iteration", "gradient batch"). */
-#define PG_PARAM_BATCH(what)                                                                \
-    {.name = "batch", .type = PB_PARAM_INT, .default_value = 5000, .min = 1, .max = 1e8,    \
-     .doc = "environment steps per " what ", at least (whole episodes)"}
+#define PG_PARAM_BATCH(what) PG_PARAM_STEPS("batch", 5000, what)
+
+/* The parameter `gamma0`, with the plugin's default; doc gives its schedule. */
+#define PG_PARAM_GAMMA0(default_gamma0, doc_)                                               \
+    {.name = "gamma0", .type = PB_PARAM_REAL, .default_value = (default_gamma0),            \
+     .min = 1e-12, .max = 1e6, .doc = (doc_)}
 
 /* The parameter `scale`: per_step is its value == 0 ("steps"). */
 #define PG_PARAM_SCALE                                                                      \
@@ -88,6 +97,13 @@ enum { PG_P_BATCH, PG_P_GAMMA0, PG_P_SCALE };
      .choices = "steps|episodes",                                                           \
      .doc = "estimator scale: mean over steps, no gamma^t (authors' code) or the paper's "  \
             "(1/N) sum gamma^t"}
+
+/* The parameter table of vpg and npg-igt, which pg_create reads: the batch per iteration,
+ * gamma0 (PG_PARAM_GAMMA0) and the scale. */
+#define PG_CREATE_PARAMS(default_gamma0, gamma0_doc)                                        \
+    {[PG_P_BATCH] = PG_PARAM_BATCH("iteration"),                                            \
+     [PG_P_GAMMA0] = PG_PARAM_GAMMA0(default_gamma0, gamma0_doc),                           \
+     [PG_P_SCALE] = PG_PARAM_SCALE}
 
 /* A policy-gradient plugin's state. A plugin that needs more fields declares a struct with
  * a pg_state as its first member and passes its size to pg_state_new. */
@@ -124,8 +140,10 @@ int32_t pg_create(const pb_context *ctx, void **out);
  * (GPOMDP with the baseline). Returns 0, or -1 when the budget ran out: step() returns. */
 int pg_gradient(pg_state *s, const double *at);
 
-/* prev = theta; theta += step d / |d| (no move when d is 0). */
-void pg_normalized_step(pg_state *s, double step);
+/* The update that ends an iteration of the normalized methods (npg-igt, nharpg):
+ * prev = theta; theta += step d / |d| (no move when d is 0); then pg_iteration_done, whose
+ * PB_CONTINUE it returns. */
+int32_t pg_normalized_step(pg_state *s, double step);
 
 /* Ends an iteration, after its update: refits the baseline on its gradient batch and counts
  * it. Returns PB_CONTINUE, for step() to return. */

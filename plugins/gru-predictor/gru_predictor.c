@@ -29,10 +29,7 @@ static const pb_param params[] = {
                   .max = 8, .doc = "GRU layers"},
     [P_LR] = {.name = "lr", .type = PB_PARAM_REAL, .default_value = 0.001, .min = 1e-9,
               .max = 1, .doc = "Adam's learning rate (PyTorch's default)"},
-    [P_BATCH] = {.name = "batch", .type = PB_PARAM_INT, .default_value = 0, .min = 0,
-                 .max = 1e6,
-                 .doc = "0: 32 sequences per step, at most the training set; else the "
-                        "sequences per step (capped at the training set)"},
+    [P_BATCH] = PB_PARAM_SEQUENCE_BATCH("32 sequences per step, at most the training set"),
 };
 
 typedef struct state {
@@ -211,21 +208,12 @@ static void destroy(void *p)
     }
 }
 
-static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
-                                        .predict = predict, .generate = NULL};
+PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
 
-PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "gru-predictor",
-    .version = "1.0.0",
-    .summary = "GRU next-step predictor trained with MSE and Adam; predicts, does not generate",
-    .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
-                "post-hoc predictor, Yoon et al. 2019)",
-    .kind = PB_KIND_SEQUENCE,
-    .create = create, .step = step, .solution = pb_state_solution, .destroy = destroy,
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "gru-predictor", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
+          .summary = "GRU next-step predictor trained with MSE and Adam; predicts, does not "
+                     "generate",
+          .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
+                      "post-hoc predictor, Yoon et al. 2019)",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          .extension = extension)

@@ -8,6 +8,7 @@
  * Defaults are the authors': lr 1e-3, damp 1e-5, m (ngrads) 1024, momentum 0, weight decay
  * 0, batch 128 (main_optim.py's N_PERGRAD).
  */
+#include <stddef.h>
 #include <stdlib.h>
 
 #include <plugbench/kit.h>
@@ -17,8 +18,7 @@
 
 enum { P_LR, P_DAMP, P_M, P_MOMENTUM, P_WEIGHT_DECAY, P_BATCH };
 static const pb_param params[] = {
-    [P_LR] = {.name = "lr", .type = PB_PARAM_REAL, .default_value = 1e-3, .min = 1e-12,
-              .max = 1e3, .doc = "learning rate"},
+    [P_LR] = STO_PARAM_LR(1e-3),
     [P_DAMP] = {.name = "damp", .type = PB_PARAM_REAL, .default_value = 1e-5, .min = 1e-12,
                 .max = 1e6, .doc = "dampening lambda of F = lambda I + (1/m) sum g g^T"},
     [P_M] = {.name = "m", .type = PB_PARAM_INT, .default_value = 1024, .min = 1, .max = 65536,
@@ -27,11 +27,8 @@ static const pb_param params[] = {
                     .max = 0.999999,
                     .doc = "momentum on the preconditioned direction, v = b v + (1 - b) u "
                            "(0: none)"},
-    [P_WEIGHT_DECAY] = {.name = "weight_decay", .type = PB_PARAM_REAL, .default_value = 0,
-                        .min = 0, .max = 1e3,
-                        .doc = "added to the gradient times w before preconditioning"},
-    [P_BATCH] = {.name = "batch", .type = PB_PARAM_INT, .default_value = 128, .min = 1,
-                 .max = 1e9, .doc = "minibatch size (capped at the training set size)"},
+    [P_WEIGHT_DECAY] = STO_PARAM_WEIGHT_DECAY("before preconditioning"),
+    [P_BATCH] = STO_PARAM_BATCH,
 };
 
 typedef struct state {
@@ -41,43 +38,10 @@ typedef struct state {
     double *u, *v;      /* v zeroed: no momentum yet */
 } state;
 
-static void destroy(void *p)
+static int32_t update(sto_base *b)
 {
-    state *s = p;
-    mfac_dynamic_free(s->hinv);
-    free(s);
-}
-
-static int32_t create(const pb_context *ctx, void **out)
-{
-    const pb_stochastic *f = pb_stochastic_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, STO_BASE_ARRAYS(state, f), PB_ARRAY(state, u, f->dim),
-                            PB_ARRAY(state, v, f->dim));
-    if (!s)
-        return PB_ERR_NOMEM;
-    int64_t m = ctx->params[P_M].integer;
-    s->hinv = mfac_dynamic_new((uint32_t)m, f->dim, ctx->params[P_DAMP].real);
-    if (!s->hinv) {
-        free(s);
-        return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for a window of %lld gradients of %u "
-                       "weights", (long long)m, f->dim);
-    }
-    sto_base_start(&s->base, f, ctx->params[P_LR].real, ctx->params[P_WEIGHT_DECAY].real,
-                   ctx->params[P_BATCH].integer);
-    s->momentum = ctx->params[P_MOMENTUM].real;
-    *out = s;
-    return 0;
-}
-
-static int32_t step(void *p)
-{
-    state *s = p;
-    sto_base *b = &s->base;
+    state *s = (state *)b;
     uint32_t d = b->f->dim;
-    if (sto_base_gradient(b) != 0)
-        return PB_CONTINUE; /* budget spent: the host stops the run */
     if (mfac_dynamic_update_mul(s->hinv, b->g, s->u) != 0)
         return pb_fail(b->head.ctx, PB_ERR_FAILED, "the window's Gram matrix is not positive "
                        "definite (non-finite gradient?)");
@@ -92,9 +56,34 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
+static void destroy(void *p)
+{
+    state *s = p;
+    mfac_dynamic_free(s->hinv);
+    free(s);
+}
+
+static int32_t create(const pb_context *ctx, void **out)
+{
+    int32_t rc = STO_CREATE(ctx, state, update, P_LR, P_WEIGHT_DECAY, P_BATCH, out,
+                            offsetof(state, u), offsetof(state, v));
+    if (rc != 0)
+        return rc;
+    state *s = *out;
+    int64_t m = ctx->params[P_M].integer;
+    uint32_t dim = s->base.f->dim;
+    s->hinv = mfac_dynamic_new((uint32_t)m, dim, ctx->params[P_DAMP].real);
+    if (!s->hinv) {
+        free(s);
+        return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for a window of %lld gradients of %u "
+                       "weights", (long long)m, dim);
+    }
+    s->momentum = ctx->params[P_MOMENTUM].real;
+    return 0;
+}
+
 PB_PLUGIN(.name = "mfac", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
           .summary = "M-FAC: matrix-free inverse empirical Fisher over a sliding gradient window",
           .citation = "Frantar, Kurtic, Alistarh, M-FAC: Efficient Matrix-Free Approximations of "
                       "Second-Order Information, NeurIPS 2021",
-          PB_PARAMS(params), .create = create, .step = step,
-          .solution = pb_state_solution, .destroy = destroy)
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, sto_step, destroy))

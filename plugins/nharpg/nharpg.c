@@ -18,12 +18,9 @@
 enum { P_BATCH, P_GAMMA0, P_HESS_BATCH, P_ETA_POWER, P_STEP_POWER, P_SCALE, P_HESS_BASELINE };
 static const pb_param params[] = {
     [P_BATCH] = PG_PARAM_BATCH("gradient batch"),
-    [P_GAMMA0] = {.name = "gamma0", .type = PB_PARAM_REAL, .default_value = 0.2, .min = 1e-12,
-                  .max = 1e6, .doc = "initial step length: gamma_t = gamma0 (2/(t+2))^step_power"},
-    [P_HESS_BATCH] = {.name = "hess_batch", .type = PB_PARAM_INT, .default_value = 32, .min = 1,
-                      .max = 1e8,
-                      .doc = "environment steps per Hessian batch at the interpolated point, at "
-                             "least (whole episodes)"},
+    [P_GAMMA0] = PG_PARAM_GAMMA0(0.2, "initial step length: gamma_t = gamma0 "
+                                      "(2/(t+2))^step_power"),
+    [P_HESS_BATCH] = PG_PARAM_STEPS("hess_batch", 32, "Hessian batch at the interpolated point"),
     [P_ETA_POWER] = {.name = "eta_power", .type = PB_PARAM_REAL, .default_value = 1.0, .min = 0,
                      .max = 2, .doc = "momentum schedule eta_t = (2/(t+2))^eta_power"},
     [P_STEP_POWER] = {.name = "step_power", .type = PB_PARAM_REAL, .default_value = 1.0,
@@ -79,8 +76,7 @@ static int32_t step(void *p)
         return PB_CONTINUE;
     for (uint32_t i = 0; i < dim; i++)
         s->d[i] = s->t == 0 ? s->g[i] : (1.0 - eta) * (s->d[i] + s->bv[i]) + eta * s->g[i];
-    pg_normalized_step(s, gam);
-    return pg_iteration_done(s);
+    return pg_normalized_step(s, gam);
 }
 
 PB_PLUGIN(.name = "nharpg", .version = "1.0.0", .kind = PB_KIND_POLICY,

@@ -13,13 +13,8 @@
 
 #include "pg_common.h"
 
-static const pb_param params[] = {
-    [PG_P_BATCH] = PG_PARAM_BATCH("iteration"),
-    [PG_P_GAMMA0] = {.name = "gamma0", .type = PB_PARAM_REAL, .default_value = 0.5,
-                     .min = 1e-12, .max = 1e6,
-                     .doc = "initial step length: gamma_t = gamma0 2/(t+2)"},
-    [PG_P_SCALE] = PG_PARAM_SCALE,
-};
+static const pb_param params[] =
+    PG_CREATE_PARAMS(0.5, "initial step length: gamma_t = gamma0 2/(t+2)");
 
 static int32_t step(void *p)
 {
@@ -32,8 +27,7 @@ static int32_t step(void *p)
         return PB_CONTINUE;
     for (uint32_t i = 0; i < dim; i++)
         s->d[i] = (1.0 - eta) * s->d[i] + eta * s->g[i];
-    pg_normalized_step(s, gam);
-    return pg_iteration_done(s);
+    return pg_normalized_step(s, gam);
 }
 
 PB_PLUGIN(.name = "npg-igt", .version = "1.0.0", .kind = PB_KIND_POLICY,

@@ -44,21 +44,10 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
     return 0;
 }
 
-static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
-                                        .predict = predict, .generate = NULL};
+PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
 
-PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT,
-    .name = "persistence",
-    .version = "1.0.0",
-    .summary = "persistence forecast x_{t+j} = x_t: the floor every sequence model must beat",
-    .citation = "baseline (the naive or persistence forecast, e.g. Hyndman & Athanasopoulos, "
-                "Forecasting: Principles and Practice, section 5.2)",
-    .kind = PB_KIND_SEQUENCE,
-    PB_STATE_LIFECYCLE(create, step),
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "persistence", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
+          .summary = "persistence forecast x_{t+j} = x_t: the floor every sequence model must beat",
+          .citation = "baseline (the naive or persistence forecast, e.g. Hyndman & "
+                      "Athanasopoulos, Forecasting: Principles and Practice, section 5.2)",
+          PB_STATE_LIFECYCLE(create, step), .extension = extension)

@@ -78,10 +78,8 @@ static const pb_param params[] = {
               .max = 1e3, .doc = "meta-prior of layer 3 (GLean's halving per layer: 0.0025)"},
     [P_LR] = {.name = "lr", .type = PB_PARAM_REAL, .default_value = 0.001, .min = 1e-9,
               .max = 1, .doc = "Adam's learning rate in training (GLean: 0.001)"},
-    [P_BATCH] = {.name = "batch", .type = PB_PARAM_INT, .default_value = 0, .min = 0,
-                 .max = 1e6,
-                 .doc = "0: all training sequences, at most 64 (GLean trains on its full set "
-                        "of 60); else the sequences per step (capped at the training set)"},
+    [P_BATCH] = PB_PARAM_SEQUENCE_BATCH("all training sequences, at most 64 (GLean trains on "
+                                        "its full set of 60)"),
     [P_ER_WINDOW] = {.name = "er_window", .type = PB_PARAM_INT, .default_value = 10, .min = 1,
                      .max = 1e4,
                      .doc = "error regression: steps in the sliding window (pvrnn_sa: 10)"},
@@ -446,22 +444,12 @@ static void destroy(void *p)
     }
 }
 
-static const pb_sequence_model model = {
-    .struct_size = sizeof(pb_sequence_model), .predict = predict, .generate = generate};
+PB_SEQUENCE_MODEL_EXTENSION(extension, predict, generate)
 
-PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, PB_PARAMS(params),
-    .name = "pvrnn",
-    .version = "1.0.0",
-    .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
-               "with adaptive posterior vectors; error regression at test time",
-    .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model for "
-                "online prediction and recognition, Neural Computation 31(11), 2019",
-    .kind = PB_KIND_SEQUENCE,
-    .create = create, .step = step, .solution = pb_state_solution, .destroy = destroy,
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+PB_PLUGIN(.name = "pvrnn", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
+          .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
+                     "with adaptive posterior vectors; error regression at test time",
+          .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model "
+                      "for online prediction and recognition, Neural Computation 31(11), 2019",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          .extension = extension)

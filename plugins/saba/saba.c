@@ -12,10 +12,8 @@
 
 enum { P_INNER_LR, P_OUTER_LR };
 static const pb_param params[] = {
-    [P_INNER_LR] = {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "rho: step size of y and z"},
-    [P_OUTER_LR] = {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "gamma: step size of x"},
+    [P_INNER_LR] = BILEVEL_PARAM_INNER_LR("rho: step size of y and z"),
+    [P_OUTER_LR] = BILEVEL_PARAM_OUTER_LR("gamma: step size of x"),
 };
 
 /* One SAGA table: nb entries of n doubles (zeroed: the memory starts at 0), their weighted
@@ -27,7 +25,6 @@ typedef struct saga {
 
 typedef struct state {
     bilevel_base base; /* x, y, z (z_0 = 0); the solution is x */
-    double inner_lr, outer_lr;
     int finite;
     saga gyg, hvp, cross, gyf, gxf;
 } state;
@@ -87,8 +84,6 @@ static int32_t create(const pb_context *ctx, void **out)
     saga_init(&s->gyf, f->dy, no, b);
     saga_init(&s->gxf, f->dx, no, b);
     s->finite = finite;
-    s->inner_lr = ctx->params[P_INNER_LR].real;
-    s->outer_lr = ctx->params[P_OUTER_LR].real;
     *out = s;
     return 0;
 }
@@ -113,19 +108,15 @@ static int32_t step(void *p)
     saga_update(&s->cross, j);
     saga_update(&s->gyf, i);
     saga_update(&s->gxf, i);
-    bilevel_joint_yz(b, s->inner_lr, s->gyg.dir, s->hvp.dir, s->gyf.dir);
+    bilevel_joint_yz(b, b->param[P_INNER_LR].real, s->gyg.dir, s->hvp.dir, s->gyf.dir);
+    double gamma = b->param[P_OUTER_LR].real;
     for (uint32_t k = 0; k < f->dx; k++)
-        b->x[k] -= s->outer_lr * (s->gxf.dir[k] - s->cross.dir[k]);
+        b->x[k] -= gamma * (s->gxf.dir[k] - s->cross.dir[k]);
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_at_z})
-
-PB_PLUGIN(.name = "saba", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+/* The extension's estimate at (x, y, z): grad_x f(x, y) - grad_xy g(x, y) z, 2 oracle calls. */
+PB_PLUGIN(BILEVEL_PLUGIN("saba", "1.0.0", params, create, step, bilevel_extension_at_z),
           .summary = "SABA: SOBA with SAGA variance reduction over the fixed batches of "
                      "finite sums",
-          .citation = "M. Dagreou, P. Ablin, S. Vaiter, T. Moreau, A framework for bilevel "
-                      "optimization that enables stochastic and global variance reduction "
-                      "algorithms, NeurIPS 2022",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+          .citation = BILEVEL_SOBA_PAPER)

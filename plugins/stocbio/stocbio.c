@@ -27,48 +27,32 @@ static const pb_param params[] = {
 
 typedef struct state {
     bilevel_base base; /* x, y, the Neumann series (eta_N, Q) and its sum z; the solution is x */
-    double lr, inner_lr;
-    int64_t inner_steps;
     double *gx; /* dx */
     double *gy; /* dy */
 } state;
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_bilevel *f = pb_bilevel_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), BILEVEL_SERIES_ARRAYS(state, f),
-                            PB_ARRAY(state, gx, f->dx), PB_ARRAY(state, gy, f->dy));
-    if (!s)
-        return PB_ERR_NOMEM;
-    bilevel_start(&s->base, f, ctx->params[P_STOCHASTIC].integer);
-    s->lr = ctx->params[P_LR].real;
-    s->inner_lr = ctx->params[P_INNER_LR].real;
-    s->base.series.eta = ctx->params[P_ETA_N].real;
-    s->base.series.terms = ctx->params[P_Q].integer;
-    s->inner_steps = ctx->params[P_INNER_STEPS].integer;
-    *out = s;
-    return 0;
+    bilevel_series series = {.eta = ctx->params[P_ETA_N].real, .terms = ctx->params[P_Q].integer};
+    return BILEVEL_CREATE(ctx, state, ctx->params[P_STOCHASTIC].integer, &series, out,
+                          BILEVEL_DX(state, gx), BILEVEL_DY(state, gy));
 }
 
 static int32_t step(void *p)
 {
     state *s = p;
     bilevel_base *b = &s->base;
-    if (bilevel_lower_sgd(b, s->inner_lr, s->inner_steps, s->gy) != 0 ||
+    const pb_value *par = b->param;
+    if (bilevel_lower_sgd(b, par[P_INNER_LR].real, par[P_INNER_STEPS].integer, s->gy) != 0 ||
         bilevel_neumann(b, b->x, b->y, b->mode, s->gx) != 0)
         return PB_CONTINUE;
     for (uint32_t i = 0; i < b->f->dx; i++)
-        b->x[i] -= s->lr * s->gx[i];
+        b->x[i] -= par[P_LR].real * s->gx[i];
     return PB_CONTINUE;
 }
 
-/* The estimate at (x, y): the Q-term Neumann hypergradient, Q + 3 oracle calls. */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
-
-PB_PLUGIN(.name = "stocbio", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+/* The extension's estimate at (x, y): the Q-term Neumann hypergradient, Q + 3 oracle calls. */
+PB_PLUGIN(BILEVEL_PLUGIN("stocbio", "1.0.0", params, create, step, bilevel_extension_series),
           .summary = "stocBiO: warm-started inner SGD and a Neumann-series hypergradient",
           .citation = "K. Ji, J. Yang, Y. Liang, Bilevel Optimization: Convergence Analysis and "
-                      "Enhanced Design, ICML 2021",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+                      "Enhanced Design, ICML 2021")

@@ -14,25 +14,19 @@
 
 enum { P_INNER_LR, P_OUTER_LR, P_ETA_N, P_Q, P_INNER_DECAY, P_OUTER_DECAY, P_STOCHASTIC };
 static const pb_param params[] = {
-    [P_INNER_LR] = {.name = "inner_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "beta: step size of y (at t = 0)"},
-    [P_OUTER_LR] = {.name = "outer_lr", .type = PB_PARAM_REAL, .default_value = 0.1,
-                    .min = 1e-12, .max = 1e3, .doc = "alpha: step size of x (at t = 0)"},
+    [P_INNER_LR] = BILEVEL_PARAM_INNER_LR("beta: step size of y (at t = 0)"),
+    [P_OUTER_LR] = BILEVEL_PARAM_OUTER_LR("alpha: step size of x (at t = 0)"),
     [P_ETA_N] = {.name = "eta_n", .type = PB_PARAM_REAL, .default_value = 0.1, .min = 1e-12,
                  .max = 1e3, .doc = "Neumann series step (at most 1 / L_g)"},
     [P_Q] = {.name = "q", .type = PB_PARAM_INT, .default_value = 10, .min = 1, .max = 1e9,
              .doc = "Q: the depth is drawn uniformly from {0, ..., Q - 1}"},
-    [P_INNER_DECAY] = {.name = "inner_decay", .type = PB_PARAM_REAL, .default_value = 0.4,
-                       .min = 0, .max = 1, .doc = "beta_t = beta / (t + 1)^inner_decay"},
-    [P_OUTER_DECAY] = {.name = "outer_decay", .type = PB_PARAM_REAL, .default_value = 0.6,
-                       .min = 0, .max = 1, .doc = "alpha_t = alpha / (t + 1)^outer_decay"},
+    [P_INNER_DECAY] = BILEVEL_PARAM_INNER_DECAY("beta_t = beta / (t + 1)^inner_decay"),
+    [P_OUTER_DECAY] = BILEVEL_PARAM_OUTER_DECAY("alpha_t = alpha / (t + 1)^outer_decay"),
     [P_STOCHASTIC] = BILEVEL_PARAM_STOCHASTIC,
 };
 
 typedef struct state {
     bilevel_base base; /* x, y, the Neumann series (eta_N) and its estimate z; solution x */
-    double inner_lr, outer_lr, inner_decay, outer_decay;
-    int64_t q;
     uint64_t t;
     pb_rng rng; /* stream 0 of the run's seed: the depths */
     double *gx; /* dx */
@@ -41,24 +35,14 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_bilevel *f = pb_bilevel_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
-    state *s = PB_STATE_NEW(ctx, state, BILEVEL_ARRAYS(state, f), BILEVEL_SERIES_ARRAYS(state, f),
-                            PB_ARRAY(state, gx, f->dx), PB_ARRAY(state, gy, f->dy));
-    if (!s)
-        return PB_ERR_NOMEM;
-    bilevel_start(&s->base, f, ctx->params[P_STOCHASTIC].integer);
-    s->inner_lr = ctx->params[P_INNER_LR].real;
-    s->outer_lr = ctx->params[P_OUTER_LR].real;
-    s->base.series.eta = ctx->params[P_ETA_N].real;
-    s->q = ctx->params[P_Q].integer;
-    s->base.series.terms = s->q - 1; /* the extension's: see below */
-    s->inner_decay = ctx->params[P_INNER_DECAY].real;
-    s->outer_decay = ctx->params[P_OUTER_DECAY].real;
-    pb_rng_seed(&s->rng, ctx->seed, 0);
-    *out = s;
-    return 0;
+    /* The extension's series, of Q - 1 terms: see below. */
+    bilevel_series series = {.eta = ctx->params[P_ETA_N].real,
+                             .terms = ctx->params[P_Q].integer - 1};
+    int32_t rc = BILEVEL_CREATE(ctx, state, ctx->params[P_STOCHASTIC].integer, &series, out,
+                                BILEVEL_DX(state, gx), BILEVEL_DY(state, gy));
+    if (rc == 0)
+        pb_rng_seed(&((state *)*out)->rng, ctx->seed, 0);
+    return rc;
 }
 
 static int32_t step(void *p)
@@ -66,13 +50,15 @@ static int32_t step(void *p)
     state *s = p;
     bilevel_base *b = &s->base;
     const pb_bilevel *f = b->f;
-    double beta = s->inner_lr / pow((double)(s->t + 1), s->inner_decay);
-    double alpha = s->outer_lr / pow((double)(s->t + 1), s->outer_decay);
+    const pb_value *par = b->param;
+    int64_t q = par[P_Q].integer;
+    double beta = par[P_INNER_LR].real / pow((double)(s->t + 1), par[P_INNER_DECAY].real);
+    double alpha = par[P_OUTER_LR].real / pow((double)(s->t + 1), par[P_OUTER_DECAY].real);
     s->t++;
     if (bilevel_lower_sgd(b, beta, 1, s->gy) != 0)
         return PB_CONTINUE;
     /* z = Q eta (I - eta H_1) ... (I - eta H_p) grad_y f, p uniform in {0, ..., Q - 1}. */
-    uint64_t depth = pb_rng_below(&s->rng, (uint64_t)s->q);
+    uint64_t depth = pb_rng_below(&s->rng, (uint64_t)q);
     double eta = b->series.eta, *v = b->series.v, *hv = b->series.hv;
     if (isnan(f->grad_y_f(f, b->x, b->y, b->mode, v)))
         return PB_CONTINUE;
@@ -83,7 +69,7 @@ static int32_t step(void *p)
             v[i] -= eta * hv[i];
     }
     for (uint32_t i = 0; i < f->dy; i++)
-        b->z[i] = (double)s->q * eta * v[i];
+        b->z[i] = (double)q * eta * v[i];
     if (pb_bilevel_hypergradient_at(f, b->x, b->y, b->z, b->mode, b->work, s->gx) != 0)
         return PB_CONTINUE;
     for (uint32_t i = 0; i < f->dx; i++)
@@ -96,11 +82,8 @@ static int32_t step(void *p)
  * oracles E[Q eta (I - eta H)^p grad_y f] = eta sum_{p<Q} (I - eta H)^p grad_y f, the
  * Neumann hypergradient of Q - 1 terms (Q + 2 oracle calls); z is ignored.
  */
-PB_EXTENSIONS(extension, {PB_BILEVEL_HYPERGRADIENT, &bilevel_hypergradient_series})
-
-PB_PLUGIN(.name = "ttsa", .version = "1.0.0", .kind = PB_KIND_BILEVEL,
+PB_PLUGIN(BILEVEL_PLUGIN("ttsa", "1.0.0", params, create, step, bilevel_extension_series),
           .summary = "TTSA: two-timescale steps, randomized-depth Neumann hypergradient",
           .citation = "M. Hong, H.-T. Wai, Z. Wang, Z. Yang, A Two-Timescale Stochastic Algorithm "
                       "Framework for Bilevel Optimization: Complexity Analysis and Application to "
-                      "Actor-Critic, SIAM J. Optim. 2023",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+                      "Actor-Critic, SIAM J. Optim. 2023")

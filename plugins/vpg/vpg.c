@@ -10,13 +10,8 @@
 
 #include "pg_common.h"
 
-static const pb_param params[] = {
-    [PG_P_BATCH] = PG_PARAM_BATCH("iteration"),
-    [PG_P_GAMMA0] = {.name = "gamma0", .type = PB_PARAM_REAL, .default_value = 1.0,
-                     .min = 1e-12, .max = 1e6,
-                     .doc = "initial step size: gamma_t = gamma0 (2/(t+2))^(2/3)"},
-    [PG_P_SCALE] = PG_PARAM_SCALE,
-};
+static const pb_param params[] =
+    PG_CREATE_PARAMS(1.0, "initial step size: gamma_t = gamma0 (2/(t+2))^(2/3)");
 
 static int32_t step(void *p)
 {

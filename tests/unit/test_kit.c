@@ -133,11 +133,22 @@ PB_STEP_MICROKERNELS(kernels, no_create, count_step, no_destroy, "counts steps",
 PB_EXTENSIONS(extension, {"a.first/1", &first_table}, {"a.second/2", &second_table},
               {PB_MICROKERNELS_ID, &kernels})
 
+static int32_t no_predict(void *state, uint32_t n, uint32_t steps, uint32_t k, const double *x,
+                          double *out)
+{
+    (void)state, (void)n, (void)steps, (void)k, (void)x, (void)out;
+    return 0;
+}
+PB_SEQUENCE_MODEL_EXTENSION(sequence_extension, no_predict, NULL)
+
 static const pb_param params[] = {
     {.name = "a", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 9, .doc = "a"},
     {.name = "b", .type = PB_PARAM_REAL, .default_value = 1, .min = 0, .max = 9, .doc = "b"},
 };
+static const pb_param sequence_batch = PB_PARAM_SEQUENCE_BATCH("a rule");
 static const pb_plugin descriptor = {PB_PLUGIN_INIT, PB_PARAMS(params), .name = "t"};
+static const pb_plugin owning = {PB_PLUGIN_INIT, .name = "o",
+                                 PB_STATE_LIFECYCLE_DESTROY(no_create, count_step, no_destroy)};
 
 static void check_tables(void)
 {
@@ -152,10 +163,24 @@ static void check_tables(void)
         CHECK(mk->kernels[0]->run(NULL, 5) == 0 && steps == 5, "its run steps 5 times: %d",
               steps);
     }
+    const pb_sequence_model *model = sequence_extension(PB_SEQUENCE_MODEL);
+    CHECK(model && model->struct_size == sizeof(pb_sequence_model) &&
+              model->predict == no_predict && model->generate == NULL,
+          "PB_SEQUENCE_MODEL_EXTENSION offers the model given");
+    CHECK(sequence_extension(PB_MICROKERNELS_ID) == NULL, "and no other extension");
     CHECK(descriptor.abi_major == PB_ABI_MAJOR && descriptor.abi_minor == PB_ABI_MINOR &&
               descriptor.struct_size == sizeof(pb_plugin),
           "PB_PLUGIN_INIT fills the ABI fields");
     CHECK(descriptor.n_params == 2 && descriptor.params == params, "PB_PARAMS counts the table");
+    CHECK(owning.create == no_create && owning.step == count_step &&
+              owning.solution == pb_state_solution && owning.destroy == no_destroy,
+          "PB_STATE_LIFECYCLE_DESTROY fills the four calls");
+
+    CHECK(strcmp(sequence_batch.name, "batch") == 0 && sequence_batch.type == PB_PARAM_INT &&
+              sequence_batch.default_value == 0 &&
+              strcmp(sequence_batch.doc, "0: a rule; else the sequences per step (capped at "
+                                         "the training set)") == 0,
+          "PB_PARAM_SEQUENCE_BATCH: 0 is the rule given");
 
     pb_value values[] = {{.integer = 0}, {.integer = 6}};
     pb_context ctx = {.struct_size = sizeof ctx, .params = values};

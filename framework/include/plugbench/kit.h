@@ -182,10 +182,16 @@ void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays,
 /* A descriptor's solution() for states with a pb_state_head: copies head.solution. */
 int32_t pb_state_solution(void *state, double *out);
 
-/* A descriptor's four calls for a state made by PB_STATE_NEW that owns nothing outside its
- * block: the plugin's create and step, pb_state_solution, and free. */
-#define PB_STATE_LIFECYCLE(create_fn, step_fn)                                              \
-    .create = (create_fn), .step = (step_fn), .solution = pb_state_solution, .destroy = free
+/* A descriptor's four calls for a state made by PB_STATE_NEW: the plugin's create and step,
+ * pb_state_solution, and the plugin's destroy, which releases what the state owns outside
+ * its block, then the block. */
+#define PB_STATE_LIFECYCLE_DESTROY(create_fn, step_fn, destroy_fn)                          \
+    .create = (create_fn), .step = (step_fn), .solution = pb_state_solution,                \
+    .destroy = (destroy_fn)
+
+/* PB_STATE_LIFECYCLE_DESTROY for a state that owns nothing outside its block: destroy() is
+ * free. */
+#define PB_STATE_LIFECYCLE(create_fn, step_fn) PB_STATE_LIFECYCLE_DESTROY(create_fn, step_fn, free)
 
 /* An extension a plugin offers: its id (with revision) and its static table. */
 typedef struct pb_extension {
@@ -208,6 +214,27 @@ const void *pb_extension_find(const pb_extension *extensions, size_t n, const ch
         return pb_extension_find(lookup##_table,                                            \
                                  sizeof lookup##_table / sizeof lookup##_table[0], id);     \
     }
+
+/*
+ * The parameter `batch` of a plugin that trains on a sequence problem's training set: the
+ * sequences per step, capped at the training set, with 0 standing for the plugin's rule,
+ * which rule_doc (a string literal) states.
+ */
+#define PB_PARAM_SEQUENCE_BATCH(rule_doc)                                                   \
+    {.name = "batch", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 1e6,       \
+     .doc = "0: " rule_doc "; else the sequences per step (capped at the training set)"}
+
+/*
+ * Defines `static const void *lookup(const char *id)` offering one extension, the sequence
+ * kind's PB_SEQUENCE_MODEL, whose table has the predict and generate given (generate may be
+ * NULL: the model does not generate), for the descriptor's .extension:
+ *     PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
+ */
+#define PB_SEQUENCE_MODEL_EXTENSION(lookup, predict_fn, generate_fn)                        \
+    static const pb_sequence_model lookup##_model = {.struct_size = sizeof(pb_sequence_model), \
+                                                     .predict = (predict_fn),               \
+                                                     .generate = (generate_fn)};            \
+    PB_EXTENSIONS(lookup, {PB_SEQUENCE_MODEL, &lookup##_model})
 
 /*
  * Defines `static const pb_microkernels table` with one kernel, "step": step_fn called

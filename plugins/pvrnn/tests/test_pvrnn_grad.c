@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "gradcheck.h"
 #include "plugbench/nn.h"
 #include "plugbench/rng.h"
 #include "plugbench/rnn.h"
@@ -38,16 +39,6 @@ static void fill(double *x, size_t n, double scale)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = scale * pb_rng_normal(&rng);
-}
-
-static double rel(const double *a, const double *ref, size_t n)
-{
-    double num = 0.0, den = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        num += (a[i] - ref[i]) * (a[i] - ref[i]);
-        den += ref[i] * ref[i];
-    }
-    return sqrt(num / (den > 0 ? den : 1.0));
 }
 
 /* One problem: the network, its weights, A, noise, targets and initial state. */
@@ -99,8 +90,10 @@ static void setup_free(setup *s)
     free(s->s0), free(s->pass), free(s->work);
 }
 
-static double loss(setup *s)
+/* The loss at the arrays of the setup p (a gc_scalar_fn). */
+static double loss(void *p)
 {
+    const setup *s = p;
     return pvrnn_forward(&s->m, s->theta, s->a, s->eps, s->x, (size_t)s->T * s->m.x,
                          s->with_s0 ? s->s0 : NULL, NULL, 0, s->B, s->T, s->pass, NULL);
 }
@@ -116,15 +109,7 @@ static void grad(setup *s)
 static double check_segment(setup *s, double *p, const double *g, size_t n)
 {
     double *num = alloc(n);
-    for (size_t i = 0; i < n; i++) {
-        double keep = p[i];
-        p[i] = keep + STEP;
-        double up = loss(s);
-        p[i] = keep - STEP;
-        double down = loss(s);
-        p[i] = keep;
-        num[i] = (up - down) / (2 * STEP);
-    }
+    central_gradient(loss, s, p, n, STEP, num);
     double e = rel(g, num, n);
     free(num);
     return e;
