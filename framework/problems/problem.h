@@ -20,6 +20,9 @@
 #include "plugbench/plugin.h"
 
 #define PB__MAX_METRICS 8
+/* Bounds of a kind's default suite and of its families (pb__kind). */
+#define PB__MAX_DEFAULTS 16
+#define PB__MAX_FAMILIES 8
 /* Per-run numbers a kind records beyond its metrics (blackbox: evaluations to 51 targets). */
 #define PB__MAX_EXTRAS 64
 
@@ -28,11 +31,11 @@ typedef struct pb__family pb__family;
 
 /*
  * What the host does with a problem besides calling its oracles: one constant table per
- * kind, shared by all the kind's problems (like SQLite's pMethods), in pb__kind.ops.
+ * kind, shared by all the kind's problems (like SQLite's pMethods): pb__kind.ops.
  */
 typedef struct pb__problem_ops {
     /*
-     * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),
+     * Measures a solution (handle.solution_length doubles) into metrics (pb__kind_n_metrics),
      * without counting. Returns 0, or 1 when the solution or its quality is not finite.
      */
     int (*measure)(pb__problem *problem, const double *solution, double *metrics);
@@ -73,15 +76,13 @@ typedef struct pb__kind {
      * from "iterations", "seconds" and the metric names (tests/unit/test_problems.c checks). */
     const char *cost_unit;
     const char *doc;       /* one line */
-    /* Metric names; metrics[0] is the main quality: lower is better, 0 is optimal. */
-    const char *const *metrics;
-    uint32_t n_metrics;
-    const char *const *default_problems; /* ids for the default suite */
-    uint32_t n_default_problems;
+    /* Three lists, each ending at its first NULL (pb__kind_n_metrics and _n_defaults count).
+     * Metric names; metrics[0] is the main quality: lower is better, 0 is optimal. */
+    const char *metrics[PB__MAX_METRICS + 1];
+    const char *default_problems[PB__MAX_DEFAULTS + 1]; /* ids for the default suite */
     pb__budget default_budget;
-    const pb__family *const *families;
-    uint32_t n_families;
-    const pb__problem_ops *ops; /* measure, describe, destroy for every problem of the kind */
+    const pb__family *families[PB__MAX_FAMILIES + 1];
+    pb__problem_ops ops; /* measure, describe, destroy for every problem of the kind */
     /*
      * Optional: adds to a run's record what the problem's collect_extras gathered (extras,
      * PB__MAX_EXTRAS numbers; all zero when the run ended without reporting them).
@@ -125,7 +126,7 @@ struct pb__problem {
     uint64_t seed;            /* the run's seed, set by the runner before create() (kinds whose
                                  host draws randomness, like stochastic's minibatches, use it) */
 
-    const pb__problem_ops *ops; /* the kind's operations (pb__kind.ops), set by pb__problem_init */
+    const pb__problem_ops *ops; /* the kind's operations (&pb__kind.ops), set by pb__problem_init */
 };
 
 /*
@@ -148,6 +149,23 @@ static inline int pb__oracle_refused(pb__problem *p, uint64_t cost)
 /* The kinds plugbench knows, in listing order. */
 extern const pb__kind *const pb__kinds[];
 extern const uint32_t pb__n_kinds;
+
+/* How many metrics the kind has, and how many problems its default suite. */
+static inline uint32_t pb__kind_n_metrics(const pb__kind *kind)
+{
+    uint32_t n = 0;
+    while (kind->metrics[n])
+        n++;
+    return n;
+}
+
+static inline uint32_t pb__kind_n_defaults(const pb__kind *kind)
+{
+    uint32_t n = 0;
+    while (kind->default_problems[n])
+        n++;
+    return n;
+}
 
 /* The kind whose name or abi_kind is name ("blackbox" or "blackbox/1"); NULL if none. */
 const pb__kind *pb__kind_find(const char *name);

@@ -26,7 +26,7 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
 {
     for (uint32_t k = 0; k < pb__n_kinds; k++) {
         const pb__kind *kind = pb__kinds[k];
-        for (uint32_t f = 0; f < kind->n_families; f++) {
+        for (uint32_t f = 0; kind->families[f]; f++) {
             const pb__family *family = kind->families[f];
             int rc = family->open(family, id, out, err, errlen);
             if (rc == 0) {
@@ -70,7 +70,7 @@ int pb__family_parse_id(const pb__family *family, const char *id, char tag, cons
 void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
                       uint64_t solution_length)
 {
-    assert(kind->ops && kind->ops->measure && kind->ops->describe && kind->ops->destroy);
+    assert(kind->ops.measure && kind->ops.describe && kind->ops.destroy);
     problem->handle = (pb_problem){
         .struct_size = sizeof(pb_problem),
         .kind = kind->abi_kind,
@@ -78,7 +78,7 @@ void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *or
         .solution_length = solution_length,
     };
     problem->target = NAN;
-    problem->ops = kind->ops;
+    problem->ops = &kind->ops;
 }
 
 /* Through the kind's operations. */

@@ -350,8 +350,6 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
     return -1;
 }
 
-extern const pb__kind pb__kind_bilevel;
-
 const pb__family pb__family_bil_benchopt = {
     &pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
     "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "

@@ -11,6 +11,9 @@
 #include "plugbench/bilevel.h"
 #include "plugbench/rng.h"
 
+/* The kind, defined at the end of bilevel.c. */
+extern const pb__kind pb__kind_bilevel;
+
 typedef struct pb__bil_problem pb__bil_problem;
 
 /* The oracles, for batch_oracle. */

@@ -11,42 +11,6 @@
 extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__family_bil_benchopt, pb__family_bil_l2reg,
     pb__family_bil_hypercleaning;
 
-static const char *const metrics[] = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"};
-static const char *const defaults[] = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
-                                       "bilevel-benchopt-quadratic-i1",
-                                       "bilevel-l2reg-breast-cancer",
-                                       "bilevel-hypercleaning-digits"};
-static const pb__family *const families[] = {&pb__family_bil_quadratic, &pb__family_bil_cosh,
-                                             &pb__family_bil_benchopt, &pb__family_bil_l2reg,
-                                             &pb__family_bil_hypercleaning};
-
-static int measure(pb__problem *base, const double *x, double *out);
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every bilevel problem besides its oracles (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = measure,
-    .describe = describe,
-    .destroy = destroy,
-};
-
-const pb__kind pb__kind_bilevel = {
-    .name = "bilevel",
-    .abi_kind = PB_KIND_BILEVEL,
-    .cost_unit = "oracle_calls",
-    .doc = "minimize f(x, y*(x)), y*(x) = argmin_y g(x, y), from counted first- and "
-           "second-order oracles, exact or with host-drawn noise",
-    .metrics = metrics,
-    .n_metrics = 4,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 200000},
-    .families = families,
-    .n_families = sizeof families / sizeof families[0],
-    .ops = &ops,
-    .record_extras = NULL,
-};
-
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
  * stream 0 for the same seed. */
 static pb_rng *rng(pb__bil_problem *p)
@@ -410,3 +374,20 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, 
     pb__problem_init(&p->base, &pb__kind_bilevel, &p->oracle, dx);
     return p;
 }
+
+/* The bilevel kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_bilevel = {
+    .name = "bilevel",
+    .abi_kind = PB_KIND_BILEVEL,
+    .cost_unit = "oracle_calls",
+    .doc = "minimize f(x, y*(x)), y*(x) = argmin_y g(x, y), from counted first- and "
+           "second-order oracles, exact or with host-drawn noise",
+    .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"},
+    .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
+                         "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
+                         "bilevel-hypercleaning-digits"},
+    .default_budget = {.cost = 200000},
+    .families = {&pb__family_bil_quadratic, &pb__family_bil_cosh, &pb__family_bil_benchopt,
+                 &pb__family_bil_l2reg, &pb__family_bil_hypercleaning},
+    .ops = {.measure = measure, .describe = describe, .destroy = destroy},
+};

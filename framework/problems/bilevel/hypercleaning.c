@@ -428,8 +428,6 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
     return 0;
 }
 
-extern const pb__kind pb__kind_bilevel;
-
 const pb__family pb__family_bil_hypercleaning = {
     &pb__kind_bilevel, "bilevel-hypercleaning", "bilevel-hypercleaning-digits",
     "data hyper-cleaning on the digits data with 30% of training labels corrupted "

@@ -245,8 +245,6 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
     return 0;
 }
 
-extern const pb__kind pb__kind_bilevel;
-
 const pb__family pb__family_bil_l2reg = {
     &pb__kind_bilevel, "bilevel-l2reg", "bilevel-l2reg-breast-cancer",
     "per-weight L2 penalties exp(x) of logistic regression on breast cancer; upper: validation "

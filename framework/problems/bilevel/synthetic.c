@@ -321,8 +321,6 @@ static int open_cosh(const pb__family *family, const char *id, pb__problem **out
     return 0;
 }
 
-extern const pb__kind pb__kind_bilevel;
-
 const pb__family pb__family_bil_quadratic = {
     &pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
     "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",

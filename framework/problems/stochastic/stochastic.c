@@ -9,40 +9,6 @@
 extern const pb__family pb__family_logreg, pb__family_softmax, pb__family_mlp,
     pb__family_quadratic;
 
-static const char *const metrics[] = {"train_gap", "train_loss", "test_loss", "test_accuracy",
-                                      "grad_norm"};
-/* The default suite: the four problems of the M-FAC issue, each a few epochs. */
-static const char *const defaults[] = {"logreg-breast-cancer", "softmax-digits", "mlp-digits",
-                                       "quadratic-d100-i1"};
-static const pb__family *const families[] = {&pb__family_logreg, &pb__family_softmax,
-                                             &pb__family_mlp, &pb__family_quadratic};
-
-static int measure(pb__problem *base, const double *w, double *out);
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every stochastic problem besides its oracles (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = measure,
-    .describe = describe,
-    .destroy = destroy,
-};
-
-const pb__kind pb__kind_stochastic = {
-    .name = "stochastic",
-    .abi_kind = PB_KIND_STOCHASTIC,
-    .cost_unit = "samples",
-    .doc = "minimize a finite sum (1/n) sum_i l_i(w) from minibatch gradients drawn by the host",
-    .metrics = metrics,
-    .n_metrics = 5,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 20000},
-    .families = families,
-    .n_families = 4,
-    .ops = &ops,
-    .record_extras = NULL,
-};
-
 /* Refuses a call of cost samples beyond the budget or from solution(); else counts it. */
 static int charge(pb__sto_problem *p, uint64_t cost)
 {
@@ -309,3 +275,19 @@ void pb__sto_glorot(pb_rng *rng, double *W, uint32_t O, uint32_t I)
     for (uint64_t k = 0; k < (uint64_t)O * I; k++)
         W[k] = pb_rng_uniform_in(rng, -a, a);
 }
+
+/* The stochastic kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_stochastic = {
+    .name = "stochastic",
+    .abi_kind = PB_KIND_STOCHASTIC,
+    .cost_unit = "samples",
+    .doc = "minimize a finite sum (1/n) sum_i l_i(w) from minibatch gradients drawn by the host",
+    .metrics = {"train_gap", "train_loss", "test_loss", "test_accuracy", "grad_norm"},
+    /* The default suite: the four problems of the M-FAC issue, each a few epochs. */
+    .default_problems = {"logreg-breast-cancer", "softmax-digits", "mlp-digits",
+                         "quadratic-d100-i1"},
+    .default_budget = {.cost = 20000},
+    .families = {&pb__family_logreg, &pb__family_softmax, &pb__family_mlp,
+                 &pb__family_quadratic},
+    .ops = {.measure = measure, .describe = describe, .destroy = destroy},
+};
