@@ -109,6 +109,23 @@ struct pb__family {
     int (*open)(const pb__family *family, const char *id, pb__problem **out, char *err, size_t errlen);
 };
 
+/*
+ * A family whose ids are its name, '-', a tag letter and a number n in [1, max_n], as its
+ * pattern says ("seq-lorenz-i<instance>": "seq-lorenz-i7", n 7). Its family.open is
+ * pb__open_numbered, which parses the id (a malformed one gets a message naming the pattern)
+ * and calls open_n for problem n; its kind lists &family.
+ */
+typedef struct pb__numbered_family {
+    pb__family family; /* first, so that pb__open_numbered finds the rest from it */
+    unsigned long max_n;
+    /* Opens problem n: returns 0 and *out, or a negative code with a message in err. */
+    int (*open_n)(unsigned long n, pb__problem **out, char *err, size_t errlen);
+} pb__numbered_family;
+
+/* The open of every pb__numbered_family (family is its first member). */
+int pb__open_numbered(const pb__family *family, const char *id, pb__problem **out, char *err,
+                      size_t errlen);
+
 struct pb__problem {
     pb_problem handle;        /* what the plugin sees */
     const pb__family *family;
@@ -184,15 +201,6 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
  */
 void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
                       uint64_t solution_length);
-
-/*
- * For a family's open: parses id as the family's name, '-', tag and a number n in [1, max]
- * ("seq-lorenz-i7": tag 'i', n 7). Returns 0 with *n set; 1 when id is not of the family
- * (it does not start with the name and '-'; nothing written); -1 when it is but malformed or
- * out of range, with a message in err naming the family's pattern and what n is ("instance").
- */
-int pb__family_parse_id(const pb__family *family, const char *id, char tag, const char *what,
-                        unsigned long max, unsigned long *n, char *err, size_t errlen);
 
 /* Frees a problem opened by pb__problem_open or made by a kind's constructor (NULL is fine). */
 void pb__problem_close(pb__problem *problem);

@@ -294,13 +294,8 @@ static void bq_y_star(pb__bil_problem *p, const double *x, double *out)
         out[i] = -out[i];
 }
 
-static int open_bq(const pb__family *family, const char *id, pb__problem **out, char *err,
-                   size_t errlen)
+static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -346,12 +341,15 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         *out = &p->base;
         return 0;
     }
-    snprintf(err, errlen, "%s: no draw with a positive definite Phi in 20 attempts", id);
+    snprintf(err, errlen,
+             "bilevel-benchopt-quadratic-i%lu: no draw with a positive definite Phi in 20 attempts",
+             inst);
     return -1;
 }
 
-const pb__family pb__family_bil_benchopt = {
-    &pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
-    "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
-    "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
-    open_bq};
+const pb__numbered_family pb__family_bil_benchopt = {
+    {&pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
+     "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
+     "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
+     pb__open_numbered},
+    1000000, open_bq};

@@ -8,8 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__family_bil_benchopt, pb__family_bil_l2reg,
-    pb__family_bil_hypercleaning;
+extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
+    pb__family_bil_benchopt;
+extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
  * stream 0 for the same seed. */
@@ -387,7 +388,8 @@ const pb__kind pb__kind_bilevel = {
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
                          "bilevel-hypercleaning-digits"},
     .default_budget = {.cost = 200000},
-    .families = {&pb__family_bil_quadratic, &pb__family_bil_cosh, &pb__family_bil_benchopt,
-                 &pb__family_bil_l2reg, &pb__family_bil_hypercleaning},
+    .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
+                 &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
+                 &pb__family_bil_hypercleaning},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };

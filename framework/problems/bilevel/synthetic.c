@@ -242,13 +242,8 @@ static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_
     return p;
 }
 
-static int open_quadratic(const pb__family *family, const char *id, pb__problem **out,
-                          char *err, size_t errlen)
+static int open_quadratic(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
     const uint32_t dx = 10, dy = 20, m = 20;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62717561u /* "bqua" */, inst);
@@ -294,13 +289,8 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
     return 0;
 }
 
-static int open_cosh(const pb__family *family, const char *id, pb__problem **out, char *err,
-                     size_t errlen)
+static int open_cosh(unsigned long d, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long d = 0;
-    int rc = pb__family_parse_id(family, id, 'd', "dim", 1000, &d, err, errlen);
-    if (rc != 0)
-        return rc;
     uint32_t n = (uint32_t)d;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62636f73u /* "bcos" */, n);
@@ -321,11 +311,13 @@ static int open_cosh(const pb__family *family, const char *id, pb__problem **out
     return 0;
 }
 
-const pb__family pb__family_bil_quadratic = {
-    &pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
-    "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
-    open_quadratic};
-const pb__family pb__family_bil_cosh = {
-    &pb__kind_bilevel, "bilevel-cosh", "bilevel-cosh-d<dim>",
-    "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
-    open_cosh};
+const pb__numbered_family pb__family_bil_quadratic = {
+    {&pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
+     "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
+     pb__open_numbered},
+    1000000, open_quadratic};
+const pb__numbered_family pb__family_bil_cosh = {
+    {&pb__kind_bilevel, "bilevel-cosh", "bilevel-cosh-d<dim>",
+     "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
+     pb__open_numbered},
+    1000, open_cosh};

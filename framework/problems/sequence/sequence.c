@@ -14,8 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-extern const pb__family pb__family_seq_sines, pb__family_seq_pfsm, pb__family_seq_lorenz,
-    pb__family_seq_stocks;
+extern const pb__numbered_family pb__family_seq_sines, pb__family_seq_pfsm,
+    pb__family_seq_lorenz;
+extern const pb__family pb__family_seq_stocks;
 
 /* Indices into the kind's metrics (pb__kind_sequence, at the end); the first is the main one. */
 enum { M_MSE, M_MSE_K, M_DISC, M_PRED, M_BRANCH, N_METRICS };
@@ -356,8 +357,8 @@ const pb__kind pb__kind_sequence = {
      */
     .default_problems = {"seq-pfsm-i1"},
     .default_budget = {.cost = 90000}, /* 20 epochs of seq-pfsm-i1 (100 x 45 steps) */
-    .families = {&pb__family_seq_sines, &pb__family_seq_pfsm, &pb__family_seq_lorenz,
-                 &pb__family_seq_stocks},
+    .families = {&pb__family_seq_sines.family, &pb__family_seq_pfsm.family,
+                 &pb__family_seq_lorenz.family, &pb__family_seq_stocks},
     .ops = {.measure = measure, .collect_extras = collect_extras, .describe = describe,
             .destroy = destroy, .measure_model = measure_model},
     .record_extras = record_extras,
