@@ -41,7 +41,8 @@ typedef struct pb__problem_ops {
     int (*measure)(pb__problem *problem, const double *solution, double *metrics);
     /* Optional: gathers the run's extras at its end (see pb__kind.record_extras). */
     void (*collect_extras)(const pb__problem *problem, double *extras);
-    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj. */
+    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj, after the
+     * id, kind, cost unit and family that every record has. */
     void (*describe)(const pb__problem *problem, cJSON *obj);
     /* Frees the problem and everything it owns. */
     void (*destroy)(pb__problem *problem);

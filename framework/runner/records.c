@@ -84,6 +84,7 @@ cJSON *pb__record_identity(const pb__job *job)
     cJSON_AddStringToObject(problem, "id", job->problem->id);
     cJSON_AddStringToObject(problem, "kind", kind->name);
     cJSON_AddStringToObject(problem, "cost_unit", kind->cost_unit);
+    cJSON_AddStringToObject(problem, "family", job->problem->family->name);
     job->problem->ops->describe(job->problem, problem);
     cJSON_AddNumberToObject(rec, "seed", (double)job->seed);
     cJSON_AddItemToObject(rec, "parameters", pb__params_to_json(job->plugin->desc, job->params));

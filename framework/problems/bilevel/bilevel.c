@@ -87,27 +87,25 @@ static void add_noise(pb__bil_problem *p, uint32_t mode, double *out, uint32_t n
         out[i] += p->oracle.noise * pb_rng_normal(rng(p));
 }
 
-/* The family's exact oracle `which` (no accounting, no noise); v is NULL for the gradients. */
-static void exact(pb__bil_problem *p, int which, const double *x, const double *y,
-                  const double *v, double *out)
+void pb__bil_exact(pb__bil_problem *p, int which, const double *x, const double *y,
+                   const double *v, double *out)
 {
-    switch (which) {
-    case PB__BIL_GRAD_X_F:
-        p->grad_x_f(p, x, y, out);
-        break;
-    case PB__BIL_GRAD_Y_F:
-        p->grad_y_f(p, x, y, out);
-        break;
-    case PB__BIL_GRAD_Y_G:
-        p->grad_y_g(p, x, y, out);
-        break;
-    case PB__BIL_HVP_YY_G:
-        p->hvp_yy_g(p, x, y, v, out);
-        break;
-    default:
-        p->cross_xy_g(p, x, y, v, out);
-        break;
-    }
+    const pb__bil_fns *fns = p->fns;
+    pb__bil_grad grad = which == PB__BIL_GRAD_X_F   ? fns->grad_x_f
+                        : which == PB__BIL_GRAD_Y_F ? fns->grad_y_f
+                        : which == PB__BIL_GRAD_Y_G ? fns->grad_y_g
+                                                    : NULL;
+    pb__bil_prod prod = which == PB__BIL_HVP_YY_G     ? fns->hvp_yy_g
+                        : which == PB__BIL_CROSS_XY_G ? fns->cross_xy_g
+                                                      : NULL;
+    int upper = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
+    if (grad)
+        grad(p, x, y, out);
+    else if (prod)
+        prod(p, x, y, v, out);
+    else
+        fns->batch_oracle(p, which, x, y, v, 0, upper ? p->oracle.n_outer : p->oracle.n_inner,
+                          out);
 }
 
 /*
@@ -123,9 +121,9 @@ static double counted(pb__bil_problem *p, int which, const double *x, const doub
     if (admit(p, which, mode, &lo, &hi))
         return NAN;
     if (hi)
-        p->batch_oracle(p, which, x, y, v, lo, hi, out);
+        p->fns->batch_oracle(p, which, x, y, v, lo, hi, out);
     else
-        exact(p, which, x, y, v, out);
+        pb__bil_exact(p, which, x, y, v, out);
     int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
     add_noise(p, mode, out, of_x ? p->dx : p->dy);
     return 0.0;
@@ -217,65 +215,33 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
     return rc;
 }
 
-static void all_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+void pb__bil_finite_sum(pb__bil_problem *p, uint32_t n_inner, uint32_t n_outer,
+                        uint32_t batch_size)
 {
-    p->batch_oracle(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, p->oracle.n_outer, out);
-}
-static void all_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    p->batch_oracle(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, p->oracle.n_outer, out);
-}
-static void all_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    p->batch_oracle(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, p->oracle.n_inner, out);
-}
-static void all_hvp_yy_g(pb__bil_problem *p, const double *x, const double *y, const double *v,
-                         double *out)
-{
-    p->batch_oracle(p, PB__BIL_HVP_YY_G, x, y, v, 0, p->oracle.n_inner, out);
-}
-static void all_cross_xy_g(pb__bil_problem *p, const double *x, const double *y,
-                           const double *v, double *out)
-{
-    p->batch_oracle(p, PB__BIL_CROSS_XY_G, x, y, v, 0, p->oracle.n_inner, out);
-}
-
-void pb__bil_finite_sum(pb__bil_problem *p,
-                        void (*batch_oracle)(pb__bil_problem *p, int which, const double *x,
-                                             const double *y, const double *v, uint32_t lo,
-                                             uint32_t hi, double *out),
-                        uint32_t n_inner, uint32_t n_outer, uint32_t batch_size)
-{
-    p->batch_oracle = batch_oracle;
     p->oracle.n_inner = n_inner;
     p->oracle.n_outer = n_outer;
     p->oracle.batch_size = batch_size;
-    p->grad_x_f = all_grad_x_f;
-    p->grad_y_f = all_grad_y_f;
-    p->grad_y_g = all_grad_y_g;
-    p->hvp_yy_g = all_hvp_yy_g;
-    p->cross_xy_g = all_cross_xy_g;
 }
 
 double pb__bil_phi(pb__bil_problem *p, const double *x)
 {
-    p->y_star(p, x, p->wy);
-    return p->f(p, x, p->wy);
+    p->fns->y_star(p, x, p->wy);
+    return p->fns->f(p, x, p->wy);
 }
 
 void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
 {
-    p->y_star(p, x, p->wy);
-    p->grad_y_f(p, x, p->wy, p->wy2);
+    p->fns->y_star(p, x, p->wy);
+    pb__bil_exact(p, PB__BIL_GRAD_Y_F, x, p->wy, NULL, p->wy2);
     double *z = malloc(p->dy * sizeof(double)); /* small; measurement is untimed */
     if (!z) {
         for (uint32_t i = 0; i < p->dx; i++)
             out[i] = NAN;
         return;
     }
-    p->solve_yy(p, x, p->wy, p->wy2, z);
-    p->grad_x_f(p, x, p->wy, out);
-    p->cross_xy_g(p, x, p->wy, z, p->wx);
+    p->fns->solve_yy(p, x, p->wy, p->wy2, z);
+    pb__bil_exact(p, PB__BIL_GRAD_X_F, x, p->wy, NULL, out);
+    pb__bil_exact(p, PB__BIL_CROSS_XY_G, x, p->wy, z, p->wx);
     for (uint32_t i = 0; i < p->dx; i++)
         out[i] -= p->wx[i];
     free(z);
@@ -306,15 +272,14 @@ static int measure(pb__problem *base, const double *x, double *out)
             d2 += (x[i] - p->x_opt[i]) * (x[i] - p->x_opt[i]);
         out[2] = sqrt(d2);
     }
-    if (p->test_accuracy)
-        out[3] = p->test_accuracy(p, x);
+    if (p->fns->test_accuracy)
+        out[3] = p->fns->test_accuracy(p, x);
     return isfinite(out[0]) ? 0 : 1;
 }
 
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__bil_problem *p = (const pb__bil_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dim_outer", p->dx);
     cJSON_AddNumberToObject(obj, "dim_inner", p->dy);
     cJSON_AddNumberToObject(obj, "noise", p->oracle.noise);
@@ -334,7 +299,8 @@ static void destroy(pb__problem *base)
     free(p); /* x0, y0, x_opt and the scratch live in p's block */
 }
 
-pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, void *model,
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
+                                     const pb__bil_fns *fns, void *model,
                                      void (*model_free)(void *model), char *err, size_t errlen)
 {
     const pb_array arrays[] = {
@@ -352,6 +318,7 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, 
     }
     p->model = model; /* freed by destroy from here on */
     p->model_free = model_free;
+    p->fns = fns;
     if (!x_opt_known)
         p->x_opt = NULL;
     p->dx = dx;

@@ -316,7 +316,7 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
 static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
 {
     for (int it = 0; it < 100; it++) {
-        p->grad_y_g(p, x, y, m->g);
+        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, m->g);
         double gn = sqrt(dot(m->g, m->g, DY));
         if (!(gn >= Y_TOL))
             return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
@@ -416,14 +416,12 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
         hc_free(m);
         m = NULL;
     }
-    pb__bil_problem *p = pb__bil_problem_new(N_TRAIN, DY, 0, m, hc_free, err, errlen);
+    static const pb__bil_fns fns = {.f = hc_f, .y_star = hc_y_star, .solve_yy = hc_solve,
+                                    .batch_oracle = hc_batch, .test_accuracy = hc_accuracy};
+    pb__bil_problem *p = pb__bil_problem_new(N_TRAIN, DY, 0, &fns, m, hc_free, err, errlen);
     if (!p)
         return -1;
-    p->f = hc_f;
-    p->y_star = hc_y_star;
-    p->solve_yy = hc_solve;
-    p->test_accuracy = hc_accuracy;
-    pb__bil_finite_sum(p, hc_batch, m->tr.n, m->val.n, BATCH);
+    pb__bil_finite_sum(p, m->tr.n, m->val.n, BATCH);
     *out = &p->base;
     return 0;
 }

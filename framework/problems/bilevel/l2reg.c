@@ -192,7 +192,7 @@ static void newton(pb__bil_problem *p, const double *x, double *y, double *g, do
 {
     lr *m = p->model;
     for (int it = 0; it < 100; it++) {
-        p->grad_y_g(p, x, y, g);
+        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, g);
         double gn = 0.0;
         for (uint32_t i = 0; i < D; i++)
             gn += g[i] * g[i];
@@ -233,14 +233,12 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
         free(m);
         return -1;
     }
-    pb__bil_problem *p = pb__bil_problem_new(D, D, 0, m, lr_free, err, errlen);
+    static const pb__bil_fns fns = {.f = lr_f, .y_star = lr_y_star, .solve_yy = lr_solve,
+                                    .batch_oracle = lr_batch, .test_accuracy = lr_accuracy};
+    pb__bil_problem *p = pb__bil_problem_new(D, D, 0, &fns, m, lr_free, err, errlen);
     if (!p)
         return -1;
-    p->f = lr_f;
-    p->y_star = lr_y_star;
-    p->solve_yy = lr_solve;
-    p->test_accuracy = lr_accuracy;
-    pb__bil_finite_sum(p, lr_batch, m->tr.n, m->val.n, BATCH);
+    pb__bil_finite_sum(p, m->tr.n, m->val.n, BATCH);
     *out = &p->base;
     return 0;
 }

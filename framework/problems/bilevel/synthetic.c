@@ -227,17 +227,13 @@ static lq *lq_new(pb_rng *rng, uint32_t dx, uint32_t dy, uint32_t m)
  * fill; NULL with a message. */
 static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_t errlen)
 {
-    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, q, free, err, errlen);
+    static const pb__bil_fns fns = {.grad_x_f = lq_grad_x_f, .grad_y_f = lq_grad_y_f,
+                                    .grad_y_g = lq_grad_y_g, .hvp_yy_g = lq_hvp,
+                                    .cross_xy_g = lq_cross, .f = lq_f, .y_star = lq_y_star,
+                                    .solve_yy = lq_solve};
+    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, &fns, q, free, err, errlen);
     if (!p)
         return NULL;
-    p->grad_x_f = lq_grad_x_f;
-    p->grad_y_f = lq_grad_y_f;
-    p->grad_y_g = lq_grad_y_g;
-    p->hvp_yy_g = lq_hvp;
-    p->cross_xy_g = lq_cross;
-    p->f = lq_f;
-    p->y_star = lq_y_star;
-    p->solve_yy = lq_solve;
     p->oracle.noise = 0.1;
     return p;
 }

@@ -76,7 +76,6 @@ static int measure(pb__problem *base, const double *x, double *out)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__bb_problem *p = (const pb__bb_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "instance", p->instance);
     cJSON_AddNumberToObject(obj, "f_opt", p->f_opt);

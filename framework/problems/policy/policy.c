@@ -358,7 +358,6 @@ int pb__pol_measure(pb__problem *base, const double *theta, double *out)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__pol_problem *p = (const pb__pol_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->oracle.dim);
     cJSON_AddNumberToObject(obj, "obs_dim", p->env->obs_dim);
     cJSON_AddNumberToObject(obj, "n_actions", p->env->n_actions);

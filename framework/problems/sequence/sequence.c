@@ -283,7 +283,6 @@ static void record_extras(const double *extras, cJSON *record)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__seq_problem *p = (const pb__seq_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "length", p->length);
     cJSON_AddNumberToObject(obj, "n_train", p->n_train);

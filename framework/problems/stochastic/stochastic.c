@@ -196,7 +196,6 @@ out:
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__sto_problem *p = (const pb__sto_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "n_train", p->train.n);
     cJSON_AddNumberToObject(obj, "n_test", p->test.n);

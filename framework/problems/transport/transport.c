@@ -78,7 +78,6 @@ static int measure(pb__problem *base, const double *solution, double *metrics_ou
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__ot_problem *p = (const pb__ot_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family ? base->family->name : "");
     cJSON_AddNumberToObject(obj, "n", p->n);
     cJSON_AddNumberToObject(obj, "m", p->m);
     cJSON_AddNumberToObject(obj, "eta", p->eta);
