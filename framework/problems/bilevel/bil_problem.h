@@ -52,9 +52,8 @@ typedef struct pb__bil_fns {
 
 struct pb__bil_problem {
     pb__problem base;
-    pb_bilevel oracle; /* base.handle.oracle points here */
-    uint32_t dx, dy;
-    /* dx, dy: the initial point, for the family to fill. A family also sets, in oracle,
+    pb_bilevel oracle; /* base.handle.oracle points here; its dx and dy are the sizes */
+    /* dx, dy doubles: the initial point, for the family to fill. A family also sets, in oracle,
      * noise (the stochastic mode's standard deviation when not a finite sum), or n_inner,
      * n_outer and batch_size (a finite sum); the host reads them there. */
     double *x0, *y0;

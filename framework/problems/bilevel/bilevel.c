@@ -125,7 +125,7 @@ static double counted(pb__bil_problem *p, int which, const double *x, const doub
     else
         pb__bil_exact(p, which, x, y, v, out);
     int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
-    add_noise(p, mode, out, of_x ? p->dx : p->dy);
+    add_noise(p, mode, out, of_x ? p->oracle.dx : p->oracle.dy);
     return 0.0;
 }
 
@@ -233,16 +233,16 @@ void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
 {
     p->fns->y_star(p, x, p->wy);
     pb__bil_exact(p, PB__BIL_GRAD_Y_F, x, p->wy, NULL, p->wy2);
-    double *z = malloc(p->dy * sizeof(double)); /* small; measurement is untimed */
+    double *z = malloc(p->oracle.dy * sizeof(double)); /* small; measurement is untimed */
     if (!z) {
-        for (uint32_t i = 0; i < p->dx; i++)
+        for (uint32_t i = 0; i < p->oracle.dx; i++)
             out[i] = NAN;
         return;
     }
     p->fns->solve_yy(p, x, p->wy, p->wy2, z);
     pb__bil_exact(p, PB__BIL_GRAD_X_F, x, p->wy, NULL, out);
     pb__bil_exact(p, PB__BIL_CROSS_XY_G, x, p->wy, z, p->wx);
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         out[i] -= p->wx[i];
     free(z);
 }
@@ -252,23 +252,23 @@ static int measure(pb__problem *base, const double *x, double *out)
     pb__bil_problem *p = (pb__bil_problem *)base;
     for (int k = 0; k < 4; k++)
         out[k] = NAN;
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         if (!isfinite(x[i]))
             return 1;
     double phi = pb__bil_phi(p, x);
     out[0] = isnan(p->phi_opt) ? phi : phi - p->phi_opt;
-    double *g = malloc(p->dx * sizeof(double));
+    double *g = malloc(p->oracle.dx * sizeof(double));
     if (g) {
         pb__bil_grad_phi(p, x, g);
         double g2 = 0.0;
-        for (uint32_t i = 0; i < p->dx; i++)
+        for (uint32_t i = 0; i < p->oracle.dx; i++)
             g2 += g[i] * g[i];
         out[1] = sqrt(g2);
         free(g);
     }
     if (p->x_opt) {
         double d2 = 0.0;
-        for (uint32_t i = 0; i < p->dx; i++)
+        for (uint32_t i = 0; i < p->oracle.dx; i++)
             d2 += (x[i] - p->x_opt[i]) * (x[i] - p->x_opt[i]);
         out[2] = sqrt(d2);
     }
@@ -280,8 +280,8 @@ static int measure(pb__problem *base, const double *x, double *out)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__bil_problem *p = (const pb__bil_problem *)base;
-    cJSON_AddNumberToObject(obj, "dim_outer", p->dx);
-    cJSON_AddNumberToObject(obj, "dim_inner", p->dy);
+    cJSON_AddNumberToObject(obj, "dim_outer", p->oracle.dx);
+    cJSON_AddNumberToObject(obj, "dim_inner", p->oracle.dy);
     cJSON_AddNumberToObject(obj, "noise", p->oracle.noise);
     cJSON_AddNumberToObject(obj, "n_inner", p->oracle.n_inner);
     cJSON_AddNumberToObject(obj, "n_outer", p->oracle.n_outer);
@@ -321,8 +321,6 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
     p->fns = fns;
     if (!x_opt_known)
         p->x_opt = NULL;
-    p->dx = dx;
-    p->dy = dy;
     p->phi_opt = NAN;
     p->oracle = (pb_bilevel){
         .struct_size = sizeof(pb_bilevel),

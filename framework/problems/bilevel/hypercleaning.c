@@ -166,8 +166,8 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
 {
     hc *m = p->model;
     double inv = 1.0 / (hi - lo), pr[K];
-    memset(out, 0, (which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ? p->dx : p->dy) *
-                       sizeof(double));
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    memset(out, 0, (of_x ? p->oracle.dx : p->oracle.dy) * sizeof(double));
     switch (which) {
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */

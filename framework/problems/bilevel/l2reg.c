@@ -98,7 +98,7 @@ static void lr_batch(pb__bil_problem *p, int which, const double *x, const doubl
                      const double *v, uint32_t lo, uint32_t hi, double *out)
 {
     lr *m = p->model;
-    uint32_t n = which == PB__BIL_GRAD_X_F ? p->dx : p->dy;
+    uint32_t n = which == PB__BIL_GRAD_X_F ? p->oracle.dx : p->oracle.dy;
     memset(out, 0, n * sizeof(double));
     switch (which) {
     case PB__BIL_GRAD_X_F:

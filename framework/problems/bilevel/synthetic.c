@@ -55,7 +55,7 @@ static void lq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, do
 {
     (void)y;
     lq *q = p->model;
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         out[i] = q->cosh_upper ? 0.0 : 0.1 * x[i];
 }
 
@@ -64,24 +64,24 @@ static void lq_grad_y_f(pb__bil_problem *p, const double *x, const double *y, do
     (void)x;
     lq *q = p->model;
     if (q->cosh_upper) {
-        for (uint32_t i = 0; i < p->dy; i++)
+        for (uint32_t i = 0; i < p->oracle.dy; i++)
             out[i] = sinh(y[i] - 1.0);
         return;
     }
-    matvec(q->C, q->m, p->dy, y, q->r);
+    matvec(q->C, q->m, p->oracle.dy, y, q->r);
     for (uint32_t i = 0; i < q->m; i++)
         q->r[i] -= q->t[i];
-    matTvec(q->C, q->m, p->dy, q->r, out);
+    matTvec(q->C, q->m, p->oracle.dy, q->r, out);
 }
 
 static void lq_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
     lq *q = p->model;
-    matvec(q->A, p->dy, p->dy, y, out);
-    for (uint32_t i = 0; i < p->dy; i++) {
+    matvec(q->A, p->oracle.dy, p->oracle.dy, y, out);
+    for (uint32_t i = 0; i < p->oracle.dy; i++) {
         double bx = 0.0;
-        for (uint32_t j = 0; j < p->dx; j++)
-            bx += q->B[(size_t)i * p->dx + j] * x[j];
+        for (uint32_t j = 0; j < p->oracle.dx; j++)
+            bx += q->B[(size_t)i * p->oracle.dx + j] * x[j];
         out[i] -= bx;
     }
 }
@@ -92,7 +92,7 @@ static void lq_hvp(pb__bil_problem *p, const double *x, const double *y, const d
     (void)x;
     (void)y;
     lq *q = p->model;
-    matvec(q->A, p->dy, p->dy, v, out);
+    matvec(q->A, p->oracle.dy, p->oracle.dy, v, out);
 }
 
 static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
@@ -101,8 +101,8 @@ static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    matTvec(q->B, p->dy, p->dx, v, out);
-    for (uint32_t i = 0; i < p->dx; i++)
+    matTvec(q->B, p->oracle.dy, p->oracle.dx, v, out);
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         out[i] = -out[i];
 }
 
@@ -111,14 +111,14 @@ static double lq_f(pb__bil_problem *p, const double *x, const double *y)
     lq *q = p->model;
     double s = 0.0;
     if (q->cosh_upper) {
-        for (uint32_t i = 0; i < p->dy; i++)
+        for (uint32_t i = 0; i < p->oracle.dy; i++)
             s += cosh(y[i] - 1.0);
         return s;
     }
-    matvec(q->C, q->m, p->dy, y, q->r);
+    matvec(q->C, q->m, p->oracle.dy, y, q->r);
     for (uint32_t i = 0; i < q->m; i++)
         s += 0.5 * (q->r[i] - q->t[i]) * (q->r[i] - q->t[i]);
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         s += 0.05 * x[i] * x[i];
     return s;
 }
@@ -129,19 +129,19 @@ static void lq_solve(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    matvec(q->Ainv, p->dy, p->dy, v, out);
+    matvec(q->Ainv, p->oracle.dy, p->oracle.dy, v, out);
 }
 
 static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
 {
     lq *q = p->model;
-    double *bx = malloc(p->dy * sizeof(double));
+    double *bx = malloc(p->oracle.dy * sizeof(double));
     if (!bx) {
-        for (uint32_t i = 0; i < p->dy; i++)
+        for (uint32_t i = 0; i < p->oracle.dy; i++)
             out[i] = NAN;
         return;
     }
-    matvec(q->B, p->dy, p->dx, x, bx);
+    matvec(q->B, p->oracle.dy, p->oracle.dx, x, bx);
     lq_solve(p, x, NULL, bx, out);
     free(bx);
 }
