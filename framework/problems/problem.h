@@ -17,6 +17,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "plugbench/kit.h"
 #include "plugbench/plugin.h"
 
 #define PB__MAX_METRICS 8
@@ -202,6 +203,15 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
  */
 void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
                       uint64_t solution_length);
+
+/*
+ * For a kind's constructor that takes over a family's model (NULL when the family ran out of
+ * memory making it): pb_block_new(size, n_arrays, arrays), the zeroed problem and its arrays
+ * in one block; or NULL with "out of memory" in err and the model freed by model_free (which
+ * may be NULL), so that the family frees nothing whatever happens.
+ */
+void *pb__problem_block_new(size_t size, size_t n_arrays, const pb_array arrays[], void *model,
+                            void (*model_free)(void *model), char *err, size_t errlen);
 
 /* Frees a problem opened by pb__problem_open or made by a kind's constructor (NULL is fine). */
 void pb__problem_close(pb__problem *problem);

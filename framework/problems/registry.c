@@ -86,6 +86,18 @@ void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *or
     problem->ops = &kind->ops;
 }
 
+void *pb__problem_block_new(size_t size, size_t n_arrays, const pb_array arrays[], void *model,
+                            void (*model_free)(void *model), char *err, size_t errlen)
+{
+    void *p = model ? pb_block_new(size, n_arrays, arrays) : NULL;
+    if (!p) {
+        if (model && model_free)
+            model_free(model);
+        snprintf(err, errlen, "out of memory");
+    }
+    return p;
+}
+
 /* Through the kind's operations. */
 void pb__problem_close(pb__problem *problem)
 {

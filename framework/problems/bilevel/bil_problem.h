@@ -100,8 +100,8 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
                       uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
                       char *err, size_t errlen);
 
-/* Frees the arrays of rows (not rows). */
-void pb__bil_rows_free(pb__bil_rows *rows);
+/* Frees the arrays of the three parts pb__bil_rows_open filled (not the parts themselves). */
+void pb__bil_rows_close(pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test);
 
 /* Phi(x) with y*(x) exact, and grad Phi(x) into out (dx) from y* and z* (uncounted). */
 double pb__bil_phi(pb__bil_problem *p, const double *x);

@@ -163,10 +163,13 @@ double pb__bil_sigmoid(double t)
     return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
 }
 
-void pb__bil_rows_free(pb__bil_rows *rows)
+void pb__bil_rows_close(pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test)
 {
-    free(rows->a);
-    free(rows->c);
+    pb__bil_rows *parts[] = {tr, val, test};
+    for (int i = 0; i < 3; i++) {
+        free(parts[i]->a);
+        free(parts[i]->c);
+    }
 }
 
 /* Rows [lo, hi) of ds with a trailing 1, and their labels; -1 when out of memory. */
@@ -203,9 +206,7 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
                  n_train, train.d, train.n_classes, train.n);
     } else if (copy_rows(&train, 0, n_train, tr) || copy_rows(&train, n_train, train.n, val) ||
                copy_rows(&tests, 0, tests.n, test)) {
-        pb__bil_rows_free(tr);
-        pb__bil_rows_free(val);
-        pb__bil_rows_free(test);
+        pb__bil_rows_close(tr, val, test);
         snprintf(err, errlen, "out of memory");
     } else {
         rc = 0;
@@ -308,14 +309,10 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
         PB_ARRAY(pb__bil_problem, wx, dx), PB_ARRAY(pb__bil_problem, wy, dy),
         PB_ARRAY(pb__bil_problem, wy2, dy),
         PB_ARRAY(pb__bil_problem, x_opt, x_opt_known ? dx : 0)};
-    pb__bil_problem *p =
-        model ? pb_block_new(sizeof *p, sizeof arrays / sizeof arrays[0], arrays) : NULL;
-    if (!p) {
-        if (model && model_free)
-            model_free(model);
-        snprintf(err, errlen, "out of memory");
+    pb__bil_problem *p = pb__problem_block_new(sizeof *p, sizeof arrays / sizeof arrays[0],
+                                               arrays, model, model_free, err, errlen);
+    if (!p)
         return NULL;
-    }
     p->model = model; /* freed by destroy from here on */
     p->model_free = model_free;
     p->fns = fns;

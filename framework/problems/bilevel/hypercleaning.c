@@ -58,11 +58,8 @@ typedef struct hc {
 static void hc_free(void *model)
 {
     hc *m = model;
-    if (m) {
-        pb__bil_rows_free(&m->tr);
-        pb__bil_rows_free(&m->val);
-        pb__bil_rows_free(&m->test);
-    }
+    if (m)
+        pb__bil_rows_close(&m->tr, &m->val, &m->test);
     free(m);
 }
 

@@ -38,11 +38,8 @@ typedef struct lr {
 static void lr_free(void *model)
 {
     lr *m = model;
-    if (m) {
-        pb__bil_rows_free(&m->tr);
-        pb__bil_rows_free(&m->val);
-        pb__bil_rows_free(&m->test);
-    }
+    if (m)
+        pb__bil_rows_close(&m->tr, &m->val, &m->test);
     free(m);
 }
 

@@ -214,24 +214,21 @@ static void destroy(pb__problem *base)
         p->model_free(p->model);
     pb__dataset_free(&p->train);
     pb__dataset_free(&p->test);
-    free(p->w0);
-    free(p->perm);
-    free(p->batch);
-    free(p->work);
-    free(p);
+    free(p); /* w0, perm, batch and work live in p's block */
 }
 
 pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__dataset *test,
                                      pb__sto_loss loss, void *model,
                                      void (*model_free)(void *model), char *err, size_t errlen)
 {
-    pb__sto_problem *p = model ? calloc(1, sizeof *p) : NULL;
+    const pb_array arrays[] = {
+        PB_ARRAY(pb__sto_problem, w0, dim), PB_ARRAY(pb__sto_problem, work, dim),
+        PB_ARRAY(pb__sto_problem, perm, train->n), PB_ARRAY(pb__sto_problem, batch, train->n)};
+    pb__sto_problem *p = pb__problem_block_new(sizeof *p, sizeof arrays / sizeof arrays[0],
+                                               arrays, model, model_free, err, errlen);
     if (!p) {
         pb__dataset_free(train);
         pb__dataset_free(test);
-        if (model && model_free)
-            model_free(model);
-        snprintf(err, errlen, "out of memory");
         return NULL;
     }
     p->model = model; /* freed by destroy from here on */
@@ -240,15 +237,6 @@ pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__datas
     p->test = *test;
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
-    p->w0 = calloc(dim, sizeof(double));
-    p->work = calloc(dim, sizeof(double));
-    p->perm = malloc(p->train.n * sizeof(uint32_t));
-    p->batch = malloc(p->train.n * sizeof(uint32_t));
-    if (!p->w0 || !p->work || !p->perm || !p->batch) {
-        destroy(&p->base);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
     for (uint32_t i = 0; i < p->train.n; i++)
         p->perm[i] = i;
     p->dim = dim;
