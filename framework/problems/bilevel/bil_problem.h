@@ -89,19 +89,34 @@ typedef struct pb__bil_rows {
     uint32_t *c; /* n labels */
 } pb__bil_rows;
 
-/*
- * For the families on a real data set: opens datasets/<name> (standardized on its training
- * part), which must have `features` features, at most max_classes classes and more than
- * n_train training rows, and splits it in order: the first n_train training rows into tr
- * (the lower level), the other training rows into val (the upper level), the test rows
- * into test. Returns 0, or -1 with a message in err and nothing to free.
- */
-int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
-                      uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
-                      char *err, size_t errlen);
+/* A data family's data set, in three parts; its model starts with one. */
+typedef struct pb__bil_data {
+    pb__bil_rows tr;   /* the lower level's */
+    pb__bil_rows val;  /* the upper level's */
+    pb__bil_rows test; /* for test accuracy */
+} pb__bil_data;
 
-/* Frees the arrays of the three parts pb__bil_rows_open filled (not the parts themselves). */
-void pb__bil_rows_close(pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test);
+/*
+ * For the families on a real data set: their model, model_size bytes zeroed, whose first
+ * member, a pb__bil_data, holds datasets/<name> (standardized on its training part), which
+ * must have `features` features, at most max_classes classes and more than n_train training
+ * rows, split in order: the first n_train training rows into tr, the other training rows
+ * into val, the test rows into test. NULL with a message in err on failure.
+ */
+void *pb__bil_data_new(size_t model_size, const char *name, uint32_t features,
+                       uint32_t max_classes, uint32_t n_train, char *err, size_t errlen);
+
+/* Frees a data family's model (a pb__bil_data first; NULL is fine): its rows, then itself. */
+void pb__bil_data_free(void *model);
+
+/*
+ * The end of a data family's open: the problem of dimensions dx, dy computed by fns that owns
+ * model (a pb__bil_data first, freed by pb__bil_data_free; NULL when the family ran out of
+ * memory), a finite sum over its training rows (g) and validation rows (f) in batches of
+ * batch_size. Returns 0 with *out, or -1 with "out of memory" in err.
+ */
+int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void *model,
+                         uint32_t batch_size, pb__problem **out, char *err, size_t errlen);
 
 /* Phi(x) with y*(x) exact, and grad Phi(x) into out (dx) from y* and z* (uncounted). */
 double pb__bil_phi(pb__bil_problem *p, const double *x);

@@ -163,13 +163,21 @@ double pb__bil_sigmoid(double t)
     return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
 }
 
-void pb__bil_rows_close(pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test)
+/* Frees the arrays of data's three parts. */
+static void close_data(pb__bil_data *data)
 {
-    pb__bil_rows *parts[] = {tr, val, test};
+    pb__bil_rows *parts[] = {&data->tr, &data->val, &data->test};
     for (int i = 0; i < 3; i++) {
         free(parts[i]->a);
         free(parts[i]->c);
     }
+}
+
+void pb__bil_data_free(void *model)
+{
+    if (model)
+        close_data(model);
+    free(model);
 }
 
 /* Rows [lo, hi) of ds with a trailing 1, and their labels; -1 when out of memory. */
@@ -190,11 +198,10 @@ static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, pb__bil_ro
     return 0;
 }
 
-int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
-                      uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
-                      char *err, size_t errlen)
+/* Opens datasets/<name> into data (pb__bil_data_new); 0, or -1 with nothing to free. */
+static int open_data(const char *name, uint32_t features, uint32_t max_classes,
+                     uint32_t n_train, pb__bil_data *data, char *err, size_t errlen)
 {
-    *tr = *val = *test = (pb__bil_rows){0};
     pb__dataset train, tests;
     if (pb__dataset_open(name, &train, &tests, err, errlen) != 0)
         return -1;
@@ -204,9 +211,10 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
         snprintf(err, errlen, "%s: expected %u features, at most %u classes and more than %u "
                               "training rows, found %u, %u and %u", name, features, max_classes,
                  n_train, train.d, train.n_classes, train.n);
-    } else if (copy_rows(&train, 0, n_train, tr) || copy_rows(&train, n_train, train.n, val) ||
-               copy_rows(&tests, 0, tests.n, test)) {
-        pb__bil_rows_close(tr, val, test);
+    } else if (copy_rows(&train, 0, n_train, &data->tr) ||
+               copy_rows(&train, n_train, train.n, &data->val) ||
+               copy_rows(&tests, 0, tests.n, &data->test)) {
+        close_data(data);
         snprintf(err, errlen, "out of memory");
     } else {
         rc = 0;
@@ -216,12 +224,38 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
     return rc;
 }
 
+void *pb__bil_data_new(size_t model_size, const char *name, uint32_t features,
+                       uint32_t max_classes, uint32_t n_train, char *err, size_t errlen)
+{
+    pb__bil_data *data = calloc(1, model_size);
+    if (!data)
+        snprintf(err, errlen, "out of memory");
+    else if (open_data(name, features, max_classes, n_train, data, err, errlen) != 0) {
+        free(data);
+        data = NULL;
+    }
+    return data;
+}
+
 void pb__bil_finite_sum(pb__bil_problem *p, uint32_t n_inner, uint32_t n_outer,
                         uint32_t batch_size)
 {
     p->oracle.n_inner = n_inner;
     p->oracle.n_outer = n_outer;
     p->oracle.batch_size = batch_size;
+}
+
+int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void *model,
+                         uint32_t batch_size, pb__problem **out, char *err, size_t errlen)
+{
+    pb__bil_problem *p =
+        pb__bil_problem_new(dx, dy, 0, fns, model, pb__bil_data_free, err, errlen);
+    if (!p)
+        return -1;
+    const pb__bil_data *data = model;
+    pb__bil_finite_sum(p, data->tr.n, data->val.n, batch_size);
+    *out = &p->base;
+    return 0;
 }
 
 double pb__bil_phi(pb__bil_problem *p, const double *x)
