@@ -167,9 +167,7 @@ static void time_kernel(pb_gbench_state *st, void *arg)
     const pb_plugin *d = e->plugin->desc;
     const pb__kind *kind = e->plugin->kind;
     const pb_microkernel *k = e->kernel;
-    const char *id = k->problem ? k->problem
-                     : kind->n_default_problems ? kind->default_problems[0]
-                                                : NULL;
+    const char *id = k->problem ? k->problem : kind->default_problems[0];
     char err[1024] = "";
     const char *stage = "problem";
     pb__problem *problem = NULL;

@@ -63,7 +63,7 @@ static int same_trace(const pb__job_result *a, const pb__job_result *b, const pb
             column = kind->cost_unit, x = p->cost, y = q->cost;
         else if (p->iterations != q->iterations)
             column = "iterations", x = p->iterations, y = q->iterations;
-        for (uint32_t m = 0; !column && m < kind->n_metrics; m++)
+        for (uint32_t m = 0; !column && kind->metrics[m]; m++)
             if (memcmp(&p->metrics[m], &q->metrics[m], sizeof(double)) != 0)
                 column = kind->metrics[m], x = p->metrics[m], y = q->metrics[m];
         if (column) {

@@ -44,10 +44,10 @@ int pb_cmd_list(int argc, char **argv)
         const pb__kind *kind = pb__kinds[k];
         printf("\nproblems of kind %s (%s; cost unit: %s):\n", kind->abi_kind, kind->doc,
                kind->cost_unit);
-        for (uint32_t f = 0; f < kind->n_families; f++)
+        for (uint32_t f = 0; kind->families[f]; f++)
             printf("  %-36s %s\n", kind->families[f]->pattern, kind->families[f]->doc);
         printf("  default problems:");
-        for (uint32_t p = 0; p < kind->n_default_problems; p++)
+        for (uint32_t p = 0; kind->default_problems[p]; p++)
             printf(" %s", kind->default_problems[p]);
         printf("\n");
     }

@@ -134,13 +134,13 @@ static int expand(suite *s)
     size_t named = (size_t)cJSON_GetArraySize(s->opt.problems);
     size_t cap = 0;
     for (size_t a = 0; a < s->n_plugins; a++)
-        cap += (named ? named : s->plugins[a].kind->n_default_problems) * s->opt.n_seeds;
+        cap += (named ? named : pb__kind_n_defaults(s->plugins[a].kind)) * s->opt.n_seeds;
     s->jobs = calloc(cap ? cap : 1, sizeof *s->jobs);
     if (!s->jobs)
         return pb_usage_error("out of memory");
     for (size_t a = 0; a < s->n_plugins; a++) {
         const pb__plugin_file *pl = &s->plugins[a];
-        size_t np = named ? named : pl->kind->n_default_problems, first = s->n_jobs;
+        size_t np = named ? named : pb__kind_n_defaults(pl->kind), first = s->n_jobs;
         for (size_t k = 0; k < np; k++) {
             const char *id = named ? cJSON_GetArrayItem(s->opt.problems, (int)k)->valuestring
                                    : pl->kind->default_problems[k];

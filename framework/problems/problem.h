@@ -17,9 +17,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "plugbench/kit.h"
 #include "plugbench/plugin.h"
 
 #define PB__MAX_METRICS 8
+/* Bounds of a kind's default suite and of its families (pb__kind). */
+#define PB__MAX_DEFAULTS 16
+#define PB__MAX_FAMILIES 8
 /* Per-run numbers a kind records beyond its metrics (blackbox: evaluations to 51 targets). */
 #define PB__MAX_EXTRAS 64
 
@@ -28,17 +32,18 @@ typedef struct pb__family pb__family;
 
 /*
  * What the host does with a problem besides calling its oracles: one constant table per
- * kind, shared by all the kind's problems (like SQLite's pMethods), in pb__kind.ops.
+ * kind, shared by all the kind's problems (like SQLite's pMethods): pb__kind.ops.
  */
 typedef struct pb__problem_ops {
     /*
-     * Measures a solution (handle.solution_length doubles) into metrics (kind->n_metrics),
+     * Measures a solution (handle.solution_length doubles) into metrics (pb__kind_n_metrics),
      * without counting. Returns 0, or 1 when the solution or its quality is not finite.
      */
     int (*measure)(pb__problem *problem, const double *solution, double *metrics);
     /* Optional: gathers the run's extras at its end (see pb__kind.record_extras). */
     void (*collect_extras)(const pb__problem *problem, double *extras);
-    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj. */
+    /* Adds the problem's parameters (dimension, instance, optimum, ...) to obj, after the
+     * id, kind, cost unit and family that every record has. */
     void (*describe)(const pb__problem *problem, cJSON *obj);
     /* Frees the problem and everything it owns. */
     void (*destroy)(pb__problem *problem);
@@ -73,15 +78,13 @@ typedef struct pb__kind {
      * from "iterations", "seconds" and the metric names (tests/unit/test_problems.c checks). */
     const char *cost_unit;
     const char *doc;       /* one line */
-    /* Metric names; metrics[0] is the main quality: lower is better, 0 is optimal. */
-    const char *const *metrics;
-    uint32_t n_metrics;
-    const char *const *default_problems; /* ids for the default suite */
-    uint32_t n_default_problems;
+    /* Three lists, each ending at its first NULL (pb__kind_n_metrics and _n_defaults count).
+     * Metric names; metrics[0] is the main quality: lower is better, 0 is optimal. */
+    const char *metrics[PB__MAX_METRICS + 1];
+    const char *default_problems[PB__MAX_DEFAULTS + 1]; /* ids for the default suite */
     pb__budget default_budget;
-    const pb__family *const *families;
-    uint32_t n_families;
-    const pb__problem_ops *ops; /* measure, describe, destroy for every problem of the kind */
+    const pb__family *families[PB__MAX_FAMILIES + 1];
+    pb__problem_ops ops; /* measure, describe, destroy for every problem of the kind */
     /*
      * Optional: adds to a run's record what the problem's collect_extras gathered (extras,
      * PB__MAX_EXTRAS numbers; all zero when the run ended without reporting them).
@@ -114,6 +117,23 @@ struct pb__family {
     int (*open)(const pb__family *family, const char *id, pb__problem **out, char *err, size_t errlen);
 };
 
+/*
+ * A family whose ids are its name, '-', a tag letter and a number n in [1, max_n], as its
+ * pattern says ("seq-lorenz-i<instance>": "seq-lorenz-i7", n 7). Its family.open is
+ * pb__open_numbered, which parses the id (a malformed one gets a message naming the pattern)
+ * and calls open_n for problem n; its kind lists &family.
+ */
+typedef struct pb__numbered_family {
+    pb__family family; /* first, so that pb__open_numbered finds the rest from it */
+    unsigned long max_n;
+    /* Opens problem n: returns 0 and *out, or a negative code with a message in err. */
+    int (*open_n)(unsigned long n, pb__problem **out, char *err, size_t errlen);
+} pb__numbered_family;
+
+/* The open of every pb__numbered_family (family is its first member). */
+int pb__open_numbered(const pb__family *family, const char *id, pb__problem **out, char *err,
+                      size_t errlen);
+
 struct pb__problem {
     pb_problem handle;        /* what the plugin sees */
     const pb__family *family;
@@ -131,7 +151,7 @@ struct pb__problem {
     uint64_t seed;            /* the run's seed, set by the runner before create() (kinds whose
                                  host draws randomness, like stochastic's minibatches, use it) */
 
-    const pb__problem_ops *ops; /* the kind's operations (pb__kind.ops), set by pb__problem_init */
+    const pb__problem_ops *ops; /* the kind's operations (&pb__kind.ops), set by pb__problem_init */
 };
 
 /*
@@ -155,6 +175,23 @@ static inline int pb__oracle_refused(pb__problem *p, uint64_t cost)
 extern const pb__kind *const pb__kinds[];
 extern const uint32_t pb__n_kinds;
 
+/* How many metrics the kind has, and how many problems its default suite. */
+static inline uint32_t pb__kind_n_metrics(const pb__kind *kind)
+{
+    uint32_t n = 0;
+    while (kind->metrics[n])
+        n++;
+    return n;
+}
+
+static inline uint32_t pb__kind_n_defaults(const pb__kind *kind)
+{
+    uint32_t n = 0;
+    while (kind->default_problems[n])
+        n++;
+    return n;
+}
+
 /* The kind whose name or abi_kind is name ("blackbox" or "blackbox/1"); NULL if none. */
 const pb__kind *pb__kind_find(const char *name);
 
@@ -174,13 +211,13 @@ void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *or
                       uint64_t solution_length);
 
 /*
- * For a family's open: parses id as the family's name, '-', tag and a number n in [1, max]
- * ("seq-lorenz-i7": tag 'i', n 7). Returns 0 with *n set; 1 when id is not of the family
- * (it does not start with the name and '-'; nothing written); -1 when it is but malformed or
- * out of range, with a message in err naming the family's pattern and what n is ("instance").
+ * For a kind's constructor that takes over a family's model (NULL when the family ran out of
+ * memory making it): pb_block_new(size, n_arrays, arrays), the zeroed problem and its arrays
+ * in one block; or NULL with "out of memory" in err and the model freed by model_free (which
+ * may be NULL), so that the family frees nothing whatever happens.
  */
-int pb__family_parse_id(const pb__family *family, const char *id, char tag, const char *what,
-                        unsigned long max, unsigned long *n, char *err, size_t errlen);
+void *pb__problem_block_new(size_t size, size_t n_arrays, const pb_array arrays[], void *model,
+                            void (*model_free)(void *model), char *err, size_t errlen);
 
 /* Frees a problem opened by pb__problem_open or made by a kind's constructor (NULL is fine). */
 void pb__problem_close(pb__problem *problem);

@@ -26,7 +26,7 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
 {
     for (uint32_t k = 0; k < pb__n_kinds; k++) {
         const pb__kind *kind = pb__kinds[k];
-        for (uint32_t f = 0; f < kind->n_families; f++) {
+        for (uint32_t f = 0; kind->families[f]; f++) {
             const pb__family *family = kind->families[f];
             int rc = family->open(family, id, out, err, errlen);
             if (rc == 0) {
@@ -47,30 +47,35 @@ int pb__problem_open(const char *id, pb__problem **out, char *err, size_t errlen
     return -1;
 }
 
-int pb__family_parse_id(const pb__family *family, const char *id, char tag, const char *what,
-                        unsigned long max, unsigned long *n, char *err, size_t errlen)
+/* Parses id as the family's name, '-', the tag letter of its pattern and n in [1, max_n]. */
+int pb__open_numbered(const pb__family *family, const char *id, pb__problem **out, char *err,
+                      size_t errlen)
 {
+    const pb__numbered_family *numbered = (const pb__numbered_family *)family;
     size_t len = strlen(family->name);
     if (strncmp(id, family->name, len) != 0 || id[len] != '-')
         return 1;
+    /* The pattern is "<name>-<tag><what>" (tests/unit/test_problems.c opens every family). */
+    assert(strncmp(family->pattern, id, len + 1) == 0 && family->pattern[len + 2] == '<');
     const char *rest = id + len + 1;
-    unsigned long v = 0;
+    char tag = family->pattern[len + 1];
+    const char *what = family->pattern + len + 3; /* after "<name>-<tag><" */
+    unsigned long n = 0;
     int used = 0;
-    if (rest[0] != tag || sscanf(rest + 1, "%lu%n", &v, &used) != 1 || rest[1 + used] != '\0' ||
-        v < 1 || v > max) {
-        snprintf(err, errlen, "malformed problem id '%s': expected %s with %s in [1, %lu]", id,
-                 family->pattern, what, max);
+    if (rest[0] != tag || sscanf(rest + 1, "%lu%n", &n, &used) != 1 || rest[1 + used] != '\0' ||
+        n < 1 || n > numbered->max_n) {
+        snprintf(err, errlen, "malformed problem id '%s': expected %s with %.*s in [1, %lu]", id,
+                 family->pattern, (int)strcspn(what, ">"), what, numbered->max_n);
         return -1;
     }
-    *n = v;
-    return 0;
+    return numbered->open_n(n, out, err, errlen);
 }
 
 /* The common fields; the kind's constructor fills the rest. */
 void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *oracle,
                       uint64_t solution_length)
 {
-    assert(kind->ops && kind->ops->measure && kind->ops->describe && kind->ops->destroy);
+    assert(kind->ops.measure && kind->ops.describe && kind->ops.destroy);
     problem->handle = (pb_problem){
         .struct_size = sizeof(pb_problem),
         .kind = kind->abi_kind,
@@ -78,7 +83,19 @@ void pb__problem_init(pb__problem *problem, const pb__kind *kind, const void *or
         .solution_length = solution_length,
     };
     problem->target = NAN;
-    problem->ops = kind->ops;
+    problem->ops = &kind->ops;
+}
+
+void *pb__problem_block_new(size_t size, size_t n_arrays, const pb_array arrays[], void *model,
+                            void (*model_free)(void *model), char *err, size_t errlen)
+{
+    void *p = model ? pb_block_new(size, n_arrays, arrays) : NULL;
+    if (!p) {
+        if (model && model_free)
+            model_free(model);
+        snprintf(err, errlen, "out of memory");
+    }
+    return p;
 }
 
 /* Through the kind's operations. */

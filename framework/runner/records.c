@@ -84,6 +84,7 @@ cJSON *pb__record_identity(const pb__job *job)
     cJSON_AddStringToObject(problem, "id", job->problem->id);
     cJSON_AddStringToObject(problem, "kind", kind->name);
     cJSON_AddStringToObject(problem, "cost_unit", kind->cost_unit);
+    cJSON_AddStringToObject(problem, "family", job->problem->family->name);
     job->problem->ops->describe(job->problem, problem);
     cJSON_AddNumberToObject(rec, "seed", (double)job->seed);
     cJSON_AddItemToObject(rec, "parameters", pb__params_to_json(job->plugin->desc, job->params));
@@ -99,9 +100,10 @@ static cJSON *trace_json(const pb__kind *kind, const pb__job_result *r)
 {
     cJSON *trace = cJSON_CreateObject();
     const char *names[3 + PB__MAX_METRICS] = {kind->cost_unit, "iterations", "seconds"};
-    for (uint32_t m = 0; m < kind->n_metrics; m++)
+    uint32_t n_metrics = pb__kind_n_metrics(kind);
+    for (uint32_t m = 0; m < n_metrics; m++)
         names[3 + m] = kind->metrics[m];
-    for (uint32_t col = 0; col < 3 + kind->n_metrics; col++) {
+    for (uint32_t col = 0; col < 3 + n_metrics; col++) {
         cJSON *arr = cJSON_AddArrayToObject(trace, names[col]);
         for (size_t i = 0; i < r->n_trace; i++) {
             const pb__trace_point *p = &r->trace[i];
@@ -171,7 +173,7 @@ cJSON *pb__record_new(const pb__job *job, const pb__job_result *r)
     cJSON_AddNumberToObject(counts, "iterations", (double)o->iterations);
     add_number_or_null(rec, "target_hit", (double)o->target_hit_cost, o->target_hit_cost != 0);
     cJSON *metrics = cJSON_AddObjectToObject(rec, "metrics");
-    for (uint32_t m = 0; m < kind->n_metrics; m++)
+    for (uint32_t m = 0; kind->metrics[m]; m++)
         add_number_or_null(metrics, kind->metrics[m], o->metrics[m], 1);
     cJSON *time = cJSON_AddObjectToObject(rec, "time");
     cJSON_AddNumberToObject(time, "algorithm_seconds", o->seconds);

@@ -57,7 +57,7 @@ typedef struct f_at {
 static double f_of(void *ctx)
 {
     f_at *c = ctx;
-    return c->p->f(c->p, c->x, c->y);
+    return c->p->fns->f(c->p, c->x, c->y);
 }
 
 /* The problems: dimensions, oracles against differences, the optimum's metrics. */
@@ -323,7 +323,7 @@ static void test_l2reg(void)
         x[i] = -2.0 + 0.5 * pb_rng_normal(&rng);
         v[i] = pb_rng_normal(&rng);
     }
-    p->y_star(p, x, ys);
+    p->fns->y_star(p, x, ys);
     o->grad_y_g(o, x, ys, PB_BILEVEL_EXACT, g);
     CHECK(norm(g, N) < 1e-11, "y*(x) by the host's Newton: |grad_y g| = %.1e", norm(g, N));
     /* hvp and cross vs central differences of grad_y g in y and in x (step 1e-6). */
@@ -474,9 +474,9 @@ static void test_hypercleaning(void)
      * 1e-5 along v: truncation ~1e-10, rounding ~1e-11. */
     double h = 1e-5, e_g, e_f;
     step_along(q->yt, q->y, h, q->v, 650);
-    double gp = hc_g(&train, c, q->x, q->yt), fp = p->f(p, q->x, q->yt);
+    double gp = hc_g(&train, c, q->x, q->yt), fp = p->fns->f(p, q->x, q->yt);
     step_along(q->yt, q->y, -h, q->v, 650);
-    double gm = hc_g(&train, c, q->x, q->yt), fm = p->f(p, q->x, q->yt);
+    double gm = hc_g(&train, c, q->x, q->yt), fm = p->fns->f(p, q->x, q->yt);
     o->grad_y_g(o, q->x, q->y, PB_BILEVEL_EXACT, q->a);
     o->grad_y_f(o, q->x, q->y, PB_BILEVEL_EXACT, q->b);
     e_g = fabs((gp - gm) / (2 * h) - dot650(q->a, q->v)) / fabs(dot650(q->a, q->v));
@@ -507,7 +507,7 @@ static void test_hypercleaning(void)
           "%.1e, %.1e", e_h, e_c);
     /* The host's y*, then grad Phi vs 4th-order central differences of Phi along u / |u|
      * (step 1e-2: truncation ~h^4, Phi's noise from |grad_y g| < 1e-10 far below). */
-    p->y_star(p, q->x, q->yt);
+    p->fns->y_star(p, q->x, q->yt);
     o->grad_y_g(o, q->x, q->yt, PB_BILEVEL_EXACT, q->a);
     CHECK(norm(q->a, 650) < 1e-10, "y*(x) by the host's Newton-CG: |grad_y g| = %.1e",
           norm(q->a, 650));

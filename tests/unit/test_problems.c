@@ -139,14 +139,15 @@ static void check_kind_columns(void)
     for (uint32_t k = 0; k < pb__n_kinds; k++) {
         const pb__kind *kind = pb__kinds[k];
         const char *names[2 + PB__MAX_METRICS] = {"iterations", "seconds"};
-        for (uint32_t m = 0; m < kind->n_metrics; m++)
+        uint32_t n_metrics = pb__kind_n_metrics(kind);
+        for (uint32_t m = 0; m < n_metrics; m++)
             names[2 + m] = kind->metrics[m];
         int clash = 0;
-        for (uint32_t i = 0; i < 2 + kind->n_metrics; i++)
+        for (uint32_t i = 0; i < 2 + n_metrics; i++)
             clash |= strcmp(kind->cost_unit, names[i]) == 0;
-        CHECK(!clash && kind->n_metrics >= 1 && kind->n_metrics <= PB__MAX_METRICS,
+        CHECK(!clash && n_metrics >= 1,
               "kind %s: cost unit '%s' and %u metrics name distinct columns", kind->name,
-              kind->cost_unit, kind->n_metrics);
+              kind->cost_unit, n_metrics);
     }
 }
 
@@ -155,8 +156,8 @@ static void check_kind_ops(void)
 {
     for (uint32_t k = 0; k < pb__n_kinds; k++) {
         const pb__kind *kind = pb__kinds[k];
-        const pb__problem_ops *ops = kind->ops;
-        CHECK(ops && ops->measure && ops->describe && ops->destroy &&
+        const pb__problem_ops *ops = &kind->ops;
+        CHECK(ops->measure && ops->describe && ops->destroy &&
                   !ops->collect_extras == !kind->record_extras,
               "kind %s: measure, describe and destroy; collect_extras with record_extras",
               kind->name);

@@ -294,13 +294,13 @@ static void bq_y_star(pb__bil_problem *p, const double *x, double *out)
         out[i] = -out[i];
 }
 
-static int open_bq(const pb__family *family, const char *id, pb__problem **out, char *err,
-                   size_t errlen)
+static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
+    /* The exact oracles from the levels' means, in closed form; batches from the samples. */
+    static const pb__bil_fns fns = {.grad_x_f = bq_grad_x_f, .grad_y_f = bq_grad_y_f,
+                                    .grad_y_g = bq_grad_y_g, .hvp_yy_g = bq_hvp,
+                                    .cross_xy_g = bq_cross, .f = bq_f, .y_star = bq_y_star,
+                                    .solve_yy = bq_solve, .batch_oracle = bq_batch};
     pb_rng rng;
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {
@@ -309,19 +309,10 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
             free(q);
             q = NULL;
         }
-        pb__bil_problem *p = pb__bil_problem_new(DX, DY, 1, q, free, err, errlen);
+        pb__bil_problem *p = pb__bil_problem_new(DX, DY, 1, &fns, q, free, err, errlen);
         if (!p)
             return -1;
-        pb__bil_finite_sum(p, bq_batch, NS, NS, BATCH);
-        /* The exact oracles from the levels' means, in closed form. */
-        p->grad_x_f = bq_grad_x_f;
-        p->grad_y_f = bq_grad_y_f;
-        p->grad_y_g = bq_grad_y_g;
-        p->hvp_yy_g = bq_hvp;
-        p->cross_xy_g = bq_cross;
-        p->f = bq_f;
-        p->y_star = bq_y_star;
-        p->solve_yy = bq_solve;
+        pb__bil_finite_sum(p, NS, NS, BATCH);
         /* Phi is quadratic: its Hessian column by column from grad Phi, then x*. */
         double g0[DX], gk[DX], Hs[DX * DX], e[DX] = {0};
         pb__bil_grad_phi(p, e, g0);
@@ -346,14 +337,15 @@ static int open_bq(const pb__family *family, const char *id, pb__problem **out, 
         *out = &p->base;
         return 0;
     }
-    snprintf(err, errlen, "%s: no draw with a positive definite Phi in 20 attempts", id);
+    snprintf(err, errlen,
+             "bilevel-benchopt-quadratic-i%lu: no draw with a positive definite Phi in 20 attempts",
+             inst);
     return -1;
 }
 
-extern const pb__kind pb__kind_bilevel;
-
-const pb__family pb__family_bil_benchopt = {
-    &pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
-    "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
-    "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
-    open_bq};
+const pb__numbered_family pb__family_bil_benchopt = {
+    {&pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
+     "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
+     "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
+     pb__open_numbered},
+    1000000, open_bq};

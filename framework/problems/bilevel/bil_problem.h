@@ -11,6 +11,9 @@
 #include "plugbench/bilevel.h"
 #include "plugbench/rng.h"
 
+/* The kind, defined at the end of bilevel.c. */
+extern const pb__kind pb__kind_bilevel;
+
 typedef struct pb__bil_problem pb__bil_problem;
 
 /* The oracles, for batch_oracle. */
@@ -25,15 +28,13 @@ typedef void (*pb__bil_grad)(pb__bil_problem *p, const double *x, const double *
 typedef void (*pb__bil_prod)(pb__bil_problem *p, const double *x, const double *y,
                              const double *v, double *out);
 
-struct pb__bil_problem {
-    pb__problem base;
-    pb_bilevel oracle; /* base.handle.oracle points here */
-    uint32_t dx, dy;
-    /* dx, dy: the initial point, for the family to fill. A family also sets, in oracle,
-     * noise (the stochastic mode's standard deviation when not a finite sum), or n_inner,
-     * n_outer and batch_size (a finite sum); the host reads them there. */
-    double *x0, *y0;
-
+/*
+ * What a family supplies (no accounting, no noise), one constant table per family: its exact
+ * oracles, as in plugbench/bilevel.h, f, y*(x) and a lower-level Hessian solve; for a finite
+ * sum (pb__bil_finite_sum) its batch oracle, standing in for each exact oracle the table
+ * leaves NULL (pb__bil_exact); optionally test accuracy.
+ */
+typedef struct pb__bil_fns {
     pb__bil_grad grad_x_f, grad_y_f, grad_y_g;
     pb__bil_prod hvp_yy_g, cross_xy_g;
     double (*f)(pb__bil_problem *p, const double *x, const double *y);
@@ -47,6 +48,17 @@ struct pb__bil_problem {
                          const double *v, uint32_t lo, uint32_t hi, double *out);
     /* Optional: test accuracy of the model y*(x) (NULL: no test set, NaN). */
     double (*test_accuracy)(pb__bil_problem *p, const double *x);
+} pb__bil_fns;
+
+struct pb__bil_problem {
+    pb__problem base;
+    pb_bilevel oracle; /* base.handle.oracle points here; its dx and dy are the sizes */
+    /* dx, dy doubles: the initial point, for the family to fill. A family also sets, in oracle,
+     * noise (the stochastic mode's standard deviation when not a finite sum), or n_inner,
+     * n_outer and batch_size (a finite sum); the host reads them there. */
+    double *x0, *y0;
+
+    const pb__bil_fns *fns; /* the family's */
     double *x_opt;     /* dx, or NULL when unknown */
     double phi_opt;    /* Phi(x*), or NaN when unknown (then phi_gap is Phi itself) */
     void *model;       /* the family's */
@@ -58,13 +70,14 @@ struct pb__bil_problem {
 };
 
 /*
- * A problem of dimensions dx, dy with zero x0, y0 that owns the family's model: model_free
- * (which may be NULL) frees it with the problem, or at once when there is no problem. With
- * x_opt_known, x_opt is allocated (dx doubles) for the family to fill. The family sets its
- * members. Returns NULL with "out of memory" in err when model is NULL (the family ran out
- * of memory making it) or memory runs out here.
+ * A problem of dimensions dx, dy with zero x0, y0, computed by the family's fns, that owns
+ * the family's model: model_free (which may be NULL) frees it with the problem, or at once
+ * when there is no problem. With x_opt_known, x_opt is allocated (dx doubles) for the family
+ * to fill. The family sets its other members. Returns NULL with "out of memory" in err when
+ * model is NULL (the family ran out of memory making it) or memory runs out here.
  */
-pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, void *model,
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
+                                     const pb__bil_fns *fns, void *model,
                                      void (*model_free)(void *model), char *err,
                                      size_t errlen);
 
@@ -76,19 +89,34 @@ typedef struct pb__bil_rows {
     uint32_t *c; /* n labels */
 } pb__bil_rows;
 
-/*
- * For the families on a real data set: opens datasets/<name> (standardized on its training
- * part), which must have `features` features, at most max_classes classes and more than
- * n_train training rows, and splits it in order: the first n_train training rows into tr
- * (the lower level), the other training rows into val (the upper level), the test rows
- * into test. Returns 0, or -1 with a message in err and nothing to free.
- */
-int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
-                      uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
-                      char *err, size_t errlen);
+/* A data family's data set, in three parts; its model starts with one. */
+typedef struct pb__bil_data {
+    pb__bil_rows tr;   /* the lower level's */
+    pb__bil_rows val;  /* the upper level's */
+    pb__bil_rows test; /* for test accuracy */
+} pb__bil_data;
 
-/* Frees the arrays of rows (not rows). */
-void pb__bil_rows_free(pb__bil_rows *rows);
+/*
+ * For the families on a real data set: their model, model_size bytes zeroed, whose first
+ * member, a pb__bil_data, holds datasets/<name> (standardized on its training part), which
+ * must have `features` features, at most max_classes classes and more than n_train training
+ * rows, split in order: the first n_train training rows into tr, the other training rows
+ * into val, the test rows into test. NULL with a message in err on failure.
+ */
+void *pb__bil_data_new(size_t model_size, const char *name, uint32_t features,
+                       uint32_t max_classes, uint32_t n_train, char *err, size_t errlen);
+
+/* Frees a data family's model (a pb__bil_data first; NULL is fine): its rows, then itself. */
+void pb__bil_data_free(void *model);
+
+/*
+ * The end of a data family's open: the problem of dimensions dx, dy computed by fns that owns
+ * model (a pb__bil_data first, freed by pb__bil_data_free; NULL when the family ran out of
+ * memory), a finite sum over its training rows (g) and validation rows (f) in batches of
+ * batch_size. Returns 0 with *out, or -1 with "out of memory" in err.
+ */
+int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void *model,
+                         uint32_t batch_size, pb__problem **out, char *err, size_t errlen);
 
 /* Phi(x) with y*(x) exact, and grad Phi(x) into out (dx) from y* and z* (uncounted). */
 double pb__bil_phi(pb__bil_problem *p, const double *x);
@@ -99,14 +127,19 @@ double pb__bil_sigmoid(double t);
 
 /*
  * Makes p a finite sum: n_inner samples for g, n_outer for f, fixed batches of batch_size,
- * and batch_oracle for the batches. The five exact oracles become the mean over all samples
- * of their level, so that a family writes each oracle once, in batch_oracle.
+ * drawn through the family's batch_oracle.
  */
-void pb__bil_finite_sum(pb__bil_problem *p,
-                        void (*batch_oracle)(pb__bil_problem *p, int which, const double *x,
-                                             const double *y, const double *v, uint32_t lo,
-                                             uint32_t hi, double *out),
-                        uint32_t n_inner, uint32_t n_outer, uint32_t batch_size);
+void pb__bil_finite_sum(pb__bil_problem *p, uint32_t n_inner, uint32_t n_outer,
+                        uint32_t batch_size);
+
+/*
+ * The exact oracle `which` (PB__BIL_GRAD_X_F ...; no accounting, no noise; v is NULL for the
+ * gradients) into out: the family's, or where its table has none, the mean of its batch
+ * oracle over all the samples of the level, so that a finite-sum family writes each oracle
+ * once, in batch_oracle.
+ */
+void pb__bil_exact(pb__bil_problem *p, int which, const double *x, const double *y,
+                   const double *v, double *out);
 
 /* Solves S u = b in place (b becomes u) for a symmetric positive definite n x n S
  * (overwritten by its Cholesky factor). Returns 0, or -1 when S is not positive definite. */

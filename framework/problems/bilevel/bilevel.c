@@ -8,44 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const pb__family pb__family_bil_quadratic, pb__family_bil_cosh, pb__family_bil_benchopt, pb__family_bil_l2reg,
-    pb__family_bil_hypercleaning;
-
-static const char *const metrics[] = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"};
-static const char *const defaults[] = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
-                                       "bilevel-benchopt-quadratic-i1",
-                                       "bilevel-l2reg-breast-cancer",
-                                       "bilevel-hypercleaning-digits"};
-static const pb__family *const families[] = {&pb__family_bil_quadratic, &pb__family_bil_cosh,
-                                             &pb__family_bil_benchopt, &pb__family_bil_l2reg,
-                                             &pb__family_bil_hypercleaning};
-
-static int measure(pb__problem *base, const double *x, double *out);
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every bilevel problem besides its oracles (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = measure,
-    .describe = describe,
-    .destroy = destroy,
-};
-
-const pb__kind pb__kind_bilevel = {
-    .name = "bilevel",
-    .abi_kind = PB_KIND_BILEVEL,
-    .cost_unit = "oracle_calls",
-    .doc = "minimize f(x, y*(x)), y*(x) = argmin_y g(x, y), from counted first- and "
-           "second-order oracles, exact or with host-drawn noise",
-    .metrics = metrics,
-    .n_metrics = 4,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 200000},
-    .families = families,
-    .n_families = sizeof families / sizeof families[0],
-    .ops = &ops,
-    .record_extras = NULL,
-};
+extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
+    pb__family_bil_benchopt;
+extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
  * stream 0 for the same seed. */
@@ -122,27 +87,25 @@ static void add_noise(pb__bil_problem *p, uint32_t mode, double *out, uint32_t n
         out[i] += p->oracle.noise * pb_rng_normal(rng(p));
 }
 
-/* The family's exact oracle `which` (no accounting, no noise); v is NULL for the gradients. */
-static void exact(pb__bil_problem *p, int which, const double *x, const double *y,
-                  const double *v, double *out)
+void pb__bil_exact(pb__bil_problem *p, int which, const double *x, const double *y,
+                   const double *v, double *out)
 {
-    switch (which) {
-    case PB__BIL_GRAD_X_F:
-        p->grad_x_f(p, x, y, out);
-        break;
-    case PB__BIL_GRAD_Y_F:
-        p->grad_y_f(p, x, y, out);
-        break;
-    case PB__BIL_GRAD_Y_G:
-        p->grad_y_g(p, x, y, out);
-        break;
-    case PB__BIL_HVP_YY_G:
-        p->hvp_yy_g(p, x, y, v, out);
-        break;
-    default:
-        p->cross_xy_g(p, x, y, v, out);
-        break;
-    }
+    const pb__bil_fns *fns = p->fns;
+    pb__bil_grad grad = which == PB__BIL_GRAD_X_F   ? fns->grad_x_f
+                        : which == PB__BIL_GRAD_Y_F ? fns->grad_y_f
+                        : which == PB__BIL_GRAD_Y_G ? fns->grad_y_g
+                                                    : NULL;
+    pb__bil_prod prod = which == PB__BIL_HVP_YY_G     ? fns->hvp_yy_g
+                        : which == PB__BIL_CROSS_XY_G ? fns->cross_xy_g
+                                                      : NULL;
+    int upper = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
+    if (grad)
+        grad(p, x, y, out);
+    else if (prod)
+        prod(p, x, y, v, out);
+    else
+        fns->batch_oracle(p, which, x, y, v, 0, upper ? p->oracle.n_outer : p->oracle.n_inner,
+                          out);
 }
 
 /*
@@ -158,11 +121,11 @@ static double counted(pb__bil_problem *p, int which, const double *x, const doub
     if (admit(p, which, mode, &lo, &hi))
         return NAN;
     if (hi)
-        p->batch_oracle(p, which, x, y, v, lo, hi, out);
+        p->fns->batch_oracle(p, which, x, y, v, lo, hi, out);
     else
-        exact(p, which, x, y, v, out);
+        pb__bil_exact(p, which, x, y, v, out);
     int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
-    add_noise(p, mode, out, of_x ? p->dx : p->dy);
+    add_noise(p, mode, out, of_x ? p->oracle.dx : p->oracle.dy);
     return 0.0;
 }
 
@@ -200,10 +163,21 @@ double pb__bil_sigmoid(double t)
     return t >= 0 ? 1.0 / (1.0 + exp(-t)) : exp(t) / (1.0 + exp(t));
 }
 
-void pb__bil_rows_free(pb__bil_rows *rows)
+/* Frees the arrays of data's three parts. */
+static void close_data(pb__bil_data *data)
 {
-    free(rows->a);
-    free(rows->c);
+    pb__bil_rows *parts[] = {&data->tr, &data->val, &data->test};
+    for (int i = 0; i < 3; i++) {
+        free(parts[i]->a);
+        free(parts[i]->c);
+    }
+}
+
+void pb__bil_data_free(void *model)
+{
+    if (model)
+        close_data(model);
+    free(model);
 }
 
 /* Rows [lo, hi) of ds with a trailing 1, and their labels; -1 when out of memory. */
@@ -224,11 +198,10 @@ static int copy_rows(const pb__dataset *ds, uint32_t lo, uint32_t hi, pb__bil_ro
     return 0;
 }
 
-int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
-                      uint32_t n_train, pb__bil_rows *tr, pb__bil_rows *val, pb__bil_rows *test,
-                      char *err, size_t errlen)
+/* Opens datasets/<name> into data (pb__bil_data_new); 0, or -1 with nothing to free. */
+static int open_data(const char *name, uint32_t features, uint32_t max_classes,
+                     uint32_t n_train, pb__bil_data *data, char *err, size_t errlen)
 {
-    *tr = *val = *test = (pb__bil_rows){0};
     pb__dataset train, tests;
     if (pb__dataset_open(name, &train, &tests, err, errlen) != 0)
         return -1;
@@ -238,11 +211,10 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
         snprintf(err, errlen, "%s: expected %u features, at most %u classes and more than %u "
                               "training rows, found %u, %u and %u", name, features, max_classes,
                  n_train, train.d, train.n_classes, train.n);
-    } else if (copy_rows(&train, 0, n_train, tr) || copy_rows(&train, n_train, train.n, val) ||
-               copy_rows(&tests, 0, tests.n, test)) {
-        pb__bil_rows_free(tr);
-        pb__bil_rows_free(val);
-        pb__bil_rows_free(test);
+    } else if (copy_rows(&train, 0, n_train, &data->tr) ||
+               copy_rows(&train, n_train, train.n, &data->val) ||
+               copy_rows(&tests, 0, tests.n, &data->test)) {
+        close_data(data);
         snprintf(err, errlen, "out of memory");
     } else {
         rc = 0;
@@ -252,66 +224,60 @@ int pb__bil_rows_open(const char *name, uint32_t features, uint32_t max_classes,
     return rc;
 }
 
-static void all_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+void *pb__bil_data_new(size_t model_size, const char *name, uint32_t features,
+                       uint32_t max_classes, uint32_t n_train, char *err, size_t errlen)
 {
-    p->batch_oracle(p, PB__BIL_GRAD_X_F, x, y, NULL, 0, p->oracle.n_outer, out);
-}
-static void all_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    p->batch_oracle(p, PB__BIL_GRAD_Y_F, x, y, NULL, 0, p->oracle.n_outer, out);
-}
-static void all_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
-{
-    p->batch_oracle(p, PB__BIL_GRAD_Y_G, x, y, NULL, 0, p->oracle.n_inner, out);
-}
-static void all_hvp_yy_g(pb__bil_problem *p, const double *x, const double *y, const double *v,
-                         double *out)
-{
-    p->batch_oracle(p, PB__BIL_HVP_YY_G, x, y, v, 0, p->oracle.n_inner, out);
-}
-static void all_cross_xy_g(pb__bil_problem *p, const double *x, const double *y,
-                           const double *v, double *out)
-{
-    p->batch_oracle(p, PB__BIL_CROSS_XY_G, x, y, v, 0, p->oracle.n_inner, out);
+    pb__bil_data *data = calloc(1, model_size);
+    if (!data)
+        snprintf(err, errlen, "out of memory");
+    else if (open_data(name, features, max_classes, n_train, data, err, errlen) != 0) {
+        free(data);
+        data = NULL;
+    }
+    return data;
 }
 
-void pb__bil_finite_sum(pb__bil_problem *p,
-                        void (*batch_oracle)(pb__bil_problem *p, int which, const double *x,
-                                             const double *y, const double *v, uint32_t lo,
-                                             uint32_t hi, double *out),
-                        uint32_t n_inner, uint32_t n_outer, uint32_t batch_size)
+void pb__bil_finite_sum(pb__bil_problem *p, uint32_t n_inner, uint32_t n_outer,
+                        uint32_t batch_size)
 {
-    p->batch_oracle = batch_oracle;
     p->oracle.n_inner = n_inner;
     p->oracle.n_outer = n_outer;
     p->oracle.batch_size = batch_size;
-    p->grad_x_f = all_grad_x_f;
-    p->grad_y_f = all_grad_y_f;
-    p->grad_y_g = all_grad_y_g;
-    p->hvp_yy_g = all_hvp_yy_g;
-    p->cross_xy_g = all_cross_xy_g;
+}
+
+int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void *model,
+                         uint32_t batch_size, pb__problem **out, char *err, size_t errlen)
+{
+    pb__bil_problem *p =
+        pb__bil_problem_new(dx, dy, 0, fns, model, pb__bil_data_free, err, errlen);
+    if (!p)
+        return -1;
+    const pb__bil_data *data = model;
+    pb__bil_finite_sum(p, data->tr.n, data->val.n, batch_size);
+    *out = &p->base;
+    return 0;
 }
 
 double pb__bil_phi(pb__bil_problem *p, const double *x)
 {
-    p->y_star(p, x, p->wy);
-    return p->f(p, x, p->wy);
+    p->fns->y_star(p, x, p->wy);
+    return p->fns->f(p, x, p->wy);
 }
 
 void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
 {
-    p->y_star(p, x, p->wy);
-    p->grad_y_f(p, x, p->wy, p->wy2);
-    double *z = malloc(p->dy * sizeof(double)); /* small; measurement is untimed */
+    p->fns->y_star(p, x, p->wy);
+    pb__bil_exact(p, PB__BIL_GRAD_Y_F, x, p->wy, NULL, p->wy2);
+    double *z = malloc(p->oracle.dy * sizeof(double)); /* small; measurement is untimed */
     if (!z) {
-        for (uint32_t i = 0; i < p->dx; i++)
+        for (uint32_t i = 0; i < p->oracle.dx; i++)
             out[i] = NAN;
         return;
     }
-    p->solve_yy(p, x, p->wy, p->wy2, z);
-    p->grad_x_f(p, x, p->wy, out);
-    p->cross_xy_g(p, x, p->wy, z, p->wx);
-    for (uint32_t i = 0; i < p->dx; i++)
+    p->fns->solve_yy(p, x, p->wy, p->wy2, z);
+    pb__bil_exact(p, PB__BIL_GRAD_X_F, x, p->wy, NULL, out);
+    pb__bil_exact(p, PB__BIL_CROSS_XY_G, x, p->wy, z, p->wx);
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         out[i] -= p->wx[i];
     free(z);
 }
@@ -321,37 +287,36 @@ static int measure(pb__problem *base, const double *x, double *out)
     pb__bil_problem *p = (pb__bil_problem *)base;
     for (int k = 0; k < 4; k++)
         out[k] = NAN;
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         if (!isfinite(x[i]))
             return 1;
     double phi = pb__bil_phi(p, x);
     out[0] = isnan(p->phi_opt) ? phi : phi - p->phi_opt;
-    double *g = malloc(p->dx * sizeof(double));
+    double *g = malloc(p->oracle.dx * sizeof(double));
     if (g) {
         pb__bil_grad_phi(p, x, g);
         double g2 = 0.0;
-        for (uint32_t i = 0; i < p->dx; i++)
+        for (uint32_t i = 0; i < p->oracle.dx; i++)
             g2 += g[i] * g[i];
         out[1] = sqrt(g2);
         free(g);
     }
     if (p->x_opt) {
         double d2 = 0.0;
-        for (uint32_t i = 0; i < p->dx; i++)
+        for (uint32_t i = 0; i < p->oracle.dx; i++)
             d2 += (x[i] - p->x_opt[i]) * (x[i] - p->x_opt[i]);
         out[2] = sqrt(d2);
     }
-    if (p->test_accuracy)
-        out[3] = p->test_accuracy(p, x);
+    if (p->fns->test_accuracy)
+        out[3] = p->fns->test_accuracy(p, x);
     return isfinite(out[0]) ? 0 : 1;
 }
 
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__bil_problem *p = (const pb__bil_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
-    cJSON_AddNumberToObject(obj, "dim_outer", p->dx);
-    cJSON_AddNumberToObject(obj, "dim_inner", p->dy);
+    cJSON_AddNumberToObject(obj, "dim_outer", p->oracle.dx);
+    cJSON_AddNumberToObject(obj, "dim_inner", p->oracle.dy);
     cJSON_AddNumberToObject(obj, "noise", p->oracle.noise);
     cJSON_AddNumberToObject(obj, "n_inner", p->oracle.n_inner);
     cJSON_AddNumberToObject(obj, "n_outer", p->oracle.n_outer);
@@ -369,7 +334,8 @@ static void destroy(pb__problem *base)
     free(p); /* x0, y0, x_opt and the scratch live in p's block */
 }
 
-pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, void *model,
+pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
+                                     const pb__bil_fns *fns, void *model,
                                      void (*model_free)(void *model), char *err, size_t errlen)
 {
     const pb_array arrays[] = {
@@ -377,20 +343,15 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, 
         PB_ARRAY(pb__bil_problem, wx, dx), PB_ARRAY(pb__bil_problem, wy, dy),
         PB_ARRAY(pb__bil_problem, wy2, dy),
         PB_ARRAY(pb__bil_problem, x_opt, x_opt_known ? dx : 0)};
-    pb__bil_problem *p =
-        model ? pb_block_new(sizeof *p, sizeof arrays / sizeof arrays[0], arrays) : NULL;
-    if (!p) {
-        if (model && model_free)
-            model_free(model);
-        snprintf(err, errlen, "out of memory");
+    pb__bil_problem *p = pb__problem_block_new(sizeof *p, sizeof arrays / sizeof arrays[0],
+                                               arrays, model, model_free, err, errlen);
+    if (!p)
         return NULL;
-    }
     p->model = model; /* freed by destroy from here on */
     p->model_free = model_free;
+    p->fns = fns;
     if (!x_opt_known)
         p->x_opt = NULL;
-    p->dx = dx;
-    p->dy = dy;
     p->phi_opt = NAN;
     p->oracle = (pb_bilevel){
         .struct_size = sizeof(pb_bilevel),
@@ -410,3 +371,21 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known, 
     pb__problem_init(&p->base, &pb__kind_bilevel, &p->oracle, dx);
     return p;
 }
+
+/* The bilevel kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_bilevel = {
+    .name = "bilevel",
+    .abi_kind = PB_KIND_BILEVEL,
+    .cost_unit = "oracle_calls",
+    .doc = "minimize f(x, y*(x)), y*(x) = argmin_y g(x, y), from counted first- and "
+           "second-order oracles, exact or with host-drawn noise",
+    .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"},
+    .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
+                         "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
+                         "bilevel-hypercleaning-digits"},
+    .default_budget = {.cost = 200000},
+    .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
+                 &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
+                 &pb__family_bil_hypercleaning},
+    .ops = {.measure = measure, .describe = describe, .destroy = destroy},
+};

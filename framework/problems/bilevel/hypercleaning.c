@@ -43,7 +43,7 @@
 #define SOLVE_TOL 1e-10
 
 typedef struct hc {
-    pb__bil_rows tr, val, test;          /* rows of A doubles; tr's labels corrupted */
+    pb__bil_data data; /* first (pb__bil_data_new); rows of A doubles, tr's labels corrupted */
     /* The Hessian of g at one (x, y), kept for the CG iterations: sample weights
      * sigma(x_j) / n_tr and softmax probabilities (n_tr x K). */
     double w[N_TRAIN], prob[N_TRAIN * K];
@@ -53,18 +53,6 @@ typedef struct hc {
     int cached;
     double cache_x[N_TRAIN], cache_y[DY];
 } hc;
-
-/* Frees the model and everything it owns. */
-static void hc_free(void *model)
-{
-    hc *m = model;
-    if (m) {
-        pb__bil_rows_free(&m->tr);
-        pb__bil_rows_free(&m->val);
-        pb__bil_rows_free(&m->test);
-    }
-    free(m);
-}
 
 /* <a, b> over n doubles. */
 static double dot(const double *a, const double *b, uint32_t n)
@@ -151,10 +139,10 @@ static void cross_rows(const hc *m, const double *x, const double *y, const doub
 {
     double p[K], u[K];
     for (uint32_t j = lo; j < hi; j++) {
-        const double *aj = m->tr.a + (size_t)j * A;
+        const double *aj = m->data.tr.a + (size_t)j * A;
         double sg = pb__bil_sigmoid(x[j]);
-        softmax_ce(y, aj, m->tr.c[j], p);
-        p[m->tr.c[j]] -= 1.0;
+        softmax_ce(y, aj, m->data.tr.c[j], p);
+        p[m->data.tr.c[j]] -= 1.0;
         logits(v, aj, u);
         out[j] = sg * (1.0 - sg) / (hi - lo) * dot(p, u, K);
     }
@@ -166,23 +154,23 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
 {
     hc *m = p->model;
     double inv = 1.0 / (hi - lo), pr[K];
-    memset(out, 0, (which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ? p->dx : p->dy) *
-                       sizeof(double));
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    memset(out, 0, (of_x ? p->oracle.dx : p->oracle.dy) * sizeof(double));
     switch (which) {
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */
     case PB__BIL_GRAD_Y_F:
-        ce_sum(m->val.a, m->val.c, NULL, inv, lo, hi, y, out);
+        ce_sum(m->data.val.a, m->data.val.c, NULL, inv, lo, hi, y, out);
         break;
     case PB__BIL_GRAD_Y_G:
-        ce_sum(m->tr.a, m->tr.c, x, inv, lo, hi, y, out);
+        ce_sum(m->data.tr.a, m->data.tr.c, x, inv, lo, hi, y, out);
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * y[i];
         break;
     case PB__BIL_HVP_YY_G:
         for (uint32_t j = lo; j < hi; j++) {
-            const double *aj = m->tr.a + (size_t)j * A;
-            softmax_ce(y, aj, m->tr.c[j], pr);
+            const double *aj = m->data.tr.a + (size_t)j * A;
+            softmax_ce(y, aj, m->data.tr.c[j], pr);
             row_hvp(pr, aj, v, inv * pb__bil_sigmoid(x[j]), out);
         }
         for (uint32_t i = 0; i < DY; i++)
@@ -199,13 +187,14 @@ static double hc_f(pb__bil_problem *p, const double *x, const double *y)
 {
     (void)x;
     hc *m = p->model;
-    return ce_sum(m->val.a, m->val.c, NULL, 1.0 / m->val.n, 0, m->val.n, y, NULL);
+    const pb__bil_rows *val = &m->data.val;
+    return ce_sum(val->a, val->c, NULL, 1.0 / val->n, 0, val->n, y, NULL);
 }
 
 /* The lower level's value, for Newton's line search. */
 static double hc_g(hc *m, const double *x, const double *y)
 {
-    return ce_sum(m->tr.a, m->tr.c, x, 1.0 / m->tr.n, 0, m->tr.n, y, NULL) +
+    return ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y, NULL) +
            0.5 * MU * dot(y, y, DY);
 }
 
@@ -213,9 +202,9 @@ static double hc_g(hc *m, const double *x, const double *y)
  * each CG iteration costs two passes over the rows instead of three. */
 static void hess_at(hc *m, const double *x, const double *y)
 {
-    for (uint32_t j = 0; j < m->tr.n; j++) {
-        m->w[j] = pb__bil_sigmoid(x[j]) / m->tr.n;
-        softmax_ce(y, m->tr.a + (size_t)j * A, m->tr.c[j], m->prob + (size_t)j * K);
+    for (uint32_t j = 0; j < m->data.tr.n; j++) {
+        m->w[j] = pb__bil_sigmoid(x[j]) / m->data.tr.n;
+        softmax_ce(y, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], m->prob + (size_t)j * K);
     }
 }
 
@@ -267,10 +256,10 @@ static void hess_times(const hc *m, const double *v, double *out)
     for (uint32_t i = 0; i < DY; i++)
         out[i] = MU * v[i];
     uint32_t j = 0;
-    for (; j + 4 <= m->tr.n; j += 4)
-        rows4_hvp(m->prob + (size_t)j * K, m->tr.a + (size_t)j * A, v, m->w + j, out);
-    for (; j < m->tr.n; j++)
-        row_hvp(m->prob + (size_t)j * K, m->tr.a + (size_t)j * A, v, m->w[j], out);
+    for (; j + 4 <= m->data.tr.n; j += 4)
+        rows4_hvp(m->prob + (size_t)j * K, m->data.tr.a + (size_t)j * A, v, m->w + j, out);
+    for (; j < m->data.tr.n; j++)
+        row_hvp(m->prob + (size_t)j * K, m->data.tr.a + (size_t)j * A, v, m->w[j], out);
 }
 
 /* Conjugate gradient on the Hessian fixed by hess_at: u ~ H^{-1} b from u = 0, until
@@ -316,7 +305,7 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
 static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
 {
     for (int it = 0; it < 100; it++) {
-        p->grad_y_g(p, x, y, m->g);
+        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, m->g);
         double gn = sqrt(dot(m->g, m->g, DY));
         if (!(gn >= Y_TOL))
             return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
@@ -346,7 +335,7 @@ static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
 static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
 {
     hc *m = p->model;
-    if (m->cached && memcmp(x, m->cache_x, m->tr.n * sizeof(double)) == 0) {
+    if (m->cached && memcmp(x, m->cache_x, m->data.tr.n * sizeof(double)) == 0) {
         memcpy(y, m->cache_y, DY * sizeof(double));
         return;
     }
@@ -356,7 +345,7 @@ static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
         memset(y, 0, DY * sizeof(double));
     newton(m, p, x, y);
     m->cached = isfinite(y[0]);
-    memcpy(m->cache_x, x, m->tr.n * sizeof(double));
+    memcpy(m->cache_x, x, m->data.tr.n * sizeof(double));
     memcpy(m->cache_y, y, DY * sizeof(double));
 }
 
@@ -366,33 +355,33 @@ static double hc_accuracy(pb__bil_problem *p, const double *x)
     hc *m = p->model;
     hc_y_star(p, x, p->wy);
     uint32_t ok = 0;
-    for (uint32_t j = 0; j < m->test.n; j++) {
+    for (uint32_t j = 0; j < m->data.test.n; j++) {
         double z[K];
-        logits(p->wy, m->test.a + (size_t)j * A, z);
+        logits(p->wy, m->data.test.a + (size_t)j * A, z);
         uint32_t best = 0;
         for (uint32_t k = 1; k < K; k++)
             best = z[k] > z[best] ? k : best;
-        ok += best == m->test.c[j];
+        ok += best == m->data.test.c[j];
     }
-    return (double)ok / m->test.n;
+    return (double)ok / m->data.test.n;
 }
 
 /* Replaces the labels of N_CORRUPT distinct lower-train rows (the first N_CORRUPT of a
  * seeded Fisher-Yates shuffle) by a uniformly drawn other class. */
 static int corrupt(hc *m)
 {
-    uint32_t *perm = malloc(m->tr.n * sizeof(uint32_t));
+    uint32_t *perm = malloc(m->data.tr.n * sizeof(uint32_t));
     if (!perm)
         return -1;
     pb_rng rng;
     pb_rng_seed(&rng, CORRUPT_SEED, 0);
-    for (uint32_t j = 0; j < m->tr.n; j++)
+    for (uint32_t j = 0; j < m->data.tr.n; j++)
         perm[j] = j;
     for (uint32_t j = 0; j < N_CORRUPT; j++) {
-        uint32_t k = j + (uint32_t)pb_rng_below(&rng, m->tr.n - j), t = perm[j];
+        uint32_t k = j + (uint32_t)pb_rng_below(&rng, m->data.tr.n - j), t = perm[j];
         perm[j] = perm[k];
         perm[k] = t;
-        uint32_t *c = &m->tr.c[perm[j]];
+        uint32_t *c = &m->data.tr.c[perm[j]];
         *c = (*c + 1 + (uint32_t)pb_rng_below(&rng, K - 1)) % K;
     }
     free(perm);
@@ -406,29 +395,17 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
     (void)family;
     if (strcmp(id, "bilevel-hypercleaning-digits") != 0)
         return 1;
-    hc *m = calloc(1, sizeof *m);
-    if (m && pb__bil_rows_open("digits", F, K, N_TRAIN, &m->tr, &m->val, &m->test, err,
-                               errlen) != 0) {
-        free(m);
+    hc *m = pb__bil_data_new(sizeof *m, "digits", F, K, N_TRAIN, err, errlen);
+    if (!m)
         return -1;
-    }
-    if (m && corrupt(m) != 0) {
-        hc_free(m);
+    if (corrupt(m) != 0) {
+        pb__bil_data_free(m);
         m = NULL;
     }
-    pb__bil_problem *p = pb__bil_problem_new(N_TRAIN, DY, 0, m, hc_free, err, errlen);
-    if (!p)
-        return -1;
-    p->f = hc_f;
-    p->y_star = hc_y_star;
-    p->solve_yy = hc_solve;
-    p->test_accuracy = hc_accuracy;
-    pb__bil_finite_sum(p, hc_batch, m->tr.n, m->val.n, BATCH);
-    *out = &p->base;
-    return 0;
+    static const pb__bil_fns fns = {.f = hc_f, .y_star = hc_y_star, .solve_yy = hc_solve,
+                                    .batch_oracle = hc_batch, .test_accuracy = hc_accuracy};
+    return pb__bil_data_problem(N_TRAIN, DY, &fns, m, BATCH, out, err, errlen);
 }
-
-extern const pb__kind pb__kind_bilevel;
 
 const pb__family pb__family_bil_hypercleaning = {
     &pb__kind_bilevel, "bilevel-hypercleaning", "bilevel-hypercleaning-digits",

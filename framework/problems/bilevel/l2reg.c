@@ -27,24 +27,13 @@
 #define MU0 1e-3 /* fixed ridge under the learned penalties */
 
 typedef struct lr {
-    pb__bil_rows tr, val, test;    /* rows of D doubles; labels 1 and 0 for +1 and -1 */
+    pb__bil_data data; /* first (pb__bil_data_new); rows of D doubles, labels 1, 0 for +1, -1 */
     double S[D * D];               /* scratch */
     /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
      * one x in turn (see lr_y_star). */
     int cached;
     double cache_x[D], cache_y[D];
 } lr;
-
-static void lr_free(void *model)
-{
-    lr *m = model;
-    if (m) {
-        pb__bil_rows_free(&m->tr);
-        pb__bil_rows_free(&m->val);
-        pb__bil_rows_free(&m->test);
-    }
-    free(m);
-}
 
 static double softplus(double t) /* log(1 + exp(t)), stable */
 {
@@ -98,21 +87,21 @@ static void lr_batch(pb__bil_problem *p, int which, const double *x, const doubl
                      const double *v, uint32_t lo, uint32_t hi, double *out)
 {
     lr *m = p->model;
-    uint32_t n = which == PB__BIL_GRAD_X_F ? p->dx : p->dy;
+    uint32_t n = which == PB__BIL_GRAD_X_F ? p->oracle.dx : p->oracle.dy;
     memset(out, 0, n * sizeof(double));
     switch (which) {
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */
     case PB__BIL_GRAD_Y_F:
-        logistic(&m->val, lo, hi, y, out);
+        logistic(&m->data.val, lo, hi, y, out);
         break;
     case PB__BIL_GRAD_Y_G:
-        logistic(&m->tr, lo, hi, y, out);
+        logistic(&m->data.tr, lo, hi, y, out);
         for (uint32_t i = 0; i < D; i++)
             out[i] += (MU0 + exp(x[i])) * y[i];
         break;
     case PB__BIL_HVP_YY_G:
-        logistic_hvp(m->tr.a, lo, hi, y, v, out);
+        logistic_hvp(m->data.tr.a, lo, hi, y, v, out);
         for (uint32_t i = 0; i < D; i++)
             out[i] += (MU0 + exp(x[i])) * v[i];
         break;
@@ -127,12 +116,12 @@ static double lr_f(pb__bil_problem *p, const double *x, const double *y)
 {
     (void)x;
     lr *m = p->model;
-    return logistic(&m->val, 0, m->val.n, y, NULL);
+    return logistic(&m->data.val, 0, m->data.val.n, y, NULL);
 }
 
 static double lr_g(lr *m, const double *x, const double *y)
 {
-    double s = logistic(&m->tr, 0, m->tr.n, y, NULL);
+    double s = logistic(&m->data.tr, 0, m->data.tr.n, y, NULL);
     for (uint32_t i = 0; i < D; i++)
         s += 0.5 * (MU0 + exp(x[i])) * y[i] * y[i];
     return s;
@@ -142,9 +131,9 @@ static double lr_g(lr *m, const double *x, const double *y)
 static void hessian(lr *m, const double *x, const double *y)
 {
     memset(m->S, 0, sizeof m->S);
-    for (uint32_t j = 0; j < m->tr.n; j++) {
-        const double *aj = m->tr.a + (size_t)j * D;
-        double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) / m->tr.n;
+    for (uint32_t j = 0; j < m->data.tr.n; j++) {
+        const double *aj = m->data.tr.a + (size_t)j * D;
+        double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) / m->data.tr.n;
         for (uint32_t r = 0; r < D; r++)
             for (uint32_t k = 0; k < D; k++)
                 m->S[r * D + k] += c * aj[r] * aj[k];
@@ -192,7 +181,7 @@ static void newton(pb__bil_problem *p, const double *x, double *y, double *g, do
 {
     lr *m = p->model;
     for (int it = 0; it < 100; it++) {
-        p->grad_y_g(p, x, y, g);
+        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, g);
         double gn = 0.0;
         for (uint32_t i = 0; i < D; i++)
             gn += g[i] * g[i];
@@ -216,9 +205,9 @@ static double lr_accuracy(pb__bil_problem *p, const double *x)
     double y[D];
     lr_y_star(p, x, y);
     uint32_t ok = 0;
-    for (uint32_t j = 0; j < m->test.n; j++)
-        ok += sign_of(m->test.c[j]) * dotd(m->test.a + (size_t)j * D, y) > 0;
-    return (double)ok / m->test.n;
+    for (uint32_t j = 0; j < m->data.test.n; j++)
+        ok += sign_of(m->data.test.c[j]) * dotd(m->data.test.a + (size_t)j * D, y) > 0;
+    return (double)ok / m->data.test.n;
 }
 
 static int open_l2reg(const pb__family *family, const char *id, pb__problem **out, char *err,
@@ -227,25 +216,13 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
     (void)family;
     if (strcmp(id, "bilevel-l2reg-breast-cancer") != 0)
         return 1;
-    lr *m = calloc(1, sizeof *m);
-    if (m && pb__bil_rows_open("breast_cancer", D - 1, 2, N_TRAIN, &m->tr, &m->val, &m->test,
-                               err, errlen) != 0) {
-        free(m);
+    lr *m = pb__bil_data_new(sizeof *m, "breast_cancer", D - 1, 2, N_TRAIN, err, errlen);
+    if (!m)
         return -1;
-    }
-    pb__bil_problem *p = pb__bil_problem_new(D, D, 0, m, lr_free, err, errlen);
-    if (!p)
-        return -1;
-    p->f = lr_f;
-    p->y_star = lr_y_star;
-    p->solve_yy = lr_solve;
-    p->test_accuracy = lr_accuracy;
-    pb__bil_finite_sum(p, lr_batch, m->tr.n, m->val.n, BATCH);
-    *out = &p->base;
-    return 0;
+    static const pb__bil_fns fns = {.f = lr_f, .y_star = lr_y_star, .solve_yy = lr_solve,
+                                    .batch_oracle = lr_batch, .test_accuracy = lr_accuracy};
+    return pb__bil_data_problem(D, D, &fns, m, BATCH, out, err, errlen);
 }
-
-extern const pb__kind pb__kind_bilevel;
 
 const pb__family pb__family_bil_l2reg = {
     &pb__kind_bilevel, "bilevel-l2reg", "bilevel-l2reg-breast-cancer",

@@ -55,7 +55,7 @@ static void lq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, do
 {
     (void)y;
     lq *q = p->model;
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         out[i] = q->cosh_upper ? 0.0 : 0.1 * x[i];
 }
 
@@ -64,24 +64,24 @@ static void lq_grad_y_f(pb__bil_problem *p, const double *x, const double *y, do
     (void)x;
     lq *q = p->model;
     if (q->cosh_upper) {
-        for (uint32_t i = 0; i < p->dy; i++)
+        for (uint32_t i = 0; i < p->oracle.dy; i++)
             out[i] = sinh(y[i] - 1.0);
         return;
     }
-    matvec(q->C, q->m, p->dy, y, q->r);
+    matvec(q->C, q->m, p->oracle.dy, y, q->r);
     for (uint32_t i = 0; i < q->m; i++)
         q->r[i] -= q->t[i];
-    matTvec(q->C, q->m, p->dy, q->r, out);
+    matTvec(q->C, q->m, p->oracle.dy, q->r, out);
 }
 
 static void lq_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
     lq *q = p->model;
-    matvec(q->A, p->dy, p->dy, y, out);
-    for (uint32_t i = 0; i < p->dy; i++) {
+    matvec(q->A, p->oracle.dy, p->oracle.dy, y, out);
+    for (uint32_t i = 0; i < p->oracle.dy; i++) {
         double bx = 0.0;
-        for (uint32_t j = 0; j < p->dx; j++)
-            bx += q->B[(size_t)i * p->dx + j] * x[j];
+        for (uint32_t j = 0; j < p->oracle.dx; j++)
+            bx += q->B[(size_t)i * p->oracle.dx + j] * x[j];
         out[i] -= bx;
     }
 }
@@ -92,7 +92,7 @@ static void lq_hvp(pb__bil_problem *p, const double *x, const double *y, const d
     (void)x;
     (void)y;
     lq *q = p->model;
-    matvec(q->A, p->dy, p->dy, v, out);
+    matvec(q->A, p->oracle.dy, p->oracle.dy, v, out);
 }
 
 static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
@@ -101,8 +101,8 @@ static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    matTvec(q->B, p->dy, p->dx, v, out);
-    for (uint32_t i = 0; i < p->dx; i++)
+    matTvec(q->B, p->oracle.dy, p->oracle.dx, v, out);
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         out[i] = -out[i];
 }
 
@@ -111,14 +111,14 @@ static double lq_f(pb__bil_problem *p, const double *x, const double *y)
     lq *q = p->model;
     double s = 0.0;
     if (q->cosh_upper) {
-        for (uint32_t i = 0; i < p->dy; i++)
+        for (uint32_t i = 0; i < p->oracle.dy; i++)
             s += cosh(y[i] - 1.0);
         return s;
     }
-    matvec(q->C, q->m, p->dy, y, q->r);
+    matvec(q->C, q->m, p->oracle.dy, y, q->r);
     for (uint32_t i = 0; i < q->m; i++)
         s += 0.5 * (q->r[i] - q->t[i]) * (q->r[i] - q->t[i]);
-    for (uint32_t i = 0; i < p->dx; i++)
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
         s += 0.05 * x[i] * x[i];
     return s;
 }
@@ -129,19 +129,19 @@ static void lq_solve(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    matvec(q->Ainv, p->dy, p->dy, v, out);
+    matvec(q->Ainv, p->oracle.dy, p->oracle.dy, v, out);
 }
 
 static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
 {
     lq *q = p->model;
-    double *bx = malloc(p->dy * sizeof(double));
+    double *bx = malloc(p->oracle.dy * sizeof(double));
     if (!bx) {
-        for (uint32_t i = 0; i < p->dy; i++)
+        for (uint32_t i = 0; i < p->oracle.dy; i++)
             out[i] = NAN;
         return;
     }
-    matvec(q->B, p->dy, p->dx, x, bx);
+    matvec(q->B, p->oracle.dy, p->oracle.dx, x, bx);
     lq_solve(p, x, NULL, bx, out);
     free(bx);
 }
@@ -227,28 +227,19 @@ static lq *lq_new(pb_rng *rng, uint32_t dx, uint32_t dy, uint32_t m)
  * fill; NULL with a message. */
 static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_t errlen)
 {
-    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, q, free, err, errlen);
+    static const pb__bil_fns fns = {.grad_x_f = lq_grad_x_f, .grad_y_f = lq_grad_y_f,
+                                    .grad_y_g = lq_grad_y_g, .hvp_yy_g = lq_hvp,
+                                    .cross_xy_g = lq_cross, .f = lq_f, .y_star = lq_y_star,
+                                    .solve_yy = lq_solve};
+    pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, &fns, q, free, err, errlen);
     if (!p)
         return NULL;
-    p->grad_x_f = lq_grad_x_f;
-    p->grad_y_f = lq_grad_y_f;
-    p->grad_y_g = lq_grad_y_g;
-    p->hvp_yy_g = lq_hvp;
-    p->cross_xy_g = lq_cross;
-    p->f = lq_f;
-    p->y_star = lq_y_star;
-    p->solve_yy = lq_solve;
     p->oracle.noise = 0.1;
     return p;
 }
 
-static int open_quadratic(const pb__family *family, const char *id, pb__problem **out,
-                          char *err, size_t errlen)
+static int open_quadratic(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
     const uint32_t dx = 10, dy = 20, m = 20;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62717561u /* "bqua" */, inst);
@@ -294,13 +285,8 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
     return 0;
 }
 
-static int open_cosh(const pb__family *family, const char *id, pb__problem **out, char *err,
-                     size_t errlen)
+static int open_cosh(unsigned long d, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long d = 0;
-    int rc = pb__family_parse_id(family, id, 'd', "dim", 1000, &d, err, errlen);
-    if (rc != 0)
-        return rc;
     uint32_t n = (uint32_t)d;
     pb_rng rng;
     pb_rng_seed(&rng, 0x62636f73u /* "bcos" */, n);
@@ -321,13 +307,13 @@ static int open_cosh(const pb__family *family, const char *id, pb__problem **out
     return 0;
 }
 
-extern const pb__kind pb__kind_bilevel;
-
-const pb__family pb__family_bil_quadratic = {
-    &pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
-    "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
-    open_quadratic};
-const pb__family pb__family_bil_cosh = {
-    &pb__kind_bilevel, "bilevel-cosh", "bilevel-cosh-d<dim>",
-    "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
-    open_cosh};
+const pb__numbered_family pb__family_bil_quadratic = {
+    {&pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
+     "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
+     pb__open_numbered},
+    1000000, open_quadratic};
+const pb__numbered_family pb__family_bil_cosh = {
+    {&pb__kind_bilevel, "bilevel-cosh", "bilevel-cosh-d<dim>",
+     "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
+     pb__open_numbered},
+    1000, open_cosh};

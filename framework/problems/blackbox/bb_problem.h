@@ -9,6 +9,9 @@
 #include "../problem.h"
 #include "plugbench/blackbox.h"
 
+/* The kind, defined at the end of blackbox.c. */
+extern const pb__kind pb__kind_blackbox;
+
 /* COCO's targets for f - f_opt: 10^2, 10^1.8, ..., 10^-8. */
 #define PB__BB_TARGETS 51
 

@@ -26,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const pb__kind pb__kind_blackbox;
-
 #define N_FUNCTIONS 24
 #define MAX_DIM 100000
 #define WEIERSTRASS_TERMS 12

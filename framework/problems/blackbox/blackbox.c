@@ -10,47 +10,6 @@
 extern const pb__family pb__family_sphere, pb__family_ellipsoid, pb__family_rosenbrock,
     pb__family_rastrigin, pb__family_bbob;
 
-static const char *const metrics[] = {"best_error", "solution_error", "distance_to_optimum"};
-/* The default suite: bbob's sphere, Rosenbrock, rotated ellipsoid, rotated Rastrigin and
- * Gallagher's 101 peaks in d=10, two instances each: unimodal to multimodal in seconds. */
-static const char *const defaults[] = {
-    "bbob-f01-d10-i1", "bbob-f01-d10-i2", "bbob-f08-d10-i1", "bbob-f08-d10-i2",
-    "bbob-f10-d10-i1", "bbob-f10-d10-i2", "bbob-f15-d10-i1", "bbob-f15-d10-i2",
-    "bbob-f21-d10-i1", "bbob-f21-d10-i2"};
-static const pb__family *const families[] = {&pb__family_sphere, &pb__family_ellipsoid,
-                                             &pb__family_rosenbrock, &pb__family_rastrigin,
-                                             &pb__family_bbob};
-
-static void record_extras(const double *extras, cJSON *record);
-
-static int measure(pb__problem *base, const double *x, double *out);
-static void collect_extras(const pb__problem *base, double *extras);
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every blackbox problem besides its oracles (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = measure,
-    .collect_extras = collect_extras,
-    .describe = describe,
-    .destroy = destroy,
-};
-
-const pb__kind pb__kind_blackbox = {
-    .name = "blackbox",
-    .abi_kind = PB_KIND_BLACKBOX,
-    .cost_unit = "evaluations",
-    .doc = "minimize f over a box from evaluations only",
-    .metrics = metrics,
-    .n_metrics = 3,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 10000},
-    .families = families,
-    .n_families = 5,
-    .ops = &ops,
-    .record_extras = record_extras,
-};
-
 /* The i-th of COCO's 51 targets for f - f_opt, 10^(2 - i/5), from 100 down to 1e-8. */
 static double coco_target(uint32_t i) { return pow(10.0, 2.0 - i / 5.0); }
 
@@ -117,7 +76,6 @@ static int measure(pb__problem *base, const double *x, double *out)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__bb_problem *p = (const pb__bb_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "instance", p->instance);
     cJSON_AddNumberToObject(obj, "f_opt", p->f_opt);
@@ -183,3 +141,24 @@ int pb__bb_parse_id(const char *prefix, const char *id, uint32_t *dim, uint32_t 
     *instance = (uint32_t)i;
     return 0;
 }
+
+/* The blackbox kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_blackbox = {
+    .name = "blackbox",
+    .abi_kind = PB_KIND_BLACKBOX,
+    .cost_unit = "evaluations",
+    .doc = "minimize f over a box from evaluations only",
+    .metrics = {"best_error", "solution_error", "distance_to_optimum"},
+    /* The default suite: bbob's sphere, Rosenbrock, rotated ellipsoid, rotated Rastrigin and
+     * Gallagher's 101 peaks in d=10, two instances each: unimodal to multimodal in seconds. */
+    .default_problems = {"bbob-f01-d10-i1", "bbob-f01-d10-i2", "bbob-f08-d10-i1",
+                         "bbob-f08-d10-i2", "bbob-f10-d10-i1", "bbob-f10-d10-i2",
+                         "bbob-f15-d10-i1", "bbob-f15-d10-i2", "bbob-f21-d10-i1",
+                         "bbob-f21-d10-i2"},
+    .default_budget = {.cost = 10000},
+    .families = {&pb__family_sphere, &pb__family_ellipsoid, &pb__family_rosenbrock,
+                 &pb__family_rastrigin, &pb__family_bbob},
+    .ops = {.measure = measure, .collect_extras = collect_extras, .describe = describe,
+            .destroy = destroy},
+    .record_extras = record_extras,
+};

@@ -14,8 +14,6 @@
 
 #include "plugbench/rng.h"
 
-extern const pb__kind pb__kind_blackbox;
-
 static double sphere(pb__bb_problem *p, const double *x)
 {
     double s = 0.0;

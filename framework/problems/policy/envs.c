@@ -18,8 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-extern const pb__kind pb__kind_policy;
-
 /* ---- CartPole-v1 -------------------------------------------------------------------------- */
 
 static void cartpole_obs(const double *st, double *obs) { memcpy(obs, st, 4 * sizeof(double)); }

@@ -10,6 +10,9 @@
 #include "plugbench/policy.h"
 #include "plugbench/rng.h"
 
+/* The kind, defined at the end of policy.c. */
+extern const pb__kind pb__kind_policy;
+
 #define PB__POL_MAX_LAYERS 4
 
 /*

@@ -10,38 +10,6 @@
 extern const pb__family pb__family_cartpole, pb__family_acrobot, pb__family_lqr,
     pb__family_gridworld, pb__family_bandit;
 
-static const char *const metrics[] = {"regret", "return"};
-static const char *const defaults[] = {"cartpole", "acrobot", "lqr", "gridworld"};
-static const pb__family *const families[] = {&pb__family_cartpole, &pb__family_acrobot,
-                                             &pb__family_lqr, &pb__family_gridworld,
-                                             &pb__family_bandit};
-
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every policy problem besides its oracles (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = pb__pol_measure,
-    .describe = describe,
-    .destroy = destroy,
-};
-
-const pb__kind pb__kind_policy = {
-    .name = "policy",
-    .abi_kind = PB_KIND_POLICY,
-    .cost_unit = "env_steps",
-    .doc = "maximize the expected return of a parametric policy from trajectories; the "
-           "problem supplies the environment and grad / Hessian-vector products of log pi",
-    .metrics = metrics,
-    .n_metrics = 2,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 20000},
-    .families = families,
-    .n_families = sizeof families / sizeof families[0],
-    .ops = &ops,
-    .record_extras = NULL,
-};
-
 /* ---- the policy classes ---------------------------------------------------------------- */
 
 int pb__pol_net_init(pb__pol_net *net, uint32_t n_layers, const uint32_t *sizes, int bias,
@@ -390,7 +358,6 @@ int pb__pol_measure(pb__problem *base, const double *theta, double *out)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__pol_problem *p = (const pb__pol_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->oracle.dim);
     cJSON_AddNumberToObject(obj, "obs_dim", p->env->obs_dim);
     cJSON_AddNumberToObject(obj, "n_actions", p->env->n_actions);
@@ -452,3 +419,18 @@ pb__pol_problem *pb__pol_problem_new(const pb__pol_env *env, uint32_t n_layers,
     pb__problem_init(&p->base, &pb__kind_policy, &p->oracle, p->net.n_params);
     return p;
 }
+
+/* The policy kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_policy = {
+    .name = "policy",
+    .abi_kind = PB_KIND_POLICY,
+    .cost_unit = "env_steps",
+    .doc = "maximize the expected return of a parametric policy from trajectories; the "
+           "problem supplies the environment and grad / Hessian-vector products of log pi",
+    .metrics = {"regret", "return"},
+    .default_problems = {"cartpole", "acrobot", "lqr", "gridworld"},
+    .default_budget = {.cost = 20000},
+    .families = {&pb__family_cartpole, &pb__family_acrobot, &pb__family_lqr,
+                 &pb__family_gridworld, &pb__family_bandit},
+    .ops = {.measure = pb__pol_measure, .describe = describe, .destroy = destroy},
+};

@@ -67,13 +67,8 @@ static void describe_scale(const pb__seq_problem *p, cJSON *obj)
     cJSON_AddItemToObject(obj, "raw_max", cJSON_CreateDoubleArray(s->max, 3));
 }
 
-static int open_lorenz(const pb__family *family, const char *id, pb__problem **out, char *err,
-                       size_t errlen)
+static int open_lorenz(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
     pb__seq_problem *p = pb__seq_problem_new(3, LZ_LENGTH, LZ_TRAIN, LZ_TEST, 0.0, 1.0);
     lz_scale *sc = malloc(sizeof *sc);
     if (!p || !sc) {
@@ -120,8 +115,9 @@ static int open_lorenz(const pb__family *family, const char *id, pb__problem **o
     return 0;
 }
 
-const pb__family pb__family_seq_lorenz = {
-    &pb__kind_sequence, "seq-lorenz", "seq-lorenz-i<instance>",
-    "Lorenz system (10, 28, 8/3) by RK4, dt 0.01, sampled every 0.03: windows of 24 x 3, "
-    "min-max scaled; 1000 train then 200 test windows of one trajectory",
-    open_lorenz};
+const pb__numbered_family pb__family_seq_lorenz = {
+    {&pb__kind_sequence, "seq-lorenz", "seq-lorenz-i<instance>",
+     "Lorenz system (10, 28, 8/3) by RK4, dt 0.01, sampled every 0.03: windows of 24 x 3, "
+     "min-max scaled; 1000 train then 200 test windows of one trajectory",
+     pb__open_numbered},
+    1000000, open_lorenz};

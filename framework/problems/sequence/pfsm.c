@@ -99,13 +99,8 @@ static void draw_set(pb_rng *rng, const pfsm *m, uint32_t n, double *x, uint8_t 
         }
 }
 
-static int open_pfsm(const pb__family *family, const char *id, pb__problem **out, char *err,
-                     size_t errlen)
+static int open_pfsm(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
     pb__seq_problem *p = pb__seq_problem_new(2, PFSM_LENGTH, PFSM_TRAIN, PFSM_TEST,
                                              -PFSM_LIMIT, PFSM_LIMIT);
     pfsm *m = malloc(sizeof *m);
@@ -134,8 +129,9 @@ static int open_pfsm(const pb__family *family, const char *id, pb__problem **out
     return 0;
 }
 
-const pb__family pb__family_seq_pfsm = {
-    &pb__kind_sequence, "seq-pfsm", "seq-pfsm-i<instance>",
-    "probabilistic finite-state machine: 45 steps x 2, three 15-step primitives per cycle, "
-    "a branch taken with probability 0.3 / 0.7, noise 0.01; 100 train, 100 test sequences",
-    open_pfsm};
+const pb__numbered_family pb__family_seq_pfsm = {
+    {&pb__kind_sequence, "seq-pfsm", "seq-pfsm-i<instance>",
+     "probabilistic finite-state machine: 45 steps x 2, three 15-step primitives per cycle, "
+     "a branch taken with probability 0.3 / 0.7, noise 0.01; 100 train, 100 test sequences",
+     pb__open_numbered},
+    1000000, open_pfsm};

@@ -14,61 +14,12 @@
 #include <string.h>
 #include <time.h>
 
-extern const pb__family pb__family_seq_sines, pb__family_seq_pfsm, pb__family_seq_lorenz,
-    pb__family_seq_stocks;
+extern const pb__numbered_family pb__family_seq_sines, pb__family_seq_pfsm,
+    pb__family_seq_lorenz;
+extern const pb__family pb__family_seq_stocks;
 
-/* Indices into the metrics; the first is the main one. */
+/* Indices into the kind's metrics (pb__kind_sequence, at the end); the first is the main one. */
 enum { M_MSE, M_MSE_K, M_DISC, M_PRED, M_BRANCH, N_METRICS };
-static const char *const metrics[] = {
-    [M_MSE] = "test_mse",
-    [M_MSE_K] = "test_mse_5step",
-    [M_DISC] = "discriminative_score",
-    [M_PRED] = "predictive_score",
-    [M_BRANCH] = "branch_frequency",
-};
-_Static_assert(PB__SEQ_K == 5, "the k-step metric's name says 5");
-/*
- * The default suite: the PFSM alone, the cheapest problem to score (2 features, so the
- * post-hoc GRUs have one unit; 100 test sequences): a plugin that generates costs some
- * seconds of scoring per run, whatever its budget (docs/results-schema.md).
- */
-static const char *const defaults[] = {"seq-pfsm-i1"};
-static const pb__family *const families[] = {&pb__family_seq_sines, &pb__family_seq_pfsm,
-                                             &pb__family_seq_lorenz, &pb__family_seq_stocks};
-
-static int measure(pb__problem *base, const double *solution, double *out);
-static int measure_model(pb__problem *base, const pb_plugin *plugin, void *state, int final,
-                         double *out, char *err, size_t errlen);
-static void collect_extras(const pb__problem *base, double *extras);
-static void record_extras(const double *extras, cJSON *record);
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every sequence problem besides its oracle (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = measure,
-    .collect_extras = collect_extras,
-    .describe = describe,
-    .destroy = destroy,
-    .measure_model = measure_model,
-};
-
-const pb__kind pb__kind_sequence = {
-    .name = "sequence",
-    .abi_kind = PB_KIND_SEQUENCE,
-    .cost_unit = "steps",
-    .doc = "learn a model of a data set of sequences from minibatches drawn by the host; "
-           "measured by test prediction MSE and TimeGAN's scores of generated sequences",
-    .metrics = metrics,
-    .n_metrics = N_METRICS,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 90000}, /* 20 epochs of seq-pfsm-i1 (100 x 45 steps) */
-    .families = families,
-    .n_families = sizeof families / sizeof families[0],
-    .ops = &ops,
-    .record_extras = record_extras,
-    .sparse_checkpoints = 1, /* predict() may run error regression at every test step */
-};
 
 /* Seconds from a monotonic clock, for the model's measurement times. */
 static double now(void)
@@ -332,7 +283,6 @@ static void record_extras(const double *extras, cJSON *record)
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__seq_problem *p = (const pb__seq_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "length", p->length);
     cJSON_AddNumberToObject(obj, "n_train", p->n_train);
@@ -386,3 +336,30 @@ pb__seq_problem *pb__seq_problem_new(uint32_t dim, uint32_t length, uint32_t n_t
     pb__problem_init(&p->base, &pb__kind_sequence, &p->oracle, 0);
     return p;
 }
+
+_Static_assert(PB__SEQ_K == 5, "the k-step metric's name says 5");
+
+/* The sequence kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_sequence = {
+    .name = "sequence",
+    .abi_kind = PB_KIND_SEQUENCE,
+    .cost_unit = "steps",
+    .doc = "learn a model of a data set of sequences from minibatches drawn by the host; "
+           "measured by test prediction MSE and TimeGAN's scores of generated sequences",
+    .metrics = {[M_MSE] = "test_mse", [M_MSE_K] = "test_mse_5step",
+                [M_DISC] = "discriminative_score", [M_PRED] = "predictive_score",
+                [M_BRANCH] = "branch_frequency"},
+    /*
+     * The default suite: the PFSM alone, the cheapest problem to score (2 features, so the
+     * post-hoc GRUs have one unit; 100 test sequences): a plugin that generates costs some
+     * seconds of scoring per run, whatever its budget (docs/results-schema.md).
+     */
+    .default_problems = {"seq-pfsm-i1"},
+    .default_budget = {.cost = 90000}, /* 20 epochs of seq-pfsm-i1 (100 x 45 steps) */
+    .families = {&pb__family_seq_sines.family, &pb__family_seq_pfsm.family,
+                 &pb__family_seq_lorenz.family, &pb__family_seq_stocks},
+    .ops = {.measure = measure, .collect_extras = collect_extras, .describe = describe,
+            .destroy = destroy, .measure_model = measure_model},
+    .record_extras = record_extras,
+    .sparse_checkpoints = 1, /* predict() may run error regression at every test step */
+};

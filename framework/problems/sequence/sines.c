@@ -30,13 +30,8 @@ static void sine_sequence(pb_rng *rng, double *x)
     }
 }
 
-static int open_sines(const pb__family *family, const char *id, pb__problem **out, char *err,
-                      size_t errlen)
+static int open_sines(unsigned long inst, pb__problem **out, char *err, size_t errlen)
 {
-    unsigned long inst = 0;
-    int rc = pb__family_parse_id(family, id, 'i', "instance", 1000000, &inst, err, errlen);
-    if (rc != 0)
-        return rc;
     pb__seq_problem *p = pb__seq_problem_new(SINES_DIM, SINES_LENGTH, SINES_TRAIN, SINES_TEST,
                                              0.0, 1.0);
     if (!p) {
@@ -54,8 +49,9 @@ static int open_sines(const pb__family *family, const char *id, pb__problem **ou
     return 0;
 }
 
-const pb__family pb__family_seq_sines = {
-    &pb__kind_sequence, "seq-sines", "seq-sines-i<instance>",
-    "TimeGAN's sines: 24 steps x 5 features, (sin(f t + phase) + 1)/2, f and phase ~ "
-    "U(0, 0.1); 1000 train, 200 test sequences",
-    open_sines};
+const pb__numbered_family pb__family_seq_sines = {
+    {&pb__kind_sequence, "seq-sines", "seq-sines-i<instance>",
+     "TimeGAN's sines: 24 steps x 5 features, (sin(f t + phase) + 1)/2, f and phase ~ "
+     "U(0, 0.1); 1000 train, 200 test sequences",
+     pb__open_numbered},
+    1000000, open_sines};

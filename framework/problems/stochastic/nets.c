@@ -256,8 +256,6 @@ static int open_net(const pb__family *family, const char *id, pb__problem **out,
     return 0;
 }
 
-extern const pb__kind pb__kind_stochastic;
-
 const pb__family pb__family_logreg = {&pb__kind_stochastic, "logreg", "logreg-<dataset>",
                                       "L2-regularized logistic regression (l2 = 1e-3)", open_net};
 const pb__family pb__family_softmax = {&pb__kind_stochastic, "softmax", "softmax-<dataset>",

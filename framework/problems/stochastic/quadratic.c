@@ -140,8 +140,6 @@ static int open_quadratic(const pb__family *family, const char *id, pb__problem 
     return 0;
 }
 
-extern const pb__kind pb__kind_stochastic;
-
 const pb__family pb__family_quadratic = {
     &pb__kind_stochastic, "quadratic", "quadratic-d<dim>-i<instance>",
     "ill-conditioned least squares (condition ~1e4, rotated) with a known Hessian",

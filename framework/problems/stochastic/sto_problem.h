@@ -12,6 +12,9 @@
 #include "plugbench/rng.h"
 #include "plugbench/stochastic.h"
 
+/* The kind, defined at the end of stochastic.c. */
+extern const pb__kind pb__kind_stochastic;
+
 typedef struct pb__sto_problem pb__sto_problem;
 
 /*

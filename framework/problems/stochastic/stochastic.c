@@ -9,40 +9,6 @@
 extern const pb__family pb__family_logreg, pb__family_softmax, pb__family_mlp,
     pb__family_quadratic;
 
-static const char *const metrics[] = {"train_gap", "train_loss", "test_loss", "test_accuracy",
-                                      "grad_norm"};
-/* The default suite: the four problems of the M-FAC issue, each a few epochs. */
-static const char *const defaults[] = {"logreg-breast-cancer", "softmax-digits", "mlp-digits",
-                                       "quadratic-d100-i1"};
-static const pb__family *const families[] = {&pb__family_logreg, &pb__family_softmax,
-                                             &pb__family_mlp, &pb__family_quadratic};
-
-static int measure(pb__problem *base, const double *w, double *out);
-static void describe(const pb__problem *base, cJSON *obj);
-static void destroy(pb__problem *base);
-/* What the host does with every stochastic problem besides its oracles (problem.h). */
-static const pb__problem_ops ops = {
-    .measure = measure,
-    .describe = describe,
-    .destroy = destroy,
-};
-
-const pb__kind pb__kind_stochastic = {
-    .name = "stochastic",
-    .abi_kind = PB_KIND_STOCHASTIC,
-    .cost_unit = "samples",
-    .doc = "minimize a finite sum (1/n) sum_i l_i(w) from minibatch gradients drawn by the host",
-    .metrics = metrics,
-    .n_metrics = 5,
-    .default_problems = defaults,
-    .n_default_problems = sizeof defaults / sizeof defaults[0],
-    .default_budget = {.cost = 20000},
-    .families = families,
-    .n_families = 4,
-    .ops = &ops,
-    .record_extras = NULL,
-};
-
 /* Refuses a call of cost samples beyond the budget or from solution(); else counts it. */
 static int charge(pb__sto_problem *p, uint64_t cost)
 {
@@ -230,7 +196,6 @@ out:
 static void describe(const pb__problem *base, cJSON *obj)
 {
     const pb__sto_problem *p = (const pb__sto_problem *)base;
-    cJSON_AddStringToObject(obj, "family", base->family->name);
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "n_train", p->train.n);
     cJSON_AddNumberToObject(obj, "n_test", p->test.n);
@@ -249,24 +214,21 @@ static void destroy(pb__problem *base)
         p->model_free(p->model);
     pb__dataset_free(&p->train);
     pb__dataset_free(&p->test);
-    free(p->w0);
-    free(p->perm);
-    free(p->batch);
-    free(p->work);
-    free(p);
+    free(p); /* w0, perm, batch and work live in p's block */
 }
 
 pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__dataset *test,
                                      pb__sto_loss loss, void *model,
                                      void (*model_free)(void *model), char *err, size_t errlen)
 {
-    pb__sto_problem *p = model ? calloc(1, sizeof *p) : NULL;
+    const pb_array arrays[] = {
+        PB_ARRAY(pb__sto_problem, w0, dim), PB_ARRAY(pb__sto_problem, work, dim),
+        PB_ARRAY(pb__sto_problem, perm, train->n), PB_ARRAY(pb__sto_problem, batch, train->n)};
+    pb__sto_problem *p = pb__problem_block_new(sizeof *p, sizeof arrays / sizeof arrays[0],
+                                               arrays, model, model_free, err, errlen);
     if (!p) {
         pb__dataset_free(train);
         pb__dataset_free(test);
-        if (model && model_free)
-            model_free(model);
-        snprintf(err, errlen, "out of memory");
         return NULL;
     }
     p->model = model; /* freed by destroy from here on */
@@ -275,15 +237,6 @@ pb__sto_problem *pb__sto_problem_new(uint32_t dim, pb__dataset *train, pb__datas
     p->test = *test;
     memset(train, 0, sizeof *train);
     memset(test, 0, sizeof *test);
-    p->w0 = calloc(dim, sizeof(double));
-    p->work = calloc(dim, sizeof(double));
-    p->perm = malloc(p->train.n * sizeof(uint32_t));
-    p->batch = malloc(p->train.n * sizeof(uint32_t));
-    if (!p->w0 || !p->work || !p->perm || !p->batch) {
-        destroy(&p->base);
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
     for (uint32_t i = 0; i < p->train.n; i++)
         p->perm[i] = i;
     p->dim = dim;
@@ -309,3 +262,19 @@ void pb__sto_glorot(pb_rng *rng, double *W, uint32_t O, uint32_t I)
     for (uint64_t k = 0; k < (uint64_t)O * I; k++)
         W[k] = pb_rng_uniform_in(rng, -a, a);
 }
+
+/* The stochastic kind as the registry lists it (problem.h): defined last, after its operations. */
+const pb__kind pb__kind_stochastic = {
+    .name = "stochastic",
+    .abi_kind = PB_KIND_STOCHASTIC,
+    .cost_unit = "samples",
+    .doc = "minimize a finite sum (1/n) sum_i l_i(w) from minibatch gradients drawn by the host",
+    .metrics = {"train_gap", "train_loss", "test_loss", "test_accuracy", "grad_norm"},
+    /* The default suite: the four problems of the M-FAC issue, each a few epochs. */
+    .default_problems = {"logreg-breast-cancer", "softmax-digits", "mlp-digits",
+                         "quadratic-d100-i1"},
+    .default_budget = {.cost = 20000},
+    .families = {&pb__family_logreg, &pb__family_softmax, &pb__family_mlp,
+                 &pb__family_quadratic},
+    .ops = {.measure = measure, .describe = describe, .destroy = destroy},
+};

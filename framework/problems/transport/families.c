@@ -32,7 +32,6 @@
 
 #include "plugbench/rng.h"
 
-extern const pb__kind pb__kind_transport;
 extern const unsigned char pb__ot_digits[][64];
 extern const uint32_t pb__ot_n_digits;
 

@@ -9,6 +9,9 @@
 #include "../problem.h"
 #include "plugbench/transport.h"
 
+/* The kind, defined at the end of transport.c. */
+extern const pb__kind pb__kind_transport;
+
 /* Metric indices, in the kind's order. */
 #define PB__OT_MARGINAL_ERROR 0
 #define PB__OT_TRANSPORT_COST 1

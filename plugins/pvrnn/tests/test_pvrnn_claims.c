@@ -29,7 +29,7 @@
 static int metric(const char *name)
 {
     const pb__kind *k = pb__kind_find("sequence");
-    for (uint32_t i = 0; k && i < k->n_metrics; i++)
+    for (uint32_t i = 0; k && i < pb__kind_n_metrics(k); i++)
         if (strcmp(k->metrics[i], name) == 0)
             return (int)i;
     CHECK(0, "the sequence kind has no metric %s", name);
