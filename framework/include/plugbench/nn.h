@@ -14,12 +14,15 @@
  *     "not wanted" (the first layer of a network);
  *   - backward takes the upstream gradient dout (dL/dout, same shape as out) and whatever
  *     the forward saw or produced that it needs.
- * Every backward is checked against central finite differences in tests/stochastic.
+ * Every backward is checked against central finite differences: the dense layer, the
+ * activations and the losses in tests/stochastic, BatchNorm1d and the least-squares layer
+ * in tests/nn.
  * Recurrent layers (GRU, MTRNN) and Gaussian latent variables: plugbench/rnn.h.
  */
 #ifndef PLUGBENCH_NN_H
 #define PLUGBENCH_NN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -46,6 +49,57 @@ void pb_nn_relu_backward(double *din, const double *dout, const double *in, uint
 /* out = 1 / (1 + exp(-in)), computed without overflow; din += dout out (1 - out). */
 void pb_nn_sigmoid_forward(double *out, const double *in, uint64_t n);
 void pb_nn_sigmoid_backward(double *din, const double *dout, const double *out, uint64_t n);
+
+/*
+ * BatchNorm1d as PyTorch's nn.BatchNorm1d(C) (eps 1e-5, momentum 0.1, affine, tracking
+ * running statistics) on in[N,C]: C features in the columns, normalized each over the N rows,
+ *   out = gamma (in - mean) / sqrt(var + eps) + beta.
+ * For a sequence [T,B,C] the caller passes its T B rows: statistics per feature over every
+ * step and sample, as PyTorch's BatchNorm1d does on a [B,C,T] tensor (KoVAE permutes its
+ * GRU's outputs to that shape). In training (training != 0, N > 1) mean and var are the
+ * batch's (var biased), and running_mean, running_var[C] move towards them by
+ * r = (1 - momentum) r + momentum x, with the UNBIASED variance (N / (N - 1) var), as
+ * PyTorch; in inference they are read, not written. cache receives PB_NN_BATCHNORM_CACHE(N, C)
+ * doubles (the normalized input, then 1 / sqrt(var + eps) per feature) for the backward.
+ */
+#define PB_NN_BATCHNORM_EPS 1e-5
+#define PB_NN_BATCHNORM_MOMENTUM 0.1
+#define PB_NN_BATCHNORM_CACHE(N, C) (((size_t)(N) + 1) * (size_t)(C))
+/* PyTorch's initial state: gamma = 1, beta = 0, running_mean = 0, running_var = 1. */
+void pb_nn_batchnorm_init(double *gamma, double *beta, double *running_mean, double *running_var,
+                          uint32_t C);
+void pb_nn_batchnorm_forward(double *out, double *cache, double *running_mean,
+                             double *running_var, const double *in, const double *gamma,
+                             const double *beta, int training, uint32_t N, uint32_t C);
+/* din[N,C] += dL/din (skipped when NULL), dgamma[C], dbeta[C] += theirs, with training as in
+ * the forward: in training through the batch statistics, in inference with them constant. */
+void pb_nn_batchnorm_backward(double *din, double *dgamma, double *dbeta, const double *dout,
+                              const double *cache, const double *gamma, int training,
+                              uint32_t N, uint32_t C);
+
+/*
+ * The least-squares layer (KoVAE's Koopman operator): C[k,k] = argmin ||Z_past C -
+ * Z_future||_F for Z_past, Z_future[N,k], N >= k, Z_past of full column rank (otherwise C
+ * holds infinities or NaNs), by Householder QR of Z_past, as KoVAE's torch.linalg.qr and
+ * solve_triangular. The row order does not matter: for a sequence z[T,B,k], Z_past = z and
+ * Z_future = z + B k with N = (T - 1) B. cache receives PB_NN_LSTSQ_CACHE(k) doubles (the
+ * QR's R, with M = Z_past^T Z_past = R^T R); work is scratch of PB_NN_LSTSQ_WORK(N, k)
+ * doubles, for the backward too.
+ */
+#define PB_NN_LSTSQ_CACHE(k) ((size_t)(k) * (size_t)(k))
+#define PB_NN_LSTSQ_WORK(N, k) ((size_t)2 * (size_t)(N) * (size_t)(k))
+void pb_nn_lstsq_forward(double *C, double *cache, const double *Z_past, const double *Z_future,
+                         double *work, uint32_t N, uint32_t k);
+/*
+ * Given dC = G = dL/dC, with H = M^-1 G (two triangular solves with R) and the residual
+ * Z_future - Z_past C: dZ_past += (Z_future - Z_past C) H^T - Z_past H C^T and
+ * dZ_future += Z_past H (each skipped when NULL). The two may overlap (the views of one
+ * sequence above), since both are only added to. C, cache, Z_past and Z_future are the
+ * forward's.
+ */
+void pb_nn_lstsq_backward(double *dZ_past, double *dZ_future, const double *dC, const double *C,
+                          const double *cache, const double *Z_past, const double *Z_future,
+                          double *work, uint32_t N, uint32_t k);
 
 /*
  * Softmax cross-entropy over C classes: probs[B,C] = softmax(logits) row by row (max
