@@ -12,7 +12,8 @@
  *                         time of a training step at the defaults (batch 64, 24 x 5).
  *   test_kovae learns KOVAE.so
  *                         (slow) the learning claim on seq-sines-i1 (1000 training
- *                         sequences), defaults, 50 epochs (782 steps of 64): the
+ *                         sequences), defaults, 50 epochs of 16 steps of 64 (the
+ *                         authors' DataLoader makes ceil(1000 / 64) = 16 batches an epoch): the
  *                         reconstruction loss (mean over the last epoch against the first 5
  *                         steps) falls by at least 80%, and the discriminative score the host
  *                         measures on the module run through the library (as
