@@ -21,22 +21,69 @@ static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const d
                 (int)M, (int)N, (int)K, 1.0, A, (int)lda, B, (int)ldb, 1.0, C, (int)ldc);
 }
 #else
+/*
+ * Each C[i][j] adds its K products in order of k, skipping those whose factor from A is
+ * zero, as the loop over (i, k, j) these replace did; only the order in which the outputs
+ * advance differs. The sequence kind's post-hoc GRUs (posthoc.c) multiply a batch of 128
+ * or 256 rows by matrices of one to five rows and columns, where that loop spent its time
+ * on loop overhead, and on storing and reloading C[i][j] at every k.
+ *
+ * cols_outer, for products with many rows (A not transposed: the layers' outputs and
+ * input gradients): for each (j, k), one pass down the rows, whose outputs are
+ * independent, so that no output waits for the previous one.
+ */
+static void cols_outer(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+                       uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
+{
+    for (uint32_t j = 0; j < N; j++)
+        for (uint32_t k = 0; k < K; k++) {
+            double b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+            for (uint32_t i = 0; i < M; i++) {
+                double a = A[(size_t)i * lda + k];
+                if (a != 0.0)
+                    C[(size_t)i * ldc + j] += a * b;
+            }
+        }
+}
+
+/*
+ * sums_inner, for products with a long inner dimension (A transposed: the weight
+ * gradients, sums over the batch into a few outputs): four outputs of a row at a time,
+ * summed in registers. Lanes past N repeat column N-1 and are not stored.
+ */
+static void sums_inner(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+                       uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
+{
+    for (uint32_t i = 0; i < M; i++)
+        for (uint32_t j = 0; j < N; j += 4) {
+            double *c = C + (size_t)i * ldc + j;
+            uint32_t n = N - j < 4 ? N - j : 4;
+            uint32_t j1 = j + (n > 1), j2 = j + (n > 2) * 2, j3 = j + (n > 3) * 3;
+            double c0 = c[0], c1 = c[j1 - j], c2 = c[j2 - j], c3 = c[j3 - j];
+            for (uint32_t k = 0; k < K; k++) {
+                double a = A[(size_t)k * lda + i];
+                if (a == 0.0)
+                    continue;
+                const double *b = tb ? B : B + (size_t)k * ldb;
+                size_t stride = tb ? ldb : 1, at = tb ? k : 0;
+                c0 += a * b[j * stride + at];
+                c1 += a * b[j1 * stride + at];
+                c2 += a * b[j2 * stride + at];
+                c3 += a * b[j3 * stride + at];
+            }
+            double out[4] = {c0, c1, c2, c3};
+            for (uint32_t l = 0; l < n; l++)
+                c[l] = out[l];
+        }
+}
+
 static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                      uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
 {
-    for (uint32_t i = 0; i < M; i++)
-        for (uint32_t k = 0; k < K; k++) {
-            double a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
-            if (a == 0.0)
-                continue;
-            double *c = C + (size_t)i * ldc;
-            if (tb)
-                for (uint32_t j = 0; j < N; j++)
-                    c[j] += a * B[(size_t)j * ldb + k];
-            else
-                for (uint32_t j = 0; j < N; j++)
-                    c[j] += a * B[(size_t)k * ldb + j];
-        }
+    if (ta)
+        sums_inner(tb, M, N, K, A, lda, B, ldb, C, ldc);
+    else
+        cols_outer(tb, M, N, K, A, lda, B, ldb, C, ldc);
 }
 #endif
 
@@ -56,9 +103,12 @@ void pb_nn_dense_backward(double *din, double *dW, double *db, const double *dou
         gemm_acc(0, 0, B, In, Out, dout, Out, W, In, din, In); /* din[B,In] += dout W */
     gemm_acc(1, 0, Out, In, B, dout, Out, in, In, dW, In);     /* dW[Out,In] += dout^T in */
     if (db)
-        for (uint32_t r = 0; r < B; r++)
-            for (uint32_t o = 0; o < Out; o++)
-                db[o] += dout[(size_t)r * Out + o];
+        for (uint32_t o = 0; o < Out; o++) { /* summed in a register, in order of r */
+            double sum = db[o];
+            for (uint32_t r = 0; r < B; r++)
+                sum += dout[(size_t)r * Out + o];
+            db[o] = sum;
+        }
 }
 
 void pb_nn_tanh_forward(double *out, const double *in, uint64_t n)
