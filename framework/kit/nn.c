@@ -136,13 +136,16 @@ void pb_nn_relu_backward(double *din, const double *dout, const double *in, uint
             din[i] += dout[i];
 }
 
-/* sigmoid(z) without overflow: exp of a non-positive number only. */
+/*
+ * sigmoid(z) without overflow: exp of a non-positive number only, 1 / (1 + e^-z) for
+ * z >= 0 and e^z / (1 + e^z) below, the same operations as a branch on the sign of z,
+ * which a random sign mispredicts, would do. (Only a NaN z may come out as a NaN of the
+ * other sign than it did with that branch.)
+ */
 static double sigmoid(double z)
 {
-    if (z >= 0.0)
-        return 1.0 / (1.0 + exp(-z));
-    double e = exp(z);
-    return e / (1.0 + e);
+    double e = exp(-fabs(z));
+    return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
 }
 
 void pb_nn_sigmoid_forward(double *out, const double *in, uint64_t n)
