@@ -48,32 +48,43 @@ static void cols_outer(int tb, uint32_t M, uint32_t N, uint32_t K, const double 
 
 /*
  * sums_inner, for products with a long inner dimension (A transposed: the weight
- * gradients, sums over the batch into a few outputs): four outputs of a row at a time,
- * summed in registers. Lanes past N repeat column N-1 and are not stored.
+ * gradients, sums over the batch into a few outputs): a tile of two rows by four outputs
+ * at a time, summed in registers, eight sums that do not wait for one another. Lanes past
+ * M or N repeat row M-1 or column N-1 and are not stored.
  */
 static void sums_inner(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                        uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
 {
-    for (uint32_t i = 0; i < M; i++)
+    for (uint32_t i = 0; i < M; i += 2)
         for (uint32_t j = 0; j < N; j += 4) {
-            double *c = C + (size_t)i * ldc + j;
-            uint32_t n = N - j < 4 ? N - j : 4;
+            uint32_t i1 = i + (M - i > 1), n = N - j < 4 ? N - j : 4;
             uint32_t j1 = j + (n > 1), j2 = j + (n > 2) * 2, j3 = j + (n > 3) * 3;
-            double c0 = c[0], c1 = c[j1 - j], c2 = c[j2 - j], c3 = c[j3 - j];
+            double *c = C + (size_t)i * ldc, *d = C + (size_t)i1 * ldc;
+            double c0 = c[j], c1 = c[j1], c2 = c[j2], c3 = c[j3];
+            double d0 = d[j], d1 = d[j1], d2 = d[j2], d3 = d[j3];
+            size_t stride = tb ? ldb : 1;
             for (uint32_t k = 0; k < K; k++) {
-                double a = A[(size_t)k * lda + i];
-                if (a == 0.0)
-                    continue;
-                const double *b = tb ? B : B + (size_t)k * ldb;
-                size_t stride = tb ? ldb : 1, at = tb ? k : 0;
-                c0 += a * b[j * stride + at];
-                c1 += a * b[j1 * stride + at];
-                c2 += a * b[j2 * stride + at];
-                c3 += a * b[j3 * stride + at];
+                const double *b = tb ? B + k : B + (size_t)k * ldb;
+                double b0 = b[j * stride], b1 = b[j1 * stride], b2 = b[j2 * stride],
+                       b3 = b[j3 * stride];
+                double a = A[(size_t)k * lda + i], e = A[(size_t)k * lda + i1];
+                if (a != 0.0) {
+                    c0 += a * b0;
+                    c1 += a * b1;
+                    c2 += a * b2;
+                    c3 += a * b3;
+                }
+                if (e != 0.0) {
+                    d0 += e * b0;
+                    d1 += e * b1;
+                    d2 += e * b2;
+                    d3 += e * b3;
+                }
             }
-            double out[4] = {c0, c1, c2, c3};
-            for (uint32_t l = 0; l < n; l++)
-                c[l] = out[l];
+            double out[2][4] = {{c0, c1, c2, c3}, {d0, d1, d2, d3}};
+            for (uint32_t r = 0; r < 1 + (i1 > i); r++)
+                for (uint32_t l = 0; l < n; l++)
+                    C[(size_t)(i + r) * ldc + j + l] = out[r][l];
         }
 }
 
