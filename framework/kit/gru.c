@@ -190,9 +190,10 @@ void pb_nn_gru_forward(double *out, double *h_final, double *cache, const pb_nn_
                                        in + (size_t)t * B * p.in, s + k * bh, params + p.W_ih,
                                        params + p.W_hh, params + p.b_ih, params + p.b_hh, B,
                                        p.in, H);
+                /* A loop, not memcpy: a row is one or a few doubles in small GRUs. */
                 for (uint32_t b = 0; b < B; b++)
-                    memcpy(y + ((size_t)t * B + b) * D * H + d * H, hk + (size_t)b * H,
-                           H * sizeof *hk);
+                    for (uint32_t j = 0; j < H; j++)
+                        y[((size_t)t * B + b) * D * H + d * H + j] = hk[(size_t)b * H + j];
             }
             if (h_final)
                 memcpy(h_final + (l * D + d) * bh, s + T * bh, bh * sizeof *s);

@@ -21,22 +21,80 @@ static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const d
                 (int)M, (int)N, (int)K, 1.0, A, (int)lda, B, (int)ldb, 1.0, C, (int)ldc);
 }
 #else
+/*
+ * Each C[i][j] adds its K products in order of k, skipping those whose factor from A is
+ * zero, as the loop over (i, k, j) these replace did; only the order in which the outputs
+ * advance differs. The sequence kind's post-hoc GRUs (posthoc.c) multiply a batch of 128
+ * or 256 rows by matrices of one to five rows and columns, where that loop spent its time
+ * on loop overhead, and on storing and reloading C[i][j] at every k.
+ *
+ * cols_outer, for products with many rows (A not transposed: the layers' outputs and
+ * input gradients): for each (j, k), one pass down the rows, whose outputs are
+ * independent, so that no output waits for the previous one.
+ */
+static void cols_outer(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+                       uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
+{
+    for (uint32_t j = 0; j < N; j++)
+        for (uint32_t k = 0; k < K; k++) {
+            double b = tb ? B[(size_t)j * ldb + k] : B[(size_t)k * ldb + j];
+            for (uint32_t i = 0; i < M; i++) {
+                double a = A[(size_t)i * lda + k];
+                if (a != 0.0)
+                    C[(size_t)i * ldc + j] += a * b;
+            }
+        }
+}
+
+/*
+ * sums_inner, for products with a long inner dimension (A transposed: the weight
+ * gradients, sums over the batch into a few outputs): a tile of two rows by four outputs
+ * at a time, summed in registers, eight sums that do not wait for one another. Lanes past
+ * M or N repeat row M-1 or column N-1 and are not stored.
+ */
+static void sums_inner(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+                       uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
+{
+    for (uint32_t i = 0; i < M; i += 2)
+        for (uint32_t j = 0; j < N; j += 4) {
+            uint32_t i1 = i + (M - i > 1), n = N - j < 4 ? N - j : 4;
+            uint32_t j1 = j + (n > 1), j2 = j + (n > 2) * 2, j3 = j + (n > 3) * 3;
+            double *c = C + (size_t)i * ldc, *d = C + (size_t)i1 * ldc;
+            double c0 = c[j], c1 = c[j1], c2 = c[j2], c3 = c[j3];
+            double d0 = d[j], d1 = d[j1], d2 = d[j2], d3 = d[j3];
+            size_t stride = tb ? ldb : 1;
+            for (uint32_t k = 0; k < K; k++) {
+                const double *b = tb ? B + k : B + (size_t)k * ldb;
+                double b0 = b[j * stride], b1 = b[j1 * stride], b2 = b[j2 * stride],
+                       b3 = b[j3 * stride];
+                double a = A[(size_t)k * lda + i], e = A[(size_t)k * lda + i1];
+                if (a != 0.0) {
+                    c0 += a * b0;
+                    c1 += a * b1;
+                    c2 += a * b2;
+                    c3 += a * b3;
+                }
+                if (e != 0.0) {
+                    d0 += e * b0;
+                    d1 += e * b1;
+                    d2 += e * b2;
+                    d3 += e * b3;
+                }
+            }
+            double out[2][4] = {{c0, c1, c2, c3}, {d0, d1, d2, d3}};
+            for (uint32_t r = 0; r < 1 + (i1 > i); r++)
+                for (uint32_t l = 0; l < n; l++)
+                    C[(size_t)(i + r) * ldc + j + l] = out[r][l];
+        }
+}
+
 static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                      uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
 {
-    for (uint32_t i = 0; i < M; i++)
-        for (uint32_t k = 0; k < K; k++) {
-            double a = ta ? A[(size_t)k * lda + i] : A[(size_t)i * lda + k];
-            if (a == 0.0)
-                continue;
-            double *c = C + (size_t)i * ldc;
-            if (tb)
-                for (uint32_t j = 0; j < N; j++)
-                    c[j] += a * B[(size_t)j * ldb + k];
-            else
-                for (uint32_t j = 0; j < N; j++)
-                    c[j] += a * B[(size_t)k * ldb + j];
-        }
+    if (ta)
+        sums_inner(tb, M, N, K, A, lda, B, ldb, C, ldc);
+    else
+        cols_outer(tb, M, N, K, A, lda, B, ldb, C, ldc);
 }
 #endif
 
@@ -56,9 +114,12 @@ void pb_nn_dense_backward(double *din, double *dW, double *db, const double *dou
         gemm_acc(0, 0, B, In, Out, dout, Out, W, In, din, In); /* din[B,In] += dout W */
     gemm_acc(1, 0, Out, In, B, dout, Out, in, In, dW, In);     /* dW[Out,In] += dout^T in */
     if (db)
-        for (uint32_t r = 0; r < B; r++)
-            for (uint32_t o = 0; o < Out; o++)
-                db[o] += dout[(size_t)r * Out + o];
+        for (uint32_t o = 0; o < Out; o++) { /* summed in a register, in order of r */
+            double sum = db[o];
+            for (uint32_t r = 0; r < B; r++)
+                sum += dout[(size_t)r * Out + o];
+            db[o] = sum;
+        }
 }
 
 void pb_nn_tanh_forward(double *out, const double *in, uint64_t n)
@@ -86,13 +147,16 @@ void pb_nn_relu_backward(double *din, const double *dout, const double *in, uint
             din[i] += dout[i];
 }
 
-/* sigmoid(z) without overflow: exp of a non-positive number only. */
+/*
+ * sigmoid(z) without overflow: exp of a non-positive number only, 1 / (1 + e^-z) for
+ * z >= 0 and e^z / (1 + e^z) below, the same operations as a branch on the sign of z,
+ * which a random sign mispredicts, would do. (Only a NaN z may come out as a NaN of the
+ * other sign than it did with that branch.)
+ */
 static double sigmoid(double z)
 {
-    if (z >= 0.0)
-        return 1.0 / (1.0 + exp(-z));
-    double e = exp(z);
-    return e / (1.0 + e);
+    double e = exp(-fabs(z));
+    return (z >= 0.0 ? 1.0 : e) / (1.0 + e);
 }
 
 void pb_nn_sigmoid_forward(double *out, const double *in, uint64_t n)

@@ -139,13 +139,15 @@ static void draw(pb_rng *rng, uint32_t *idx, uint32_t count, uint32_t take)
 
 /*
  * Copies features 0..in-1 of steps 0..steps-1 of sequence src (D features per step) into
- * column b of the time-major batch x[steps, B, in].
+ * column b of the time-major batch x[steps, B, in]. A loop rather than memcpy: a step is
+ * a few doubles, and the call cost more than the copy.
  */
 static void put(double *x, uint32_t B, uint32_t b, const double *src, uint32_t D,
                 uint32_t steps, uint32_t in)
 {
     for (uint32_t t = 0; t < steps; t++)
-        memcpy(x + ((size_t)t * B + b) * in, src + (size_t)t * D, in * sizeof(double));
+        for (uint32_t f = 0; f < in; f++)
+            x[((size_t)t * B + b) * in + f] = src[(size_t)t * D + f];
 }
 
 /* ---- discriminative score -------------------------------------------------------------- */
