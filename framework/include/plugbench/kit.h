@@ -268,7 +268,8 @@ const void *pb_extension_find(const pb_extension *extensions, size_t n, const ch
  * Defines `static const pb_microkernels table` with one kernel, "step": step_fn called
  * `iterations` times on a state made by create_fn and freed by destroy_fn, as
  * `plugbench bench` times it. doc says what one step does and names its items;
- * items is their number per step with the default parameters.
+ * items is their number per step with the default parameters. create_fn is the plugin's
+ * own, unchecked: bench opens only problems of the plugin's kind.
  */
 #define PB_STEP_MICROKERNELS(table, create_fn, step_fn, destroy_fn, doc_, items)            \
     static int32_t table##_run(void *state, uint64_t iterations)                            \
