@@ -22,13 +22,10 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = pb_blackbox_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_blackbox *f = ctx->problem->oracle;
     state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, best, f->dim), PB_ARRAY(state, x, f->dim));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->best;
     s->f = f;
     s->sigma = ctx->params[P_SIGMA].real;
     pb_rng_seed(&s->rng, ctx->seed, 0);

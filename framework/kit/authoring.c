@@ -30,6 +30,13 @@ const void *pb_oracle_of(const pb_context *ctx, const char *kind)
     return problem->oracle;
 }
 
+int32_t pb_create_checked(const pb_plugin *declared, const pb_context *ctx, void **out)
+{
+    if (!pb_oracle_of(ctx, declared->kind))
+        return PB_ERR_INVALID;
+    return declared->create(ctx, out);
+}
+
 /* n rounded up to a multiple of the strictest alignment; SIZE_MAX when that overflows. */
 static size_t aligned(size_t n)
 {
@@ -83,6 +90,10 @@ void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays, const pb
         return NULL;
     }
     head->ctx = ctx;
+    /* The convention: the first array is the solution (a state whose solution lies elsewhere
+     * sets head.solution itself; a kind without one, sequence, ignores it). */
+    if (n_arrays)
+        head->solution = (const double *)((char *)head + aligned(size));
     return head;
 }
 

@@ -98,9 +98,10 @@ void cbo_set_normal_source(void *p, cbo_normal_fn draw, void *ctx)
     s->normal_ctx = ctx;
 }
 
-/* Copies the typed parameter values into the state, whose s->n is already set. */
+/* Copies the typed parameter values into the state. */
 static void read_params(state *s, const pb_context *ctx)
 {
+    s->n = (size_t)ctx->params[P_N_PARTICLES].integer;
     size_t batch = (size_t)ctx->params[P_BATCH_SIZE].integer;
     s->batch = batch == 0 || batch > s->n ? s->n : batch;
     s->drift = ctx->params[P_LAMBDA].real * ctx->params[P_DT].real;
@@ -131,19 +132,15 @@ static void initialise(state *s)
 /* Allocates the state for ctx->problem and draws the initial particles. */
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = pb_blackbox_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_blackbox *f = ctx->problem->oracle;
     size_t n = (size_t)ctx->params[P_N_PARTICLES].integer, dim = f->dim;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, x, n * dim),
-                            PB_ARRAY(state, energy, n), PB_ARRAY(state, order, n),
-                            PB_ARRAY(state, consensus, dim), PB_ARRAY(state, batch_c, dim),
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, consensus, dim),
+                            PB_ARRAY(state, x, n * dim), PB_ARRAY(state, energy, n),
+                            PB_ARRAY(state, order, n), PB_ARRAY(state, batch_c, dim),
                             PB_ARRAY(state, diff, dim));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->consensus;
     s->f = f;
-    s->n = n;
     s->dim = dim;
     read_params(s, ctx);
     pb_rng_seed(&s->rng, ctx->seed, 0);

@@ -84,9 +84,7 @@ static double initial_sigma(const pb_blackbox *f, double fraction)
 /* Allocates the state and the first run (no evaluation yet); rejects lambda = 1. */
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = pb_blackbox_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_blackbox *f = ctx->problem->oracle;
     uint32_t lambda =
         (uint32_t)pb_param_or(ctx, P_LAMBDA, 4 + (int64_t)floor(3.0 * log(f->dim)));
     if (lambda < 2)
@@ -95,7 +93,6 @@ static int32_t create(const pb_context *ctx, void **out)
                             PB_ARRAY(state, mean, f->dim));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->best_x;
     s->f = f;
     s->ipop = ctx->params[P_RESTARTS].integer == RESTARTS_IPOP;
     s->restarts_left = (uint32_t)ctx->params[P_MAX_RESTARTS].integer;

@@ -7,7 +7,6 @@
 
 void bilevel_start(bilevel_base *b, const pb_bilevel *f, int64_t stochastic)
 {
-    b->head.solution = b->x;
     b->f = f;
     b->mode = stochastic ? PB_BILEVEL_STOCHASTIC : PB_BILEVEL_EXACT;
     memcpy(b->x, f->x0, f->dx * sizeof(double));
@@ -19,9 +18,7 @@ int32_t bilevel_create(const pb_context *ctx, size_t size, int64_t stochastic,
                        const bilevel_series *series, size_t n, const bilevel_array arrays[],
                        void **out)
 {
-    const pb_bilevel *f = pb_bilevel_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_bilevel *f = ctx->problem->oracle;
     /* The base's four arrays, the series' two when there is one, then the plugin's. */
     pb_array all[6 + BILEVEL_MAX_ARRAYS] = {
         PB_ARRAY(bilevel_base, x, f->dx), PB_ARRAY(bilevel_base, y, f->dy),

@@ -203,13 +203,12 @@ int32_t pg_state_new(const pb_context *ctx, size_t size, uint32_t batch_steps,
                      uint32_t hess_steps, double gamma0, int per_step, void **out)
 {
     assert(size >= sizeof(pg_state));
-    const pb_policy *pol = pb_policy_of(ctx);
-    if (!pol)
-        return PB_ERR_INVALID;
+    const pb_policy *pol = ctx->problem->oracle;
     uint32_t cap = batch_steps + pol->horizon, hcap = hess_steps + pol->horizon;
     uint32_t nf = 2 * pol->obs_dim + 4, dim = pol->dim;
     /* pg_state is the first member of a larger state: its members' offsets are the same. */
     const pb_array arrays[] = {
+        PB_ARRAY(pg_state, theta, dim), /* the solution, first */
         BATCH_ARRAYS(batch, pol, cap),
         BATCH_ARRAYS(hbatch, pol, hcap),
         PB_ARRAY(pg_state, baseline.coef, nf),
@@ -218,7 +217,6 @@ int32_t pg_state_new(const pb_context *ctx, size_t size, uint32_t batch_steps,
         PB_ARRAY(pg_state, baseline.f, nf),
         PB_ARRAY(pg_state, baseline.FtF, (size_t)nf * nf),
         PB_ARRAY(pg_state, baseline.Fty, nf),
-        PB_ARRAY(pg_state, theta, dim),
         PB_ARRAY(pg_state, prev, dim),
         PB_ARRAY(pg_state, g, dim),
         PB_ARRAY(pg_state, d, dim),
@@ -231,7 +229,6 @@ int32_t pg_state_new(const pb_context *ctx, size_t size, uint32_t batch_steps,
     pg_state *s = pb_state_new(ctx, size, sizeof arrays / sizeof arrays[0], arrays);
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->theta;
     s->pol = pol;
     s->batch.cap = cap;
     s->hbatch.cap = hcap;

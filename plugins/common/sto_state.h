@@ -50,7 +50,6 @@ static inline void sto_base_start(sto_base *b, const pb_stochastic *f,
                                   int32_t (*update)(sto_base *b), double lr, double weight_decay,
                                   int64_t batch)
 {
-    b->head.solution = b->w;
     b->f = f;
     b->update = update;
     b->lr = lr;
@@ -74,9 +73,7 @@ static inline int32_t sto_create(const pb_context *ctx, size_t size,
                                  uint32_t p_weight_decay, uint32_t p_batch, size_t n_vectors,
                                  const size_t vectors[], void **out)
 {
-    const pb_stochastic *f = pb_stochastic_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_stochastic *f = ctx->problem->oracle;
     assert(n_vectors <= STO_MAX_VECTORS);
     pb_array arrays[2 + STO_MAX_VECTORS] = {PB_ARRAY(sto_base, w, f->dim),
                                             PB_ARRAY(sto_base, g, f->dim)};

@@ -50,9 +50,7 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_sequence *q = pb_sequence_of(ctx);
-    if (!q)
-        return PB_ERR_INVALID;
+    const pb_sequence *q = ctx->problem->oracle;
     uint32_t H = (uint32_t)ctx->params[P_HIDDEN].integer, X = q->dim, T = q->length;
     pb_nn_gru g = {.in = X, .hidden = H, .layers = (uint32_t)ctx->params[P_LAYERS].integer,
                    .directions = 1};
@@ -76,7 +74,6 @@ static int32_t create(const pb_context *ctx, void **out)
     if (!s)
         return PB_ERR_NOMEM;
     openblas_set_num_threads(1);
-    s->head.solution = s->p;
     s->seq = q;
     s->g = g;
     s->T = T, s->X = X, s->B = B, s->H = H, s->n_gru = n_gru, s->n_params = n;

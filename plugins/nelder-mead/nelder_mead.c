@@ -63,17 +63,14 @@ static void set_coefficients(state *s, int adaptive)
 /* Allocates the state; no evaluation happens before the first step. */
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = pb_blackbox_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_blackbox *f = ctx->problem->oracle;
     uint32_t n = f->dim;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, v, (size_t)(n + 1) * n),
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, best_x, n),
+                            PB_ARRAY(state, v, (size_t)(n + 1) * n),
                             PB_ARRAY(state, fv, (size_t)n + 1), PB_ARRAY(state, xbar, n),
-                            PB_ARRAY(state, xr, n), PB_ARRAY(state, xt, n),
-                            PB_ARRAY(state, best_x, n));
+                            PB_ARRAY(state, xr, n), PB_ARRAY(state, xt, n));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->best_x;
     s->f = f;
     s->n = n;
     set_coefficients(s, ctx->params[P_COEFFICIENTS].integer == COEFFICIENTS_ADAPTIVE);

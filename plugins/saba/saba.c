@@ -66,9 +66,7 @@ static void saga_update(saga *t, uint32_t j)
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_bilevel *f = pb_bilevel_of(ctx);
-    if (!f)
-        return PB_ERR_INVALID;
+    const pb_bilevel *f = ctx->problem->oracle;
     int finite = f->n_inner > 0 && f->n_outer > 0;
     uint32_t ni = finite ? f->n_inner : 0, no = finite ? f->n_outer : 0, b = f->batch_size;
     uint32_t nbi = n_batches(ni, b), nbo = n_batches(no, b);

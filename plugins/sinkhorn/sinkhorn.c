@@ -49,9 +49,7 @@ static void destroy(void *p)
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_transport *ot = pb_transport_of(ctx);
-    if (!ot)
-        return PB_ERR_INVALID;
+    const pb_transport *ot = ctx->problem->oracle;
     state *s = pb_state_new(ctx, sizeof(state), 0, NULL);
     if (!s)
         return PB_ERR_NOMEM;

@@ -84,9 +84,7 @@ static void destroy(void *p)
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_transport *ot = pb_transport_of(ctx);
-    if (!ot)
-        return PB_ERR_INVALID;
+    const pb_transport *ot = ctx->problem->oracle;
     const uint32_t n = ot->n, m = ot->m;
     const size_t nm = (size_t)n * m, nt = (size_t)n + m;
     state *s = PB_STATE_NEW(

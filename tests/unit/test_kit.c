@@ -1,7 +1,7 @@
 /*
  * The plugin authoring kit (plugbench/kit.h): one-block states (layout, alignment, zeroing,
  * overflow), the solution copy, typed oracle access, error messages, extension lookup, the
- * step microkernel and the descriptor macros.
+ * step microkernel, the descriptor macros and the kind check PB_PLUGIN installs.
  */
 #include <stdalign.h>
 #include <stdint.h>
@@ -77,11 +77,11 @@ static void check_state(void)
     pb_context ctx = {.struct_size = sizeof ctx, .problem = &problem, .error = error,
                       .error_size = sizeof error};
 
-    layout *s = PB_STATE_NEW(&ctx, layout, PB_ARRAY(layout, x, 3));
-    CHECK(s && s->head.ctx == &ctx, "PB_STATE_NEW sets head.ctx");
+    layout *s = PB_STATE_NEW(&ctx, layout, PB_ARRAY(layout, x, 3), PB_ARRAY(layout, empty, 3));
+    CHECK(s && s->head.ctx == &ctx && s->head.solution == s->x,
+          "PB_STATE_NEW sets head.ctx, and head.solution to the first array");
     if (s) {
         s->x[0] = 1.5, s->x[1] = -2, s->x[2] = 1e300;
-        s->head.solution = s->x;
         double out[4] = {0, 0, 0, 42};
         CHECK(pb_state_solution(s, out) == 0 && out[0] == 1.5 && out[1] == -2 &&
                   out[2] == 1e300 && out[3] == 42,
@@ -150,6 +150,40 @@ static const pb_plugin descriptor = {PB_PLUGIN_INIT, PB_PARAMS(params), .name = 
 static const pb_plugin owning = {PB_PLUGIN_INIT, .name = "o",
                                  PB_STATE_LIFECYCLE_DESTROY(no_create, count_step, no_destroy)};
 
+/* A plugin declared with PB_PLUGIN, whose create() counts its calls. */
+static int creates;
+static int32_t counted_create(const pb_context *ctx, void **state)
+{
+    (void)ctx;
+    creates++;
+    *state = NULL;
+    return 0;
+}
+PB_PLUGIN(.name = "checked", .kind = PB_KIND_BLACKBOX,
+          PB_STATE_LIFECYCLE(counted_create, count_step))
+
+static void check_checked_create(void)
+{
+    char error[128] = "";
+    double oracle_table = 0;
+    pb_problem problem = {.struct_size = sizeof problem, .kind = PB_KIND_BLACKBOX,
+                          .oracle = &oracle_table};
+    pb_context ctx = {.struct_size = sizeof ctx, .problem = &problem, .error = error,
+                      .error_size = sizeof error};
+    const pb_plugin *d = pb_plugin_entry();
+    void *state = &oracle_table;
+    CHECK(d->create != counted_create && d->create(&ctx, &state) == 0 && creates == 1 &&
+              state == NULL,
+          "PB_PLUGIN's create() calls the plugin's on a problem of its kind");
+    problem.kind = PB_KIND_STOCHASTIC;
+    CHECK(d->create(&ctx, &state) == PB_ERR_INVALID && creates == 1 &&
+              strstr(error, PB_KIND_BLACKBOX) && strstr(error, PB_KIND_STOCHASTIC),
+          "and refuses another kind without calling it, naming both kinds: %s", error);
+    CHECK(strcmp(d->name, "checked") == 0 && d->step == count_step &&
+              d->solution == pb_state_solution && d->destroy == free,
+          "the rest of the descriptor is as declared");
+}
+
 static void check_tables(void)
 {
     CHECK(extension("a.first/1") == &first_table && extension("a.second/2") == &second_table,
@@ -194,5 +228,6 @@ int main(void)
     check_state();
     check_fail();
     check_tables();
+    check_checked_create();
     return check_summary("kit");
 }

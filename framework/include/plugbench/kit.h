@@ -18,14 +18,11 @@
  *
  *     static int32_t create(const pb_context *ctx, void **out)
  *     {
- *         const pb_stochastic *f = pb_stochastic_of(ctx);
- *         if (!f)
- *             return PB_ERR_INVALID;
+ *         const pb_stochastic *f = ctx->problem->oracle;  PB_PLUGIN checked the kind
  *         state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, w, f->dim),
- *                                 PB_ARRAY(state, g, f->dim));
+ *                                 PB_ARRAY(state, g, f->dim));   the solution first
  *         if (!s)
  *             return PB_ERR_NOMEM;
- *         s->head.solution = s->w;
  *         ... ctx->params[P_LR].real ...
  *         *out = s;
  *         return 0;
@@ -70,15 +67,37 @@ extern "C" {
 
 /*
  * Declares the plugin: its descriptor, the ABI fields filled by PB_PLUGIN_INIT and the rest
- * given as designated initializers, and the entry point returning it. In one source file:
+ * given as designated initializers, and the entry point returning it. The descriptor's
+ * create() is pb_create_checked over the one given: it refuses a problem of another kind
+ * than .kind, so the plugin's create() finds its kind's table in ctx->problem->oracle.
+ * In one source file:
  *     PB_PLUGIN(.name = "sgd", .version = "1.0.0", .kind = PB_KIND_STOCHASTIC,
  *               .summary = "...", .citation = "...",
  *               PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))
  * (A descriptor written out with PB_PLUGIN_INIT and PB_PLUGIN_ENTRY is the same thing.)
  */
 #define PB_PLUGIN(...)                                                                      \
-    static const pb_plugin pb__descriptor = {PB_PLUGIN_INIT, __VA_ARGS__};                  \
+    static const pb_plugin pb__declared = {PB_PLUGIN_INIT, __VA_ARGS__};                    \
+    static int32_t pb__create(const pb_context *ctx, void **out)                            \
+    {                                                                                       \
+        return pb_create_checked(&pb__declared, ctx, out);                                  \
+    }                                                                                       \
+    PB__OVERRIDE_INIT_BEGIN                                                                 \
+    static const pb_plugin pb__descriptor = {PB_PLUGIN_INIT, __VA_ARGS__,                   \
+                                             .create = pb__create};                         \
+    PB__OVERRIDE_INIT_END                                                                   \
     PB_PLUGIN_ENTRY(pb__descriptor)
+
+/* PB_PLUGIN's descriptor names .create twice, the plugin's then the checked one: C11 takes
+ * the last (6.7.9), and these say that the override is meant. */
+#if defined(__GNUC__)
+#define PB__OVERRIDE_INIT_BEGIN                                                             \
+    _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Woverride-init\"")
+#define PB__OVERRIDE_INIT_END _Pragma("GCC diagnostic pop")
+#else
+#define PB__OVERRIDE_INIT_BEGIN
+#define PB__OVERRIDE_INIT_END
+#endif
 
 /* A descriptor's parameter table and its length, counted from the array. */
 #define PB_PARAMS(table) .params = (table), .n_params = (uint32_t)(sizeof(table) / sizeof((table)[0]))
@@ -96,9 +115,16 @@ extern "C" {
 int32_t pb_fail(const pb_context *ctx, int32_t code, const char *fmt, ...) PB_PRINTF(3, 4);
 
 /*
+ * The create() that PB_PLUGIN installs: when ctx's problem is of declared->kind, calls
+ * declared->create(ctx, out) and returns what it returns; otherwise returns PB_ERR_INVALID
+ * with a message naming both kinds, as pb_oracle_of.
+ */
+int32_t pb_create_checked(const pb_plugin *declared, const pb_context *ctx, void **out);
+
+/*
  * The problem's oracle table when its kind is exactly `kind`; otherwise NULL, with a message
  * in ctx's error buffer (then create() returns PB_ERR_INVALID). The typed accessors below
- * are what plugins call.
+ * are for a plugin whose descriptor is written by hand (PB_PLUGIN checks the kind itself).
  */
 const void *pb_oracle_of(const pb_context *ctx, const char *kind);
 
@@ -143,8 +169,9 @@ static inline int64_t pb_param_or(const pb_context *ctx, uint32_t index, int64_t
  */
 typedef struct pb_state_head {
     const pb_context *ctx;  /* set by PB_STATE_NEW; valid until destroy() returns */
-    const double *solution; /* problem->solution_length doubles; set by the plugin (may stay
-                               NULL when solution_length is 0, as on the sequence kind) */
+    const double *solution; /* problem->solution_length doubles: PB_STATE_NEW points it at
+                               the first array; a plugin whose solution lies elsewhere sets
+                               it (it is not read when solution_length is 0, on sequence) */
 } pb_state_head;
 
 /* One array carved out of a state's block: where its pointer lives in the state struct,
@@ -165,8 +192,9 @@ typedef struct pb_array {
 void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[]);
 
 /*
- * pb_block_new for a plugin state that starts with a pb_state_head: sets head.ctx, and on
- * failure writes "out of memory" with the size into ctx's error buffer. A state that holds
+ * pb_block_new for a plugin state that starts with a pb_state_head: sets head.ctx, points
+ * head.solution at the first array (so a plugin lists its solution first), and on failure
+ * writes "out of memory" with the size into ctx's error buffer. A state that holds
  * nothing else to release uses `.destroy = free`.
  */
 void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays,
@@ -240,7 +268,8 @@ const void *pb_extension_find(const pb_extension *extensions, size_t n, const ch
  * Defines `static const pb_microkernels table` with one kernel, "step": step_fn called
  * `iterations` times on a state made by create_fn and freed by destroy_fn, as
  * `plugbench bench` times it. doc says what one step does and names its items;
- * items is their number per step with the default parameters.
+ * items is their number per step with the default parameters. create_fn is the plugin's
+ * own, unchecked: bench opens only problems of the plugin's kind.
  */
 #define PB_STEP_MICROKERNELS(table, create_fn, step_fn, destroy_fn, doc_, items)            \
     static int32_t table##_run(void *state, uint64_t iterations)                            \
