@@ -73,9 +73,7 @@ static void destroy(void *p)
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_sequence *q = pb_sequence_of(ctx);
-    if (!q)
-        return PB_ERR_INVALID;
+    const pb_sequence *q = ctx->problem->oracle;
     uint32_t X = q->dim, T = q->length, H = (uint32_t)ctx->params[P_HIDDEN].integer,
              Z = (uint32_t)ctx->params[P_Z_DIM].integer,
              L = (uint32_t)ctx->params[P_LAYERS].integer;
