@@ -4,8 +4,9 @@
  * forward (h = 1e-5; norm-wise relative error <= 1e-6 for each gradient), through
  * L = sum r o out for a random r (sum W o C for the least-squares layer), and the
  * least-squares layer also through KoVAE's L_pred, for Z_past and Z_future of their own and
- * for the two overlapping views of one sequence. Forwards against independent computations: BatchNorm's outputs and running
- * statistics over two steps by hand, C against the normal equations. (The sigmoid output
+ * for the two overlapping views of one sequence. Forwards against independent computations:
+ * BatchNorm's outputs and running statistics over two steps by hand, C against the normal
+ * equations. (The sigmoid output
  * layer is checked with the other activations in tests/stochastic/test_nn.c.)
  */
 #include <math.h>
@@ -28,14 +29,6 @@ static void fill(double *x, size_t n, double scale)
 {
     for (size_t i = 0; i < n; i++)
         x[i] = scale * pb_rng_normal(&rng);
-}
-
-static double *alloc(size_t n)
-{
-    double *p = calloc(n ? n : 1, sizeof *p);
-    if (!p)
-        abort();
-    return p;
 }
 
 /* Checks an analytic gradient against its central differences num[n]. */
@@ -130,7 +123,8 @@ static void test_batchnorm_values(void)
                     fabs(out[1] - (0.5 * -3 / sqrt(3 + eps) - 1)));
     CHECK(e <= 1e-15, "batchnorm step 1 normalizes with the biased variance (%.1e)", e);
     double m0 = 0.1 * 2.5, v0 = 0.9 + 0.1 * 5 / 3.0, m1 = 0.0, v1 = 0.9 + 0.1 * 4;
-    e = fmax(fmax(fabs(mean[0] - m0), fabs(var[0] - v0)), fmax(fabs(mean[1] - m1), fabs(var[1] - v1)));
+    e = fmax(fmax(fabs(mean[0] - m0), fabs(var[0] - v0)),
+             fmax(fabs(mean[1] - m1), fabs(var[1] - v1)));
     CHECK(e <= 1e-15, "batchnorm running statistics after step 1 (%.1e)", e);
 
     pb_nn_batchnorm_forward(out, cache, mean, var, step2, gamma, beta, 1, 4, 2);
@@ -138,7 +132,8 @@ static void test_batchnorm_values(void)
           "batchnorm of a constant feature is beta");
     m0 = 0.9 * m0 + 0.1 * 5, v0 = 0.9 * v0 + 0.1 * 20 / 3.0;
     m1 = 0.9 * m1 + 0.1 * 5, v1 = 0.9 * v1;
-    e = fmax(fmax(fabs(mean[0] - m0), fabs(var[0] - v0)), fmax(fabs(mean[1] - m1), fabs(var[1] - v1)));
+    e = fmax(fmax(fabs(mean[0] - m0), fabs(var[0] - v0)),
+             fmax(fabs(mean[1] - m1), fabs(var[1] - v1)));
     CHECK(e <= 1e-15, "batchnorm running statistics after step 2: mean (%.17g, %.17g), "
           "var (%.17g, %.17g) (%.1e)", mean[0], mean[1], var[0], var[1], e);
 
@@ -191,7 +186,7 @@ static double ls_f(void *p)
 static void ls_b(ls_ctx *c, double *dzp, double *dzf)
 {
     uint32_t N = c->N, k = c->k;
-    double *dC = alloc((size_t)k * k);
+    double *dC = gc_zeros((size_t)k * k);
     if (!c->pred) {
         memcpy(dC, c->W, (size_t)k * k * sizeof *dC);
     } else {
@@ -200,7 +195,7 @@ static void ls_b(ls_ctx *c, double *dzp, double *dzf)
         for (size_t i = 0; i < n; i++)
             sq += (c->pred[i] - c->zf[i]) * (c->pred[i] - c->zf[i]);
         double m = sq / (double)n;
-        double *dP = alloc(n);
+        double *dP = gc_zeros(n);
         for (size_t i = 0; i < n; i++) {
             double d = 2.0 / (double)n * (c->pred[i] - c->zf[i]) / f;
             dP[i] = d - m * c->pred[i] / (f * f * f);
@@ -221,10 +216,10 @@ static void ls_b(ls_ctx *c, double *dzp, double *dzf)
 static ls_ctx ls_alloc(uint32_t N, uint32_t k)
 {
     ls_ctx c = {.N = N, .k = k};
-    c.C = alloc((size_t)k * k);
-    c.cache = alloc(PB_NN_LSTSQ_CACHE(k));
-    c.work = alloc(PB_NN_LSTSQ_WORK(N, k));
-    c.W = alloc((size_t)k * k);
+    c.C = gc_zeros((size_t)k * k);
+    c.cache = gc_zeros(PB_NN_LSTSQ_CACHE(k));
+    c.work = gc_zeros(PB_NN_LSTSQ_WORK(N, k));
+    c.W = gc_zeros((size_t)k * k);
     return c;
 }
 
@@ -241,11 +236,11 @@ static void test_lstsq_gradients(uint32_t N, uint32_t k, int pred_loss)
              pred_loss ? "L_pred" : "sum W o C");
     size_t n = (size_t)N * k;
     ls_ctx c = ls_alloc(N, k);
-    c.zp = alloc(n), c.zf = alloc(n);
-    c.pred = pred_loss ? alloc(n) : NULL;
+    c.zp = gc_zeros(n), c.zf = gc_zeros(n);
+    c.pred = pred_loss ? gc_zeros(n) : NULL;
     fill(c.zp, n, 1), fill(c.zf, n, 1), fill(c.W, (size_t)k * k, 1);
-    double *dzp = alloc(n), *dzf = alloc(n), *num_p = alloc(n), *num_f = alloc(n);
-    double *once = alloc(n);
+    double *dzp = gc_zeros(n), *dzf = gc_zeros(n), *num_p = gc_zeros(n), *num_f = gc_zeros(n);
+    double *once = gc_zeros(n);
     ls_f(&c);
     ls_b(&c, dzp, dzf);
     memcpy(once, dzp, n * sizeof *once);
@@ -272,7 +267,7 @@ static void test_lstsq_pred_loss(void)
     double z[NZ], dz[NZ] = {0}, num[NZ];
     fill(z, NZ, 1);
     c.zp = z, c.zf = z + SB * K;
-    c.pred = alloc((size_t)N * K);
+    c.pred = gc_zeros((size_t)N * K);
     ls_f(&c);
     ls_b(&c, dz, dz + SB * K);
     central_gradient(ls_f, &c, z, NZ, STEP, num);

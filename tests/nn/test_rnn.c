@@ -28,14 +28,6 @@ static void fill(double *x, size_t n, double scale)
         x[i] = scale * pb_rng_normal(&rng);
 }
 
-static double *alloc(size_t n)
-{
-    double *p = calloc(n ? n : 1, sizeof *p);
-    if (!p)
-        abort();
-    return p;
-}
-
 /*
  * One gradient check. The inputs a test differentiates against sit back to back in in[]
  * (segments named names[i], lens[i] long); backward adds their gradients into grad[], laid
@@ -57,7 +49,7 @@ static void run_gradcheck(const gradcheck *g)
     size_t total = 0;
     for (int i = 0; i < g->count; i++)
         total += g->lens[i];
-    double *once = alloc(total), *num = alloc(total);
+    double *once = gc_zeros(total), *num = gc_zeros(total);
     g->f(g->ctx);
     memset(g->grad, 0, total * sizeof *g->grad);
     g->backward(g->ctx);
@@ -157,16 +149,16 @@ static void test_gru_seq(pb_nn_gru g, uint32_t T, uint32_t B, int with_h0, int l
     size_t nout = (size_t)T * B * g.directions * g.hidden;
     size_t nh = (size_t)g.layers * g.directions * B * g.hidden;
     size_t total = np + nx + (with_h0 ? nh : 0);
-    c.in = alloc(total);
-    c.grad = alloc(total);
+    c.in = gc_zeros(total);
+    c.grad = gc_zeros(total);
     c.params = c.in, c.x = c.in + np, c.h0 = with_h0 ? c.x + nx : NULL;
     c.dparams = c.grad, c.dx = c.grad + np, c.dh0 = with_h0 ? c.dx + nx : NULL;
-    c.out = alloc(nout);
-    c.hn = alloc(nh);
-    c.cache = alloc(pb_nn_gru_cache_size(&g, T, B));
-    c.work = alloc(pb_nn_gru_work_size(&g, T, B));
-    c.r_out = loss_out ? alloc(nout) : NULL;
-    c.r_hn = loss_hn ? alloc(nh) : NULL;
+    c.out = gc_zeros(nout);
+    c.hn = gc_zeros(nh);
+    c.cache = gc_zeros(pb_nn_gru_cache_size(&g, T, B));
+    c.work = gc_zeros(pb_nn_gru_work_size(&g, T, B));
+    c.r_out = loss_out ? gc_zeros(nout) : NULL;
+    c.r_hn = loss_hn ? gc_zeros(nh) : NULL;
     fill(c.in, total, 0.6);
     if (c.r_out)
         fill(c.r_out, nout, 1);
@@ -463,7 +455,7 @@ static void test_references(void)
     CHECK(e < 1e-14, "gru cell = PyTorch's GRUCell (largest difference %.1e)", e);
 
     pb_nn_gru g = {.in = 3, .hidden = 2, .layers = 2, .directions = 2};
-    double *cache2 = alloc(pb_nn_gru_cache_size(&g, 3, 2));
+    double *cache2 = gc_zeros(pb_nn_gru_cache_size(&g, 3, 2));
     CHECK(pb_nn_gru_param_count(&g) == 180, "parameters of the 2-layer bidirectional GRU: %zu",
           pb_nn_gru_param_count(&g));
     pb_nn_gru_forward(out, hn, cache2, &g, p, x, h, 3, 2);

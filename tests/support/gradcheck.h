@@ -14,12 +14,22 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <stdlib.h>
 
 /* A scalar of the arrays ctx points to. */
 typedef double (*gc_scalar_fn)(void *ctx);
 
 /* A gradient, written to g, at the arrays ctx points to. */
 typedef void (*gc_gradient_fn)(void *ctx, double *g);
+
+/* n zeroed doubles (at least one); aborts when out of memory: a test's buffers. */
+static inline double *gc_zeros(size_t n)
+{
+    double *p = calloc(n ? n : 1, sizeof *p);
+    if (!p)
+        abort();
+    return p;
+}
 
 /* <a, b> over n entries. */
 static inline double dot(const double *a, const double *b, size_t n)

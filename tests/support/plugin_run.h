@@ -120,6 +120,18 @@ static inline pb_value param(const pb__plugin_file *pl, const pb_value *values, 
     return (pb_value){0};
 }
 
+/* The index of the metric called name among kind's (e.g. "sequence"); a failed check and 0
+ * when it has none. */
+static inline int kind_metric(const char *kind, const char *name)
+{
+    const pb__kind *k = pb__kind_find(kind);
+    for (uint32_t i = 0; k && i < pb__kind_n_metrics(k); i++)
+        if (strcmp(k->metrics[i], name) == 0)
+            return (int)i;
+    CHECK(0, "the %s kind has no metric %s", kind, name);
+    return 0;
+}
+
 /*
  * Runs pl with values on a fresh copy of the problem id with seed under limits, untraced;
  * fills out. Returns 0, or -1 (a failed check) when id does not open: out then says

@@ -122,17 +122,6 @@ static int api(void)
     return check_summary("kovae api");
 }
 
-/* The index of the sequence kind's metric called name. */
-static int metric(const char *name)
-{
-    const pb__kind *k = pb__kind_find("sequence");
-    for (uint32_t i = 0; k && i < pb__kind_n_metrics(k); i++)
-        if (strcmp(k->metrics[i], name) == 0)
-            return (int)i;
-    CHECK(0, "the sequence kind has no metric %s", name);
-    return 0;
-}
-
 static int learns(const char *module)
 {
     pb__seq_problem *p = open_problem("seq-sines-i1");
@@ -187,8 +176,9 @@ static int learns(const char *module)
         pb__outcome out = run(&pl, values, "seq-sines-i1", 1, EPOCHS * EPOCH_STEPS, 0);
         CHECK(out.status == PB__STATUS_OK, "the run ends ok (status %d%s%s)", out.status,
               out.message[0] ? ": " : "", out.message);
-        double disc = out.metrics[metric("discriminative_score")];
-        printf("# predictive score %.4f\n", out.metrics[metric("predictive_score")]);
+        double disc = out.metrics[kind_metric("sequence", "discriminative_score")];
+        int pred = kind_metric("sequence", "predictive_score");
+        printf("# predictive score %.4f\n", out.metrics[pred]);
         CHECK(disc < 0.25 && disc < noise_score, "discriminative score %.3f (< 0.25; uniform "
               "noise %.3f)", disc, noise_score);
         pb__plugin_unload(&pl);

@@ -22,14 +22,6 @@
 
 static pb_rng rng;
 
-static double *alloc(size_t n)
-{
-    double *p = calloc(n ? n : 1, sizeof *p);
-    if (!p)
-        abort();
-    return p;
-}
-
 typedef struct setup {
     kovae_model m;
     kovae_pass s;
@@ -54,10 +46,10 @@ static void setup_new(setup *u, uint32_t L, double w_kl, double w_pred)
     if (kovae_pass_new(&u->s, &u->m, u->T, u->B) != 0)
         abort();
     size_t n = u->m.n_params, nz = (size_t)u->T * u->B * u->m.Z;
-    u->p = alloc(n), u->g = alloc(n), u->eps_q = alloc(nz), u->eps_p = alloc(nz);
-    u->x = alloc((size_t)u->T * u->B * u->m.X);
-    u->s.x = alloc((size_t)u->T * u->B * u->m.X);
-    u->rm = alloc(2 * u->m.H), u->rv = alloc(2 * u->m.H);
+    u->p = gc_zeros(n), u->g = gc_zeros(n), u->eps_q = gc_zeros(nz), u->eps_p = gc_zeros(nz);
+    u->x = gc_zeros((size_t)u->T * u->B * u->m.X);
+    u->s.x = gc_zeros((size_t)u->T * u->B * u->m.X);
+    u->rm = gc_zeros(2 * u->m.H), u->rv = gc_zeros(2 * u->m.H);
     kovae_model_init_params(&u->m, u->p, &rng);
     for (size_t i = 0; i < 2 * (size_t)u->m.H; i++) { /* gamma and beta off their init */
         u->p[u->m.bn_gamma + i] = pb_rng_uniform_in(&rng, 0.5, 1.5);
@@ -102,7 +94,7 @@ static double check_all(setup *u, const char *what)
     double worst = 0.0;
     for (size_t k = 0; k < sizeof groups / sizeof groups[0]; k++) {
         size_t n = groups[k].to - groups[k].from;
-        double *num = alloc(n);
+        double *num = gc_zeros(n);
         central_gradient(loss, u, u->p + groups[k].from, n, STEP, num);
         double e = rel(u->g + groups[k].from, num, n);
         CHECK(e <= TOL, "%s: %s (%zu): relative error %.2e", what, groups[k].name, n, e);
@@ -126,7 +118,7 @@ int main(void)
     worst = fmax(worst, check_all(&u, "two layers"));
 
     /* The backward adds into grad. */
-    double *once = alloc(u.m.n_params);
+    double *once = gc_zeros(u.m.n_params);
     memcpy(once, u.g, u.m.n_params * sizeof *once);
     loss(&u);
     kovae_backward(&u.m, u.p, &u.s, u.eps_q, u.eps_p, u.w_kl, u.w_pred, u.g);

@@ -25,17 +25,6 @@
 #define STEPS 5000
 #define SEED 1
 
-/* The index of the sequence kind's metric called name. */
-static int metric(const char *name)
-{
-    const pb__kind *k = pb__kind_find("sequence");
-    for (uint32_t i = 0; k && i < pb__kind_n_metrics(k); i++)
-        if (strcmp(k->metrics[i], name) == 0)
-            return (int)i;
-    CHECK(0, "the sequence kind has no metric %s", name);
-    return 0;
-}
-
 /* pvrnn with the claims' network on problem, STEPS steps, error regression er_iterations. */
 static pb__outcome train(const pb__plugin_file *pl, const char *problem, int er_iterations)
 {
@@ -54,14 +43,16 @@ static pb__outcome train(const pb__plugin_file *pl, const char *problem, int er_
     CHECK(out.status == PB__STATUS_OK, "%s, er_iterations %d: the run ends ok (status %d%s%s)",
           problem, er_iterations, out.status, out.message[0] ? ": " : "", out.message);
     printf("# %s, er_iterations %d: %d steps, %.1f s in all; test_mse %.3e\n", problem,
-           er_iterations, STEPS, pb__now() - t0, out.metrics[metric("test_mse")]);
+           er_iterations, STEPS, pb__now() - t0,
+           out.metrics[kind_metric("sequence", "test_mse")]);
     return out;
 }
 
 static void claim_c(const pb__plugin_file *pl, const char *problem, const pb__outcome *with_er)
 {
     pb__outcome prior = train(pl, problem, 0);
-    double er = with_er->metrics[metric("test_mse")], no_er = prior.metrics[metric("test_mse")];
+    int mse = kind_metric("sequence", "test_mse");
+    double er = with_er->metrics[mse], no_er = prior.metrics[mse];
     CHECK(er * 2 < no_er, "(c) %s: test one-step MSE %.2e with error regression, %.2e from "
           "the prior without", problem, er, no_er);
 }
@@ -78,7 +69,7 @@ int main(int argc, char **argv)
     const char *problem = strcmp(argv[2], "pfsm") == 0 ? "seq-pfsm-i1" : "seq-lorenz-i1";
     pb__outcome with_er = train(&pl, problem, 50);
     if (strcmp(argv[2], "pfsm") == 0) {
-        double f = with_er.metrics[metric("branch_frequency")];
+        double f = with_er.metrics[kind_metric("sequence", "branch_frequency")];
         CHECK(fabs(f - 0.3) <= 0.1, "(a) the 100 sequences generated from the prior take the "
               "0.3 branch with frequency %.2f", f);
     }

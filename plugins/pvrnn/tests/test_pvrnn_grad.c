@@ -27,14 +27,6 @@
 
 static pb_rng rng;
 
-static double *alloc(size_t n)
-{
-    double *p = calloc(n ? n : 1, sizeof *p);
-    if (!p)
-        abort();
-    return p;
-}
-
 static void fill(double *x, size_t n, double scale)
 {
     for (size_t i = 0; i < n; i++)
@@ -67,15 +59,15 @@ static void setup_new(setup *s, uint32_t L, const uint32_t *d, const uint32_t *z
     s->T = T;
     s->with_s0 = with_s0;
     s->want_theta = want_theta;
-    s->theta = alloc(s->m.n_theta);
-    s->gtheta = alloc(s->m.n_theta);
-    s->a = alloc((size_t)T * B * s->m.sa);
-    s->ga = alloc((size_t)T * B * s->m.sa);
-    s->eps = alloc((size_t)T * B * s->m.sz);
-    s->x = alloc((size_t)B * T * X);
-    s->s0 = alloc((size_t)B * s->m.ss);
-    s->pass = alloc(pvrnn_pass_size(&s->m, B, T));
-    s->work = alloc(pvrnn_work_size(&s->m, B));
+    s->theta = gc_zeros(s->m.n_theta);
+    s->gtheta = gc_zeros(s->m.n_theta);
+    s->a = gc_zeros((size_t)T * B * s->m.sa);
+    s->ga = gc_zeros((size_t)T * B * s->m.sa);
+    s->eps = gc_zeros((size_t)T * B * s->m.sz);
+    s->x = gc_zeros((size_t)B * T * X);
+    s->s0 = gc_zeros((size_t)B * s->m.ss);
+    s->pass = gc_zeros(pvrnn_pass_size(&s->m, B, T));
+    s->work = gc_zeros(pvrnn_work_size(&s->m, B));
     fill(s->theta, s->m.n_theta, 0.5);
     fill(s->a, (size_t)T * B * s->m.sa, 0.5);
     fill(s->eps, (size_t)T * B * s->m.sz, 1.0);
@@ -108,7 +100,7 @@ static void grad(setup *s)
 /* Central differences of the loss with respect to p[0..n), against g[0..n). */
 static double check_segment(setup *s, double *p, const double *g, size_t n)
 {
-    double *num = alloc(n);
+    double *num = gc_zeros(n);
     central_gradient(loss, s, p, n, STEP, num);
     double e = rel(g, num, n);
     free(num);
@@ -163,7 +155,7 @@ static void test_two_layers(void)
     printf("# two-layer BPTT over 20 steps: worst relative error %.2e\n", worst);
 
     /* The backward adds: a second call doubles every gradient. */
-    double *once = alloc(s.m.n_theta);
+    double *once = gc_zeros(s.m.n_theta);
     memset(s.gtheta, 0, s.m.n_theta * sizeof *s.gtheta);
     memset(s.ga, 0, (size_t)s.T * s.B * s.m.sa * sizeof *s.ga);
     grad(&s);
@@ -212,8 +204,8 @@ static void test_prior_init(void)
         CHECK(fabs(terms.kl[0]) < 1e-13 && fabs(terms.kl[1]) < 1e-13,
               "%s: A initialized from the prior: KL %.1e, %.1e", mean ? "mean" : "sampled",
               terms.kl[0], terms.kl[1]);
-        double *state = alloc((size_t)s.B * s.m.ss), *y = alloc((size_t)s.B * s.m.x),
-               *eps = alloc((size_t)s.B * s.m.sz);
+        double *state = gc_zeros((size_t)s.B * s.m.ss), *y = gc_zeros((size_t)s.B * s.m.x),
+               *eps = gc_zeros((size_t)s.B * s.m.sz);
         double diff = 0.0;
         for (uint32_t t = 0; t < s.T; t++) {
             /* one step of the forward's noise, in the prior step's layout (the same) */
@@ -248,7 +240,7 @@ static void test_against_kit(void)
     const pvrnn_model *m = &s.m;
     uint32_t B = s.B;
     double worst = 0.0;
-    double *h = alloc((size_t)B * 8), *d = alloc((size_t)B * 8), *v = alloc((size_t)B * 8);
+    double *h = gc_zeros((size_t)B * 8), *d = gc_zeros((size_t)B * 8), *v = gc_zeros((size_t)B * 8);
     for (uint32_t t = 0; t < s.T; t++)
         for (uint32_t l = 0; l < m->layers; l++) {
             uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < m->layers ? m->d[l + 1] : 0;
