@@ -28,8 +28,9 @@ char *pb__read_file(const char *path, size_t *len)
     int failed = ferror(f);
     fclose(f);
     if (!buf || failed) {
+        int code = buf ? EIO : ENOMEM; /* read buf before free(), not after */
         free(buf);
-        errno = buf ? EIO : ENOMEM;
+        errno = code;
         return NULL;
     }
     buf[n] = '\0';
