@@ -44,49 +44,59 @@ static size_t aligned(size_t n)
     return n > SIZE_MAX - (a - 1) ? SIZE_MAX : (n + a - 1) / a * a;
 }
 
-/* The block's total size in bytes, arrays included; 0 when it overflows size_t. */
+/* The block's total size in bytes, arrays included; SIZE_MAX when it overflows size_t. */
 static size_t block_size(size_t size, size_t n_arrays, const pb_array arrays[])
 {
     size_t total = aligned(size);
     if (total == SIZE_MAX)
-        return 0;
+        return SIZE_MAX;
     for (size_t k = 0; k < n_arrays; k++) {
         if (arrays[k].size && arrays[k].count > SIZE_MAX / arrays[k].size)
-            return 0;
+            return SIZE_MAX;
         size_t bytes = aligned(arrays[k].count * arrays[k].size);
         if (bytes == SIZE_MAX || bytes > SIZE_MAX - total)
-            return 0;
+            return SIZE_MAX;
         total += bytes;
     }
     return total;
 }
 
-void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[])
+/* Points each array's member in the struct at owner (of `size` bytes) at its array, laid
+ * out in block from byte `at` on; block_size checked every sum. */
+static void place(char *owner, size_t size, char *block, size_t at, size_t n_arrays,
+                  const pb_array arrays[])
 {
-    size_t total = block_size(size, n_arrays, arrays);
-    char *block = total ? calloc(1, total) : NULL;
-    if (!block)
-        return NULL;
-    /* block_size checked every sum below. */
-    size_t at = aligned(size);
     for (size_t k = 0; k < n_arrays; k++) {
         assert(arrays[k].offset + sizeof(void *) <= size);
         void *array = block + at;
-        memcpy(block + arrays[k].offset, &array, sizeof array);
+        memcpy(owner + arrays[k].offset, &array, sizeof array);
         at += aligned(arrays[k].count * arrays[k].size);
     }
+}
+
+void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[])
+{
+    size_t total = block_size(size, n_arrays, arrays);
+    char *block = total != SIZE_MAX ? calloc(1, total) : NULL;
+    if (!block)
+        return NULL;
+    place(block, size, block, aligned(size), n_arrays, arrays);
     return block;
+}
+
+/* The message of a block of `total` bytes (SIZE_MAX: overflowed) that could not be had. */
+static int32_t out_of_memory(const pb_context *ctx, const char *what, size_t total)
+{
+    if (total != SIZE_MAX)
+        return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for %s (%zu bytes)", what, total);
+    return pb_fail(ctx, PB_ERR_NOMEM, "out of memory: the size of %s overflows", what);
 }
 
 void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays, const pb_array arrays[])
 {
     pb_state_head *head = pb_block_new(size, n_arrays, arrays);
     if (!head) {
-        size_t total = block_size(size, n_arrays, arrays);
-        if (total)
-            pb_fail(ctx, PB_ERR_NOMEM, "out of memory for the state (%zu bytes)", total);
-        else
-            pb_fail(ctx, PB_ERR_NOMEM, "out of memory: the state's size overflows");
+        out_of_memory(ctx, "the state", block_size(size, n_arrays, arrays));
         return NULL;
     }
     head->ctx = ctx;
@@ -95,6 +105,28 @@ void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays, const pb
     if (n_arrays)
         head->solution = (const double *)((char *)head + aligned(size));
     return head;
+}
+
+int32_t pb_state_extra(void *state, size_t size, size_t n_arrays, const pb_array arrays[])
+{
+    pb_state_head *head = state;
+    size_t total = block_size(0, n_arrays, arrays);
+    /* calloc(1, 0) may return NULL: a block of no bytes still takes one. */
+    char *block = total != SIZE_MAX ? calloc(1, total ? total : 1) : NULL;
+    if (!block)
+        return out_of_memory(head->ctx, "the state's extra arrays", total);
+    place(state, size, block, 0, n_arrays, arrays);
+    free(head->extra);
+    head->extra = block;
+    return 0;
+}
+
+void pb_state_free(void *state)
+{
+    pb_state_head *head = state;
+    if (head)
+        free(head->extra);
+    free(state);
 }
 
 int32_t pb_state_solution(void *state, double *out)

@@ -69,7 +69,7 @@ static void destroy(void *p)
 {
     state *s = p;
     cma_free(s->run);
-    free(s);
+    pb_state_free(s);
 }
 
 /* sigma0 is a fraction of the mean box width: C starts as I, so one scalar scales it. */

@@ -125,7 +125,7 @@ typedef struct pg_state {
 /*
  * Makes the state (of `size` bytes, at least sizeof(pg_state)) for ctx's problem, which
  * must be of the policy kind, with room for batches of batch_steps and hess_steps (0 but for
- * N-HARPG) environment steps, into *out; the descriptor's destroy() is free() and
+ * N-HARPG) environment steps, into *out; the descriptor's destroy() is pb_state_free() and
  * its solution() pb_state_solution. Returns 0, or a PB_ERR_* with the message in ctx's
  * error buffer (create() returns it as it is).
  */

@@ -12,7 +12,6 @@
  * Initialization as PyTorch's: every GRU and dense weight and bias U(-1/sqrt(H), 1/sqrt(H)).
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -44,8 +43,9 @@ typedef struct state {
     double *xb, *xt, *out, *dout, *y, *dy, *cache, *work;
     double *ha, *hn, *cell, *in; /* predict(): the closed loop's state, the next, a cell's
                                   * cache, an input */
-    double *ctx_h;               /* predict(): each test sequence's states (layers x H) */
-    uint32_t ctx_cap, ctx_n, ctx_steps;
+    double *ctx_h;               /* predict(): each test sequence's states (layers x H), in
+                                  * the state's extra block */
+    uint32_t ctx_n, ctx_steps;
 } state;
 
 static int32_t create(const pb_context *ctx, void **out)
@@ -159,15 +159,9 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
     size_t nh = (size_t)s->g.layers * s->H;
     uint32_t from = steps - 1;
     if (steps == 1 || n != s->ctx_n || steps != s->ctx_steps + 1) {
-        if (n > s->ctx_cap) {
-            free(s->ctx_h);
-            s->ctx_h = malloc((size_t)n * nh * sizeof *s->ctx_h);
-            s->ctx_cap = s->ctx_h ? n : 0;
-            if (!s->ctx_h)
-                return pb_fail(s->head.ctx, PB_ERR_NOMEM, "out of memory for the GRU states "
-                               "of %u sequences", n);
-        }
-        memset(s->ctx_h, 0, (size_t)n * nh * sizeof *s->ctx_h);
+        int32_t rc = PB_STATE_EXTRA(s, state, PB_ARRAY(state, ctx_h, (size_t)n * nh));
+        if (rc != 0)
+            return rc;
         s->ctx_n = n;
         from = 0;
     }
@@ -196,15 +190,6 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
     return 0;
 }
 
-static void destroy(void *p)
-{
-    state *s = p;
-    if (s) {
-        free(s->ctx_h);
-        free(s);
-    }
-}
-
 PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
 
 PB_PLUGIN(.name = "gru-predictor", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
@@ -212,5 +197,5 @@ PB_PLUGIN(.name = "gru-predictor", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
                      "generate",
           .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
                       "post-hoc predictor, Yoon et al. 2019)",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
           .extension = extension)

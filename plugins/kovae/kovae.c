@@ -15,7 +15,6 @@
  * the paper's ablation, shown on the leaderboard as `-P kovae.w_pred=0`.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -59,17 +58,8 @@ typedef struct state {
     uint64_t steps;
     pb_rng rng; /* the training noise */
     pb_nn_adam adam;
-    double *p, *gp, *mom, *vel, *run_mean, *run_var, *xb, *xt, *eps_q, *eps_p;
+    double *p, *gp, *mom, *vel, *run_mean, *run_var, *xb, *xt, *eps_q, *eps_p, *pass_block;
 } state;
-
-static void destroy(void *p)
-{
-    state *s = p;
-    if (s) {
-        kovae_pass_free(&s->pass);
-        free(s);
-    }
-}
 
 static int32_t create(const pb_context *ctx, void **out)
 {
@@ -92,13 +82,11 @@ static int32_t create(const pb_context *ctx, void **out)
                             PB_ARRAY(state, run_mean, 2 * (size_t)H),
                             PB_ARRAY(state, run_var, 2 * (size_t)H), PB_ARRAY(state, xb, nx),
                             PB_ARRAY(state, xt, nx), PB_ARRAY(state, eps_q, nz),
-                            PB_ARRAY(state, eps_p, nz));
+                            PB_ARRAY(state, eps_p, nz),
+                            PB_ARRAY(state, pass_block, kovae_pass_size(&m, T, B)));
     if (!s)
         return PB_ERR_NOMEM;
-    if (kovae_pass_new(&s->pass, &m, T, B) != 0) {
-        free(s);
-        return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for the network's activations");
-    }
+    kovae_pass_init(&s->pass, &m, T, B, s->pass_block);
     openblas_set_num_threads(1);
     s->seq = q;
     s->m = m;
@@ -178,5 +166,5 @@ PB_PLUGIN(.name = "kovae", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
                      "prior is fitted to linear Koopman dynamics; generates, does not predict",
           .citation = "Naiman, Erichson, Ren, Mahoney & Azencot, Generative Modeling of Regular "
                       "and Irregular Time Series Data via Koopman VAEs, ICLR 2024",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
           .extension = extension)

@@ -2,7 +2,6 @@
  * The KoVAE network's forward and backward (kovae_model.h), from the nn kit's layers.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <plugbench/nn.h>
@@ -55,10 +54,10 @@ void kovae_model_init_params(const kovae_model *m, double *p, pb_rng *rng)
     uniform(p + m->out_W, m->n_params - m->out_W, k2h, rng);
 }
 
-int kovae_pass_new(kovae_pass *s, const kovae_model *m, uint32_t T, uint32_t B)
+/* The pass's arrays, one after another: their total in doubles; when block is not NULL,
+ * points s's arrays into it. */
+static size_t layout(kovae_pass *s, const kovae_model *m, uint32_t T, uint32_t B, double *block)
 {
-    memset(s, 0, sizeof *s);
-    s->T = T, s->Bmax = B;
     size_t TB = (size_t)T * B, H2 = 2 * (size_t)m->H, Z = m->Z, X = m->X, H = m->H;
     size_t N = (size_t)(T - 1) * B, ew = pb_nn_gru_work_size(&m->enc, T, B),
            dw = pb_nn_gru_work_size(&m->dec, T, B);
@@ -82,21 +81,26 @@ int kovae_pass_new(kovae_pass *s, const kovae_model *m, uint32_t T, uint32_t B)
         {&s->d_ls_p, TB * Z}, {&s->d_P, N * Z}, {&s->d_C, Z * Z},
     };
     size_t total = 0;
-    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
+        if (block)
+            *a[i].p = block + total;
         total += a[i].n;
-    s->block = calloc(total, sizeof *s->block);
-    if (!s->block)
-        return -1;
-    double *q = s->block;
-    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
-        *a[i].p = q, q += a[i].n;
-    return 0;
+    }
+    return total;
 }
 
-void kovae_pass_free(kovae_pass *s)
+size_t kovae_pass_size(const kovae_model *m, uint32_t T, uint32_t Bmax)
 {
-    free(s->block);
-    s->block = NULL;
+    kovae_pass unused;
+    return layout(&unused, m, T, Bmax, NULL);
+}
+
+void kovae_pass_init(kovae_pass *s, const kovae_model *m, uint32_t T, uint32_t Bmax,
+                     double *block)
+{
+    memset(s, 0, sizeof *s);
+    s->T = T, s->Bmax = Bmax;
+    layout(s, m, T, Bmax, block);
 }
 
 /* out = 0.5 in over n values (log-variance to log-sigma, or their gradients back). */

@@ -40,7 +40,8 @@ typedef struct kovae_terms {
 
 /*
  * One forward's activations and the backward's scratch, for T steps and up to Bmax
- * sequences; one allocation (block). Every array is [T(+1), B, .] with the B of the call.
+ * sequences, in one block of the caller's. Every array is [T(+1), B, .] with the B of the
+ * call.
  */
 typedef struct kovae_pass {
     uint32_t T, Bmax, B;
@@ -53,7 +54,6 @@ typedef struct kovae_pass {
     double *gru_work, *cell_work, *lsq_work; /* the backward's */
     double *d_xhat, *d_dec_out, *d_zq, *d_mu_q, *d_ls_q, *d_bn, *d_enc;
     double *d_g, *d_zp, *d_mu_p, *d_ls_p, *d_P, *d_C;
-    double *block;
 } kovae_pass;
 
 /* Sets the shape and the offsets (X, H, Z, L >= 1). */
@@ -63,9 +63,13 @@ void kovae_model_init(kovae_model *m, uint32_t X, uint32_t H, uint32_t Z, uint32
  * weights and biases U(+-1/sqrt(fan_in)), BatchNorm gamma 1 and beta 0. */
 void kovae_model_init_params(const kovae_model *m, double *params, pb_rng *rng);
 
-/* Allocates a pass for T steps of up to Bmax sequences; 0, or -1 when out of memory. */
-int kovae_pass_new(kovae_pass *s, const kovae_model *m, uint32_t T, uint32_t Bmax);
-void kovae_pass_free(kovae_pass *s);
+/* The doubles of a pass's block for T steps of up to Bmax sequences. */
+size_t kovae_pass_size(const kovae_model *m, uint32_t T, uint32_t Bmax);
+
+/* Lays a pass for T steps of up to Bmax sequences out in block (kovae_pass_size doubles,
+ * zeroed, the caller's); s->x stays NULL for the caller to set. */
+void kovae_pass_init(kovae_pass *s, const kovae_model *m, uint32_t T, uint32_t Bmax,
+                     double *block);
 
 /*
  * The training forward on s->x ([T,B,X], set by the caller), B <= Bmax: BatchNorm in

@@ -60,7 +60,7 @@ static void destroy(void *p)
 {
     state *s = p;
     mfac_dynamic_free(s->hinv);
-    free(s);
+    pb_state_free(s);
 }
 
 static int32_t create(const pb_context *ctx, void **out)

@@ -110,11 +110,12 @@ typedef struct state {
     uint8_t *fresh;
     /* error regression: the window's A, its gradient and moments, noise, targets, pass */
     double *gaw, *m_aw, *v_aw, *epsw, *zeros, *xw, *passw, *s_prev, *s_roll, *y;
-    /* error regression's context per test sequence: the state at its window's first step,
-     * its window's A (W x sa), its noise; aw_cur points at the sequence's A */
+    /* error regression's context per test sequence, in the state's extra block: the state
+     * at its window's first step, its window's A (W x sa), its noise; aw_cur points at the
+     * sequence's A */
     double *ctx_first, *ctx_aw, *aw_cur;
     pb_rng *ctx_rng;
-    uint32_t ctx_cap, ctx_n, ctx_steps;
+    uint32_t ctx_n, ctx_steps;
     /* generation */
     double *g_state, *g_eps, *g_y;
 } state;
@@ -296,20 +297,16 @@ static void regress(state *s, uint32_t n, const double *s0, pb_rng *rng)
 
 /*
  * Allocates the per-sequence context of a new measurement of n sequences (kept across the
- * measurement's calls, freed at the next one or in destroy()).
+ * measurement's calls, replaced at the next one, freed with the state). 0, or PB_ERR_NOMEM.
  */
-static int ctx_reset(state *s, uint32_t n)
+static int32_t ctx_reset(state *s, uint32_t n)
 {
     const pvrnn_model *m = &s->m;
-    if (n > s->ctx_cap) {
-        free(s->ctx_first), free(s->ctx_aw), free(s->ctx_rng);
-        s->ctx_first = malloc((size_t)n * m->ss * sizeof *s->ctx_first);
-        s->ctx_aw = malloc((size_t)n * s->W * m->sa * sizeof *s->ctx_aw);
-        s->ctx_rng = malloc((size_t)n * sizeof *s->ctx_rng);
-        s->ctx_cap = s->ctx_first && s->ctx_aw && s->ctx_rng ? n : 0;
-        if (!s->ctx_cap)
-            return -1;
-    }
+    int32_t rc = PB_STATE_EXTRA(s, state, PB_ARRAY(state, ctx_first, (size_t)n * m->ss),
+                                PB_ARRAY(state, ctx_aw, (size_t)n * s->W * m->sa),
+                                PB_ARRAY(state, ctx_rng, n));
+    if (rc != 0)
+        return rc;
     for (uint32_t b = 0; b < n; b++)
         pb_rng_seed(&s->ctx_rng[b], s->seed, 2); /* each sequence as if predicted alone */
     s->ctx_n = n, s->ctx_steps = 0;
@@ -350,9 +347,9 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
      * measurement, or calls out of the header's order) starts over from the prefix. */
     uint32_t from = steps - 1;
     if (steps == 1 || n != s->ctx_n || steps != s->ctx_steps + 1) {
-        if (ctx_reset(s, n) != 0)
-            return pb_fail(s->head.ctx, PB_ERR_NOMEM, "out of memory for the error "
-                           "regression's context of %u sequences", n);
+        int32_t rc = ctx_reset(s, n);
+        if (rc != 0)
+            return rc;
         from = 0;
     }
     for (uint32_t b = 0; b < n; b++) {
@@ -432,15 +429,6 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out)
     return ok ? 0 : -1;
 }
 
-static void destroy(void *p)
-{
-    state *s = p;
-    if (s) {
-        free(s->ctx_first), free(s->ctx_aw), free(s->ctx_rng);
-        free(s);
-    }
-}
-
 PB_SEQUENCE_MODEL_EXTENSION(extension, predict, generate)
 
 PB_PLUGIN(.name = "pvrnn", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
@@ -448,5 +436,5 @@ PB_PLUGIN(.name = "pvrnn", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
                      "with adaptive posterior vectors; error regression at test time",
           .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model "
                       "for online prediction and recognition, Neural Computation 31(11), 2019",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE_DESTROY(create, step, destroy),
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
           .extension = extension)

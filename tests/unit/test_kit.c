@@ -1,6 +1,6 @@
 /*
  * The plugin authoring kit (plugbench/kit.h): one-block states (layout, alignment, zeroing,
- * overflow), the solution copy, typed oracle access, error messages, extension lookup, the
+ * overflow), the extra block sized after create(), the solution copy, typed oracle access, error messages, extension lookup, the
  * step microkernel, the descriptor macros and the kind check PB_PLUGIN installs.
  */
 #include <stdalign.h>
@@ -100,6 +100,39 @@ static void check_state(void)
           "another kind's accessor gives NULL, naming both kinds: %s", error);
 }
 
+static void check_extra(void)
+{
+    char error[128] = "";
+    pb_problem problem = {.struct_size = sizeof problem, .kind = PB_KIND_SEQUENCE};
+    pb_context ctx = {.struct_size = sizeof ctx, .problem = &problem, .error = error,
+                      .error_size = sizeof error};
+    layout *s = PB_STATE_NEW(&ctx, layout, PB_ARRAY(layout, x, 2));
+    if (!s) {
+        CHECK(0, "a state is made");
+        return;
+    }
+    CHECK(s->head.extra == NULL, "a new state has no extra block");
+    CHECK(PB_STATE_EXTRA(s, layout, PB_ARRAY(layout, order, 5), PB_ARRAY(layout, name, 3)) == 0 &&
+              s->head.extra == (void *)s->order && s->order && s->name,
+          "PB_STATE_EXTRA points the members at a second block");
+    CHECK(aligned_max(s->order) && aligned_max(s->name) &&
+              s->name >= (char *)(s->order + 5) && all_zero(s->order, 5 * sizeof(uint32_t)) &&
+              all_zero(s->name, 3),
+          "its arrays are zeroed, aligned and follow one another");
+    CHECK(s->x == s->head.solution, "the first block's arrays are left alone");
+    memset(s->order, 0xff, 5 * sizeof(uint32_t));
+    CHECK(PB_STATE_EXTRA(s, layout, PB_ARRAY(layout, order, 50)) == 0 &&
+              all_zero(s->order, 50 * sizeof(uint32_t)),
+          "a second call gives a fresh zeroed block (the first is freed: LeakSanitizer)");
+    uint32_t *before = s->order;
+    CHECK(PB_STATE_EXTRA(s, layout, PB_ARRAY(layout, order, SIZE_MAX / 2)) == PB_ERR_NOMEM &&
+              strstr(error, "out of memory") != NULL && s->order == before &&
+              s->head.extra == (void *)before,
+          "a block too large fails with a message, the state unchanged: %s", error);
+    pb_state_free(s); /* frees both blocks: LeakSanitizer checks */
+    pb_state_free(NULL);
+}
+
 static void check_fail(void)
 {
     char error[16];
@@ -180,7 +213,7 @@ static void check_checked_create(void)
               strstr(error, PB_KIND_BLACKBOX) && strstr(error, PB_KIND_STOCHASTIC),
           "and refuses another kind without calling it, naming both kinds: %s", error);
     CHECK(strcmp(d->name, "checked") == 0 && d->step == count_step &&
-              d->solution == pb_state_solution && d->destroy == free,
+              d->solution == pb_state_solution && d->destroy == pb_state_free,
           "the rest of the descriptor is as declared");
 }
 
@@ -226,6 +259,7 @@ int main(void)
 {
     check_block();
     check_state();
+    check_extra();
     check_fail();
     check_tables();
     check_checked_create();

@@ -172,6 +172,8 @@ typedef struct pb_state_head {
     const double *solution; /* problem->solution_length doubles: PB_STATE_NEW points it at
                                the first array; a plugin whose solution lies elsewhere sets
                                it (it is not read when solution_length is 0, on sequence) */
+    void *extra;            /* the block of PB_STATE_EXTRA's arrays, NULL before; freed by
+                               pb_state_free */
 } pb_state_head;
 
 /* One array carved out of a state's block: where its pointer lives in the state struct,
@@ -195,7 +197,7 @@ void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[]);
  * pb_block_new for a plugin state that starts with a pb_state_head: sets head.ctx, points
  * head.solution at the first array (so a plugin lists its solution first), and on failure
  * writes "out of memory" with the size into ctx's error buffer. A state that holds
- * nothing else to release uses `.destroy = free`.
+ * nothing but its blocks is released by pb_state_free (PB_STATE_LIFECYCLE's destroy).
  */
 void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays,
                    const pb_array arrays[]);
@@ -207,19 +209,42 @@ void *pb_state_new(const pb_context *ctx, size_t size, size_t n_arrays,
                           sizeof((const pb_array[]){__VA_ARGS__}) / sizeof(pb_array),       \
                           (const pb_array[]){__VA_ARGS__}))
 
+/*
+ * Arrays whose sizes are known only after create() (a sequence model's context per test
+ * sequence, sized by predict()'s n), in the state's second block: allocates a zeroed block
+ * holding the n_arrays arrays, aligned as pb_block_new's, points each array's member in the
+ * state (a struct of `size` bytes starting with a pb_state_head) at its array, and frees the
+ * second block of the previous call. pb_state_free releases the last one with the state.
+ * Returns 0, or PB_ERR_NOMEM with "out of memory" and the size in head.ctx's error buffer
+ * (the state is then unchanged).
+ */
+int32_t pb_state_extra(void *state, size_t size, size_t n_arrays, const pb_array arrays[]);
+
+/* PB_STATE_EXTRA(s, state, PB_ARRAY(state, h, n * H), ...): pb_state_extra with the arrays
+ * counted (at least one). */
+#define PB_STATE_EXTRA(s, type, ...)                                                        \
+    pb_state_extra((s), sizeof(type),                                                       \
+                   sizeof((const pb_array[]){__VA_ARGS__}) / sizeof(pb_array),              \
+                   (const pb_array[]){__VA_ARGS__})
+
+/* A descriptor's destroy() for states made by PB_STATE_NEW: frees the second block
+ * (PB_STATE_EXTRA's), then the state. NULL does nothing. */
+void pb_state_free(void *state);
+
 /* A descriptor's solution() for states with a pb_state_head: copies head.solution. */
 int32_t pb_state_solution(void *state, double *out);
 
 /* A descriptor's four calls for a state made by PB_STATE_NEW: the plugin's create and step,
  * pb_state_solution, and the plugin's destroy, which releases what the state owns outside
- * its block, then the block. */
+ * its blocks, then calls pb_state_free. */
 #define PB_STATE_LIFECYCLE_DESTROY(create_fn, step_fn, destroy_fn)                          \
     .create = (create_fn), .step = (step_fn), .solution = pb_state_solution,                \
     .destroy = (destroy_fn)
 
-/* PB_STATE_LIFECYCLE_DESTROY for a state that owns nothing outside its block: destroy() is
- * free. */
-#define PB_STATE_LIFECYCLE(create_fn, step_fn) PB_STATE_LIFECYCLE_DESTROY(create_fn, step_fn, free)
+/* PB_STATE_LIFECYCLE_DESTROY for a state that owns nothing outside its blocks: destroy() is
+ * pb_state_free. */
+#define PB_STATE_LIFECYCLE(create_fn, step_fn)                                              \
+    PB_STATE_LIFECYCLE_DESTROY(create_fn, step_fn, pb_state_free)
 
 /* An extension a plugin offers: its id (with revision) and its static table. */
 typedef struct pb_extension {

@@ -26,7 +26,7 @@ typedef struct setup {
     kovae_model m;
     kovae_pass s;
     uint32_t T, B;
-    double *p, *g, *eps_q, *eps_p, *x, *rm, *rv;
+    double *pass, *p, *g, *eps_q, *eps_p, *x, *rm, *rv;
     double w_kl, w_pred;
 } setup;
 
@@ -43,8 +43,8 @@ static void setup_new(setup *u, uint32_t L, double w_kl, double w_pred)
     memset(u, 0, sizeof *u);
     u->T = 6, u->B = 3, u->w_kl = w_kl, u->w_pred = w_pred;
     kovae_model_init(&u->m, 2, 3, 2, L);
-    if (kovae_pass_new(&u->s, &u->m, u->T, u->B) != 0)
-        abort();
+    u->pass = gc_zeros(kovae_pass_size(&u->m, u->T, u->B));
+    kovae_pass_init(&u->s, &u->m, u->T, u->B, u->pass);
     size_t n = u->m.n_params, nz = (size_t)u->T * u->B * u->m.Z;
     u->p = gc_zeros(n), u->g = gc_zeros(n), u->eps_q = gc_zeros(nz), u->eps_p = gc_zeros(nz);
     u->x = gc_zeros((size_t)u->T * u->B * u->m.X);
@@ -64,8 +64,7 @@ static void setup_new(setup *u, uint32_t L, double w_kl, double w_pred)
 static void setup_free(setup *u)
 {
     free(u->s.x);
-    kovae_pass_free(&u->s);
-    free(u->p), free(u->g), free(u->eps_q), free(u->eps_p), free(u->x), free(u->rm), free(u->rv);
+    free(u->pass), free(u->p), free(u->g), free(u->eps_q), free(u->eps_p), free(u->x), free(u->rm), free(u->rv);
 }
 
 static void gradient(setup *u)
