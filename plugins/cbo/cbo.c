@@ -14,7 +14,6 @@
  * reference package CBXpy; README.md gives the equations and where they come from.
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <plugbench/kit.h>
@@ -272,19 +271,17 @@ static int32_t step(void *p)
 }
 
 /* plugbench.microkernels/1, "step": one CBO iteration as `plugbench bench` times it. */
-PB_STEP_MICROKERNELS(microkernels, create, step, free,
-                     "one CBO iteration: n_particles (default 20) evaluations, consensus and "
-                     "moves; items: evaluations",
-                     20 /* the default n_particles */)
-PB_EXTENSIONS(extension, {PB_MICROKERNELS_ID, &microkernels})
-
-PB_PLUGIN(.name = "cbo", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
-          .summary = "consensus-based optimization: isotropic or anisotropic noise, alpha "
-                     "schedule, random mini-batches, consensus hopping",
-          .citation = "R. Pinnau, C. Totzeck, O. Tse, S. Martin, A consensus-based model for "
-                      "global optimization and its mean-field limit, M3AS 27(1), 2017; J. A. "
-                      "Carrillo, S. Jin, L. Li, Y. Zhu, A consensus-based global optimization "
-                      "method for high dimensional machine learning problems, ESAIM:COCV 27, "
-                      "2021; K. Riedl, T. Klock, C. Geldhauser, M. Fornasier, Gradient is All "
-                      "You Need?, arXiv:2306.09778, 2023",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+PB_PLUGIN_WITH_STEP_MICROKERNEL(
+    "one CBO iteration: n_particles (default 20) evaluations, consensus and "
+    "moves; items: evaluations",
+    20 /* the default n_particles */,
+    .name = "cbo", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
+    .summary = "consensus-based optimization: isotropic or anisotropic noise, alpha "
+               "schedule, random mini-batches, consensus hopping",
+    .citation = "R. Pinnau, C. Totzeck, O. Tse, S. Martin, A consensus-based model for "
+                "global optimization and its mean-field limit, M3AS 27(1), 2017; J. A. "
+                "Carrillo, S. Jin, L. Li, Y. Zhu, A consensus-based global optimization "
+                "method for high dimensional machine learning problems, ESAIM:COCV 27, "
+                "2021; K. Riedl, T. Klock, C. Geldhauser, M. Fornasier, Gradient is All "
+                "You Need?, arXiv:2306.09778, 2023",
+    PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

@@ -190,12 +190,10 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
     return 0;
 }
 
-PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
-
-PB_PLUGIN(.name = "gru-predictor", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
-          .summary = "GRU next-step predictor trained with MSE and Adam; predicts, does not "
-                     "generate",
-          .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
-                      "post-hoc predictor, Yoon et al. 2019)",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
-          .extension = extension)
+PB_SEQUENCE_PLUGIN(
+    predict, NULL, .name = "gru-predictor", .version = "1.0.0",
+    .summary = "GRU next-step predictor trained with MSE and Adam; predicts, does not "
+               "generate",
+    .citation = "baseline (Cho et al. 2014 GRU, PyTorch's nn.GRU; trained as TimeGAN's "
+                "post-hoc predictor, Yoon et al. 2019)",
+    PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

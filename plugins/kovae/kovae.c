@@ -159,12 +159,10 @@ static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, dou
 
 kovae_terms kovae_internal_terms(const void *p) { return ((const state *)p)->terms; }
 
-PB_SEQUENCE_MODEL_EXTENSION(extension, NULL, generate)
-
-PB_PLUGIN(.name = "kovae", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
-          .summary = "KoVAE: sequential VAE (biGRU encoder and decoder, GRU-cell prior) whose "
-                     "prior is fitted to linear Koopman dynamics; generates, does not predict",
-          .citation = "Naiman, Erichson, Ren, Mahoney & Azencot, Generative Modeling of Regular "
-                      "and Irregular Time Series Data via Koopman VAEs, ICLR 2024",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
-          .extension = extension)
+PB_SEQUENCE_PLUGIN(
+    NULL, generate, .name = "kovae", .version = "1.0.0",
+    .summary = "KoVAE: sequential VAE (biGRU encoder and decoder, GRU-cell prior) whose "
+               "prior is fitted to linear Koopman dynamics; generates, does not predict",
+    .citation = "Naiman, Erichson, Ren, Mahoney & Azencot, Generative Modeling of Regular "
+                "and Irregular Time Series Data via Koopman VAEs, ICLR 2024",
+    PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

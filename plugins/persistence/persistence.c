@@ -41,10 +41,9 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
     return 0;
 }
 
-PB_SEQUENCE_MODEL_EXTENSION(extension, predict, NULL)
-
-PB_PLUGIN(.name = "persistence", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
-          .summary = "persistence forecast x_{t+j} = x_t: the floor every sequence model must beat",
-          .citation = "baseline (the naive or persistence forecast, e.g. Hyndman & "
-                      "Athanasopoulos, Forecasting: Principles and Practice, section 5.2)",
-          PB_STATE_LIFECYCLE(create, step), .extension = extension)
+PB_SEQUENCE_PLUGIN(
+    predict, NULL, .name = "persistence", .version = "1.0.0",
+    .summary = "persistence forecast x_{t+j} = x_t: the floor every sequence model must beat",
+    .citation = "baseline (the naive or persistence forecast, e.g. Hyndman & "
+                "Athanasopoulos, Forecasting: Principles and Practice, section 5.2)",
+    PB_STATE_LIFECYCLE(create, step))

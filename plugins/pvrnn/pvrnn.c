@@ -429,12 +429,10 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out)
     return ok ? 0 : -1;
 }
 
-PB_SEQUENCE_MODEL_EXTENSION(extension, predict, generate)
-
-PB_PLUGIN(.name = "pvrnn", .version = "1.0.0", .kind = PB_KIND_SEQUENCE,
-          .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
-                     "with adaptive posterior vectors; error regression at test time",
-          .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model "
-                      "for online prediction and recognition, Neural Computation 31(11), 2019",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step),
-          .extension = extension)
+PB_SEQUENCE_PLUGIN(
+    predict, generate, .name = "pvrnn", .version = "1.0.0",
+    .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
+               "with adaptive posterior vectors; error regression at test time",
+    .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model "
+                "for online prediction and recognition, Neural Computation 31(11), 2019",
+    PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

@@ -3,7 +3,6 @@
  * best. The baseline every black-box method must beat (Brooks 1958; Rastrigin 1963).
  */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "plugbench/kit.h"
@@ -59,14 +58,12 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-PB_STEP_MICROKERNELS(microkernels, create, step, free,
-                     "one step: batch (default 10) uniform points drawn and evaluated; "
-                     "items: evaluations",
-                     10 /* the default batch */)
-PB_EXTENSIONS(extension, {PB_MICROKERNELS_ID, &microkernels})
-
-PB_PLUGIN(.name = "random-search", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
-          .summary = "uniform random sampling of the box, keeping the best point",
-          .citation = "baseline: S. H. Brooks, A discussion of random methods for seeking maxima, "
-                      "Operations Research 6(2), 1958",
-          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step), .extension = extension)
+PB_PLUGIN_WITH_STEP_MICROKERNEL(
+    "one step: batch (default 10) uniform points drawn and evaluated; "
+    "items: evaluations",
+    10 /* the default batch */,
+    .name = "random-search", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
+    .summary = "uniform random sampling of the box, keeping the best point",
+    .citation = "baseline: S. H. Brooks, A discussion of random methods for seeking maxima, "
+                "Operations Research 6(2), 1958",
+    PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))

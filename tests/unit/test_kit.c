@@ -183,7 +183,8 @@ static const pb_plugin descriptor = {PB_PLUGIN_INIT, PB_PARAMS(params), .name = 
 static const pb_plugin owning = {PB_PLUGIN_INIT, .name = "o",
                                  PB_STATE_LIFECYCLE_DESTROY(no_create, count_step, no_destroy)};
 
-/* A plugin declared with PB_PLUGIN, whose create() counts its calls. */
+/* A plugin declared with PB_PLUGIN_WITH_STEP_MICROKERNEL (PB_PLUGIN and a step kernel),
+ * whose create() counts its calls. */
 static int creates;
 static int32_t counted_create(const pb_context *ctx, void **state)
 {
@@ -192,8 +193,9 @@ static int32_t counted_create(const pb_context *ctx, void **state)
     *state = NULL;
     return 0;
 }
-PB_PLUGIN(.name = "checked", .kind = PB_KIND_BLACKBOX,
-          PB_STATE_LIFECYCLE(counted_create, count_step))
+PB_PLUGIN_WITH_STEP_MICROKERNEL("counts steps and creates", 3, .name = "checked",
+                                .kind = PB_KIND_BLACKBOX,
+                                PB_STATE_LIFECYCLE(counted_create, count_step))
 
 static void check_checked_create(void)
 {
@@ -215,6 +217,21 @@ static void check_checked_create(void)
     CHECK(strcmp(d->name, "checked") == 0 && d->step == count_step &&
               d->solution == pb_state_solution && d->destroy == pb_state_free,
           "the rest of the descriptor is as declared");
+
+    const pb_microkernels *mk = d->extension ? d->extension(PB_MICROKERNELS_ID) : NULL;
+    CHECK(mk && mk->n_kernels == 1 && strcmp(mk->kernels[0]->name, "step") == 0 &&
+              strcmp(mk->kernels[0]->doc, "counts steps and creates") == 0 &&
+              mk->kernels[0]->items_per_iteration == 3 && d->extension("a.first/1") == NULL,
+          "PB_PLUGIN_WITH_STEP_MICROKERNEL offers the step kernel declared, and nothing else");
+    if (mk && mk->n_kernels == 1) {
+        const pb_microkernel *k = mk->kernels[0];
+        steps = 0;
+        CHECK(k->setup(&ctx, &state) == 0 && creates == 2 && state == NULL,
+              "its setup is the plugin's create, unchecked (bench opens the plugin's kind)");
+        CHECK(k->run(state, 4) == 0 && steps == 4, "its run is the plugin's step, 4 times: %d",
+              steps);
+        k->teardown(state); /* the plugin's destroy, pb_state_free: NULL does nothing */
+    }
 }
 
 static void check_tables(void)

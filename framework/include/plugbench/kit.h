@@ -290,6 +290,17 @@ const void *pb_extension_find(const pb_extension *extensions, size_t n, const ch
     PB_EXTENSIONS(lookup, {PB_SEQUENCE_MODEL, &lookup##_model})
 
 /*
+ * PB_PLUGIN for the sequence kind, whose model the host measures through PB_SEQUENCE_MODEL
+ * alone: .kind is PB_KIND_SEQUENCE and .extension offers the model of the predict and
+ * generate given (either may be NULL), the rest as PB_PLUGIN's:
+ *     PB_SEQUENCE_PLUGIN(predict, NULL, .name = "...", .version = "...", .summary = "...",
+ *                        .citation = "...", PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))
+ */
+#define PB_SEQUENCE_PLUGIN(predict_fn, generate_fn, ...)                                    \
+    PB_SEQUENCE_MODEL_EXTENSION(pb__sequence_extension, predict_fn, generate_fn)            \
+    PB_PLUGIN(.kind = PB_KIND_SEQUENCE, .extension = pb__sequence_extension, __VA_ARGS__)
+
+/*
  * Defines `static const pb_microkernels table` with one kernel, "step": step_fn called
  * `iterations` times on a state made by create_fn and freed by destroy_fn, as
  * `plugbench bench` times it. doc says what one step does and names its items;
@@ -310,6 +321,26 @@ const void *pb_extension_find(const pb_extension *extensions, size_t n, const ch
     static const pb_microkernel *const table##_list[] = {&table##_step};                    \
     static const pb_microkernels table = {                                                  \
         .struct_size = sizeof(pb_microkernels), .n_kernels = 1, .kernels = table##_list};
+
+/*
+ * PB_PLUGIN offering plugbench.microkernels/1 with one kernel, "step": the descriptor's own
+ * step() called `iterations` times on a state its create() made (unchecked, as
+ * PB_STEP_MICROKERNELS's) and its destroy() frees, as `plugbench bench` times it. doc and
+ * items as PB_STEP_MICROKERNELS's; the rest as PB_PLUGIN's, but for .extension:
+ *     PB_PLUGIN_WITH_STEP_MICROKERNEL("one step: batch (default 10) points; items: evaluations",
+ *                                     10, .name = "...", ..., PB_STATE_LIFECYCLE(create, step))
+ */
+#define PB_PLUGIN_WITH_STEP_MICROKERNEL(doc_, items, ...)                                   \
+    static const void *pb__step_extension(const char *id);                                  \
+    PB_PLUGIN(.extension = pb__step_extension, __VA_ARGS__)                                 \
+    static int32_t pb__step_setup(const pb_context *ctx, void **state)                      \
+    {                                                                                       \
+        return pb__declared.create(ctx, state);                                             \
+    }                                                                                       \
+    static void pb__step_teardown(void *state) { pb__declared.destroy(state); }             \
+    PB_STEP_MICROKERNELS(pb__step_kernels, pb__step_setup, pb__declared.step,               \
+                         pb__step_teardown, doc_, items)                                    \
+    PB_EXTENSIONS(pb__step_extension, {PB_MICROKERNELS_ID, &pb__step_kernels})
 
 #ifdef __cplusplus
 }
