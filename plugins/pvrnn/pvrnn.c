@@ -37,6 +37,7 @@
 #include <plugbench/kit.h>
 #include <plugbench/nn.h>
 #include <plugbench/rng.h>
+#include <plugbench/rnn.h>
 
 #include "pvrnn_internal.h"
 #include "pvrnn_model.h"
@@ -392,6 +393,8 @@ static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, dou
 
 const pvrnn_model *pvrnn_internal_model(const void *p) { return &((const state *)p)->m; }
 
+const double *pvrnn_internal_theta(const void *p) { return ((const state *)p)->theta; }
+
 double pvrnn_internal_loss(const void *p, pvrnn_terms *terms)
 {
     const state *s = p;
@@ -405,7 +408,7 @@ void pvrnn_internal_set_er_iterations(void *p, uint32_t iterations)
     ((state *)p)->er_iterations = iterations;
 }
 
-int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out)
+int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out, double *kl)
 {
     const state *s = p;
     const pvrnn_model *m = &s->m;
@@ -418,12 +421,18 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out)
     if (ok) {
         memcpy(a, s->A + index * n, n * sizeof *a); /* B = 1: the row layout is the pass's */
         pvrnn_forward(m, s->theta, a, eps, NULL, 0, NULL, NULL, 0, 1, s->T, pass, NULL);
-        for (uint32_t t = 0; t < s->T; t++)
+        for (uint32_t t = 0; t < s->T; t++) {
+            if (kl)
+                kl[t] = 0.0;
             for (uint32_t l = 0; l < m->layers; l++) {
-                const double *ls = pvrnn_pass_record(m, pass, 1, t, l).ls_p;
+                pvrnn_record r = pvrnn_pass_record(m, pass, 1, t, l);
                 for (uint32_t i = 0; i < m->z[l]; i++)
-                    out[(size_t)t * m->sz + m->z_off[l] + i] = exp(ls[i]);
+                    out[(size_t)t * m->sz + m->z_off[l] + i] = exp(r.ls_p[i]);
+                if (kl)
+                    kl[t] += pb_nn_gauss_kl_forward(NULL, r.mu_q, r.ls_q, r.mu_p, r.ls_p,
+                                                    m->z[l]) / m->z[l];
             }
+        }
     }
     free(a), free(eps), free(pass);
     return ok ? 0 : -1;
