@@ -326,6 +326,18 @@ static void test_l2reg(void)
     p->fns->y_star(p, x, ys);
     o->grad_y_g(o, x, ys, PB_BILEVEL_EXACT, g);
     CHECK(norm(g, N) < 1e-11, "y*(x) by the host's Newton: |grad_y g| = %.1e", norm(g, N));
+    /* Near x0, where a run starts, Newton reaches its stopping test |grad_y g| < 1e-15: it
+     * used to stall at 2e-8, its line search unable to see a decrease below g's rounding,
+     * for 100 steps of 60 trials each. */
+    double worst = 0.0, xn[N];
+    for (int k = 1; k <= 5; k++) {
+        for (uint32_t i = 0; i < N; i++)
+            xn[i] = 1e-3 * k * pb_rng_normal(&rng);
+        p->fns->y_star(p, xn, yv);
+        o->grad_y_g(o, xn, yv, PB_BILEVEL_EXACT, g);
+        worst = fmax(worst, norm(g, N));
+    }
+    CHECK(worst < 1e-15, "y*(x) near x0 by the host's Newton: |grad_y g| up to %.1e", worst);
     /* hvp and cross vs central differences of grad_y g in y and in x (step 1e-6). */
     double h = 1e-6, err_h = 0.0, err_c = 0.0, hv[N], cv[N], xp[N], xm[N], gm[N];
     o->hvp_yy_g(o, x, ys, v, PB_BILEVEL_EXACT, hv);
@@ -548,6 +560,77 @@ static void test_hypercleaning(void)
     pb__problem_close(&p->base);
 }
 
+/*
+ * bilevel-hypercleaning-digits' measurement along a run vs a dense solve here. The host
+ * measures at x_k = 0.4 k u for k = 0 .. 3 in turn, as at a run's checkpoints (its y*(x)
+ * and z* start from the last ones, its CG preconditioner was built at an earlier point);
+ * at k = 0 and 3, the Hessian H of g at the host's y* is built column by column from the
+ * exact oracle and solved by Gaussian elimination (bilevel_check.h): Phi at y* - H^-1
+ * grad_y g (a Newton step from the host's y*, so y* to about 1e-14) and
+ * |grad_x f - cross(H^-1 grad_y f)| match the host's phi_gap and grad_phi_norm to 1e-8
+ * relative (bilevel.md's bound is 1e-7, its stopping tests'; measured about 1e-10).
+ */
+static void test_hypercleaning_measure(void)
+{
+    pb__bil_problem *p = open_problem("bilevel-hypercleaning-digits");
+    if (!p)
+        return;
+    const uint32_t dx = 1000, dy = 650;
+    double *H = malloc((size_t)dy * dy * sizeof(double)), *e = calloc(dy, sizeof(double));
+    double *x = malloc(dx * sizeof(double)), *u = malloc(dx * sizeof(double));
+    double *gx = malloc(dx * sizeof(double)), *c = malloc(dx * sizeof(double));
+    double *y = malloc(dy * sizeof(double)), *b = malloc(dy * sizeof(double));
+    double *z = malloc(dy * sizeof(double));
+    pb_rng rng;
+    pb_rng_seed(&rng, 13, 0);
+    for (uint32_t j = 0; j < dx; j++)
+        u[j] = pb_rng_normal(&rng);
+    double worst_phi = 0.0, worst_grad = 0.0;
+    int failed = 0;
+    for (int k = 0; k <= 3; k++) {
+        for (uint32_t j = 0; j < dx; j++)
+            x[j] = 0.4 * k * u[j];
+        double met[PB__MAX_METRICS];
+        failed |= p->base.ops->measure(&p->base, x, met) != 0;
+        if (k != 0 && k != 3)
+            continue;
+        p->fns->y_star(p, x, y); /* the host's, cached by measure */
+        for (uint32_t i = 0; i < dy; i++) {
+            e[i] = 1.0;
+            pb__bil_exact(p, PB__BIL_HVP_YY_G, x, y, e, b);
+            e[i] = 0.0;
+            for (uint32_t r = 0; r < dy; r++)
+                H[(size_t)r * dy + i] = b[r];
+        }
+        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, b);
+        solve(H, dy, b, z);
+        for (uint32_t i = 0; i < dy; i++)
+            z[i] = y[i] - z[i];
+        double phi = p->fns->f(p, x, z);
+        pb__bil_exact(p, PB__BIL_GRAD_Y_F, x, y, NULL, b);
+        solve(H, dy, b, z);
+        pb__bil_exact(p, PB__BIL_GRAD_X_F, x, y, NULL, gx);
+        pb__bil_exact(p, PB__BIL_CROSS_XY_G, x, y, z, c);
+        for (uint32_t j = 0; j < dx; j++)
+            gx[j] -= c[j];
+        worst_phi = fmax(worst_phi, fabs(met[0] - phi) / fabs(phi));
+        worst_grad = fmax(worst_grad, fabs(met[1] - norm(gx, dx)) / norm(gx, dx));
+    }
+    CHECK(!failed && worst_phi <= 1e-8 && worst_grad <= 1e-8,
+          "hypercleaning's measurement along a run vs dense solves: Phi within %.1e, "
+          "|grad Phi| within %.1e (relative, <= 1e-8)", worst_phi, worst_grad);
+    free(H);
+    free(e);
+    free(x);
+    free(u);
+    free(gx);
+    free(c);
+    free(y);
+    free(b);
+    free(z);
+    pb__problem_close(&p->base);
+}
+
 /* The host's grad Phi (its own y*, z*) vs the closed form on bilevel-quadratic-i1, at 5
  * points x = 2 N(0, I). */
 static void test_grad_phi(void)
@@ -581,5 +664,6 @@ int main(void)
     test_benchopt();
     test_l2reg();
     test_hypercleaning();
+    test_hypercleaning_measure();
     return check_summary("bilevel");
 }

@@ -141,6 +141,14 @@ void pb__bil_finite_sum(pb__bil_problem *p, uint32_t n_inner, uint32_t n_outer,
 void pb__bil_exact(pb__bil_problem *p, int which, const double *x, const double *y,
                    const double *v, double *out);
 
+/* The Cholesky factor L of a symmetric positive definite n x n S, in place: S's lower
+ * triangle becomes L (S L^T = S; the strict upper triangle is neither read nor written).
+ * Returns 0, or -1 when S is not positive definite. */
+int pb__bil_cholesky(double *S, uint32_t n);
+
+/* Solves L L^T u = b in place (b becomes u) for a factor L from pb__bil_cholesky. */
+void pb__bil_cholesky_apply(const double *L, uint32_t n, double *b);
+
 /* Solves S u = b in place (b becomes u) for a symmetric positive definite n x n S
  * (overwritten by its Cholesky factor). Returns 0, or -1 when S is not positive definite. */
 int pb__bil_cholesky_solve(double *S, uint32_t n, double *b);

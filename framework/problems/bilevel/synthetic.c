@@ -146,7 +146,7 @@ static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
     free(bx);
 }
 
-int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
+int pb__bil_cholesky(double *S, uint32_t n)
 {
     for (uint32_t j = 0; j < n; j++) {
         double d = S[(size_t)j * n + j];
@@ -163,16 +163,28 @@ int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
             S[(size_t)i * n + j] = s / d;
         }
     }
+    return 0;
+}
+
+void pb__bil_cholesky_apply(const double *L, uint32_t n, double *b)
+{
     for (uint32_t i = 0; i < n; i++) {
         for (uint32_t k = 0; k < i; k++)
-            b[i] -= S[(size_t)i * n + k] * b[k];
-        b[i] /= S[(size_t)i * n + i];
+            b[i] -= L[(size_t)i * n + k] * b[k];
+        b[i] /= L[(size_t)i * n + i];
     }
     for (uint32_t i = n; i-- > 0;) {
         for (uint32_t k = i + 1; k < n; k++)
-            b[i] -= S[(size_t)k * n + i] * b[k];
-        b[i] /= S[(size_t)i * n + i];
+            b[i] -= L[(size_t)k * n + i] * b[k];
+        b[i] /= L[(size_t)i * n + i];
     }
+}
+
+int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
+{
+    if (pb__bil_cholesky(S, n) != 0)
+        return -1;
+    pb__bil_cholesky_apply(S, n, b);
     return 0;
 }
 
