@@ -5,11 +5,9 @@
  * cost to reach each of the kind's fixed targets). See report_internal.h.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "numfmt.h"
 #include "report_internal.h"
@@ -118,29 +116,19 @@ static int trace_columns(const cJSON *trace, const char *unit, const cJSON *colu
 }
 
 /*
- * Checks that record (the index-th of path, from 1) has what the report reads: plugin
- * name, problem id, kind and cost unit, seed, status, and a trace whose columns are the
- * cost unit, iterations, seconds and at least one metric, all of one length.
+ * Checks that record (the index-th of path, from 1), which passed pb__record_check, has
+ * what the report reads besides: kind and cost unit, and a trace whose columns are the cost
+ * unit, iterations, seconds and at least one metric, all of one length.
  */
 static int check_record(const cJSON *rec, const char *path, int index, char *err, size_t errlen)
 {
     const char *missing = NULL;
     const cJSON *problem = get(rec, "problem"), *trace = get(rec, "trace");
     const char *unit = get_str(problem, "cost_unit");
-    if (!cJSON_IsObject(rec))
-        missing = "a JSON object";
-    else if (!get_str(get(rec, "plugin"), "name"))
-        missing = "plugin.name";
-    else if (!get_str(problem, "id"))
-        missing = "problem.id";
-    else if (!get_str(problem, "kind"))
+    if (!get_str(problem, "kind"))
         missing = "problem.kind";
     else if (!unit)
         missing = "problem.cost_unit";
-    else if (!cJSON_IsNumber(get(rec, "seed")))
-        missing = "seed";
-    else if (!get_str(rec, "status"))
-        missing = "status";
     else if (!cJSON_IsObject(trace))
         missing = "trace";
     const cJSON *columns[3];
@@ -163,26 +151,11 @@ static int load_inputs(const char *const *inputs, size_t n, pb__report_data *dat
     if (!data->records || !data->contexts)
         goto nomem;
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        /* pb__records_load takes a missing file for an empty one: here it is an error. */
-        int absent = stat(inputs[i], &st) != 0;
-        if (absent || !S_ISREG(st.st_mode)) {
-            snprintf(err, errlen, "%s: %s", inputs[i],
-                     absent ? strerror(errno) : "not a regular file");
-            return PB__REPORT_BAD_INPUT;
-        }
         cJSON *runs = cJSON_CreateArray(), *ctx = NULL;
         if (!runs)
             goto nomem;
-        if (pb__records_load(inputs[i], runs, &ctx, err, errlen) != 0) {
+        if (pb__results_load_checked(inputs[i], runs, &ctx, err, errlen) != 0) {
             cJSON_Delete(runs);
-            return PB__REPORT_BAD_INPUT;
-        }
-        if (cJSON_GetArraySize(runs) == 0) {
-            snprintf(err, errlen, "%s: no runs (not a plugbench results file, or an empty one)",
-                     inputs[i]);
-            cJSON_Delete(runs);
-            cJSON_Delete(ctx);
             return PB__REPORT_BAD_INPUT;
         }
         int index = 1, rc = 0;

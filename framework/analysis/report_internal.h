@@ -175,6 +175,12 @@ void pb__dat_number(FILE *f, double v);
 /* Writes s into a gnuplot single-quoted string ('' for ', control characters dropped). */
 void pb__gp_string(FILE *f, const char *s);
 
+/*
+ * Writes s into a comment line of a data file or script, control characters (line breaks
+ * above all, which would end the comment and make the rest data or commands) as spaces.
+ */
+void pb__dat_text(FILE *f, const char *s);
+
 /* The line color of algorithm a within its kind: the same in every plot of the kind. */
 const char *pb__report_color(const pb__report_data *data, size_t kind, size_t a);
 

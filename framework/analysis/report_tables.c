@@ -242,14 +242,31 @@ static void definitions(const pb__report *r, size_t k, char *buf, size_t len)
              PB__REPORT_RESAMPLES, kind->metric, kind->metric);
 }
 
-/* Writes s for a Markdown table cell: '|' escaped, line breaks as spaces. */
+/*
+ * Writes s as Markdown text that shows s and nothing else, in a table cell or a paragraph:
+ * '<', '>' and '&' as HTML entities (Markdown passes raw HTML through), a backslash before
+ * the characters that open code or escapes or end a cell ('\\', '`', '|') and before a ']'
+ * that a '(', '[' or ':' follows (what makes a link or an image of "[text]"; a bracket
+ * otherwise shows as it is, as in "[95% CI]"), control characters (line breaks above all)
+ * as spaces. Emphasis marks ('*', '_') stay as they are: metric names hold '_', and
+ * emphasis cannot carry markup.
+ */
 static void md_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case ']':
+            fputs(s[1] == '(' || s[1] == '[' || s[1] == ':' ? "\\]" : "]", f);
+            break;
+        case '\\': case '`': case '|':
+            fputc('\\', f);
+            fputc(*s, f);
+            break;
+        default: fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+        }
     }
 }
 
@@ -324,7 +341,9 @@ static void t_text(table *t, const char *open, const char *close, const char *md
         pb__html_text(t->f, text);
         fputs(close, t->f);
     } else {
-        fprintf(t->f, "%s%s\n\n", md_prefix, text);
+        fputs(md_prefix, t->f);
+        md_text(t->f, text);
+        fputs("\n\n", t->f);
     }
 }
 
