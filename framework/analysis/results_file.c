@@ -3,6 +3,7 @@
 #include "results_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -305,6 +306,26 @@ int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t 
         return -1;
     }
     return 0;
+}
+
+int pb__results_lock(const char *path, char *err, size_t errlen)
+{
+    char lock_path[PATH_MAX + 16];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    /* A POSIX record lock, not flock(): the forked children of a run must not inherit it,
+     * or a killed suite's children would hold it until their parent-death signal lands. */
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fd < 0 || fcntl(fd, F_SETLK, &whole) != 0) {
+        snprintf(err, errlen, "%s: %s", path,
+                 fd >= 0 && (errno == EAGAIN || errno == EACCES)
+                     ? "another plugbench run or merge is writing it"
+                     : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,

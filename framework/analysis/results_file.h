@@ -62,6 +62,15 @@ int pb__results_load_checked(const char *path, cJSON *records, cJSON **context, 
                              size_t errlen);
 
 /*
+ * Takes the lock of the results file path, held by whoever writes it (run, merge): a
+ * POSIX write lock on path + ".lock", created when missing and left in place afterwards.
+ * Its directory must exist. Returns the locked descriptor (close it to release the lock;
+ * close-on-exec, not inherited by forked children), or -1 with a message when another
+ * process holds it or it cannot be created.
+ */
+int pb__results_lock(const char *path, char *err, size_t errlen);
+
+/*
  * Writes {schema, context, runs} to path atomically (a temporary file, fsync, rename),
  * creating missing parent directories. Takes no ownership. Returns 0, or -1 with a message.
  */

@@ -678,8 +678,11 @@ json_check "problem ids are recorded in their one canonical form" "$T/canon.json
 BG_PIDS+=($!)
 lock_pid=$!
 wait_lines "$T/lock.json.journal" 1 20
-usage_error "a second run on the same results file" "another plugbench run is writing it" \
+usage_error "a second run on the same results file" "another plugbench run or merge is writing it" \
     "${RUN[@]}" -s 1 -o "$T/lock.json"
+jq -c '.runs[0]' "$T/canon.json" >"$T/one.journal"
+usage_error "merge into the results file of a running suite" \
+    "lock.json: another plugbench run or merge is writing it" merge -o "$T/lock.json" "$T/one.journal"
 reap "$lock_pid"
 json_check "the first run kept all of its 20 runs" "$T/lock.json" '.runs | length == 20'
 
@@ -723,6 +726,25 @@ usage_error "merge: a run in two inputs is refused" "is in .*shard1.json and in 
     merge -o "$T/dup.json" "$T/shard1.json" "$T/shard1.json"
 usage_error "merge: a missing input" "nope.json: No such file" merge -o "$T/e.json" "$T/nope.json"
 usage_error "merge without -o" "needs -o" merge "$T/shard1.json"
+# Inputs are checked as report and compare check theirs: never read as fewer runs.
+jq -c . "$T/shard1.json" | head -c 2000 >"$T/cut1.json"  # one line, cut: no complete record
+head -c 3000 "$T/shard1.json" >"$T/cut2.json"             # formatted, cut
+: >"$T/empty.json"
+jq '.runs = []' "$T/shard1.json" >"$T/noruns.json"
+jq '.runs[1] |= del(.seed)' "$T/shard1.json" >"$T/noseed.json"
+jq --arg x "$T/X" '.runs[2].problem.id = "x\nsystem \"touch \($x)\""' "$T/shard1.json" >"$T/badid.json"
+usage_error "merge: a truncated one-line results file" "cut1.json: no runs" \
+    merge -o "$T/e.json" "$T/shard2.json" "$T/cut1.json"
+usage_error "merge: a truncated results file" "cut2.json:1: not a plugbench results file" \
+    merge -o "$T/e.json" "$T/cut2.json"
+usage_error "merge: an empty file" "empty.json: no runs" merge -o "$T/e.json" "$T/empty.json"
+usage_error "merge: a results file without runs" "noruns.json: no runs" \
+    merge -o "$T/e.json" "$T/noruns.json"
+usage_error "merge: a run without a seed" "noseed.json: run 2 has no seed" \
+    merge -o "$T/e.json" "$T/noseed.json"
+usage_error "merge: a problem id that is not a plain word" "badid.json: run 3: problem.id" \
+    merge -o "$T/e.json" "$T/badid.json"
+check "merge: nothing written after the refusals" test ! -e "$T/e.json"
 usage_error "--shard 0/3" "shard must be" "${RUN[@]}" --shard 0/3 -o "$T/e.json"
 usage_error "--shard 4/3" "shard must be" "${RUN[@]}" --shard 4/3 -o "$T/e.json"
 usage_error "--shard 2" "shard must be" "${RUN[@]}" --shard 2 -o "$T/e.json"
