@@ -4,7 +4,9 @@
  * shares (the trace as numbers, the final quality, the cost to reach the target, the
  * cost to reach each of the kind's fixed targets). See report_internal.h.
  */
+#include <assert.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,15 +67,34 @@ static int natural_cmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
-/* Writes at most len - 1 characters of s, mapped, and a NUL into the caller's out. */
+/* 64-bit FNV-1a of s, continuing from h; see report_internal.h. */
+uint64_t pb__report_fnv1a(const char *s, uint64_t h)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* s itself when it is safe and short enough; else mapped, cut and hashed. See
+ * report_internal.h. */
 void pb__report_safe_name(const char *s, char *out, size_t len)
 {
+    assert(len > PB__SAFE_HASH_CHARS + 1);
     size_t i = 0;
+    int changed = 0;
     for (; s[i] && i + 1 < len; i++) {
         char c = s[i];
-        out[i] = isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_' ? c : '_';
+        int safe = isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+        out[i] = safe ? c : '_';
+        changed |= !safe;
     }
     out[i] = '\0';
+    if (!changed && !s[i])
+        return;
+    /* Two names that map or cut alike ("f/1", "f:1") get different suffixes. */
+    size_t keep = i < len - 1 - PB__SAFE_HASH_CHARS ? i : len - 1 - PB__SAFE_HASH_CHARS;
+    snprintf(out + keep, len - keep, "-%08" PRIx32,
+             (uint32_t)(pb__report_fnv1a(s, PB__FNV1A_BASIS) >> 32));
 }
 
 /* A trace column as a new array of n doubles (null = NaN); NULL when out of memory. */

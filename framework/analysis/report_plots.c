@@ -422,10 +422,12 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
     int logy = ymin > 0 && isfinite(ymin) && ymax / (ymin > PLOT_FLOOR ? ymin : PLOT_FLOOR) >= 100;
     double floor = logy ? PLOT_FLOOR : NAN;
     pb__rplot plot = {.section = PB__RPLOT_CONVERGENCE, .kind = prob->kind, .problem = p};
-    char safe_kind[64], safe_id[200];
+    /* At most 32 + 1 + 80 + 1 + 7 characters: plot.name holds them. A kind is of
+     * [a-z0-9_] (pb__record_check): the first '-' ends it, so no two (kind, id) meet. */
+    char safe_kind[33], safe_id[81];
     pb__report_safe_name(kind->name, safe_kind, sizeof safe_kind);
     pb__report_safe_name(prob->id, safe_id, sizeof safe_id);
-    snprintf(plot.name, sizeof plot.name, "%.32s-%.80s-%s", safe_kind, safe_id,
+    snprintf(plot.name, sizeof plot.name, "%s-%s-%s", safe_kind, safe_id,
              by_seconds ? "seconds" : "cost");
     snprintf(plot.caption, sizeof plot.caption,
              "%s: %s against %s, median over seeds with "

@@ -65,14 +65,6 @@ static void format_ci(double v, double lo, double hi, void (*fmt)(double, char *
     snprintf(buf, len, "%s [%s, %s]", a, b, c);
 }
 
-/* 64-bit FNV-1a, to give each leaderboard cell its own fixed bootstrap stream. */
-static uint64_t fnv1a(const char *s, uint64_t h)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-    return h;
-}
-
 /* qsort order of rows: the ranking, then the algorithm's order for equal rows. */
 static int cmp_row(const void *a, const void *b)
 {
@@ -122,8 +114,9 @@ static int compute_row(const pb__report *r, size_t k, size_t a, pb__rrow *row)
     row->success = pb__mean(ok, m);
     row->to_target = pb__median(ttt, m);
     row->final = pb__median(fin, m);
-    uint64_t stream =
-        fnv1a(d->algorithms[a].label, fnv1a(d->kinds[k].name, UINT64_C(0xcbf29ce484222325)));
+    /* Each leaderboard cell its own fixed bootstrap stream. */
+    uint64_t stream = pb__report_fnv1a(d->algorithms[a].label,
+                                       pb__report_fnv1a(d->kinds[k].name, PB__FNV1A_BASIS));
     if (pb__bootstrap_ci(ok, strata, n_strata, pb__mean, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
                          PB__REPORT_SEED, stream, &row->success_lo, &row->success_hi) ||
         pb__bootstrap_ci(ttt, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
