@@ -669,6 +669,29 @@ usage_error "a fractional count names the config file" "frac.json: max_evals mus
     "${RUN[@]}" -c "$T/frac.json" -o "$T/e.json"
 echo '[1, 2]' >"$T/arr.json"
 usage_error "a config that is an array" "not an object" "${RUN[@]}" -c "$T/arr.json" -o "$T/e.json"
+# A key twice in a config: cJSON would read the second, which a flag does not replace.
+echo '{"max_evals": 5000, "max_evals": 5000}' >"$T/dup.json"
+usage_error "a key twice in a config, even with the flag given" "dup.json: key 'max_evals' appears twice" \
+    "${RUN[@]}" -c "$T/dup.json" --max-evals 7 -o "$T/e.json"
+echo '{"params": {"random-search": {"batch": 5, "batch": 6}}}' >"$T/dup2.json"
+usage_error "a parameter twice in a config" "dup2.json: key 'batch' appears twice" \
+    "${RUN[@]}" -c "$T/dup2.json" -o "$T/e.json"
+# Numbers as people type them, and nothing else.
+usage_error "--max-evals 0x10 (hexadecimal)" "--max-evals expects a decimal number, not '0x10'" \
+    "${RUN[@]}" --max-evals 0x10 -o "$T/e.json"
+usage_error "--jobs ' 2' (a space)" "--jobs expects a decimal number, not ' 2'" \
+    "${RUN[@]}" -j " 2" -o "$T/e.json"
+usage_error "--timeout inf" "--timeout expects a decimal number" "${RUN[@]}" --timeout inf -o "$T/e.json"
+usage_error "a parameter 'batch= 5'" "parameter 'batch' = ' 5' is not an int" \
+    "${RUN[@]}" -P "random-search.batch= 5" -o "$T/e.json"
+usage_error "a parameter 'batch=0x10'" "parameter 'batch' = '0x10' is not an int" \
+    "${RUN[@]}" -P "random-search.batch=0x10" -o "$T/e.json"
+usage_error "--shard ' 1/2'" "shard must be .*not ' 1/2'" "${RUN[@]}" --shard " 1/2" -o "$T/e.json"
+usage_error "--shard '1/2 '" "shard must be .*not '1/2 '" "${RUN[@]}" --shard "1/2 " -o "$T/e.json"
+usage_error "--shard +1/2" "shard must be .*not '\+1/2'" "${RUN[@]}" --shard +1/2 -o "$T/e.json"
+usage_error "report --target 0x1p-3" "--target expects a number, not '0x1p-3'" \
+    report "$T/canon.json" --target 0x1p-3 -o "$T/e"
+usage_error "compare --alpha ' 0.05'" "--alpha ' 0.05'" compare --alpha " 0.05" "$T/canon.json" "$T/canon.json"
 pb canon run -a random-search -p bbob-f1-d2-i1 -s 1 --max-evals 10 --no-plots -q -o "$T/canon.json"
 json_check "problem ids are recorded in their one canonical form" "$T/canon.json" \
     '.runs[0].problem.id == "bbob-f01-d2-i1"'
