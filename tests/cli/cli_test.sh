@@ -703,11 +703,21 @@ lock_pid=$!
 wait_lines "$T/lock.json.journal" 1 20
 usage_error "a second run on the same results file" "another plugbench run or merge is writing it" \
     "${RUN[@]}" -s 1 -o "$T/lock.json"
-jq -c '.runs[0]' "$T/canon.json" >"$T/one.journal"
-usage_error "merge into the results file of a running suite" \
-    "lock.json: another plugbench run or merge is writing it" merge -o "$T/lock.json" "$T/one.journal"
 reap "$lock_pid"
 json_check "the first run kept all of its 20 runs" "$T/lock.json" '.runs | length == 20'
+# merge into the output of a suite still running (one far too long to end by itself, stopped
+# with SIGINT after the check): refused, and the suite writes its file as if merge never came.
+"$PB" "${RUN[@]}" -s 1-1000 --max-seconds 0.1 -q -o "$T/lock2.json" >/dev/null 2>&1 </dev/null &
+BG_PIDS+=($!)
+lock_pid=$!
+wait_lines "$T/lock2.json.journal" 1 20
+jq -c '.runs[0]' "$T/canon.json" >"$T/one.journal"
+usage_error "merge into the results file of a running suite" \
+    "lock2.json: another plugbench run or merge is writing it" merge -o "$T/lock2.json" "$T/one.journal"
+kill -INT "$lock_pid"
+reap "$lock_pid"
+json_check "... and the suite's own results file is what it wrote" "$T/lock2.json" \
+    '(.runs | length >= 1) and .context.command[0] == "run" and all(.runs[]; .problem.id != "bbob-f01-d2-i1")'
 
 # --resume keeps only runs of the current matrix, once each.
 pb r3 "${RUN[@]}" -s 1-3 --max-evals 100 -q -o "$T/res.json"
