@@ -1,7 +1,6 @@
 /* Comparing two results files: grouping, pairing by seed, the verdicts; see compare.h. */
 #include "compare.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,47 +88,14 @@ unsigned pb__compare_parse_metrics(const char *list)
 int pb__compare_load(const char *path, cJSON **records, char *err, size_t errlen)
 {
     *records = NULL;
-    /* pb__records_load treats a missing file as an empty one (what --resume wants); here a
-     * missing file is a mistake in the command line. */
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    fclose(f);
     cJSON *runs = cJSON_CreateArray();
     if (!runs) {
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    if (pb__records_load(path, runs, NULL, err, errlen) != 0) {
+    if (pb__results_load_checked(path, runs, NULL, err, errlen) != 0) {
         cJSON_Delete(runs);
         return -1;
-    }
-    if (cJSON_GetArraySize(runs) == 0) {
-        snprintf(err, errlen, "%s: no runs (not a plugbench results file?)", path);
-        cJSON_Delete(runs);
-        return -1;
-    }
-    int index = 0;
-    const cJSON *run;
-    cJSON_ArrayForEach(run, runs) {
-        const char *missing = NULL;
-        if (!cJSON_IsString(item(item(run, "plugin"), "name")))
-            missing = "plugin.name";
-        else if (!cJSON_IsString(item(item(run, "problem"), "id")))
-            missing = "problem.id";
-        else if (!cJSON_IsNumber(item(run, "seed")))
-            missing = "seed";
-        else if (!cJSON_IsString(item(run, "status")))
-            missing = "status";
-        if (missing) {
-            snprintf(err, errlen, "%s: run %d has no %s (not a plugbench results file?)", path,
-                     index + 1, missing);
-            cJSON_Delete(runs);
-            return -1;
-        }
-        index++;
     }
     *records = runs;
     return 0;

@@ -47,9 +47,10 @@ unsigned pb__compare_parse_metrics(const char *list);
 
 /*
  * Loads the runs of a results file (or of a journal) for comparison into *records, a new
- * array, checking that each run carries what compare needs (plugin name, problem id, seed,
- * status). Returns 0, or -1 with a one-line message naming the file: it does not exist, is
- * not a plugbench results file, holds no runs, or a run lacks a field.
+ * array, with pb__results_load_checked (each run carries plugin name, problem id, seed and
+ * status, and its names are plain words). Returns 0, or -1 with a one-line message naming
+ * the file: it does not exist, is not a plugbench results file, holds no runs, or a run
+ * lacks a field or carries a name that is not a plain word.
  */
 int pb__compare_load(const char *path, cJSON **records, char *err, size_t errlen);
 

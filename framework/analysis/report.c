@@ -44,6 +44,41 @@ void pb__report_free(pb__report *r)
     pb__report_data_free(&r->data);
 }
 
+/* qsort order of plots by file name. */
+static int cmp_plot_name(const void *a, const void *b)
+{
+    return strcmp((*(const pb__rplot *const *)a)->name, (*(const pb__rplot *const *)b)->name);
+}
+
+/*
+ * Checks that no two plots share a file name. Names are unique by construction unless a
+ * results file holds a problem id made to equal another one's hashed form (see
+ * pb__report_safe_name): then one plot would silently replace the other. 0, -1 (out of
+ * memory) or PB__REPORT_BAD_INPUT, with a message.
+ */
+static int check_plot_names(const pb__report *r, char *err, size_t errlen)
+{
+    const pb__rplot **sorted = malloc((r->n_plots ? r->n_plots : 1) * sizeof *sorted);
+    if (!sorted) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < r->n_plots; i++)
+        sorted[i] = &r->plots_list[i];
+    qsort(sorted, r->n_plots, sizeof *sorted, cmp_plot_name);
+    int rc = 0;
+    for (size_t i = 1; i < r->n_plots && rc == 0; i++) {
+        if (strcmp(sorted[i]->name, sorted[i - 1]->name) != 0)
+            continue;
+        snprintf(err, errlen, "two plots would be written to plots/%s.svg: \"%.200s\" and "
+                 "\"%.200s\" (problem ids that map to one file name)",
+                 sorted[i]->name, sorted[i - 1]->caption, sorted[i]->caption);
+        rc = PB__REPORT_BAD_INPUT;
+    }
+    free(sorted);
+    return rc;
+}
+
 /*
  * Loads, checks for gnuplot, creates dir/plots, then computes and writes everything and
  * runs gnuplot; see report.h for what it returns. The inputs are only read.
@@ -73,8 +108,12 @@ int pb__report_write(const char *const *inputs, size_t n, const char *dir,
         goto out;
     }
     if (pb__report_leaderboards(&r, err, errlen) != 0 ||
-        pb__report_convergence(&r, err, errlen) != 0 || pb__report_profiles(&r, err, errlen) != 0 ||
-        pb__report_pages(&r, err, errlen) != 0 ||
+        pb__report_convergence(&r, err, errlen) != 0 || pb__report_profiles(&r, err, errlen) != 0)
+        goto out;
+    if ((rc = check_plot_names(&r, err, errlen)) != 0)
+        goto out;
+    rc = -1;
+    if (pb__report_pages(&r, err, errlen) != 0 ||
         pb__report_run_gnuplot(&r, gnuplot, err, errlen) != 0)
         goto out;
     rc = 0;

@@ -47,8 +47,9 @@ pb__report_options pb__report_defaults(void);
 /*
  * Writes the report of the runs in the results files (or journals) inputs[0..n) to dir,
  * creating it. Returns 0; PB__REPORT_BAD_INPUT with a one-line message naming the file
- * when an input is missing, is not a plugbench results file or lacks a field the report
- * needs; or -1 with a message when gnuplot is missing or fails, or a file cannot be
+ * when an input is missing, is not a plugbench results file, lacks a field the report
+ * needs or carries a name that is not a plain word, or when two problem ids would give
+ * one plot file name (only an id made to equal another's hashed name can); or -1 with a message when gnuplot is missing or fails, or a file cannot be
  * written. Prints nothing.
  */
 int pb__report_write(const char *const *inputs, size_t n, const char *dir,

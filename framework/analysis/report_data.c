@@ -4,12 +4,12 @@
  * shares (the trace as numbers, the final quality, the cost to reach the target, the
  * cost to reach each of the kind's fixed targets). See report_internal.h.
  */
+#include <assert.h>
 #include <ctype.h>
-#include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "numfmt.h"
 #include "report_internal.h"
@@ -67,15 +67,34 @@ static int natural_cmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
-/* Writes at most len - 1 characters of s, mapped, and a NUL into the caller's out. */
+/* 64-bit FNV-1a of s, continuing from h; see report_internal.h. */
+uint64_t pb__report_fnv1a(const char *s, uint64_t h)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* s itself when it is safe and short enough; else mapped, cut and hashed. See
+ * report_internal.h. */
 void pb__report_safe_name(const char *s, char *out, size_t len)
 {
+    assert(len > PB__SAFE_HASH_CHARS + 1);
     size_t i = 0;
+    int changed = 0;
     for (; s[i] && i + 1 < len; i++) {
         char c = s[i];
-        out[i] = isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_' ? c : '_';
+        int safe = isalnum((unsigned char)c) || c == '.' || c == '-' || c == '_';
+        out[i] = safe ? c : '_';
+        changed |= !safe;
     }
     out[i] = '\0';
+    if (!changed && !s[i])
+        return;
+    /* Two names that map or cut alike ("f/1", "f:1") get different suffixes. */
+    size_t keep = i < len - 1 - PB__SAFE_HASH_CHARS ? i : len - 1 - PB__SAFE_HASH_CHARS;
+    snprintf(out + keep, len - keep, "-%08" PRIx32,
+             (uint32_t)(pb__report_fnv1a(s, PB__FNV1A_BASIS) >> 32));
 }
 
 /* A trace column as a new array of n doubles (null = NaN); NULL when out of memory. */
@@ -118,29 +137,19 @@ static int trace_columns(const cJSON *trace, const char *unit, const cJSON *colu
 }
 
 /*
- * Checks that record (the index-th of path, from 1) has what the report reads: plugin
- * name, problem id, kind and cost unit, seed, status, and a trace whose columns are the
- * cost unit, iterations, seconds and at least one metric, all of one length.
+ * Checks that record (the index-th of path, from 1), which passed pb__record_check, has
+ * what the report reads besides: kind and cost unit, and a trace whose columns are the cost
+ * unit, iterations, seconds and at least one metric, all of one length.
  */
 static int check_record(const cJSON *rec, const char *path, int index, char *err, size_t errlen)
 {
     const char *missing = NULL;
     const cJSON *problem = get(rec, "problem"), *trace = get(rec, "trace");
     const char *unit = get_str(problem, "cost_unit");
-    if (!cJSON_IsObject(rec))
-        missing = "a JSON object";
-    else if (!get_str(get(rec, "plugin"), "name"))
-        missing = "plugin.name";
-    else if (!get_str(problem, "id"))
-        missing = "problem.id";
-    else if (!get_str(problem, "kind"))
+    if (!get_str(problem, "kind"))
         missing = "problem.kind";
     else if (!unit)
         missing = "problem.cost_unit";
-    else if (!cJSON_IsNumber(get(rec, "seed")))
-        missing = "seed";
-    else if (!get_str(rec, "status"))
-        missing = "status";
     else if (!cJSON_IsObject(trace))
         missing = "trace";
     const cJSON *columns[3];
@@ -163,26 +172,11 @@ static int load_inputs(const char *const *inputs, size_t n, pb__report_data *dat
     if (!data->records || !data->contexts)
         goto nomem;
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        /* pb__records_load takes a missing file for an empty one: here it is an error. */
-        int absent = stat(inputs[i], &st) != 0;
-        if (absent || !S_ISREG(st.st_mode)) {
-            snprintf(err, errlen, "%s: %s", inputs[i],
-                     absent ? strerror(errno) : "not a regular file");
-            return PB__REPORT_BAD_INPUT;
-        }
         cJSON *runs = cJSON_CreateArray(), *ctx = NULL;
         if (!runs)
             goto nomem;
-        if (pb__records_load(inputs[i], runs, &ctx, err, errlen) != 0) {
+        if (pb__results_load_checked(inputs[i], runs, &ctx, err, errlen) != 0) {
             cJSON_Delete(runs);
-            return PB__REPORT_BAD_INPUT;
-        }
-        if (cJSON_GetArraySize(runs) == 0) {
-            snprintf(err, errlen, "%s: no runs (not a plugbench results file, or an empty one)",
-                     inputs[i]);
-            cJSON_Delete(runs);
-            cJSON_Delete(ctx);
             return PB__REPORT_BAD_INPUT;
         }
         int index = 1, rc = 0;

@@ -141,8 +141,19 @@ size_t pb__report_runs_of(const pb__report_data *data, size_t p, size_t a, size_
 /* Does algorithm a have runs in kind k? */
 int pb__report_kind_has(const pb__report_data *data, size_t k, size_t a);
 
-/* A file name from any string: each character outside [A-Za-z0-9._-] becomes '_'. */
+/*
+ * A file name from any string, at most len - 1 characters, into the caller's out: s itself
+ * when it is at most that long and of [A-Za-z0-9._-] only; else s with each other
+ * character as '_', cut to leave room for '-' and 8 hex digits of a hash of the whole of
+ * s, which follow. So names that map or cut alike ("f/1", "f:1") stay apart. len must
+ * exceed PB__SAFE_HASH_CHARS + 1.
+ */
+#define PB__SAFE_HASH_CHARS 9
 void pb__report_safe_name(const char *s, char *out, size_t len);
+
+/* 64-bit FNV-1a of s, continuing from h (start from PB__FNV1A_BASIS). */
+#define PB__FNV1A_BASIS UINT64_C(0xcbf29ce484222325)
+uint64_t pb__report_fnv1a(const char *s, uint64_t h);
 
 /* --- report_plots.c: gnuplot, and the convergence curves --- */
 
@@ -174,6 +185,12 @@ void pb__dat_number(FILE *f, double v);
 
 /* Writes s into a gnuplot single-quoted string ('' for ', control characters dropped). */
 void pb__gp_string(FILE *f, const char *s);
+
+/*
+ * Writes s into a comment line of a data file or script, control characters (line breaks
+ * above all, which would end the comment and make the rest data or commands) as spaces.
+ */
+void pb__dat_text(FILE *f, const char *s);
 
 /* The line color of algorithm a within its kind: the same in every plot of the kind. */
 const char *pb__report_color(const pb__report_data *data, size_t kind, size_t a);

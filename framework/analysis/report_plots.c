@@ -33,17 +33,34 @@ const char *pb__report_color(const pb__report_data *data, size_t kind, size_t a)
     return palette[i % (sizeof palette / sizeof palette[0])];
 }
 
-/* Quotes s for gnuplot; see report_internal.h. */
+/* Is c a control character (C0 or DEL)? */
+static int is_control(char c)
+{
+    return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+/*
+ * Quotes s for gnuplot; see report_internal.h. In a single-quoted string gnuplot expands
+ * nothing (no backquote, no macro, no backslash escape): only the quote itself needs
+ * doubling, and a line break would end the command.
+ */
 void pb__gp_string(FILE *f, const char *s)
 {
     fputc('\'', f);
     for (; *s; s++) {
         if (*s == '\'')
             fputs("''", f);
-        else if ((unsigned char)*s >= 0x20)
+        else if (!is_control(*s))
             fputc(*s, f);
     }
     fputc('\'', f);
+}
+
+/* Writes s for a comment line; see report_internal.h. */
+void pb__dat_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc(is_control(*s) ? ' ' : *s, f);
 }
 
 /* Shortest exact digits (numfmt.h); non-finite values as nan, which gnuplot skips. */
@@ -93,10 +110,13 @@ FILE *pb__dat_open(const pb__report *r, const char *name, const char *what, char
     char path[PATH_MAX + 200];
     snprintf(path, sizeof path, "%s/%s.dat", r->plots, name);
     FILE *f = fopen(path, "w");
-    if (!f)
+    if (!f) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-    else
-        fprintf(f, "# plugbench report: %s\n", what);
+        return NULL;
+    }
+    fputs("# plugbench report: ", f);
+    pb__dat_text(f, what);
+    fputc('\n', f);
     return f;
 }
 
@@ -140,7 +160,12 @@ FILE *pb__gp_begin(pb__report *r, const pb__rplot *plot, char *err, size_t errle
     snprintf(script, len, "%s.gp", plot->name);
     r->scripts[r->n_scripts++] = script;
     r->plots_list[r->n_plots++] = *plot;
-    fprintf(gp, "# plugbench report: %s\n", plot->caption);
+    /* A script's comment ends at the line break; a backslash before it would continue it
+     * onto the next line, which is kept a line of its own by a space after it. */
+    size_t len_caption = strlen(plot->caption);
+    fputs("# plugbench report: ", gp);
+    pb__dat_text(gp, plot->caption);
+    fputs(len_caption && plot->caption[len_caption - 1] == '\\' ? " \n" : "\n", gp);
     fprintf(gp,
             "# Draws %s.svg and %s.png; run `gnuplot %s.gp` in this directory.\n"
             "reset\nset encoding utf8\nset decimalsign '.'\nset datafile missing 'nan'\n"
@@ -397,10 +422,12 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
     int logy = ymin > 0 && isfinite(ymin) && ymax / (ymin > PLOT_FLOOR ? ymin : PLOT_FLOOR) >= 100;
     double floor = logy ? PLOT_FLOOR : NAN;
     pb__rplot plot = {.section = PB__RPLOT_CONVERGENCE, .kind = prob->kind, .problem = p};
-    char safe_kind[64], safe_id[200];
+    /* At most 32 + 1 + 80 + 1 + 7 characters: plot.name holds them. A kind is of
+     * [a-z0-9_] (pb__record_check): the first '-' ends it, so no two (kind, id) meet. */
+    char safe_kind[33], safe_id[81];
     pb__report_safe_name(kind->name, safe_kind, sizeof safe_kind);
     pb__report_safe_name(prob->id, safe_id, sizeof safe_id);
-    snprintf(plot.name, sizeof plot.name, "%.32s-%.80s-%s", safe_kind, safe_id,
+    snprintf(plot.name, sizeof plot.name, "%s-%s-%s", safe_kind, safe_id,
              by_seconds ? "seconds" : "cost");
     snprintf(plot.caption, sizeof plot.caption,
              "%s: %s against %s, median over seeds with "
@@ -417,8 +444,9 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
         const curve *c = &curves[i];
         if (c->n == 0)
             continue; /* no block: gnuplot would warn about it */
-        fprintf(dat, "%s# %s: %zu runs, %zu failed\n", blocks++ ? "\n\n" : "",
-                d->algorithms[c->algorithm].label, c->runs, c->failed);
+        fputs(blocks++ ? "\n\n# " : "# ", dat);
+        pb__dat_text(dat, d->algorithms[c->algorithm].label);
+        fprintf(dat, ": %zu runs, %zu failed\n", c->runs, c->failed);
         for (size_t j = 0; j < c->n; j++) {
             if (j > 0)
                 curve_row(dat, c->x[j], c, j - 1, floor);

@@ -170,8 +170,9 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
         xend = n && x[n - 1] > xend ? x[n - 1] : xend;
         xend_all = fmax(xend_all, xend);
         double median_budget = pb__median(budget, nb);
-        fprintf(dat, "%s# %s: %zu of %zu (run, target) pairs reached\n", shown ? "\n\n" : "",
-                d->algorithms[algs[i]].label, n, total);
+        fputs(shown ? "\n\n# " : "# ", dat);
+        pb__dat_text(dat, d->algorithms[algs[i]].label);
+        fprintf(dat, ": %zu of %zu (run, target) pairs reached\n", n, total);
         pb__dat_steps(dat, x, n, total, xstart, xend);
         fputs("\n\n", dat);
         pb__dat_number(dat, median_budget);
@@ -371,11 +372,16 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
             "# m_L: the best %s of any ok run on the problem; m_0: the median over ok runs "
             "of their first trace value\n# problem threshold",
             kind->metric);
-    for (size_t s = 0; s < n_algs; s++)
-        fprintf(dat, " t[%s]", d->algorithms[algs[s]].label);
+    for (size_t s = 0; s < n_algs; s++) {
+        fputs(" t[", dat);
+        pb__dat_text(dat, d->algorithms[algs[s]].label);
+        fputc(']', dat);
+    }
     fputc('\n', dat);
     for (size_t q = 0; q < np; q++) {
-        fprintf(dat, "# %s ", d->problems[pd->problems[q]].id);
+        fputs("# ", dat);
+        pb__dat_text(dat, d->problems[pd->problems[q]].id);
+        fputc(' ', dat);
         comment_number(dat, pd->threshold[q]);
         for (size_t s = 0; s < n_algs; s++) {
             fputc(' ', dat);
@@ -389,7 +395,9 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
             if (isfinite(m[q * n_algs + s]))
                 x[n++] = m[q * n_algs + s];
         pb__sort_doubles(x, n);
-        fprintf(dat, "\n\n# %s: %zu of %zu problems solved\n", d->algorithms[algs[s]].label, n, np);
+        fputs("\n\n# ", dat);
+        pb__dat_text(dat, d->algorithms[algs[s]].label);
+        fprintf(dat, ": %zu of %zu problems solved\n", n, np);
         pb__dat_steps(dat, x, n, np, xstart, xend);
         fprintf(cmd.f, "%s'%s.dat' index %zu with lines lw 2 lc rgb '%s' title ", s ? ", " : "",
                 plot.name, s, pb__report_color(d, k, algs[s]));

@@ -65,14 +65,6 @@ static void format_ci(double v, double lo, double hi, void (*fmt)(double, char *
     snprintf(buf, len, "%s [%s, %s]", a, b, c);
 }
 
-/* 64-bit FNV-1a, to give each leaderboard cell its own fixed bootstrap stream. */
-static uint64_t fnv1a(const char *s, uint64_t h)
-{
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-    return h;
-}
-
 /* qsort order of rows: the ranking, then the algorithm's order for equal rows. */
 static int cmp_row(const void *a, const void *b)
 {
@@ -122,8 +114,9 @@ static int compute_row(const pb__report *r, size_t k, size_t a, pb__rrow *row)
     row->success = pb__mean(ok, m);
     row->to_target = pb__median(ttt, m);
     row->final = pb__median(fin, m);
-    uint64_t stream =
-        fnv1a(d->algorithms[a].label, fnv1a(d->kinds[k].name, UINT64_C(0xcbf29ce484222325)));
+    /* Each leaderboard cell its own fixed bootstrap stream. */
+    uint64_t stream = pb__report_fnv1a(d->algorithms[a].label,
+                                       pb__report_fnv1a(d->kinds[k].name, PB__FNV1A_BASIS));
     if (pb__bootstrap_ci(ok, strata, n_strata, pb__mean, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
                          PB__REPORT_SEED, stream, &row->success_lo, &row->success_hi) ||
         pb__bootstrap_ci(ttt, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
@@ -242,14 +235,31 @@ static void definitions(const pb__report *r, size_t k, char *buf, size_t len)
              PB__REPORT_RESAMPLES, kind->metric, kind->metric);
 }
 
-/* Writes s for a Markdown table cell: '|' escaped, line breaks as spaces. */
+/*
+ * Writes s as Markdown text that shows s and nothing else, in a table cell or a paragraph:
+ * '<', '>' and '&' as HTML entities (Markdown passes raw HTML through), a backslash before
+ * the characters that open code or escapes or end a cell ('\\', '`', '|') and before a ']'
+ * that a '(', '[' or ':' follows (what makes a link or an image of "[text]"; a bracket
+ * otherwise shows as it is, as in "[95% CI]"), control characters (line breaks above all)
+ * as spaces. Emphasis marks ('*', '_') stay as they are: metric names hold '_', and
+ * emphasis cannot carry markup.
+ */
 static void md_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
-        else
-            fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case ']':
+            fputs(s[1] == '(' || s[1] == '[' || s[1] == ':' ? "\\]" : "]", f);
+            break;
+        case '\\': case '`': case '|':
+            fputc('\\', f);
+            fputc(*s, f);
+            break;
+        default: fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, f);
+        }
     }
 }
 
@@ -324,7 +334,9 @@ static void t_text(table *t, const char *open, const char *close, const char *md
         pb__html_text(t->f, text);
         fputs(close, t->f);
     } else {
-        fprintf(t->f, "%s%s\n\n", md_prefix, text);
+        fputs(md_prefix, t->f);
+        md_text(t->f, text);
+        fputs("\n\n", t->f);
     }
 }
 

@@ -3,6 +3,7 @@
 #include "results_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -118,6 +119,152 @@ int pb__records_load(const char *path, cJSON *records, cJSON **context, char *er
     return rc;
 }
 
+/* The characters a name may hold, per field; see results_file.h. */
+#define LOWER "abcdefghijklmnopqrstuvwxyz"
+#define UPPER "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#define DIGITS "0123456789"
+static const struct name_rule {
+    const char *chars, *shown;
+    size_t max;
+} rule_plugin = {LOWER DIGITS "-", "[a-z0-9-]", 64},
+  rule_parameter = {LOWER DIGITS "_", "[a-z0-9_]", 64},
+  rule_kind = {LOWER DIGITS "_", "[a-z0-9_]", 32},
+  rule_status = {LOWER "_", "[a-z_]", 32},
+  rule_metric = {LOWER UPPER DIGITS "_.-", "[A-Za-z0-9_.-]", 64},
+  rule_id = {LOWER UPPER DIGITS "_.-+:/=", "[A-Za-z0-9_.+:/=-]", 128},
+  rule_sha256 = {DIGITS "abcdef", "[0-9a-f]", 64};
+
+/*
+ * At most 40 bytes of s for a message: printable ASCII as it is (with '"' and '\'
+ * escaped), anything else as \xNN, so that the message stays one harmless line.
+ */
+static void excerpt(const char *s, char *out, size_t len)
+{
+    size_t n = 0, i = 0;
+    for (; s[i] && i < 40 && n + 5 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            n += (size_t)snprintf(out + n, len - n, "\\%c", c);
+        else if (c >= 0x20 && c < 0x7f)
+            out[n++] = (char)c;
+        else
+            n += (size_t)snprintf(out + n, len - n, "\\x%02x", c);
+    }
+    snprintf(out + n, len - n, "%s", s[i] ? "..." : "");
+}
+
+/* 0 when s follows rule; else -1 with a message naming path, the run and field. */
+static int check_name(const char *s, const struct name_rule *rule, const char *path, int index,
+                      const char *field, char *err, size_t errlen)
+{
+    size_t len = strlen(s);
+    if (len >= 1 && len <= rule->max && strspn(s, rule->chars) == len)
+        return 0;
+    char shown[200];
+    excerpt(s, shown, sizeof shown);
+    snprintf(err, errlen, "%s: run %d: %s \"%s\" is not a name of 1 to %zu characters %s", path,
+             index, field, shown, rule->max, rule->shown);
+    return -1;
+}
+
+/* The keys of object field of rec (absent: none) checked against rule; 0 or -1. */
+static int check_keys(const cJSON *rec, const char *field, const struct name_rule *rule,
+                      const char *path, int index, char *err, size_t errlen)
+{
+    const cJSON *obj = cJSON_GetObjectItemCaseSensitive(rec, field), *e;
+    char what[64];
+    snprintf(what, sizeof what, "a name in %s", field);
+    if (!obj || cJSON_IsNull(obj))
+        return 0;
+    if (!cJSON_IsObject(obj)) {
+        snprintf(err, errlen, "%s: run %d: %s is not an object", path, index, field);
+        return -1;
+    }
+    cJSON_ArrayForEach(e, obj) if (check_name(e->string, rule, path, index, what, err, errlen))
+        return -1;
+    return 0;
+}
+
+int pb__record_check(const cJSON *rec, const char *path, int index, char *err, size_t errlen)
+{
+    const cJSON *plugin = cJSON_GetObjectItemCaseSensitive(rec, "plugin");
+    const cJSON *problem = cJSON_GetObjectItemCaseSensitive(rec, "problem");
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(plugin, "name");
+    const cJSON *sha = cJSON_GetObjectItemCaseSensitive(plugin, "sha256");
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(problem, "id");
+    const cJSON *kind = cJSON_GetObjectItemCaseSensitive(problem, "kind");
+    const cJSON *unit = cJSON_GetObjectItemCaseSensitive(problem, "cost_unit");
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(rec, "status");
+    const char *missing = NULL;
+    if (!cJSON_IsObject(rec))
+        missing = "a JSON object";
+    else if (!cJSON_IsString(name))
+        missing = "plugin.name";
+    else if (!cJSON_IsString(id))
+        missing = "problem.id";
+    else if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(rec, "seed")))
+        missing = "seed";
+    else if (!cJSON_IsString(status))
+        missing = "status";
+    else if ((sha && !cJSON_IsString(sha)) || (kind && !cJSON_IsString(kind)) ||
+             (unit && !cJSON_IsString(unit)))
+        missing = "string plugin.sha256, problem.kind or problem.cost_unit";
+    if (missing) {
+        snprintf(err, errlen, "%s: run %d has no %s (not a plugbench results file?)", path, index,
+                 missing);
+        return -1;
+    }
+    if (check_name(name->valuestring, &rule_plugin, path, index, "plugin.name", err, errlen) ||
+        (sha && check_name(sha->valuestring, &rule_sha256, path, index, "plugin.sha256", err,
+                           errlen)) ||
+        check_name(id->valuestring, &rule_id, path, index, "problem.id", err, errlen) ||
+        (kind && check_name(kind->valuestring, &rule_kind, path, index, "problem.kind", err,
+                            errlen)) ||
+        (unit && check_name(unit->valuestring, &rule_metric, path, index, "problem.cost_unit",
+                            err, errlen)) ||
+        check_name(status->valuestring, &rule_status, path, index, "status", err, errlen) ||
+        check_keys(rec, "parameters", &rule_parameter, path, index, err, errlen) ||
+        check_keys(rec, "metrics", &rule_metric, path, index, err, errlen) ||
+        check_keys(rec, "trace", &rule_metric, path, index, err, errlen))
+        return -1;
+    return 0;
+}
+
+int pb__results_load_checked(const char *path, cJSON *records, cJSON **context, char *err,
+                             size_t errlen)
+{
+    if (context)
+        *context = NULL;
+    struct stat st;
+    /* pb__records_load takes a missing file for an empty one (for --resume): not here. */
+    int absent = stat(path, &st) != 0;
+    if (absent || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: %s", path, absent ? strerror(errno) : "not a regular file");
+        return -1;
+    }
+    cJSON *runs = cJSON_CreateArray();
+    if (!runs) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    int rc = pb__records_load(path, runs, context, err, errlen);
+    if (rc == 0 && !runs->child) {
+        snprintf(err, errlen, "%s: no runs (not a plugbench results file?)", path);
+        rc = -1;
+    }
+    int index = 1;
+    for (const cJSON *rec = runs->child; rc == 0 && rec; rec = rec->next)
+        rc = pb__record_check(rec, path, index++, err, errlen);
+    while (rc == 0 && runs->child)
+        cJSON_AddItemToArray(records, cJSON_DetachItemViaPointer(runs, runs->child));
+    cJSON_Delete(runs);
+    if (rc != 0 && context) {
+        cJSON_Delete(*context);
+        *context = NULL;
+    }
+    return rc;
+}
+
 int pb__mkdirs(const char *dir)
 {
     char path[PATH_MAX];
@@ -159,6 +306,26 @@ int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t 
         return -1;
     }
     return 0;
+}
+
+int pb__results_lock(const char *path, char *err, size_t errlen)
+{
+    char lock_path[PATH_MAX + 16];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    /* A POSIX record lock, not flock(): the forked children of a run must not inherit it,
+     * or a killed suite's children would hold it until their parent-death signal lands. */
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fd < 0 || fcntl(fd, F_SETLK, &whole) != 0) {
+        snprintf(err, errlen, "%s: %s", path,
+                 fd >= 0 && (errno == EAGAIN || errno == EACCES)
+                     ? "another plugbench run or merge is writing it"
+                     : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,

@@ -37,6 +37,40 @@ int pb__records_load(const char *path, cJSON *records, cJSON **context, char *er
                      size_t errlen);
 
 /*
+ * Checks that record (the index-th of path, from 1) has what every reader of runs relies
+ * on -- plugin.name, problem.id, seed and status -- and that every name in it that the
+ * readers write into plots, pages, scripts or file names is a plain word, so that no
+ * results file, whoever made it, can smuggle markup or commands into them:
+ *   plugin.name [a-z0-9-], 1-64 (the loader's rule); plugin.sha256 [0-9a-f], 1-64;
+ *   problem.id [A-Za-z0-9_.+:/=-], 1-128; problem.kind [a-z0-9_], 1-32; status [a-z_], 1-32;
+ *   problem.cost_unit and the names in metrics and trace [A-Za-z0-9_.-], 1-64;
+ *   the names in parameters [a-z0-9_], 1-64 (the loader's rule).
+ * Values that are free text (messages, parameter values, context) are not checked: each
+ * writer escapes them for where they go. Returns 0, or -1 with a one-line message naming
+ * the file, the run and the field.
+ */
+int pb__record_check(const cJSON *record, const char *path, int index, char *err,
+                     size_t errlen);
+
+/*
+ * pb__records_load for a file named on a command line (report, compare, merge): the file
+ * must exist and be a regular file with at least one run, and every run must pass
+ * pb__record_check. Returns 0 with the runs added to records (and *context as there), or
+ * -1 with a message (records unchanged, *context NULL).
+ */
+int pb__results_load_checked(const char *path, cJSON *records, cJSON **context, char *err,
+                             size_t errlen);
+
+/*
+ * Takes the lock of the results file path, held by whoever writes it (run, merge): a
+ * POSIX write lock on path + ".lock", created when missing and left in place afterwards.
+ * Its directory must exist. Returns the locked descriptor (close it to release the lock;
+ * close-on-exec, not inherited by forked children), or -1 with a message when another
+ * process holds it or it cannot be created.
+ */
+int pb__results_lock(const char *path, char *err, size_t errlen);
+
+/*
  * Writes {schema, context, runs} to path atomically (a temporary file, fsync, rename),
  * creating missing parent directories. Takes no ownership. Returns 0, or -1 with a message.
  */

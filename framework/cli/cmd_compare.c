@@ -3,7 +3,6 @@
  * worse between two results files, by a Mann-Whitney U test over seeds and a relative
  * threshold on the median (compare.h). Exit 1 when something regressed: the CI gate.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "cli.h"
 #include "compare.h"
+#include "numfmt.h"
 #include "results_file.h"
 #include "stats.h"
 
@@ -263,14 +263,18 @@ static void print_notes(const cJSON *doc, double alpha)
  * allowed. Returns 0, or -1. */
 static int parse_fraction(const char *text, int percent, double lo, double hi, double *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (percent && end != text && *end == '%') {
+    char number[64];
+    size_t len = strlen(text);
+    int is_percent = percent && len > 0 && text[len - 1] == '%';
+    double v;
+    if (len - is_percent >= sizeof number)
+        return -1;
+    snprintf(number, sizeof number, "%.*s", (int)(len - is_percent), text);
+    if (pb__parse_decimal(number, &v) != 0)
+        return -1;
+    if (is_percent)
         v /= 100;
-        end++;
-    }
-    if (end == text || *end || errno || !isfinite(v) || v < lo || v >= hi)
+    if (v < lo || v >= hi)
         return -1;
     *out = v;
     return 0;

@@ -3,6 +3,8 @@
  * of one suite, or of separate suites, into one results file, in a fixed order.
  */
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +28,14 @@ static const char usage[] =
     "\n"
     "  -o, --output FILE  the results file to write (required; written atomically)\n"
     "\n"
-    "Exit status: 0 when OUT was written, 1 when it could not be, 2 for bad usage or an\n"
-    "input that is missing, not a results file or journal, or repeats a run.\n";
+    "Each input is checked as report and compare check theirs: one that is missing, empty,\n"
+    "truncated, not a results file or journal, or holds a record without plugin name,\n"
+    "problem id, seed and status or with a name that is not a plain word is refused. OUT\n"
+    "is locked as plugbench run locks it (OUT.lock): merging into the output of a suite\n"
+    "that is still running is refused.\n"
+    "\n"
+    "Exit status: 0 when OUT was written, 1 when it could not be, 2 for bad usage, an\n"
+    "input that is refused or repeats a run, or an OUT that another run or merge writes.\n";
 
 /* A run with its sort key and the input it came from. */
 typedef struct entry {
@@ -95,15 +103,27 @@ int pb_cmd_merge(int argc, char **argv)
     entry *entries = NULL;
     size_t n = 0;
     char err[1024];
+    int lock_fd = -1;
+    if (rc == 0) {
+        /* Like run: the output's directory exists, and nobody else writes the output (a
+         * suite still running into it would lose its runs to this file, or this file to its). */
+        char dir[PATH_MAX], copy[PATH_MAX];
+        snprintf(copy, sizeof copy, "%s", output);
+        snprintf(dir, sizeof dir, "%s", dirname(copy));
+        if (pb__mkdirs(dir) != 0)
+            rc = pb_usage_error("cannot create %s: %s", dir, strerror(errno));
+        else if ((lock_fd = pb__results_lock(output, err, sizeof err)) < 0)
+            rc = pb_usage_error("%s", err);
+    }
     for (size_t f = 0; rc == 0 && f < n_inputs; f++) {
         int before = cJSON_GetArraySize(records);
         cJSON *ctx = NULL;
-        if (access(inputs[f], R_OK) != 0)
-            rc = pb_usage_error("%s: %s", inputs[f], strerror(errno));
-        else if (pb__records_load(inputs[f], records, &ctx, err, sizeof err) != 0)
+        /* Checked as report and compare check theirs: a file that is truncated, empty or
+         * holds an invalid record is refused, never read as fewer runs. */
+        if (pb__results_load_checked(inputs[f], records, &ctx, err, sizeof err) != 0) {
             rc = pb_usage_error("%s", err);
-        if (rc)
             break;
+        }
         cJSON *from = cJSON_CreateObject();
         cJSON_AddStringToObject(from, "path", inputs[f]);
         cJSON_AddItemToObject(from, "context", ctx ? ctx : cJSON_CreateNull());
@@ -152,6 +172,8 @@ int pb_cmd_merge(int argc, char **argv)
         }
         cJSON_Delete(sorted);
     }
+    if (lock_fd >= 0)
+        close(lock_fd);
     for (size_t i = 0; i < n; i++)
         free(entries[i].key);
     free(entries);

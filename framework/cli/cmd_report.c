@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "numfmt.h"
 #include "report.h"
 
 static const char usage[] =
@@ -42,12 +43,11 @@ static const char usage[] =
     "Exit status: 0 written; 1 gnuplot missing or failed, or a file cannot be written;\n"
     "2 bad usage or an input that is not a plugbench results file.\n";
 
-/* Parses a finite number for option name; NAN after printing the error. */
+/* Parses a decimal number for option name; NAN after printing the error. */
 static double number(const char *name, const char *text)
 {
-    char *end;
-    double v = strtod(text, &end);
-    if (end == text || *end || !isfinite(v)) {
+    double v;
+    if (pb__parse_decimal(text, &v) != 0) {
         pb_usage_error("report: %s expects a number, not '%s'", name, text);
         return NAN;
     }

@@ -3,7 +3,6 @@
  * appends every finished run to a journal, and writes the results file and plots.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdio.h>
@@ -31,7 +30,7 @@ typedef struct suite {
     cJSON *records; /* finished runs, old (resumed) and new */
     FILE *journal;
     char journal_path[PATH_MAX + 16];
-    int lock_fd; /* flock'ed RESULTS.lock: one writer per results file */
+    int lock_fd; /* RESULTS.lock, locked: one writer per results file (pb__results_lock) */
     pb__progress progress;
 } suite;
 
@@ -326,7 +325,7 @@ int pb_cmd_run(int argc, char **argv)
                             s.opt.output);
         goto out;
     }
-    char dir[PATH_MAX], copy[PATH_MAX], lock_path[PATH_MAX + 16];
+    char dir[PATH_MAX], copy[PATH_MAX], err[1024];
     snprintf(copy, sizeof copy, "%s", s.opt.output);
     snprintf(dir, sizeof dir, "%s", dirname(copy));
     if (pb__mkdirs(dir) != 0) {
@@ -334,17 +333,9 @@ int pb_cmd_run(int argc, char **argv)
         goto out;
     }
     /* Two suites writing one results file would unlink each other's journal and the last
-     * rename would silently win: the second one is refused. The lock file stays. */
-    snprintf(lock_path, sizeof lock_path, "%s.lock", s.opt.output);
-    s.lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    /* A POSIX record lock, not flock(): the forked children must not inherit it, or a
-     * killed suite's children would hold it until their parent-death signal lands. */
-    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (s.lock_fd < 0 || fcntl(s.lock_fd, F_SETLK, &whole) != 0) {
-        rc = pb_usage_error("%s: %s", s.opt.output,
-                            errno == EAGAIN || errno == EACCES
-                                ? "another plugbench run is writing it"
-                                : strerror(errno));
+     * rename would silently win: the second one is refused. */
+    if ((s.lock_fd = pb__results_lock(s.opt.output, err, sizeof err)) < 0) {
+        rc = pb_usage_error("%s", err);
         goto out;
     }
     if (s.opt.resume && (rc = resume(&s)))

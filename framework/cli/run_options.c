@@ -49,7 +49,8 @@ static const char usage[] =
     "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
-    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs.\n"
+    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs; a key twice in one object\n"
+    "is refused. Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
     "or the results file could not be written, 2 for usage, config or plugin errors.\n";
@@ -137,6 +138,42 @@ static const struct flag {
     {NULL, "--shard", "shard", 's'},
 };
 
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Finds a key that appears twice in one object of item, at any depth: cJSON keeps both and
+ * finds the first, so a flag (which replaces the first) would lose to the second. Sorted,
+ * not compared pairwise, so that a config of many keys stays fast. Returns 0 with *dup the
+ * key or NULL, or -1 when out of memory.
+ */
+static int duplicate_key(const cJSON *item, const char **dup)
+{
+    *dup = NULL;
+    size_t n = 0;
+    for (const cJSON *e = item->child; e; e = e->next)
+        n++;
+    if (cJSON_IsObject(item) && n > 1) {
+        const char **keys = malloc(n * sizeof *keys);
+        if (!keys)
+            return -1;
+        n = 0;
+        for (const cJSON *e = item->child; e; e = e->next)
+            keys[n++] = e->string;
+        qsort(keys, n, sizeof *keys, cmp_key);
+        for (size_t i = 1; i < n && !*dup; i++)
+            if (strcmp(keys[i], keys[i - 1]) == 0)
+                *dup = keys[i];
+        free(keys);
+    }
+    for (const cJSON *e = item->child; e && !*dup; e = e->next)
+        if (duplicate_key(e, dup) != 0)
+            return -1;
+    return 0;
+}
+
 static cJSON *read_config(const char *path, int *rc)
 {
     FILE *f = fopen(path, "rb");
@@ -163,6 +200,17 @@ static cJSON *read_config(const char *path, int *rc)
                                  path);
         else
             *rc = pb_usage_error("config %s: not JSON (error near byte %zu)", path, offset);
+        cJSON_Delete(cfg);
+        cfg = NULL;
+    }
+    const char *dup = NULL;
+    if (cfg && duplicate_key(cfg, &dup) != 0)
+        *rc = pb_usage_error("config %s: out of memory", path);
+    else if (dup)
+        *rc = pb_usage_error("config %s: key '%s' appears twice in one object (which one "
+                             "is meant?)",
+                             path, dup);
+    if (*rc != 0) {
         cJSON_Delete(cfg);
         cfg = NULL;
     }
@@ -268,14 +316,22 @@ static int shard(const cJSON *cfg, const char *source, pb_run_options *o)
     o->shards = 1;
     if (!v)
         return 0;
+    /* Digits, '/', digits: nothing else (sscanf would skip spaces and take signs). */
+    const char *text = cJSON_IsString(v) ? v->valuestring : "";
+    size_t len_i = strspn(text, "0123456789");
+    const char *slash = text[len_i] == '/' ? text + len_i : NULL;
+    size_t len_n = slash ? strspn(slash + 1, "0123456789") : 0;
     unsigned long i = 0, n = 0;
-    int end = 0;
-    if (!cJSON_IsString(v) || sscanf(v->valuestring, "%lu/%lu%n", &i, &n, &end) != 2 ||
-        v->valuestring[end] || v->valuestring[0] == '-' || i < 1 || i > n || n > 1000000)
+    if (len_i >= 1 && len_i <= 7 && len_n >= 1 && len_n <= 7 && !slash[1 + len_n]) {
+        i = strtoul(text, NULL, 10);
+        n = strtoul(slash + 1, NULL, 10);
+    }
+    if (i < 1 || i > n || n > 1000000)
         return pb_usage_error("%s: shard must be \"I/N\" with 1 <= I <= N <= 1000000, like "
-                              "\"2/8\"%s%s",
-                              source, cJSON_IsString(v) ? ", not " : "",
-                              cJSON_IsString(v) ? v->valuestring : "");
+                              "\"2/8\"%s%s%s",
+                              source, cJSON_IsString(v) ? ", not '" : "",
+                              cJSON_IsString(v) ? v->valuestring : "",
+                              cJSON_IsString(v) ? "'" : "");
     o->shard = i - 1;
     o->shards = n;
     return 0;
@@ -385,10 +441,9 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
 static cJSON *flag_value(const struct flag *f, const char *text, int *rc)
 {
     if (f->kind == 'n') {
-        char *end;
-        double v = strtod(text, &end);
-        if (end == text || *end) {
-            *rc = pb_usage_error("%s expects a number, not '%s'", f->longname, text);
+        double v;
+        if (pb__parse_decimal(text, &v) != 0) {
+            *rc = pb_usage_error("%s expects a decimal number, not '%s'", f->longname, text);
             return NULL;
         }
         return cJSON_CreateNumber(v);

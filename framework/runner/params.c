@@ -1,8 +1,6 @@
 /* Parameter parsing and validation; see params.h. */
 #include "params.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,21 +56,20 @@ static void choice_name(const char *choices, int64_t index, char *buf, size_t le
     snprintf(buf, len, "%.*s", (int)n, c ? c : "");
 }
 
+/* Reads text as a value of p: decimal numbers only (no spaces, hexadecimal, inf or nan). */
 static int parse_value(const pb_param *p, const char *text, pb_value *out)
 {
-    char *end;
-    errno = 0;
     switch (p->type) {
     case PB_PARAM_REAL: {
-        double v = strtod(text, &end);
-        if (end == text || *end || errno || !isfinite(v) || v < p->min || v > p->max)
+        double v;
+        if (pb__parse_decimal(text, &v) != 0 || v < p->min || v > p->max)
             return -1;
         out->real = v;
         return 0;
     }
     case PB_PARAM_INT: {
-        long long v = strtoll(text, &end, 10);
-        if (end == text || *end || errno || (double)v < p->min || (double)v > p->max)
+        long long v;
+        if (pb__parse_integer(text, &v) != 0 || (double)v < p->min || (double)v > p->max)
             return -1;
         out->integer = v;
         return 0;

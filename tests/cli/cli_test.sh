@@ -669,6 +669,29 @@ usage_error "a fractional count names the config file" "frac.json: max_evals mus
     "${RUN[@]}" -c "$T/frac.json" -o "$T/e.json"
 echo '[1, 2]' >"$T/arr.json"
 usage_error "a config that is an array" "not an object" "${RUN[@]}" -c "$T/arr.json" -o "$T/e.json"
+# A key twice in a config: cJSON would read the second, which a flag does not replace.
+echo '{"max_evals": 5000, "max_evals": 5000}' >"$T/dup.json"
+usage_error "a key twice in a config, even with the flag given" "dup.json: key 'max_evals' appears twice" \
+    "${RUN[@]}" -c "$T/dup.json" --max-evals 7 -o "$T/e.json"
+echo '{"params": {"random-search": {"batch": 5, "batch": 6}}}' >"$T/dup2.json"
+usage_error "a parameter twice in a config" "dup2.json: key 'batch' appears twice" \
+    "${RUN[@]}" -c "$T/dup2.json" -o "$T/e.json"
+# Numbers as people type them, and nothing else.
+usage_error "--max-evals 0x10 (hexadecimal)" "--max-evals expects a decimal number, not '0x10'" \
+    "${RUN[@]}" --max-evals 0x10 -o "$T/e.json"
+usage_error "--jobs ' 2' (a space)" "--jobs expects a decimal number, not ' 2'" \
+    "${RUN[@]}" -j " 2" -o "$T/e.json"
+usage_error "--timeout inf" "--timeout expects a decimal number" "${RUN[@]}" --timeout inf -o "$T/e.json"
+usage_error "a parameter 'batch= 5'" "parameter 'batch' = ' 5' is not an int" \
+    "${RUN[@]}" -P "random-search.batch= 5" -o "$T/e.json"
+usage_error "a parameter 'batch=0x10'" "parameter 'batch' = '0x10' is not an int" \
+    "${RUN[@]}" -P "random-search.batch=0x10" -o "$T/e.json"
+usage_error "--shard ' 1/2'" "shard must be .*not ' 1/2'" "${RUN[@]}" --shard " 1/2" -o "$T/e.json"
+usage_error "--shard '1/2 '" "shard must be .*not '1/2 '" "${RUN[@]}" --shard "1/2 " -o "$T/e.json"
+usage_error "--shard +1/2" "shard must be .*not '\+1/2'" "${RUN[@]}" --shard +1/2 -o "$T/e.json"
+usage_error "report --target 0x1p-3" "--target expects a number, not '0x1p-3'" \
+    report "$T/canon.json" --target 0x1p-3 -o "$T/e"
+usage_error "compare --alpha ' 0.05'" "--alpha ' 0.05'" compare --alpha " 0.05" "$T/canon.json" "$T/canon.json"
 pb canon run -a random-search -p bbob-f1-d2-i1 -s 1 --max-evals 10 --no-plots -q -o "$T/canon.json"
 json_check "problem ids are recorded in their one canonical form" "$T/canon.json" \
     '.runs[0].problem.id == "bbob-f01-d2-i1"'
@@ -678,10 +701,23 @@ json_check "problem ids are recorded in their one canonical form" "$T/canon.json
 BG_PIDS+=($!)
 lock_pid=$!
 wait_lines "$T/lock.json.journal" 1 20
-usage_error "a second run on the same results file" "another plugbench run is writing it" \
+usage_error "a second run on the same results file" "another plugbench run or merge is writing it" \
     "${RUN[@]}" -s 1 -o "$T/lock.json"
 reap "$lock_pid"
 json_check "the first run kept all of its 20 runs" "$T/lock.json" '.runs | length == 20'
+# merge into the output of a suite still running (one far too long to end by itself, stopped
+# with SIGINT after the check): refused, and the suite writes its file as if merge never came.
+"$PB" "${RUN[@]}" -s 1-1000 --max-seconds 0.1 -q -o "$T/lock2.json" >/dev/null 2>&1 </dev/null &
+BG_PIDS+=($!)
+lock_pid=$!
+wait_lines "$T/lock2.json.journal" 1 20
+jq -c '.runs[0]' "$T/canon.json" >"$T/one.journal"
+usage_error "merge into the results file of a running suite" \
+    "lock2.json: another plugbench run or merge is writing it" merge -o "$T/lock2.json" "$T/one.journal"
+kill -INT "$lock_pid"
+reap "$lock_pid"
+json_check "... and the suite's own results file is what it wrote" "$T/lock2.json" \
+    '(.runs | length >= 1) and .context.command[0] == "run" and all(.runs[]; .problem.id != "bbob-f01-d2-i1")'
 
 # --resume keeps only runs of the current matrix, once each.
 pb r3 "${RUN[@]}" -s 1-3 --max-evals 100 -q -o "$T/res.json"
@@ -723,6 +759,25 @@ usage_error "merge: a run in two inputs is refused" "is in .*shard1.json and in 
     merge -o "$T/dup.json" "$T/shard1.json" "$T/shard1.json"
 usage_error "merge: a missing input" "nope.json: No such file" merge -o "$T/e.json" "$T/nope.json"
 usage_error "merge without -o" "needs -o" merge "$T/shard1.json"
+# Inputs are checked as report and compare check theirs: never read as fewer runs.
+jq -c . "$T/shard1.json" | head -c 2000 >"$T/cut1.json"  # one line, cut: no complete record
+head -c 3000 "$T/shard1.json" >"$T/cut2.json"             # formatted, cut
+: >"$T/empty.json"
+jq '.runs = []' "$T/shard1.json" >"$T/noruns.json"
+jq '.runs[1] |= del(.seed)' "$T/shard1.json" >"$T/noseed.json"
+jq --arg x "$T/X" '.runs[2].problem.id = "x\nsystem \"touch \($x)\""' "$T/shard1.json" >"$T/badid.json"
+usage_error "merge: a truncated one-line results file" "cut1.json: no runs" \
+    merge -o "$T/e.json" "$T/shard2.json" "$T/cut1.json"
+usage_error "merge: a truncated results file" "cut2.json:1: not a plugbench results file" \
+    merge -o "$T/e.json" "$T/cut2.json"
+usage_error "merge: an empty file" "empty.json: no runs" merge -o "$T/e.json" "$T/empty.json"
+usage_error "merge: a results file without runs" "noruns.json: no runs" \
+    merge -o "$T/e.json" "$T/noruns.json"
+usage_error "merge: a run without a seed" "noseed.json: run 2 has no seed" \
+    merge -o "$T/e.json" "$T/noseed.json"
+usage_error "merge: a problem id that is not a plain word" "badid.json: run 3: problem.id" \
+    merge -o "$T/e.json" "$T/badid.json"
+check "merge: nothing written after the refusals" test ! -e "$T/e.json"
 usage_error "--shard 0/3" "shard must be" "${RUN[@]}" --shard 0/3 -o "$T/e.json"
 usage_error "--shard 4/3" "shard must be" "${RUN[@]}" --shard 4/3 -o "$T/e.json"
 usage_error "--shard 2" "shard must be" "${RUN[@]}" --shard 2 -o "$T/e.json"

@@ -210,6 +210,37 @@ pb default report "$T/d/results.json"
 check "default output: the results file's directory + /report" \
     test "$RC" -eq 0 -a -s "$T/d/report/index.html" -a "$(cat "$T/default.out")" = "report: $T/d/report/index.html"
 
+echo "# 6b. plot file names: one file per plot, also when ids map or cut alike"
+# Six problems from the fixture's two, by seed: ids that the file-name mapping makes alike
+# (f/1, f:1, f_1) and ids alike in their first 80 characters (cut there).
+L=$(printf 'p%.0s' $(seq 1 90))
+jq --arg l "$L" '.runs |= map(.problem.id = (if .problem.id == "sphere-d2-i1"
+    then ["f/1", "f:1", "f_1"] else [$l + "x", $l + "y", $l + "z"] end)[.seed - 1])' \
+    "$FIXTURE" >"$T/names.json"
+pb names report "$T/names.json" -o "$T/names"
+check "report: exit 0" test "$RC" -eq 0
+n=$(cd "$T/names/plots" && ls ./*-cost.png | wc -l)
+check "six problems, six convergence plots against the cost ($n)" test "$n" -eq 6
+check "an id that is already a file name keeps it: blackbox-f_1-cost" \
+    test -s "$T/names/plots/blackbox-f_1-cost.svg"
+bad=""
+for id in "f/1" "f:1" "f_1" "${L}x" "${L}y" "${L}z"; do
+    # The caption names the problem: exactly one data file per problem and axis.
+    c=$(grep -lF "# plugbench report: $id: best_error against evaluations" "$T"/names/plots/*-cost.dat | wc -l)
+    [ "$c" -eq 1 ] || bad="$bad $id($c)"
+done
+check "each problem has its own plot file${bad:+ (not:$bad)}" test -z "$bad"
+n=$(grep -o 'href="plots/[^"]*-cost.svg"' "$T/names/index.html" | sort -u | wc -l)
+check "index.html links six distinct convergence plots ($n)" test "$n" -eq 6
+# An id made equal to another's hashed file name: refused rather than one plot replacing
+# the other.
+hashed=$(cd "$T/names/plots" && grep -lF "# plugbench report: f/1: best_error" ./*-cost.dat |
+    sed 's|^./blackbox-||; s|-cost.dat$||')
+jq --arg h "$hashed" '.runs |= map(if .problem.id == "f:1" then .problem.id = $h else . end)' \
+    "$T/names.json" >"$T/crafted.json"
+usage_error "an id equal to another's file name" "two plots would be written to plots/blackbox-$hashed-cost.svg" \
+    report "$T/crafted.json" -o "$T/crafted"
+
 echo "# 7. errors"
 echo '{"schema": "plugbench/results/1",' >"$T/cut.json"
 echo '{"schema": "other/1", "runs": []}' >"$T/other.json"
