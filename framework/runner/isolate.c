@@ -74,32 +74,18 @@ static void send_point(void *user, const pb__trace_point *point)
     write_all(*(int *)user, &w, sizeof w);
 }
 
-/*
- * A plugin that calls exit() must not run the handlers the child inherited from the parent
- * (nor a sanitizer's leak check, which would replace the exit status): registered last,
- * this runs first and leaves with the plugin's status as it is.
- */
-static void exit_now(int status, void *unused)
-{
-    (void)unused;
-    fflush(stdout);
-    fflush(stderr);
-    _exit(status);
-}
-
 /* The child: limits, redirections, the run, the final message. Never returns. */
 static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd,
                        pid_t parent)
 {
-    /* Die with the parent: its deadline is all that stops a run that loops. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(121); /* the parent died before prctl */
+    /* Die with the parent (its deadline is all that stops a run that loops), and lead a
+     * process group: the parent kills the whole group when the run ends, and a kill(0, ...)
+     * in plugin code reaches the run's own processes only. */
+    if (pb__child_detach(parent) != 0)
+        _exit(121);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
 /* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
 #if !defined(PB__UNDER_ASAN)
     if (iso->memory_bytes) {
@@ -119,7 +105,6 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     close(out_fd);
     /* Line-buffered like a terminal, so the captured stdout and stderr keep their order. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    on_exit(exit_now, NULL);
     wire w = {.type = WIRE_FINAL};
     pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
                     &msg_fd, &w.u.outcome);
@@ -180,6 +165,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
         close(out[0]);
         return -1;
     }
+    setpgid(c->pid, c->pid); /* as the child does: whichever runs first */
     /* Readable when the child exits: the loop wakes at once instead of polling for it. */
     c->pid_fd = pidfd_open(c->pid, 0);
     fcntl(msg[0], F_SETFL, O_NONBLOCK);
@@ -360,15 +346,21 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 continue;
             drain(c);
             if (interrupted) {
-                kill(c->pid, SIGKILL);
+                kill(-c->pid, SIGKILL);
             } else if (!c->timed_out && now >= c->deadline) {
-                kill(c->pid, SIGKILL);
+                kill(-c->pid, SIGKILL);
                 c->timed_out = 1;
             }
             int wstatus;
             struct rusage ru;
-            pid_t got = wait4(c->pid, &wstatus, WNOHANG, &ru);
-            if (got == c->pid) {
+            siginfo_t info = {0};
+            if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                info.si_pid == c->pid) {
+                /* Whatever the run left in its process group dies with it: killed while the
+                 * exited child still holds the group's id, which cannot be reused then. */
+                kill(-c->pid, SIGKILL);
+                while (wait4(c->pid, &wstatus, 0, &ru) < 0 && errno == EINTR) {
+                }
                 /* Everything it wrote is in the pipes now (a full pipe would have blocked it). */
                 drain(c);
                 if (c->msg_fd >= 0)
