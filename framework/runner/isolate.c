@@ -1,6 +1,7 @@
 /* Isolated runs in child processes; see isolate.h. */
 #include "isolate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "sanitizers.h"
+#include "text.h"
 
 /* One message from child to parent; each is written whole (smaller than PIPE_BUF). */
 typedef struct wire {
@@ -182,6 +184,10 @@ static void take_message(child *c, const wire *w)
     pb__job_result *r = &c->result;
     if (w->type == WIRE_FINAL) {
         r->outcome = w->u.outcome;
+        /* The message holds the plugin's words: bound it, and keep it valid UTF-8 without
+         * control characters, for the results file and the terminal. */
+        r->outcome.message[sizeof r->outcome.message - 1] = '\0';
+        pb__text_clean(r->outcome.message);
         c->finished = 1;
         return;
     }
@@ -287,6 +293,59 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     }
 }
 
+/* The parent of process pid, from /proc/PID/stat, or -1. */
+static pid_t parent_of(const char *pid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    stat[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold spaces and parentheses, the last ')' ends it. */
+    char *end = strrchr(stat, ')');
+    int ppid;
+    return end && sscanf(end + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/*
+ * Kills and reaps the processes this one adopted as a child subreaper: descendants of runs
+ * that left their run's process group (setsid, setpgid) and outlived their run. Every child
+ * of this process that is not a running run (children[0..parallel)) is one: the caller of
+ * pb__isolate_run starts no other children meanwhile. Killing one hands its own children to
+ * this process in turn: scans until a scan finds none (at most 16 times).
+ */
+static void kill_adopted(const child *children, unsigned parallel)
+{
+    pid_t self = getpid();
+    for (int round = 0, found = 1; found && round < 16; round++) {
+        found = 0;
+        DIR *proc = opendir("/proc");
+        if (!proc)
+            return;
+        struct dirent *e;
+        while ((e = readdir(proc)) != NULL) {
+            if (e->d_name[0] < '1' || e->d_name[0] > '9' || parent_of(e->d_name) != self)
+                continue;
+            pid_t pid = (pid_t)atoi(e->d_name);
+            int ours = 0;
+            for (unsigned s = 0; s < parallel && !ours; s++)
+                ours = children[s].pid == pid;
+            if (ours)
+                continue;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+            }
+            found = 1;
+        }
+        closedir(proc);
+    }
+}
+
 int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                     pb__job_done_fn done, void *user)
 {
@@ -303,6 +362,13 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     interrupted = 0;
+    /* Orphans of the runs are handed to this process, not to init, so that they can be
+     * found and killed; kill_adopted runs at most every 0.1 s, after a run ended. */
+    int was_subreaper = 0;
+    prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    int orphans_possible = 0;
+    double last_scan = 0;
 
     size_t next = 0, running = 0;
     while ((next < n && !interrupted) || running > 0) {
@@ -340,6 +406,11 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
         struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
         ppoll(fds, nfds, wait > 0 ? &ts : &(struct timespec){0, 0}, NULL);
         now = pb__now();
+        if (orphans_possible && now - last_scan >= 0.1) {
+            kill_adopted(children, parallel);
+            orphans_possible = 0;
+            last_scan = now;
+        }
         for (unsigned s = 0; s < parallel; s++) {
             child *c = &children[s];
             if (c->pid <= 0)
@@ -376,9 +447,13 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 free(c->result.trace);
                 c->pid = 0;
                 running--;
+                orphans_possible = 1;
             }
         }
     }
+    if (orphans_possible)
+        kill_adopted(children, parallel);
+    prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(children);
