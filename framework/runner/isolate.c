@@ -78,7 +78,7 @@ static void send_point(void *user, const pb__trace_point *point)
 
 /* The child: limits, redirections, the run, the final message. Never returns. */
 static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd,
-                       pid_t parent)
+                       pid_t parent, rlim_t nproc)
 {
     /* Die with the parent (its deadline is all that stops a run that loops), and lead a
      * process group: the parent kills the whole group when the run ends, and a kill(0, ...)
@@ -97,6 +97,11 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
 #else
     (void)iso;
 #endif
+    struct rlimit procs;
+    if (getrlimit(RLIMIT_NPROC, &procs) == 0 && nproc < procs.rlim_max) {
+        procs.rlim_cur = procs.rlim_max = nproc;
+        setrlimit(RLIMIT_NPROC, &procs);
+    }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
         dup2(devnull, STDIN_FILENO);
@@ -139,7 +144,7 @@ static void close_inherited(const pb__isolation *iso, const child *siblings, uns
 }
 
 static int start(child *c, const pb__job *job, size_t index, const pb__isolation *iso,
-                 const child *siblings, unsigned parallel)
+                 const child *siblings, unsigned parallel, rlim_t nproc)
 {
     int msg[2], out[2];
     if (pipe2(msg, O_CLOEXEC) != 0)
@@ -158,7 +163,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
         close(msg[0]);
         close(out[0]);
         close_inherited(iso, siblings, parallel, c);
-        child_main(job, iso, msg[1], out[1], parent);
+        child_main(job, iso, msg[1], out[1], parent, nproc);
     }
     close(msg[1]);
     close(out[1]);
@@ -293,10 +298,40 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     }
 }
 
+/*
+ * The tasks (processes and threads) of this process's real user, which RLIMIT_NPROC
+ * counts, from /proc/PID/status; 0 when /proc cannot be read.
+ */
+static rlim_t tasks_of_user(void)
+{
+    rlim_t n = 0;
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    while (proc && (e = readdir(proc)) != NULL) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "re");
+        unsigned long uid = (unsigned long)-1, threads = 0;
+        while (f && fgets(line, sizeof line, f)) {
+            sscanf(line, "Uid: %lu", &uid);
+            sscanf(line, "Threads: %lu", &threads);
+        }
+        if (f)
+            fclose(f);
+        if (uid == (unsigned long)getuid())
+            n += threads;
+    }
+    if (proc)
+        closedir(proc);
+    return n;
+}
+
 /* The parent of process pid, from /proc/PID/stat, or -1. */
 static pid_t parent_of(const char *pid)
 {
-    char path[64], stat[512];
+    char path[300], stat[512];
     snprintf(path, sizeof path, "/proc/%s/stat", pid);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -369,13 +404,16 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     int orphans_possible = 0;
     double last_scan = 0;
+    /* RLIMIT_NPROC counts all the tasks of the user: the limit is what the user has now
+     * plus an allowance per run at once (see isolate.h). */
+    rlim_t nproc = tasks_of_user() + (rlim_t)PB__PROCESS_ALLOWANCE * parallel;
 
     size_t next = 0, running = 0;
     while ((next < n && !interrupted) || running > 0) {
         for (unsigned s = 0; s < parallel && next < n && !interrupted; s++) {
             if (children[s].pid > 0)
                 continue;
-            if (start(&children[s], &jobs[next], next, iso, children, parallel) != 0) {
+            if (start(&children[s], &jobs[next], next, iso, children, parallel, nproc) != 0) {
                 fprintf(stderr, "plugbench: cannot start a run: %s\n", strerror(errno));
                 interrupted = 1;
                 break;

@@ -33,6 +33,14 @@ typedef struct pb__job_result {
     double max_rss_mib;      /* the child's peak resident memory */
 } pb__job_result;
 
+/*
+ * Tasks (processes and threads) a run may start, bounded through RLIMIT_NPROC. That limit is
+ * per user, not per run: each child gets the number of tasks its user had when
+ * pb__isolate_run began, plus this allowance for each run at once. The user's other
+ * processes count against it too, and root (CAP_SYS_RESOURCE or CAP_SYS_ADMIN) is exempt.
+ */
+#define PB__PROCESS_ALLOWANCE 256
+
 typedef struct pb__isolation {
     unsigned parallel;       /* children at once, >= 1 */
     double timeout_seconds;  /* wall-clock limit per run; the child is killed after it */

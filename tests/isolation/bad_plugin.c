@@ -48,6 +48,7 @@
 #define MODE_KILL0 28      /* kill(0, SIGINT) in step 1: its whole process group */
 #define MODE_BADTEXT 29    /* a version that is not UTF-8 */
 #define MODE_BADMSG 30     /* create() fails with a message of control and non-UTF-8 bytes */
+#define MODE_FORKBOMB 31   /* step 1 forks up to 600 sleeping children; prints how many */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -200,6 +201,24 @@ static void fork_sleeper(int leave)
     fflush(stdout);
 }
 
+/* bad-forkbomb: as many sleeping children as fork allows, up to 600; prints how many. */
+static void fork_many(void)
+{
+    int n = 0;
+    fflush(stdout);
+    while (n < 600) {
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            for (;;)
+                pause();
+        }
+        n++;
+    }
+    printf(PLUGIN_NAME ": forked %d of 600\n", n);
+}
+
 /* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
 static int32_t misbehave(state *s)
 {
@@ -226,6 +245,10 @@ static int32_t misbehave(state *s)
     case MODE_SETSID:
         if (s->steps == 1)
             fork_sleeper(MODE == MODE_SETSID);
+        break;
+    case MODE_FORKBOMB:
+        if (s->steps == 1)
+            fork_many();
         break;
     case MODE_KILL0:
         if (s->steps == 1)

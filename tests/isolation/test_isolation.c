@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -367,6 +369,53 @@ static void test_process_groups(const char *dir, pb__problem *problem)
         pb__plugin_unload(&plugins[i]);
 }
 
+/* 1 when RLIMIT_NPROC binds this user (it does not bind root with CAP_SYS_RESOURCE). */
+static int nproc_binds(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit one = {1, 1};
+        setrlimit(RLIMIT_NPROC, &one);
+        pid_t again = fork();
+        if (again == 0)
+            _exit(0);
+        _exit(again < 0 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * bad-forkbomb forks sleeping children until fork fails, up to 600: the process limit
+ * (PB__PROCESS_ALLOWANCE beyond the user's tasks) stops it well before. Where the limit
+ * does not bind (root), it is not run: 600 processes would only load the machine.
+ */
+static void test_process_limit(const char *dir, pb__problem *problem)
+{
+    if (!nproc_binds()) {
+        printf("note: bad-forkbomb skipped: RLIMIT_NPROC does not bind this user (root?)\n");
+        return;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-forkbomb.so", dir);
+    pb__plugin_file plugin;
+    pb_value values[8];
+    load(path, &plugin);
+    params_with(&plugin, values, "batch", "1");
+    pb__job job = {.plugin = &plugin, .params = values, .problem = problem, .seed = 1,
+                   .limits = {{.cost = BAD_BUDGET}, NAN}};
+    pb__isolation iso = {.parallel = 1, .timeout_seconds = 20,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(&job, 1, &iso);
+    const char *at = strstr(runs[0].result.output, "forked ");
+    int n = at ? atoi(at + strlen("forked ")) : -1;
+    CHECK(n >= 0 && n <= PB__PROCESS_ALLOWANCE, "bad-forkbomb: forked %d, allowance %d", n,
+          PB__PROCESS_ALLOWANCE);
+    free_reports(runs, 1);
+    pb__plugin_unload(&plugin);
+}
+
 /*
  * A plugin's error message reaches the results and the terminal: bad-badmsg's, made of an
  * escape sequence, a byte that is not UTF-8 and a C1 control, arrives as UTF-8 text without
@@ -410,6 +459,7 @@ int main(int argc, char **argv)
     test_descriptors(argv[1], problem);
     test_process_groups(argv[1], problem);
     test_messages(argv[1], problem);
+    test_process_limit(argv[1], problem);
     pb__problem_close(problem);
     return check_summary("isolation");
 }
