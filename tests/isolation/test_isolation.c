@@ -17,6 +17,7 @@
 #include "check.h"
 #include "isolate.h"
 #include "params.h"
+#include "procs.h"
 #include "sanitizers.h"
 #include "text.h"
 #include "usage.h"
@@ -311,21 +312,6 @@ static void test_descriptors(const char *dir, pb__problem *problem)
     unlink(private_path);
 }
 
-/* 1 when process pid is gone (or a zombie: dead, not yet reaped by its parent). */
-static int gone(long pid)
-{
-    char path[64], stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 1;
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *end = strrchr(stat, ')');
-    return end && end[1] == ' ' && (end[2] == 'Z' || end[2] == 'X');
-}
-
 /*
  * The processes a run starts end with it: bad-grandchild leaves a sleeping grandchild in
  * its process group, bad-setsid one in a session of its own (outside the group, adopted by
@@ -356,8 +342,8 @@ static void test_process_groups(const char *dir, pb__problem *problem)
         long pid = at ? atol(at + strlen("grandchild ")) : 0;
         CHECK(r->outcome.status == PB__STATUS_OK && pid > 0, "%s: status %s, output '%s'",
               names[i], pb__status_name(r->outcome.status), r->output);
-        CHECK(pid <= 0 || gone(pid), "%s: grandchild %ld outlived its run", names[i], pid);
-        if (pid > 0 && !gone(pid))
+        CHECK(pid <= 0 || proc_gone(pid), "%s: grandchild %ld outlived its run", names[i], pid);
+        if (pid > 0 && !proc_gone(pid))
             kill((pid_t)pid, SIGKILL);
     }
     const pb__job_result *k = &runs[2].result;

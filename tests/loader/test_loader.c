@@ -8,12 +8,15 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "loader.h"
 #include "params.h"
+#include "procs.h"
 #include "usage.h"
 
 /* Checks that text contains every one of the NULL-terminated needles. */
@@ -114,6 +117,43 @@ static void test_no_code_in_host(const char *dir)
     }
     CHECK(seen == 1, "scanning the test plugins listed bad-hostctor %d times, not once", seen);
     free(all);
+}
+
+/*
+ * A probe dies with the process that started it: a host that loads bad-ctor-hang (which
+ * blocks SIGALRM and hangs) under a 60 s deadline is killed with SIGKILL, and its probe
+ * child must be gone within 5 s, not hang on for ever.
+ */
+static void test_probe_dies_with_host(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-ctor-hang.so", dir);
+    pid_t host = fork();
+    if (host == 0) {
+        pb__plugin_file plugin;
+        char err[1024];
+        pb__plugin_probe_timeout(60);
+        pb__plugin_load(path, &plugin, err, sizeof err);
+        _exit(0);
+    }
+    long probe = 0;
+    for (int i = 0; i < 500 && !probe; i++) {
+        probe = proc_child_of(host);
+        if (!probe)
+            usleep(10000);
+    }
+    CHECK(probe > 0, "no probe child of the host %ld was seen", (long)host);
+    kill(host, SIGKILL);
+    waitpid(host, NULL, 0);
+    int dead = probe <= 0;
+    for (int i = 0; i < 500 && !dead; i++) {
+        dead = proc_gone(probe);
+        if (!dead)
+            usleep(10000);
+    }
+    CHECK(dead, "the probe %ld outlived its host by 5 s", probe);
+    if (!dead)
+        kill((pid_t)probe, SIGKILL);
 }
 
 /* Setting name to text must succeed; the caller checks the stored value. */
@@ -260,6 +300,7 @@ int main(int argc, char **argv)
         return 2;
     test_bad_plugins(argv[1]);
     test_no_code_in_host(argv[1]);
+    test_probe_dies_with_host(argv[1]);
     test_params(argv[1]);
     test_validate();
     finished = 1;
