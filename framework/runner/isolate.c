@@ -406,7 +406,8 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
     double last_scan = 0;
     /* RLIMIT_NPROC counts all the tasks of the user: the limit is what the user has now
      * plus an allowance per run at once (see isolate.h). */
-    rlim_t nproc = tasks_of_user() + (rlim_t)PB__PROCESS_ALLOWANCE * parallel;
+    rlim_t tasks = tasks_of_user();
+    rlim_t nproc = tasks ? tasks + (rlim_t)PB__PROCESS_ALLOWANCE * parallel : RLIM_INFINITY;
 
     size_t next = 0, running = 0;
     while ((next < n && !interrupted) || running > 0) {

@@ -55,9 +55,14 @@ typedef struct pb__isolation {
 typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *result);
 
 /*
- * Runs jobs[0..n) in isolated children. Returns 0 when all ran, or -1 when SIGINT or
- * SIGTERM arrived: running children are killed and their runs not reported (a run that
- * had already sent its final result is reported).
+ * Runs jobs[0..n) in isolated children. Each child dies with this process
+ * (PR_SET_PDEATHSIG), leads its own process group, killed whole with SIGKILL when its run
+ * ends for any reason, and may start PB__PROCESS_ALLOWANCE tasks. Meanwhile this process is
+ * a child subreaper: descendants of a run that left its group are handed to it when their
+ * run ends, and killed. The caller must start no other child processes meanwhile (they would
+ * be taken for such descendants). Returns 0 when all ran, or -1 when SIGINT or SIGTERM
+ * arrived: running children are killed and their runs not reported (a run that had already
+ * sent its final result is reported).
  */
 int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                     pb__job_done_fn done, void *user);

@@ -489,20 +489,44 @@ static const char *stage_name(char stage)
                                  : "while loading it (its constructors)";
 }
 
+/* The largest answer a probe may send: 1024 parameters of three 4096-byte strings fit. */
+#define ANSWER_MAX ((size_t)16 << 20)
+
+/* Reads what fd holds now into got (up to 64 reads, so that a flood cannot hold the caller
+ * past its deadline; beyond ANSWER_MAX bytes it is dropped); closes fd at end of file and
+ * returns -1 then, else fd. */
+static int take_answer(int fd, blob *got)
+{
+    unsigned char buf[4096];
+    for (int k = 0; k < 64 && fd >= 0; k++) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        if (n == 0) {
+            close(fd);
+            return -1;
+        }
+        if (got->len + (size_t)n <= ANSWER_MAX)
+            put(got, buf, (size_t)n);
+    }
+    return fd;
+}
+
 /*
  * Waits for the probe child pid, reading what it sends on fd into *got until it exits,
  * killing its process group at the deadline. Returns the wait status, with *timed_out set
  * when it was killed at the deadline. The deadline is the parent's: a child that blocks
- * signals or hangs cannot defeat it.
+ * signals or hangs cannot defeat it. Whatever stayed in the child's process group is killed
+ * when it exits.
  */
 static int wait_probe(pid_t pid, int fd, blob *got, int *timed_out)
 {
     int pid_fd = (int)pidfd_open(pid, 0);
     double deadline = pb__now() + probe_seconds;
-    unsigned char buf[4096];
-    int status = 0, done = 0;
     *timed_out = 0;
-    while (!done) {
+    for (;;) {
         double left = deadline - pb__now();
         if (left <= 0 && !*timed_out) {
             kill(-pid, SIGKILL);
@@ -518,36 +542,28 @@ static int wait_probe(pid_t pid, int fd, blob *got, int *timed_out)
             poll(fds + 1, 1, ms);
         else
             usleep(10000);
-        for (;;) {
-            ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf) : 0;
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0) {
-                if (n == 0 && fd >= 0) {
-                    close(fd);
-                    fd = -1;
-                }
-                break;
-            }
-            /* An answer is small: a child that floods the pipe is cut off, not buffered. */
-            if (got->len + (size_t)n <= (1u << 20))
-                put(got, buf, (size_t)n);
-        }
-        pid_t w = waitpid(pid, &status, WNOHANG);
-        done = w == pid || (w < 0 && errno != EINTR);
+        fd = take_answer(fd, got);
+        siginfo_t info = {0};
+        int w = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT);
+        if ((w == 0 && info.si_pid == pid) || (w < 0 && errno != EINTR))
+            break;
     }
-    if (fd >= 0) {
-        /* Whatever it wrote before it exited is in the pipe. */
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof buf)) > 0)
-            if (got->len + (size_t)n <= (1u << 20))
-                put(got, buf, (size_t)n);
+    /* Killed while the exited child still holds the group's id, which cannot be reused. */
+    kill(-pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    /* Whatever it wrote before it exited is in the pipe. */
+    while (fd >= 0 && got->len < ANSWER_MAX) {
+        size_t before = got->len;
+        fd = take_answer(fd, got);
+        if (got->len == before)
+            break;
+    }
+    if (fd >= 0)
         close(fd);
-    }
     if (pid_fd >= 0)
         close(pid_fd);
-    /* Processes its constructors started and that stayed in its group. */
-    kill(-pid, SIGKILL);
     return status;
 }
 
@@ -597,7 +613,7 @@ static pb_plugin *probe(const char *path, char *err, size_t errlen)
                    memcmp(r.p + len, probe_end, sizeof probe_end) == 0;
     pb_plugin *copy = NULL;
     if (timed_out) {
-        snprintf(err, errlen, "cannot load plugin: it did not finish within %g s (stuck %s)",
+        snprintf(err, errlen, "cannot load plugin: it did not finish within %g s, stuck %s",
                  probe_seconds, stage_name(stage));
     } else if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
