@@ -1,6 +1,7 @@
 /* Isolated runs in child processes; see isolate.h. */
 #include "isolate.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "sanitizers.h"
+#include "text.h"
 
 /* One message from child to parent; each is written whole (smaller than PIPE_BUF). */
 typedef struct wire {
@@ -74,32 +76,18 @@ static void send_point(void *user, const pb__trace_point *point)
     write_all(*(int *)user, &w, sizeof w);
 }
 
-/*
- * A plugin that calls exit() must not run the handlers the child inherited from the parent
- * (nor a sanitizer's leak check, which would replace the exit status): registered last,
- * this runs first and leaves with the plugin's status as it is.
- */
-static void exit_now(int status, void *unused)
-{
-    (void)unused;
-    fflush(stdout);
-    fflush(stderr);
-    _exit(status);
-}
-
 /* The child: limits, redirections, the run, the final message. Never returns. */
 static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd,
-                       pid_t parent)
+                       pid_t parent, rlim_t nproc)
 {
-    /* Die with the parent: its deadline is all that stops a run that loops. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(121); /* the parent died before prctl */
+    /* Die with the parent (its deadline is all that stops a run that loops), and lead a
+     * process group: the parent kills the whole group when the run ends, and a kill(0, ...)
+     * in plugin code reaches the run's own processes only. */
+    if (pb__child_detach(parent) != 0)
+        _exit(121);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-    struct rlimit no_core = {0, 0};
-    setrlimit(RLIMIT_CORE, &no_core);
 /* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
 #if !defined(PB__UNDER_ASAN)
     if (iso->memory_bytes) {
@@ -109,6 +97,11 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
 #else
     (void)iso;
 #endif
+    struct rlimit procs;
+    if (getrlimit(RLIMIT_NPROC, &procs) == 0 && nproc < procs.rlim_max) {
+        procs.rlim_cur = procs.rlim_max = nproc;
+        setrlimit(RLIMIT_NPROC, &procs);
+    }
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
         dup2(devnull, STDIN_FILENO);
@@ -119,7 +112,6 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     close(out_fd);
     /* Line-buffered like a terminal, so the captured stdout and stderr keep their order. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    on_exit(exit_now, NULL);
     wire w = {.type = WIRE_FINAL};
     pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
                     &msg_fd, &w.u.outcome);
@@ -152,7 +144,7 @@ static void close_inherited(const pb__isolation *iso, const child *siblings, uns
 }
 
 static int start(child *c, const pb__job *job, size_t index, const pb__isolation *iso,
-                 const child *siblings, unsigned parallel)
+                 const child *siblings, unsigned parallel, rlim_t nproc)
 {
     int msg[2], out[2];
     if (pipe2(msg, O_CLOEXEC) != 0)
@@ -171,7 +163,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
         close(msg[0]);
         close(out[0]);
         close_inherited(iso, siblings, parallel, c);
-        child_main(job, iso, msg[1], out[1], parent);
+        child_main(job, iso, msg[1], out[1], parent, nproc);
     }
     close(msg[1]);
     close(out[1]);
@@ -180,6 +172,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
         close(out[0]);
         return -1;
     }
+    setpgid(c->pid, c->pid); /* as the child does: whichever runs first */
     /* Readable when the child exits: the loop wakes at once instead of polling for it. */
     c->pid_fd = pidfd_open(c->pid, 0);
     fcntl(msg[0], F_SETFL, O_NONBLOCK);
@@ -196,6 +189,10 @@ static void take_message(child *c, const wire *w)
     pb__job_result *r = &c->result;
     if (w->type == WIRE_FINAL) {
         r->outcome = w->u.outcome;
+        /* The message holds the plugin's words: bound it, and keep it valid UTF-8 without
+         * control characters, for the results file and the terminal. */
+        r->outcome.message[sizeof r->outcome.message - 1] = '\0';
+        pb__text_clean(r->outcome.message);
         c->finished = 1;
         return;
     }
@@ -301,6 +298,89 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     }
 }
 
+/*
+ * The tasks (processes and threads) of this process's real user, which RLIMIT_NPROC
+ * counts, from /proc/PID/status; 0 when /proc cannot be read.
+ */
+static rlim_t tasks_of_user(void)
+{
+    rlim_t n = 0;
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    while (proc && (e = readdir(proc)) != NULL) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], line[256];
+        snprintf(path, sizeof path, "/proc/%s/status", e->d_name);
+        FILE *f = fopen(path, "re");
+        unsigned long uid = (unsigned long)-1, threads = 0;
+        while (f && fgets(line, sizeof line, f)) {
+            sscanf(line, "Uid: %lu", &uid);
+            sscanf(line, "Threads: %lu", &threads);
+        }
+        if (f)
+            fclose(f);
+        if (uid == (unsigned long)getuid())
+            n += threads;
+    }
+    if (proc)
+        closedir(proc);
+    return n;
+}
+
+/* The parent of process pid, from /proc/PID/stat, or -1. */
+static pid_t parent_of(const char *pid)
+{
+    char path[300], stat[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, stat, sizeof stat - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    stat[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold spaces and parentheses, the last ')' ends it. */
+    char *end = strrchr(stat, ')');
+    int ppid;
+    return end && sscanf(end + 1, " %*c %d", &ppid) == 1 ? (pid_t)ppid : -1;
+}
+
+/*
+ * Kills and reaps the processes this one adopted as a child subreaper: descendants of runs
+ * that left their run's process group (setsid, setpgid) and outlived their run. Every child
+ * of this process that is not a running run (children[0..parallel)) is one: the caller of
+ * pb__isolate_run starts no other children meanwhile. Killing one hands its own children to
+ * this process in turn: scans until a scan finds none (at most 16 times).
+ */
+static void kill_adopted(const child *children, unsigned parallel)
+{
+    pid_t self = getpid();
+    for (int round = 0, found = 1; found && round < 16; round++) {
+        found = 0;
+        DIR *proc = opendir("/proc");
+        if (!proc)
+            return;
+        struct dirent *e;
+        while ((e = readdir(proc)) != NULL) {
+            if (e->d_name[0] < '1' || e->d_name[0] > '9' || parent_of(e->d_name) != self)
+                continue;
+            pid_t pid = (pid_t)atoi(e->d_name);
+            int ours = 0;
+            for (unsigned s = 0; s < parallel && !ours; s++)
+                ours = children[s].pid == pid;
+            if (ours)
+                continue;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+            }
+            found = 1;
+        }
+        closedir(proc);
+    }
+}
+
 int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                     pb__job_done_fn done, void *user)
 {
@@ -317,13 +397,24 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     interrupted = 0;
+    /* Orphans of the runs are handed to this process, not to init, so that they can be
+     * found and killed; kill_adopted runs at most every 0.1 s, after a run ended. */
+    int was_subreaper = 0;
+    prctl(PR_GET_CHILD_SUBREAPER, &was_subreaper);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    int orphans_possible = 0;
+    double last_scan = 0;
+    /* RLIMIT_NPROC counts all the tasks of the user: the limit is what the user has now
+     * plus an allowance per run at once (see isolate.h). */
+    rlim_t tasks = tasks_of_user();
+    rlim_t nproc = tasks ? tasks + (rlim_t)PB__PROCESS_ALLOWANCE * parallel : RLIM_INFINITY;
 
     size_t next = 0, running = 0;
     while ((next < n && !interrupted) || running > 0) {
         for (unsigned s = 0; s < parallel && next < n && !interrupted; s++) {
             if (children[s].pid > 0)
                 continue;
-            if (start(&children[s], &jobs[next], next, iso, children, parallel) != 0) {
+            if (start(&children[s], &jobs[next], next, iso, children, parallel, nproc) != 0) {
                 fprintf(stderr, "plugbench: cannot start a run: %s\n", strerror(errno));
                 interrupted = 1;
                 break;
@@ -354,21 +445,32 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
         struct timespec ts = {(time_t)wait, (long)((wait - (double)(time_t)wait) * 1e9)};
         ppoll(fds, nfds, wait > 0 ? &ts : &(struct timespec){0, 0}, NULL);
         now = pb__now();
+        if (orphans_possible && now - last_scan >= 0.1) {
+            kill_adopted(children, parallel);
+            orphans_possible = 0;
+            last_scan = now;
+        }
         for (unsigned s = 0; s < parallel; s++) {
             child *c = &children[s];
             if (c->pid <= 0)
                 continue;
             drain(c);
             if (interrupted) {
-                kill(c->pid, SIGKILL);
+                kill(-c->pid, SIGKILL);
             } else if (!c->timed_out && now >= c->deadline) {
-                kill(c->pid, SIGKILL);
+                kill(-c->pid, SIGKILL);
                 c->timed_out = 1;
             }
             int wstatus;
             struct rusage ru;
-            pid_t got = wait4(c->pid, &wstatus, WNOHANG, &ru);
-            if (got == c->pid) {
+            siginfo_t info = {0};
+            if (waitid(P_PID, (id_t)c->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                info.si_pid == c->pid) {
+                /* Whatever the run left in its process group dies with it: killed while the
+                 * exited child still holds the group's id, which cannot be reused then. */
+                kill(-c->pid, SIGKILL);
+                while (wait4(c->pid, &wstatus, 0, &ru) < 0 && errno == EINTR) {
+                }
                 /* Everything it wrote is in the pipes now (a full pipe would have blocked it). */
                 drain(c);
                 if (c->msg_fd >= 0)
@@ -384,9 +486,13 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 free(c->result.trace);
                 c->pid = 0;
                 running--;
+                orphans_possible = 1;
             }
         }
     }
+    if (orphans_possible)
+        kill_adopted(children, parallel);
+    prctl(PR_SET_CHILD_SUBREAPER, was_subreaper);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     free(children);

@@ -33,6 +33,14 @@ typedef struct pb__job_result {
     double max_rss_mib;      /* the child's peak resident memory */
 } pb__job_result;
 
+/*
+ * Tasks (processes and threads) a run may start, bounded through RLIMIT_NPROC. That limit is
+ * per user, not per run: each child gets the number of tasks its user had when
+ * pb__isolate_run began, plus this allowance for each run at once. The user's other
+ * processes count against it too, and root (CAP_SYS_RESOURCE or CAP_SYS_ADMIN) is exempt.
+ */
+#define PB__PROCESS_ALLOWANCE 256
+
 typedef struct pb__isolation {
     unsigned parallel;       /* children at once, >= 1 */
     double timeout_seconds;  /* wall-clock limit per run; the child is killed after it */
@@ -47,9 +55,14 @@ typedef struct pb__isolation {
 typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *result);
 
 /*
- * Runs jobs[0..n) in isolated children. Returns 0 when all ran, or -1 when SIGINT or
- * SIGTERM arrived: running children are killed and their runs not reported (a run that
- * had already sent its final result is reported).
+ * Runs jobs[0..n) in isolated children. Each child dies with this process
+ * (PR_SET_PDEATHSIG), leads its own process group, killed whole with SIGKILL when its run
+ * ends for any reason, and may start PB__PROCESS_ALLOWANCE tasks. Meanwhile this process is
+ * a child subreaper: descendants of a run that left its group are handed to it when their
+ * run ends, and killed. The caller must start no other child processes meanwhile (they would
+ * be taken for such descendants). Returns 0 when all ran, or -1 when SIGINT or SIGTERM
+ * arrived: running children are killed and their runs not reported (a run that had already
+ * sent its final result is reported).
  */
 int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                     pb__job_done_fn done, void *user);

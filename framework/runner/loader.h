@@ -1,31 +1,67 @@
 /*
- * Loading plugin shared objects: dlopen, the entry symbol, the version check and the
- * validation of the descriptor, and finding installed plugins by name.
+ * Loading plugin shared objects, and finding installed plugins by name. No plugin code runs
+ * in the process that loads: a probe child dlopens the file, calls its entry, validates the
+ * descriptor and sends a deep copy of its data back, and the caller works from that copy.
+ * Plugin code runs only where pb__plugin_open is called: in run children (isolate.h), and
+ * in tests and benchmarks that run a plugin in their own process on purpose.
  */
 #ifndef PLUGBENCH_LOADER_H
 #define PLUGBENCH_LOADER_H
 
 #include <limits.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "../problems/problem.h"
 #include "plugbench/plugin.h"
 
 typedef struct pb__plugin_file {
-    char path[PATH_MAX];
-    void *handle;            /* from dlopen */
-    const pb_plugin *desc;   /* validated descriptor, static in the .so */
+    char path[PATH_MAX];     /* canonical */
+    void *handle;            /* from dlopen in this process (pb__plugin_open), else NULL */
+    /* The validated descriptor: the probe's copy (its strings and parameters only; every
+     * code member NULL), or, after pb__plugin_open, the .so's own. */
+    const pb_plugin *desc;
+    pb_plugin *copy;         /* the probe's copy, owned */
     const pb__kind *kind;    /* the kind it declares */
     char sha256[65];         /* of the file, hex */
 } pb__plugin_file;
 
 /*
- * Loads and validates the plugin at path. Returns 0, or -1 with one line in err naming the
- * file and the reason (for versions, both numbers). Unload with pb__plugin_unload.
+ * Probes and validates the plugin at path, in a child process (see above): a plugin whose
+ * constructors or entry crash, hang past the probe deadline, call exit() (whatever the
+ * status), or whose descriptor is invalid -- bad pointers, strings that are not UTF-8 or
+ * hold control characters, more than 1024 parameters -- fails to load. Returns 0, or -1
+ * with one line in err naming the file and the reason (for versions, both numbers). Free
+ * with pb__plugin_unload. A plugin_file may be copied by value; unload one copy only.
  */
 int pb__plugin_load(const char *path, pb__plugin_file *out, char *err, size_t errlen);
 
+/*
+ * The probe's deadline in seconds (default 10), enforced by the parent: the probe child
+ * and its process group are killed with SIGKILL at it. For the tests.
+ */
+void pb__plugin_probe_timeout(double seconds);
+
+/*
+ * Loads the plugin into this process and makes desc its own descriptor: its constructors
+ * and entry run here. Fails when the descriptor differs from the probe's copy (the values
+ * of parameters were made for that one). Returns 0 (also when already open), or -1 with
+ * a message. A plugin_file whose desc is not the probe's copy (already open, or a descriptor
+ * a test made in this process) counts as open. Only run children, tests and benchmarks
+ * call this.
+ */
+int pb__plugin_open(pb__plugin_file *plugin, char *err, size_t errlen);
+
+/* Frees the probe's copy. An open plugin stays loaded: dlclose would run its destructors. */
 void pb__plugin_unload(pb__plugin_file *plugin);
+
+/*
+ * In a child just forked from the harness (parent): dies with SIGKILL when the parent
+ * does, leads a process group of its own, dumps no core, and an exit() there skips the
+ * harness's exit handlers. Returns 0, or -1 when the parent died before the death signal
+ * was set.
+ */
+int pb__child_detach(pid_t parent);
 
 /*
  * Checks a descriptor: versions, sizes, names, required members, parameter schema, and a

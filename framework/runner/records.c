@@ -12,6 +12,7 @@
 #include "build_info.h"
 #include "git_revision.h"
 #include "params.h"
+#include "text.h"
 
 static void add_number_or_null(cJSON *obj, const char *name, double v, int present)
 {
@@ -115,25 +116,6 @@ static cJSON *trace_json(const pb__kind *kind, const pb__job_result *r)
     return trace;
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes left), or 0 when it is not one. */
-static size_t utf8_length(const unsigned char *s, size_t n)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t len = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0; /* a stray byte, or a sequence cut at the end of the kept bytes */
-    unsigned char lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
-    unsigned char hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
-
 /* The captured output as valid UTF-8 without NUL: other bytes become '?'. malloc'd. */
 static char *output_text(const pb__job_result *r)
 {
@@ -141,7 +123,7 @@ static char *output_text(const pb__job_result *r)
     const unsigned char *in = (const unsigned char *)r->output;
     char *text = malloc(n + 1), *out = text;
     for (size_t i = 0; text && i < n;) {
-        size_t len = in[i] ? utf8_length(in + i, n - i) : 0;
+        size_t len = in[i] ? pb__utf8_length(in + i, n - i) : 0;
         if (len == 0) {
             *out++ = '?';
             i++;

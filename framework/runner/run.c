@@ -157,12 +157,18 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     memset(out, 0, sizeof *out);
     for (int i = 0; i < PB__MAX_METRICS; i++)
         out->metrics[i] = NAN;
-    const pb_plugin *d = plugin->desc;
+    /* Plugin code runs here: load it into this process, unless it already is. */
+    pb__plugin_file here = *plugin;
+    if (pb__plugin_open(&here, out->message, sizeof out->message) != 0) {
+        out->status = PB__STATUS_ERROR;
+        return;
+    }
+    const pb_plugin *d = here.desc;
     const pb__budget *b = &limits->budget;
     problem->cost_limit = b->cost ? b->cost : UINT64_MAX;
     problem->target = limits->target;
     problem->seed = seed;
-    loop l = {plugin, problem, NULL, NULL, on_point, user, out};
+    loop l = {&here, problem, NULL, NULL, on_point, user, out};
     l.solution = calloc(problem->handle.solution_length ? problem->handle.solution_length : 1,
                         sizeof(double));
     if (!l.solution) {

@@ -1,8 +1,8 @@
 /*
  * One run, in the calling process: create the algorithm's state on a problem, step it
  * under the budgets, record the anytime trace, measure the final solution. The isolation
- * layer (isolate.h) calls this inside a child process; `plugbench check`, the tests and the
- * benchmarks may call it directly.
+ * layer (isolate.h) calls this inside a child process; the tests and the benchmarks may call
+ * it directly, running plugin code in their own process.
  */
 #ifndef PLUGBENCH_RUN_H
 #define PLUGBENCH_RUN_H
@@ -64,7 +64,9 @@ uint64_t pb__next_checkpoint(uint64_t n, int sparse);
  * the point after create() has iteration 0), and the final point always. A kind that
  * measures the plugin's model (problem.h, measure_model) adds its end-only metrics to
  * out->metrics after the final point, not to the trace. Fills out; never fails otherwise.
- * problem is modified (counters).
+ * problem is modified (counters). The plugin's code runs in the calling process: it is
+ * opened here (pb__plugin_open) unless it already is; when that fails, out says status
+ * error with the reason.
  */
 void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__problem *problem,
                      uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,

@@ -802,6 +802,21 @@ else
     skip "bad-ctor.so is not built"
 fi
 
+# exit(0) in a plugin's constructor fails the plugin: never a silent exit 0 of the command
+# (the harness used to load the plugin itself, and exit with it).
+if [ -f "$TESTPLUGINS/bad-ctor-exit.so" ]; then
+    pb ctorexitcheck check "$TESTPLUGINS/bad-ctor-exit.so"
+    check "check refuses a plugin that calls exit(0) at load, exit 2" test "$RC" -eq 2 -a \
+        -n "$(grep 'exited with status 0' "$T/ctorexitcheck.out")"
+    pb ctorexitrun run -a "$TESTPLUGINS/bad-ctor-exit.so" -p "$PROBLEM" -s 1 --max-evals 20 \
+        --no-plots -q -o "$T/ctorexit.json"
+    check "run refuses a plugin that calls exit(0) at load, exit 2, no results" \
+        test "$RC" -eq 2 -a ! -e "$T/ctorexit.json" -a \
+        -n "$(grep 'exited with status 0' "$T/ctorexitrun.err")"
+else
+    skip "bad-ctor-exit.so is not built"
+fi
+
 # check: budgets that cannot be ignored, and a timeout.
 if [ -f "$TESTPLUGINS/bad-loop.so" ]; then
     pb loopcheck check "$TESTPLUGINS/bad-loop.so" --timeout 1

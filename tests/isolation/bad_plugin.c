@@ -8,7 +8,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "plugbench/blackbox.h"
@@ -34,6 +36,19 @@
 #define MODE_CTOR 16     /* aborts while the shared object is being loaded */
 #define MODE_FDS 17      /* prints the pipes, pidfds and files it could write to */
 #define MODE_NONDET 18   /* from the 5th step on, solution() depends on the process id */
+#define MODE_CTOR_EXIT 19  /* exit(0) while the shared object is being loaded */
+#define MODE_ENTRY_EXIT 20 /* exit(0) in the entry function */
+#define MODE_NPARAMS 21    /* n_params counts one entry past the array, a bad pointer there */
+#define MODE_BADNAME 22    /* the descriptor's name is a bad pointer */
+#define MODE_CTOR_HANG 23  /* blocks SIGALRM and sleeps for ever while being loaded */
+#define MODE_HOSTCTOR 24   /* aborts when loaded into the process $PB_TEST_HOST_PID */
+#define MODE_DTOR 25       /* aborts when the shared object is unloaded or its process exits */
+#define MODE_GRANDCHILD 26 /* step 1 forks a grandchild that sleeps; prints its pid */
+#define MODE_SETSID 27     /* the same, the grandchild in a session of its own */
+#define MODE_KILL0 28      /* kill(0, SIGINT) in step 1: its whole process group */
+#define MODE_BADTEXT 29    /* a version that is not UTF-8 */
+#define MODE_BADMSG 30     /* create() fails with a message of control and non-UTF-8 bytes */
+#define MODE_FORKBOMB 31   /* step 1 forks up to 600 sleeping children; prints how many */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -85,6 +100,11 @@ static int32_t create(const pb_context *ctx, void **out)
 {
     if (MODE == MODE_CREATE) {
         snprintf(ctx->error, ctx->error_size, PLUGIN_NAME " refuses every problem");
+        return PB_ERR_INVALID;
+    }
+    if (MODE == MODE_BADMSG) {
+        /* An escape sequence that would turn a terminal red, a bare byte, a C1 control. */
+        snprintf(ctx->error, ctx->error_size, "\x1b[31mred\xff\xc2\x9b end\n");
         return PB_ERR_INVALID;
     }
     const pb_blackbox *f = ctx->problem->oracle;
@@ -163,6 +183,42 @@ static void print_fds(void)
     printf(PLUGIN_NAME ": %d pipes, %d pidfds, %d private files\n", pipes, pidfds, private);
 }
 
+/*
+ * bad-grandchild and bad-setsid: forks a grandchild that sleeps for a minute (in a session
+ * of its own when leave is set), and prints its pid for the test to look for.
+ */
+static void fork_sleeper(int leave)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (leave)
+            setsid();
+        sleep(60);
+        _exit(0);
+    }
+    printf(PLUGIN_NAME ": grandchild %d\n", (int)pid);
+    fflush(stdout);
+}
+
+/* bad-forkbomb: as many sleeping children as fork allows, up to 600; prints how many. */
+static void fork_many(void)
+{
+    int n = 0;
+    fflush(stdout);
+    while (n < 600) {
+        pid_t pid = fork();
+        if (pid < 0)
+            break;
+        if (pid == 0) {
+            for (;;)
+                pause();
+        }
+        n++;
+    }
+    printf(PLUGIN_NAME ": forked %d of 600\n", n);
+}
+
 /* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
 static int32_t misbehave(state *s)
 {
@@ -185,6 +241,19 @@ static int32_t misbehave(state *s)
         break;
     case MODE_EXIT:
         exit(3);
+    case MODE_GRANDCHILD:
+    case MODE_SETSID:
+        if (s->steps == 1)
+            fork_sleeper(MODE == MODE_SETSID);
+        break;
+    case MODE_FORKBOMB:
+        if (s->steps == 1)
+            fork_many();
+        break;
+    case MODE_KILL0:
+        if (s->steps == 1)
+            kill(0, SIGINT);
+        break;
     case MODE_FDS:
         if (s->steps == 1)
             print_fds();
@@ -243,15 +312,64 @@ static int32_t solution(void *p, double *out)
 #if MODE == MODE_CTOR
 /* Runs at dlopen, before the host has read anything: the host must survive it. */
 __attribute__((constructor)) static void crash_at_load(void) { abort(); }
+#elif MODE == MODE_CTOR_EXIT
+/* An exit that reports success: still a plugin that did not load. */
+__attribute__((constructor)) static void exit_at_load(void) { exit(0); }
+#elif MODE == MODE_CTOR_HANG
+/* Defeats a deadline kept with alarm() in the loading process. */
+__attribute__((constructor)) static void hang_at_load(void)
+{
+    sigset_t alarm_set;
+    sigemptyset(&alarm_set);
+    sigaddset(&alarm_set, SIGALRM);
+    sigprocmask(SIG_BLOCK, &alarm_set, NULL);
+    for (;;)
+        pause();
+}
+#elif MODE == MODE_HOSTCTOR
+/* Harmless in a probe or a run child, fatal in the host that the test names. */
+__attribute__((constructor)) static void crash_in_host(void)
+{
+    const char *host = getenv("PB_TEST_HOST_PID");
+    if (host && atol(host) == (long)getpid())
+        abort();
+}
+#elif MODE == MODE_DTOR
+/* Runs at dlclose (or at exit): a host that unloads plugins would die of it. */
+__attribute__((destructor)) static void crash_at_unload(void) { abort(); }
+#endif
+
+#if MODE == MODE_NPARAMS
+/* The declared array and what memory holds after it: not a parameter, a bad pointer. */
+static const struct {
+    pb_param declared[sizeof params / sizeof params[0]];
+    pb_param beyond;
+} params_and_beyond = {
+    .declared = {params[0], params[1], params[2], params[3]},
+    .beyond = {.name = (const char *)16, .doc = (const char *)16},
+};
+#define DESCRIPTOR_PARAMS params_and_beyond.declared
+#define DESCRIPTOR_N_PARAMS (sizeof params / sizeof params[0] + 1)
+#else
+#define DESCRIPTOR_PARAMS params
+#define DESCRIPTOR_N_PARAMS (sizeof params / sizeof params[0])
 #endif
 
 static const pb_plugin descriptor = {
     .abi_major = PB_ABI_MAJOR + (MODE == MODE_ABI_MAJOR),
     .abi_minor = PB_ABI_MINOR + (MODE == MODE_ABI_MINOR),
     .struct_size = sizeof(pb_plugin),
-    .n_params = sizeof params / sizeof params[0],
+    .n_params = DESCRIPTOR_N_PARAMS,
+#if MODE == MODE_BADNAME
+    .name = (const char *)16,
+#else
     .name = PLUGIN_NAME,
+#endif
+#if MODE == MODE_BADTEXT
+    .version = "0.0.1\xff",
+#else
     .version = "0.0.1",
+#endif
     .summary = "a test plugin for plugbench's own tests",
     .citation = "none: a test fixture",
 #if MODE == MODE_KIND
@@ -259,7 +377,7 @@ static const pb_plugin descriptor = {
 #else
     .kind = PB_KIND_BLACKBOX,
 #endif
-    .params = params,
+    .params = DESCRIPTOR_PARAMS,
     .create = create,
     .step = step,
     .solution = solution,
@@ -270,6 +388,13 @@ static const pb_plugin descriptor = {
 /* An export under another name: the .so is a fine library, just not a plugin. */
 PB_EXPORT const pb_plugin *pb_plugin_entry_v0(void);
 PB_EXPORT const pb_plugin *pb_plugin_entry_v0(void) { return &descriptor; }
+#elif MODE == MODE_ENTRY_EXIT
+PB_EXPORT const pb_plugin *pb_plugin_entry(void);
+PB_EXPORT const pb_plugin *pb_plugin_entry(void)
+{
+    (void)descriptor;
+    exit(0);
+}
 #else
 PB_PLUGIN_ENTRY(descriptor)
 #endif

@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "isolate.h"
 #include "params.h"
+#include "procs.h"
 #include "sanitizers.h"
+#include "text.h"
 #include "usage.h"
 
 #ifdef PB__UNDER_ASAN
@@ -308,6 +312,123 @@ static void test_descriptors(const char *dir, pb__problem *problem)
     unlink(private_path);
 }
 
+/*
+ * The processes a run starts end with it: bad-grandchild leaves a sleeping grandchild in
+ * its process group, bad-setsid one in a session of its own (outside the group, adopted by
+ * the subreaper), and both must be gone once pb__isolate_run returns. bad-kill0 sends
+ * SIGINT to its process group: that kills its own run (status crashed, SIGINT), and must
+ * not reach this process, which would then stop the batch as interrupted.
+ */
+static void test_process_groups(const char *dir, pb__problem *problem)
+{
+    const char *names[] = {"bad-grandchild", "bad-setsid", "bad-kill0"};
+    pb__plugin_file plugins[3];
+    pb_value values[3][8];
+    pb__job jobs[3];
+    for (int i = 0; i < 3; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
+        load(path, &plugins[i]);
+        params_with(&plugins[i], values[i], "batch", "1");
+        jobs[i] = (pb__job){.plugin = &plugins[i], .params = values[i], .problem = problem,
+                            .seed = 1, .limits = {{.cost = BAD_BUDGET}, NAN}};
+    }
+    pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(jobs, 3, &iso);
+    for (int i = 0; i < 2; i++) {
+        const pb__job_result *r = &runs[i].result;
+        const char *at = strstr(r->output, "grandchild ");
+        long pid = at ? atol(at + strlen("grandchild ")) : 0;
+        CHECK(r->outcome.status == PB__STATUS_OK && pid > 0, "%s: status %s, output '%s'",
+              names[i], pb__status_name(r->outcome.status), r->output);
+        CHECK(pid <= 0 || proc_gone(pid), "%s: grandchild %ld outlived its run", names[i], pid);
+        if (pid > 0 && !proc_gone(pid))
+            kill((pid_t)pid, SIGKILL);
+    }
+    const pb__job_result *k = &runs[2].result;
+    CHECK(k->outcome.status == PB__STATUS_CRASHED && k->signal == SIGINT,
+          "bad-kill0: status %s, signal %d: want crashed by SIGINT",
+          pb__status_name(k->outcome.status), k->signal);
+    free_reports(runs, 3);
+    for (int i = 0; i < 3; i++)
+        pb__plugin_unload(&plugins[i]);
+}
+
+/* 1 when RLIMIT_NPROC binds this user (it does not bind root with CAP_SYS_RESOURCE). */
+static int nproc_binds(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        struct rlimit one = {1, 1};
+        setrlimit(RLIMIT_NPROC, &one);
+        pid_t again = fork();
+        if (again == 0)
+            _exit(0);
+        _exit(again < 0 ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/*
+ * bad-forkbomb forks sleeping children until fork fails, up to 600: the process limit
+ * (PB__PROCESS_ALLOWANCE beyond the user's tasks) stops it well before. Where the limit
+ * does not bind (root), it is not run: 600 processes would only load the machine.
+ */
+static void test_process_limit(const char *dir, pb__problem *problem)
+{
+    if (!nproc_binds()) {
+        printf("note: bad-forkbomb skipped: RLIMIT_NPROC does not bind this user (root?)\n");
+        return;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-forkbomb.so", dir);
+    pb__plugin_file plugin;
+    pb_value values[8];
+    load(path, &plugin);
+    params_with(&plugin, values, "batch", "1");
+    pb__job job = {.plugin = &plugin, .params = values, .problem = problem, .seed = 1,
+                   .limits = {{.cost = BAD_BUDGET}, NAN}};
+    pb__isolation iso = {.parallel = 1, .timeout_seconds = 20,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(&job, 1, &iso);
+    const char *at = strstr(runs[0].result.output, "forked ");
+    int n = at ? atoi(at + strlen("forked ")) : -1;
+    CHECK(n >= 0 && n <= PB__PROCESS_ALLOWANCE, "bad-forkbomb: forked %d, allowance %d", n,
+          PB__PROCESS_ALLOWANCE);
+    free_reports(runs, 1);
+    pb__plugin_unload(&plugin);
+}
+
+/*
+ * A plugin's error message reaches the results and the terminal: bad-badmsg's, made of an
+ * escape sequence, a byte that is not UTF-8 and a C1 control, arrives as UTF-8 text without
+ * control characters (each such byte a '?'), its words kept.
+ */
+static void test_messages(const char *dir, pb__problem *problem)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-badmsg.so", dir);
+    pb__plugin_file plugin;
+    pb_value values[8];
+    load(path, &plugin);
+    params_with(&plugin, values, "batch", "1");
+    pb__job job = {.plugin = &plugin, .params = values, .problem = problem, .seed = 1,
+                   .limits = {{.cost = BAD_BUDGET}, NAN}};
+    pb__isolation iso = {.parallel = 1, .timeout_seconds = 10,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(&job, 1, &iso);
+    const char *m = runs[0].result.outcome.message;
+    CHECK(runs[0].result.outcome.status == PB__STATUS_ERROR, "bad-badmsg: status %s",
+          pb__status_name(runs[0].result.outcome.status));
+    CHECK(pb__text_problem(m) == NULL && strcmp(m, "?[31mred??? end?") == 0,
+          "bad-badmsg: message '%s' is not the cleaned '?[31mred??? end?'", m);
+    free_reports(runs, 1);
+    pb__plugin_unload(&plugin);
+}
+
 /* Runs the tests; exits nonzero when any check failed. */
 int main(int argc, char **argv)
 {
@@ -322,6 +443,9 @@ int main(int argc, char **argv)
     test_misbehaviour(argv[1], argv[2], problem);
     test_determinism(argv[2], problem);
     test_descriptors(argv[1], problem);
+    test_process_groups(argv[1], problem);
+    test_messages(argv[1], problem);
+    test_process_limit(argv[1], problem);
     pb__problem_close(problem);
     return check_summary("isolation");
 }

@@ -8,11 +8,15 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "loader.h"
 #include "params.h"
+#include "procs.h"
 #include "usage.h"
 
 /* Checks that text contains every one of the NULL-terminated needles. */
@@ -44,6 +48,7 @@ static void expect_load_failure(const char *path, const char *const *needles)
 /* Each plugin that must not load, for the reason it must give. */
 static void test_bad_plugins(const char *dir)
 {
+    pb__plugin_probe_timeout(1);
     char host[32], major[32], minor[32], path[4096];
     snprintf(host, sizeof host, "%d.%d", PB_ABI_MAJOR, PB_ABI_MINOR);
     snprintf(major, sizeof major, "%d.%d", PB_ABI_MAJOR + 1, PB_ABI_MINOR);
@@ -58,13 +63,97 @@ static void test_bad_plugins(const char *dir)
         {"bad-kind.so", {"nosuchkind/1", NULL}},
         {"bad-param.so", {"'step'", "range", NULL}},
         {"bad-notso.so", {"not a loadable shared object", NULL}},
-        {"bad-ctor.so", {"loading it crashed with signal", "Aborted", NULL}},
+        {"bad-ctor.so", {"crashed with signal", "Aborted", "while loading it", NULL}},
         {"no-such-plugin.so", {"No such file or directory", NULL}},
+        /* exit(), even exit(0), is a failure: the probe wants its positive answer. */
+        {"bad-ctor-exit.so", {"exited with status 0", "while loading it", "exit()", NULL}},
+        {"bad-entry-exit.so", {"exited with status 0", "in its entry function", NULL}},
+        /* Bad pointers are read in the probe child only: it dies, the host does not. */
+        {"bad-nparams.so", {"crashed with signal", "descriptor", NULL}},
+        {"bad-name-pointer.so", {"crashed with signal", "descriptor", NULL}},
+        {"bad-badtext.so", {"version", "not valid UTF-8", NULL}},
+        /* Blocks SIGALRM: the deadline (1 s here) is the parent's, with SIGKILL. */
+        {"bad-ctor-hang.so", {"did not finish within 1 s", "while loading it", NULL}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, cases[i].file);
         expect_load_failure(path, cases[i].needles);
     }
+}
+
+/*
+ * No plugin code runs in the loading process: bad-hostctor aborts when its constructor runs
+ * in the process $PB_TEST_HOST_PID names (this one), and bad-dtor when its destructor runs
+ * (at dlclose, or when this process exits). Both load, are listed, and are unloaded here.
+ */
+static void test_no_code_in_host(const char *dir)
+{
+    char path[4096], pid[32], err[1024];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    setenv("PB_TEST_HOST_PID", pid, 1);
+    const char *files[] = {"bad-hostctor.so", "bad-dtor.so"};
+    for (size_t i = 0; i < 2; i++) {
+        pb__plugin_file plugin;
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        int rc = pb__plugin_load(path, &plugin, err, sizeof err);
+        CHECK(rc == 0, "%s", err);
+        if (rc != 0)
+            continue;
+        CHECK(plugin.handle == NULL && plugin.desc->create == NULL,
+              "%s: the host holds a handle or the plugin's code", files[i]);
+        CHECK(strcmp(plugin.desc->version, "0.0.1") == 0 && plugin.desc->n_params == 4,
+              "%s: the copy says version %s, %u parameters", files[i], plugin.desc->version,
+              plugin.desc->n_params);
+        pb__plugin_unload(&plugin);
+    }
+    char dirs[1][PATH_MAX];
+    snprintf(dirs[0], sizeof dirs[0], "%s", dir);
+    pb__plugin_file *all = calloc(64, sizeof *all);
+    size_t n = all ? pb__plugin_scan(dirs, 1, all, 64, 0) : 0;
+    int seen = 0;
+    for (size_t i = 0; i < n; i++) {
+        seen += strcmp(all[i].desc->name, "bad-hostctor") == 0;
+        pb__plugin_unload(&all[i]);
+    }
+    CHECK(seen == 1, "scanning the test plugins listed bad-hostctor %d times, not once", seen);
+    free(all);
+}
+
+/*
+ * A probe dies with the process that started it: a host that loads bad-ctor-hang (which
+ * blocks SIGALRM and hangs) under a 60 s deadline is killed with SIGKILL, and its probe
+ * child must be gone within 5 s, not hang on for ever.
+ */
+static void test_probe_dies_with_host(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-ctor-hang.so", dir);
+    pid_t host = fork();
+    if (host == 0) {
+        pb__plugin_file plugin;
+        char err[1024];
+        pb__plugin_probe_timeout(60);
+        pb__plugin_load(path, &plugin, err, sizeof err);
+        _exit(0);
+    }
+    long probe = 0;
+    for (int i = 0; i < 500 && !probe; i++) {
+        probe = proc_child_of(host);
+        if (!probe)
+            usleep(10000);
+    }
+    CHECK(probe > 0, "no probe child of the host %ld was seen", (long)host);
+    kill(host, SIGKILL);
+    waitpid(host, NULL, 0);
+    int dead = probe <= 0;
+    for (int i = 0; i < 500 && !dead; i++) {
+        dead = proc_gone(probe);
+        if (!dead)
+            usleep(10000);
+    }
+    CHECK(dead, "the probe %ld outlived its host by 5 s", probe);
+    if (!dead)
+        kill((pid_t)probe, SIGKILL);
 }
 
 /* Setting name to text must succeed; the caller checks the stored value. */
@@ -191,13 +280,29 @@ static void test_validate(void)
     expect_invalid("struct_size too small", &d, "struct_size");
 }
 
+static int finished;
+
+/* A plugin whose exit() ran in this process would end the test with status 0, unseen. */
+static void fail_unless_finished(void)
+{
+    if (!finished) {
+        fprintf(stderr, "loader: exited before the end of the tests (plugin code called "
+                        "exit() in this process?)\n");
+        _exit(1);
+    }
+}
+
 /* Runs the tests; exits nonzero when any check failed. */
 int main(int argc, char **argv)
 {
+    atexit(fail_unless_finished);
     if (!usage_ok(argc, argv, 1, "<test plugin dir>"))
         return 2;
     test_bad_plugins(argv[1]);
+    test_no_code_in_host(argv[1]);
+    test_probe_dies_with_host(argv[1]);
     test_params(argv[1]);
     test_validate();
+    finished = 1;
     return check_summary("loader");
 }

@@ -70,11 +70,15 @@ static inline void check_seeded_batches(const char *id, uint32_t b, int k, size_
     free(x);
 }
 
-/* Loads the plugin module at path into pl. Returns 0, or -1 (a failed check). */
+/*
+ * Loads the plugin module at path into pl, and opens it in this process: these tests call
+ * its code directly. Returns 0, or -1 (a failed check).
+ */
 static inline int load_plugin(const char *path, pb__plugin_file *pl)
 {
-    char err[512];
-    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
+    char err[1024];
+    if (pb__plugin_load(path, pl, err, sizeof err) != 0 ||
+        pb__plugin_open(pl, err, sizeof err) != 0) {
         CHECK(0, "%s", err);
         return -1;
     }
@@ -83,14 +87,15 @@ static inline int load_plugin(const char *path, pb__plugin_file *pl)
 
 /*
  * For the main of a plugin's test that takes no CHECK for a module it cannot use: loads
- * path into pl, or says why on stderr; a module that declares more than max_params
+ * path into pl and opens it in this process, or says why on stderr; a module that declares more than max_params
  * parameters is refused the same way (the test's value arrays hold max_params). Returns 0,
  * or -1 (exit status 1).
  */
 static inline int load_plugin_quietly(const char *path, pb__plugin_file *pl, uint32_t max_params)
 {
     char err[1024];
-    if (pb__plugin_load(path, pl, err, sizeof err) != 0) {
+    if (pb__plugin_load(path, pl, err, sizeof err) != 0 ||
+        pb__plugin_open(pl, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }

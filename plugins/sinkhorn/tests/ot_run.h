@@ -38,7 +38,9 @@ static inline ot_result ot_run(const char *so_path, const char *id, const char *
     void *state = NULL;
     pb_value values[32];
     char err[256] = "";
-    if (pb__plugin_load(so_path, &plugin, res.error, sizeof res.error) != 0)
+    /* The plugin's code is called here, in this process: open it after the probe. */
+    if (pb__plugin_load(so_path, &plugin, res.error, sizeof res.error) != 0 ||
+        pb__plugin_open(&plugin, res.error, sizeof res.error) != 0)
         return res;
     pb__params_defaults(plugin.desc, values);
     for (int k = 0; k < n_settings; k++) {
