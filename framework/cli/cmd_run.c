@@ -18,6 +18,13 @@
 #include "records.h"
 #include "report.h"
 #include "run_options.h"
+#include "strmap.h"
+
+/* A finished run the journal could not take, and how many journaled runs precede it. */
+typedef struct stray {
+    cJSON *record;
+    size_t at;
+} stray;
 
 typedef struct suite {
     pb_run_options opt;
@@ -28,9 +35,13 @@ typedef struct suite {
     size_t n_problems;
     pb__job *jobs;
     size_t n_jobs;
-    cJSON *records; /* finished runs, old (resumed) and new */
-    FILE *journal;
+    cJSON *records; /* every finished run, old (resumed) and new: filled by finish() */
+    int journal;    /* the journal's descriptor, or -1 */
     char journal_path[PATH_MAX + 16];
+    size_t journaled;  /* records in the journal (resumed ones included) */
+    stray *strays;     /* runs the journal could not take (a full disk), in order */
+    size_t n_strays;
+    size_t n_lost;     /* runs lost outright (no memory to keep a stray) */
     int lock_fd; /* flock'ed RESULTS.lock: one writer per results file */
     pb__progress progress;
 } suite;
@@ -48,8 +59,11 @@ static void suite_free(suite *s)
     free(s->problems);
     free(s->jobs);
     cJSON_Delete(s->records);
-    if (s->journal)
-        fclose(s->journal);
+    for (size_t i = 0; i < s->n_strays; i++)
+        cJSON_Delete(s->strays[i].record);
+    free(s->strays);
+    if (s->journal >= 0)
+        close(s->journal);
     if (s->lock_fd > 0)
         close(s->lock_fd);
     pb_run_options_free(&s->opt);
@@ -187,55 +201,66 @@ static void keep_shard(suite *s)
  * With --resume, keeps the finished records of this matrix and drops their jobs. The
  * journal is read first (after a SIGKILL it is newer than the results file); a run
  * recorded twice, or a record of another matrix left in the results file, is not kept.
+ * The journal is then rewritten to hold exactly the kept records, in that order: it is
+ * where finish() reads every record from.
  */
 static int resume(suite *s)
 {
     char err[1024];
-    cJSON *old = cJSON_CreateArray();
-    if (!old)
-        return pb_usage_error("out of memory");
-    if (pb__records_load(s->journal_path, old, NULL, err, sizeof err) != 0 ||
-        pb__records_load(s->opt.output, old, NULL, err, sizeof err) != 0) {
-        cJSON_Delete(old);
-        return pb_usage_error("--resume: %s", err);
-    }
-    size_t n = s->n_jobs ? s->n_jobs : 1, kept = 0, reused = 0, ignored = 0;
+    cJSON *old = cJSON_CreateArray(), *kept_records = cJSON_CreateArray();
+    size_t n = s->n_jobs ? s->n_jobs : 1, kept = 0, reused = 0, ignored = 0, torn = 0;
     char **keys = calloc(n, sizeof *keys);
-    unsigned char *done = calloc(n, 1);
-    if (!keys || !done) {
-        free(keys);
-        free(done);
-        cJSON_Delete(old);
-        return pb_usage_error("out of memory");
+    const cJSON **done = calloc(n, sizeof *done); /* per job, its kept record */
+    pb__strmap jobs = {0};
+    int rc = 0;
+    if (!old || !kept_records || !keys || !done) {
+        rc = pb_usage_error("out of memory");
+        goto out;
     }
+    if (pb__records_load_skipping(s->journal_path, old, NULL, &torn, err, sizeof err) != 0 ||
+        pb__records_load(s->opt.output, old, NULL, err, sizeof err) != 0) {
+        rc = pb_usage_error("--resume: %s", err);
+        goto out;
+    }
+    /* The runs of the torn lines are lost: they run again, like runs never started. */
+    if (torn)
+        fprintf(stderr, "plugbench: --resume: skipped %zu torn line%s of %s (runs whose record "
+                        "was cut off: they run again)\n",
+                torn, torn == 1 ? "" : "s", s->journal_path);
     for (size_t j = 0; j < s->n_jobs; j++) {
         cJSON *id = pb__record_identity(&s->jobs[j]);
         keys[j] = pb__record_key(id);
         cJSON_Delete(id);
+        if (!keys[j] || pb__strmap_intern(&jobs, keys[j], j) == (size_t)-1) {
+            rc = pb_usage_error("out of memory");
+            goto out;
+        }
     }
     for (cJSON *rec = old->child, *next; rec; rec = next) {
         next = rec->next;
         char *key = pb__record_key(rec);
-        size_t j = 0;
-        while (j < s->n_jobs && !(key && keys[j] && strcmp(key, keys[j]) == 0))
-            j++;
+        size_t j = key ? pb__strmap_get(&jobs, key) : (size_t)-1;
         free(key);
-        if (j < s->n_jobs && !done[j]) {
-            done[j] = 1;
+        if (j == (size_t)-1) {
+            ignored++;
+        } else if (!done[j]) {
+            done[j] = rec;
             reused++;
-            cJSON_AddItemToArray(s->records, cJSON_DetachItemViaPointer(old, rec));
-        } else {
+            cJSON_AddItemToArray(kept_records, cJSON_DetachItemViaPointer(old, rec));
+        } else if (!cJSON_Compare(done[j], rec, 1)) {
+            /* The same record in the journal and the results file is no news (the journal
+             * holds the results file's records after one resume); another one is. */
             ignored++;
         }
     }
-    for (size_t j = 0; j < s->n_jobs; j++) {
-        free(keys[j]);
+    if (pb__journal_rewrite(s->journal_path, kept_records) != 0) {
+        rc = pb_usage_error("--resume: cannot rewrite %s: %s", s->journal_path, strerror(errno));
+        goto out;
+    }
+    s->journaled = reused;
+    for (size_t j = 0; j < s->n_jobs; j++)
         if (!done[j])
             s->jobs[kept++] = s->jobs[j];
-    }
-    free(keys);
-    free(done);
-    cJSON_Delete(old);
     if (!s->opt.quiet)
         fprintf(stderr, "plugbench: resuming: %zu runs already recorded, %zu to run\n", reused,
                 kept);
@@ -244,18 +269,49 @@ static int resume(suite *s)
                         "suite, or were recorded twice\n",
                 ignored);
     s->n_jobs = kept;
-    return 0;
+out:
+    for (size_t j = 0; keys && j < s->n_jobs; j++)
+        free(keys[j]);
+    pb__strmap_free(&jobs);
+    free(keys);
+    free(done);
+    cJSON_Delete(old);
+    cJSON_Delete(kept_records);
+    return rc;
 }
 
+/*
+ * Appends a finished run to the journal and forgets it: the parent stays as small as it
+ * started, so forking the next run costs the same at the 100,000th run as at the first (a
+ * parent holding every record made each fork, and so the suite, slower as runs
+ * accumulated). A record the journal cannot take stays in memory, with its place.
+ */
 static void on_done(void *user, size_t index, const pb__job_result *result)
 {
     suite *s = user;
     const pb__job *job = &s->jobs[index];
     cJSON *rec = pb__record_new(job, result);
-    if (pb__journal_append(s->journal, rec) != 0)
-        fprintf(stderr, "\nplugbench: warning: cannot append to %s: %s\n", s->journal_path,
-                strerror(errno));
-    cJSON_AddItemToArray(s->records, rec);
+    if (pb__journal_append(s->journal, rec) == 0) {
+        s->journaled++;
+        cJSON_Delete(rec);
+    } else {
+        if (s->n_strays == 0) {
+            /* Once: on a full disk every later run fails alike. finish() says how many. */
+            pb__progress_clear(&s->progress);
+            fprintf(stderr, "plugbench: warning: cannot append to %s: %s (runs it cannot take "
+                            "are kept in memory, and lost if the suite is killed or the "
+                            "results file cannot be written)\n",
+                    s->journal_path, strerror(errno));
+        }
+        stray *grown = realloc(s->strays, (s->n_strays + 1) * sizeof *grown);
+        if (grown) {
+            s->strays = grown;
+            s->strays[s->n_strays++] = (stray){rec, s->journaled};
+        } else {
+            cJSON_Delete(rec);
+            s->n_lost++;
+        }
+    }
     if (result->outcome.status != PB__STATUS_OK) {
         pb__progress_clear(&s->progress);
         fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->plugin->desc->name,
@@ -265,19 +321,66 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     pb__progress_step(&s->progress);
 }
 
+/*
+ * Every finished run in order -- the journal's records with the strays put back in their
+ * places -- into s->records. Returns 0, or -1 with a message.
+ */
+static int gather(suite *s, char *err, size_t errlen)
+{
+    cJSON *journaled = cJSON_CreateArray();
+    size_t torn = 0;
+    if (!journaled ||
+        pb__records_load_skipping(s->journal_path, journaled, NULL, &torn, err, errlen) != 0) {
+        cJSON_Delete(journaled);
+        if (!journaled)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->n_lost += torn; /* cannot happen: appends cut a failed line back off */
+    size_t at = 0, k = 0;
+    while (journaled->child || k < s->n_strays) {
+        if (k < s->n_strays && s->strays[k].at == at) {
+            cJSON_AddItemToArray(s->records, s->strays[k].record);
+            s->strays[k++].record = NULL;
+        } else if (journaled->child) {
+            cJSON_AddItemToArray(s->records,
+                                 cJSON_DetachItemViaPointer(journaled, journaled->child));
+            at++;
+        } else {
+            at = s->strays[k].at; /* the journal lost records: keep the strays' order */
+        }
+    }
+    cJSON_Delete(journaled);
+    return 0;
+}
+
 /* Writes the results file and its report, and prints where they are. */
 static int finish(suite *s, int argc, char **argv)
 {
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
-    int rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
+    int rc = gather(s, err, sizeof err);
+    if (rc == 0)
+        rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
     cJSON_Delete(context);
+    size_t lost = s->n_strays + s->n_lost;
     if (rc != 0) {
-        fprintf(stderr, "plugbench: %s (finished runs are kept in %s)\n", err, s->journal_path);
+        /* Say exactly what survives: a --resume picks up the journal's runs only. */
+        if (lost)
+            fprintf(stderr, "plugbench: %s; %zu finished runs are kept in %s, %zu are lost (the "
+                            "journal could not take them)\n",
+                    err, s->journaled, s->journal_path, lost);
+        else
+            fprintf(stderr, "plugbench: %s (the %zu finished runs are kept in %s)\n", err,
+                    s->journaled, s->journal_path);
         return PB_EXIT_FAILED;
     }
-    fclose(s->journal);
-    s->journal = NULL;
+    if (s->n_lost)
+        fprintf(stderr, "plugbench: %zu finished runs are lost (neither the journal nor memory "
+                        "could take them)\n",
+                s->n_lost);
+    close(s->journal);
+    s->journal = -1;
     unlink(s->journal_path);
     /* Counted over all records, resumed ones included. */
     printf("%zu runs:", (size_t)cJSON_GetArraySize(s->records));
@@ -313,6 +416,7 @@ int pb_cmd_run(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? PB_EXIT_OK : rc;
     s.records = cJSON_CreateArray();
+    s.journal = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
     if ((rc = load_plugins(&s)) || (rc = expand(&s)))
         goto out;
@@ -355,12 +459,12 @@ int pb_cmd_run(int argc, char **argv)
         goto out;
     }
     s.journal = pb__journal_open(s.journal_path);
-    if (!s.journal) {
+    if (s.journal < 0) {
         rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));
         goto out;
     }
     double budget_seconds = s.opt.budget.seconds;
-    const int private_fds[] = {fileno(s.journal), s.lock_fd};
+    const int private_fds[] = {s.journal, s.lock_fd};
     pb__isolation iso = {
         .parallel = s.opt.jobs,
         .timeout_seconds = s.opt.timeout > 0 ? s.opt.timeout
@@ -374,8 +478,8 @@ int pb_cmd_run(int argc, char **argv)
     int interrupted = pb__isolate_run(s.jobs, s.n_jobs, &iso, on_done, &s) != 0;
     pb__progress_clear(&s.progress);
     if (interrupted)
-        fprintf(stderr, "plugbench: interrupted; writing the %d finished runs\n",
-                cJSON_GetArraySize(s.records));
+        fprintf(stderr, "plugbench: interrupted; writing the %zu finished runs\n",
+                s.journaled + s.n_strays);
     rc = finish(&s, argc, argv);
     if (interrupted)
         rc = PB_EXIT_FAILED;
