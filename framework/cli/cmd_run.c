@@ -208,9 +208,9 @@ static int resume(suite *s)
 {
     char err[1024];
     cJSON *old = cJSON_CreateArray(), *kept_records = cJSON_CreateArray();
-    size_t n = s->n_jobs ? s->n_jobs : 1, kept = 0, reused = 0, ignored = 0, torn = 0;
-    char **keys = calloc(n, sizeof *keys);
-    const cJSON **done = calloc(n, sizeof *done); /* per job, its kept record */
+    size_t n_jobs = s->n_jobs, kept = 0, reused = 0, ignored = 0, torn = 0;
+    char **keys = calloc(n_jobs ? n_jobs : 1, sizeof *keys);
+    const cJSON **done = calloc(n_jobs ? n_jobs : 1, sizeof *done); /* per job, its record */
     pb__strmap jobs = {0};
     int rc = 0;
     if (!old || !kept_records || !keys || !done) {
@@ -270,7 +270,7 @@ static int resume(suite *s)
                 ignored);
     s->n_jobs = kept;
 out:
-    for (size_t j = 0; keys && j < s->n_jobs; j++)
+    for (size_t j = 0; keys && j < n_jobs; j++)
         free(keys[j]);
     pb__strmap_free(&jobs);
     free(keys);

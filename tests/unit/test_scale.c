@@ -2,7 +2,8 @@
  * The paths that were quadratic stay linear (or n log n), checked without a clock: the hash
  * map's key comparisons are counted (about one per lookup at any size), and the cases that
  * a return of a scan would make take hours -- 100,000 experiments to compare, 100,000 seeds
- * of one experiment, a million parameter names -- finish within the test's time limit.
+ * of one experiment, a rank test of 100,000 values against 100,000, a million parameter
+ * names -- finish within the test's time limit.
  * bench/scale/README.md measures the times.
  */
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "check.h"
 #include "compare.h"
 #include "params.h"
+#include "stats.h"
 #include "strmap.h"
 
 #define N_KEYS 200000
@@ -91,6 +93,28 @@ static void check_compare(void)
     }
 }
 
+/* The Mann-Whitney U of 100,000 values against 100,000, with and without ties. */
+static void check_mann_whitney(void)
+{
+    size_t n = 100000;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        x[n - 1 - i] = (double)i; /* unsorted: the ranks come from sorting */
+        y[i] = (double)i + 0.5;
+    }
+    pb__mw_result r;
+    CHECK(pb__mann_whitney(x, n, y, n, &r) == 0 && r.u == (double)n * (double)(n - 1) / 2 &&
+          !r.ties, "U = n(n-1)/2 = %.0f without ties: %.1f", (double)n * (double)(n - 1) / 2, r.u);
+    for (size_t i = 0; i < n; i++)
+        y[i] = (double)(i / 2 * 2); /* each even value twice (and once in x) */
+    /* x = v scores 2 per even below v, and 1/2 per tie (v even: two of them): v + 1. */
+    double expect = (double)n * (double)(n + 1) / 2;
+    CHECK(pb__mann_whitney(x, n, y, n, &r) == 0 && r.u == expect && r.ties,
+          "with ties: U %.1f, expected %.1f", r.u, expect);
+    free(x);
+    free(y);
+}
+
 /* A million parameter names: the duplicate found is the first in declaration order. */
 static void check_params(void)
 {
@@ -116,6 +140,7 @@ int main(void)
 {
     check_strmap();
     check_compare();
+    check_mann_whitney();
     check_params();
     return check_summary("scale");
 }
