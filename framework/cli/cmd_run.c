@@ -124,12 +124,13 @@ static int load_plugins(suite *s)
     return 0;
 }
 
-/* Opens a problem once; returns its index, or -1 after printing why. */
-static long open_problem(suite *s, const char *id)
+/* Opens a problem once; returns its index, or -1 after printing why. The problems are found
+ * by id through opened, which holds the first problem of each id. */
+static long open_problem(suite *s, pb__strmap *opened, const char *id)
 {
-    for (size_t i = 0; i < s->n_problems; i++)
-        if (strcmp(s->problems[i]->id, id) == 0)
-            return (long)i;
+    size_t known = pb__strmap_get(opened, id);
+    if (known != (size_t)-1)
+        return (long)known;
     pb__problem **grown = realloc(s->problems, (s->n_problems + 1) * sizeof *grown);
     if (!grown)
         return -1;
@@ -139,6 +140,12 @@ static long open_problem(suite *s, const char *id)
         pb_usage_error("%s", err);
         return -1;
     }
+    /* Under its own id, which an alias (bbob-f1 for bbob-f01) does not match. */
+    if (pb__strmap_intern(opened, s->problems[s->n_problems]->id, s->n_problems) == (size_t)-1) {
+        pb__problem_close(s->problems[s->n_problems]);
+        pb_usage_error("out of memory");
+        return -1;
+    }
     return (long)s->n_problems++;
 }
 
@@ -146,31 +153,48 @@ static long open_problem(suite *s, const char *id)
 static int expand(suite *s)
 {
     size_t named = (size_t)cJSON_GetArraySize(s->opt.problems);
-    size_t cap = 0;
-    for (size_t a = 0; a < s->n_plugins; a++)
-        cap += (named ? named : pb__kind_n_defaults(s->plugins[a].kind)) * s->opt.n_seeds;
+    size_t cap = 0, max_np = 0;
+    for (size_t a = 0; a < s->n_plugins; a++) {
+        size_t np = named ? named : pb__kind_n_defaults(s->plugins[a].kind);
+        cap += np * s->opt.n_seeds;
+        max_np += np;
+    }
     s->jobs = calloc(cap ? cap : 1, sizeof *s->jobs);
-    if (!s->jobs)
-        return pb_usage_error("out of memory");
+    /* Per opened problem, the last algorithm (+1) listing it: a problem listed twice for one
+     * algorithm is found in constant time, not by a pass over its jobs so far. */
+    size_t *listed_by = calloc(max_np ? max_np : 1, sizeof *listed_by);
+    pb__strmap opened = {0};
+    int rc = 0;
+    if (!s->jobs || !listed_by) {
+        rc = pb_usage_error("out of memory");
+        goto out;
+    }
     for (size_t a = 0; a < s->n_plugins; a++) {
         const pb__plugin_file *pl = &s->plugins[a];
-        size_t np = named ? named : pb__kind_n_defaults(pl->kind), first = s->n_jobs;
-        for (size_t k = 0; k < np; k++) {
-            const char *id = named ? cJSON_GetArrayItem(s->opt.problems, (int)k)->valuestring
-                                   : pl->kind->default_problems[k];
-            long pi = open_problem(s, id);
-            if (pi < 0)
-                return PB_EXIT_USAGE;
+        size_t np = named ? named : pb__kind_n_defaults(pl->kind);
+        const cJSON *listed = named ? s->opt.problems->child : NULL;
+        for (size_t k = 0; k < np; k++, listed = listed ? listed->next : NULL) {
+            const char *id = named ? listed->valuestring : pl->kind->default_problems[k];
+            long pi = open_problem(s, &opened, id);
+            if (pi < 0) {
+                rc = PB_EXIT_USAGE;
+                goto out;
+            }
             pb__problem *prob = s->problems[pi];
-            for (size_t j = first; j < s->n_jobs; j++)
-                if (strcmp(s->jobs[j].problem->id, prob->id) == 0)
-                    return pb_usage_error("problem '%s' is listed twice (as %s)", id, prob->id);
+            /* An alias opens a problem of its own: the id's first problem says "listed". */
+            size_t first = pb__strmap_get(&opened, prob->id);
+            if (listed_by[first] == a + 1) {
+                rc = pb_usage_error("problem '%s' is listed twice (as %s)", id, prob->id);
+                goto out;
+            }
+            listed_by[first] = a + 1;
             const pb__kind *kind = prob->family->kind;
-            if (kind != pl->kind)
-                return pb_usage_error("%s: plugin '%s' solves kind %s, but problem '%s' is of "
-                                      "kind %s",
-                                      pl->path, pl->desc->name, pl->desc->kind, id,
-                                      kind->abi_kind);
+            if (kind != pl->kind) {
+                rc = pb_usage_error("%s: plugin '%s' solves kind %s, but problem '%s' is of "
+                                    "kind %s",
+                                    pl->path, pl->desc->name, pl->desc->kind, id, kind->abi_kind);
+                goto out;
+            }
             int any = s->opt.budget.cost || s->opt.budget.iterations || s->opt.budget.seconds > 0;
             for (size_t r = 0; r < s->opt.n_seeds; r++)
                 s->jobs[s->n_jobs++] = (pb__job){
@@ -182,7 +206,10 @@ static int expand(suite *s)
                 };
         }
     }
-    return 0;
+out:
+    free(listed_by);
+    pb__strmap_free(&opened);
+    return rc;
 }
 
 /* --shard I/N: keeps the jobs j of the matrix with j mod N = I - 1. Interleaved rather
