@@ -221,17 +221,16 @@ int pb__journal_append(int fd, const cJSON *record)
     /* Not stdio: a FILE keeps the bytes a failed write could not place and sends them
      * with the next record, gluing the two mid-line. One write of the whole line, cut back
      * to where it began when it falls short, leaves only whole lines. */
-    char *text = pb__json_print_exact(record, 0);
-    size_t len = text ? strlen(text) + 1 : 0;
-    char *line = text ? realloc(text, len) : NULL;
+    char *line = pb__json_print_exact(record, 0);
     struct stat st;
     if (!line || fstat(fd, &st) != 0) {
-        free(line ? line : text);
         if (!line)
             errno = ENOMEM;
+        free(line);
         return -1;
     }
-    line[len - 1] = '\n';
+    size_t len = strlen(line) + 1;
+    line[len - 1] = '\n'; /* the terminator's byte: what is written is len bytes, no string */
     ssize_t w = write(fd, line, len);
     if (w >= 0 && (size_t)w < len) {
         /* Short: the disk or the file-size limit is full. Writing the rest says which
