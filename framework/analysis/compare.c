@@ -8,14 +8,22 @@
 
 #include "results_file.h"
 #include "stats.h"
+#include "strmap.h"
 
 enum { BASE, NEW };
 static const char *const side_name[] = {"BASE", "NEW"};
 
-/* The runs of one group in one file. */
+/* A run and its seed, for lookups by seed. */
+typedef struct seeded {
+    double seed;
+    const cJSON *run;
+} seeded;
+
+/* The runs of one group in one file: in file order, and by seed (filled once all are in). */
 typedef struct side {
     const cJSON **runs;
     size_t n, cap;
+    seeded *by_seed;
 } side;
 
 /* One experiment: the runs sharing plugin name, problem id, parameters, budget and target. */
@@ -28,6 +36,7 @@ typedef struct group {
 typedef struct groups {
     group *g;
     size_t n, cap;
+    pb__strmap index; /* key -> group */
 } groups;
 
 /* The metrics by name, in the order they are reported. */
@@ -124,10 +133,13 @@ static void groups_free(groups *gs)
 {
     for (size_t i = 0; i < gs->n; i++) {
         free(gs->g[i].key);
-        free(gs->g[i].sides[BASE].runs);
-        free(gs->g[i].sides[NEW].runs);
+        for (int w = BASE; w <= NEW; w++) {
+            free(gs->g[i].sides[w].runs);
+            free(gs->g[i].sides[w].by_seed);
+        }
     }
     free(gs->g);
+    pb__strmap_free(&gs->index);
 }
 
 /* Files the run under its group (made on first sight, in file order). Returns 0 or -1
@@ -137,9 +149,11 @@ static int add_run(groups *gs, const cJSON *run, int which)
     char *key = group_key(run);
     if (!key)
         return -1;
-    size_t i = 0;
-    while (i < gs->n && strcmp(gs->g[i].key, key) != 0)
-        i++;
+    size_t i = pb__strmap_intern(&gs->index, key, gs->n);
+    if (i == (size_t)-1) {
+        free(key);
+        return -1;
+    }
     if (i == gs->n) {
         if (gs->n == gs->cap) {
             size_t cap = gs->cap ? 2 * gs->cap : 16;
@@ -171,31 +185,61 @@ static int add_run(groups *gs, const cJSON *run, int which)
 /* A run's seed (pb__compare_load checked that it is a number). */
 static double seed_of(const cJSON *run) { return item(run, "seed")->valuedouble; }
 
+static int cmp_seeded(const void *a, const void *b)
+{
+    double x = ((const seeded *)a)->seed, y = ((const seeded *)b)->seed;
+    return (x > y) - (x < y);
+}
+
+/* The first place in the side's by_seed whose seed is not below seed. */
+static size_t lower_bound(const side *s, double seed)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->by_seed[mid].seed < seed)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The run of the side with this seed, or NULL. */
 static const cJSON *find_seed(const side *s, double seed)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (seed_of(s->runs[i]) == seed)
-            return s->runs[i];
-    return NULL;
+    size_t i = lower_bound(s, seed);
+    return i < s->n && s->by_seed[i].seed == seed ? s->by_seed[i].run : NULL;
 }
 
-/* Refuses two runs of one group with one seed in a file: which of them to pair would be a
- * guess, and a file like that was pasted together by hand. Returns 0, or -1 with a message. */
-static int check_duplicates(const group *g, char *err, size_t errlen)
+/*
+ * Sorts each side's runs by seed, and refuses two runs of one group with one seed in a
+ * file: which of them to pair would be a guess, and a file like that was pasted together by
+ * hand. Returns 0, or -1 with a message ("out of memory" when it is that).
+ */
+static int index_seeds(group *g, char *err, size_t errlen)
 {
     for (int w = BASE; w <= NEW; w++) {
-        const side *s = &g->sides[w];
+        side *s = &g->sides[w];
+        if (s->n == 0)
+            continue;
+        if (!(s->by_seed = malloc(s->n * sizeof *s->by_seed))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        for (size_t i = 0; i < s->n; i++)
+            s->by_seed[i] = (seeded){seed_of(s->runs[i]), s->runs[i]};
+        qsort(s->by_seed, s->n, sizeof *s->by_seed, cmp_seeded);
+        /* The first run in file order whose seed another run has too. */
         for (size_t i = 0; i < s->n; i++) {
-            for (size_t j = i + 1; j < s->n; j++) {
-                if (seed_of(s->runs[i]) == seed_of(s->runs[j])) {
-                    snprintf(err, errlen, "%s has two runs of %s on %s with seed %.17g and the "
-                             "same parameters, budget and target", side_name[w],
-                             item(item(g->first, "plugin"), "name")->valuestring,
-                             item(item(g->first, "problem"), "id")->valuestring,
-                             seed_of(s->runs[i]));
-                    return -1;
-                }
+            double seed = seed_of(s->runs[i]);
+            size_t at = lower_bound(s, seed);
+            if (at + 1 < s->n && s->by_seed[at + 1].seed == seed) {
+                snprintf(err, errlen, "%s has two runs of %s on %s with seed %.17g and the "
+                         "same parameters, budget and target", side_name[w],
+                         item(item(g->first, "plugin"), "name")->valuestring,
+                         item(item(g->first, "problem"), "id")->valuestring, seed);
+                return -1;
             }
         }
     }
@@ -461,7 +505,7 @@ cJSON *pb__compare(const cJSON *base, const cJSON *new_runs, const pb__compare_o
             goto oom;
     }
     for (size_t i = 0; i < gs.n; i++) {
-        if (check_duplicates(&gs.g[i], err, errlen) != 0)
+        if (index_seeds(&gs.g[i], err, errlen) != 0)
             goto out;
     }
     doc = cJSON_CreateObject();

@@ -13,6 +13,7 @@
 
 #include "numfmt.h"
 #include "report_internal.h"
+#include "strmap.h"
 #include "results_file.h"
 
 static const cJSON *get(const cJSON *o, const char *key)
@@ -231,20 +232,22 @@ static char *params_text(const cJSON *params)
     return s;
 }
 
-/* Lookup tables built while indexing: the distinct strings seen, in first-seen order. */
+/* Lookup tables built while indexing: the distinct strings seen, in first-seen order, found
+ * by hashing (a scan per run made indexing quadratic in the distinct values). */
 typedef struct strset {
     const char **s;
     size_t n;
+    pb__strmap index;
 } strset;
 
-/* The index of s in set, adding it if new; set->s has room for every run. */
+/* The index of s in set, adding it if new; set->s has room for every run. (size_t)-1 when
+ * out of memory. */
 static size_t strset_index(strset *set, const char *s)
 {
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->s[i], s) == 0)
-            return i;
-    set->s[set->n] = s;
-    return set->n++;
+    size_t i = pb__strmap_intern(&set->index, s, set->n);
+    if (i == set->n)
+        set->s[set->n++] = s;
+    return i;
 }
 
 /* qsort order of string pointers by natural_cmp. */
@@ -267,7 +270,7 @@ static int label_algorithms(pb__report_data *data, char **labels)
      * A name with several parameter sets or binaries is several algorithms: per name, is
      * any run's parameters or sha256 unlike those of the name's first run?
      */
-    strset names = {(const char **)calloc(n ? n : 1, sizeof(char *)), 0};
+    strset names = {(const char **)calloc(n ? n : 1, sizeof(char *)), 0, {0}};
     size_t *name_of = calloc(n ? n : 1, sizeof *name_of), *first = calloc(n ? n : 1, sizeof *first);
     int *differs = calloc(n ? n : 1, sizeof *differs); /* per name: 1 parameters, 2 sha256 */
     if (!names.s || !name_of || !first || !differs)
@@ -275,7 +278,10 @@ static int label_algorithms(pb__report_data *data, char **labels)
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = get_str(get(data->runs[i].record, "plugin"), "name");
         size_t before = names.n;
-        name_of[i] = strset_index(&names, name);
+        if ((name_of[i] = strset_index(&names, name)) == (size_t)-1) {
+            rc = -1;
+            break;
+        }
         if (names.n > before)
             first[name_of[i]] = i;
         const char *sha = get_str(get(data->runs[i].record, "plugin"), "sha256");
@@ -300,6 +306,7 @@ static int label_algorithms(pb__report_data *data, char **labels)
                      other_sha && sha ? sha : "");
     }
     free(names.s);
+    pb__strmap_free(&names.index);
     free(name_of);
     free(first);
     free(differs);
@@ -308,26 +315,33 @@ static int label_algorithms(pb__report_data *data, char **labels)
     free(params);
     if (rc != 0)
         return -1;
-    strset set = {(const char **)calloc(n ? n : 1, sizeof(char *)), 0};
-    if (!set.s)
+    strset set = {(const char **)calloc(n ? n : 1, sizeof(char *)), 0, {0}};
+    for (size_t i = 0; set.s && i < n && rc == 0; i++)
+        rc = strset_index(&set, labels[i]) == (size_t)-1 ? -1 : 0;
+    if (!set.s || rc != 0) {
+        free(set.s);
+        pb__strmap_free(&set.index);
         return -1;
-    for (size_t i = 0; i < n; i++)
-        strset_index(&set, labels[i]);
+    }
     qsort(set.s, set.n, sizeof *set.s, cmp_natural_ptr);
     data->algorithms = calloc(set.n ? set.n : 1, sizeof *data->algorithms);
     if (!data->algorithms) {
         free(set.s);
+        pb__strmap_free(&set.index);
         return -1;
     }
     for (size_t a = 0; a < set.n; a++)
         if (!(data->algorithms[a].label = strdup(set.s[a])))
             rc = -1;
     data->n_algorithms = set.n;
-    for (size_t i = 0; i < n; i++)
-        for (size_t a = 0; a < set.n; a++)
-            if (strcmp(labels[i], set.s[a]) == 0)
-                data->runs[i].algorithm = a;
+    /* The labels' places once sorted; the map points at the same strings (labels). */
+    pb__strmap_free(&set.index);
+    for (size_t a = 0; a < set.n && rc == 0; a++)
+        rc = pb__strmap_intern(&set.index, set.s[a], a) == (size_t)-1 ? -1 : 0;
+    for (size_t i = 0; i < n && rc == 0; i++)
+        data->runs[i].algorithm = pb__strmap_get(&set.index, labels[i]);
     free(set.s);
+    pb__strmap_free(&set.index);
     return rc;
 }
 
@@ -386,19 +400,21 @@ static size_t fixed_targets(const cJSON *rec, double out[PB__MAX_FIXED_TARGETS])
  */
 static int index_kinds(pb__report_data *data, double target, char *err, size_t errlen)
 {
+    pb__strmap names = {0};
+    int rc = 0;
     data->kinds = calloc(data->n_runs, sizeof *data->kinds);
     if (!data->kinds)
         return -1;
-    for (size_t i = 0; i < data->n_runs; i++) {
+    for (size_t i = 0; i < data->n_runs && rc == 0; i++) {
         const cJSON *rec = data->runs[i].record, *problem = get(rec, "problem");
         const char *name = get_str(problem, "kind"), *unit = get_str(problem, "cost_unit");
         const cJSON *columns[3];
         trace_columns(get(rec, "trace"), unit, columns); /* checked on loading */
         const char *metric = columns[2]->string;
-        size_t k = 0;
-        while (k < data->n_kinds && strcmp(data->kinds[k].name, name) != 0)
-            k++;
-        if (k == data->n_kinds) {
+        size_t k = pb__strmap_intern(&names, name, data->n_kinds);
+        if (k == (size_t)-1) {
+            rc = -1;
+        } else if (k == data->n_kinds) {
             data->kinds[k] = (pb__rkind){.name = name, .cost_unit = unit, .metric = metric};
             data->n_kinds++;
         } else if (strcmp(data->kinds[k].cost_unit, unit) ||
@@ -407,79 +423,129 @@ static int index_kinds(pb__report_data *data, double target, char *err, size_t e
                      "runs of kind %s disagree: cost unit %s and main metric %s, "
                      "then %s and %s",
                      name, data->kinds[k].cost_unit, data->kinds[k].metric, unit, metric);
-            return PB__REPORT_BAD_INPUT;
+            rc = PB__REPORT_BAD_INPUT;
         }
     }
+    pb__strmap_free(&names);
+    if (rc != 0)
+        return rc;
     qsort(data->kinds, data->n_kinds, sizeof *data->kinds, cmp_kind);
+    /* Each run's kind, by its place once sorted; then one pass over the runs per question
+     * below, with a state per kind (a pass per kind was quadratic in the kinds). */
+    double *common = malloc((data->n_kinds ? data->n_kinds : 1) * sizeof *common);
+    int *same = malloc((data->n_kinds ? data->n_kinds : 1) * sizeof *same);
+    for (size_t k = 0; common && same && k < data->n_kinds && rc == 0; k++) {
+        rc = pb__strmap_intern(&names, data->kinds[k].name, k) == (size_t)-1 ? -1 : 0;
+        common[k] = NAN;
+        same[k] = 1;
+    }
+    if (!common || !same || rc != 0) {
+        free(common);
+        free(same);
+        pb__strmap_free(&names);
+        return -1;
+    }
+    for (size_t i = 0; i < data->n_runs; i++) {
+        const cJSON *rec = data->runs[i].record;
+        size_t k = data->runs[i].kind = pb__strmap_get(&names, get_str(get(rec, "problem"), "kind"));
+        pb__rkind *kind = &data->kinds[k];
+        /* The runs' own --target when they all had the same one: the user's definition. */
+        if (same[k]) {
+            double t = get_num(rec, "target");
+            same[k] = !isnan(t) && (isnan(common[k]) || t == common[k]);
+            common[k] = t;
+        }
+        /* Each kind's fixed targets: those of the first of its runs that records them. */
+        double t[PB__MAX_FIXED_TARGETS];
+        size_t n = kind->n_targets ? 0 : fixed_targets(rec, t);
+        if (n == 0)
+            continue;
+        if (!(kind->targets = malloc(n * sizeof *kind->targets))) {
+            rc = -1;
+            break;
+        }
+        memcpy(kind->targets, t, n * sizeof *t);
+        kind->n_targets = n;
+    }
     for (size_t k = 0; k < data->n_kinds; k++) {
         pb__rkind *kind = &data->kinds[k];
         kind->target = target;
         kind->target_from = "--target";
         if (!isnan(target))
             continue;
-        /* The runs' own --target when they all had the same one: the user's definition. */
-        double common = NAN;
-        int same = 1;
-        for (size_t i = 0; i < data->n_runs && same; i++) {
-            const cJSON *rec = data->runs[i].record;
-            if (strcmp(get_str(get(rec, "problem"), "kind"), kind->name) != 0)
-                continue;
-            double t = get_num(rec, "target");
-            same = !isnan(t) && (isnan(common) || t == common);
-            common = t;
-        }
-        kind->target = same && !isnan(common) ? common : PB__REPORT_DEFAULT_TARGET;
-        kind->target_from = same && !isnan(common) ? "the runs' --target" : "default";
+        kind->target = same[k] && !isnan(common[k]) ? common[k] : PB__REPORT_DEFAULT_TARGET;
+        kind->target_from = same[k] && !isnan(common[k]) ? "the runs' --target" : "default";
     }
-    /* Each kind's fixed targets: those of the first of its runs that records them. */
-    for (size_t k = 0; k < data->n_kinds; k++) {
-        pb__rkind *kind = &data->kinds[k];
-        double t[PB__MAX_FIXED_TARGETS];
-        size_t n = 0;
-        for (size_t i = 0; i < data->n_runs && n == 0; i++)
-            if (strcmp(get_str(get(data->runs[i].record, "problem"), "kind"), kind->name) == 0)
-                n = fixed_targets(data->runs[i].record, t);
-        if (n == 0)
-            continue;
-        if (!(kind->targets = malloc(n * sizeof *kind->targets)))
-            return -1;
-        memcpy(kind->targets, t, n * sizeof *t);
-        kind->n_targets = n;
-    }
-    return 0;
+    free(common);
+    free(same);
+    pb__strmap_free(&names);
+    return rc;
 }
 
-/* The problems, sorted, and each run's kind and problem index. */
+/* qsort order of problem indices: by the problems' order (cmp_problem). */
+static int cmp_problem_index(const void *a, const void *b)
+{
+    return cmp_problem(&sort_data->problems[*(const size_t *)a],
+                       &sort_data->problems[*(const size_t *)b]);
+}
+
+/* The problems, sorted, and each run's problem index (index_kinds gave its kind). */
 static int index_problems(pb__report_data *data)
 {
-    data->problems = calloc(data->n_runs, sizeof *data->problems);
-    if (!data->problems)
-        return -1;
-    for (size_t i = 0; i < data->n_runs; i++) {
+    size_t n = data->n_runs ? data->n_runs : 1;
+    pb__strmap index = {0};
+    char **keys = calloc(n, sizeof *keys); /* per problem: "<kind index>:<id>" */
+    size_t *order = calloc(n, sizeof *order), *rank = calloc(n, sizeof *rank);
+    data->problems = calloc(n, sizeof *data->problems);
+    int rc = keys && order && rank && data->problems ? 0 : -1;
+    for (size_t i = 0; i < data->n_runs && rc == 0; i++) {
         const cJSON *problem = get(data->runs[i].record, "problem");
-        const char *id = get_str(problem, "id"), *kind = get_str(problem, "kind");
-        size_t k = 0;
-        while (strcmp(data->kinds[k].name, kind) != 0)
-            k++;
-        data->runs[i].kind = k;
-        size_t p = 0;
-        while (p < data->n_problems &&
-               (strcmp(data->problems[p].id, id) != 0 || data->problems[p].kind != k))
-            p++;
-        if (p == data->n_problems)
+        const char *id = get_str(problem, "id");
+        size_t k = data->runs[i].kind, len = strlen(id) + 32;
+        char *key = malloc(len);
+        size_t p = key ? (snprintf(key, len, "%zu:%s", k, id),
+                          pb__strmap_intern(&index, key, data->n_problems))
+                       : (size_t)-1;
+        if (p == (size_t)-1) {
+            free(key);
+            rc = -1;
+            break;
+        }
+        if (p == data->n_problems) {
+            keys[p] = key;
             data->problems[data->n_problems++] =
                 (pb__rproblem){.id = id, .kind = k, .dimension = get_num(problem, "dimension")};
+        } else {
+            free(key);
+        }
+        data->runs[i].problem = p; /* in first-seen order until sorted below */
     }
-    sort_data = data;
-    qsort(data->problems, data->n_problems, sizeof *data->problems, cmp_problem);
-    for (size_t i = 0; i < data->n_runs; i++) {
-        const char *id = get_str(get(data->runs[i].record, "problem"), "id");
+    if (rc == 0) {
+        sort_data = data;
         for (size_t p = 0; p < data->n_problems; p++)
-            if (data->problems[p].kind == data->runs[i].kind &&
-                strcmp(data->problems[p].id, id) == 0)
-                data->runs[i].problem = p;
+            order[p] = p;
+        qsort(order, data->n_problems, sizeof *order, cmp_problem_index);
+        pb__rproblem *sorted = malloc(n * sizeof *sorted);
+        if (!sorted) {
+            rc = -1;
+        } else {
+            for (size_t p = 0; p < data->n_problems; p++) {
+                sorted[p] = data->problems[order[p]];
+                rank[order[p]] = p;
+            }
+            free(data->problems);
+            data->problems = sorted;
+            for (size_t i = 0; i < data->n_runs; i++)
+                data->runs[i].problem = rank[data->runs[i].problem];
+        }
     }
-    return 0;
+    for (size_t p = 0; keys && p < data->n_problems; p++)
+        free(keys[p]);
+    free(keys);
+    free(order);
+    free(rank);
+    pb__strmap_free(&index);
+    return rc;
 }
 
 /*

@@ -91,6 +91,15 @@ static size_t kind_algorithms(const pb__report_data *d, size_t k, size_t *out)
     return n;
 }
 
+/* The runs of problem p: [returned index, *end). The runs are sorted by problem, so this is
+ * two binary searches, not a pass over every run per problem (quadratic in the problems). */
+static size_t runs_of_problem(const pb__report_data *d, size_t p, size_t *end)
+{
+    size_t count;
+    *end = p + 1 < d->n_problems ? pb__report_runs_of(d, p + 1, 0, &count) : d->n_runs;
+    return pb__report_runs_of(d, p, 0, &count);
+}
+
 /* A problem's dimension for per-dimension costs; 1 when the kind has none. */
 static double dim_of(const pb__rproblem *p) { return p->dimension > 0 ? p->dimension : 1; }
 
@@ -150,17 +159,21 @@ static int plot_ecdf(pb__report *r, size_t k, double dim, const size_t *algs, si
     size_t shown = 0; /* algorithms with runs on these problems: two data blocks each */
     for (size_t i = 0; i < n_algs; i++) {
         size_t n = 0, total = 0, nb = 0;
-        for (size_t j = 0; j < d->n_runs; j++) {
-            const pb__rrun *run = &d->runs[j];
-            const pb__rproblem *p = &d->problems[run->problem];
-            if (run->kind != k || run->algorithm != algs[i] || (!isnan(dim) && p->dimension != dim))
+        /* Its runs in the order of the runs (by problem): per problem, a binary search. */
+        for (size_t q = 0; q < d->n_problems; q++) {
+            const pb__rproblem *p = &d->problems[q];
+            if (p->kind != k || (!isnan(dim) && p->dimension != dim))
                 continue;
-            total += n_targets;
-            budget[nb++] = run->final_cost / dim_of(p);
-            inexact += run->ok && !run->hits_exact;
-            for (size_t t = 0; t < n_targets; t++)
-                if (isfinite(run->hits[t]))
-                    x[n++] = run->hits[t] / dim_of(p);
+            size_t count, first = pb__report_runs_of(d, q, algs[i], &count);
+            for (size_t j = first; j < first + count; j++) {
+                const pb__rrun *run = &d->runs[j];
+                total += n_targets;
+                budget[nb++] = run->final_cost / dim_of(p);
+                inexact += run->ok && !run->hits_exact;
+                for (size_t t = 0; t < n_targets; t++)
+                    if (isfinite(run->hits[t]))
+                        x[n++] = run->hits[t] / dim_of(p);
+            }
         }
         if (total == 0)
             continue;
@@ -262,10 +275,10 @@ static int profile_compute(const pb__report *r, size_t k, const size_t *algs, si
         if (!all)
             continue;
         double best = INFINITY;
-        size_t n_start = 0;
-        for (size_t i = 0; i < d->n_runs; i++) {
+        size_t n_start = 0, end;
+        for (size_t i = runs_of_problem(d, p, &end); i < end; i++) {
             const pb__rrun *run = &d->runs[i];
-            if (run->problem != p || !run->ok)
+            if (!run->ok)
                 continue;
             for (size_t j = 0; j < run->n; j++)
                 best = fmin(best, run->value[j]); /* fmin skips NaN */
@@ -349,9 +362,9 @@ static int plot_profile(pb__report *r, size_t k, const size_t *algs, size_t n_al
                 xend = fmax(xend, m[q * n_algs + s] * (data ? 1.5 : 1.1));
         if (data) {
             xstart = q ? fmin(xstart, 1 / (dim_of(p) + 1)) : 1 / (dim_of(p) + 1);
-            for (size_t i = 0; i < d->n_runs; i++)
-                if (d->runs[i].problem == pd->problems[q])
-                    xend = fmax(xend, d->runs[i].final_cost / (dim_of(p) + 1));
+            size_t end;
+            for (size_t i = runs_of_problem(d, pd->problems[q], &end); i < end; i++)
+                xend = fmax(xend, d->runs[i].final_cost / (dim_of(p) + 1));
         }
     }
     pb__rplot plot = {.section = PB__RPLOT_PROFILE, .kind = k};

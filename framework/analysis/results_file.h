@@ -71,6 +71,15 @@ int pb__results_load_checked(const char *path, cJSON *records, cJSON **context, 
 int pb__results_lock(const char *path, char *err, size_t errlen);
 
 /*
+ * As pb__records_load, but a journal's line that is not JSON at all -- torn mid-file by a
+ * machine crash, or by a failed write of plugbench 0.x, which glued records together -- is
+ * skipped and counted in *torn rather than refusing the whole journal (what --resume
+ * wants: the other lines are good runs). A file of torn lines only is still refused.
+ */
+int pb__records_load_skipping(const char *path, cJSON *records, cJSON **context, size_t *torn,
+                              char *err, size_t errlen);
+
+/*
  * Writes {schema, context, runs} to path atomically (a temporary file, fsync, rename),
  * creating missing parent directories. Takes no ownership. Returns 0, or -1 with a message.
  */

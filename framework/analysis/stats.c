@@ -136,41 +136,53 @@ static double exact_p(double u, size_t m, size_t n)
     return p < 1 ? p : 1;
 }
 
+/* A value of the pooled sample and the sample it came from. */
+typedef struct pooled_value {
+    double v;
+    int from_x;
+} pooled_value;
+
+static int cmp_pooled(const void *a, const void *b)
+{
+    return cmp_double(&((const pooled_value *)a)->v, &((const pooled_value *)b)->v);
+}
+
 int pb__mann_whitney(const double *x, size_t nx, const double *y, size_t ny, pb__mw_result *out)
 {
     if (nx == 0 || ny == 0)
         return -1;
     size_t n = nx + ny;
-    double *pooled = malloc(n * sizeof *pooled);
+    pooled_value *pooled = malloc(n * sizeof *pooled);
     if (!pooled)
         return -1;
-    memcpy(pooled, x, nx * sizeof *x);
-    memcpy(pooled + nx, y, ny * sizeof *y);
     for (size_t i = 0; i < n; i++) {
-        if (isnan(pooled[i])) {
+        pooled[i] = i < nx ? (pooled_value){x[i], 1} : (pooled_value){y[i - nx], 0};
+        if (isnan(pooled[i].v)) {
             free(pooled);
             return -1;
         }
     }
-    /* U by its definition over pairs rather than through rank sums: with a few dozen seeds
-     * the quadratic count costs nothing and leaves no room for a rank off by one. Infinite
-     * values compare like any other, two infinities as a tie. */
-    double u = 0;
-    for (size_t i = 0; i < nx; i++)
-        for (size_t j = 0; j < ny; j++)
-            u += x[i] > y[j] ? 1 : x[i] == y[j] ? 0.5 : 0;
-    /* The tie term sum(t^3 - t) over groups of t equal values of the pooled sample. */
-    pb__sort_doubles(pooled, n);
-    double tie_term = 0;
+    /*
+     * U through the rank sum of x, ties given their mean rank: U = R_x - nx (nx + 1) / 2,
+     * which equals the count over pairs (1 for x > y, 1/2 for a tie) exactly -- every term is
+     * a multiple of 1/2, so the sums are exact -- in n log n rather than nx ny (a
+     * comparison of 100,000 seeds took minutes). Infinite values compare like any other,
+     * two infinities as a tie. The same pass gives the tie term sum(t^3 - t) over groups of
+     * t equal values.
+     */
+    qsort(pooled, n, sizeof *pooled, cmp_pooled);
+    double rank_sum = 0, tie_term = 0;
     for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && pooled[j] == pooled[i])
-            j++;
+        size_t j = i + 1, in_x = (size_t)pooled[i].from_x;
+        while (j < n && pooled[j].v == pooled[i].v)
+            in_x += (size_t)pooled[j++].from_x;
         double t = (double)(j - i);
+        rank_sum += (double)in_x * ((double)(i + 1 + j) / 2); /* ranks i+1 .. j */
         tie_term += t * t * t - t;
         i = j;
     }
     free(pooled);
+    double u = rank_sum - (double)nx * (double)(nx + 1) / 2;
 
     pb__mw_result r = {.u = u, .ties = tie_term > 0};
     if (!r.ties && nx <= PB__MW_EXACT_MAX && ny <= PB__MW_EXACT_MAX) {

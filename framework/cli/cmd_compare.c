@@ -13,6 +13,7 @@
 #include "numfmt.h"
 #include "results_file.h"
 #include "stats.h"
+#include "strmap.h"
 
 static const char usage[] =
     "usage: plugbench compare [options] BASE.json NEW.json\n"
@@ -114,22 +115,77 @@ static void format_median(const cJSON *v, const char *metric, char *buf, size_t 
         snprintf(buf, len, "%s", strcmp(metric, "target") == 0 ? "never" : "failed");
 }
 
-/* The algorithm column: its name, and when the same algorithm and problem occur with more
- * than one set of parameters, budget or target, those too, so that rows stay tellable. */
-static void algorithm_label(const cJSON *doc, const cJSON *e, char *buf, size_t len)
+/*
+ * How many experiments each (algorithm, problem) pair has over the comparisons and the
+ * one-sided lists: counted once, so that labelling a row is a lookup, not a pass over every
+ * experiment (which made printing quadratic in them).
+ */
+typedef struct pair_counts {
+    pb__strmap index; /* pair key -> its place in keys and count */
+    char **keys;      /* malloc'd */
+    size_t *count, n;
+} pair_counts;
+
+static const char *const entry_lists[] = {"comparisons", "only_base", "only_new"};
+
+/* The key of an entry's (algorithm, problem): their JSON array text; malloc'd, or NULL. */
+static char *pair_key(const cJSON *e)
 {
-    const char *alg = cJSON_GetObjectItem(e, "plugin")->valuestring;
-    const char *prob = cJSON_GetObjectItem(e, "problem")->valuestring;
-    int same = 0;
-    static const char *const lists[] = {"comparisons", "only_base", "only_new"};
+    cJSON *key = cJSON_CreateArray();
+    cJSON_AddItemReferenceToArray(key, cJSON_GetObjectItem(e, "plugin"));
+    cJSON_AddItemReferenceToArray(key, cJSON_GetObjectItem(e, "problem"));
+    char *text = cJSON_PrintUnformatted(key);
+    cJSON_Delete(key);
+    return text;
+}
+
+static void pair_counts_free(pair_counts *pc)
+{
+    for (size_t i = 0; i < pc->n; i++)
+        free(pc->keys[i]);
+    free(pc->keys);
+    free(pc->count);
+    pb__strmap_free(&pc->index);
+}
+
+/* Counts the pairs of doc's entries. Returns 0, or -1 when out of memory. */
+static int pair_counts_build(pair_counts *pc, const cJSON *doc)
+{
+    size_t cap = 0;
+    for (int l = 0; l < 3; l++)
+        cap += (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(doc, entry_lists[l]));
+    pc->keys = calloc(cap ? cap : 1, sizeof *pc->keys);
+    pc->count = calloc(cap ? cap : 1, sizeof *pc->count);
+    if (!pc->keys || !pc->count)
+        return -1;
     for (int l = 0; l < 3; l++) {
         const cJSON *o;
-        cJSON_ArrayForEach(o, cJSON_GetObjectItem(doc, lists[l])) {
-            same += strcmp(cJSON_GetObjectItem(o, "plugin")->valuestring, alg) == 0 &&
-                    strcmp(cJSON_GetObjectItem(o, "problem")->valuestring, prob) == 0;
+        cJSON_ArrayForEach(o, cJSON_GetObjectItem(doc, entry_lists[l])) {
+            char *key = pair_key(o);
+            size_t i = key ? pb__strmap_intern(&pc->index, key, pc->n) : (size_t)-1;
+            if (i == (size_t)-1) {
+                free(key);
+                return -1;
+            }
+            if (i == pc->n)
+                pc->keys[pc->n++] = key;
+            else
+                free(key);
+            pc->count[i]++;
         }
     }
-    if (same <= 1) {
+    return 0;
+}
+
+/* The algorithm column: its name, and when the same algorithm and problem occur with more
+ * than one set of parameters, budget or target, those too, so that rows stay tellable. */
+static void algorithm_label(pair_counts *pc, const cJSON *e, char *buf, size_t len)
+{
+    const char *alg = cJSON_GetObjectItem(e, "plugin")->valuestring;
+    char *key = pair_key(e);
+    size_t i = key ? pb__strmap_get(&pc->index, key) : (size_t)-1;
+    free(key);
+    if (i == (size_t)-1 || pc->count[i] <= 1) {
         snprintf(buf, len, "%s", alg);
         return;
     }
@@ -145,10 +201,10 @@ static void algorithm_label(const cJSON *doc, const cJSON *e, char *buf, size_t 
 
 /* Adds the rows of one comparison: its status changes, then its metrics (all of them with
  * --all, else only those that improved or regressed). Returns 0 or -1 (out of memory). */
-static int add_rows(table *t, const cJSON *doc, const cJSON *e, int all)
+static int add_rows(table *t, pair_counts *pc, const cJSON *e, int all)
 {
     char label[CELL], seeds[32];
-    algorithm_label(doc, e, label, sizeof label);
+    algorithm_label(pc, e, label, sizeof label);
     const char *problem = cJSON_GetObjectItem(e, "problem")->valuestring;
     snprintf(seeds, sizeof seeds, "%d", cJSON_GetArraySize(cJSON_GetObjectItem(e, "seeds")));
     const char *gv = cJSON_GetObjectItem(e, "verdict")->valuestring;
@@ -212,7 +268,7 @@ static int add_rows(table *t, const cJSON *doc, const cJSON *e, int all)
 
 /* The lines after the table: what exists on one side only, seeds that could not be paired,
  * experiments with too few seeds for any verdict, and the tally. */
-static void print_notes(const cJSON *doc, double alpha)
+static void print_notes(const cJSON *doc, pair_counts *pc, double alpha)
 {
     static const char *const lists[] = {"only_base", "only_new"};
     static const char *const sides[] = {"BASE", "NEW"};
@@ -220,7 +276,7 @@ static void print_notes(const cJSON *doc, double alpha)
         const cJSON *o;
         cJSON_ArrayForEach(o, cJSON_GetObjectItem(doc, lists[l])) {
             char label[CELL];
-            algorithm_label(doc, o, label, sizeof label);
+            algorithm_label(pc, o, label, sizeof label);
             printf("only in %s: %s on %s (%g runs)\n", sides[l], label,
                    cJSON_GetObjectItem(o, "problem")->valuestring,
                    cJSON_GetObjectItem(o, "runs")->valuedouble);
@@ -336,6 +392,7 @@ int pb_cmd_compare(int argc, char **argv)
 
     char err[1024];
     cJSON *runs[2] = {NULL, NULL}, *doc = NULL;
+    pair_counts pc = {0};
     int rc = PB_EXIT_USAGE;
     if (pb__compare_load(files[0], &runs[0], err, sizeof err) != 0 ||
         pb__compare_load(files[1], &runs[1], err, sizeof err) != 0 ||
@@ -360,8 +417,12 @@ int pb_cmd_compare(int argc, char **argv)
     printf(" (lower is better)\n\n");
     table t = {0};
     const cJSON *e;
+    if (pair_counts_build(&pc, doc) != 0) {
+        pb_usage_error("compare: out of memory");
+        goto out;
+    }
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(doc, "comparisons")) {
-        if (add_rows(&t, doc, e, all) != 0) {
+        if (add_rows(&t, &pc, e, all) != 0) {
             free(t.rows);
             pb_usage_error("compare: out of memory");
             goto out;
@@ -373,11 +434,12 @@ int pb_cmd_compare(int argc, char **argv)
         printf("no improvement and no regression\n");
     free(t.rows);
     printf("\n");
-    print_notes(doc, opt.alpha);
+    print_notes(doc, &pc, opt.alpha);
     int regressed = strcmp(cJSON_GetObjectItem(doc, "verdict")->valuestring, "regressed") == 0;
     printf("verdict: %s\n", regressed ? "REGRESSED" : "no regression");
     rc = regressed ? PB_EXIT_FAILED : PB_EXIT_OK;
 out:
+    pair_counts_free(&pc);
     cJSON_Delete(doc);
     cJSON_Delete(runs[0]);
     cJSON_Delete(runs[1]);

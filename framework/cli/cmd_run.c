@@ -17,6 +17,13 @@
 #include "records.h"
 #include "report.h"
 #include "run_options.h"
+#include "strmap.h"
+
+/* A finished run the journal could not take, and how many journaled runs precede it. */
+typedef struct stray {
+    cJSON *record;
+    size_t at;
+} stray;
 
 typedef struct suite {
     pb_run_options opt;
@@ -27,9 +34,13 @@ typedef struct suite {
     size_t n_problems;
     pb__job *jobs;
     size_t n_jobs;
-    cJSON *records; /* finished runs, old (resumed) and new */
-    FILE *journal;
+    cJSON *records; /* every finished run, old (resumed) and new: filled by finish() */
+    int journal;    /* the journal's descriptor, or -1 */
     char journal_path[PATH_MAX + 16];
+    size_t journaled;  /* records in the journal (resumed ones included) */
+    stray *strays;     /* runs the journal could not take (a full disk), in order */
+    size_t n_strays;
+    size_t n_lost;     /* runs lost outright (no memory to keep a stray) */
     int lock_fd; /* RESULTS.lock, locked: one writer per results file (pb__results_lock) */
     pb__progress progress;
 } suite;
@@ -47,8 +58,11 @@ static void suite_free(suite *s)
     free(s->problems);
     free(s->jobs);
     cJSON_Delete(s->records);
-    if (s->journal)
-        fclose(s->journal);
+    for (size_t i = 0; i < s->n_strays; i++)
+        cJSON_Delete(s->strays[i].record);
+    free(s->strays);
+    if (s->journal >= 0)
+        close(s->journal);
     if (s->lock_fd > 0)
         close(s->lock_fd);
     pb_run_options_free(&s->opt);
@@ -109,12 +123,13 @@ static int load_plugins(suite *s)
     return 0;
 }
 
-/* Opens a problem once; returns its index, or -1 after printing why. */
-static long open_problem(suite *s, const char *id)
+/* Opens a problem once; returns its index, or -1 after printing why. The problems are found
+ * by id through opened, which holds the first problem of each id. */
+static long open_problem(suite *s, pb__strmap *opened, const char *id)
 {
-    for (size_t i = 0; i < s->n_problems; i++)
-        if (strcmp(s->problems[i]->id, id) == 0)
-            return (long)i;
+    size_t known = pb__strmap_get(opened, id);
+    if (known != (size_t)-1)
+        return (long)known;
     pb__problem **grown = realloc(s->problems, (s->n_problems + 1) * sizeof *grown);
     if (!grown)
         return -1;
@@ -124,6 +139,12 @@ static long open_problem(suite *s, const char *id)
         pb_usage_error("%s", err);
         return -1;
     }
+    /* Under its own id, which an alias (bbob-f1 for bbob-f01) does not match. */
+    if (pb__strmap_intern(opened, s->problems[s->n_problems]->id, s->n_problems) == (size_t)-1) {
+        pb__problem_close(s->problems[s->n_problems]);
+        pb_usage_error("out of memory");
+        return -1;
+    }
     return (long)s->n_problems++;
 }
 
@@ -131,31 +152,48 @@ static long open_problem(suite *s, const char *id)
 static int expand(suite *s)
 {
     size_t named = (size_t)cJSON_GetArraySize(s->opt.problems);
-    size_t cap = 0;
-    for (size_t a = 0; a < s->n_plugins; a++)
-        cap += (named ? named : pb__kind_n_defaults(s->plugins[a].kind)) * s->opt.n_seeds;
+    size_t cap = 0, max_np = 0;
+    for (size_t a = 0; a < s->n_plugins; a++) {
+        size_t np = named ? named : pb__kind_n_defaults(s->plugins[a].kind);
+        cap += np * s->opt.n_seeds;
+        max_np += np;
+    }
     s->jobs = calloc(cap ? cap : 1, sizeof *s->jobs);
-    if (!s->jobs)
-        return pb_usage_error("out of memory");
+    /* Per opened problem, the last algorithm (+1) listing it: a problem listed twice for one
+     * algorithm is found in constant time, not by a pass over its jobs so far. */
+    size_t *listed_by = calloc(max_np ? max_np : 1, sizeof *listed_by);
+    pb__strmap opened = {0};
+    int rc = 0;
+    if (!s->jobs || !listed_by) {
+        rc = pb_usage_error("out of memory");
+        goto out;
+    }
     for (size_t a = 0; a < s->n_plugins; a++) {
         const pb__plugin_file *pl = &s->plugins[a];
-        size_t np = named ? named : pb__kind_n_defaults(pl->kind), first = s->n_jobs;
-        for (size_t k = 0; k < np; k++) {
-            const char *id = named ? cJSON_GetArrayItem(s->opt.problems, (int)k)->valuestring
-                                   : pl->kind->default_problems[k];
-            long pi = open_problem(s, id);
-            if (pi < 0)
-                return PB_EXIT_USAGE;
+        size_t np = named ? named : pb__kind_n_defaults(pl->kind);
+        const cJSON *listed = named ? s->opt.problems->child : NULL;
+        for (size_t k = 0; k < np; k++, listed = listed ? listed->next : NULL) {
+            const char *id = named ? listed->valuestring : pl->kind->default_problems[k];
+            long pi = open_problem(s, &opened, id);
+            if (pi < 0) {
+                rc = PB_EXIT_USAGE;
+                goto out;
+            }
             pb__problem *prob = s->problems[pi];
-            for (size_t j = first; j < s->n_jobs; j++)
-                if (strcmp(s->jobs[j].problem->id, prob->id) == 0)
-                    return pb_usage_error("problem '%s' is listed twice (as %s)", id, prob->id);
+            /* An alias opens a problem of its own: the id's first problem says "listed". */
+            size_t first = pb__strmap_get(&opened, prob->id);
+            if (listed_by[first] == a + 1) {
+                rc = pb_usage_error("problem '%s' is listed twice (as %s)", id, prob->id);
+                goto out;
+            }
+            listed_by[first] = a + 1;
             const pb__kind *kind = prob->family->kind;
-            if (kind != pl->kind)
-                return pb_usage_error("%s: plugin '%s' solves kind %s, but problem '%s' is of "
-                                      "kind %s",
-                                      pl->path, pl->desc->name, pl->desc->kind, id,
-                                      kind->abi_kind);
+            if (kind != pl->kind) {
+                rc = pb_usage_error("%s: plugin '%s' solves kind %s, but problem '%s' is of "
+                                    "kind %s",
+                                    pl->path, pl->desc->name, pl->desc->kind, id, kind->abi_kind);
+                goto out;
+            }
             int any = s->opt.budget.cost || s->opt.budget.iterations || s->opt.budget.seconds > 0;
             for (size_t r = 0; r < s->opt.n_seeds; r++)
                 s->jobs[s->n_jobs++] = (pb__job){
@@ -167,7 +205,10 @@ static int expand(suite *s)
                 };
         }
     }
-    return 0;
+out:
+    free(listed_by);
+    pb__strmap_free(&opened);
+    return rc;
 }
 
 /* --shard I/N: keeps the jobs j of the matrix with j mod N = I - 1. Interleaved rather
@@ -186,55 +227,66 @@ static void keep_shard(suite *s)
  * With --resume, keeps the finished records of this matrix and drops their jobs. The
  * journal is read first (after a SIGKILL it is newer than the results file); a run
  * recorded twice, or a record of another matrix left in the results file, is not kept.
+ * The journal is then rewritten to hold exactly the kept records, in that order: it is
+ * where finish() reads every record from.
  */
 static int resume(suite *s)
 {
     char err[1024];
-    cJSON *old = cJSON_CreateArray();
-    if (!old)
-        return pb_usage_error("out of memory");
-    if (pb__records_load(s->journal_path, old, NULL, err, sizeof err) != 0 ||
+    cJSON *old = cJSON_CreateArray(), *kept_records = cJSON_CreateArray();
+    size_t n_jobs = s->n_jobs, kept = 0, reused = 0, ignored = 0, torn = 0;
+    char **keys = calloc(n_jobs ? n_jobs : 1, sizeof *keys);
+    const cJSON **done = calloc(n_jobs ? n_jobs : 1, sizeof *done); /* per job, its record */
+    pb__strmap jobs = {0};
+    int rc = 0;
+    if (!old || !kept_records || !keys || !done) {
+        rc = pb_usage_error("out of memory");
+        goto out;
+    }
+    if (pb__records_load_skipping(s->journal_path, old, NULL, &torn, err, sizeof err) != 0 ||
         pb__records_load(s->opt.output, old, NULL, err, sizeof err) != 0) {
-        cJSON_Delete(old);
-        return pb_usage_error("--resume: %s", err);
+        rc = pb_usage_error("--resume: %s", err);
+        goto out;
     }
-    size_t n = s->n_jobs ? s->n_jobs : 1, kept = 0, reused = 0, ignored = 0;
-    char **keys = calloc(n, sizeof *keys);
-    unsigned char *done = calloc(n, 1);
-    if (!keys || !done) {
-        free(keys);
-        free(done);
-        cJSON_Delete(old);
-        return pb_usage_error("out of memory");
-    }
+    /* The runs of the torn lines are lost: they run again, like runs never started. */
+    if (torn)
+        fprintf(stderr, "plugbench: --resume: skipped %zu torn line%s of %s (runs whose record "
+                        "was cut off: they run again)\n",
+                torn, torn == 1 ? "" : "s", s->journal_path);
     for (size_t j = 0; j < s->n_jobs; j++) {
         cJSON *id = pb__record_identity(&s->jobs[j]);
         keys[j] = pb__record_key(id);
         cJSON_Delete(id);
+        if (!keys[j] || pb__strmap_intern(&jobs, keys[j], j) == (size_t)-1) {
+            rc = pb_usage_error("out of memory");
+            goto out;
+        }
     }
     for (cJSON *rec = old->child, *next; rec; rec = next) {
         next = rec->next;
         char *key = pb__record_key(rec);
-        size_t j = 0;
-        while (j < s->n_jobs && !(key && keys[j] && strcmp(key, keys[j]) == 0))
-            j++;
+        size_t j = key ? pb__strmap_get(&jobs, key) : (size_t)-1;
         free(key);
-        if (j < s->n_jobs && !done[j]) {
-            done[j] = 1;
+        if (j == (size_t)-1) {
+            ignored++;
+        } else if (!done[j]) {
+            done[j] = rec;
             reused++;
-            cJSON_AddItemToArray(s->records, cJSON_DetachItemViaPointer(old, rec));
-        } else {
+            cJSON_AddItemToArray(kept_records, cJSON_DetachItemViaPointer(old, rec));
+        } else if (!cJSON_Compare(done[j], rec, 1)) {
+            /* The same record in the journal and the results file is no news (the journal
+             * holds the results file's records after one resume); another one is. */
             ignored++;
         }
     }
-    for (size_t j = 0; j < s->n_jobs; j++) {
-        free(keys[j]);
+    if (pb__journal_rewrite(s->journal_path, kept_records) != 0) {
+        rc = pb_usage_error("--resume: cannot rewrite %s: %s", s->journal_path, strerror(errno));
+        goto out;
+    }
+    s->journaled = reused;
+    for (size_t j = 0; j < s->n_jobs; j++)
         if (!done[j])
             s->jobs[kept++] = s->jobs[j];
-    }
-    free(keys);
-    free(done);
-    cJSON_Delete(old);
     if (!s->opt.quiet)
         fprintf(stderr, "plugbench: resuming: %zu runs already recorded, %zu to run\n", reused,
                 kept);
@@ -243,18 +295,49 @@ static int resume(suite *s)
                         "suite, or were recorded twice\n",
                 ignored);
     s->n_jobs = kept;
-    return 0;
+out:
+    for (size_t j = 0; keys && j < n_jobs; j++)
+        free(keys[j]);
+    pb__strmap_free(&jobs);
+    free(keys);
+    free(done);
+    cJSON_Delete(old);
+    cJSON_Delete(kept_records);
+    return rc;
 }
 
+/*
+ * Appends a finished run to the journal and forgets it: the parent stays as small as it
+ * started, so forking the next run costs the same at the 100,000th run as at the first (a
+ * parent holding every record made each fork, and so the suite, slower as runs
+ * accumulated). A record the journal cannot take stays in memory, with its place.
+ */
 static void on_done(void *user, size_t index, const pb__job_result *result)
 {
     suite *s = user;
     const pb__job *job = &s->jobs[index];
     cJSON *rec = pb__record_new(job, result);
-    if (pb__journal_append(s->journal, rec) != 0)
-        fprintf(stderr, "\nplugbench: warning: cannot append to %s: %s\n", s->journal_path,
-                strerror(errno));
-    cJSON_AddItemToArray(s->records, rec);
+    if (pb__journal_append(s->journal, rec) == 0) {
+        s->journaled++;
+        cJSON_Delete(rec);
+    } else {
+        if (s->n_strays == 0) {
+            /* Once: on a full disk every later run fails alike. finish() says how many. */
+            pb__progress_clear(&s->progress);
+            fprintf(stderr, "plugbench: warning: cannot append to %s: %s (runs it cannot take "
+                            "are kept in memory, and lost if the suite is killed or the "
+                            "results file cannot be written)\n",
+                    s->journal_path, strerror(errno));
+        }
+        stray *grown = realloc(s->strays, (s->n_strays + 1) * sizeof *grown);
+        if (grown) {
+            s->strays = grown;
+            s->strays[s->n_strays++] = (stray){rec, s->journaled};
+        } else {
+            cJSON_Delete(rec);
+            s->n_lost++;
+        }
+    }
     if (result->outcome.status != PB__STATUS_OK) {
         pb__progress_clear(&s->progress);
         fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->plugin->desc->name,
@@ -264,19 +347,66 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     pb__progress_step(&s->progress);
 }
 
+/*
+ * Every finished run in order -- the journal's records with the strays put back in their
+ * places -- into s->records. Returns 0, or -1 with a message.
+ */
+static int gather(suite *s, char *err, size_t errlen)
+{
+    cJSON *journaled = cJSON_CreateArray();
+    size_t torn = 0;
+    if (!journaled ||
+        pb__records_load_skipping(s->journal_path, journaled, NULL, &torn, err, errlen) != 0) {
+        cJSON_Delete(journaled);
+        if (!journaled)
+            snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->n_lost += torn; /* cannot happen: appends cut a failed line back off */
+    size_t at = 0, k = 0;
+    while (journaled->child || k < s->n_strays) {
+        if (k < s->n_strays && s->strays[k].at == at) {
+            cJSON_AddItemToArray(s->records, s->strays[k].record);
+            s->strays[k++].record = NULL;
+        } else if (journaled->child) {
+            cJSON_AddItemToArray(s->records,
+                                 cJSON_DetachItemViaPointer(journaled, journaled->child));
+            at++;
+        } else {
+            at = s->strays[k].at; /* the journal lost records: keep the strays' order */
+        }
+    }
+    cJSON_Delete(journaled);
+    return 0;
+}
+
 /* Writes the results file and its report, and prints where they are. */
 static int finish(suite *s, int argc, char **argv)
 {
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
-    int rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
+    int rc = gather(s, err, sizeof err);
+    if (rc == 0)
+        rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
     cJSON_Delete(context);
+    size_t lost = s->n_strays + s->n_lost;
     if (rc != 0) {
-        fprintf(stderr, "plugbench: %s (finished runs are kept in %s)\n", err, s->journal_path);
+        /* Say exactly what survives: a --resume picks up the journal's runs only. */
+        if (lost)
+            fprintf(stderr, "plugbench: %s; %zu finished runs are kept in %s, %zu are lost (the "
+                            "journal could not take them)\n",
+                    err, s->journaled, s->journal_path, lost);
+        else
+            fprintf(stderr, "plugbench: %s (the %zu finished runs are kept in %s)\n", err,
+                    s->journaled, s->journal_path);
         return PB_EXIT_FAILED;
     }
-    fclose(s->journal);
-    s->journal = NULL;
+    if (s->n_lost)
+        fprintf(stderr, "plugbench: %zu finished runs are lost (neither the journal nor memory "
+                        "could take them)\n",
+                s->n_lost);
+    close(s->journal);
+    s->journal = -1;
     unlink(s->journal_path);
     /* Counted over all records, resumed ones included. */
     printf("%zu runs:", (size_t)cJSON_GetArraySize(s->records));
@@ -312,6 +442,7 @@ int pb_cmd_run(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? PB_EXIT_OK : rc;
     s.records = cJSON_CreateArray();
+    s.journal = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
     if ((rc = load_plugins(&s)) || (rc = expand(&s)))
         goto out;
@@ -346,12 +477,12 @@ int pb_cmd_run(int argc, char **argv)
         goto out;
     }
     s.journal = pb__journal_open(s.journal_path);
-    if (!s.journal) {
+    if (s.journal < 0) {
         rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));
         goto out;
     }
     double budget_seconds = s.opt.budget.seconds;
-    const int private_fds[] = {fileno(s.journal), s.lock_fd};
+    const int private_fds[] = {s.journal, s.lock_fd};
     pb__isolation iso = {
         .parallel = s.opt.jobs,
         .timeout_seconds = s.opt.timeout > 0 ? s.opt.timeout
@@ -365,8 +496,8 @@ int pb_cmd_run(int argc, char **argv)
     int interrupted = pb__isolate_run(s.jobs, s.n_jobs, &iso, on_done, &s) != 0;
     pb__progress_clear(&s.progress);
     if (interrupted)
-        fprintf(stderr, "plugbench: interrupted; writing the %d finished runs\n",
-                cJSON_GetArraySize(s.records));
+        fprintf(stderr, "plugbench: interrupted; writing the %zu finished runs\n",
+                s.journaled + s.n_strays);
     rc = finish(&s, argc, argv);
     if (interrupted)
         rc = PB_EXIT_FAILED;

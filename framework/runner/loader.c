@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "params.h"
 #include "run.h"
 #include "sha256.h"
 #include "text.h"
@@ -173,14 +174,16 @@ static int validate(const pb_plugin *d, int code, char *err, size_t errlen)
                  d->n_params, PARAMS_MAX);
         return -1;
     }
-    for (uint32_t i = 0; i < d->n_params; i++) {
+    for (uint32_t i = 0; i < d->n_params; i++)
         if (validate_param(&d->params[i], i, err, errlen) != 0)
             return -1;
-        for (uint32_t j = 0; j < i; j++)
-            if (strcmp(d->params[i].name, d->params[j].name) == 0) {
-                snprintf(err, errlen, "parameter '%s' is declared twice", d->params[i].name);
-                return -1;
-            }
+    const char *twice = NULL;
+    int dup = pb__params_duplicate(d, &twice);
+    if (dup != 0) {
+        snprintf(err, errlen, dup < 0 ? "out of memory checking the parameters of '%s'"
+                                      : "parameter '%s' is declared twice",
+                 dup < 0 ? d->name : twice);
+        return -1;
     }
     return 0;
 }

@@ -157,3 +157,36 @@ cJSON *pb__params_to_json(const pb_plugin *desc, const pb_value *values)
     }
     return obj;
 }
+
+/* A parameter's name and place, sorted by name then place. */
+typedef struct named {
+    const char *name;
+    uint32_t index;
+} named;
+
+static int cmp_named(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+int pb__params_duplicate(const pb_plugin *desc, const char **name)
+{
+    named *names = malloc((desc->n_params ? desc->n_params : 1) * sizeof *names);
+    if (!names)
+        return -1;
+    for (uint32_t i = 0; i < desc->n_params; i++)
+        names[i] = (named){desc->params[i].name, i};
+    qsort(names, desc->n_params, sizeof *names, cmp_named);
+    /* A name's later places follow its first: the earliest of those is the answer. */
+    uint32_t first = UINT32_MAX;
+    for (uint32_t k = 1; k < desc->n_params; k++)
+        if (strcmp(names[k].name, names[k - 1].name) == 0 && names[k].index < first)
+            first = names[k].index;
+    free(names);
+    if (first == UINT32_MAX)
+        return 0;
+    *name = desc->params[first].name;
+    return 1;
+}

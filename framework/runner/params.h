@@ -28,4 +28,12 @@ const char *pb__param_type_name(uint32_t type);
 /* A JSON object {name: value} of all values (numbers, booleans, choice names). */
 cJSON *pb__params_to_json(const pb_plugin *desc, const pb_value *values);
 
+/*
+ * Finds the first parameter of desc (in declaration order) whose name an earlier one
+ * already has: returns 1 and sets *name to it, 0 when the names are distinct, -1 when out
+ * of memory. Sorts a copy of the names, so that a plugin declaring a million parameters
+ * costs n log n, not n^2. Every name must be set.
+ */
+int pb__params_duplicate(const pb_plugin *desc, const char **name);
+
 #endif

@@ -1,10 +1,14 @@
 /* The context block, a run's record and the journal; see records.h. */
 #include "records.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -174,31 +178,86 @@ cJSON *pb__record_new(const pb__job *job, const pb__job_result *r)
     return rec;
 }
 
-FILE *pb__journal_open(const char *path)
+int pb__journal_open(const char *path)
 {
     /* A crash can leave a last line without its newline. Appending after it would glue the
      * next record onto it and make the journal unloadable: cut the torn line off first. */
     int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (fd < 0)
-        return NULL;
+        return -1;
     off_t end = lseek(fd, 0, SEEK_END), keep = end;
     char c;
     while (keep > 0 && pread(fd, &c, 1, keep - 1) == 1 && c != '\n')
         keep--;
-    FILE *f = keep == end || ftruncate(fd, keep) == 0 ? fdopen(fd, "a") : NULL;
-    if (!f)
+    if (keep != end && ftruncate(fd, keep) != 0) {
+        int e = errno;
         close(fd);
-    return f;
+        errno = e;
+        return -1;
+    }
+    return fd;
 }
 
-int pb__journal_append(FILE *journal, const cJSON *record)
+int pb__journal_append(int fd, const cJSON *record)
 {
+    /* Not stdio: a FILE keeps the bytes a failed write could not place and sends them
+     * with the next record, gluing the two mid-line. One write of the whole line, cut back
+     * to where it began when it falls short, leaves only whole lines. */
     char *line = pb__json_print_exact(record, 0);
-    if (!line)
+    struct stat st;
+    if (!line || fstat(fd, &st) != 0) {
+        if (!line)
+            errno = ENOMEM;
+        free(line);
         return -1;
-    int rc = fprintf(journal, "%s\n", line) < 0 || fflush(journal) != 0 ? -1 : 0;
+    }
+    size_t len = strlen(line) + 1;
+    line[len - 1] = '\n'; /* the terminator's byte: what is written is len bytes, no string */
+    ssize_t w = write(fd, line, len);
+    if (w >= 0 && (size_t)w < len) {
+        /* Short: the disk or the file-size limit is full. Writing the rest says which
+         * (or, space having been freed meanwhile, completes the line). */
+        ssize_t rest = write(fd, line + w, len - (size_t)w);
+        w = rest < 0 ? -1 : w + rest;
+        if (rest >= 0 && (size_t)w < len)
+            errno = ENOSPC;
+    }
     free(line);
-    if (rc == 0)
-        fsync(fileno(journal));
-    return rc;
+    if (w < 0 || (size_t)w < len) {
+        int e = errno;
+        /* Should even the cut fail, the next record glues onto the part, and --resume
+         * skips that one line as torn (results_file.h). */
+        (void)!ftruncate(fd, st.st_size);
+        errno = e;
+        return -1;
+    }
+    fsync(fd);
+    return 0;
+}
+
+int pb__journal_rewrite(const char *path, const cJSON *records)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int ok = f != NULL;
+    const cJSON *rec;
+    cJSON_ArrayForEach(rec, records) {
+        char *line = ok ? pb__json_print_exact(rec, 0) : NULL;
+        ok = line && fputs(line, f) >= 0 && fputc('\n', f) != EOF;
+        free(line);
+    }
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int e = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = 0;
+        e = errno;
+    }
+    if (!ok || rename(tmp, path) != 0) {
+        e = ok ? errno : e;
+        unlink(tmp);
+        errno = e;
+        return -1;
+    }
+    return 0;
 }
