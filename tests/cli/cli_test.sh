@@ -11,17 +11,14 @@
 # on exit.
 set -u
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 PLUGBENCH_EXE BUILD_ROOT" >&2
-    exit 2
-fi
-PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/../support/tap.sh"
+tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
+PB=$(tap_abs "$1")
 BUILD=$(cd "$2" && pwd)
 TESTPLUGINS=$BUILD/tests/isolation
 RS_SO=$BUILD/plugins/random-search.so
 PROBLEM=sphere-d3-i1
 
-. "$(dirname "$0")/../support/tap.sh"
 tap_require jq
 
 # Plugins come from the build tree only: no installed or user plugins in the listings.

@@ -10,15 +10,12 @@
 # and how many are lost, and --resume must pick up the kept ones and run the rest.
 set -u
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 PLUGBENCH_EXE BUILD_ROOT" >&2
-    exit 2
-fi
-PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+. "$(dirname "$0")/../support/tap.sh"
+tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
+PB=$(tap_abs "$1")
 BUILD=$(cd "$2" && pwd)
 RS_SO=$BUILD/plugins/random-search.so
 
-. "$(dirname "$0")/../support/tap.sh"
 tap_require jq
 unset PLUGBENCH_PLUGIN_PATH
 tap_scratch journal

@@ -11,14 +11,10 @@
 # "not ok - ..."; the exit status is 1 when any check failed. Needs bash and jq.
 set -u
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 PLUGBENCH_EXE DATA_DIR" >&2
-    exit 2
-fi
-PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-BASE=$(cd "$2" && pwd)/base.json
-
 . "$(dirname "$0")/../support/tap.sh"
+tap_usage 2 2 "PLUGBENCH_EXE DATA_DIR" "$@"
+PB=$(tap_abs "$1")
+BASE=$(cd "$2" && pwd)/base.json
 tap_require jq
 tap_scratch compare
 

@@ -15,13 +15,10 @@
 # exits 1 when one failed. Needs bash, jq and gnuplot.
 set -u
 
-if [ $# -lt 2 ]; then
-    echo "usage: $0 PLUGBENCH_EXE FIXTURE.json" >&2
-    exit 2
-fi
-PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-FIXTURE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 . "$(dirname "$0")/../support/tap.sh"
+tap_usage 2 2 "PLUGBENCH_EXE FIXTURE.json" "$@"
+PB=$(tap_abs "$1")
+FIXTURE=$(tap_abs "$2")
 tap_require jq gnuplot
 tap_scratch hostile
 

@@ -14,15 +14,12 @@
 # exits 1 when one failed. Needs bash, jq and gnuplot.
 set -u
 
-if [ $# -lt 2 ]; then
-    echo "usage: $0 PLUGBENCH_EXE FIXTURE.json [BUILD_ROOT]" >&2
-    exit 2
-fi
-PB=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-FIXTURE=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+. "$(dirname "$0")/../support/tap.sh"
+tap_usage 2 4 "PLUGBENCH_EXE FIXTURE.json [BUILD_ROOT [TEST_REPORT_LOCALE]]" "$@"
+PB=$(tap_abs "$1")
+FIXTURE=$(tap_abs "$2")
 BUILD=${3:-}
 LOCALE_TEST=${4:-}
-. "$(dirname "$0")/../support/tap.sh"
 tap_require jq gnuplot
 tap_scratch report
 

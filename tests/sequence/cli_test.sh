@@ -11,15 +11,11 @@
 # Prints "ok - ..." or "not ok - ..." per check; exits 1 when one failed. Needs jq, gnuplot.
 set -u
 
-if [ $# -ne 3 ]; then
-    echo "usage: $0 PLUGBENCH_EXE SEQ-TEST.so SEQ-TEST-PLAIN.so" >&2
-    exit 2
-fi
-abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
-PB=$(abs "$1")
-FULL=$(abs "$2")
-PLAIN=$(abs "$3")
 . "$(dirname "$0")/../support/tap.sh"
+tap_usage 3 3 "PLUGBENCH_EXE SEQ-TEST.so SEQ-TEST-PLAIN.so" "$@"
+PB=$(tap_abs "$1")
+FULL=$(tap_abs "$2")
+PLAIN=$(tap_abs "$3")
 tap_require jq gnuplot
 tap_scratch sequence
 

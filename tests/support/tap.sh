@@ -2,6 +2,8 @@
 # plugbench with its output captured.
 #
 #   . "$(dirname "$0")/../support/tap.sh"
+#   tap_usage MIN MAX "ARGS..." "$@"  # exit 2, "usage: SCRIPT ARGS...", unless MIN..MAX args
+#   PB=$(tap_abs "$1")                # a path made absolute, for use after cd
 #   tap_require jq                    # "Bail out!" unless the tools are on PATH
 #   tap_scratch NAME                  # T: a new directory, the working directory, removed
 #                                     # at exit (after the script's tap_cleanup_hook, if any)
@@ -14,6 +16,21 @@ N_CHECKS=0
 N_FAILED=0
 RC=0
 TAP_START=$(date +%s)
+
+# tap_usage MIN MAX DOC ARGS...: stops the script (exit 2, a usage line naming DOC) unless
+# there are MIN to MAX ARGS.
+tap_usage() {
+    local min=$1 max=$2 doc=$3
+    shift 3
+    if [ $# -lt "$min" ] || [ $# -gt "$max" ]; then
+        echo "usage: $0 $doc" >&2
+        exit 2
+    fi
+}
+
+# tap_abs PATH: PATH as an absolute path (its directory must exist), so that it still holds
+# after the script changes directory.
+tap_abs() { echo "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
 
 # tap_require TOOL...: stops the script unless every tool is installed.
 tap_require() {
