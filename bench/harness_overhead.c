@@ -56,6 +56,7 @@ typedef struct options {
     const char *plugin;       /* name or path of the plugin for part 2 */
     const char *only;         /* "counted" or "direct": one loop, for callgrind */
     int callgrind;            /* count instructions under valgrind instead of timing */
+    uint64_t max_instructions; /* with callgrind: the counted oracle's limit, 0 = none */
     int skip_evals;           /* part 2 only */
     int skip_runs;            /* part 1 only */
 } options;
@@ -223,7 +224,10 @@ static double callgrind_per_eval(const options *o, const char *id, const char *v
     return callgrind_run(&cmd, "harness_overhead", what) / (double)o->evals;
 }
 
-/* Part 1 under callgrind: instructions per evaluation, counted and direct, per problem. */
+/*
+ * Part 1 under callgrind: instructions per evaluation, counted and direct, per problem.
+ * Returns nonzero when valgrind failed or an overhead exceeds o->max_instructions.
+ */
 static int count_instructions(const options *o)
 {
     printf("instructions per evaluation (callgrind, %llu evaluations, loop functions only)\n",
@@ -233,8 +237,11 @@ static int count_instructions(const options *o)
     for (int i = 0; i < o->n_problems; i++) {
         double c = callgrind_per_eval(o, o->problems[i], "counted");
         double d = callgrind_per_eval(o, o->problems[i], "direct");
-        failed |= isnan(c) || isnan(d);
-        printf("%-16s %9.2f %9.2f %9.2f\n", o->problems[i], c, d, c - d);
+        /* Rounded: the first pass's improvements add a fraction that shrinks with evals. */
+        int over = o->max_instructions && round(c - d) > (double)o->max_instructions;
+        failed |= isnan(c) || isnan(d) || over;
+        printf("%-16s %9.2f %9.2f %9.2f%s\n", o->problems[i], c, d, c - d,
+               over ? "   over the limit" : "");
     }
     return failed;
 }
@@ -375,6 +382,9 @@ static void usage(FILE *to)
             "  --no-runs        part 1 only (per-evaluation cost)\n"
             "  --callgrind      instructions per evaluation under valgrind instead of time\n"
             "                   (default --evals 1000000)\n"
+            "  --max-instructions N  with --callgrind: exit 1 when the counted oracle costs\n"
+            "                   more than N instructions per evaluation over the direct call\n"
+            "                   (rounded to a whole instruction)\n"
             "  --only V         run one loop (counted or direct) once on the first problem,\n"
             "                   untimed: what --callgrind runs under valgrind\n");
 }
@@ -417,6 +427,8 @@ static void parse(int argc, char **argv, options *o)
             o->only = v;
         else if (strcmp(a, "--callgrind") == 0)
             o->callgrind = 1, takes = 0;
+        else if (strcmp(a, "--max-instructions") == 0)
+            o->max_instructions = positive(a, v, 1000000);
         else if (strcmp(a, "--no-evals") == 0)
             o->skip_evals = 1, takes = 0;
         else if (strcmp(a, "--no-runs") == 0)
