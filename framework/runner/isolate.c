@@ -44,6 +44,9 @@ typedef struct child {
     unsigned char buf[sizeof(wire)];
     size_t fill;
     size_t cap_trace;
+    const pb__limits *limits; /* the run's, which bound what its messages may say */
+    size_t max_trace;         /* trace points the run can send (pb__trace_cap) */
+    char broke[160];          /* how the messages broke the protocol; "" while they did not */
     pb__job_result result;
 } child;
 
@@ -178,15 +181,117 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
     fcntl(msg[0], F_SETFL, O_NONBLOCK);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     c->index = index;
+    c->limits = &job->limits;
+    c->max_trace = pb__trace_cap(&job->limits);
     c->msg_fd = msg[0];
     c->out_fd = out[0];
     c->deadline = c->started + iso->timeout_seconds;
     return 0;
 }
 
+size_t pb__trace_cap(const pb__limits *limits)
+{
+    uint64_t most = limits->budget.cost ? limits->budget.cost : UINT64_MAX;
+    size_t n = 2; /* the point when the plugin says PB_DONE, and the final point */
+    for (uint64_t c = pb__next_checkpoint(0, 0); c <= most; c = pb__next_checkpoint(c, 0)) {
+        n++;
+        if (c == UINT64_MAX)
+            break;
+    }
+    return n;
+}
+
+/* Is x a count: finite, integral, in [0, most]? */
+static int is_count(double x, double most)
+{
+    return isfinite(x) && x >= 0 && x <= most && x == floor(x);
+}
+
+/*
+ * Why the point p, next after the n_trace points received (the last one last), cannot come
+ * from the run loop (run.c), or NULL when it can. Plugin code shares the child's address
+ * space and can write to the pipe: a message proves nothing, it can only be inconsistent.
+ */
+static const char *bad_point(const child *c, const pb__trace_point *p)
+{
+    const pb__job_result *r = &c->result;
+    const pb__budget *b = &c->limits->budget;
+    if (r->n_trace >= c->max_trace)
+        return "more trace points than checkpoints";
+    if (!is_count(p->cost, b->cost ? (double)b->cost : 0x1p64))
+        return "a trace point's cost is not a count within the budget";
+    if (!is_count(p->iterations, b->iterations ? (double)b->iterations : 0x1p64))
+        return "a trace point's iterations are not a count within the budget";
+    if (!isfinite(p->seconds) || p->seconds < 0)
+        return "a trace point's time is not a finite duration";
+    if (r->n_trace == 0)
+        return NULL;
+    const pb__trace_point *last = &r->trace[r->n_trace - 1];
+    if (p->cost < last->cost || p->iterations < last->iterations || p->seconds < last->seconds)
+        return "the trace's cost, iterations or time decrease";
+    return NULL;
+}
+
+/* The same for the final outcome o, after the points received. */
+static const char *bad_outcome(const child *c, const pb__outcome *o)
+{
+    const pb__job_result *r = &c->result;
+    const pb__budget *b = &c->limits->budget;
+    /* Timeouts and crashes are the parent's to find: a run only finishes or fails. */
+    if (o->status != PB__STATUS_OK && o->status != PB__STATUS_ERROR &&
+        o->status != PB__STATUS_NONFINITE)
+        return "an unknown final status";
+    if (o->stop < PB__STOP_NONE || o->stop > PB__STOP_DONE)
+        return "an unknown stop reason";
+    if ((b->cost && o->cost > b->cost) || (b->iterations && o->iterations > b->iterations))
+        return "a final cost or iteration count beyond the budget";
+    /* The target is first met at the cost then, or at 1 when create() met it for free. */
+    if (o->target_hit_cost > (o->cost ? o->cost : 1))
+        return "a target met at a cost beyond the final cost";
+    if (!isfinite(o->seconds) || o->seconds < 0)
+        return "a final time that is not a finite duration";
+    /* The loop always sends the final state as a point before an ok outcome. */
+    if (o->status == PB__STATUS_OK && r->n_trace == 0)
+        return "an ok outcome without a trace";
+    if (r->n_trace == 0)
+        return NULL;
+    const pb__trace_point *last = &r->trace[r->n_trace - 1];
+    if ((double)o->cost < last->cost || (double)o->iterations < last->iterations ||
+        o->seconds < last->seconds)
+        return "a final cost, iteration count or time below the trace's";
+    return NULL;
+}
+
+/*
+ * Records that the run broke the protocol: why, for settle. The child and its group are
+ * killed and nothing more is read from it: a run that floods its pipe costs the parent
+ * neither memory nor time.
+ */
+static void reject(child *c, const char *why)
+{
+    snprintf(c->broke, sizeof c->broke, "%s", why);
+    kill(-c->pid, SIGKILL);
+    close(c->msg_fd);
+    c->msg_fd = -1;
+}
+
+/* Takes one whole message, or rejects the run when it breaks the protocol. */
 static void take_message(child *c, const wire *w)
 {
     pb__job_result *r = &c->result;
+    const char *why = NULL;
+    if (c->finished)
+        why = "a message after the final one";
+    else if (w->type == WIRE_FINAL)
+        why = bad_outcome(c, &w->u.outcome);
+    else if (w->type == WIRE_POINT)
+        why = bad_point(c, &w->u.point);
+    else
+        why = "a message of unknown type";
+    if (why) {
+        reject(c, why);
+        return;
+    }
     if (w->type == WIRE_FINAL) {
         r->outcome = w->u.outcome;
         /* The message holds the plugin's words: bound it, and keep it valid UTF-8 without
@@ -196,8 +301,7 @@ static void take_message(child *c, const wire *w)
         c->finished = 1;
         return;
     }
-    if (w->type != WIRE_POINT)
-        return;
+    /* At most max_trace points: the array stays small whatever the child sends. */
     if (r->n_trace == c->cap_trace) {
         size_t cap = c->cap_trace ? 2 * c->cap_trace : 32;
         pb__trace_point *t = realloc(r->trace, cap * sizeof *t);
@@ -270,7 +374,9 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     /* After the final message only host code runs (flush, _exit(0)): a status other than 0
      * then comes from tooling around the child (valgrind's --error-exitcode after its leak
      * check, say) or from a kill that came too late, not from the run. */
-    if (c->finished)
+    if (!c->broke[0] && c->fill > 0)
+        snprintf(c->broke, sizeof c->broke, "a truncated message");
+    if (c->finished && !c->broke[0])
         return;
     /* The run did not finish: keep the trace, mark the final metrics unknown. */
     o->status = PB__STATUS_ERROR;
@@ -282,7 +388,17 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
         o->iterations = (uint64_t)last->iterations;
         o->seconds = last->seconds;
     }
-    if (c->timed_out) {
+    if (c->broke[0]) {
+        /* Its own status whatever else happened: the kill that followed, a late timeout. */
+        c->finished = 0;
+        memset(o->extras, 0, sizeof o->extras);
+        o->target_hit_cost = 0;
+        o->stop = PB__STOP_NONE;
+        snprintf(o->message, sizeof o->message,
+                 "the run broke the protocol with the harness (%s): plugin code wrote to the "
+                 "harness's pipe; the trace is kept up to there",
+                 c->broke);
+    } else if (c->timed_out) {
         o->status = PB__STATUS_TIMEOUT;
         snprintf(o->message, sizeof o->message, "killed after the wall-clock limit of %.3g s",
                  c->deadline - c->started);

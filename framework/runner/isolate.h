@@ -51,6 +51,35 @@ typedef struct pb__isolation {
     size_t n_private_fds;
 } pb__isolation;
 
+/*
+ * What the parent can and cannot trust in a run's messages. The child counts the cost and
+ * the iterations, times the steps and measures the solutions in its own address space,
+ * which plugin code shares: a plugin can overwrite those figures before they are sent, or
+ * write messages of its own into the pipe (its descriptor is found in /proc/self/fd). The
+ * parent therefore treats every message as a claim and checks what can be checked:
+ *   - messages are fixed-size records of a known type, at most pb__trace_cap(limits)
+ *     trace points and then one final outcome, nothing after it and no truncated tail, so
+ *     a run sends at most (pb__trace_cap + 1) * one record (about 80 KB for any budget)
+ *     and the parent holds at most pb__trace_cap points;
+ *   - cost and iterations are whole numbers, never above the budget where it has one (the
+ *     oracles refuse calls past it), and with the time never decrease along the trace nor
+ *     from its last point to the outcome; times are finite and not negative;
+ *   - the outcome's status is ok, error or nonfinite (timeouts and crashes are the
+ *     parent's findings), its stop reason a known one, its target cost within its cost, and
+ *     an ok outcome comes after at least one trace point.
+ * A run whose messages fail a check is killed at once and recorded with status error and a
+ * message that says so ("broke the protocol with the harness"), its trace kept up to there.
+ * What the parent cannot detect is a forgery that passes every check: a consistent trace
+ * and outcome with made-up metrics (a best error of 0 after one evaluation), or a cost and
+ * time below the real ones. Only a plugin whose code is trusted, or a rerun outside its
+ * reach, vouches for its figures. The wall time, the peak resident memory (from the
+ * kernel, at wait4) and a timeout or killing signal are the parent's own observations.
+ */
+
+/* The most trace points a run under limits sends: the checkpoints up to its cost budget
+ * (any cost when it has none: under 70) plus the point at PB_DONE and the final point. */
+size_t pb__trace_cap(const pb__limits *limits);
+
 /* Called in the parent as each run ends, in the order they end. */
 typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *result);
 

@@ -53,7 +53,8 @@ typedef void (*pb__trace_fn)(void *user, const pb__trace_point *point);
 
 /*
  * The first checkpoint after n: of 1, 2, 5, 10, 20, 50, ..., or with sparse of 1, 10, 100,
- * ... (pb__kind.sparse_checkpoints). Exposed for the tests.
+ * ... (pb__kind.sparse_checkpoints). Exposed for the tests and the isolation layer, which
+ * bounds a run's trace by it.
  */
 uint64_t pb__next_checkpoint(uint64_t n, int sparse);
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -49,6 +50,9 @@
 #define MODE_BADTEXT 29    /* a version that is not UTF-8 */
 #define MODE_BADMSG 30     /* create() fails with a message of control and non-UTF-8 bytes */
 #define MODE_FORKBOMB 31   /* step 1 forks up to 600 sleeping children; prints how many */
+#define MODE_FLOOD 32       /* step 1 writes 20000 trace points into the harness's pipe */
+#define MODE_FORGE_COST 33  /* step 1 forges a trace whose cost falls, then a perfect outcome */
+#define MODE_FORGE_STATUS 34 /* step 1 forges an outcome of a status no run has */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -219,6 +223,81 @@ static void fork_many(void)
     printf(PLUGIN_NAME ": forked %d of 600\n", n);
 }
 
+/*
+ * The child's messages to the harness, as a plugin's author can read them off
+ * framework/runner/isolate.c (struct wire) and run.h: a record of a type, then a trace
+ * point or the final outcome. Nothing stops plugin code from writing such records itself.
+ */
+typedef struct forged_point {
+    double cost, iterations, seconds, metrics[8];
+} forged_point;
+
+typedef struct forged_outcome {
+    int32_t status, stop;
+    uint64_t cost, iterations, target_hit_cost;
+    double seconds, metrics[8], extras[64];
+    char message[512];
+} forged_outcome;
+
+typedef struct forged {
+    uint32_t type, reserved; /* 1: a point, 2: the final outcome */
+    union {
+        forged_point point;
+        forged_outcome outcome;
+    } u;
+} forged;
+
+/* The harness's message pipe: the one pipe above stderr (stdout and stderr are another). */
+static int harness_pipe(void)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+            return fd;
+    }
+    return -1;
+}
+
+static void send_forged(int fd, const forged *m)
+{
+    if (write(fd, m, sizeof *m) != (ssize_t)sizeof *m)
+        _exit(1);
+}
+
+/* A trace point at cost and iteration n, with a perfect error. */
+static void send_forged_point(int fd, double cost, double n)
+{
+    forged m = {.type = 1, .u.point = {.cost = cost, .iterations = n}};
+    send_forged(fd, &m);
+}
+
+/*
+ * bad-flood: 20000 trace points, each as valid as the first, then the run goes on as usual;
+ * bad-forge-cost: a trace whose cost falls from 5 to 2, then an ok outcome with a best error
+ * of 0, and the run ends before the host can send its own; bad-forge-status: an outcome of
+ * status 9 (the host's are 0 to 4), likewise.
+ */
+static void forge(void)
+{
+    int fd = harness_pipe();
+    if (fd < 0)
+        return;
+    if (MODE == MODE_FLOOD) {
+        for (int i = 0; i < 20000; i++)
+            send_forged_point(fd, 1, 1);
+        return;
+    }
+    if (MODE == MODE_FORGE_COST) {
+        send_forged_point(fd, 5, 1);
+        send_forged_point(fd, 2, 2);
+    }
+    forged final = {.type = 2,
+                    .u.outcome = {.status = MODE == MODE_FORGE_STATUS ? 9 : 0,
+                                  .stop = 1, .cost = 2, .iterations = 2}};
+    send_forged(fd, &final);
+    _exit(0);
+}
+
 /* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
 static int32_t misbehave(state *s)
 {
@@ -257,6 +336,12 @@ static int32_t misbehave(state *s)
     case MODE_FDS:
         if (s->steps == 1)
             print_fds();
+        break;
+    case MODE_FLOOD:
+    case MODE_FORGE_COST:
+    case MODE_FORGE_STATUS:
+        if (s->steps == 1)
+            forge();
         break;
     case MODE_STEPFAIL:
         if (s->steps == 2) {

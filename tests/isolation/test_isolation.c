@@ -172,6 +172,9 @@ static void check_details(const char *plugin, const pb__job_result *r)
               "random-search: best error %g is not a finite error", o->metrics[0]);
         CHECK(r->n_trace > 0 && r->trace[r->n_trace - 1].cost == GOOD_BUDGET,
               "random-search: the trace does not reach the budget");
+        pb__limits limits = {{.cost = GOOD_BUDGET}, NAN};
+        CHECK(r->n_trace <= pb__trace_cap(&limits), "random-search: %zu trace points, cap %zu",
+              r->n_trace, pb__trace_cap(&limits));
     } else if (strcmp(plugin, "bad-noisy") == 0) {
         /* The output itself is not printed: it spans lines. */
         CHECK(strstr(r->output, "bad-noisy: step 1 on stdout") != NULL,
@@ -434,6 +437,59 @@ static void test_messages(const char *dir, pb__problem *problem)
     pb__plugin_unload(&plugin);
 }
 
+/*
+ * Plugin code can write into the harness's message pipe (bad_plugin.c's forge()): the
+ * parent must keep its memory bounded and refuse what the run loop could not have sent.
+ * bad-flood sends 20000 valid-looking trace points, more than the 7 checkpoints a budget
+ * of 20 evaluations has; bad-forge-cost a trace whose cost falls, then an ok outcome with
+ * a best error of 0; bad-forge-status an outcome of status 9. Each must end as an error
+ * saying why, with no more points kept than the cap and no forged metrics.
+ */
+static void test_forgery(const char *dir, pb__problem *problem)
+{
+    static const expected forgers[] = {
+        {"bad-flood", PB__STATUS_ERROR, 0, "more trace points than checkpoints"},
+        {"bad-forge-cost", PB__STATUS_ERROR, 0, "cost, iterations or time decrease"},
+        {"bad-forge-status", PB__STATUS_ERROR, 0, "an unknown final status"},
+    };
+    enum { N = sizeof forgers / sizeof forgers[0] };
+    pb__plugin_file plugins[N];
+    pb_value values[N][8];
+    pb__job jobs[N];
+    for (int i = 0; i < N; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.so", dir, forgers[i].plugin);
+        load(path, &plugins[i]);
+        params_with(&plugins[i], values[i], "batch", "1");
+        jobs[i] = (pb__job){.plugin = &plugins[i], .params = values[i], .problem = problem,
+                            .seed = 1, .limits = {{.cost = BAD_BUDGET}, NAN}};
+    }
+    size_t cap = pb__trace_cap(&jobs[0].limits);
+    /* 1, 2, 5, 10, 20, the point at PB_DONE and the final one; under 70 with no budget. */
+    CHECK(cap == 7, "trace cap %zu for a budget of %d evaluations, want 7", cap, BAD_BUDGET);
+    pb__limits unbounded = {{.seconds = 1}, NAN};
+    CHECK(pb__trace_cap(&unbounded) < 70, "trace cap %zu without a cost budget",
+          pb__trace_cap(&unbounded));
+    pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    report *runs = run_all(jobs, N, &iso);
+    for (int i = 0; i < N; i++) {
+        const pb__job_result *r = &runs[i].result;
+        const expected *c = &forgers[i];
+        CHECK(r->outcome.status == c->status && strstr(r->outcome.message, c->message) &&
+                  strstr(r->outcome.message, "broke the protocol"),
+              "%s: status %s, message '%s': want error saying '%s'", c->plugin,
+              pb__status_name(r->outcome.status), r->outcome.message, c->message);
+        CHECK(r->n_trace <= cap, "%s: %zu trace points kept, cap %zu", c->plugin, r->n_trace,
+              cap);
+        CHECK(isnan(r->outcome.metrics[0]), "%s: the forged best error %g was kept", c->plugin,
+              r->outcome.metrics[0]);
+    }
+    free_reports(runs, N);
+    for (int i = 0; i < N; i++)
+        pb__plugin_unload(&plugins[i]);
+}
+
 /* Runs the tests; exits nonzero when any check failed. */
 int main(int argc, char **argv)
 {
@@ -450,6 +506,7 @@ int main(int argc, char **argv)
     test_descriptors(argv[1], problem);
     test_process_groups(argv[1], problem);
     test_messages(argv[1], problem);
+    test_forgery(argv[1], problem);
     test_process_limit(argv[1], problem);
     pb__problem_close(problem);
     return check_summary("isolation");
