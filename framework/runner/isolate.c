@@ -58,25 +58,11 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
-static void write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(120); /* the parent is gone: nothing left to report to */
-        p += n;
-        len -= (size_t)n;
-    }
-}
-
 static void send_point(void *user, const pb__trace_point *point)
 {
     wire w = {.type = WIRE_POINT};
     w.u.point = *point;
-    write_all(*(int *)user, &w, sizeof w);
+    pb__child_send(*(int *)user, &w, sizeof w);
 }
 
 /* The child: limits, redirections, the run, the final message. Never returns. */
@@ -120,7 +106,7 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
                     &msg_fd, &w.u.outcome);
     fflush(stdout);
     fflush(stderr);
-    write_all(msg_fd, &w, sizeof w);
+    pb__child_send(msg_fd, &w, sizeof w);
     _exit(0);
 }
 

@@ -375,7 +375,7 @@ enum { STAGE_OPEN = 'o', STAGE_ENTRY = 'e', STAGE_READ = 'r' };
 /* The last bytes of a complete answer: the positive handshake. */
 static const char probe_end[4] = {'E', 'N', 'D', '.'};
 
-static void send_all(int fd, const void *data, size_t len)
+void pb__child_send(int fd, const void *data, size_t len)
 {
     const char *p = data;
     while (len > 0) {
@@ -383,7 +383,7 @@ static void send_all(int fd, const void *data, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            _exit(120); /* the parent is gone */
+            _exit(120); /* the parent is gone: nothing left to report to */
         p += n;
         len -= (size_t)n;
     }
@@ -393,10 +393,10 @@ static void send_all(int fd, const void *data, size_t len)
 static void send_answer(int fd, char kind, const void *data, size_t len)
 {
     uint32_t n = (uint32_t)len;
-    send_all(fd, &kind, 1);
-    send_all(fd, &n, sizeof n);
-    send_all(fd, data, len);
-    send_all(fd, probe_end, sizeof probe_end);
+    pb__child_send(fd, &kind, 1);
+    pb__child_send(fd, &n, sizeof n);
+    pb__child_send(fd, data, len);
+    pb__child_send(fd, probe_end, sizeof probe_end);
 }
 
 static void send_failure(int fd, const char *message)
@@ -448,7 +448,7 @@ static void probe_child(const char *path, int fd, pid_t parent)
         _exit(122);
     fd = 3;
     close_range(4, ~0U, 0);
-    send_all(fd, (const char[]){STAGE_OPEN}, 1);
+    pb__child_send(fd, (const char[]){STAGE_OPEN}, 1);
     char err[1024];
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
@@ -464,13 +464,13 @@ static void probe_child(const char *path, int fd, pid_t parent)
         send_failure(fd, err);
         _exit(0);
     }
-    send_all(fd, (const char[]){STAGE_ENTRY}, 1);
+    pb__child_send(fd, (const char[]){STAGE_ENTRY}, 1);
     const pb_plugin *d = entry();
     if (!d) {
         send_failure(fd, "the entry symbol returned no descriptor");
         _exit(0);
     }
-    send_all(fd, (const char[]){STAGE_READ}, 1);
+    pb__child_send(fd, (const char[]){STAGE_READ}, 1);
     if (pb__plugin_validate(d, err, sizeof err) != 0) {
         send_failure(fd, err);
         _exit(0);

@@ -63,6 +63,10 @@ void pb__plugin_unload(pb__plugin_file *plugin);
  */
 int pb__child_detach(pid_t parent);
 
+/* In such a child: writes all of data to the parent's pipe fd, or _exits (status 120) when
+ * the parent is gone, as nothing is left to report to. */
+void pb__child_send(int fd, const void *data, size_t len);
+
 /*
  * Checks a descriptor: versions, sizes, names, required members, parameter schema, and a
  * kind this host knows. Returns 0, or -1 with the reason (without the file name) in err.

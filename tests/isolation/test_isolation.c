@@ -148,6 +148,19 @@ static void params_with(const pb__plugin_file *plugin, pb_value *values, const c
         exit(check_summary("isolation"));
 }
 
+/* Loads test plugin name from dir with batch 1 (one evaluation a step) into plugin and
+ * values, and returns its job on problem: seed 1, the bad runs' budget. Exits on failure. */
+static pb__job bad_job(const char *dir, const char *name, pb__problem *problem,
+                       pb__plugin_file *plugin, pb_value *values)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.so", dir, name);
+    load(path, plugin);
+    params_with(plugin, values, "batch", "1");
+    return (pb__job){.plugin = plugin, .params = values, .problem = problem, .seed = 1,
+                     .limits = {{.cost = BAD_BUDGET}, NAN}};
+}
+
 /* The checks particular to one case, beyond its status and message. */
 static void check_details(const char *plugin, const pb__job_result *r)
 {
@@ -294,18 +307,17 @@ static void test_determinism(const char *random_search, pb__problem *problem)
  */
 static void test_descriptors(const char *dir, pb__problem *problem)
 {
-    char path[4096], private_path[] = "/tmp/plugbench-private-XXXXXX";
-    snprintf(path, sizeof path, "%s/bad-fds.so", dir);
+    char private_path[] = "/tmp/plugbench-private-XXXXXX";
     pb__plugin_file plugin;
     pb_value values[8];
-    load(path, &plugin);
-    params_with(&plugin, values, "batch", "1");
+    pb__job jobs[4];
+    jobs[0] = bad_job(dir, "bad-fds", problem, &plugin, values);
     int private_fd = mkstemp(private_path);
     CHECK(private_fd >= 0, "cannot create %s", private_path);
-    pb__job jobs[4];
-    for (int i = 0; i < 4; i++)
-        jobs[i] = (pb__job){.plugin = &plugin, .params = values, .problem = problem,
-                            .seed = 1 + (uint64_t)i, .limits = {{.cost = BAD_BUDGET}, NAN}};
+    for (int i = 1; i < 4; i++) {
+        jobs[i] = jobs[0];
+        jobs[i].seed = 1 + (uint64_t)i;
+    }
     pb__isolation iso = {.parallel = 2, .timeout_seconds = TIMEOUT,
                          .memory_bytes = (uint64_t)MEMORY_MIB << 20,
                          .private_fds = &private_fd, .n_private_fds = 1};
@@ -333,14 +345,8 @@ static void test_process_groups(const char *dir, pb__problem *problem)
     pb__plugin_file plugins[3];
     pb_value values[3][8];
     pb__job jobs[3];
-    for (int i = 0; i < 3; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
-        load(path, &plugins[i]);
-        params_with(&plugins[i], values[i], "batch", "1");
-        jobs[i] = (pb__job){.plugin = &plugins[i], .params = values[i], .problem = problem,
-                            .seed = 1, .limits = {{.cost = BAD_BUDGET}, NAN}};
-    }
+    for (int i = 0; i < 3; i++)
+        jobs[i] = bad_job(dir, names[i], problem, &plugins[i], values[i]);
     pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
                          .memory_bytes = (uint64_t)MEMORY_MIB << 20};
     report *runs = run_all(jobs, 3, &iso);
@@ -391,14 +397,9 @@ static void test_process_limit(const char *dir, pb__problem *problem)
         printf("note: bad-forkbomb skipped: RLIMIT_NPROC does not bind this user (root?)\n");
         return;
     }
-    char path[4096];
-    snprintf(path, sizeof path, "%s/bad-forkbomb.so", dir);
     pb__plugin_file plugin;
     pb_value values[8];
-    load(path, &plugin);
-    params_with(&plugin, values, "batch", "1");
-    pb__job job = {.plugin = &plugin, .params = values, .problem = problem, .seed = 1,
-                   .limits = {{.cost = BAD_BUDGET}, NAN}};
+    pb__job job = bad_job(dir, "bad-forkbomb", problem, &plugin, values);
     pb__isolation iso = {.parallel = 1, .timeout_seconds = 20,
                          .memory_bytes = (uint64_t)MEMORY_MIB << 20};
     report *runs = run_all(&job, 1, &iso);
@@ -417,14 +418,9 @@ static void test_process_limit(const char *dir, pb__problem *problem)
  */
 static void test_messages(const char *dir, pb__problem *problem)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/bad-badmsg.so", dir);
     pb__plugin_file plugin;
     pb_value values[8];
-    load(path, &plugin);
-    params_with(&plugin, values, "batch", "1");
-    pb__job job = {.plugin = &plugin, .params = values, .problem = problem, .seed = 1,
-                   .limits = {{.cost = BAD_BUDGET}, NAN}};
+    pb__job job = bad_job(dir, "bad-badmsg", problem, &plugin, values);
     pb__isolation iso = {.parallel = 1, .timeout_seconds = 10,
                          .memory_bytes = (uint64_t)MEMORY_MIB << 20};
     report *runs = run_all(&job, 1, &iso);
@@ -456,14 +452,8 @@ static void test_forgery(const char *dir, pb__problem *problem)
     pb__plugin_file plugins[N];
     pb_value values[N][8];
     pb__job jobs[N];
-    for (int i = 0; i < N; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s.so", dir, forgers[i].plugin);
-        load(path, &plugins[i]);
-        params_with(&plugins[i], values[i], "batch", "1");
-        jobs[i] = (pb__job){.plugin = &plugins[i], .params = values[i], .problem = problem,
-                            .seed = 1, .limits = {{.cost = BAD_BUDGET}, NAN}};
-    }
+    for (int i = 0; i < N; i++)
+        jobs[i] = bad_job(dir, forgers[i].plugin, problem, &plugins[i], values[i]);
     size_t cap = pb__trace_cap(&jobs[0].limits);
     /* 1, 2, 5, 10, 20, the point at PB_DONE and the final one; under 70 with no budget. */
     CHECK(cap == 7, "trace cap %zu for a budget of %d evaluations, want 7", cap, BAD_BUDGET);
