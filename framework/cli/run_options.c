@@ -430,8 +430,11 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     if ((rc = shard(cfg, source, o)))
         return rc;
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
-    if (output && !cJSON_IsString(output))
-        return pb_usage_error("output must be a file name");
+    /* Empty or too long for PATH_MAX, a name would silently become another file. */
+    if (output && (!cJSON_IsString(output) || !output->valuestring[0] ||
+                   strlen(output->valuestring) >= sizeof o->output))
+        return pb_usage_error("output must be a file name of 1 to %zu bytes",
+                              sizeof o->output - 1);
     snprintf(o->output, sizeof o->output, "%s",
              output ? output->valuestring : "reports/out/latest/results.json");
     return 0;

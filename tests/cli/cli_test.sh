@@ -130,6 +130,8 @@ usage_error "check without a plugin" "check" check
 usage_error "list with an unexpected argument" "'extra'" list extra
 usage_error "--seeds x" "seeds" "${RUN[@]}" -o "$T/e.json" --seeds x
 usage_error "--seeds with a trailing comma" "seeds" "${RUN[@]}" -o "$T/e.json" --seeds 1-2,
+usage_error "an empty --output" "output must be a file name" "${RUN[@]}" -o ""
+usage_error "an --output past PATH_MAX" "output must be a file name" "${RUN[@]}" -o "$(printf '%05000d' 0)"
 usage_error "--seeds listing a seed twice" "seed is listed twice" "${RUN[@]}" -o "$T/e.json" --seeds 1,2,1
 usage_error "--max-evals beyond 2^53" "max_evals must be a number in" "${RUN[@]}" -o "$T/e.json" --max-evals 1e30
 usage_error "--max-evals abc" "max-evals.*abc" "${RUN[@]}" -o "$T/e.json" --max-evals abc
