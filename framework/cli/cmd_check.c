@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "isolate.h"
+#include "numfmt.h"
 #include "params.h"
 
 static const char usage[] =
@@ -92,9 +93,7 @@ int pb_cmd_check(int argc, char **argv)
         if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc) {
             problem_id = argv[++i];
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-            char *end;
-            timeout = strtod(argv[i + 1], &end);
-            if (end == argv[i + 1] || *end || !(timeout > 0 && timeout <= 1e6))
+            if (pb__parse_decimal(argv[i + 1], &timeout) != 0 || !(timeout > 0 && timeout <= 1e6))
                 return pb_usage_error("check: --timeout needs seconds in (0, 1e6], not '%s'",
                                       argv[i + 1]);
             i++;

@@ -127,6 +127,7 @@ usage_error "unknown run option" "'--bogus'" "${RUN[@]}" -o "$T/e.json" --bogus
 usage_error "describe without a name" "describe" describe
 usage_error "describe with an unknown option" "'--bogus'" describe random-search --bogus
 usage_error "check without a plugin" "check" check
+usage_error "check --timeout in hex" "--timeout needs seconds" check random-search --timeout 0x10
 usage_error "list with an unexpected argument" "'extra'" list extra
 usage_error "--seeds x" "seeds" "${RUN[@]}" -o "$T/e.json" --seeds x
 usage_error "--seeds with a trailing comma" "seeds" "${RUN[@]}" -o "$T/e.json" --seeds 1-2,
