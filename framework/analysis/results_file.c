@@ -334,24 +334,84 @@ int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t 
     return 0;
 }
 
+/* Reads the pid a lock file's last holder wrote into it: 0 when there is none. */
+static long lock_holder(int fd)
+{
+    char text[32] = {0};
+    long pid = 0;
+    if (pread(fd, text, sizeof text - 1, 0) > 0)
+        sscanf(text, "%ld", &pid);
+    return pid > 0 ? pid : 0;
+}
+
 int pb__results_lock(const char *path, char *err, size_t errlen)
 {
     char lock_path[PATH_MAX + 16];
     snprintf(lock_path, sizeof lock_path, "%s.lock", path);
-    int fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-    /* A POSIX record lock, not flock(): the forked children of a run must not inherit it,
-     * or a killed suite's children would hold it until their parent-death signal lands. */
-    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fd < 0 || fcntl(fd, F_SETLK, &whole) != 0) {
-        snprintf(err, errlen, "%s: %s", path,
-                 fd >= 0 && (errno == EAGAIN || errno == EACCES)
-                     ? "another plugbench run or merge is writing it"
-                     : strerror(errno));
-        if (fd >= 0)
+    /* A few tries: each time the file we locked turns out to be one its holder had just
+     * removed, somebody else is taking the lock at the same moment. */
+    for (int attempt = 0; attempt < 16; attempt++) {
+        int created = 1;
+        int fd = open(lock_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno == EEXIST) {
+            created = 0;
+            fd = open(lock_path, O_RDWR | O_CLOEXEC);
+            if (fd < 0 && errno == ENOENT)
+                continue; /* removed by its holder in between */
+        }
+        /* A POSIX record lock, not flock(): the forked children of a run must not inherit
+         * it, or a killed suite's children would hold it until their parent-death signal
+         * lands. */
+        struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fd < 0 || fcntl(fd, F_SETLK, &whole) != 0) {
+            snprintf(err, errlen, "%s: %s", path,
+                     fd >= 0 && (errno == EAGAIN || errno == EACCES)
+                         ? "another plugbench run or merge is writing it"
+                         : strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            return -1;
+        }
+        /* The holder removes the file before it lets go (pb__results_unlock): a lock won on
+         * a file that is no longer the one at lock_path guards nothing. */
+        struct stat held, named;
+        if (fstat(fd, &held) != 0 || stat(lock_path, &named) != 0 ||
+            held.st_dev != named.st_dev || held.st_ino != named.st_ino) {
             close(fd);
-        return -1;
+            continue;
+        }
+        if (!created) {
+            long pid = lock_holder(fd);
+            char holder[48] = "a run or merge";
+            if (pid)
+                snprintf(holder, sizeof holder, "plugbench process %ld", pid);
+            fprintf(stderr,
+                    "plugbench: %s was left behind by %s that ended without removing it "
+                    "(killed?); taking it over\n",
+                    lock_path, holder);
+        }
+        char pid_line[32];
+        int len = snprintf(pid_line, sizeof pid_line, "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) != 0 || pwrite(fd, pid_line, (size_t)len, 0) != len) {
+            snprintf(err, errlen, "%s: %s", lock_path, strerror(errno));
+            unlink(lock_path);
+            close(fd);
+            return -1;
+        }
+        return fd;
     }
-    return fd;
+    snprintf(err, errlen, "%s: another plugbench run or merge keeps taking its lock", path);
+    return -1;
+}
+
+void pb__results_unlock(const char *path, int fd)
+{
+    if (fd < 0)
+        return;
+    char lock_path[PATH_MAX + 16];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+    unlink(lock_path); /* before the lock is let go: see pb__results_lock */
+    close(fd);
 }
 
 int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,

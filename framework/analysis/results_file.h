@@ -63,12 +63,17 @@ int pb__results_load_checked(const char *path, cJSON *records, cJSON **context, 
 
 /*
  * Takes the lock of the results file path, held by whoever writes it (run, merge): a
- * POSIX write lock on path + ".lock", created when missing and left in place afterwards.
- * Its directory must exist. Returns the locked descriptor (close it to release the lock;
- * close-on-exec, not inherited by forked children), or -1 with a message when another
+ * POSIX write lock on path + ".lock", which holds the holder's pid. Its directory must
+ * exist. A lock file that is there but not locked was left by a holder that died without
+ * removing it (SIGKILL, a machine crash): it is taken over, with a line on stderr naming
+ * that holder. Returns the locked descriptor (close-on-exec, not inherited by forked
+ * children; release it with pb__results_unlock), or -1 with a message when another
  * process holds it or it cannot be created.
  */
 int pb__results_lock(const char *path, char *err, size_t errlen);
+
+/* Removes path + ".lock" and releases the lock fd took on it; fd < 0 is a no-op. */
+void pb__results_unlock(const char *path, int fd);
 
 /*
  * As pb__records_load, but a journal's line that is not JSON at all -- torn mid-file by a

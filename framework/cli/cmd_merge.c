@@ -172,8 +172,7 @@ int pb_cmd_merge(int argc, char **argv)
         }
         cJSON_Delete(sorted);
     }
-    if (lock_fd >= 0)
-        close(lock_fd);
+    pb__results_unlock(output, lock_fd);
     for (size_t i = 0; i < n; i++)
         free(entries[i].key);
     free(entries);

@@ -64,7 +64,7 @@ static void suite_free(suite *s)
     if (s->journal >= 0)
         close(s->journal);
     if (s->lock_fd > 0)
-        close(s->lock_fd);
+        pb__results_unlock(s->opt.output, s->lock_fd);
     pb_run_options_free(&s->opt);
 }
 

@@ -313,12 +313,17 @@ if wait_lines "$K.journal" 2 30; then
     check "the journal holds at least 2 and fewer than 40 runs ($DONE1)" \
         test "$DONE1" -ge 2 -a "$DONE1" -lt 40
     check "no results file after the kill" test ! -e "$K"
+    check "the killed suite's lock file stays behind" test -e "$K.lock"
     jq -s . "$K.journal" >"$T/journal.json" 2>/dev/null
     json_check "journalled runs are complete records with status ok" "$T/journal.json" \
         'all(.[]; .status == "ok" and .stop_reason == "budget_seconds" and (.trace | has("best_error")))'
 
     pb resume "${KILL_ARGS[@]}" --resume
     check "--resume: exit 0" test "$RC" -eq 0
+    check "--resume takes over the lock the killed suite left, naming it" grep -q \
+        "k.json.lock was left behind by plugbench process $KPID that ended without removing it (killed?); taking it over" \
+        "$T/resume.err"
+    check "... and removes it when it ends" test ! -e "$K.lock"
     N_OLD=$(sed -nE 's/^plugbench: resuming: ([0-9]+) runs already recorded, ([0-9]+) to run$/\1/p' "$T/resume.err")
     N_NEW=$(sed -nE 's/^plugbench: resuming: ([0-9]+) runs already recorded, ([0-9]+) to run$/\2/p' "$T/resume.err")
     if [ -n "$N_OLD" ] && [ "$N_OLD" -ge "$DONE1" ] && [ "$N_NEW" -lt 40 ] &&
@@ -703,8 +708,10 @@ lock_pid=$!
 wait_lines "$T/lock.json.journal" 1 20
 usage_error "a second run on the same results file" "another plugbench run or merge is writing it" \
     "${RUN[@]}" -s 1 -o "$T/lock.json"
+check "... and leaves the first run's lock in place" test -e "$T/lock.json.lock"
 reap "$lock_pid"
 json_check "the first run kept all of its 20 runs" "$T/lock.json" '.runs | length == 20'
+check "the run removed its lock file when it ended" test ! -e "$T/lock.json.lock"
 # merge into the output of a suite still running (one far too long to end by itself, stopped
 # with SIGINT after the check): refused, and the suite writes its file as if merge never came.
 "$PB" "${RUN[@]}" -s 1-1000 --max-seconds 0.1 -q -o "$T/lock2.json" >/dev/null 2>&1 </dev/null &
@@ -718,6 +725,9 @@ kill -INT "$lock_pid"
 reap "$lock_pid"
 json_check "... and the suite's own results file is what it wrote" "$T/lock2.json" \
     '(.runs | length >= 1) and .context.command[0] == "run" and all(.runs[]; .problem.id != "bbob-f01-d2-i1")'
+check "an interrupted run removes its lock file too" test ! -e "$T/lock2.json.lock"
+pb merged merge -o "$T/lock3.json" "$T/one.journal"
+check "merge removes the lock file it took" test "$RC" -eq 0 -a ! -e "$T/lock3.json.lock"
 
 # --resume keeps only runs of the current matrix, once each.
 pb r3 "${RUN[@]}" -s 1-3 --max-evals 100 -q -o "$T/res.json"
