@@ -237,10 +237,11 @@ static int drop_root(char *err, size_t errlen)
     return 0;
 }
 
-/* Sets a resource limit, soft and hard. */
+/* Sets a resource limit: soft, and hard a little above it (RLIMIT_CPU's SIGXCPU comes at
+ * the soft limit, its SIGKILL at the hard one; the first says why the run died). */
 static int limit(int resource, rlim_t value, char *err, size_t errlen, const char *what)
 {
-    struct rlimit r = {value, value};
+    struct rlimit r = {value, value == RLIM_INFINITY ? value : value + 1};
     return setrlimit(resource, &r) == 0 ? 0 : fail(err, errlen, what);
 }
 
@@ -359,16 +360,32 @@ int pb__sandbox_start(const char *const *hidden, size_t n_hidden, int flags, cha
         return -1;
     }
     if (!(flags & PB__SANDBOX_NO_NAMESPACES)) {
-        /* Probed in a child: unsharing here would change the harness itself. */
+        /* Probed in a child, as the runs will be (nobody, for root): unsharing here would
+         * change the harness itself. */
         pid_t pid = fork();
         if (pid == 0)
-            _exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) == 0 ? 0 : errno & 0xff);
+            _exit(drop_root(why, sizeof why) == 0 &&
+                          unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) == 0
+                      ? 0
+                      : errno & 0xff);
         int status = 0;
         while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR) {
         }
         box.namespaces = pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
         snprintf(why, sizeof why, "unshare: %s",
                  pid > 0 && WIFEXITED(status) ? strerror(WEXITSTATUS(status)) : "no answer");
+    }
+#ifdef SECCOMP_ARCH
+    int seccomp = prctl(PR_GET_SECCOMP) >= 0;
+#else
+    int seccomp = 0;
+#endif
+    if (!box.namespaces && !seccomp) {
+        snprintf(said, size, "sandbox: refused: network protection needs a network namespace "
+                             "(%s) or seccomp (not in this kernel, or no filter for this "
+                             "architecture)",
+                 why);
+        return -1;
     }
     const char *tmp = getenv("TMPDIR");
     snprintf(box.base, sizeof box.base, "%s/plugbench-sandbox-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -418,5 +435,8 @@ void pb__sandbox_stop(void)
 {
     if (box.base[0])
         nftw(box.base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    /* Dumpable again, as before the start: LeakSanitizer's exit check ptraces this process. */
+    if (box.started)
+        prctl(PR_SET_DUMPABLE, 1);
     memset(&box, 0, sizeof box);
 }

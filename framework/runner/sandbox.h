@@ -46,8 +46,9 @@
  * read (copied; each is covered when it exists as a child starts). flags: 0 or
  * PB__SANDBOX_NO_NAMESPACES. Returns 0 with one line in said saying what is enforced and
  * what is not (and why) -- but for the CPU and memory limits, which are the caller's --,
- * or -1 with the reason in said when network or file protection
- * cannot be enforced (nothing is started then).
+ * or -1 with the reason in said (nothing is started then): "sandbox: refused: ..." when
+ * the machine lacks what network or file protection needs (Landlock; namespaces or
+ * seccomp), else what failed.
  */
 int pb__sandbox_start(const char *const *hidden, size_t n_hidden, int flags, char *said,
                       size_t size);
@@ -60,7 +61,8 @@ int pb__sandbox_start(const char *const *hidden, size_t n_hidden, int flags, cha
  */
 int pb__sandbox_enter(double cpu_seconds, char *err, size_t errlen);
 
-/* Removes the scratch directory (what runs left in it too) and forgets the sandbox. */
+/* Removes the scratch directory (what runs left in it too), makes this process dumpable
+ * again and forgets the sandbox. */
 void pb__sandbox_stop(void);
 
 #endif
