@@ -346,7 +346,7 @@ static void describe(char *said, size_t size, const char *no_namespaces)
 int pb__sandbox_start(const char *const *hidden, size_t n_hidden, int flags, char *said,
                       size_t size)
 {
-    char why[512] = "disabled";
+    char why[512] = "not tried";
     if (n_hidden > MAX_HIDDEN) {
         snprintf(said, size, "sandbox: at most %d hidden files", MAX_HIDDEN);
         return -1;

@@ -58,7 +58,7 @@
 #define MODE_FORGE_COST 33  /* step 1 forges a trace whose cost falls, then a perfect outcome */
 #define MODE_FORGE_STATUS 34 /* step 1 forges an outcome of a status no run has */
 #define MODE_CONNECT 35     /* step 1 connects to 127.0.0.1:$PB_TEST_PORT, fails saying how */
-#define MODE_WRITE 36       /* step 1 writes a file into $HOME and $PB_TEST_RESULTS, fails */
+#define MODE_WRITE 36       /* step 1 writes a file into $HOME, $PB_TEST_RESULTS, ., fails */
 #define MODE_READ 37        /* step 1 reads the file $PB_TEST_JOURNAL, fails saying what */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
@@ -342,12 +342,14 @@ static void write_into(const char *name, const char *dir, char *out, size_t size
         close(fd);
 }
 
+/* Its own working directory too, which a sandbox must leave writable (its scratch). */
 static int32_t try_write(state *s)
 {
-    char home[256], results[256];
+    char home[256], results[256], cwd[256];
     write_into("home", getenv("HOME"), home, sizeof home);
     write_into("results", getenv("PB_TEST_RESULTS"), results, sizeof results);
-    snprintf(s->error, s->error_size, PLUGIN_NAME ": %s; %s", home, results);
+    write_into("cwd", ".", cwd, sizeof cwd);
+    snprintf(s->error, s->error_size, PLUGIN_NAME ": %s; %s; %s", home, results, cwd);
     return PB_ERR_FAILED;
 }
 

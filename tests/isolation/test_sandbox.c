@@ -1,7 +1,7 @@
 /*
  * The sandbox (sandbox.h) against the plugins of bad_plugin.c that reach out: bad-connect
  * connects to a listener of this test on 127.0.0.1, bad-write writes into $HOME and the
- * results directory, bad-read reads the journal being written, bad-forkbomb forks up to
+ * results directory (and its working directory, which the sandbox must leave writable), bad-read reads the journal being written, bad-forkbomb forks up to
  * 80 processes ($PB_TEST_FORKS). Each runs first without the sandbox, where it must succeed (else the
  * checks with the sandbox would prove nothing), then in the sandbox with namespaces, then
  * in the sandbox as on a machine without namespaces (Landlock and seccomp alone). Exits 77
@@ -82,7 +82,8 @@ static void test_unsandboxed(const pb__job *jobs)
         m[i] = k.r[i].outcome.message;
     CHECK(strstr(m[CONNECT], "connected to 127.0.0.1"), "unsandboxed bad-connect: %s",
           m[CONNECT]);
-    CHECK(strstr(m[WRITE], "home wrote; results wrote") && exists(home) && exists(results),
+    CHECK(strstr(m[WRITE], "home wrote; results wrote; cwd wrote") && exists(home) &&
+              exists(results) && exists("."),
           "unsandboxed bad-write: %s", m[WRITE]);
     CHECK(strstr(m[READ], SECRET), "unsandboxed bad-read: %s", m[READ]);
     /* RLIMIT_NPROC allows the user's tasks plus 256, or binds not at all (root). */
@@ -107,12 +108,13 @@ static void test_sandboxed(const pb__job *jobs, int full)
     CHECK(strstr(m[CONNECT], full ? "connect: Network is unreachable"
                                   : "socket: Permission denied"),
           "%s, bad-connect: %s", how, m[CONNECT]);
-    /* The whole tree is read-only in a namespace; without one, Landlock refuses. */
+    /* The whole tree is read-only in a namespace; without one, Landlock refuses. The
+     * working directory is the run's scratch, writable, and nothing of it is left here. */
     const char *refused = full ? "Read-only file system" : "Permission denied";
     char want[128];
-    snprintf(want, sizeof want, "home %s; results %s", refused, refused);
-    CHECK(strstr(m[WRITE], want) && !exists(home) && !exists(results), "%s, bad-write: %s",
-          how, m[WRITE]);
+    snprintf(want, sizeof want, "home %s; results %s; cwd wrote", refused, refused);
+    CHECK(strstr(m[WRITE], want) && !exists(home) && !exists(results) && !exists("."),
+          "%s, bad-write: %s", how, m[WRITE]);
     /* Only a mount namespace can cover the journal. */
     if (full)
         CHECK(strstr(m[READ], "cannot read the journal: Permission denied"),
