@@ -12,17 +12,20 @@
 #include "isolate.h"
 #include "numfmt.h"
 #include "params.h"
+#include "sandbox.h"
 
 static const char usage[] =
-    "usage: plugbench check PLUGIN.so|NAME [--problem ID] [--timeout S] [--plugin-dir DIR]...\n"
+    "usage: plugbench check PLUGIN.so|NAME [--problem ID] [--timeout S] [--sandbox]\n"
+    "                       [--plugin-dir DIR]...\n"
     "\n"
     "Checks that a plugin conforms: its descriptor is valid; on its kind's first default\n"
     "problem (or ID), runs with default parameters, each isolated, finish with status ok\n"
     "and end where a budget of 1000 evaluations (or 20 iterations) ends -- or earlier, the\n"
     "plugin saying it is done -- and the same seed gives the same trace bit for bit (times\n"
     "excepted). A run is killed after S seconds (default 60); checking stops at the first\n"
-    "failed run. Exit status 0 when all checks pass, 1 when one fails, 2 when the plugin\n"
-    "cannot be loaded.\n";
+    "failed run. With --sandbox the plugin's probe and runs are sandboxed as under\n"
+    "plugbench run --sandbox. Exit status 0 when all checks pass, 1 when one fails, 2 when\n"
+    "the plugin cannot be loaded (or the sandbox cannot protect network and files).\n";
 
 typedef struct captured {
     pb__job_result result;
@@ -84,28 +87,12 @@ static int same_trace(const pb__job_result *a, const pb__job_result *b, const pb
     return 1;
 }
 
-int pb_cmd_check(int argc, char **argv)
+/* The checks, once the command line is read. */
+static int check(const char *spec, pb_dirs *dirs, const char *problem_id, double timeout)
 {
-    pb_dirs dirs = {0};
-    const char *spec = NULL, *problem_id = NULL;
-    double timeout = 60;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc) {
-            problem_id = argv[++i];
-        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
-            if (pb__parse_decimal(argv[i + 1], &timeout) != 0 || !(timeout > 0 && timeout <= 1e6))
-                return pb_usage_error("check: --timeout needs seconds in (0, 1e6], not '%s'",
-                                      argv[i + 1]);
-            i++;
-        } else {
-            int rc = pb_plugin_arg(argc, argv, &i, &dirs, &spec, "check", usage);
-            if (rc != PB_ARG_NEXT)
-                return rc;
-        }
-    }
     pb__plugin_file plugin;
     char err[2048], detail[512];
-    int rc = pb_plugin_load_arg("check", spec, &dirs, &plugin, err, sizeof err);
+    int rc = pb_plugin_load_arg("check", spec, dirs, &plugin, err, sizeof err);
     if (rc < 0) {
         report(0, "loads", err);
         return PB_EXIT_USAGE;
@@ -179,4 +166,39 @@ int pb_cmd_check(int argc, char **argv)
     pb__plugin_unload(&plugin);
     printf("%s: %s\n", spec, failures ? "does not conform" : "conforms");
     return failures ? PB_EXIT_FAILED : PB_EXIT_OK;
+}
+
+int pb_cmd_check(int argc, char **argv)
+{
+    pb_dirs dirs = {0};
+    const char *spec = NULL, *problem_id = NULL;
+    double timeout = 60;
+    int sandbox = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--sandbox") == 0) {
+            sandbox = 1;
+        } else if (strcmp(argv[i], "--problem") == 0 && i + 1 < argc) {
+            problem_id = argv[++i];
+        } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
+            if (pb__parse_decimal(argv[i + 1], &timeout) != 0 || !(timeout > 0 && timeout <= 1e6))
+                return pb_usage_error("check: --timeout needs seconds in (0, 1e6], not '%s'",
+                                      argv[i + 1]);
+            i++;
+        } else {
+            int rc = pb_plugin_arg(argc, argv, &i, &dirs, &spec, "check", usage);
+            if (rc != PB_ARG_NEXT)
+                return rc;
+        }
+    }
+    char err[2048];
+    if (sandbox) {
+        if (pb__sandbox_start(NULL, 0, 0, err, sizeof err) != 0)
+            return pb_usage_error("check --sandbox: %s", err);
+        fprintf(stderr, "plugbench: %s; cpu: %g s per process (the timeout); memory: 4096 MiB "
+                        "of address space\n",
+                err, timeout);
+    }
+    int rc = check(spec, &dirs, problem_id, timeout);
+    pb__sandbox_stop();
+    return rc;
 }

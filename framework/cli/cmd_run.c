@@ -17,6 +17,7 @@
 #include "records.h"
 #include "report.h"
 #include "run_options.h"
+#include "sandbox.h"
 #include "strmap.h"
 
 /* A finished run the journal could not take, and how many journaled runs precede it. */
@@ -435,6 +436,12 @@ static int finish(suite *s, int argc, char **argv)
     return 0;
 }
 
+/* The wall-clock limit of each run: --timeout, else derived from --max-seconds. */
+static double run_timeout(const pb_run_options *o)
+{
+    return o->timeout > 0 ? o->timeout : o->budget.seconds > 0 ? 2 * o->budget.seconds + 10 : 600;
+}
+
 int pb_cmd_run(int argc, char **argv)
 {
     suite s = {0};
@@ -444,6 +451,18 @@ int pb_cmd_run(int argc, char **argv)
     s.records = cJSON_CreateArray();
     s.journal = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
+    if (s.opt.sandbox) {
+        /* Before the plugins load: their probes run plugin code too. */
+        const char *hidden[] = {s.opt.output, s.journal_path};
+        char said[PATH_MAX + 1024];
+        if (pb__sandbox_start(hidden, 2, 0, said, sizeof said) != 0) {
+            rc = pb_usage_error("--sandbox: %s", said);
+            goto out;
+        }
+        fprintf(stderr, "plugbench: %s; cpu: %g s per process (the timeout); memory: %llu MiB "
+                        "of address space (--memory)\n",
+                said, run_timeout(&s.opt), (unsigned long long)s.opt.memory_mb);
+    }
     if ((rc = load_plugins(&s)) || (rc = expand(&s)))
         goto out;
     keep_shard(&s);
@@ -481,13 +500,10 @@ int pb_cmd_run(int argc, char **argv)
         rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));
         goto out;
     }
-    double budget_seconds = s.opt.budget.seconds;
     const int private_fds[] = {s.journal, s.lock_fd};
     pb__isolation iso = {
         .parallel = s.opt.jobs,
-        .timeout_seconds = s.opt.timeout > 0 ? s.opt.timeout
-                           : budget_seconds > 0 ? 2 * budget_seconds + 10
-                                                : 600,
+        .timeout_seconds = run_timeout(&s.opt),
         .memory_bytes = s.opt.memory_mb << 20,
         .private_fds = private_fds,
         .n_private_fds = 2,
@@ -503,5 +519,6 @@ int pb_cmd_run(int argc, char **argv)
         rc = PB_EXIT_FAILED;
 out:
     suite_free(&s);
+    pb__sandbox_stop();
     return rc;
 }

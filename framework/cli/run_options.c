@@ -45,12 +45,20 @@ static const char usage[] =
     "      --no-plots                do not write the report (plots, leaderboards, index.html)\n"
     "  -q, --quiet                   no progress line\n"
     "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
+    "      --sandbox                 run each plugin child without network, writing only\n"
+    "                                to a scratch directory of its own (its working\n"
+    "                                directory and $TMPDIR), unable to read the results\n"
+    "                                file or its journal, with limits on processes, file\n"
+    "                                size and CPU time; prints what this machine enforces,\n"
+    "                                and refuses (status 2) unless network and files are\n"
+    "                                protected\n"
     "\n"
     "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
-    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs; a key twice in one object\n"
-    "is refused. Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
+    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs, sandbox; a key twice in\n"
+    "one object is refused. Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf\n"
+    "or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
     "or the results file could not be written, 2 for usage, config or plugin errors.\n";
@@ -135,7 +143,7 @@ static const struct flag {
     {NULL, "--memory", "memory", 'n'},        {"-o", "--output", "output", 's'},
     {NULL, "--resume", "resume", 'b'},        {NULL, "--no-plots", "plots", 'B'},
     {"-q", "--quiet", "quiet", 'b'},          {NULL, "--plugin-dir", "plugin_dirs", 'a'},
-    {NULL, "--shard", "shard", 's'},
+    {NULL, "--shard", "shard", 's'},          {NULL, "--sandbox", "sandbox", 'b'},
 };
 
 static int cmp_key(const void *a, const void *b)
@@ -359,7 +367,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "max_iters",  "max_seconds", "target", "params",
                                         "jobs",       "timeout",  "memory",  "output",
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
-                                        "shard"};
+                                        "shard",      "sandbox"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -421,7 +429,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         (rc = number(cfg, source, "timeout", 0, 1e9, &o->timeout)) ||
         (rc = whole(cfg, source, "memory", 0, 1 << 30, &memory)) ||
         (rc = boolean(cfg, source, "resume", &o->resume)) ||
-        (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)))
+        (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)) ||
+        (rc = boolean(cfg, source, "sandbox", &o->sandbox)))
         return rc;
     o->budget.cost = (uint64_t)evals;
     o->budget.iterations = (uint64_t)iters;

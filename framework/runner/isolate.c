@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sandbox.h"
 #include "sanitizers.h"
 #include "text.h"
 
@@ -65,7 +66,17 @@ static void send_point(void *user, const pb__trace_point *point)
     pb__child_send(*(int *)user, &w, sizeof w);
 }
 
-/* The child: limits, redirections, the run, the final message. Never returns. */
+/* The child's final message when the run cannot start: an error with w's message. */
+static void fail_before_run(int msg_fd, wire *w)
+{
+    w->u.outcome.status = PB__STATUS_ERROR;
+    for (int i = 0; i < PB__MAX_METRICS; i++)
+        w->u.outcome.metrics[i] = NAN;
+    pb__child_send(msg_fd, w, sizeof *w);
+    _exit(0);
+}
+
+/* The child: limits, sandbox, redirections, the run, the final message. Never returns. */
 static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd,
                        pid_t parent, rlim_t nproc)
 {
@@ -91,6 +102,10 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
         procs.rlim_cur = procs.rlim_max = nproc;
         setrlimit(RLIMIT_NPROC, &procs);
     }
+    wire w = {.type = WIRE_FINAL};
+    if (pb__sandbox_enter(iso->timeout_seconds, w.u.outcome.message,
+                          sizeof w.u.outcome.message) != 0)
+        fail_before_run(msg_fd, &w);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) {
         dup2(devnull, STDIN_FILENO);
@@ -101,7 +116,6 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     close(out_fd);
     /* Line-buffered like a terminal, so the captured stdout and stderr keep their order. */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    wire w = {.type = WIRE_FINAL};
     pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
                     &msg_fd, &w.u.outcome);
     fflush(stdout);

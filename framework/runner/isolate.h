@@ -86,7 +86,9 @@ typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *
 /*
  * Runs jobs[0..n) in isolated children. Each child dies with this process
  * (PR_SET_PDEATHSIG), leads its own process group, killed whole with SIGKILL when its run
- * ends for any reason, and may start PB__PROCESS_ALLOWANCE tasks. Meanwhile this process is
+ * ends for any reason, and may start PB__PROCESS_ALLOWANCE tasks; when a sandbox is started
+ * (sandbox.h) it enters it first, with timeout_seconds of CPU time, and a child that cannot
+ * is recorded as an error saying why, its plugin never loaded. Meanwhile this process is
  * a child subreaper: descendants of a run that left its group are handed to it when their
  * run ends, and killed. The caller must start no other child processes meanwhile (they would
  * be taken for such descendants). Returns 0 when all ran, or -1 when SIGINT or SIGTERM

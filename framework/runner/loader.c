@@ -22,6 +22,7 @@
 #include "build_info.h"
 #include "params.h"
 #include "run.h"
+#include "sandbox.h"
 #include "sha256.h"
 #include "text.h"
 
@@ -448,8 +449,12 @@ static void probe_child(const char *path, int fd, pid_t parent)
         _exit(122);
     fd = 3;
     close_range(4, ~0U, 0);
-    pb__child_send(fd, (const char[]){STAGE_OPEN}, 1);
     char err[1024];
+    if (pb__sandbox_enter(probe_seconds, err, sizeof err) != 0) {
+        send_failure(fd, err);
+        _exit(0);
+    }
+    pb__child_send(fd, (const char[]){STAGE_OPEN}, 1);
     void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char *why = dlerror();

@@ -30,7 +30,8 @@ typedef struct pb__plugin_file {
  * Probes and validates the plugin at path, in a child process (see above): a plugin whose
  * constructors or entry crash, hang past the probe deadline, call exit() (whatever the
  * status), or whose descriptor is invalid -- bad pointers, strings that are not UTF-8 or
- * hold control characters, more than 1024 parameters -- fails to load. Returns 0, or -1
+ * hold control characters, more than 1024 parameters -- fails to load. The probe child
+ * enters the sandbox first when one is started (sandbox.h). Returns 0, or -1
  * with one line in err naming the file and the reason (for versions, both numbers). Free
  * with pb__plugin_unload. A plugin_file may be copied by value; unload one copy only.
  */

@@ -902,4 +902,42 @@ else
     skip "two plugins with one name: good-params.so not built"
 fi
 
+########################################################################################
+echo "# --sandbox: the protections it prints, the journal it hides, its config key"
+
+if [ -f "$TESTPLUGINS/bad-read.so" ]; then
+    # Readable by others, so that only the sandbox keeps a run (root's runs as nobody) out.
+    SB=$T/sandbox
+    mkdir -p "$SB"
+    chmod 755 "$T" "$SB"
+    SBRUN=(run -a random-search -a "$TESTPLUGINS/bad-read.so" -p "$PROBLEM" -s 1 --no-plots -q
+           -o "$SB/r.json")
+    # bad-read runs after random-search, whose record is in the journal by then.
+    PB_TEST_JOURNAL=$SB/r.json.journal pb sbplain "${SBRUN[@]}"
+    json_check "without --sandbox bad-read reads the journal being written" "$SB/r.json" \
+        '.runs[1].message | test("bad-read: read [0-9]+ bytes of the journal: \\{")'
+    PB_TEST_JOURNAL=$SB/r.json.journal pb sbon "${SBRUN[@]}" --sandbox
+    if [ "$RC" -eq 2 ] && grep -q -- '--sandbox: sandbox: refused' "$T/sbon.err"; then
+        skip "run --sandbox: this machine cannot sandbox: $(head -c 300 "$T/sbon.err")"
+    else
+        check "run --sandbox prints once what is enforced, then runs" test "$RC" -eq 0 -a \
+            "$(grep -c '^plugbench: sandbox: network: .*; files: .*; processes: .*; file size: .*; cpu: 600 s .*; memory: 4096 MiB' "$T/sbon.err")" -eq 1
+        json_check "with --sandbox bad-read cannot read it, random-search runs as before" \
+            "$SB/r.json" '(.runs[1].message | test("bad-read: cannot read the journal: (Permission denied|No such file)")) and .runs[0].status == "ok"'
+        echo '{"sandbox": true, "quiet": true}' > "$SB/sandbox.json"
+        mkdir -p "$SB/tmp"
+        chmod 755 "$SB/tmp"
+        TMPDIR=$SB/tmp PB_TEST_JOURNAL=$SB/r.json.journal pb sbconf "${SBRUN[@]}" \
+            -c "$SB/sandbox.json"
+        check "the config key \"sandbox\": true is --sandbox, its scratch in \$TMPDIR" \
+            test "$RC" -eq 0 -a "$(grep -c "^plugbench: sandbox: .* scratch $SB/tmp/" "$T/sbconf.err")" -eq 1
+        check "no scratch directory is left behind" test -z "$(ls -A "$SB/tmp")"
+        pb sbcheck check "$RS_SO" --sandbox
+        check "check --sandbox: random-search conforms in the sandbox" test "$RC" -eq 0 -a \
+            "$(grep -c '^plugbench: sandbox: ' "$T/sbcheck.err")" -eq 1
+    fi
+else
+    skip "run --sandbox: bad-read.so not built"
+fi
+
 tap_done

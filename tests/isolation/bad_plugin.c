@@ -4,12 +4,16 @@
  * good-params plugin), and, selected at compile time by -DMODE=MODE_<X>, one way of
  * misbehaving per bad-* plugin. PLUGIN_NAME is the descriptor's name.
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -53,6 +57,9 @@
 #define MODE_FLOOD 32       /* step 1 writes 20000 trace points into the harness's pipe */
 #define MODE_FORGE_COST 33  /* step 1 forges a trace whose cost falls, then a perfect outcome */
 #define MODE_FORGE_STATUS 34 /* step 1 forges an outcome of a status no run has */
+#define MODE_CONNECT 35     /* step 1 connects to 127.0.0.1:$PB_TEST_PORT, fails saying how */
+#define MODE_WRITE 36       /* step 1 writes a file into $HOME, $PB_TEST_RESULTS, ., fails */
+#define MODE_READ 37        /* step 1 reads the file $PB_TEST_JOURNAL, fails saying what */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -205,12 +212,14 @@ static void fork_sleeper(int leave)
     fflush(stdout);
 }
 
-/* bad-forkbomb: as many sleeping children as fork allows, up to 600; prints how many. */
+/* bad-forkbomb: as many sleeping children as fork allows, up to 600 (or $PB_TEST_FORKS, for
+ * a test that needs fewer); prints how many. */
 static void fork_many(void)
 {
-    int n = 0;
+    const char *most = getenv("PB_TEST_FORKS");
+    int n = 0, limit = most ? atoi(most) : 600;
     fflush(stdout);
-    while (n < 600) {
+    while (n < limit) {
         pid_t pid = fork();
         if (pid < 0)
             break;
@@ -220,7 +229,7 @@ static void fork_many(void)
         }
         n++;
     }
-    printf(PLUGIN_NAME ": forked %d of 600\n", n);
+    printf(PLUGIN_NAME ": forked %d of %d\n", n, limit);
 }
 
 /*
@@ -298,6 +307,69 @@ static void forge(void)
     _exit(0);
 }
 
+/*
+ * What a sandbox must stop (bad-connect, bad-write, bad-read): each tries, then fails its
+ * step with a message that says what happened, for the test to read: the attempt's result
+ * and, where the attempt failed, strerror.
+ */
+static int32_t try_connect(state *s)
+{
+    const char *port = getenv("PB_TEST_PORT");
+    struct sockaddr_in to = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)atoi(port ? port : "0")),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        snprintf(s->error, s->error_size, PLUGIN_NAME ": socket: %s", strerror(errno));
+    else if (connect(fd, (const struct sockaddr *)&to, sizeof to) != 0)
+        snprintf(s->error, s->error_size, PLUGIN_NAME ": connect: %s", strerror(errno));
+    else
+        snprintf(s->error, s->error_size, PLUGIN_NAME ": connected to 127.0.0.1:%s", port);
+    if (fd >= 0)
+        close(fd);
+    return PB_ERR_FAILED;
+}
+
+/* Writes "<dir>/bad-write.txt"; says "<name> wrote" or "<name> <strerror>" into out. */
+static void write_into(const char *name, const char *dir, char *out, size_t size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/bad-write.txt", dir ? dir : ".");
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int wrote = fd >= 0 && write(fd, "escaped\n", 8) == 8;
+    snprintf(out, size, "%s %s", name, wrote ? "wrote" : strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
+/* Its own working directory too, which a sandbox must leave writable (its scratch). */
+static int32_t try_write(state *s)
+{
+    char home[256], results[256], cwd[256];
+    write_into("home", getenv("HOME"), home, sizeof home);
+    write_into("results", getenv("PB_TEST_RESULTS"), results, sizeof results);
+    write_into("cwd", ".", cwd, sizeof cwd);
+    snprintf(s->error, s->error_size, PLUGIN_NAME ": %s; %s; %s", home, results, cwd);
+    return PB_ERR_FAILED;
+}
+
+static int32_t try_read(state *s)
+{
+    const char *path = getenv("PB_TEST_JOURNAL");
+    char got[64] = "";
+    int fd = open(path ? path : "", O_RDONLY);
+    ssize_t n = fd >= 0 ? read(fd, got, sizeof got - 1) : -1;
+    if (n < 0)
+        snprintf(s->error, s->error_size, PLUGIN_NAME ": cannot read the journal: %s",
+                 strerror(errno));
+    else
+        snprintf(s->error, s->error_size, PLUGIN_NAME ": read %zd bytes of the journal: %.*s",
+                 n, (int)strcspn(got, "\n"), got);
+    if (fd >= 0)
+        close(fd);
+    return PB_ERR_FAILED;
+}
+
 /* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
 static int32_t misbehave(state *s)
 {
@@ -343,6 +415,12 @@ static int32_t misbehave(state *s)
         if (s->steps == 1)
             forge();
         break;
+    case MODE_CONNECT:
+        return try_connect(s);
+    case MODE_WRITE:
+        return try_write(s);
+    case MODE_READ:
+        return try_read(s);
     case MODE_STEPFAIL:
         if (s->steps == 2) {
             snprintf(s->error, s->error_size, PLUGIN_NAME ": step 2 fails on purpose");
