@@ -5,11 +5,18 @@
  *
  *   ot_bench PLUGIN.so PROBLEM_ID TARGET MAX_STEPS [name=value ...]
  *       runs until the plugin stops on its own tolerance (pass tol=TARGET) or MAX_STEPS, and
- *       prints one JSON object: steps, seconds (in step()), seconds_per_step, the host-measured
- *       marginal error at the end and whether it is <= TARGET, and create_seconds. An
- *       argument max_seconds=S (not passed to the plugin) also stops it after S seconds.
+ *       prints one JSON object: steps, seconds (wall, in step()), seconds_per_step,
+ *       cpu_seconds and cpu_seconds_per_step (this thread's CPU time in step()), the
+ *       host-measured marginal error and transport cost at the end, whether the error is
+ *       <= TARGET, and create_seconds, create_cpu_seconds. An argument max_seconds=S (not
+ *       passed to the plugin) also stops it after S seconds.
  *   ot_bench --dump PROBLEM_ID FILE
  *       writes n, m, eta, C (row-major), r, c as little-endian float64.
+ *   ot_bench --read-bandwidth N M REPS
+ *       the read bandwidth a pass over E can have: the median CPU time of REPS streaming sums
+ *       over E's bytes in double (8 n m) and in float (4 n m), both summed as doubles,
+ *       after one untimed pass each; prints one JSON object with both times and bytes per
+ *       second.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +32,79 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* This thread's CPU time (user and system: page faults count): unlike the wall clock, it
+ * does not count the time other jobs of a shared machine hold the core. */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A streaming sum: eight independent sums, as the kernels' (ot_kernels.c): GCC vectorizes them with
+ * -fvect-cost-model=dynamic (bench/meson.build), and the AVX2 clone is picked at load. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define STREAM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define STREAM_CLONES
+#endif
+STREAM_CLONES static double stream_sum(const double *x, size_t len)
+{
+    double acc[8] = {0};
+    size_t j = 0;
+    for (; j + 8 <= len; j += 8)
+        for (int q = 0; q < 8; q++)
+            acc[q] += x[j + q];
+    for (; j < len; j++)
+        acc[0] += x[j];
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median seconds of reps streaming sums over len doubles, after one untimed pass. */
+static double stream_seconds(size_t len, int reps, double *times, double *sink)
+{
+    double *x = malloc(len * sizeof(double));
+    if (!x)
+        return -1;
+    for (size_t k = 0; k < len; k++)
+        x[k] = 1.0 / (double)(k % 1000 + 1);
+    *sink += stream_sum(x, len);
+    for (int k = 0; k < reps; k++) {
+        double t0 = cpu_now();
+        *sink += stream_sum(x, len);
+        times[k] = cpu_now() - t0;
+    }
+    free(x);
+    qsort(times, reps, sizeof(double), by_value);
+    return times[reps / 2];
+}
+
+/* The read bandwidth of E's bytes in double (8 n m) and in float (4 n m), each read as
+ * doubles, so that the sum is never the bottleneck. */
+static int read_bandwidth(size_t n, size_t m, int reps)
+{
+    double *times = reps >= 1 ? malloc(reps * sizeof(double)) : NULL, sink = 0;
+    double sd = times ? stream_seconds(n * m, reps, times, &sink) : -1;
+    double sf = times && sd > 0 ? stream_seconds(n * m / 2, reps, times, &sink) : -1;
+    free(times);
+    if (sf < 0) {
+        fprintf(stderr, "ot_bench: out of memory, or REPS < 1\n");
+        return 1;
+    }
+    printf("{\"n\": %zu, \"m\": %zu, \"reps\": %d, \"double_seconds\": %.6g, "
+           "\"double_bytes_per_second\": %.6g, \"float_seconds\": %.6g, "
+           "\"float_bytes_per_second\": %.6g, \"checksum\": %.17g}\n",
+           n, m, reps, sd, (double)(n * m * sizeof(double)) / sd, sf,
+           (double)(n * m / 2 * sizeof(double)) / sf, sink);
+    return 0;
 }
 
 static int dump(const char *id, const char *path)
@@ -53,9 +133,13 @@ int main(int argc, char **argv)
 {
     if (argc == 4 && strcmp(argv[1], "--dump") == 0)
         return dump(argv[2], argv[3]);
+    if (argc == 5 && strcmp(argv[1], "--read-bandwidth") == 0)
+        return read_bandwidth(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10),
+                              atoi(argv[4]));
     if (argc < 5) {
         fprintf(stderr, "usage: ot_bench PLUGIN.so PROBLEM_ID TARGET MAX_STEPS [name=value ...]\n"
-                        "       ot_bench --dump PROBLEM_ID FILE\n");
+                        "       ot_bench --dump PROBLEM_ID FILE\n"
+                        "       ot_bench --read-bandwidth N M REPS\n");
         return 2;
     }
     char err[256] = "";
@@ -89,17 +173,19 @@ int main(int argc, char **argv)
     pb_context ctx = {.struct_size = sizeof ctx, .problem = &problem->handle, .params = values,
                       .seed = 1, .error = err, .error_size = sizeof err};
     void *state;
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     if (plugin.desc->create(&ctx, &state) < 0) {
         fprintf(stderr, "ot_bench: create: %s\n", err);
         return 1;
     }
-    double create_seconds = now() - t0, seconds = 0;
+    double create_seconds = now() - t0, create_cpu = cpu_now() - c0, seconds = 0, cpu = 0;
     unsigned long long steps = 0;
     int32_t rc = PB_CONTINUE;
     while (rc == PB_CONTINUE && steps < max_steps && (max_seconds <= 0 || seconds < max_seconds)) {
         t0 = now();
+        c0 = cpu_now();
         rc = plugin.desc->step(state);
+        cpu += cpu_now() - c0;
         seconds += now() - t0;
         steps++;
     }
@@ -108,10 +194,12 @@ int main(int argc, char **argv)
     plugin.desc->solution(state, fg);
     problem->ops->measure(problem, fg, metrics);
     printf("{\"plugin\": \"%s\", \"problem\": \"%s\", \"steps\": %llu, \"seconds\": %.6g, "
-           "\"seconds_per_step\": %.6g, \"marginal_error\": %.6g, \"reached\": %s, "
-           "\"create_seconds\": %.6g}\n",
-           plugin.desc->name, argv[2], steps, seconds, steps ? seconds / (double)steps : 0.0,
-           metrics[0], metrics[0] <= target ? "true" : "false", create_seconds);
+           "\"seconds_per_step\": %.6g, \"cpu_seconds\": %.6g, \"cpu_seconds_per_step\": %.6g, "
+           "\"marginal_error\": %.6g, \"cost\": %.17g, \"reached\": %s, "
+           "\"create_seconds\": %.6g, \"create_cpu_seconds\": %.6g}\n",
+           plugin.desc->name, argv[2], steps, seconds, steps ? seconds / (double)steps : 0.0, cpu,
+           steps ? cpu / (double)steps : 0.0, metrics[0], metrics[1],
+           metrics[0] <= target ? "true" : "false", create_seconds, create_cpu);
     free(fg);
     plugin.desc->destroy(state);
     pb__problem_close(problem);

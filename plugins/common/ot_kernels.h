@@ -39,22 +39,45 @@ void ot_log_free(ot_log *s);
  */
 int ot_log_iterate(ot_log *s, double stop_below, double *row_error);
 
+/*
+ * How the scaling form reads E each iteration. OT_PASS_DGEMV: two OpenBLAS dgemv (E v, then
+ * E^T u), two passes over E, as NumPy's K @ v and K.T @ u. OT_PASS_FUSED: one pass
+ * (fused_pass in ot_kernels.c). OT_PASS_FLOAT: one pass over E stored in float, half the
+ * bytes, products and sums in double; see ot_scaling_init.
+ */
+enum { OT_PASS_DGEMV, OT_PASS_FUSED, OT_PASS_FLOAT };
+
 /* Scaling-form Sinkhorn state: E = exp(-eta C) (or an absorbed kernel); u = exp(a), v = exp(b). */
 typedef struct ot_scaling {
     uint32_t n, m;
-    double *block;    /* the arrays below but r, c (owned; ot_scaling_free) */
-    double *e;        /* n * m */
+    int pass;         /* OT_PASS_* */
+    double *block;    /* the arrays below but ef, r, c (owned; ot_scaling_free) */
+    double *e;        /* n * m (not allocated for OT_PASS_FLOAT) */
+    float *ef;        /* OT_PASS_FLOAT: E_ij e^(lift_a_i + lift_b_j), n * m, owned */
+    double *lift_a;   /* OT_PASS_FLOAT: n, m; the potentials are a_i = log u[i] + lift_a_i, */
+    double *lift_b;   /* b_j = log v[j] + lift_b_j (NULL otherwise) */
     double *u, *u_new, *v;
     double *y;        /* m scratch */
     const double *r, *c;
 } ot_scaling;
 
-/* As ot_log_init; E = exp(-eta C), or left unset when cost is NULL. */
+/*
+ * As ot_log_init; E = exp(-eta C), or left unset when cost is NULL (OT_PASS_DGEMV or
+ * OT_PASS_FUSED only). With OT_PASS_FLOAT, E is stored in float as
+ * F_ij = E_ij e^(lift_a_i + lift_b_j), lifted so that every row and every column has an
+ * entry 1 and none exceeds 1 whatever eta (lift_a_i = eta min_j C_ij, then lift_b_j the
+ * least that brings column j's largest to 1). The iteration on F with u[i] = u_i e^-lift_a_i,
+ * v[j] = v_j e^-lift_b_j computes Sinkhorn's iterates: the same products, errors and
+ * scalings. Entries of F below FLT_MIN (e^-87) are stored as 0, so that no load is
+ * subnormal.
+ */
 int ot_scaling_init(ot_scaling *s, uint32_t n, uint32_t m, double eta, const double *cost,
-                    const double *r, const double *c);
+                    const double *r, const double *c, int pass);
 void ot_scaling_free(ot_scaling *s);
-/* As ot_log_iterate, for u <- r / (E v), v <- c / (E^T u) (two dgemv, one thread). */
+/* As ot_log_iterate, for u <- r / (E v), v <- c / (E^T u), reading E as s->pass says. */
 int ot_scaling_iterate(ot_scaling *s, double stop_below, double *row_error);
+/* The scaled potentials a = log u (n) and b = log v (m). */
+void ot_scaling_potentials(const ot_scaling *s, double *a, double *b);
 
 /*
  * Stabilized log-domain Sinkhorn: potentials a = a0 + log u, b = b0 + log v, with the kernel

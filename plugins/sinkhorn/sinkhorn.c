@@ -11,15 +11,16 @@
 
 #include "ot_kernels.h"
 
-#define FORM_LOG 0
-#define FORM_SCALING 1
+/* The choices of form, in order; the scaling forms differ in how E is read (ot_kernels.h). */
+enum { FORM_LOG, FORM_SCALING, FORM_SCALING_FUSED, FORM_SCALING_FLOAT };
 
 enum { P_FORM, P_TOL, P_TAU };
 static const pb_param params[] = {
     [P_FORM] = {.name = "form", .type = PB_PARAM_CHOICE, .default_value = FORM_LOG,
-                .choices = "log|scaling",
+                .choices = "log|scaling|scaling-fused|scaling-float",
                 .doc = "log: log-domain potentials (stable); scaling: u = r / (E v), "
-                       "E = exp(-eta C)"},
+                       "E = exp(-eta C), two passes over E (dgemv); scaling-fused: one pass; "
+                       "scaling-float: one pass over E stored in float (sums in double)"},
     [P_TOL] = {.name = "tol", .type = PB_PARAM_REAL, .default_value = 0, .min = 0, .max = 1,
                .doc = "stop (done) when the L1 marginal error is at most tol; 0 never stops"},
     [P_TAU] = {.name = "tau", .type = PB_PARAM_REAL, .default_value = 50, .min = 0, .max = 300,
@@ -34,7 +35,7 @@ typedef struct state {
     double tol, eta;
     int pure_lse;     /* log form with tau = 0: a log-sum-exp every iteration */
     ot_stab stab;     /* form log: the kernels' state, its own allocations */
-    ot_scaling scaling; /* form scaling: likewise */
+    ot_scaling scaling; /* the scaling forms: likewise */
 } state;
 
 static void destroy(void *p)
@@ -61,7 +62,10 @@ static int32_t create(const pb_context *ctx, void **out)
     s->pure_lse = tau == 0;
     int rc = s->form == FORM_LOG
                  ? ot_stab_init(&s->stab, ot->n, ot->m, ot->eta, ot->cost, ot->r, ot->c, tau)
-                 : ot_scaling_init(&s->scaling, ot->n, ot->m, ot->eta, ot->cost, ot->r, ot->c);
+                 : ot_scaling_init(&s->scaling, ot->n, ot->m, ot->eta, ot->cost, ot->r, ot->c,
+                                   s->form == FORM_SCALING_FUSED   ? OT_PASS_FUSED
+                                   : s->form == FORM_SCALING_FLOAT ? OT_PASS_FLOAT
+                                                                   : OT_PASS_DGEMV);
     if (rc != 0) {
         free(s);
         return pb_fail(ctx, PB_ERR_NOMEM, "out of memory for n = %u, m = %u", ot->n, ot->m);
@@ -74,9 +78,9 @@ static int32_t step(void *p)
 {
     state *s = p;
     double err;
-    int done = s->form == FORM_SCALING ? ot_scaling_iterate(&s->scaling, s->tol, &err)
-               : s->pure_lse        ? ot_log_iterate(&s->stab.lg, s->tol, &err)
-                                    : ot_stab_iterate(&s->stab, s->tol, &err);
+    int done = s->form != FORM_LOG ? ot_scaling_iterate(&s->scaling, s->tol, &err)
+               : s->pure_lse       ? ot_log_iterate(&s->stab.lg, s->tol, &err)
+                                   : ot_stab_iterate(&s->stab, s->tol, &err);
     return done ? PB_DONE : PB_CONTINUE;
 }
 
@@ -84,14 +88,10 @@ static int32_t solution(void *p, double *out)
 {
     state *s = p;
     uint32_t n = s->ot->n, m = s->ot->m;
-    if (s->form == FORM_LOG) {
+    if (s->form == FORM_LOG)
         ot_stab_potentials(&s->stab, out, out + n);
-    } else {
-        for (uint32_t i = 0; i < n; i++)
-            out[i] = log(s->scaling.u[i]);
-        for (uint32_t j = 0; j < m; j++)
-            out[n + j] = log(s->scaling.v[j]);
-    }
+    else
+        ot_scaling_potentials(&s->scaling, out, out + n);
     ot_unscale(out, (size_t)n + m, s->eta);
     return 0;
 }

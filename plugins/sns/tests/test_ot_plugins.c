@@ -4,10 +4,11 @@
  *
  * core: the log-domain and scaling forms give the same plan (2-D clouds, n = 100,
  * eta = 200), and so do the absorbed log form and the one with a log-sum-exp every
- * iteration (tau = 0); SNS stops by itself at a marginal error of 1e-14 on random costs
- * (n = 100, eta = 200) where primal and dual objectives meet; the log domain (both
- * variants) stays finite, with no row of the plan underflowing to zero, at
- * eta * max C = 1e4 and 1e5.
+ * iteration (tau = 0), and the scaling form's two dgemv and its fused pass; the float
+ * kernel's plan is within the bounds of its rounding (test_scaling_passes); SNS stops by
+ * itself at a marginal error of 1e-14 on random costs (n = 100, eta = 200) where primal
+ * and dual objectives meet; the log domain (both variants) stays finite, with no row of
+ * the plan underflowing to zero, at eta * max C = 1e4 and 1e5.
  * slow: on random costs at n = 100, eta = 200, log-domain Sinkhorn and SNS both run to a
  * marginal error of 1e-14 give the same plan within 1e-12 (L1), and so do the log-domain
  * and scaling forms; at n = 500, eta = 1200, SNS reaches an L1 marginal error below 1e-12
@@ -57,6 +58,55 @@ static void test_core(void)
     CHECK(b.ok && fabs(b.metrics[2] - b.metrics[3]) <= 1e-12,
           "at the optimum primal %.15g = dual %.15g", b.metrics[2], b.metrics[3]);
     free(b.fg);
+}
+
+/*
+ * The scaling form's passes over E against each other. The fused pass (double) computes the
+ * iterates of the two dgemv up to rounding. The float kernel stores E's entries rounded to
+ * float, a relative error of at most 2^-24 each, so it solves the problem of a kernel
+ * E (1 + d), |d| <= 2^-24: under the true kernel its plan's row and column sums are each
+ * off by at most 2^-24 in L1, a marginal error of at most 2^-23 = 1.19e-7 beyond the
+ * tolerance. How far its plan and cost move depends on the problem's conditioning; the
+ * bounds here are 10x what was measured (plugins/sinkhorn/README.md). At eta = 400 the
+ * float kernel needs its lift (ot_kernels.h): the row whose nearest point is farthest has
+ * its largest entry of E at e^-75, so E itself in float would keep only e^-12 of its range
+ * (unlifted, the run ends at a marginal error of 2).
+ */
+static void test_scaling_passes(void)
+{
+    static const struct {
+        const char *id;
+        double plan, cost; /* bounds on the float plan's L1 distance and relative cost change */
+    } cases[] = {{"ot-cloud2d-n100-eta200-i1", 4e-7, 2e-7},
+                 {"ot-random-n100-eta200-i1", 4e-7, 2e-7},
+                 {"ot-cloud2d-n100-eta400-i1", 4e-7, 2e-7}};
+    const char *dgemv_set[] = {"form=scaling", "tol=1e-13"},
+               *fused_set[] = {"form=scaling-fused", "tol=1e-13"},
+               *float_set[] = {"form=scaling-float", "tol=1e-13"},
+               *log_set[] = {"form=log", "tol=1e-13"};
+    compare(cases[0].id, sinkhorn_so, dgemv_set, 2, sinkhorn_so, fused_set, 2, 2e-13, 1e-11,
+            "scaling form: two dgemv vs the fused pass");
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        const char *id = cases[k].id;
+        /* The reference in double: the log domain (stable at every eta). */
+        ot_result d = ot_run(sinkhorn_so, id, log_set, 2, 200000);
+        ot_result f = ot_run(sinkhorn_so, id, float_set, 2, 200000);
+        CHECK(d.ok && f.ok, "%s: both run (%s%s)", id, d.error, f.error);
+        if (d.ok && f.ok) {
+            double dist = ot_plan_distance(id, d.fg, f.fg);
+            double rel_cost = fabs(f.metrics[1] - d.metrics[1]) / d.metrics[1];
+            CHECK(d.metrics[0] <= 2e-13 && f.metrics[0] <= 0x1p-23 + 1e-13,
+                  "%s: float kernel marginal error %.3g after %llu steps (double %.3g), "
+                  "<= 2^-23 + 1e-13", id, f.metrics[0], (unsigned long long)f.steps,
+                  d.metrics[0]);
+            CHECK(dist <= cases[k].plan && rel_cost <= cases[k].cost,
+                  "%s: float kernel plan %.3g from the double one in L1 (<= %.0e), cost "
+                  "%.17g vs %.17g, relative %.3g (<= %.0e)", id, dist, cases[k].plan,
+                  f.metrics[1], d.metrics[1], rel_cost, cases[k].cost);
+        }
+        free(d.fg);
+        free(f.fg);
+    }
 }
 
 static void test_slow_n100(void)
@@ -130,6 +180,7 @@ int main(int argc, char **argv)
     sns_so = argv[2];
     if (strcmp(argv[3], "core") == 0) {
         test_core();
+        test_scaling_passes();
         test_log_domain_stable();
     } else {
         test_slow_n100();
