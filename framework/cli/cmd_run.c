@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "isolate.h"
 #include "params.h"
 #include "progress.h"
@@ -43,6 +44,7 @@ typedef struct suite {
     size_t n_lost;     /* runs lost outright (no memory to keep a stray) */
     int lock_fd; /* RESULTS.lock, locked: one writer per results file (pb__results_lock) */
     pb__progress progress;
+    char memory_limit[512]; /* which memory limit the runs get (pb__cgroups_describe) */
 } suite;
 
 static void suite_free(suite *s)
@@ -385,6 +387,7 @@ static int finish(suite *s, int argc, char **argv)
 {
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
+    cJSON_AddStringToObject(context, "memory_limit", s->memory_limit);
     int rc = gather(s, err, sizeof err);
     if (rc == 0)
         rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
@@ -492,6 +495,13 @@ int pb_cmd_run(int argc, char **argv)
         .private_fds = private_fds,
         .n_private_fds = 2,
     };
+    /* Which memory limit the runs get: in the results' context, and said once when it is
+     * RLIMIT_AS, which memfd, shared memory and tmpfs pages bypass. */
+    pb__cgroups cgroups;
+    pb__cgroups_open(&cgroups);
+    pb__cgroups_describe(&cgroups, iso.memory_bytes, s.memory_limit, sizeof s.memory_limit);
+    if (!cgroups.version && iso.memory_bytes && !s.opt.quiet)
+        fprintf(stderr, "plugbench: memory limit: %s\n", s.memory_limit);
     pb__progress_start(&s.progress, s.n_jobs, s.opt.quiet);
     int interrupted = pb__isolate_run(s.jobs, s.n_jobs, &iso, on_done, &s) != 0;
     pb__progress_clear(&s.progress);

@@ -179,8 +179,7 @@ static void clean_stale(const char *dir, int version)
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
         long pid;
-        char rest;
-        if (sscanf(e->d_name, "plugbench-%ld%c", &pid, &rest) < 1 || pid <= 0 ||
+        if (sscanf(e->d_name, "plugbench-%ld", &pid) != 1 || pid <= 0 ||
             kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
         char path[PATH_MAX + 300];
