@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -73,9 +74,12 @@ static unsigned long long keyed_value(const char *dir, const char *name, const c
     if (read_from(dir, name, buf, sizeof buf) != 0)
         return 0;
     size_t len = strlen(key);
-    for (const char *line = buf; *line; line += strcspn(line, "\n") + (line[strcspn(line, "\n")] != 0))
+    for (const char *line = buf; line;) {
         if (strncmp(line, key, len) == 0 && line[len] == ' ')
             return strtoull(line + len + 1, NULL, 10);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
     return 0;
 }
 
@@ -348,13 +352,15 @@ int pb__cgroup_make(const pb__cgroups *cg, uint64_t memory_bytes, uint64_t tasks
     run->version = cg->version;
     int v2 = cg->version == 2;
     snprintf(number, sizeof number, "%llu", (unsigned long long)memory_bytes);
-    if (memory_bytes && write_to(run->memory, v2 ? "memory.max" : "memory.limit_in_bytes", number))
+    const char *limit = v2 ? "memory.max" : "memory.limit_in_bytes";
+    if (memory_bytes && write_to(run->memory, limit, number))
         goto fail;
     /* Swap counts too where the kernel accounts it (v1: memory and swap together). */
     if (memory_bytes && !v2 && exists(run->memory, "memory.memsw.limit_in_bytes") &&
         write_to(run->memory, "memory.memsw.limit_in_bytes", number))
         goto fail;
-    if (v2 && exists(run->memory, "memory.swap.max") && write_to(run->memory, "memory.swap.max", "0"))
+    if (v2 && exists(run->memory, "memory.swap.max") &&
+        write_to(run->memory, "memory.swap.max", "0"))
         goto fail;
     /* At the limit the whole run dies, not just its largest process. */
     if (v2 && exists(run->memory, "memory.oom.group"))
@@ -371,7 +377,8 @@ int pb__cgroup_make(const pb__cgroups *cg, uint64_t memory_bytes, uint64_t tasks
         if (write_to(run->pids, "pids.max", number))
             goto fail;
     }
-    if (pipe2(run->go, O_CLOEXEC) != 0) {
+    /* A socket, not a pipe: the parent's send cannot raise SIGPIPE when the child is gone. */
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, run->go) != 0) {
         run->go[0] = run->go[1] = -1;
         goto fail;
     }
@@ -410,7 +417,7 @@ int pb__cgroup_attach(pb__cgroup *run, pid_t pid)
                  (!run->pids[0] || write_to(run->pids, "cgroup.procs", number) == 0);
     /* Without its cgroup the child falls back to RLIMIT_AS; its peak is not the cgroup's. */
     run->placed = placed;
-    while (write(run->go[1], placed ? "1" : "0", 1) < 0 && errno == EINTR) {
+    while (send(run->go[1], placed ? "1" : "0", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
     }
     close(run->go[1]);
     run->go[1] = -1;
@@ -437,8 +444,8 @@ void pb__cgroup_end(pb__cgroup *run)
                       buf, sizeof buf) == 0 &&
             sscanf(buf, "%llu", &peak) == 1)
             run->peak_mib = (double)peak / (1024.0 * 1024.0);
-        run->oom_killed = keyed_value(run->memory, version == 2 ? "memory.events" : "memory.oom_control",
-                                      "oom_kill") > 0;
+        const char *events = version == 2 ? "memory.events" : "memory.oom_control";
+        run->oom_killed = keyed_value(run->memory, events, "oom_kill") > 0;
     }
     remove_cgroup(run->memory);
     if (run->pids[0])

@@ -36,7 +36,8 @@ typedef struct pb__cgroup {
     int version;             /* 0: none made */
     char memory[PATH_MAX];
     char pids[PATH_MAX];     /* v1 only; "" when none */
-    int go[2];               /* the child waits on go[0] until the parent has placed it */
+    int go[2];               /* a socket pair: the child waits on go[0] until the parent
+                              * has placed it */
     int placed;              /* the child is in it: its peak is the run's */
     double peak_mib;         /* after pb__cgroup_end: the peak charge, or -1 when unknown */
     int oom_killed;          /* after pb__cgroup_end: the kernel killed a task at the limit */

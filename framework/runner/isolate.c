@@ -366,7 +366,8 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     r->output[kept] = '\0';
     r->wall_seconds = pb__now() - c->started;
     /* The cgroup's peak counts shared memory, memfd and tmpfs pages; ru_maxrss does not. */
-    r->max_rss_mib = c->cgroup.peak_mib >= 0 ? c->cgroup.peak_mib : (double)ru->ru_maxrss / 1024.0;
+    r->max_rss_mib =
+        c->cgroup.peak_mib >= 0 ? c->cgroup.peak_mib : (double)ru->ru_maxrss / 1024.0;
     pb__outcome *o = &r->outcome;
     /* After the final message only host code runs (flush, _exit(0)): a status other than 0
      * then comes from tooling around the child (valgrind's --error-exitcode after its leak

