@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "isolate.h"
 #include "params.h"
 #include "progress.h"
@@ -44,6 +45,7 @@ typedef struct suite {
     size_t n_lost;     /* runs lost outright (no memory to keep a stray) */
     int lock_fd; /* RESULTS.lock, locked: one writer per results file (pb__results_lock) */
     pb__progress progress;
+    char memory_limit[512]; /* which memory limit the runs get (pb__cgroups_describe) */
 } suite;
 
 static void suite_free(suite *s)
@@ -386,6 +388,7 @@ static int finish(suite *s, int argc, char **argv)
 {
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
+    cJSON_AddStringToObject(context, "memory_limit", s->memory_limit);
     int rc = gather(s, err, sizeof err);
     if (rc == 0)
         rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
@@ -451,6 +454,14 @@ int pb_cmd_run(int argc, char **argv)
     s.records = cJSON_CreateArray();
     s.journal = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
+    /* Which memory limit the runs get: in the results' context, and said once when it is
+     * RLIMIT_AS, which memfd, shared memory and tmpfs pages bypass (or in the sandbox's
+     * line). */
+    pb__cgroups cgroups;
+    pb__cgroups_open(&cgroups);
+    pb__cgroups_describe(&cgroups, s.opt.memory_mb << 20, s.memory_limit, sizeof s.memory_limit);
+    if (!cgroups.version && s.opt.memory_mb && !s.opt.quiet && !s.opt.sandbox)
+        fprintf(stderr, "plugbench: memory limit: %s\n", s.memory_limit);
     if (s.opt.sandbox) {
         /* Before the plugins load: their probes run plugin code too. */
         const char *hidden[] = {s.opt.output, s.journal_path};
@@ -459,9 +470,8 @@ int pb_cmd_run(int argc, char **argv)
             rc = pb_usage_error("--sandbox: %s", said);
             goto out;
         }
-        fprintf(stderr, "plugbench: %s; cpu: %g s per process (the timeout); memory: %llu MiB "
-                        "of address space (--memory)\n",
-                said, run_timeout(&s.opt), (unsigned long long)s.opt.memory_mb);
+        fprintf(stderr, "plugbench: %s; cpu: %g s per process (the timeout); memory: %s\n",
+                said, run_timeout(&s.opt), s.memory_limit);
     }
     if ((rc = load_plugins(&s)) || (rc = expand(&s)))
         goto out;

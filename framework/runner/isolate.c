@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "sandbox.h"
 #include "sanitizers.h"
 #include "text.h"
@@ -48,6 +49,7 @@ typedef struct child {
     const pb__limits *limits; /* the run's, which bound what its messages may say */
     size_t max_trace;         /* trace points the run can send (pb__trace_cap) */
     char broke[160];          /* how the messages broke the protocol; "" while they did not */
+    pb__cgroup cgroup;        /* the run's memory cgroup, if it has one */
     pb__job_result result;
 } child;
 
@@ -78,24 +80,28 @@ static void fail_before_run(int msg_fd, wire *w)
 
 /* The child: limits, sandbox, redirections, the run, the final message. Never returns. */
 static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd, int out_fd,
-                       pid_t parent, rlim_t nproc)
+                       pid_t parent, rlim_t nproc, pb__cgroup *cgroup)
 {
     /* Die with the parent (its deadline is all that stops a run that loops), and lead a
      * process group: the parent kills the whole group when the run ends, and a kill(0, ...)
      * in plugin code reaches the run's own processes only. */
     if (pb__child_detach(parent) != 0)
         _exit(121);
+    /* A memory cgroup is the memory limit where the run has one (see cgroup.h). */
+    int contained = pb__cgroup_await(cgroup);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     signal(SIGPIPE, SIG_DFL);
-/* AddressSanitizer reserves terabytes of address space: an RLIMIT_AS would stop it. */
+/* Else RLIMIT_AS; but AddressSanitizer reserves terabytes of address space, which it would
+ * stop. Not both: RLIMIT_AS counts reserved address space, not memory. */
 #if !defined(PB__UNDER_ASAN)
-    if (iso->memory_bytes) {
+    if (iso->memory_bytes && !contained) {
         struct rlimit mem = {iso->memory_bytes, iso->memory_bytes};
         setrlimit(RLIMIT_AS, &mem);
     }
 #else
     (void)iso;
+    (void)contained;
 #endif
     struct rlimit procs;
     if (getrlimit(RLIMIT_NPROC, &procs) == 0 && nproc < procs.rlim_max) {
@@ -147,7 +153,8 @@ static void close_inherited(const pb__isolation *iso, const child *siblings, uns
 }
 
 static int start(child *c, const pb__job *job, size_t index, const pb__isolation *iso,
-                 const child *siblings, unsigned parallel, rlim_t nproc)
+                 const child *siblings, unsigned parallel, rlim_t nproc,
+                 const pb__cgroups *cgroups)
 {
     int msg[2], out[2];
     if (pipe2(msg, O_CLOEXEC) != 0)
@@ -159,6 +166,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
     }
     fflush(NULL); /* or the child would flush the parent's buffered output a second time */
     memset(c, 0, sizeof *c);
+    pb__cgroup_make(cgroups, iso->memory_bytes, PB__PROCESS_ALLOWANCE, &c->cgroup);
     c->started = pb__now();
     pid_t parent = getpid();
     c->pid = fork();
@@ -166,15 +174,17 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
         close(msg[0]);
         close(out[0]);
         close_inherited(iso, siblings, parallel, c);
-        child_main(job, iso, msg[1], out[1], parent, nproc);
+        child_main(job, iso, msg[1], out[1], parent, nproc, &c->cgroup);
     }
     close(msg[1]);
     close(out[1]);
     if (c->pid < 0) {
+        pb__cgroup_end(&c->cgroup);
         close(msg[0]);
         close(out[0]);
         return -1;
     }
+    pb__cgroup_attach(&c->cgroup, c->pid);
     setpgid(c->pid, c->pid); /* as the child does: whichever runs first */
     /* Readable when the child exits: the loop wakes at once instead of polling for it. */
     c->pid_fd = pidfd_open(c->pid, 0);
@@ -369,7 +379,9 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
     size_t kept = r->output_bytes < PB__OUTPUT_KEEP ? r->output_bytes : PB__OUTPUT_KEEP;
     r->output[kept] = '\0';
     r->wall_seconds = pb__now() - c->started;
-    r->max_rss_mib = (double)ru->ru_maxrss / 1024.0;
+    /* The cgroup's peak counts shared memory, memfd and tmpfs pages; ru_maxrss does not. */
+    r->max_rss_mib =
+        c->cgroup.peak_mib >= 0 ? c->cgroup.peak_mib : (double)ru->ru_maxrss / 1024.0;
     pb__outcome *o = &r->outcome;
     /* After the final message only host code runs (flush, _exit(0)): a status other than 0
      * then comes from tooling around the child (valgrind's --error-exitcode after its leak
@@ -402,6 +414,11 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
         o->status = PB__STATUS_TIMEOUT;
         snprintf(o->message, sizeof o->message, "killed after the wall-clock limit of %.3g s",
                  c->deadline - c->started);
+    } else if (c->cgroup.oom_killed) {
+        /* As a run stopped by RLIMIT_AS ends: an error that says it ran out of memory. */
+        snprintf(o->message, sizeof o->message,
+                 "out of memory: the kernel killed the run at its memory limit (--memory, "
+                 "enforced by its memory cgroup)");
     } else if (WIFSIGNALED(wstatus)) {
         o->status = PB__STATUS_CRASHED;
         r->signal = WTERMSIG(wstatus);
@@ -524,13 +541,16 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
      * plus an allowance per run at once (see isolate.h). */
     rlim_t tasks = tasks_of_user();
     rlim_t nproc = tasks ? tasks + (rlim_t)PB__PROCESS_ALLOWANCE * parallel : RLIM_INFINITY;
+    pb__cgroups cgroups;
+    pb__cgroups_open(&cgroups);
 
     size_t next = 0, running = 0;
     while ((next < n && !interrupted) || running > 0) {
         for (unsigned s = 0; s < parallel && next < n && !interrupted; s++) {
             if (children[s].pid > 0)
                 continue;
-            if (start(&children[s], &jobs[next], next, iso, children, parallel, nproc) != 0) {
+            if (start(&children[s], &jobs[next], next, iso, children, parallel, nproc,
+                      &cgroups) != 0) {
                 fprintf(stderr, "plugbench: cannot start a run: %s\n", strerror(errno));
                 interrupted = 1;
                 break;
@@ -587,6 +607,7 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 kill(-c->pid, SIGKILL);
                 while (wait4(c->pid, &wstatus, 0, &ru) < 0 && errno == EINTR) {
                 }
+                pb__cgroup_end(&c->cgroup);
                 /* Everything it wrote is in the pipes now (a full pipe would have blocked it). */
                 drain(c);
                 if (c->msg_fd >= 0)

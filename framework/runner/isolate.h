@@ -30,7 +30,7 @@ typedef struct pb__job_result {
     char output[PB__OUTPUT_KEEP + 1]; /* the first bytes the run wrote to stdout/stderr */
     size_t output_bytes;     /* how many it wrote in all */
     double wall_seconds;     /* from fork to exit */
-    double max_rss_mib;      /* the child's peak resident memory */
+    double max_rss_mib;      /* its memory cgroup's peak, else the child's peak resident set */
 } pb__job_result;
 
 /*
@@ -44,7 +44,8 @@ typedef struct pb__job_result {
 typedef struct pb__isolation {
     unsigned parallel;       /* children at once, >= 1 */
     double timeout_seconds;  /* wall-clock limit per run; the child is killed after it */
-    uint64_t memory_bytes;   /* address-space limit per run; 0 = none */
+    uint64_t memory_bytes;   /* memory limit per run (its memory cgroup's where it has one,
+                              * else RLIMIT_AS; see cgroup.h); 0 = none */
     /* The caller's descriptors no run may touch (the results journal): each child closes
      * them first, as it closes the other runs' pipes. */
     const int *private_fds;
@@ -72,8 +73,9 @@ typedef struct pb__isolation {
  * What the parent cannot detect is a forgery that passes every check: a consistent trace
  * and outcome with made-up metrics (a best error of 0 after one evaluation), or a cost and
  * time below the real ones. Only a plugin whose code is trusted, or a rerun outside its
- * reach, vouches for its figures. The wall time, the peak resident memory (from the
- * kernel, at wait4) and a timeout or killing signal are the parent's own observations.
+ * reach, vouches for its figures. The wall time, the peak memory (from the kernel: the
+ * run's memory cgroup, or wait4) and a timeout or killing signal are the parent's own
+ * observations.
  */
 
 /* The most trace points a run under limits sends: the checkpoints up to its cost budget
@@ -86,9 +88,11 @@ typedef void (*pb__job_done_fn)(void *user, size_t index, const pb__job_result *
 /*
  * Runs jobs[0..n) in isolated children. Each child dies with this process
  * (PR_SET_PDEATHSIG), leads its own process group, killed whole with SIGKILL when its run
- * ends for any reason, and may start PB__PROCESS_ALLOWANCE tasks; when a sandbox is started
- * (sandbox.h) it enters it first, with timeout_seconds of CPU time, and a child that cannot
- * is recorded as an error saying why, its plugin never loaded. Meanwhile this process is
+ * ends for any reason, and may start PB__PROCESS_ALLOWANCE tasks; where a memory cgroup can
+ * be made (cgroup.h), each run is in its own, emptied and removed when the run ends, which
+ * then limits its memory instead of RLIMIT_AS; when a sandbox is started (sandbox.h) it
+ * enters it first, with timeout_seconds of CPU time, and a child that cannot is recorded as
+ * an error saying why, its plugin never loaded. Meanwhile this process is
  * a child subreaper: descendants of a run that left its group are handed to it when their
  * run ends, and killed. The caller must start no other child processes meanwhile (they would
  * be taken for such descendants). Returns 0 when all ran, or -1 when SIGINT or SIGTERM

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -60,6 +61,8 @@
 #define MODE_CONNECT 35     /* step 1 connects to 127.0.0.1:$PB_TEST_PORT, fails saying how */
 #define MODE_WRITE 36       /* step 1 writes a file into $HOME, $PB_TEST_RESULTS, ., fails */
 #define MODE_READ 37        /* step 1 reads the file $PB_TEST_JOURNAL, fails saying what */
+#define MODE_MEMFD 38       /* step 1 writes FILL_MIB into a memfd, outside RLIMIT_AS */
+#define MODE_SHM 39         /* the same into /dev/shm/plugbench-bad-shm-<parent's pid> */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -67,6 +70,10 @@
 
 #define CHUNK_BYTES ((size_t)64 << 20) /* what bad-memory takes at a time */
 #define BATCH_PARAM 1                  /* index of "batch" in params */
+/* What bad-memfd and bad-shm write: far beyond the tests' limit, yet bounded, so that
+ * without a memory cgroup they finish (the pages freed when the run ends, or the test
+ * removes the file) instead of filling the machine. */
+#define FILL_MIB 512
 
 typedef struct state {
     const pb_blackbox *f;
@@ -156,6 +163,32 @@ static int32_t hog_memory(state *s)
         s->chunks = chunk;
         s->hogged += CHUNK_BYTES;
     }
+}
+
+/*
+ * bad-memfd and bad-shm: FILL_MIB of pages that are in no address space (written, not
+ * mapped), in a memfd or in a tmpfs file the run leaves behind. Says how much it wrote.
+ */
+static int32_t fill_pages(state *s)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/dev/shm/plugbench-bad-shm-%ld", (long)getppid());
+    int fd = MODE == MODE_MEMFD ? memfd_create(PLUGIN_NAME, MFD_CLOEXEC)
+                                : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        snprintf(s->error, s->error_size, PLUGIN_NAME ": cannot create the file to fill");
+        return PB_ERR_FAILED;
+    }
+    static char block[1 << 16];
+    memset(block, 0xa5, sizeof block);
+    size_t written = 0;
+    while (written < ((size_t)FILL_MIB << 20) && write(fd, block, sizeof block) == sizeof block)
+        written += sizeof block;
+    printf(PLUGIN_NAME ": wrote %zu MiB\n", written >> 20);
+    /* The memfd's pages live as long as it is open: until the run ends. */
+    if (MODE == MODE_SHM)
+        close(fd);
+    return PB_CONTINUE;
 }
 
 /*
@@ -421,6 +454,11 @@ static int32_t misbehave(state *s)
         return try_write(s);
     case MODE_READ:
         return try_read(s);
+    case MODE_MEMFD:
+    case MODE_SHM:
+        if (s->steps == 1)
+            return fill_pages(s);
+        break;
     case MODE_STEPFAIL:
         if (s->steps == 2) {
             snprintf(s->error, s->error_size, PLUGIN_NAME ": step 2 fails on purpose");
