@@ -8,11 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "cli.h"
 #include "isolate.h"
 #include "numfmt.h"
 #include "params.h"
 #include "sandbox.h"
+
+/* The memory each of check's runs may use, as run's default --memory. */
+#define CHECK_MEMORY_BYTES (4096ull << 20)
 
 static const char usage[] =
     "usage: plugbench check PLUGIN.so|NAME [--problem ID] [--timeout S] [--sandbox]\n"
@@ -127,7 +131,7 @@ static int check(const char *spec, pb_dirs *dirs, const char *problem_id, double
     };
     captured runs[3] = {0};
     pb__isolation iso = {.parallel = 1, .timeout_seconds = timeout,
-                         .memory_bytes = 4096ull << 20};
+                         .memory_bytes = CHECK_MEMORY_BYTES};
     /* One run at a time: after a run that failed, the others would only repeat it. */
     int ran = 0;
     for (int r = 0; r < 3 && failures == 0; r++, ran++) {
@@ -194,9 +198,12 @@ int pb_cmd_check(int argc, char **argv)
     if (sandbox) {
         if (pb__sandbox_start(NULL, 0, 0, err, sizeof err) != 0)
             return pb_usage_error("check --sandbox: %s", err);
-        fprintf(stderr, "plugbench: %s; cpu: %g s per process (the timeout); memory: 4096 MiB "
-                        "of address space\n",
-                err, timeout);
+        pb__cgroups cgroups;
+        char memory[512];
+        pb__cgroups_open(&cgroups);
+        pb__cgroups_describe(&cgroups, CHECK_MEMORY_BYTES, memory, sizeof memory);
+        fprintf(stderr, "plugbench: %s; cpu: %g s per process (the timeout); memory: %s\n", err,
+                timeout, memory);
     }
     int rc = check(spec, &dirs, problem_id, timeout);
     pb__sandbox_stop();
