@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "instr.h"
 #include "isolate.h"
 #include "params.h"
 #include "progress.h"
@@ -307,6 +308,20 @@ out:
 }
 
 /*
+ * Adds the run's "instructions": callgrind's count of the plugin's calls, or null when not
+ * counting or when the run was killed (a timeout, a crash) before its dump was complete.
+ */
+static void add_instructions(cJSON *rec, const pb__job_result *r)
+{
+    int killed = r->outcome.status == PB__STATUS_TIMEOUT || r->outcome.status == PB__STATUS_CRASHED;
+    double n = pb__instr_collect(r->pid);
+    if (n >= 0 && !killed)
+        cJSON_AddNumberToObject(rec, "instructions", n);
+    else
+        cJSON_AddNullToObject(rec, "instructions");
+}
+
+/*
  * Appends a finished run to the journal and forgets it: the parent stays as small as it
  * started, so forking the next run costs the same at the 100,000th run as at the first (a
  * parent holding every record made each fork, and so the suite, slower as runs
@@ -317,6 +332,8 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     suite *s = user;
     const pb__job *job = &s->jobs[index];
     cJSON *rec = pb__record_new(job, result);
+    if (s->opt.count_instructions)
+        add_instructions(rec, result);
     if (pb__journal_append(s->journal, rec) == 0) {
         s->journaled++;
         cJSON_Delete(rec);
@@ -385,6 +402,8 @@ static int finish(suite *s, int argc, char **argv)
 {
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
+    if (s->opt.count_instructions)
+        cJSON_AddItemToObject(context, "instructions", pb__instr_context());
     int rc = gather(s, err, sizeof err);
     if (rc == 0)
         rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
@@ -441,6 +460,11 @@ int pb_cmd_run(int argc, char **argv)
     int rc = pb_run_options_parse(argc, argv, &s.opt);
     if (rc != 0)
         return rc < 0 ? PB_EXIT_OK : rc;
+    /* Counting: the whole command runs again under callgrind, and its status is ours. */
+    if (s.opt.count_instructions && (rc = pb__instr_launch(argc, argv)) >= 0) {
+        pb_run_options_free(&s.opt);
+        return rc;
+    }
     s.records = cJSON_CreateArray();
     s.journal = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);

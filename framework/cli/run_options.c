@@ -44,13 +44,20 @@ static const char usage[] =
     "                                plugbench merge joins the shards' results files\n"
     "      --no-plots                do not write the report (plots, leaderboards, index.html)\n"
     "  -q, --quiet                   no progress line\n"
+    "      --count-instructions      run under Valgrind's callgrind and record per run the\n"
+    "                                instructions of the plugin's create, step and solution\n"
+    "                                calls (oracle calls in them included), \"instructions\";\n"
+    "                                deterministic, so compare --metrics instructions gates on\n"
+    "                                it; about 50x slower: small suites, a larger --timeout.\n"
+    "                                Without valgrind ($PLUGBENCH_VALGRIND or PATH) it says so\n"
+    "                                once and records null\n"
     "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
     "\n"
     "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
-    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs; a key twice in one object\n"
-    "is refused. Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
+    "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs; a key\n"
+    "twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
     "or the results file could not be written, 2 for usage, config or plugin errors.\n";
@@ -135,7 +142,7 @@ static const struct flag {
     {NULL, "--memory", "memory", 'n'},        {"-o", "--output", "output", 's'},
     {NULL, "--resume", "resume", 'b'},        {NULL, "--no-plots", "plots", 'B'},
     {"-q", "--quiet", "quiet", 'b'},          {NULL, "--plugin-dir", "plugin_dirs", 'a'},
-    {NULL, "--shard", "shard", 's'},
+    {NULL, "--shard", "shard", 's'},          {NULL, "--count-instructions", "count_instructions", 'b'},
 };
 
 static int cmp_key(const void *a, const void *b)
@@ -359,7 +366,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "max_iters",  "max_seconds", "target", "params",
                                         "jobs",       "timeout",  "memory",  "output",
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
-                                        "shard"};
+                                        "shard",      "count_instructions"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -421,7 +428,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         (rc = number(cfg, source, "timeout", 0, 1e9, &o->timeout)) ||
         (rc = whole(cfg, source, "memory", 0, 1 << 30, &memory)) ||
         (rc = boolean(cfg, source, "resume", &o->resume)) ||
-        (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)))
+        (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)) ||
+        (rc = boolean(cfg, source, "count_instructions", &o->count_instructions)))
         return rc;
     o->budget.cost = (uint64_t)evals;
     o->budget.iterations = (uint64_t)iters;
