@@ -461,9 +461,15 @@ int pb_cmd_run(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? PB_EXIT_OK : rc;
     /* Counting: the whole command runs again under callgrind, and its status is ours. */
-    if (s.opt.count_instructions && (rc = pb__instr_launch(argc, argv)) >= 0) {
-        pb_run_options_free(&s.opt);
-        return rc;
+    if (s.opt.count_instructions) {
+        int status = pb__instr_launch(argc, argv);
+        if (status >= 0) {
+            pb_run_options_free(&s.opt);
+            return status;
+        }
+        if (!pb__instr_active)
+            fprintf(stderr, "plugbench: warning: instructions are not counted (recorded as "
+                            "null): %s\n", pb__instr_reason());
     }
     s.records = cJSON_CreateArray();
     s.journal = -1;

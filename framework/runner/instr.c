@@ -117,13 +117,16 @@ static void forward(int sig)
         kill(launched, sig);
 }
 
-/* Why counting is off: printed once, kept for the context. */
+/* Why counting is off, for pb__instr_reason. */
 static int no_counting(const char *why)
 {
     snprintf(reason, sizeof reason, "%s", why);
-    fprintf(stderr, "plugbench: warning: instructions are not counted (recorded as null): %s\n",
-            why);
     return -1;
+}
+
+const char *pb__instr_reason(void)
+{
+    return reason;
 }
 
 int pb__instr_launch(int argc, char **argv)

@@ -49,10 +49,13 @@ static inline void pb__instr_end(void)
  * pb__instr_launch started under callgrind: makes it count (pb__instr_active) and returns
  * -1. Elsewhere: runs argv again under callgrind and returns that process's exit status
  * (the command's own, to be returned as is), or, when that cannot be done (no valgrind, a
- * build without callgrind.h, no temporary directory), prints why once on stderr, keeps the
- * reason for pb__instr_context and returns -1: the command then goes on without counting.
+ * build without callgrind.h, no temporary directory), keeps the reason (pb__instr_reason,
+ * pb__instr_context) and returns -1: the command then goes on without counting.
  */
 int pb__instr_launch(int argc, char **argv);
+
+/* Why this process does not count, as a phrase ("valgrind not found ..."). */
+const char *pb__instr_reason(void);
 
 /*
  * Reads the count of the run child pid, which has been reaped, from its callgrind dump and
