@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Instruction counts end to end (tests/instr/meson.build).
 #
-#   usage: instr_test.sh PLUGBENCH_EXE FAST.so SLOW.so
+#   usage: instr_test.sh PLUGBENCH_EXE FAST.so SLOW.so SANITIZE
 #
 # FAST.so and SLOW.so are spin_plugin.c built with a spin of 1000 and 2000 two-instruction
 # loops per step, under one name. Checks:
@@ -12,14 +12,19 @@
 #       and, with $PLUGBENCH_VALGRIND naming no valgrind, null with one message;
 #   (d) the counts against a figure known from the code: the slow build costs exactly
 #       2000 x steps instructions more (x86-64 only, where the loop is assembly).
-# Skipped (exit 77) without valgrind. Needs jq.
+# Skipped (exit 77) without valgrind, and when SANITIZE (meson's b_sanitize) is not "none":
+# valgrind cannot run a program built with AddressSanitizer. Needs jq.
 set -u
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 3 3 "PLUGBENCH_EXE FAST.so SLOW.so" "$@"
+tap_usage 4 4 "PLUGBENCH_EXE FAST.so SLOW.so SANITIZE" "$@"
 PB=$(tap_abs "$1")
 FAST=$(tap_abs "$2")
 SLOW=$(tap_abs "$3")
 tap_require jq
+if [ "$4" != none ]; then
+    echo "1..0 # SKIP a sanitized build ($4) does not run under valgrind"
+    exit 77
+fi
 if ! command -v "${PLUGBENCH_VALGRIND:-valgrind}" >/dev/null 2>&1; then
     echo "1..0 # SKIP valgrind is not installed"
     exit 77
