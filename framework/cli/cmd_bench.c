@@ -23,6 +23,7 @@
 
 static const char usage[] =
     "usage: plugbench bench [PLUGIN|PLUGIN.so]... [--plugin-dir DIR]... [--benchmark_*=V]...\n"
+    "       plugbench bench --instructions [--iterations N] [-o FILE] [PLUGIN|PLUGIN.so]...\n"
     "\n"
     "Times the microkernels plugins expose (extension plugbench.microkernels/1: one CBO step,\n"
     "one Sinkhorn iteration, ...) with Google Benchmark, in this process. A kernel runs on\n"
@@ -44,7 +45,7 @@ static const char usage[] =
     "  --instructions     count instead of timing: each kernel runs under Valgrind's\n"
     "                     callgrind (the command starts itself again under valgrind, found\n"
     "                     as $PLUGBENCH_VALGRIND or in PATH), once for one iteration\n"
-    "                     uncounted (lazy binding, first touches), then for --iterations\n"
+    "                     uncounted (first touches of its memory), then for --iterations\n"
     "                     counted: only that run() call is collected. Writes JSON (schema\n"
     "                     plugbench/instructions/1: instructions and instructions_per_iteration\n"
     "                     per kernel) that plugbench compare --metrics instructions reads.\n"
@@ -364,9 +365,10 @@ static int time_kernels(entry *entries, size_t n_entries, int n_flags, char **fl
 #endif
 
 /*
- * Counts one kernel under callgrind: one iteration uncounted first (lazy binding of the
- * plugin's calls, first touches of its memory), then iterations counted, the run() call
- * only. Returns its entry for the JSON; a failure is reported on stderr and in the entry.
+ * Counts one kernel under callgrind: one iteration uncounted first (first touches of its
+ * memory, caches the kernel fills; symbols are bound at load, LD_BIND_NOW), then iterations
+ * counted, the run() call only. Returns its entry for the JSON; a failure is reported on
+ * stderr and in the entry.
  */
 static cJSON *count_kernel(entry *e, uint64_t iterations)
 {

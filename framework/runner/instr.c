@@ -193,7 +193,6 @@ int pb__instr_launch(int argc, char **argv)
     print_log(tmp);
     remove_dumps(tmp);
     if (rc != 0) {
-        errno = rc;
         char why[PATH_MAX + 64];
         snprintf(why, sizeof why, "cannot start %s: %s", valgrind, strerror(rc));
         return no_counting(why);
