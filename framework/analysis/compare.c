@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "instructions.h"
 #include "results_file.h"
 #include "stats.h"
 #include "strmap.h"
@@ -47,6 +48,7 @@ static const struct {
     {PB__CMP_QUALITY, "quality"},
     {PB__CMP_TARGET, "target"},
     {PB__CMP_TIME, "time"},
+    {PB__CMP_INSTRUCTIONS, "instructions"},
 };
 
 /* A member of an object by exact name; NULL when obj is not an object or lacks it. */
@@ -102,7 +104,8 @@ int pb__compare_load(const char *path, cJSON **records, char *err, size_t errlen
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    if (pb__results_load_checked(path, runs, NULL, err, errlen) != 0) {
+    int counts = pb__instructions_load(path, runs, err, errlen);
+    if (counts < 0 || (counts == 0 && pb__results_load_checked(path, runs, NULL, err, errlen) != 0)) {
         cJSON_Delete(runs);
         return -1;
     }
@@ -300,6 +303,8 @@ static double value_of(const cJSON *run, const selector *sel)
         v = item(item(run, "metrics"), sel->field);
     else if (sel->bit == PB__CMP_TIME)
         v = item(item(run, "time"), sel->field);
+    else if (sel->bit == PB__CMP_INSTRUCTIONS)
+        v = item(run, "instructions");
     else if (strcmp(sel->field, "target_hit") == 0)
         v = item(run, "target_hit");
     else
@@ -369,6 +374,23 @@ static cJSON *compare_metric(const selector *sel, const double *bv, const double
     }
     cJSON_AddStringToObject(e, "verdict", verdict);
     return e;
+}
+
+/*
+ * Instruction counts over the seeds counted on both sides (a run without a count, or not
+ * ok, is left out: null means "not counted", not "worse"); NULL when there is none.
+ * Reorders bv and nv.
+ */
+static cJSON *compare_counted(double *bv, double *nv, size_t n, const pb__compare_options *opt)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isfinite(bv[i]) && isfinite(nv[i]) && bv[i] > 0 && nv[i] > 0) {
+            bv[k] = bv[i];
+            nv[k++] = nv[i];
+        }
+    }
+    return k ? pb__compare_counts(bv, nv, k, opt->instructions_threshold) : NULL;
 }
 
 /* The identity of a group: plugin name, problem id, parameters, budget, target. */
@@ -444,7 +466,7 @@ static cJSON *compare_group(const group *g, const pb__compare_options *opt)
     /* The comparisons, in report order: quality, the run's own target, the kind's fixed
      * targets from easiest to hardest, time. */
     const cJSON *unit = item(item(g->first, "problem"), "cost_unit");
-    selector sel[3 + PB__MAX_FIXED_TARGETS];
+    selector sel[4 + PB__MAX_FIXED_TARGETS];
     size_t n_sel = 0;
     if ((opt->metrics & PB__CMP_QUALITY) && main_metric(g))
         sel[n_sel++] = (selector){PB__CMP_QUALITY, main_metric(g), NAN, NULL};
@@ -462,6 +484,8 @@ static cJSON *compare_group(const group *g, const pb__compare_options *opt)
     }
     if (opt->metrics & PB__CMP_TIME)
         sel[n_sel++] = (selector){PB__CMP_TIME, "algorithm_seconds", NAN, NULL};
+    if (opt->metrics & PB__CMP_INSTRUCTIONS)
+        sel[n_sel++] = (selector){PB__CMP_INSTRUCTIONS, "instructions", NAN, NULL};
 
     cJSON *metrics = cJSON_AddArrayToObject(e, "metrics");
     for (size_t m = 0; n > 0 && m < n_sel; m++) {
@@ -475,13 +499,19 @@ static cJSON *compare_group(const group *g, const pb__compare_options *opt)
          * 51 would otherwise fill the report with "identical". */
         if (finite == 0 && strcmp(sel[m].field, "target_hits") == 0)
             continue;
-        cJSON *me = compare_metric(&sel[m], bv, nv, n, opt);
+        cJSON *me = sel[m].bit == PB__CMP_INSTRUCTIONS ? compare_counted(bv, nv, n, opt)
+                                                       : compare_metric(&sel[m], bv, nv, n, opt);
+        if (!me)
+            continue;
         int r = verdict_rank(item(me, "verdict")->valuestring);
         rank = r > rank ? r : rank;
         cJSON_AddItemToArray(metrics, me);
     }
     static const char *const names[] = {"identical", "similar", "improved", "regressed"};
-    cJSON_AddBoolToObject(e, "too_few_seeds", n == 0 || pb__mw_min_p(n, n) >= opt->alpha);
+    /* Counts need no test, so no number of seeds is too few for them. */
+    int tested = (opt->metrics & ~PB__CMP_INSTRUCTIONS) != 0;
+    cJSON_AddBoolToObject(e, "too_few_seeds",
+                          n == 0 || (tested && pb__mw_min_p(n, n) >= opt->alpha));
     cJSON_AddStringToObject(e, "verdict", n == 0 ? "no common seed" : names[rank]);
     free(pb);
     free(pn);
@@ -517,6 +547,8 @@ cJSON *pb__compare(const cJSON *base, const cJSON *new_runs, const pb__compare_o
     cJSON *verdict = cJSON_AddStringToObject(doc, "verdict", "ok");
     cJSON_AddNumberToObject(doc, "alpha", opt->alpha);
     cJSON_AddNumberToObject(doc, "threshold", opt->threshold);
+    if (opt->metrics & PB__CMP_INSTRUCTIONS)
+        cJSON_AddNumberToObject(doc, "instructions_threshold", opt->instructions_threshold);
     cJSON *metric_names = cJSON_AddArrayToObject(doc, "metrics");
     for (size_t m = 0; m < sizeof metric_defs / sizeof metric_defs[0]; m++)
         if (opt->metrics & metric_defs[m].bit)

@@ -31,24 +31,29 @@
                              kind's fixed targets (`target_hits`); +inf when never reached */
 #define PB__CMP_TIME 4u    /* algorithm time: `time.algorithm_seconds` (noisy: same machine only) */
 #define PB__CMP_ALL (PB__CMP_QUALITY | PB__CMP_TARGET | PB__CMP_TIME)
+#define PB__CMP_INSTRUCTIONS 8u /* `instructions` (run --count-instructions, bench
+                                   --instructions): deterministic, compared without a test
+                                   against instructions_threshold; only when named */
 
 typedef struct pb__compare_options {
     unsigned metrics; /* PB__CMP_* bits, at least one */
     double alpha;     /* significance level of the two-sided test, in (0, 1) */
     double threshold; /* relative change of the median that counts, >= 0 (0.05 = 5%) */
     const char *base_name, *new_name; /* written into the verdict as "base" and "new" */
+    double instructions_threshold; /* relative change of an instruction count that counts */
 } pb__compare_options;
 
 /*
- * Parses a comma-separated list of metric names (quality, target, time, or all) into
- * PB__CMP_* bits. Returns the bits, or 0 for an empty list or an unknown name.
+ * Parses a comma-separated list of metric names (quality, target, time, instructions, or
+ * all: the first three) into PB__CMP_* bits. Returns the bits, or 0 for an empty list or an unknown name.
  */
 unsigned pb__compare_parse_metrics(const char *list);
 
 /*
  * Loads the runs of a results file (or of a journal) for comparison into *records, a new
  * array, with pb__results_load_checked (each run carries plugin name, problem id, seed and
- * status, and its names are plain words). Returns 0, or -1 with a one-line message naming
+ * status, and its names are plain words); the JSON of bench --instructions too, one run per
+ * kernel (pb__instructions_load). Returns 0, or -1 with a one-line message naming
  * the file: it does not exist, is not a plugbench results file, holds no runs, or a run
  * lacks a field or carries a name that is not a plain word.
  */

@@ -11,15 +11,19 @@
 #include <string.h>
 
 #include "cli.h"
+#include "instr.h"
+#include "instructions.h"
+#include "params.h"
 #include "plugbench/microkernels.h"
+#include "records.h"
 
 #ifdef PB_HAVE_GBENCH
-#include "params.h"
 #include "pb_gbench.h"
 #endif
 
 static const char usage[] =
     "usage: plugbench bench [PLUGIN|PLUGIN.so]... [--plugin-dir DIR]... [--benchmark_*=V]...\n"
+    "       plugbench bench --instructions [--iterations N] [-o FILE] [PLUGIN|PLUGIN.so]...\n"
     "\n"
     "Times the microkernels plugins expose (extension plugbench.microkernels/1: one CBO step,\n"
     "one Sinkhorn iteration, ...) with Google Benchmark, in this process. A kernel runs on\n"
@@ -38,36 +42,33 @@ static const char usage[] =
     "      --benchmark_out_format=json       own JSON, which its tools/compare.py reads\n"
     "      --benchmark_list_tests=true       list the benchmark names, run nothing\n"
     "\n"
+    "  --instructions     count instead of timing: each kernel runs under Valgrind's\n"
+    "                     callgrind (the command starts itself again under valgrind, found\n"
+    "                     as $PLUGBENCH_VALGRIND or in PATH), once for one iteration\n"
+    "                     uncounted (first touches of its memory), then for --iterations\n"
+    "                     counted: only that run() call is collected. Writes JSON (schema\n"
+    "                     plugbench/instructions/1: instructions and instructions_per_iteration\n"
+    "                     per kernel) that plugbench compare --metrics instructions reads.\n"
+    "                     Needs no Google Benchmark; --benchmark_* flags are refused with it\n"
+    "  --iterations N     kernel iterations counted per kernel (default 100)\n"
+    "  -o, --output FILE  write the JSON to FILE instead of stdout\n"
+    "\n"
     "Exit status: 0 when every kernel ran; 1 when a kernel failed, a plugin's microkernel\n"
     "table is invalid, or nothing matched; 2 for bad usage, a plugin that cannot be loaded,\n"
-    "a flag Google Benchmark does not know, or a build without Google Benchmark.\n";
+    "a flag Google Benchmark does not know, or a build without Google Benchmark (without\n"
+    "--instructions) or without valgrind (with it).\n";
 
 #ifndef PB_HAVE_GBENCH
-
 static const char unavailable[] = "plugbench bench is unavailable: this build has no Google "
-                                  "Benchmark (install libbenchmark-dev and reconfigure)\n";
-
-/* Without the library: --help still describes the command; anything else says why not. */
-int pb_cmd_bench(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (pb_is_help(argv[i])) {
-            fputs(usage, stdout);
-            fputs("\n", stdout);
-            fputs(unavailable, stdout);
-            return PB_EXIT_OK;
-        }
-    }
-    fputs(unavailable, stderr);
-    return PB_EXIT_USAGE;
-}
-
-#else
+                                  "Benchmark (install libbenchmark-dev and reconfigure); "
+                                  "--instructions works without it\n";
+#endif
 
 #define MAX_PLUGINS 256
 #define MAX_KERNELS 1024 /* per plugin, as microkernels.h promises */
 #define MAX_NAME 64      /* of a kernel name, as for plugin names */
 #define SEED 1
+#define DEFAULT_ITERATIONS 100 /* counted per kernel with --instructions */
 
 /* The revision-1 sizes: a table or kernel must provide at least these members. */
 #define TABLE_SIZE_1 (offsetof(pb_microkernels, kernels) + sizeof(void *))
@@ -79,6 +80,16 @@ typedef struct entry {
     const pb_microkernel *kernel;
     int failed; /* reported on stderr once, however often Google Benchmark calls again */
 } entry;
+
+/* A kernel set up on its problem; ctx and err stay valid until teardown, as
+ * microkernels.h promises. */
+typedef struct opened {
+    pb__problem *problem;
+    pb_value *params;
+    void *state;
+    pb_context ctx;
+    char err[1024];
+} opened;
 
 /* Is s a kernel name: [a-z0-9_-]+, at most MAX_NAME characters? */
 static int name_ok(const char *s)
@@ -131,120 +142,75 @@ static int validate(const pb_microkernels *t, char *err, size_t errlen)
     return 0;
 }
 
-/*
- * Reports a failed kernel: to Google Benchmark on every call (it ends the loop and marks
- * the result), on stderr once.
- */
-static void report_failure(pb_gbench_state *st, entry *e, const char *stage,
-                           const char *message)
-{
-    char text[1400];
-    snprintf(text, sizeof text, "%s: %s", stage, message);
-    if (!e->failed)
-        fprintf(stderr, "plugbench: bench: %s/%s failed: %s\n", e->plugin->desc->name,
-                e->kernel->name, text);
-    e->failed = 1;
-    pb_gbench_skip_with_error(st, text);
-}
-
-/* total = iterations * per, saturated: throughput figures must not wrap around. */
-static int64_t total(int64_t iterations, uint64_t per)
-{
-    if (iterations <= 0 || per == 0)
-        return 0;
-    return per > (uint64_t)(INT64_MAX / iterations) ? INT64_MAX : iterations * (int64_t)per;
-}
 
 /*
- * The benchmark function of one kernel (Google Benchmark calls it once per round): opens
- * the problem, sets the kernel up untimed, times a single run() of the round's iteration
- * count, reports throughput and the counted oracle cost, and frees everything it made, as
- * microkernels.h describes.
+ * Opens the kernel's problem (its own, or its kind's first default problem) and sets the
+ * kernel up with the plugin's declared defaults and SEED. Returns 0, or -1 with the stage
+ * that failed ("problem" or "setup") and the message in o->err; kernel_close frees what
+ * was made either way.
  */
-static void time_kernel(pb_gbench_state *st, void *arg)
+static int kernel_open(const entry *e, opened *o, const char **stage)
 {
-    entry *e = arg;
     const pb_plugin *d = e->plugin->desc;
     const pb__kind *kind = e->plugin->kind;
     const pb_microkernel *k = e->kernel;
     const char *id = k->problem ? k->problem : kind->default_problems[0];
-    char err[1024] = "";
-    const char *stage = "problem";
-    pb__problem *problem = NULL;
-    pb_value *params = NULL;
-    void *state = NULL;
-    pb_context ctx;
-    int32_t rc = 0;
-    uint64_t cost = 0;
-    int64_t n = 0, iterations = 0;
-
+    memset(o, 0, sizeof *o);
+    *stage = "problem";
     if (!id) {
-        snprintf(err, sizeof err, "kind %s has no default problem: the kernel must name one",
+        snprintf(o->err, sizeof o->err, "kind %s has no default problem: the kernel must name "
+                 "one", kind->abi_kind);
+        return -1;
+    }
+    if (pb__problem_open(id, &o->problem, o->err, sizeof o->err) != 0)
+        return -1;
+    if (o->problem->family->kind != kind) {
+        snprintf(o->err, sizeof o->err, "'%s' is not a problem of the plugin's kind %s", id,
                  kind->abi_kind);
-        goto fail;
+        return -1;
     }
-    if (pb__problem_open(id, &problem, err, sizeof err) != 0)
-        goto fail;
-    if (problem->family->kind != kind) {
-        snprintf(err, sizeof err, "'%s' is not a problem of the plugin's kind %s", id,
-                 kind->abi_kind);
-        goto fail;
+    *stage = "setup";
+    o->params = calloc((size_t)d->n_params + 1, sizeof *o->params);
+    if (!o->params) {
+        snprintf(o->err, sizeof o->err, "host out of memory");
+        return -1;
     }
-    stage = "setup";
-    params = calloc((size_t)d->n_params + 1, sizeof *params);
-    if (!params) {
-        snprintf(err, sizeof err, "host out of memory");
-        goto fail;
-    }
-    pb__params_defaults(d, params);
-    ctx = (pb_context){
+    pb__params_defaults(d, o->params);
+    o->ctx = (pb_context){
         .struct_size = sizeof(pb_context),
-        .problem = &problem->handle,
-        .params = params,
+        .problem = &o->problem->handle,
+        .params = o->params,
         .seed = SEED,
-        .error = err,
-        .error_size = sizeof err,
+        .error = o->err,
+        .error_size = sizeof o->err,
     };
-    rc = k->setup(&ctx, &state);
+    int32_t rc = k->setup(&o->ctx, &o->state);
     if (rc < 0) {
-        state = NULL; /* ignored on failure, as for create() */
-        if (!err[0])
-            snprintf(err, sizeof err, "setup() failed with code %d", rc);
-        goto fail;
+        o->state = NULL; /* ignored on failure, as for create() */
+        if (!o->err[0])
+            snprintf(o->err, sizeof o->err, "setup() failed with code %d", rc);
+        return -1;
     }
-    err[0] = '\0'; /* whatever setup() left there is not run()'s message */
-    pb_gbench_set_label(st, id);
-    stage = "run";
-    cost = problem->cost;
-    /* One timed batch: the kernel loops itself, so the shim's per-iteration call costs
-     * nothing, however small the kernel. */
-    n = pb_gbench_max_iterations(st);
-    while (pb_gbench_keep_running_batch(st, n)) {
-        rc = k->run(state, (uint64_t)n);
-        if (rc < 0)
-            break;
-    }
-    if (rc < 0) {
-        if (!err[0])
-            snprintf(err, sizeof err, "run() failed with code %d", rc);
-        goto fail;
-    }
-    iterations = pb_gbench_iterations(st);
-    if (k->items_per_iteration)
-        pb_gbench_set_items_processed(st, total(iterations, k->items_per_iteration));
-    if (k->bytes_per_iteration)
-        pb_gbench_set_bytes_processed(st, total(iterations, k->bytes_per_iteration));
-    /* Measured, not declared: the oracle calls the host counted, per iteration. */
-    pb_gbench_set_counter(st, kind->cost_unit, (double)(problem->cost - cost),
-                          PB_GBENCH_COUNTER_AVG_ITERATIONS);
-    goto done;
-fail:
-    report_failure(st, e, stage, err);
-done:
-    if (state)
-        k->teardown(state);
-    free(params);
-    pb__problem_close(problem);
+    o->err[0] = '\0'; /* whatever setup() left there is not run()'s message */
+    return 0;
+}
+
+/* Tears the kernel down and frees its problem and parameters. */
+static void kernel_close(const entry *e, opened *o)
+{
+    if (o->state)
+        e->kernel->teardown(o->state);
+    free(o->params);
+    pb__problem_close(o->problem);
+}
+
+/* Calls run(state, n) and says why it failed, if it did: 0 or -1. */
+static int kernel_run(const entry *e, opened *o, uint64_t n)
+{
+    int32_t rc = e->kernel->run(o->state, n);
+    if (rc < 0 && !o->err[0])
+        snprintf(o->err, sizeof o->err, "run() failed with code %d", rc);
+    return rc < 0 ? -1 : 0;
 }
 
 /*
@@ -281,7 +247,8 @@ static int load_plugins(const char *const *names, size_t n_names, pb_dirs *dirs,
  * The plugin's validated microkernel table, or NULL: when it has no extension (warned when
  * it was named) or an invalid table or cannot be opened (warned, and *invalid set). Opens
  * the plugin in this process: bench is the one command that runs plugin code in the
- * harness, as timing a kernel without a process switch is its point.
+ * harness, as timing a kernel without a process switch is its point (and counting one
+ * runs the whole command under callgrind anyway).
  */
 static const pb_microkernels *kernels_of(pb__plugin_file *p, int named, int *invalid)
 {
@@ -308,10 +275,178 @@ static const pb_microkernels *kernels_of(pb__plugin_file *p, int named, int *inv
     return t;
 }
 
+#ifdef PB_HAVE_GBENCH
+
 /*
- * Parses our arguments and collects the --benchmark_* flags, loads the plugins, registers
- * one benchmark per kernel and lets Google Benchmark run them. The plugins stay loaded
- * until it has finished.
+ * Reports a failed kernel: to Google Benchmark on every call (it ends the loop and marks
+ * the result), on stderr once.
+ */
+static void report_failure(pb_gbench_state *st, entry *e, const char *stage,
+                           const char *message)
+{
+    char text[1400];
+    snprintf(text, sizeof text, "%s: %s", stage, message);
+    if (!e->failed)
+        fprintf(stderr, "plugbench: bench: %s/%s failed: %s\n", e->plugin->desc->name,
+                e->kernel->name, text);
+    e->failed = 1;
+    pb_gbench_skip_with_error(st, text);
+}
+
+/* total = iterations * per, saturated: throughput figures must not wrap around. */
+static int64_t total(int64_t iterations, uint64_t per)
+{
+    if (iterations <= 0 || per == 0)
+        return 0;
+    return per > (uint64_t)(INT64_MAX / iterations) ? INT64_MAX : iterations * (int64_t)per;
+}
+
+/*
+ * The benchmark function of one kernel (Google Benchmark calls it once per round): sets
+ * the kernel up untimed, times a single run() of the round's iteration count, reports
+ * throughput and the counted oracle cost, and frees everything it made, as microkernels.h
+ * describes.
+ */
+static void time_kernel(pb_gbench_state *st, void *arg)
+{
+    entry *e = arg;
+    const pb_microkernel *k = e->kernel;
+    const char *stage;
+    opened o;
+    if (kernel_open(e, &o, &stage) != 0)
+        goto fail;
+    pb_gbench_set_label(st, o.problem->id);
+    stage = "run";
+    uint64_t cost = o.problem->cost;
+    /* One timed batch: the kernel loops itself, so the shim's per-iteration call costs
+     * nothing, however small the kernel. */
+    int64_t n = pb_gbench_max_iterations(st);
+    int failed = 0;
+    while (!failed && pb_gbench_keep_running_batch(st, n))
+        failed = kernel_run(e, &o, (uint64_t)n) != 0;
+    if (failed)
+        goto fail;
+    int64_t iterations = pb_gbench_iterations(st);
+    if (k->items_per_iteration)
+        pb_gbench_set_items_processed(st, total(iterations, k->items_per_iteration));
+    if (k->bytes_per_iteration)
+        pb_gbench_set_bytes_processed(st, total(iterations, k->bytes_per_iteration));
+    /* Measured, not declared: the oracle calls the host counted, per iteration. */
+    pb_gbench_set_counter(st, e->plugin->kind->cost_unit, (double)(o.problem->cost - cost),
+                          PB_GBENCH_COUNTER_AVG_ITERATIONS);
+    goto done;
+fail:
+    report_failure(st, e, stage, o.err);
+done:
+    kernel_close(e, &o);
+}
+
+/* Registers one benchmark per entry and lets Google Benchmark run them with flags. */
+static int time_kernels(entry *entries, size_t n_entries, int n_flags, char **flags)
+{
+    for (size_t i = 0; i < n_entries; i++) {
+        char name[2 * MAX_NAME + 2];
+        snprintf(name, sizeof name, "%s/%s", entries[i].plugin->desc->name,
+                 entries[i].kernel->name);
+        if (pb_gbench_register(name, &entries[i], time_kernel) != 0) {
+            fprintf(stderr, "plugbench: bench: cannot register %s: out of memory\n", name);
+            return PB_EXIT_FAILED;
+        }
+    }
+    int ran = pb_gbench_run(n_flags, flags);
+    if (ran < 0)
+        return PB_EXIT_USAGE; /* Google Benchmark has said which flag */
+    int failed = ran == 0;
+    for (size_t i = 0; i < n_entries; i++)
+        failed |= entries[i].failed;
+    return failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+}
+
+#endif
+
+/*
+ * Counts one kernel under callgrind: one iteration uncounted first (first touches of its
+ * memory, caches the kernel fills; symbols are bound at load, LD_BIND_NOW), then iterations
+ * counted, the run() call only. Returns its entry for the JSON; a failure is reported on
+ * stderr and in the entry.
+ */
+static cJSON *count_kernel(entry *e, uint64_t iterations)
+{
+    cJSON *k = cJSON_CreateObject();
+    const char *stage;
+    opened o;
+    double n = -1;
+    cJSON_AddStringToObject(k, "plugin", e->plugin->desc->name);
+    cJSON_AddStringToObject(k, "plugin_version", e->plugin->desc->version);
+    cJSON_AddStringToObject(k, "kernel", e->kernel->name);
+    int rc = kernel_open(e, &o, &stage);
+    cJSON_AddStringToObject(k, "problem", o.problem ? o.problem->id : "");
+    if (rc == 0) {
+        stage = "run";
+        rc = kernel_run(e, &o, 1);
+    }
+    if (rc == 0) {
+        uint64_t cost = o.problem->cost;
+        pb__instr_zero();
+        pb__instr_begin();
+        rc = kernel_run(e, &o, iterations);
+        pb__instr_end();
+        n = pb__instr_dump();
+        cJSON_AddNumberToObject(k, "iterations", (double)iterations);
+        cJSON_AddNumberToObject(k, e->plugin->kind->cost_unit,
+                                (double)(o.problem->cost - cost) / (double)iterations);
+        if (rc == 0 && n < 0)
+            snprintf(o.err, sizeof o.err, "callgrind's dump could not be read");
+    }
+    if (rc != 0 || n < 0) {
+        fprintf(stderr, "plugbench: bench: %s/%s failed: %s: %s\n", e->plugin->desc->name,
+                e->kernel->name, stage, o.err);
+        e->failed = 1;
+        cJSON_AddStringToObject(k, "status", "error");
+        cJSON_AddStringToObject(k, "message", o.err);
+        cJSON_AddNullToObject(k, "instructions");
+        cJSON_AddNullToObject(k, "instructions_per_iteration");
+    } else {
+        cJSON_AddStringToObject(k, "status", "ok");
+        cJSON_AddNumberToObject(k, "instructions", n);
+        cJSON_AddNumberToObject(k, "instructions_per_iteration", n / (double)iterations);
+    }
+    kernel_close(e, &o);
+    return k;
+}
+
+/* --instructions: counts every entry and writes the JSON to output (NULL: stdout). */
+static int count_kernels(entry *entries, size_t n_entries, uint64_t iterations,
+                         const char *output, int argc, char **argv)
+{
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "schema", PB__INSTRUCTIONS_SCHEMA);
+    cJSON_AddItemToObject(doc, "context", pb__results_context(argc, argv));
+    cJSON_AddItemToObject(doc, "instructions", pb__instr_context());
+    cJSON *kernels = cJSON_AddArrayToObject(doc, "kernels");
+    int failed = 0;
+    for (size_t i = 0; i < n_entries; i++) {
+        cJSON_AddItemToArray(kernels, count_kernel(&entries[i], iterations));
+        failed |= entries[i].failed;
+    }
+    char *text = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    FILE *f = output ? fopen(output, "w") : stdout;
+    int written = text && f && fprintf(f, "%s\n", text) >= 0;
+    if (f && f != stdout)
+        written &= fclose(f) == 0;
+    free(text);
+    if (!written) {
+        fprintf(stderr, "plugbench: bench: cannot write %s\n", output ? output : "stdout");
+        return PB_EXIT_FAILED;
+    }
+    return failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+}
+
+/*
+ * Parses our arguments (collecting the --benchmark_* flags), loads the plugins and times
+ * their kernels with Google Benchmark, or counts them with --instructions (under callgrind:
+ * the command starts itself again there first). The plugins stay loaded until the end.
  */
 int pb_cmd_bench(int argc, char **argv)
 {
@@ -325,15 +460,43 @@ int pb_cmd_bench(int argc, char **argv)
     const pb_microkernels *tables[MAX_PLUGINS] = {0};
     entry *entries = NULL;
     size_t n_names = 0, n_entries = 0, max_entries = 0;
-    int n_flags = 0, n_plugins = 0, invalid = 0, ran, failed;
+    int n_flags = 0, n_plugins = 0, invalid = 0, instructions = 0;
+    uint64_t iterations = DEFAULT_ITERATIONS;
+    const char *output = NULL;
     if (!names || !flags || !plugins) {
         fprintf(stderr, "plugbench: bench: out of memory\n");
         goto done;
     }
     flags[n_flags++] = program;
+#ifndef PB_HAVE_GBENCH
+    /* --help still describes the command, and says what is missing. */
+    for (int i = 1; i < argc; i++) {
+        if (pb_is_help(argv[i])) {
+            fputs(usage, stdout);
+            fputs("\n", stdout);
+            fputs(unavailable, stdout);
+            status = PB_EXIT_OK;
+            goto done;
+        }
+    }
+#endif
     for (int i = 1; i < argc; i++) {
         if (strncmp(argv[i], "--benchmark_", strlen("--benchmark_")) == 0) {
             flags[n_flags++] = argv[i];
+        } else if (strcmp(argv[i], "--instructions") == 0) {
+            instructions = 1;
+        } else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
+            char *end;
+            unsigned long long n = strtoull(argv[++i], &end, 10);
+            if (*end || n < 1 || n > (1ull << 40) || argv[i][0] < '0' || argv[i][0] > '9') {
+                status = pb_usage_error("bench: --iterations takes a whole number from 1 to "
+                                        "2^40, not '%s'", argv[i]);
+                goto done;
+            }
+            iterations = n;
+        } else if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) &&
+                   i + 1 < argc) {
+            output = argv[++i];
         } else if (argv[i][0] != '-' && n_names < MAX_PLUGINS) {
             names[n_names++] = argv[i];
         } else {
@@ -342,6 +505,29 @@ int pb_cmd_bench(int argc, char **argv)
                 status = rc;
                 goto done;
             }
+        }
+    }
+    if (instructions && n_flags > 1) {
+        status = pb_usage_error("bench: --instructions counts, it does not time: no "
+                                "--benchmark_* flags with it");
+        goto done;
+    }
+#ifndef PB_HAVE_GBENCH
+    if (!instructions) {
+        fputs(unavailable, stderr);
+        status = PB_EXIT_USAGE;
+        goto done;
+    }
+#endif
+    if (instructions) {
+        int rc = pb__instr_launch(argc, argv);
+        if (rc >= 0) {
+            status = rc;
+            goto done;
+        }
+        if (!pb__instr_active) {
+            status = pb_usage_error("bench: --instructions: %s", pb__instr_reason());
+            goto done;
         }
     }
     pb_dirs_resolve(&dirs);
@@ -356,8 +542,9 @@ int pb_cmd_bench(int argc, char **argv)
         max_entries += tables[i] ? tables[i]->n_kernels : 0;
     }
     if (max_entries == 0) {
-        fprintf(stderr, "plugbench: bench: no microkernels to time: no valid %s table in "
-                        "the %d plugin(s) loaded\n", PB_MICROKERNELS_ID, n_plugins);
+        fprintf(stderr, "plugbench: bench: no microkernels to %s: no valid %s table in "
+                        "the %d plugin(s) loaded\n", instructions ? "count" : "time",
+                PB_MICROKERNELS_ID, n_plugins);
         goto done;
     }
     entries = calloc(max_entries, sizeof *entries);
@@ -368,24 +555,14 @@ int pb_cmd_bench(int argc, char **argv)
     for (int i = 0; i < n_plugins; i++)
         for (uint32_t k = 0; tables[i] && k < tables[i]->n_kernels; k++)
             entries[n_entries++] = (entry){.plugin = &plugins[i], .kernel = tables[i]->kernels[k]};
-    for (size_t i = 0; i < n_entries; i++) {
-        char name[2 * MAX_NAME + 2];
-        snprintf(name, sizeof name, "%s/%s", entries[i].plugin->desc->name,
-                 entries[i].kernel->name);
-        if (pb_gbench_register(name, &entries[i], time_kernel) != 0) {
-            fprintf(stderr, "plugbench: bench: cannot register %s: out of memory\n", name);
-            goto done;
-        }
-    }
-    ran = pb_gbench_run(n_flags, flags);
-    if (ran < 0) {
-        status = PB_EXIT_USAGE; /* Google Benchmark has said which flag */
-        goto done;
-    }
-    failed = ran == 0 || invalid;
-    for (size_t i = 0; i < n_entries; i++)
-        failed |= entries[i].failed;
-    status = failed ? PB_EXIT_FAILED : PB_EXIT_OK;
+    if (instructions)
+        status = count_kernels(entries, n_entries, iterations, output, argc, argv);
+#ifdef PB_HAVE_GBENCH
+    else
+        status = time_kernels(entries, n_entries, n_flags, flags);
+#endif
+    if (status == PB_EXIT_OK && invalid)
+        status = PB_EXIT_FAILED;
 done:
     for (int i = 0; i < n_plugins; i++)
         pb__plugin_unload(&plugins[i]);
@@ -395,5 +572,3 @@ done:
     free(names);
     return status;
 }
-
-#endif

@@ -19,7 +19,7 @@ static const char usage[] =
     "usage: plugbench compare [options] BASE.json NEW.json\n"
     "\n"
     "Compares the runs of NEW against those of BASE (results files of plugbench run, or\n"
-    "their journals). Runs are the same experiment when plugin name, problem id,\n"
+    "their journals, or the JSON of plugbench bench --instructions). Runs are the same experiment when plugin name, problem id,\n"
     "parameters, budget and target agree -- the plugin's version and sha256 are ignored,\n"
     "since a changed plugin is what is being judged -- and are paired by seed. For every\n"
     "experiment in both files, each metric is compared over the common seeds with a\n"
@@ -30,6 +30,14 @@ static const char usage[] =
     "            fixed targets that some run reached (target_hits; blackbox: COCO's 51);\n"
     "            a run that never reaches one counts as worse than any that did\n"
     "  time      algorithm seconds: noisy, meaningful only between runs on one machine\n"
+    "  instructions  callgrind's count (run --count-instructions: per run; bench\n"
+    "            --instructions: per kernel iteration, one experiment per kernel with\n"
+    "            parameter microkernel). Deterministic, so no test: identical when every\n"
+    "            seed's count is equal, else the median's change against\n"
+    "            --instructions-threshold: regressed, improved or similar. Seeds without\n"
+    "            a count on both sides are left out; when nothing is left to compare and\n"
+    "            instructions is the only metric, exit 2. Not part of `all`; the default\n"
+    "            when both files are bench --instructions files\n"
     "\n"
     "All are lower is better. A metric regressed when the test rejects at alpha AND its\n"
     "median got worse by more than the threshold; improved likewise; identical when every\n"
@@ -41,12 +49,15 @@ static const char usage[] =
     "(3 vs 3 seeds: smallest possible p 0.1; 4 vs 4: 0.029; 5 vs 5: 0.0079); use 5 or more.\n"
     "With fewer the exact test can never reach alpha 0.05, and the output says so.\n"
     "\n"
-    "  --metrics LIST     comma-separated, of quality,target,time (default all); a CI gate\n"
+    "  --metrics LIST     comma-separated, of quality,target,time,instructions (default\n"
+    "                     all: quality,target,time); a CI gate\n"
     "                     on a shared machine uses quality,target, which are deterministic\n"
     "                     for a seed and cannot flake\n"
     "  --alpha A          significance level of the test (default 0.05)\n"
     "  --threshold T      relative change of the median that counts, as 0.05 or 5%\n"
     "                     (default 5%)\n"
+    "  --instructions-threshold T  relative change of an instruction count that counts\n"
+    "                     (default 1%)\n"
     "  --json FILE        also write the verdict as JSON (schema plugbench/compare/1)\n"
     "  --all              list every comparison, not only improvements and regressions\n"
     "\n"
@@ -336,18 +347,46 @@ static int parse_fraction(const char *text, int percent, double lo, double hi, d
     return 0;
 }
 
+/* Are runs those of a bench --instructions file: instruction counts and no metrics? */
+static int counts_only(const cJSON *runs)
+{
+    const cJSON *run;
+    cJSON_ArrayForEach(run, runs) {
+        if (cJSON_GetObjectItemCaseSensitive(run, "metrics") ||
+            !cJSON_GetObjectItemCaseSensitive(run, "instructions"))
+            return 0;
+    }
+    return 1;
+}
+
+/* Did the verdict doc compare an instruction count anywhere? */
+static int counted(const cJSON *doc)
+{
+    const cJSON *e, *m;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "comparisons")) {
+        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(e, "metrics")) {
+            const cJSON *name = cJSON_GetObjectItemCaseSensitive(m, "metric");
+            if (cJSON_IsString(name) && strcmp(name->valuestring, "instructions") == 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* plugbench compare: parses the options, loads both files, prints the table and writes
  * the JSON verdict. Returns PB_EXIT_OK, PB_EXIT_FAILED (something regressed) or
  * PB_EXIT_USAGE. */
 int pb_cmd_compare(int argc, char **argv)
 {
-    pb__compare_options opt = {.metrics = PB__CMP_ALL, .alpha = 0.05, .threshold = 0.05};
+    pb__compare_options opt = {.metrics = PB__CMP_ALL, .alpha = 0.05, .threshold = 0.05,
+                               .instructions_threshold = 0.01};
     const char *files[2] = {NULL, NULL}, *json = NULL;
-    int all = 0;
+    int all = 0, metrics_given = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = strcmp(a, "--metrics") == 0 || strcmp(a, "--alpha") == 0 ||
-                    strcmp(a, "--threshold") == 0 || strcmp(a, "--json") == 0;
+                    strcmp(a, "--threshold") == 0 || strcmp(a, "--json") == 0 ||
+                    strcmp(a, "--instructions-threshold") == 0;
         if (pb_is_help(a)) {
             fputs(usage, stdout);
             return PB_EXIT_OK;
@@ -356,8 +395,9 @@ int pb_cmd_compare(int argc, char **argv)
         } else if (strcmp(a, "--metrics") == 0) {
             if (!(opt.metrics = pb__compare_parse_metrics(val)))
                 return pb_usage_error("compare: --metrics '%s': expected a comma-separated list "
-                                      "of quality, target, time",
+                                      "of quality, target, time, instructions",
                                       val);
+            metrics_given = 1;
         } else if (strcmp(a, "--alpha") == 0) {
             if (parse_fraction(val, 0, 1e-300, 1, &opt.alpha) != 0)
                 return pb_usage_error("compare: --alpha '%s': expected a number in (0, 1)", val);
@@ -365,6 +405,11 @@ int pb_cmd_compare(int argc, char **argv)
             if (parse_fraction(val, 1, 0, INFINITY, &opt.threshold) != 0)
                 return pb_usage_error("compare: --threshold '%s': expected a relative change "
                                       ">= 0, as 0.05 or 5%%",
+                                      val);
+        } else if (strcmp(a, "--instructions-threshold") == 0) {
+            if (parse_fraction(val, 1, 0, INFINITY, &opt.instructions_threshold) != 0)
+                return pb_usage_error("compare: --instructions-threshold '%s': expected a "
+                                      "relative change >= 0, as 0.01 or 1%%",
                                       val);
         } else if (strcmp(a, "--json") == 0) {
             json = val;
@@ -395,9 +440,20 @@ int pb_cmd_compare(int argc, char **argv)
     pair_counts pc = {0};
     int rc = PB_EXIT_USAGE;
     if (pb__compare_load(files[0], &runs[0], err, sizeof err) != 0 ||
-        pb__compare_load(files[1], &runs[1], err, sizeof err) != 0 ||
-        !(doc = pb__compare(runs[0], runs[1], &opt, err, sizeof err))) {
+        pb__compare_load(files[1], &runs[1], err, sizeof err) != 0) {
         pb_usage_error("compare: %s", err);
+        goto out;
+    }
+    if (!metrics_given && counts_only(runs[0]) && counts_only(runs[1]))
+        opt.metrics = PB__CMP_INSTRUCTIONS;
+    if (!(doc = pb__compare(runs[0], runs[1], &opt, err, sizeof err))) {
+        pb_usage_error("compare: %s", err);
+        goto out;
+    }
+    /* A gate on counts that compared none (neither file counted) would pass forever. */
+    if (opt.metrics == PB__CMP_INSTRUCTIONS && !counted(doc)) {
+        pb_usage_error("compare: no experiment has instruction counts in both files (run "
+                       "--count-instructions, or bench --instructions, makes them)");
         goto out;
     }
     if (json && pb__json_write_atomic(json, doc, err, sizeof err) != 0) {
@@ -407,7 +463,10 @@ int pb_cmd_compare(int argc, char **argv)
 
     printf("BASE %s (%d runs), NEW %s (%d runs)\n", files[0], cJSON_GetArraySize(runs[0]),
            files[1], cJSON_GetArraySize(runs[1]));
-    printf("alpha %g, threshold %g%%, metrics", opt.alpha, 100 * opt.threshold);
+    printf("alpha %g, threshold %g%%, ", opt.alpha, 100 * opt.threshold);
+    if (opt.metrics & PB__CMP_INSTRUCTIONS)
+        printf("instructions threshold %g%%, ", 100 * opt.instructions_threshold);
+    printf("metrics");
     const cJSON *m;
     const char *sep = " ";
     cJSON_ArrayForEach(m, cJSON_GetObjectItem(doc, "metrics")) {

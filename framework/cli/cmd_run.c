@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "instr.h"
 #include "isolate.h"
 #include "params.h"
 #include "progress.h"
@@ -310,6 +311,20 @@ out:
 }
 
 /*
+ * Adds the run's "instructions": callgrind's count of the plugin's calls, or null when not
+ * counting or when the run was killed (a timeout, a crash) before its dump was complete.
+ */
+static void add_instructions(cJSON *rec, const pb__job_result *r)
+{
+    int killed = r->outcome.status == PB__STATUS_TIMEOUT || r->outcome.status == PB__STATUS_CRASHED;
+    double n = pb__instr_collect(r->pid);
+    if (n >= 0 && !killed)
+        cJSON_AddNumberToObject(rec, "instructions", n);
+    else
+        cJSON_AddNullToObject(rec, "instructions");
+}
+
+/*
  * Appends a finished run to the journal and forgets it: the parent stays as small as it
  * started, so forking the next run costs the same at the 100,000th run as at the first (a
  * parent holding every record made each fork, and so the suite, slower as runs
@@ -320,6 +335,8 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     suite *s = user;
     const pb__job *job = &s->jobs[index];
     cJSON *rec = pb__record_new(job, result);
+    if (s->opt.count_instructions)
+        add_instructions(rec, result);
     if (pb__journal_append(s->journal, rec) == 0) {
         s->journaled++;
         cJSON_Delete(rec);
@@ -389,6 +406,8 @@ static int finish(suite *s, int argc, char **argv)
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
     cJSON_AddStringToObject(context, "memory_limit", s->memory_limit);
+    if (s->opt.count_instructions)
+        cJSON_AddItemToObject(context, "instructions", pb__instr_context());
     int rc = gather(s, err, sizeof err);
     if (rc == 0)
         rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);
@@ -451,6 +470,25 @@ int pb_cmd_run(int argc, char **argv)
     int rc = pb_run_options_parse(argc, argv, &s.opt);
     if (rc != 0)
         return rc < 0 ? PB_EXIT_OK : rc;
+    /* callgrind writes each run's count to a file from inside the run, which the sandbox's
+     * read-only view forbids, and valgrind's own start-up is not sandboxed. */
+    if (s.opt.count_instructions && s.opt.sandbox) {
+        pb_run_options_free(&s.opt);
+        return pb_usage_error("--count-instructions and --sandbox cannot be combined: the "
+                              "counts are written from inside each run, which the sandbox "
+                              "forbids");
+    }
+    /* Counting: the whole command runs again under callgrind, and its status is ours. */
+    if (s.opt.count_instructions) {
+        int status = pb__instr_launch(argc, argv);
+        if (status >= 0) {
+            pb_run_options_free(&s.opt);
+            return status;
+        }
+        if (!pb__instr_active)
+            fprintf(stderr, "plugbench: warning: instructions are not counted (recorded as "
+                            "null): %s\n", pb__instr_reason());
+    }
     s.records = cJSON_CreateArray();
     s.journal = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);

@@ -44,6 +44,13 @@ static const char usage[] =
     "                                plugbench merge joins the shards' results files\n"
     "      --no-plots                do not write the report (plots, leaderboards, index.html)\n"
     "  -q, --quiet                   no progress line\n"
+    "      --count-instructions      run under Valgrind's callgrind and record per run the\n"
+    "                                instructions of the plugin's create, step and solution\n"
+    "                                calls (oracle calls in them included), \"instructions\";\n"
+    "                                deterministic, so compare --metrics instructions gates on\n"
+    "                                it; about 50x slower: small suites, a larger --timeout.\n"
+    "                                Without valgrind ($PLUGBENCH_VALGRIND or PATH) it says so\n"
+    "                                once and records null\n"
     "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
     "      --sandbox                 run each plugin child without network, writing only\n"
     "                                to a scratch directory of its own (its working\n"
@@ -56,9 +63,9 @@ static const char usage[] =
     "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
-    "output, resume, shard (\"I/N\"), plots, quiet, plugin_dirs, sandbox; a key twice in\n"
-    "one object is refused. Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf\n"
-    "or nan.\n"
+    "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
+    "sandbox; a key twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no\n"
+    "spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
     "or the results file could not be written, 2 for usage, config or plugin errors.\n";
@@ -144,6 +151,7 @@ static const struct flag {
     {NULL, "--resume", "resume", 'b'},        {NULL, "--no-plots", "plots", 'B'},
     {"-q", "--quiet", "quiet", 'b'},          {NULL, "--plugin-dir", "plugin_dirs", 'a'},
     {NULL, "--shard", "shard", 's'},          {NULL, "--sandbox", "sandbox", 'b'},
+    {NULL, "--count-instructions", "count_instructions", 'b'},
 };
 
 static int cmp_key(const void *a, const void *b)
@@ -367,7 +375,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "max_iters",  "max_seconds", "target", "params",
                                         "jobs",       "timeout",  "memory",  "output",
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
-                                        "shard",      "sandbox"};
+                                        "shard",      "sandbox",  "count_instructions"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -430,7 +438,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         (rc = whole(cfg, source, "memory", 0, 1 << 30, &memory)) ||
         (rc = boolean(cfg, source, "resume", &o->resume)) ||
         (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)) ||
-        (rc = boolean(cfg, source, "sandbox", &o->sandbox)))
+        (rc = boolean(cfg, source, "sandbox", &o->sandbox)) ||
+        (rc = boolean(cfg, source, "count_instructions", &o->count_instructions)))
         return rc;
     o->budget.cost = (uint64_t)evals;
     o->budget.iterations = (uint64_t)iters;

@@ -191,6 +191,7 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
     fcntl(msg[0], F_SETFL, O_NONBLOCK);
     fcntl(out[0], F_SETFL, O_NONBLOCK);
     c->index = index;
+    c->result.pid = (long)c->pid;
     c->limits = &job->limits;
     c->max_trace = pb__trace_cap(&job->limits);
     c->msg_fd = msg[0];

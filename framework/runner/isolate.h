@@ -31,6 +31,7 @@ typedef struct pb__job_result {
     size_t output_bytes;     /* how many it wrote in all */
     double wall_seconds;     /* from fork to exit */
     double max_rss_mib;      /* its memory cgroup's peak, else the child's peak resident set */
+    long pid;                /* the child's process id (names its callgrind dump, instr.h) */
 } pb__job_result;
 
 /*

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "instr.h"
+
 int pb__run_id(const pb__plugin_file *plugin, const pb_value *params, const char *id,
                uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
                pb__outcome *out, char *err, size_t errlen)
@@ -86,7 +88,9 @@ static void measure(loop *l, pb__trace_point *pt)
     uint64_t limit = l->problem->cost_limit;
     l->problem->cost_limit = 0;
     l->problem->measuring = 1;
+    pb__instr_begin();
     int32_t rc = l->plugin->desc->solution(l->state, l->solution);
+    pb__instr_end();
     int model_rc = 0;
     if (rc >= 0 && ops->measure_model)
         model_rc = ops->measure_model(l->problem, l->plugin->desc, l->state, 0, pt->metrics,
@@ -188,7 +192,9 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         .error_size = sizeof out->message,
     };
     double t0 = pb__now();
+    pb__instr_begin();
     int32_t rc = d->create(&ctx, &l.state);
+    pb__instr_end();
     out->seconds = pb__now() - t0;
     if (rc < 0) {
         out->status = PB__STATUS_ERROR;
@@ -222,7 +228,9 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         if (stop)
             break;
         t0 = pb__now();
+        pb__instr_begin();
         rc = d->step(l.state);
+        pb__instr_end();
         out->seconds += pb__now() - t0;
         out->iterations++;
         if (problem->family && problem->family->kind->cost_per_step)

@@ -34,7 +34,7 @@ grep_check() {
         not_ok "$1" "no line matches: $3" "$(basename "$2"): $(head -c 600 "$2")"; fi
 }
 
-UNAVAILABLE='plugbench bench is unavailable: this build has no Google Benchmark (install libbenchmark-dev and reconfigure)'
+UNAVAILABLE='plugbench bench is unavailable: this build has no Google Benchmark (install libbenchmark-dev and reconfigure); --instructions works without it'
 
 if [ "$MODE" = unavailable ]; then
     pb un bench --benchmark_filter=cbo cbo
