@@ -76,7 +76,10 @@ typedef struct pb__report_data {
     size_t n_algorithms;
     pb__rkind *kinds; /* sorted by name */
     size_t n_kinds;
-    unsigned char *has; /* [k * n_algorithms + a]: algorithm a has runs in kind k */
+    /* [k * n_algorithms + a]: 0 when algorithm a has no runs in kind k, else 1 + the number
+     * of algorithms before a that have (its place among the kind's algorithms, for its
+     * color: counted once at loading, not per curve drawn). */
+    size_t *has;
 } pb__report_data;
 
 /* A plot drawn into plots/: the index shows plots/<name>.png and links the .svg. */
