@@ -293,15 +293,8 @@ out:
     return rc;
 }
 
-/* One algorithm's curve on one problem: quantiles over runs on a grid of x. */
-typedef struct curve {
-    size_t algorithm, runs, failed;
-    size_t n;
-    double *x, *q[3]; /* 25%, 50%, 75% */
-} curve;
-
 /* Frees a curve's arrays (not the curve). */
-static void curve_free(curve *c)
+static void curve_free(pb__rcurve *c)
 {
     free(c->x);
     for (int i = 0; i < 3; i++)
@@ -368,9 +361,7 @@ static size_t distinct_index(const double *distinct, size_t n, double v)
 }
 
 /*
- * The curve of runs[0..count) against the cost (by_seconds 0) or seconds: on the union of
- * their trace abscissas, the quartiles of the runs' values, finished runs holding their
- * last value. Returns 0 (c->n may be 0: no data), or -1 when out of memory.
+ * The curve of runs[0..count); see report_internal.h.
  *
  * The values at each x are those of pb__trace_values_at with hold, found by a sweep
  * rather than by walking every run at every x (which made the curve quadratic in the
@@ -379,7 +370,7 @@ static size_t distinct_index(const double *distinct, size_t n, double v)
  * the largest of the x of points 1..i on (never past a NaN x, where the walk stops); the
  * values held are kept as counts in a Fenwick tree, which gives the quartiles.
  */
-static int compute_curve(const pb__rrun *runs, size_t count, int by_seconds, curve *c)
+int pb__report_curve(const pb__rrun *runs, size_t count, int by_seconds, pb__rcurve *c)
 {
     size_t total = 0;
     for (size_t i = 0; i < count; i++)
@@ -468,7 +459,7 @@ out:
 }
 
 /* One row of a curve's data: x and the three quartiles, floored for a log axis. */
-static void curve_row(FILE *f, double x, const curve *c, size_t i, double floor)
+static void curve_row(FILE *f, double x, const pb__rcurve *c, size_t i, double floor)
 {
     pb__dat_number(f, x);
     for (int q = 0; q < 3; q++) {
@@ -486,7 +477,7 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
     const pb__rproblem *prob = &d->problems[p];
     const pb__rkind *kind = &d->kinds[prob->kind];
     const char *axis = by_seconds ? "seconds" : kind->cost_unit;
-    curve *curves = calloc(d->n_algorithms ? d->n_algorithms : 1, sizeof *curves);
+    pb__rcurve *curves = calloc(d->n_algorithms ? d->n_algorithms : 1, sizeof *curves);
     size_t n_curves = 0;
     int rc = -1;
     if (!curves)
@@ -498,12 +489,12 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
         size_t count, first = pb__report_runs_of(d, p, a, &count);
         if (count == 0)
             continue;
-        curve *c = &curves[n_curves++];
+        pb__rcurve *c = &curves[n_curves++];
         c->algorithm = a;
         c->runs = count;
         for (size_t i = first; i < first + count; i++)
             c->failed += !d->runs[i].ok;
-        if (compute_curve(&d->runs[first], count, by_seconds, c) != 0)
+        if (pb__report_curve(&d->runs[first], count, by_seconds, c) != 0)
             goto nomem;
         for (size_t i = 0; i < c->n; i++) {
             xmin = c->x[i] < xmin ? c->x[i] : xmin;
@@ -547,7 +538,7 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
             "median q75; finished runs hold their last value\n",
             axis);
     for (size_t i = 0, blocks = 0; i < n_curves; i++) {
-        const curve *c = &curves[i];
+        const pb__rcurve *c = &curves[i];
         if (c->n == 0)
             continue; /* no block: gnuplot would warn about it */
         fputs(blocks++ ? "\n\n# " : "# ", dat);
@@ -593,7 +584,7 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
         goto nomem;
     }
     for (size_t i = 0, b = 0; i < n_curves; i++) {
-        const curve *c = &curves[i];
+        const pb__rcurve *c = &curves[i];
         const char *color = pb__report_color(d, prob->kind, c->algorithm);
         char title[300];
         snprintf(title, sizeof title, "%s (%zu run%s%s", d->algorithms[c->algorithm].label, c->runs,

@@ -146,7 +146,7 @@ static int cmp_ranked(const void *a, const void *b)
 }
 
 /*
- * Each row's mean_rank: the mean, over the problems of kind k it ran on, of its rank there
+ * Each row's mean_rank (see report_internal.h): the mean, over the problems of kind k it ran on, of its rank there
  * among the rows that ran on it, by median final quality (1 = lowest; equal medians, such
  * as two +inf when half the runs or more failed, share the mean of their places). Unlike
  * the median pooled over problems it does not depend on the problems' scales, so it ranks
@@ -157,7 +157,7 @@ static int cmp_ranked(const void *a, const void *b)
  * comparison with every other row, quadratic in the algorithms). Every place is a multiple
  * of 1/2, so it is exactly the sum of those comparisons.
  */
-static int mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows)
+int pb__report_mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows)
 {
     ranked *med = malloc((n_rows + 1) * sizeof *med);
     double *v = malloc((d->n_runs + 1) * sizeof *v);
@@ -211,7 +211,7 @@ int pb__report_leaderboards(pb__report *r, char *err, size_t errlen)
                 compute_row(r, k, a, &r->rows[k][r->n_rows[k]++]) != 0)
                 goto nomem;
         pb__rrow *rows = r->rows[k];
-        if (mean_ranks(d, k, rows, r->n_rows[k]) != 0)
+        if (pb__report_mean_ranks(d, k, rows, r->n_rows[k]) != 0)
             goto nomem;
         qsort(rows, r->n_rows[k], sizeof *rows, cmp_row);
         /* Competition ranking: rows equal in all four statistics share a rank. */
