@@ -3,18 +3,19 @@
 # callgrind (exact, whatever the machine's load) at N and 4N runs. Linear gives a ratio of
 # 4 (a little less: the start-up does not grow), n log n a little more (sorting N = 100
 # values against 400: up to 4 x log 400 / log 100 = 5.2), a quadratic path towards 16: the
-# ratio must stay below LIMIT (6).
+# ratio must stay below LIMIT (7).
 #
-#   usage: scale_instructions.sh PLUGBENCH GEN_RESULTS_PY N
+#   usage: scale_instructions.sh PLUGBENCH RANDOM_SEARCH_SO GEN_RESULTS_PY N
 #
 # The shapes each stress one dimension: the seeds of one experiment (compare's rank test,
 # the report's curves, where by seconds every run adds an abscissa, and its bootstrap),
 # the experiments (compare's grouping), the algorithms (the report's mean ranks and line
-# colors), the runs of two shards (merge). The report runs with a gnuplot that draws
+# colors), the runs of two shards (merge), the finished runs that `run --resume` matches to
+# its jobs (every run done: nothing is forked, the parent alone is counted). The report runs with a gnuplot that draws
 # nothing: its plots' data are computed and written as always, the drawing is gnuplot's.
 set -u
-PB=$1 GEN=$2 N=$3
-LIMIT=6
+PB=$1 RS=$2 GEN=$3 N=$4
+LIMIT=7
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 mkdir "$dir/bin"
@@ -87,13 +88,29 @@ report_colors() {
     gen "$dir/g$1.json" "$1" 1 1
     instructions report-colors$1 pb__report_color "$PB" report "$dir/g$1.json" -o "$dir/ra$1"
 }
+resume_done() {
+    # One real run of random-search, copied to seeds 1..n: a finished suite of n runs.
+    if [ ! -s "$dir/one.json" ]; then
+        "$PB" run -a "$RS" -p sphere-d2-i1 -s 1 --max-evals 10 -q --no-plots \
+            -o "$dir/one.json" >/dev/null || exit 1
+    fi
+    python3 -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+run = doc["runs"][0]
+doc["runs"] = [dict(run, seed=s) for s in range(1, int(sys.argv[3]) + 1)]
+json.dump(doc, open(sys.argv[2], "w"))' "$dir/one.json" "$dir/done$1.json" "$1" || exit 1
+    instructions resume$1 "" "$PB" run -a "$RS" -p sphere-d2-i1 -s 1-"$1" --max-evals 10 -q \
+        --no-plots --resume -o "$dir/done$1.json"
+}
 report_ranks() {
     gen "$dir/g$1.json" "$1" 1 1
     instructions report-ranks$1 pb__report_mean_ranks "$PB" report "$dir/g$1.json" \
         -o "$dir/rr$1"
 }
 
-for c in compare_seeds compare_experiments merge_shards report_curves report_colors report_ranks; do
+for c in resume_done compare_seeds compare_experiments merge_shards report_curves report_colors \
+    report_ranks; do
     check "$c"
 done
 exit $fail
