@@ -4,7 +4,8 @@
     gen_results.py OUT.json ALGORITHMS PROBLEMS SEEDS [--salt S] [--shard I/N]
 
 ALGORITHMS x PROBLEMS x SEEDS records shaped as random-search's on sphere-d2 (plugin,
-problem, budget, metrics, COCO's 51 target_hits, a one-point trace), with plugin names
+problem, budget, metrics, COCO's 51 target_hits, a one-point trace at the run's algorithm
+seconds, so that each run adds an abscissa to the curves against seconds), with plugin names
 alg1.., problem ids sphere-d2-i1.. and seeds 1..; metric values are drawn from a PRNG
 seeded by (salt, algorithm, problem, seed), so two salts give two comparable files.
 --shard I/N keeps the records j with j mod N = I - 1 (as `plugbench run --shard` does), to
@@ -21,6 +22,7 @@ TARGETS = [10 ** (2 - i / 5) for i in range(51)]
 def record(a, p, s, salt):
     rng = random.Random(f"{salt}/{a}/{p}/{s}")
     best = rng.uniform(0.01, 20.0) * (1 + a / 10)
+    seconds = rng.uniform(1e-4, 3e-4)
     hits = [10 if best <= t else None for t in TARGETS]
     return {
         "plugin": {"name": f"alg{a}", "version": "1.0.0", "sha256": "0" * 64,
@@ -38,10 +40,10 @@ def record(a, p, s, salt):
         "counts": {"evaluations": 10, "iterations": 1},
         "target_hit": None,
         "metrics": {"best_error": best, "solution_error": best, "distance_to_optimum": best ** 0.5},
-        "time": {"algorithm_seconds": rng.uniform(1e-4, 3e-4), "wall_seconds": 0.01,
+        "time": {"algorithm_seconds": seconds, "wall_seconds": 0.01,
                  "max_rss_mib": 2.0},
         "target_hits": {"targets": TARGETS, "evaluations": hits},
-        "trace": {"evaluations": [10], "iterations": [1], "seconds": [2e-4],
+        "trace": {"evaluations": [10], "iterations": [1], "seconds": [seconds],
                   "best_error": [best], "solution_error": [best], "distance_to_optimum": [best ** 0.5]},
         "output": None,
         "output_bytes": 0,

@@ -657,10 +657,14 @@ int pb__report_load(const char *const *inputs, size_t n, double target, pb__repo
         goto nomem;
     sort_data = data;
     qsort(data->runs, data->n_runs, sizeof *data->runs, cmp_run);
-    if (!(data->has = calloc(data->n_kinds * data->n_algorithms, 1)))
+    if (!(data->has = calloc(data->n_kinds * data->n_algorithms + 1, sizeof *data->has)))
         goto nomem;
     for (i = 0; i < data->n_runs; i++)
         data->has[data->runs[i].kind * data->n_algorithms + data->runs[i].algorithm] = 1;
+    for (size_t k = 0; k < data->n_kinds; k++)
+        for (size_t a = 0, place = 0; a < data->n_algorithms; a++)
+            if (data->has[k * data->n_algorithms + a])
+                data->has[k * data->n_algorithms + a] = ++place;
     return 0;
 nomem:
     snprintf(err, errlen, "out of memory");
@@ -713,5 +717,5 @@ size_t pb__report_runs_of(const pb__report_data *data, size_t p, size_t a, size_
 /* From the table built at loading: constant time, since the plots ask it often. */
 int pb__report_kind_has(const pb__report_data *data, size_t k, size_t a)
 {
-    return data->has[k * data->n_algorithms + a];
+    return data->has[k * data->n_algorithms + a] != 0;
 }

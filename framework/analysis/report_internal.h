@@ -76,7 +76,10 @@ typedef struct pb__report_data {
     size_t n_algorithms;
     pb__rkind *kinds; /* sorted by name */
     size_t n_kinds;
-    unsigned char *has; /* [k * n_algorithms + a]: algorithm a has runs in kind k */
+    /* [k * n_algorithms + a]: 0 when algorithm a has no runs in kind k, else 1 + the number
+     * of algorithms before a that have (its place among the kind's algorithms, for its
+     * color: counted once at loading, not per curve drawn). */
+    size_t *has;
 } pb__report_data;
 
 /* A plot drawn into plots/: the index shows plots/<name>.png and links the .svg. */
@@ -192,6 +195,21 @@ void pb__gp_string(FILE *f, const char *s);
  */
 void pb__dat_text(FILE *f, const char *s);
 
+/* One algorithm's curve on one problem: quantiles over runs on a grid of x. */
+typedef struct pb__rcurve {
+    size_t algorithm, runs, failed;
+    size_t n;
+    double *x, *q[3]; /* 25%, 50%, 75% */
+} pb__rcurve;
+
+/*
+ * The curve of runs[0..count) against the cost (by_seconds 0) or seconds: on the union of
+ * their trace abscissas, the quartiles of the runs' values, finished runs holding their
+ * last value. Returns 0 (c->n may be 0: no data), or -1 when out of memory. Not static, so
+ * that tests/unit/scale_instructions.sh can count its instructions.
+ */
+int pb__report_curve(const pb__rrun *runs, size_t count, int by_seconds, pb__rcurve *c);
+
 /* The line color of algorithm a within its kind: the same in every plot of the kind. */
 const char *pb__report_color(const pb__report_data *data, size_t kind, size_t a);
 
@@ -217,6 +235,11 @@ int pb__report_profiles(pb__report *r, char *err, size_t errlen);
 
 /* Computes the leaderboards: r->rows[k] in rank order. 0, or -1 when out of memory. */
 int pb__report_leaderboards(pb__report *r, char *err, size_t errlen);
+
+/* Sets the mean_rank of rows[0..n_rows), the rows of kind k (pb__report_leaderboards calls
+ * it; not static, so that tests/unit/scale_instructions.sh can count its instructions). 0,
+ * or -1 when out of memory. */
+int pb__report_mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows);
 
 /* The leaderboard, per-problem table and failed runs of kind k, as Markdown. */
 void pb__report_tables_md(const pb__report *r, size_t k, FILE *f);

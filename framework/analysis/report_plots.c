@@ -24,13 +24,11 @@ extern char **environ;
 static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                       "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-/* The a-th color among the algorithms of the kind (a static string). */
+/* The color of algorithm a by its place among the algorithms of the kind (a static string). */
 const char *pb__report_color(const pb__report_data *data, size_t kind, size_t a)
 {
-    size_t i = 0;
-    for (size_t b = 0; b < a; b++)
-        i += (size_t)pb__report_kind_has(data, kind, b);
-    return palette[i % (sizeof palette / sizeof palette[0])];
+    size_t place = data->has[kind * data->n_algorithms + a];
+    return palette[(place ? place - 1 : 0) % (sizeof palette / sizeof palette[0])];
 }
 
 /* Is c a control character (C0 or DEL)? */
@@ -295,15 +293,8 @@ out:
     return rc;
 }
 
-/* One algorithm's curve on one problem: quantiles over runs on a grid of x. */
-typedef struct curve {
-    size_t algorithm, runs, failed;
-    size_t n;
-    double *x, *q[3]; /* 25%, 50%, 75% */
-} curve;
-
 /* Frees a curve's arrays (not the curve). */
-static void curve_free(curve *c)
+static void curve_free(pb__rcurve *c)
 {
     free(c->x);
     for (int i = 0; i < 3; i++)
@@ -311,58 +302,164 @@ static void curve_free(curve *c)
 }
 
 /*
- * The curve of runs[0..count) against the cost (by_seconds 0) or seconds: on the union of
- * their trace abscissas, the quartiles of the runs' values, finished runs holding their
- * last value. Returns 0 (c->n may be 0: no data), or -1 when out of memory.
+ * The values the runs hold at the current x, as counts over the distinct values in
+ * ascending order (a Fenwick tree): a value in or out in log time, and the i-th smallest
+ * value of those held found in log time.
  */
-static int compute_curve(const pb__rrun *runs, size_t count, int by_seconds, curve *c)
+typedef struct held {
+    const double *distinct; /* ascending */
+    size_t n_distinct, top; /* top: the largest power of two <= n_distinct */
+    size_t *tree;           /* 1-based Fenwick counts */
+    size_t total;
+} held;
+
+/* Adds (d = 1) or removes (d = -1) one occurrence of distinct[v]. */
+static void held_change(held *h, size_t v, int d)
+{
+    h->total += (size_t)d;
+    for (size_t i = v + 1; i <= h->n_distinct; i += i & (~i + 1))
+        h->tree[i] += (size_t)d;
+}
+
+/* The i-th smallest held value (0-based, i < total): pb__quantile_by's accessor. */
+static double held_at(const void *ctx, size_t i)
+{
+    const held *h = ctx;
+    size_t pos = 0, rest = i + 1;
+    for (size_t step = h->top; step; step >>= 1)
+        if (pos + step <= h->n_distinct && h->tree[pos + step] < rest) {
+            pos += step;
+            rest -= h->tree[pos];
+        }
+    return h->distinct[pos];
+}
+
+/* From x on, run `run` holds trace point `point` (0: the run starts to contribute). */
+typedef struct step {
+    double x;
+    size_t run, point;
+} step;
+
+static int cmp_step(const void *a, const void *b)
+{
+    double x = ((const step *)a)->x, y = ((const step *)b)->x;
+    return (x > y) - (x < y);
+}
+
+/* The index of v among the ascending distinct[0..n) (v is one of them). */
+static size_t distinct_index(const double *distinct, size_t n, double v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (distinct[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/*
+ * The curve of runs[0..count); see report_internal.h.
+ *
+ * The values at each x are those of pb__trace_values_at with hold, found by a sweep
+ * rather than by walking every run at every x (which made the curve quadratic in the
+ * runs: by seconds, every run adds abscissas of its own). A run contributes from its first
+ * point's x on (always when that x is NaN: NaN > x is false), and holds its point i from
+ * the largest of the x of points 1..i on (never past a NaN x, where the walk stops); the
+ * values held are kept as counts in a Fenwick tree, which gives the quartiles.
+ */
+int pb__report_curve(const pb__rrun *runs, size_t count, int by_seconds, pb__rcurve *c)
 {
     size_t total = 0;
     for (size_t i = 0; i < count; i++)
         total += runs[i].n;
-    const double **xs = calloc(count ? count : 1, sizeof *xs);
-    const double **vs = calloc(count ? count : 1, sizeof *vs);
-    size_t *ns = calloc(count ? count : 1, sizeof *ns);
-    double *vals = malloc((count ? count : 1) * sizeof *vals);
-    c->x = malloc((total ? total : 1) * sizeof *c->x);
+    size_t alloc = total ? total : 1;
+    step *steps = malloc(alloc * sizeof *steps);
+    double *distinct = malloc(alloc * sizeof *distinct);
+    size_t *tree = calloc(alloc + 1, sizeof *tree), *at = malloc(alloc * sizeof *at);
+    size_t *first = malloc((count ? count : 1) * sizeof *first);
+    size_t *point = malloc((count ? count : 1) * sizeof *point);
+    unsigned char *in = calloc(count ? count : 1, 1);
+    c->x = malloc(alloc * sizeof *c->x);
     for (int i = 0; i < 3; i++)
-        c->q[i] = malloc((total ? total : 1) * sizeof *c->q[i]);
+        c->q[i] = malloc(alloc * sizeof *c->q[i]);
     int rc = -1;
-    if (!xs || !vs || !ns || !vals || !c->x || !c->q[0] || !c->q[1] || !c->q[2])
+    if (!steps || !distinct || !tree || !at || !first || !point || !in || !c->x || !c->q[0] ||
+        !c->q[1] || !c->q[2])
         goto out;
-    size_t m = 0;
-    for (size_t i = 0; i < count; i++) {
-        xs[i] = by_seconds ? runs[i].seconds : runs[i].cost;
-        vs[i] = runs[i].value;
-        ns[i] = runs[i].n;
-        for (size_t j = 0; j < runs[i].n; j++)
-            if (isfinite(xs[i][j]))
-                c->x[m++] = xs[i][j];
+    size_t m = 0, n_steps = 0, n_distinct = 0;
+    for (size_t r = 0, base = 0; r < count; base += runs[r].n, r++) {
+        const double *xs = by_seconds ? runs[r].seconds : runs[r].cost;
+        first[r] = base;
+        point[r] = 0;
+        for (size_t j = 0; j < runs[r].n; j++) {
+            if (isfinite(xs[j]))
+                c->x[m++] = xs[j];
+            if (!isnan(runs[r].value[j]))
+                distinct[n_distinct++] = runs[r].value[j];
+        }
+        if (runs[r].n == 0)
+            continue;
+        steps[n_steps++] = (step){isnan(xs[0]) ? -INFINITY : xs[0], r, 0};
+        double from = -INFINITY;
+        for (size_t j = 1; j < runs[r].n && !isnan(xs[j]); j++) {
+            from = xs[j] > from ? xs[j] : from;
+            steps[n_steps++] = (step){from, r, j};
+        }
     }
     pb__sort_doubles(c->x, m);
+    pb__sort_doubles(distinct, n_distinct);
+    size_t u = 0;
+    for (size_t i = 0; i < n_distinct; i++)
+        if (u == 0 || distinct[u - 1] != distinct[i])
+            distinct[u++] = distinct[i];
+    for (size_t r = 0; r < count; r++)
+        for (size_t j = 0; j < runs[r].n; j++)
+            at[first[r] + j] = isnan(runs[r].value[j])
+                                   ? SIZE_MAX
+                                   : distinct_index(distinct, u, runs[r].value[j]);
+    qsort(steps, n_steps, sizeof *steps, cmp_step);
+    held h = {distinct, u, 1, tree, 0};
+    while (h.top * 2 <= u)
+        h.top *= 2;
     c->n = 0;
-    for (size_t j = 0; j < m; j++) {
+    for (size_t j = 0, s = 0; j < m; j++) {
         if (c->n && c->x[c->n - 1] == c->x[j])
             continue;
         double x = c->x[c->n] = c->x[j];
-        size_t k = pb__trace_values_at(x, xs, vs, ns, count, 1, vals);
-        pb__sort_doubles(vals, k);
-        c->q[0][c->n] = pb__quantile_sorted(vals, k, 0.25);
-        c->q[1][c->n] = pb__quantile_sorted(vals, k, 0.5);
-        c->q[2][c->n] = pb__quantile_sorted(vals, k, 0.75);
+        for (; s < n_steps && steps[s].x <= x; s++) {
+            size_t r = steps[s].run, old = at[first[r] + point[r]];
+            if (in[r] && old != SIZE_MAX)
+                held_change(&h, old, -1);
+            if (steps[s].point == 0)
+                in[r] = 1;
+            else if (steps[s].point > point[r])
+                point[r] = steps[s].point;
+            size_t now = at[first[r] + point[r]];
+            if (in[r] && now != SIZE_MAX)
+                held_change(&h, now, 1);
+        }
+        c->q[0][c->n] = pb__quantile_by(h.total, 0.25, held_at, &h);
+        c->q[1][c->n] = pb__quantile_by(h.total, 0.5, held_at, &h);
+        c->q[2][c->n] = pb__quantile_by(h.total, 0.75, held_at, &h);
         c->n++;
     }
     rc = 0;
 out:
-    free(xs);
-    free(vs);
-    free(ns);
-    free(vals);
+    free(steps);
+    free(distinct);
+    free(tree);
+    free(at);
+    free(first);
+    free(point);
+    free(in);
     return rc;
 }
 
 /* One row of a curve's data: x and the three quartiles, floored for a log axis. */
-static void curve_row(FILE *f, double x, const curve *c, size_t i, double floor)
+static void curve_row(FILE *f, double x, const pb__rcurve *c, size_t i, double floor)
 {
     pb__dat_number(f, x);
     for (int q = 0; q < 3; q++) {
@@ -380,7 +477,7 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
     const pb__rproblem *prob = &d->problems[p];
     const pb__rkind *kind = &d->kinds[prob->kind];
     const char *axis = by_seconds ? "seconds" : kind->cost_unit;
-    curve *curves = calloc(d->n_algorithms ? d->n_algorithms : 1, sizeof *curves);
+    pb__rcurve *curves = calloc(d->n_algorithms ? d->n_algorithms : 1, sizeof *curves);
     size_t n_curves = 0;
     int rc = -1;
     if (!curves)
@@ -392,12 +489,12 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
         size_t count, first = pb__report_runs_of(d, p, a, &count);
         if (count == 0)
             continue;
-        curve *c = &curves[n_curves++];
+        pb__rcurve *c = &curves[n_curves++];
         c->algorithm = a;
         c->runs = count;
         for (size_t i = first; i < first + count; i++)
             c->failed += !d->runs[i].ok;
-        if (compute_curve(&d->runs[first], count, by_seconds, c) != 0)
+        if (pb__report_curve(&d->runs[first], count, by_seconds, c) != 0)
             goto nomem;
         for (size_t i = 0; i < c->n; i++) {
             xmin = c->x[i] < xmin ? c->x[i] : xmin;
@@ -441,7 +538,7 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
             "median q75; finished runs hold their last value\n",
             axis);
     for (size_t i = 0, blocks = 0; i < n_curves; i++) {
-        const curve *c = &curves[i];
+        const pb__rcurve *c = &curves[i];
         if (c->n == 0)
             continue; /* no block: gnuplot would warn about it */
         fputs(blocks++ ? "\n\n# " : "# ", dat);
@@ -487,7 +584,7 @@ static int plot_problem(pb__report *r, size_t p, int by_seconds, char *err, size
         goto nomem;
     }
     for (size_t i = 0, b = 0; i < n_curves; i++) {
-        const curve *c = &curves[i];
+        const pb__rcurve *c = &curves[i];
         const char *color = pb__report_color(d, prob->kind, c->algorithm);
         char title[300];
         snprintf(title, sizeof title, "%s (%zu run%s%s", d->algorithms[c->algorithm].label, c->runs,

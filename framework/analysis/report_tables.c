@@ -133,36 +133,58 @@ out:
     return rc;
 }
 
+/* A row's median final quality on one problem, for ordering the rows there. */
+typedef struct ranked {
+    double median;
+    size_t row;
+} ranked;
+
+static int cmp_ranked(const void *a, const void *b)
+{
+    double x = ((const ranked *)a)->median, y = ((const ranked *)b)->median;
+    return (x > y) - (x < y);
+}
+
 /*
- * Each row's mean_rank: the mean, over the problems of kind k it ran on, of its rank there
+ * Each row's mean_rank (see report_internal.h): the mean, over the problems of kind k it ran on, of its rank there
  * among the rows that ran on it, by median final quality (1 = lowest; equal medians, such
  * as two +inf when half the runs or more failed, share the mean of their places). Unlike
  * the median pooled over problems it does not depend on the problems' scales, so it ranks
  * algorithms that never reach the target by how they compare on each problem.
+ *
+ * On each problem the medians are sorted: a row's place is 1 + the number of smaller
+ * medians + half the number of other equal ones, from its group of equal medians (not a
+ * comparison with every other row, quadratic in the algorithms). Every place is a multiple
+ * of 1/2, so it is exactly the sum of those comparisons.
  */
-static int mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows)
+int pb__report_mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows)
 {
-    double *med = malloc((n_rows + 1) * sizeof *med), *v = malloc((d->n_runs + 1) * sizeof *v);
+    ranked *med = malloc((n_rows + 1) * sizeof *med);
+    double *v = malloc((d->n_runs + 1) * sizeof *v);
     size_t *problems = calloc(n_rows + 1, sizeof *problems);
     int rc = !med || !v || !problems ? -1 : 0;
     for (size_t p = 0; rc == 0 && p < d->n_problems; p++) {
         if (d->problems[p].kind != k)
             continue;
+        size_t n = 0;
         for (size_t i = 0; i < n_rows; i++) {
             size_t count, first = pb__report_runs_of(d, p, rows[i].algorithm, &count);
             for (size_t j = 0; j < count; j++)
                 v[j] = d->runs[first + j].final_value;
-            med[i] = count ? pb__median(v, count) : NAN;
+            double m = count ? pb__median(v, count) : NAN;
+            if (!isnan(m))
+                med[n++] = (ranked){m, i};
         }
-        for (size_t i = 0; i < n_rows; i++) {
-            if (isnan(med[i]))
-                continue;
-            double place = 1.0;
-            for (size_t j = 0; j < n_rows; j++)
-                if (j != i && !isnan(med[j]))
-                    place += med[j] < med[i] ? 1.0 : med[j] == med[i] ? 0.5 : 0.0;
-            rows[i].mean_rank += place;
-            problems[i]++;
+        qsort(med, n, sizeof *med, cmp_ranked);
+        for (size_t i = 0; i < n;) {
+            size_t j = i + 1;
+            while (j < n && med[j].median == med[i].median)
+                j++;
+            double place = 1.0 + (double)i + 0.5 * (double)(j - i - 1);
+            for (; i < j; i++) {
+                rows[med[i].row].mean_rank += place;
+                problems[med[i].row]++;
+            }
         }
     }
     for (size_t i = 0; rc == 0 && i < n_rows; i++)
@@ -189,7 +211,7 @@ int pb__report_leaderboards(pb__report *r, char *err, size_t errlen)
                 compute_row(r, k, a, &r->rows[k][r->n_rows[k]++]) != 0)
                 goto nomem;
         pb__rrow *rows = r->rows[k];
-        if (mean_ranks(d, k, rows, r->n_rows[k]) != 0)
+        if (pb__report_mean_ranks(d, k, rows, r->n_rows[k]) != 0)
             goto nomem;
         qsort(rows, r->n_rows[k], sizeof *rows, cmp_row);
         /* Competition ranking: rows equal in all four statistics share a rank. */

@@ -47,7 +47,8 @@ double pb__median(const double *v, size_t n)
 }
 
 /* Type 7; p is clamped to [0, 1]. */
-double pb__quantile_sorted(const double *sorted, size_t n, double p)
+double pb__quantile_by(size_t n, double p, double (*at)(const void *ctx, size_t i),
+                       const void *ctx)
 {
     if (n == 0)
         return NAN;
@@ -55,12 +56,20 @@ double pb__quantile_sorted(const double *sorted, size_t n, double p)
     size_t lo = (size_t)floor(h);
     double frac = h - (double)lo;
     if (lo + 1 >= n || frac == 0)
-        return sorted[lo];
-    double a = sorted[lo], b = sorted[lo + 1];
+        return at(ctx, lo);
+    double a = at(ctx, lo), b = at(ctx, lo + 1);
     /* inf - inf would be NaN: between a finite value and "never" is "never". */
     if (isinf(b))
         return b;
     return a + frac * (b - a);
+}
+
+/* The i-th of the sorted array ctx. */
+static double array_at(const void *ctx, size_t i) { return ((const double *)ctx)[i]; }
+
+double pb__quantile_sorted(const double *sorted, size_t n, double p)
+{
+    return pb__quantile_by(n, p, array_at, sorted);
 }
 
 double pb__quantile(const double *v, size_t n, double p)

@@ -37,6 +37,11 @@ double pb__median(const double *v, size_t n);
  */
 double pb__quantile_sorted(const double *sorted, size_t n, double p);
 
+/* pb__quantile_sorted of the n values at(ctx, 0) <= at(ctx, 1) <= ...: for sorted values
+ * that are not in an array (an order-statistics tree). */
+double pb__quantile_by(size_t n, double p, double (*at)(const void *ctx, size_t i),
+                       const void *ctx);
+
 /* The p-quantile of v[0..n) in any order (a sorted copy; NaN for n == 0 or no memory). */
 double pb__quantile(const double *v, size_t n, double p);
 
