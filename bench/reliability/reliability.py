@@ -619,16 +619,25 @@ def fuzz(R):
 
 VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
-            "--track-fds=no", "--quiet"]
+            "--track-fds=no", "--quiet",
+            "--suppressions=" + os.path.join(SRC, "bench", "reliability", "memcheck.supp")]
 # Compiled core tests that cannot run under valgrind, and why (the scripts are found and
 # listed by themselves: under valgrind they would check bash, not plugbench).
 NOT_UNDER_VALGRIND = {
     "oracle-instructions": "runs callgrind itself: valgrind inside valgrind",
+    "shim": "a timing check (a paused 20 us must not count: cpu_time < 10 us), which "
+            "valgrind's slowdown breaks",
 }
 # What memcheck prints for an error or a definite leak, in any process it follows.
 MEMCHECK_ERROR = re.compile(r"^==\d+== (Invalid |Conditional jump|Use of uninitialised|"
                             r"Syscall param|Mismatched free|Source and destination overlap|"
                             r".*definitely lost in)", re.M)
+
+
+def out_of_time(r):
+    """Whether a test failed under valgrind for time: meson's timeout, an interrupt, or
+    runs killed at their own wall-clock limit (`status timeout`)."""
+    return r["result"] in ("TIMEOUT", "INTERRUPT") or "status timeout" in (r.get("stdout") or "")
 
 
 def memcheck(R):
@@ -657,24 +666,46 @@ def memcheck(R):
                                        "check its interpreter"))
         else:
             run.append(t["name"])
-    # meson names the log after the wrapper.
+    # meson names the log after the wrapper; --memcheck-resume keeps the earlier ones'
+    # results in a second file and runs only the tests that have none.
     log = os.path.join(R.build, "meson-logs", "testlog-valgrind.json")
-    if not a.memcheck_log_only:
+    earlier = os.path.join(R.build, "meson-logs", "testlog-valgrind-earlier.json")
+
+    def read_log(path):
+        if not os.path.exists(path):
+            return []
+        with open(path) as f:
+            return [json.loads(line) for line in f]
+
+    def by_name(entries):
+        return {r["name"].split(" / ", 1)[-1]: r for r in entries}
+
+    todo = run
+    if a.memcheck_resume and not a.memcheck_log_only:
+        kept = read_log(earlier) + read_log(log)
+        with open(earlier, "w") as f:
+            f.writelines(json.dumps(r) + "\n" for r in kept)
+        # Again: the tests without a result, or that failed other than by time.
+        kept_by = by_name(kept)
+        todo = [n for n in run if n not in kept_by or kept_by[n]["result"] == "ERROR" or
+                (kept_by[n]["result"] == "FAIL" and not out_of_time(kept_by[n]))]
+    elif not a.memcheck_log_only and os.path.exists(earlier):
+        os.remove(earlier)
+    if not a.memcheck_log_only and todo:
         sh(["meson", "test", "-C", R.build, "--no-rebuild", "--suite", "core",
             "--num-processes", "2", "--timeout-multiplier", str(a.valgrind_timeout_multiplier),
-            "--wrap=" + " ".join(VALGRIND)] + run)
-    results = {}
-    with open(log) as f:
-        for line in f:
-            r = json.loads(line)
-            results[r["name"].split(" / ", 1)[-1]] = r
+            "--wrap=" + " ".join(VALGRIND)] + todo)
+    logs = [read_log(earlier), read_log(log)]
+    results = by_name(logs[0] + logs[1])
     done = [results[n] for n in run if n in results]
-    secs = (max(r["starttime"] + r["duration"] for r in done) -
-            min(r["starttime"] for r in done)) if done else 0
+    # The wall time of each invocation, added.
+    secs = sum(max(r["starttime"] + r["duration"] for r in entries) -
+               min(r["starttime"] for r in entries) for entries in logs if entries)
     md = [f"`meson test -C {os.path.relpath(R.build, SRC)} --suite core --wrap='"
           + " ".join(VALGRIND) + f"' <tests>` (plain {opts.get('buildtype')} build, "
-          f"`--timeout-multiplier {a.valgrind_timeout_multiplier}`, 2 processes): "
-          f"{len(run)} tests in {secs / 60:.0f} min.", "",
+          f"`--timeout-multiplier {a.valgrind_timeout_multiplier}`, 2 processes"
+          + (", in two invocations: the second with `--memcheck-resume`" if logs[0] else "")
+          + f"): {len(run)} tests in {secs / 60:.0f} min.", "",
           "| test | result under valgrind | memcheck errors | seconds |", "|---|---|--:|--:|"]
     errors = passed = 0
     unfinished = []
@@ -697,14 +728,16 @@ def memcheck(R):
             # own wall-clock limits are for native speed. Listed with what it said.
             fails = [l for l in text.splitlines() if "FAIL" in l or "not ok" in l]
             why = fails[0] if fails else f"{r['result']}, exit {r['returncode']}"
+            if r["result"] == "INTERRUPT":
+                why = (f"stopped after {r['duration'] / 60:.0f} min: the report's time ran "
+                       "out (a person's interrupt, not a failure)")
             unfinished.append((name, why))
             shown = f"{r['result'].lower()} (see below)"
-            if not n_err and r["returncode"] != 99 and "timeout" not in text.lower() \
-                    and r["result"] != "TIMEOUT":
+            if not n_err and r["returncode"] != 99 and not out_of_time(r):
                 R.fail(part, f"{name}: failed under valgrind, not for time: {why}")
         md.append(f"| {name} | {shown} | {n_err} | {r['duration']:.0f} |")
-    md += ["", f"Memcheck errors: {errors}. Tests whose runs exceeded their own wall-clock "
-           "limits under valgrind (20 to 50 times slower), checked up to there:", "",
+    md += ["", f"Memcheck errors: {errors}. Tests that did not finish under valgrind (20 to "
+           "50 times slower than native), checked up to where they stopped:", "",
            "| test | what it said |", "|---|---|"]
     md += [f"| {n} | {md_escape(w)[:160]} |" for n, w in unfinished]
     md += ["", "Not run under valgrind:", "", "| test | why |", "|---|---|"]
@@ -747,7 +780,9 @@ def main():
     ap.add_argument("--fuzz-build", default="build-fuzz")
     ap.add_argument("--valgrind-timeout-multiplier", type=int, default=20)
     ap.add_argument("--memcheck-log-only", action="store_true",
-                    help="summarize the build's last memcheck log instead of running again")
+                    help="summarize the build's last memcheck logs instead of running again")
+    ap.add_argument("--memcheck-resume", action="store_true",
+                    help="run only the core tests the last memcheck logs have no result for")
     ap.add_argument("--work", help="work directory (default: a temporary one, removed)")
     ap.add_argument("--summary", help="write the Markdown summary here (default: stdout)")
     a = ap.parse_args()
