@@ -40,7 +40,7 @@ typedef struct run {
     pb_problem problem;
     pb_context ctx;
     pb_value values[16];
-    char error[256] = "";
+    char error[256];
     void *state;
 } run;
 
