@@ -115,7 +115,9 @@ GALLERY = [
     ("bad-kill0", "crashed", 2, None, "kill(0, SIGINT): its whole process group"),
     ("bad-grandchild", "ok", None, "grandchild", "forks a grandchild that sleeps"),
     ("bad-setsid", "ok", None, "grandchild", "the same, in a session of its own"),
-    ("bad-forkbomb", "ok", None, "forked", "forks up to 600 sleeping children"),
+    # As root RLIMIT_NPROC does not bind (README.md), and 600 forks on a loaded machine can
+    # take past the 10 s limit: either way the run is recorded and its children killed.
+    ("bad-forkbomb", "ok|timeout", None, "forked", "forks up to 600 sleeping children"),
     ("bad-fds", "ok", None, "pipes", "lists the descriptors it could write to"),
     ("bad-nondet", "ok", None, None, "its solution depends on its pid from step 5"),
     ("bad-badmsg", "error", None, "red", "an error message of escapes and invalid UTF-8"),
@@ -187,9 +189,11 @@ def gallery(R):
         got = by.get((name, seeds[0]), [None])[0]
         if got is None:
             continue
+        # status may list alternatives ("ok|timeout"); the word is the first one's.
         text = (got.get("message") or "") + " " + (got.get("output") or "")
-        ok = all(by.get((name, s), [{}])[0].get("status") == status for s in seeds)
-        ok = ok and (sig is None or got.get("signal") == sig) and (word is None or word in text)
+        ok = all(by.get((name, s), [{}])[0].get("status") in status.split("|") for s in seeds)
+        ok = ok and (sig is None or got.get("signal") == sig) and \
+            (word is None or word in text or got["status"] != status.split("|")[0])
         if not ok:
             R.fail(part, f"{name}: status {got['status']}, signal {got.get('signal')}, "
                          f"message {got.get('message')!r}: want {status} {sig or ''} {word or ''}")
