@@ -83,7 +83,7 @@ static int parse_record(char *line, record *r)
 /* Opens bbob-fNN-dD-iI, or reports why not; returns NULL on failure. */
 static pb__bb_problem *open_problem(int f, int d, int i, stats *st)
 {
-    char id[64], err[512];
+    char id[64], err[512] = "";
     pb__problem *p = NULL;
     snprintf(id, sizeof id, "bbob-f%02d-d%d-i%d", f, d, i);
     if (pb__problem_open(id, &p, err, sizeof err) != 0) {
@@ -203,7 +203,7 @@ static void check_ids(stats *st)
     for (size_t k = 0; k < sizeof foreign / sizeof *foreign; k++)
         check_id(foreign[k], 1, st);
 
-    char err[256];
+    char err[256] = "";
     pb__problem *a = NULL, *b = NULL;
     if (pb__problem_open("bbob-f7-d5-i3", &a, err, sizeof err) != 0 ||
         pb__problem_open("bbob-f07-d5-i3", &b, err, sizeof err) != 0 ||

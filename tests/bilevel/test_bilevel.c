@@ -460,7 +460,7 @@ static void test_hypercleaning(void)
     CHECK(o->dx == 1000 && o->dy == 650 && o->n_inner == 1000 && o->n_outer == 438 &&
               o->batch_size == 32, "bilevel-hypercleaning-digits: dx 1000, dy 650, n 1000 + 438");
     pb__dataset train, test;
-    char err[512];
+    char err[512] = "";
     if (pb__dataset_open("digits", &train, &test, err, sizeof err) != 0) {
         CHECK(0, "%s", err);
         pb__problem_close(&p->base);

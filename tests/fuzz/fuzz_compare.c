@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *files[2] = {pb_fuzz_file(0, data, base_size),
                             pb_fuzz_file(1, new_data, new_size)};
     cJSON *runs[2] = {NULL, NULL};
-    char err[512];
+    char err[512] = "";
     if (pb__compare_load(files[0], &runs[0], err, sizeof err) == 0 &&
         pb__compare_load(files[1], &runs[1], err, sizeof err) == 0) {
         pb__compare_options opt = {.metrics = PB__CMP_ALL, .alpha = 0.05, .threshold = 0.05,

@@ -129,7 +129,7 @@ static void free_reports(report *runs, size_t n)
 /* Loads the plugin at path or exits: without it nothing else can be tested. */
 static void load(const char *path, pb__plugin_file *plugin)
 {
-    char err[1024];
+    char err[1024] = "";
     int rc = pb__plugin_load(path, plugin, err, sizeof err);
     CHECK(rc == 0, "%s", err);
     if (rc != 0)
@@ -140,7 +140,7 @@ static void load(const char *path, pb__plugin_file *plugin)
 static void params_with(const pb__plugin_file *plugin, pb_value *values, const char *name,
                         const char *text)
 {
-    char err[1024];
+    char err[1024] = "";
     pb__params_defaults(plugin->desc, values);
     int rc = pb__param_set(plugin->desc, values, name, text, err, sizeof err);
     CHECK(rc == 0, "%s", err);
@@ -487,7 +487,7 @@ int main(int argc, char **argv)
 {
     if (!usage_ok(argc, argv, 2, "<test plugin dir> <random-search.so>"))
         return 2;
-    char err[1024];
+    char err[1024] = "";
     pb__problem *problem;
     int rc = pb__problem_open(PROBLEM, &problem, err, sizeof err);
     CHECK(rc == 0, "%s", err);

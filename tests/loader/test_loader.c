@@ -88,7 +88,7 @@ static void test_bad_plugins(const char *dir)
  */
 static void test_no_code_in_host(const char *dir)
 {
-    char path[4096], pid[32], err[1024];
+    char path[4096], pid[32], err[1024] = "";
     snprintf(pid, sizeof pid, "%ld", (long)getpid());
     setenv("PB_TEST_HOST_PID", pid, 1);
     const char *files[] = {"bad-hostctor.so", "bad-dtor.so"};
@@ -131,7 +131,7 @@ static void test_probe_dies_with_host(const char *dir)
     pid_t host = fork();
     if (host == 0) {
         pb__plugin_file plugin;
-        char err[1024];
+        char err[1024] = "";
         pb__plugin_probe_timeout(60);
         pb__plugin_load(path, &plugin, err, sizeof err);
         _exit(0);
@@ -185,7 +185,7 @@ static void expect_refusal(const pb_plugin *desc, pb_value *values, const char *
 /* pb__param_set on good-params: one parameter of each type, each way to get it wrong. */
 static void test_params(const char *dir)
 {
-    char path[4096], err[1024];
+    char path[4096], err[1024] = "";
     pb__plugin_file plugin;
     snprintf(path, sizeof path, "%s/good-params.so", dir);
     int rc = pb__plugin_load(path, &plugin, err, sizeof err);

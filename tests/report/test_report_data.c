@@ -85,7 +85,7 @@ static void data_checks(const pb__report_data *d)
 /* Ranks, counts, medians and intervals of the leaderboard, worked out by hand. */
 static void leaderboard_checks(pb__report *rep, const char *fixture)
 {
-    char err[256];
+    char err[256] = "";
     CHECK(pb__report_leaderboards(rep, err, sizeof err) == 0, "leaderboards: %s", err);
     const pb__rrow *rows = rep->rows[0];
     const pb__report_data *d = &rep->data;
@@ -132,7 +132,7 @@ int main(int argc, char **argv)
     if (!usage_ok(argc, argv, 1, "FIXTURE.json"))
         return 2;
     pb__report rep = {.opt = pb__report_defaults()};
-    char err[1024];
+    char err[1024] = "";
     const char *inputs[] = {argv[1]};
     int rc = pb__report_load(inputs, 1, NAN, &rep.data, err, sizeof err);
     CHECK(rc == 0, "load %s: %s", argv[1], rc ? err : "ok");

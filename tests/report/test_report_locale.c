@@ -26,7 +26,7 @@ int main(int argc, char **argv)
         printf("SKIP: the environment's locale has no decimal comma\n");
         return 77;
     }
-    char buf[32], err[1024];
+    char buf[32], err[1024] = "";
     snprintf(buf, sizeof buf, "%.1f", 0.5);
     CHECK(strcmp(buf, "0,5") == 0, "the caller's locale writes 0.5 as %s", buf);
     const char *inputs[] = {argv[1]};

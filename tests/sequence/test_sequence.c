@@ -468,7 +468,7 @@ static pb__outcome run_with(const pb__plugin_file *plugin, const char *name, con
                             const char *id, uint64_t seed, uint64_t budget, trace_log *trace)
 {
     pb_value params[8];
-    char err[512];
+    char err[512] = "";
     pb__params_defaults(plugin->desc, params);
     if (name)
         set(plugin, params, name, value);

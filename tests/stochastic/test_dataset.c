@@ -84,7 +84,7 @@ static void test_malformed(void)
         {"a negative label", "a,b,label\n1,2,-1\n", ":2: the label"},
         {"one column", "label\n1\n", ":1: the header has 1 column"},
     };
-    char path[64], err[512];
+    char path[64], err[512] = "";
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int rc = load_text(cases[i].text, path, err, sizeof err);
         CHECK(rc == -1 && strstr(err, path) && strstr(err, cases[i].says),

@@ -73,7 +73,7 @@ static void test_families(void)
                                       "ot-digits-p178-s12-l2-eta500"};
     for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
         pb__problem *base, *again;
-        char err[256];
+        char err[256] = "";
         int rc = pb__problem_open(ids[k], &base, err, sizeof err);
         CHECK(rc == 0, "%s opens (%s)", ids[k], rc ? err : "ok");
         if (rc)

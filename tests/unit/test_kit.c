@@ -135,7 +135,7 @@ static void check_extra(void)
 
 static void check_fail(void)
 {
-    char error[16];
+    char error[16] = "";
     pb_context ctx = {.struct_size = sizeof ctx, .error = error, .error_size = sizeof error};
     CHECK(pb_fail(&ctx, PB_ERR_INVALID, "dim %u < %d", 1u, 2) == PB_ERR_INVALID &&
               strcmp(error, "dim 1 < 2") == 0,

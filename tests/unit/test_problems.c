@@ -162,7 +162,7 @@ static void check_kind_ops(void)
               "kind %s: measure, describe and destroy; collect_extras with record_extras",
               kind->name);
         pb__problem *p = NULL;
-        char err[512];
+        char err[512] = "";
         const char *id = kind->default_problems[0];
         int rc = pb__problem_open(id, &p, err, sizeof err);
         CHECK(rc == 0, "%s opens: %s", id, rc == 0 ? "" : err);
@@ -179,7 +179,7 @@ static void check_kind_ops(void)
 static void check_ids(void)
 {
     pb__problem *p;
-    char err[512];
+    char err[512] = "";
     const char *bad[] = {"sphere-d0-i1", "sphere-d3", "sphere-d3-i1x", "nosuch-d3-i1", "rastrigin-d3-i0"};
     for (int i = 0; i < 5; i++) {
         CHECK(pb__problem_open(bad[i], &p, err, sizeof err) == -1, "%s must be refused", bad[i]);

@@ -19,7 +19,7 @@
 
 static void check_round_trip(const char *dir)
 {
-    char path[512], err[512];
+    char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/r.json", dir);
     const double values[] = {0.1 + 0.2, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 123456789.123456789, 1.0 / 3};
     cJSON *records = cJSON_CreateArray(), *ctx = cJSON_CreateObject();
@@ -82,7 +82,7 @@ static off_t file_size(const char *path)
 
 static void check_journal(const char *dir)
 {
-    char path[512], err[512];
+    char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/j.journal", dir);
     int j = pb__journal_open(path);
     CHECK(j >= 0, "journal opens");
@@ -123,7 +123,7 @@ static void check_journal(const char *dir)
  */
 static void check_journal_full(const char *dir)
 {
-    char path[512], err[512];
+    char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/full.journal", dir);
     int j = pb__journal_open(path);
     CHECK(j >= 0, "journal opens");
@@ -177,7 +177,7 @@ static void check_journal_full(const char *dir)
 /* The journal rewritten (as --resume does) holds exactly the given records. */
 static void check_journal_rewrite(const char *dir)
 {
-    char path[512], err[512];
+    char path[512], err[512] = "";
     snprintf(path, sizeof path, "%s/full.journal", dir);
     cJSON *records = cJSON_CreateArray();
     for (int i = 0; i < 2; i++)
@@ -194,7 +194,7 @@ static void check_journal_rewrite(const char *dir)
 static void check_keys(const char *plugin_path)
 {
     pb__plugin_file plugin;
-    char err[1024];
+    char err[1024] = "";
     CHECK(pb__plugin_load(plugin_path, &plugin, err, sizeof err) == 0, "%s", err);
     pb__problem *problem;
     CHECK(pb__problem_open("sphere-d3-i1", &problem, err, sizeof err) == 0, "%s", err);

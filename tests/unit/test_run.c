@@ -22,7 +22,7 @@ static pb__plugin_file plugin;
 
 static pb__outcome run(const char *id, int64_t batch, pb__limits limits, trace_log *t)
 {
-    char err[256];
+    char err[256] = "";
     pb__outcome out;
     pb_value params[1] = {{.integer = batch}};
     t->n = 0;
@@ -131,7 +131,7 @@ static double best_of_draws(const pb__bb_problem *p, uint64_t seed, int n, doubl
  */
 static void test_create_point(const char *example_path)
 {
-    char err[1024];
+    char err[1024] = "";
     pb__problem *problem;
     if (pb__problem_open("sphere-d4-i1", &problem, err, sizeof err) != 0) {
         CHECK(0, "%s", err);
@@ -216,7 +216,7 @@ static void test_create_point(const char *example_path)
 
 int main(int argc, char **argv)
 {
-    char err[1024];
+    char err[1024] = "";
     if (argc < 3 || pb__plugin_load(argv[1], &plugin, err, sizeof err) != 0) {
         fprintf(stderr, "%s\n", argc < 3 ? "usage: test_run RANDOM-SEARCH.so EXAMPLE.so" : err);
         return 2;

@@ -62,7 +62,7 @@ static cJSON *run(const char *problem, double seed, double metric)
 static void check_compare(void)
 {
     pb__compare_options opt = {.metrics = PB__CMP_QUALITY, .alpha = 0.05, .threshold = 0.05};
-    char err[512];
+    char err[512] = "";
     for (int shape = 0; shape < 2; shape++) {
         cJSON *base = cJSON_CreateArray(), *nw = cJSON_CreateArray();
         for (int i = 0; i < 100000; i++) {

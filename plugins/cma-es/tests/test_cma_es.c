@@ -83,7 +83,7 @@ static void test_restarts(const pb__plugin_file *plugin, const pb_value *params)
 static void test_learned_covariance(void)
 {
     pb__problem *problem;
-    char err[256];
+    char err[256] = "";
     if (pb__problem_open("ellipsoid-d10-i1", &problem, err, sizeof err) != 0) {
         CHECK(0, "%s", err);
         return;
@@ -116,7 +116,7 @@ static void test_learned_covariance(void)
 static int test_bbob(const pb__plugin_file *plugin, const pb_value *params)
 {
     pb__problem *probe;
-    char err[1024];
+    char err[1024] = "";
     if (pb__problem_open("bbob-f01-d10-i1", &probe, err, sizeof err) != 0) {
         printf("SKIP: the bbob suite is not available (%s)\n", err);
         return SKIP;

@@ -15,7 +15,7 @@ int main(int argc, char **argv)
     const char *set[] = {"form=log", "tol=1e-15"};
     ot_result res = ot_run(argv[1], argv[2], set, 2, 1000000);
     pb__problem *base;
-    char err[256];
+    char err[256] = "";
     if (!res.ok || pb__problem_open(argv[2], &base, err, sizeof err) != 0) {
         fprintf(stderr, "ot_dump: %s\n", res.ok ? err : res.error);
         return 1;

@@ -37,7 +37,7 @@ int main(void)
 {
     const char *id = "ot-random-n100-eta1200-i1";
     pb__problem *base;
-    char err[256];
+    char err[256] = "";
     if (pb__problem_open(id, &base, err, sizeof err) != 0) {
         CHECK(0, "open %s: %s", id, err);
         return check_summary("ot subnormal");

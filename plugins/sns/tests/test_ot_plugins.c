@@ -128,7 +128,7 @@ static void test_log_domain_stable(void)
         ot_result a = ot_run(sinkhorn_so, ids[k % 3], set, 1, 300);
         int rows_ok = a.ok;
         pb__problem *base;
-        char err[256];
+        char err[256] = "";
         if (a.ok && pb__problem_open(ids[k % 3], &base, err, sizeof err) == 0) {
             const pb__ot_problem *p = (const pb__ot_problem *)base;
             for (uint32_t i = 0; i < p->n; i++) {
