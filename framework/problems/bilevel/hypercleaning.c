@@ -63,6 +63,7 @@ typedef struct hc {
      * one x in turn. */
     int cached;
     double cache_x[N_TRAIN], cache_y[DY];
+    int hess_at_cache; /* the Hessian fixed for hess_times is at (cache_x, cache_y) */
     double z_last[DY]; /* the last z* solved (hc_solve), 0 at first */
 } hc;
 
@@ -113,16 +114,19 @@ static void add_outer(double *out, const double *coef, const double *a)
 /*
  * Weighted cross-entropy of rows [lo, hi): returns sum_j w_j CE_j and adds
  * sum_j w_j grad CE_j to grad when not NULL; w NULL means every weight is `scale`, else
- * w_j = scale * sigma(w[j]).
+ * w_j = scale * sigma(w[j]). When prob is not NULL, row j's softmax probabilities go to
+ * prob + j K (for the Hessian: newton_pass).
  */
 static double ce_sum(const double *a, const uint32_t *c, const double *w, double scale,
-                     uint32_t lo, uint32_t hi, const double *y, double *grad)
+                     uint32_t lo, uint32_t hi, const double *y, double *grad, double *prob)
 {
     double s = 0.0, p[K];
     for (uint32_t j = lo; j < hi; j++) {
         const double *aj = a + (size_t)j * A;
         double wj = w ? scale * pb__bil_sigmoid(w[j]) : scale;
         s += wj * softmax_ce(y, aj, c[j], p);
+        if (prob)
+            memcpy(prob + (size_t)j * K, p, sizeof p);
         if (grad) {
             p[c[j]] -= 1.0;
             for (uint32_t k = 0; k < K; k++)
@@ -172,10 +176,10 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */
     case PB__BIL_GRAD_Y_F:
-        ce_sum(m->data.val.a, m->data.val.c, NULL, inv, lo, hi, y, out);
+        ce_sum(m->data.val.a, m->data.val.c, NULL, inv, lo, hi, y, out, NULL);
         break;
     case PB__BIL_GRAD_Y_G:
-        ce_sum(m->data.tr.a, m->data.tr.c, x, inv, lo, hi, y, out);
+        ce_sum(m->data.tr.a, m->data.tr.c, x, inv, lo, hi, y, out, NULL);
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * y[i];
         break;
@@ -200,24 +204,49 @@ static double hc_f(pb__bil_problem *p, const double *x, const double *y)
     (void)x;
     hc *m = p->model;
     const pb__bil_rows *val = &m->data.val;
-    return ce_sum(val->a, val->c, NULL, 1.0 / val->n, 0, val->n, y, NULL);
+    return ce_sum(val->a, val->c, NULL, 1.0 / val->n, 0, val->n, y, NULL, NULL);
 }
 
 /* The lower level's value, for Newton's line search. */
 static double hc_g(hc *m, const double *x, const double *y)
 {
-    return ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y, NULL) +
+    return ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y, NULL,
+                  NULL) +
            0.5 * MU * dot(y, y, DY);
+}
+
+/* The Hessian's sample weights sigma(x_j) / n_tr, for hess_at and newton_pass. */
+static void hess_weights(hc *m, const double *x)
+{
+    for (uint32_t j = 0; j < m->data.tr.n; j++)
+        m->w[j] = pb__bil_sigmoid(x[j]) / m->data.tr.n;
 }
 
 /* Fixes the Hessian of g at (x, y) for hess_times: the weights and probabilities, so that
  * each CG iteration costs two passes over the rows instead of three. */
 static void hess_at(hc *m, const double *x, const double *y)
 {
-    for (uint32_t j = 0; j < m->data.tr.n; j++) {
-        m->w[j] = pb__bil_sigmoid(x[j]) / m->data.tr.n;
+    hess_weights(m, x);
+    for (uint32_t j = 0; j < m->data.tr.n; j++)
         softmax_ce(y, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], m->prob + (size_t)j * K);
-    }
+    m->hess_at_cache = 0;
+}
+
+/*
+ * g(x, y), with grad_y g into grad and the Hessian at (x, y) fixed as by hess_at, in one
+ * pass over the rows instead of three: what each Newton step needs. The sums are those of
+ * hc_g, of the exact GRAD_Y_G oracle and of hess_at, so the results are the same to the
+ * bit.
+ */
+static double newton_pass(hc *m, const double *x, const double *y, double *grad)
+{
+    hess_weights(m, x);
+    memset(grad, 0, DY * sizeof(double));
+    double s = ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y,
+                      grad, m->prob);
+    for (uint32_t i = 0; i < DY; i++)
+        grad[i] += MU * y[i];
+    return s + 0.5 * MU * dot(y, y, DY);
 }
 
 /*
@@ -230,8 +259,8 @@ static void hess_at(hc *m, const double *x, const double *y)
  * vt and ot is loaded and stored once for four rows. The sums are those of row_hvp, in
  * the same order, so the product is the same to the bit.
  */
-static void rows4_hvp(const double *p, const double *a, const double *vt, const double *w,
-                      double *ot)
+static void rows4_hvp(const double *restrict p, const double *restrict a,
+                      const double *restrict vt, const double *restrict w, double *restrict ot)
 {
     const double *a0 = a, *a1 = a + A, *a2 = a + 2 * A, *a3 = a + 3 * A;
     double s[4][K] = {{0.0}};
@@ -378,7 +407,9 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
                      double *out)
 {
     hc *m = p->model;
-    hess_at(m, x, y);
+    if (!(m->hess_at_cache && memcmp(x, m->cache_x, m->data.tr.n * sizeof(double)) == 0 &&
+          memcmp(y, m->cache_y, DY * sizeof(double)) == 0))
+        hess_at(m, x, y);
     memcpy(out, m->z_last, DY * sizeof(double));
     cg(m, v, SOLVE_TOL * sqrt(dot(v, v, DY)), 5000, 1, out);
     if (isfinite(dot(out, out, DY)))
@@ -391,18 +422,17 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
  * y*) but no smaller than Y_TOL / 2 (the last step need not overshoot the stop test),
  * then backtracks to Armijo's condition on g. Once the predicted decrease is below g's
  * rounding the test cannot tell, and the full step is taken: there Newton converges
- * quadratically.
+ * quadratically. Returns 1 when it stopped on the test, with the Hessian fixed at the y it
+ * leaves (by the last newton_pass), else 0.
  */
-static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
+static int newton(hc *m, const double *x, double *y)
 {
     for (int it = 0; it < 100; it++) {
-        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, m->g);
-        double gn = sqrt(dot(m->g, m->g, DY));
+        double g0 = newton_pass(m, x, y, m->g), gn = sqrt(dot(m->g, m->g, DY));
         if (!(gn >= Y_TOL))
-            return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
-        hess_at(m, x, y);
+            return 1; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
         cg(m, m->g, fmax(fmin(0.5, sqrt(gn)) * gn, 0.5 * Y_TOL), 1000, 0, m->step);
-        double g0 = hc_g(m, x, y), t = 1.0, dec = dot(m->g, m->step, DY);
+        double t = 1.0, dec = dot(m->g, m->step, DY);
         for (int ls = 0; ls < 60 && dec > 1e-12 * fabs(g0); ls++, t *= 0.5) {
             for (uint32_t i = 0; i < DY; i++)
                 m->trial[i] = y[i] - t * m->step[i];
@@ -414,6 +444,7 @@ static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
                 m->trial[i] = y[i] - m->step[i];
         memcpy(y, m->trial, DY * sizeof(double));
     }
+    return 0;
 }
 
 /*
@@ -434,7 +465,7 @@ static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
         memcpy(y, m->cache_y, DY * sizeof(double));
     else
         memset(y, 0, DY * sizeof(double));
-    newton(m, p, x, y);
+    m->hess_at_cache = newton(m, x, y);
     m->cached = isfinite(y[0]);
     memcpy(m->cache_x, x, m->data.tr.n * sizeof(double));
     memcpy(m->cache_y, y, DY * sizeof(double));
