@@ -76,24 +76,45 @@ static double dot(const double *a, const double *b, uint32_t n)
     return s;
 }
 
-/* The logits y a into z (K), for a row a and weights y (K x A). The K sums advance together
- * so that they do not wait on one another's additions: this and add_outer are the hot
- * loops of the host's solves. */
-static void logits(const double *y, const double *a, double *z)
+/*
+ * y (K x A, row-major, as the oracles take it) into yt (A x K), and back. The per-row loops
+ * below work on the transposed weights (and gradients, and Hessian products): each runs
+ * over the K classes, contiguous, with no sum across them, which -O2 vectorizes (over the
+ * features it would not: 65 is odd, and the logits are sums across them). A transposition
+ * moves numbers without arithmetic, so every sum is the same to the bit.
+ */
+static void transpose_in(const double *y, double *yt)
+{
+    for (uint32_t c = 0; c < K; c++)
+        for (uint32_t l = 0; l < A; l++)
+            yt[l * K + c] = y[c * A + l];
+}
+
+static void transpose_out(const double *yt, double *y)
+{
+    for (uint32_t c = 0; c < K; c++)
+        for (uint32_t l = 0; l < A; l++)
+            y[c * A + l] = yt[l * K + c];
+}
+
+/* The logits y a into z (K), for a row a and transposed weights yt (A x K). The K sums
+ * advance together so that they do not wait on one another's additions: this and
+ * add_outer are the hot loops of the oracles and of the host's solves. */
+static void logits(const double *restrict yt, const double *restrict a, double *restrict z)
 {
     for (uint32_t c = 0; c < K; c++)
         z[c] = 0.0;
     for (uint32_t j = 0; j < A; j++)
         for (uint32_t c = 0; c < K; c++)
-            z[c] += y[(size_t)c * A + j] * a[j];
+            z[c] += yt[(size_t)j * K + c] * a[j];
 }
 
 /* Softmax of the logits of row a into p (K); returns CE for label c. Shifting by the
  * largest logit keeps exp finite on the large weights of nearly separable data. */
-static double softmax_ce(const double *y, const double *a, uint32_t c, double *p)
+static double softmax_ce(const double *yt, const double *a, uint32_t c, double *p)
 {
     double z[K], zmax = -INFINITY, s = 0.0;
-    logits(y, a, z);
+    logits(yt, a, z);
     for (uint32_t k = 0; k < K; k++)
         zmax = fmax(zmax, z[k]);
     for (uint32_t k = 0; k < K; k++)
@@ -103,12 +124,14 @@ static double softmax_ce(const double *y, const double *a, uint32_t c, double *p
     return zmax + log(s) - z[c];
 }
 
-/* out (K x A) += coef a^T, the gradient shape of every per-row term. */
-static void add_outer(double *out, const double *coef, const double *a)
+/* out += coef a^T, the gradient shape of every per-row term, on out transposed (outt,
+ * A x K). */
+static void add_outer(double *restrict outt, const double *restrict coef,
+                      const double *restrict a)
 {
-    for (uint32_t c = 0; c < K; c++)
-        for (uint32_t j = 0; j < A; j++)
-            out[(size_t)c * A + j] += coef[c] * a[j];
+    for (uint32_t j = 0; j < A; j++)
+        for (uint32_t c = 0; c < K; c++)
+            outt[(size_t)j * K + c] += coef[c] * a[j];
 }
 
 /*
@@ -120,32 +143,38 @@ static void add_outer(double *out, const double *coef, const double *a)
 static double ce_sum(const double *a, const uint32_t *c, const double *w, double scale,
                      uint32_t lo, uint32_t hi, const double *y, double *grad, double *prob)
 {
-    double s = 0.0, p[K];
+    double s = 0.0, p[K], yt[DY], gt[DY];
+    transpose_in(y, yt);
+    if (grad)
+        transpose_in(grad, gt);
     for (uint32_t j = lo; j < hi; j++) {
         const double *aj = a + (size_t)j * A;
         double wj = w ? scale * pb__bil_sigmoid(w[j]) : scale;
-        s += wj * softmax_ce(y, aj, c[j], p);
+        s += wj * softmax_ce(yt, aj, c[j], p);
         if (prob)
             memcpy(prob + (size_t)j * K, p, sizeof p);
         if (grad) {
             p[c[j]] -= 1.0;
             for (uint32_t k = 0; k < K; k++)
                 p[k] *= wj;
-            add_outer(grad, p, aj);
+            add_outer(gt, p, aj);
         }
     }
+    if (grad)
+        transpose_out(gt, grad);
     return s;
 }
 
-/* out += wt (diag(p) - p p^T)(v a) a^T: one row's softmax Hessian times v, weight wt. */
-static void row_hvp(const double *p, const double *a, const double *v, double wt, double *out)
+/* out += wt (diag(p) - p p^T)(v a) a^T: one row's softmax Hessian times v, weight wt, on v
+ * and out transposed (vt, outt). */
+static void row_hvp(const double *p, const double *a, const double *vt, double wt, double *outt)
 {
     double u[K], s[K];
-    logits(v, a, u);
+    logits(vt, a, u);
     double pu = dot(p, u, K);
     for (uint32_t k = 0; k < K; k++)
         s[k] = wt * p[k] * (u[k] - pu);
-    add_outer(out, s, a);
+    add_outer(outt, s, a);
 }
 
 /* d/dx_j <grad_y g, v> for rows [lo, hi) of the lower level, weights sigma'(x_j) / (hi -
@@ -153,13 +182,15 @@ static void row_hvp(const double *p, const double *a, const double *v, double wt
 static void cross_rows(const hc *m, const double *x, const double *y, const double *v,
                        uint32_t lo, uint32_t hi, double *out)
 {
-    double p[K], u[K];
+    double p[K], u[K], yt[DY], vt[DY];
+    transpose_in(y, yt);
+    transpose_in(v, vt);
     for (uint32_t j = lo; j < hi; j++) {
         const double *aj = m->data.tr.a + (size_t)j * A;
         double sg = pb__bil_sigmoid(x[j]);
-        softmax_ce(y, aj, m->data.tr.c[j], p);
+        softmax_ce(yt, aj, m->data.tr.c[j], p);
         p[m->data.tr.c[j]] -= 1.0;
-        logits(v, aj, u);
+        logits(vt, aj, u);
         out[j] = sg * (1.0 - sg) / (hi - lo) * dot(p, u, K);
     }
 }
@@ -183,15 +214,20 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * y[i];
         break;
-    case PB__BIL_HVP_YY_G:
+    case PB__BIL_HVP_YY_G: {
+        double yt[DY], vt[DY], outt[DY] = {0.0};
+        transpose_in(y, yt);
+        transpose_in(v, vt);
         for (uint32_t j = lo; j < hi; j++) {
             const double *aj = m->data.tr.a + (size_t)j * A;
-            softmax_ce(y, aj, m->data.tr.c[j], pr);
-            row_hvp(pr, aj, v, inv * pb__bil_sigmoid(x[j]), out);
+            softmax_ce(yt, aj, m->data.tr.c[j], pr);
+            row_hvp(pr, aj, vt, inv * pb__bil_sigmoid(x[j]), outt);
         }
+        transpose_out(outt, out);
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * v[i];
         break;
+    }
     default:
         cross_rows(m, x, y, v, lo, hi, out);
         break;
@@ -226,9 +262,11 @@ static void hess_weights(hc *m, const double *x)
  * each CG iteration costs two passes over the rows instead of three. */
 static void hess_at(hc *m, const double *x, const double *y)
 {
+    double yt[DY];
     hess_weights(m, x);
+    transpose_in(y, yt);
     for (uint32_t j = 0; j < m->data.tr.n; j++)
-        softmax_ce(y, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], m->prob + (size_t)j * K);
+        softmax_ce(yt, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], m->prob + (size_t)j * K);
     m->hess_at_cache = 0;
 }
 
@@ -251,13 +289,10 @@ static double newton_pass(hc *m, const double *x, const double *y, double *grad)
 
 /*
  * ot += the Hessian terms of the 4 consecutive rows a (A doubles each), with
- * probabilities p (K each) and weights w, times v: row_hvp four rows at a time, on v and
- * out transposed (vt, ot: A x K, vt[l K + c] = v[c A + l]). This is the loop of every CG
- * iteration of a measurement. Transposed, each inner loop runs over the K classes,
- * contiguous, 10 iterations, with no sum across them, which -O2 vectorizes (over the
- * features it would not: 65 is odd, and the logits are sums across them); each entry of
- * vt and ot is loaded and stored once for four rows. The sums are those of row_hvp, in
- * the same order, so the product is the same to the bit.
+ * probabilities p (K each) and weights w, times v: row_hvp four rows at a time (on v and
+ * out transposed, as row_hvp), so that each entry of vt and ot is loaded and stored once
+ * for four rows. This is the loop of every CG iteration of a measurement. The sums are
+ * those of row_hvp, in the same order, so the product is the same to the bit.
  */
 static void rows4_hvp(const double *restrict p, const double *restrict a,
                       const double *restrict vt, const double *restrict w, double *restrict ot)
@@ -291,16 +326,12 @@ _Static_assert(N_TRAIN % 4 == 0, "hess_times takes the rows four at a time");
 /* out = (Hessian fixed by hess_at) v. */
 static void hess_times(hc *m, const double *v, double *out)
 {
-    for (uint32_t c = 0; c < K; c++)
-        for (uint32_t l = 0; l < A; l++) {
-            m->vt[l * K + c] = v[c * A + l];
-            m->ot[l * K + c] = MU * v[c * A + l];
-        }
+    transpose_in(v, m->vt);
+    for (uint32_t i = 0; i < DY; i++)
+        m->ot[i] = MU * m->vt[i];
     for (uint32_t j = 0; j < N_TRAIN; j += 4)
         rows4_hvp(m->prob + (size_t)j * K, m->data.tr.a + (size_t)j * A, m->vt, m->w + j, m->ot);
-    for (uint32_t c = 0; c < K; c++)
-        for (uint32_t l = 0; l < A; l++)
-            out[c * A + l] = m->ot[l * K + c];
+    transpose_out(m->ot, out);
 }
 
 /*
@@ -475,11 +506,13 @@ static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
 static double hc_accuracy(pb__bil_problem *p, const double *x)
 {
     hc *m = p->model;
+    double yt[DY];
     hc_y_star(p, x, p->wy);
+    transpose_in(p->wy, yt);
     uint32_t ok = 0;
     for (uint32_t j = 0; j < m->data.test.n; j++) {
         double z[K];
-        logits(p->wy, m->data.test.a + (size_t)j * A, z);
+        logits(yt, m->data.test.a + (size_t)j * A, z);
         uint32_t best = 0;
         for (uint32_t k = 1; k < K; k++)
             best = z[k] > z[best] ? k : best;
