@@ -52,7 +52,8 @@ typedef struct hc {
     /* The Hessian of g at one (x, y), kept for the CG iterations: sample weights
      * sigma(x_j) / n_tr and softmax probabilities (n_tr x K). */
     double w[N_TRAIN], prob[N_TRAIN * K];
-    double r[DY], d[DY], hd[DY], s[DY], g[DY], step[DY], trial[DY]; /* CG and Newton scratch */
+    double r[DY], d[DY], hd[DY], s[DY]; /* CG's scratch */
+    double g[DY], step[DY], trial[DY], g_trial[DY]; /* Newton's */
     double vt[DY], ot[DY]; /* hess_times' v and out, transposed */
     /* CG's preconditioner (see precondition): the Cholesky factors of the Hessian's K
      * diagonal blocks at some earlier (x, y), once pre_ready; pre_its is the iteration
@@ -453,27 +454,37 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
  * y*) but no smaller than Y_TOL / 2 (the last step need not overshoot the stop test),
  * then backtracks to Armijo's condition on g. Once the predicted decrease is below g's
  * rounding the test cannot tell, and the full step is taken: there Newton converges
- * quadratically. Returns 1 when it stopped on the test, with the Hessian fixed at the y it
- * leaves (by the last newton_pass), else 0.
+ * quadratically. The full step, the one usually taken, is tried with a whole newton_pass,
+ * which the next step then starts from. Returns 1 when it stopped on the test, with the
+ * Hessian fixed at the y it leaves (by the last newton_pass), else 0.
  */
 static int newton(hc *m, const double *x, double *y)
 {
+    double g0 = newton_pass(m, x, y, m->g);
     for (int it = 0; it < 100; it++) {
-        double g0 = newton_pass(m, x, y, m->g), gn = sqrt(dot(m->g, m->g, DY));
+        double gn = sqrt(dot(m->g, m->g, DY));
         if (!(gn >= Y_TOL))
             return 1; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
         cg(m, m->g, fmax(fmin(0.5, sqrt(gn)) * gn, 0.5 * Y_TOL), 1000, 0, m->step);
-        double t = 1.0, dec = dot(m->g, m->step, DY);
-        for (int ls = 0; ls < 60 && dec > 1e-12 * fabs(g0); ls++, t *= 0.5) {
+        double t = 1.0, dec = dot(m->g, m->step, DY), g_new = NAN;
+        int search = dec > 1e-12 * fabs(g0);
+        for (int ls = 0; ls < 60 && search; ls++, t *= 0.5) {
             for (uint32_t i = 0; i < DY; i++)
                 m->trial[i] = y[i] - t * m->step[i];
-            if (hc_g(m, x, m->trial) <= g0 - 1e-4 * t * dec || ls == 59)
+            g_new = ls == 0 ? newton_pass(m, x, m->trial, m->g_trial) : hc_g(m, x, m->trial);
+            if (g_new <= g0 - 1e-4 * t * dec || ls == 59)
                 break;
         }
-        if (!(dec > 1e-12 * fabs(g0)))
+        if (!search)
             for (uint32_t i = 0; i < DY; i++)
                 m->trial[i] = y[i] - m->step[i];
         memcpy(y, m->trial, DY * sizeof(double));
+        if (search && t == 1.0) { /* the full step: its pass was made */
+            g0 = g_new;
+            memcpy(m->g, m->g_trial, DY * sizeof(double));
+        } else {
+            g0 = newton_pass(m, x, y, m->g);
+        }
     }
     return 0;
 }
