@@ -52,16 +52,20 @@ typedef struct hc {
     /* The Hessian of g at one (x, y), kept for the CG iterations: sample weights
      * sigma(x_j) / n_tr and softmax probabilities (n_tr x K). */
     double w[N_TRAIN], prob[N_TRAIN * K];
-    double r[DY], d[DY], hd[DY], s[DY], g[DY], step[DY], trial[DY]; /* CG and Newton scratch */
+    double r[DY], d[DY], hd[DY], s[DY]; /* CG's scratch */
+    double g[DY], step[DY], trial[DY], g_trial[DY]; /* Newton's */
+    double vt[DY], ot[DY]; /* hess_times' v and out, transposed */
     /* CG's preconditioner (see precondition): the Cholesky factors of the Hessian's K
      * diagonal blocks at some earlier (x, y), once pre_ready; pre_its is the iteration
      * count of the last CG solve, which tells when they have gone stale. */
     double pre[K][A * A];
+    double gram[A * (A + 1) / 2 * K]; /* precondition_at's sums: (l, k <= l), then class */
     int pre_ready, pre_its;
     /* The last y*(x) solved: the host measures Phi, its gradient and the test accuracy at
      * one x in turn. */
     int cached;
     double cache_x[N_TRAIN], cache_y[DY];
+    int hess_at_cache; /* the Hessian fixed for hess_times is at (cache_x, cache_y) */
     double z_last[DY]; /* the last z* solved (hc_solve), 0 at first */
 } hc;
 
@@ -74,24 +78,45 @@ static double dot(const double *a, const double *b, uint32_t n)
     return s;
 }
 
-/* The logits y a into z (K), for a row a and weights y (K x A). The K sums advance together
- * so that they do not wait on one another's additions: this and add_outer are the hot
- * loops of the host's solves. */
-static void logits(const double *y, const double *a, double *z)
+/*
+ * y (K x A, row-major, as the oracles take it) into yt (A x K), and back. The per-row loops
+ * below work on the transposed weights (and gradients, and Hessian products): each runs
+ * over the K classes, contiguous, with no sum across them, which -O2 vectorizes (over the
+ * features it would not: 65 is odd, and the logits are sums across them). A transposition
+ * moves numbers without arithmetic, so every sum is the same to the bit.
+ */
+static void transpose_in(const double *y, double *yt)
+{
+    for (uint32_t c = 0; c < K; c++)
+        for (uint32_t l = 0; l < A; l++)
+            yt[l * K + c] = y[c * A + l];
+}
+
+static void transpose_out(const double *yt, double *y)
+{
+    for (uint32_t c = 0; c < K; c++)
+        for (uint32_t l = 0; l < A; l++)
+            y[c * A + l] = yt[l * K + c];
+}
+
+/* The logits y a into z (K), for a row a and transposed weights yt (A x K). The K sums
+ * advance together so that they do not wait on one another's additions: this and
+ * add_outer are the hot loops of the oracles and of the host's solves. */
+static void logits(const double *restrict yt, const double *restrict a, double *restrict z)
 {
     for (uint32_t c = 0; c < K; c++)
         z[c] = 0.0;
     for (uint32_t j = 0; j < A; j++)
         for (uint32_t c = 0; c < K; c++)
-            z[c] += y[(size_t)c * A + j] * a[j];
+            z[c] += yt[(size_t)j * K + c] * a[j];
 }
 
 /* Softmax of the logits of row a into p (K); returns CE for label c. Shifting by the
  * largest logit keeps exp finite on the large weights of nearly separable data. */
-static double softmax_ce(const double *y, const double *a, uint32_t c, double *p)
+static double softmax_ce(const double *yt, const double *a, uint32_t c, double *p)
 {
     double z[K], zmax = -INFINITY, s = 0.0;
-    logits(y, a, z);
+    logits(yt, a, z);
     for (uint32_t k = 0; k < K; k++)
         zmax = fmax(zmax, z[k]);
     for (uint32_t k = 0; k < K; k++)
@@ -101,46 +126,57 @@ static double softmax_ce(const double *y, const double *a, uint32_t c, double *p
     return zmax + log(s) - z[c];
 }
 
-/* out (K x A) += coef a^T, the gradient shape of every per-row term. */
-static void add_outer(double *out, const double *coef, const double *a)
+/* out += coef a^T, the gradient shape of every per-row term, on out transposed (outt,
+ * A x K). */
+static void add_outer(double *restrict outt, const double *restrict coef,
+                      const double *restrict a)
 {
-    for (uint32_t c = 0; c < K; c++)
-        for (uint32_t j = 0; j < A; j++)
-            out[(size_t)c * A + j] += coef[c] * a[j];
+    for (uint32_t j = 0; j < A; j++)
+        for (uint32_t c = 0; c < K; c++)
+            outt[(size_t)j * K + c] += coef[c] * a[j];
 }
 
 /*
  * Weighted cross-entropy of rows [lo, hi): returns sum_j w_j CE_j and adds
  * sum_j w_j grad CE_j to grad when not NULL; w NULL means every weight is `scale`, else
- * w_j = scale * sigma(w[j]).
+ * w_j = scale * sigma(w[j]). When prob is not NULL, row j's softmax probabilities go to
+ * prob + j K (for the Hessian: newton_pass).
  */
 static double ce_sum(const double *a, const uint32_t *c, const double *w, double scale,
-                     uint32_t lo, uint32_t hi, const double *y, double *grad)
+                     uint32_t lo, uint32_t hi, const double *y, double *grad, double *prob)
 {
-    double s = 0.0, p[K];
+    double s = 0.0, p[K], yt[DY], gt[DY];
+    transpose_in(y, yt);
+    if (grad)
+        transpose_in(grad, gt);
     for (uint32_t j = lo; j < hi; j++) {
         const double *aj = a + (size_t)j * A;
         double wj = w ? scale * pb__bil_sigmoid(w[j]) : scale;
-        s += wj * softmax_ce(y, aj, c[j], p);
+        s += wj * softmax_ce(yt, aj, c[j], p);
+        if (prob)
+            memcpy(prob + (size_t)j * K, p, sizeof p);
         if (grad) {
             p[c[j]] -= 1.0;
             for (uint32_t k = 0; k < K; k++)
                 p[k] *= wj;
-            add_outer(grad, p, aj);
+            add_outer(gt, p, aj);
         }
     }
+    if (grad)
+        transpose_out(gt, grad);
     return s;
 }
 
-/* out += wt (diag(p) - p p^T)(v a) a^T: one row's softmax Hessian times v, weight wt. */
-static void row_hvp(const double *p, const double *a, const double *v, double wt, double *out)
+/* out += wt (diag(p) - p p^T)(v a) a^T: one row's softmax Hessian times v, weight wt, on v
+ * and out transposed (vt, outt). */
+static void row_hvp(const double *p, const double *a, const double *vt, double wt, double *outt)
 {
     double u[K], s[K];
-    logits(v, a, u);
+    logits(vt, a, u);
     double pu = dot(p, u, K);
     for (uint32_t k = 0; k < K; k++)
         s[k] = wt * p[k] * (u[k] - pu);
-    add_outer(out, s, a);
+    add_outer(outt, s, a);
 }
 
 /* d/dx_j <grad_y g, v> for rows [lo, hi) of the lower level, weights sigma'(x_j) / (hi -
@@ -148,13 +184,15 @@ static void row_hvp(const double *p, const double *a, const double *v, double wt
 static void cross_rows(const hc *m, const double *x, const double *y, const double *v,
                        uint32_t lo, uint32_t hi, double *out)
 {
-    double p[K], u[K];
+    double p[K], u[K], yt[DY], vt[DY];
+    transpose_in(y, yt);
+    transpose_in(v, vt);
     for (uint32_t j = lo; j < hi; j++) {
         const double *aj = m->data.tr.a + (size_t)j * A;
         double sg = pb__bil_sigmoid(x[j]);
-        softmax_ce(y, aj, m->data.tr.c[j], p);
+        softmax_ce(yt, aj, m->data.tr.c[j], p);
         p[m->data.tr.c[j]] -= 1.0;
-        logits(v, aj, u);
+        logits(vt, aj, u);
         out[j] = sg * (1.0 - sg) / (hi - lo) * dot(p, u, K);
     }
 }
@@ -171,22 +209,27 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
     case PB__BIL_GRAD_X_F:
         break; /* f does not depend on x */
     case PB__BIL_GRAD_Y_F:
-        ce_sum(m->data.val.a, m->data.val.c, NULL, inv, lo, hi, y, out);
+        ce_sum(m->data.val.a, m->data.val.c, NULL, inv, lo, hi, y, out, NULL);
         break;
     case PB__BIL_GRAD_Y_G:
-        ce_sum(m->data.tr.a, m->data.tr.c, x, inv, lo, hi, y, out);
+        ce_sum(m->data.tr.a, m->data.tr.c, x, inv, lo, hi, y, out, NULL);
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * y[i];
         break;
-    case PB__BIL_HVP_YY_G:
+    case PB__BIL_HVP_YY_G: {
+        double yt[DY], vt[DY], outt[DY] = {0.0};
+        transpose_in(y, yt);
+        transpose_in(v, vt);
         for (uint32_t j = lo; j < hi; j++) {
             const double *aj = m->data.tr.a + (size_t)j * A;
-            softmax_ce(y, aj, m->data.tr.c[j], pr);
-            row_hvp(pr, aj, v, inv * pb__bil_sigmoid(x[j]), out);
+            softmax_ce(yt, aj, m->data.tr.c[j], pr);
+            row_hvp(pr, aj, vt, inv * pb__bil_sigmoid(x[j]), outt);
         }
+        transpose_out(outt, out);
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * v[i];
         break;
+    }
     default:
         cross_rows(m, x, y, v, lo, hi, out);
         break;
@@ -199,54 +242,73 @@ static double hc_f(pb__bil_problem *p, const double *x, const double *y)
     (void)x;
     hc *m = p->model;
     const pb__bil_rows *val = &m->data.val;
-    return ce_sum(val->a, val->c, NULL, 1.0 / val->n, 0, val->n, y, NULL);
+    return ce_sum(val->a, val->c, NULL, 1.0 / val->n, 0, val->n, y, NULL, NULL);
 }
 
 /* The lower level's value, for Newton's line search. */
 static double hc_g(hc *m, const double *x, const double *y)
 {
-    return ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y, NULL) +
+    return ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y, NULL,
+                  NULL) +
            0.5 * MU * dot(y, y, DY);
+}
+
+/* The Hessian's sample weights sigma(x_j) / n_tr, for hess_at and newton_pass. */
+static void hess_weights(hc *m, const double *x)
+{
+    for (uint32_t j = 0; j < m->data.tr.n; j++)
+        m->w[j] = pb__bil_sigmoid(x[j]) / m->data.tr.n;
 }
 
 /* Fixes the Hessian of g at (x, y) for hess_times: the weights and probabilities, so that
  * each CG iteration costs two passes over the rows instead of three. */
 static void hess_at(hc *m, const double *x, const double *y)
 {
-    for (uint32_t j = 0; j < m->data.tr.n; j++) {
-        m->w[j] = pb__bil_sigmoid(x[j]) / m->data.tr.n;
-        softmax_ce(y, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], m->prob + (size_t)j * K);
-    }
+    double yt[DY];
+    hess_weights(m, x);
+    transpose_in(y, yt);
+    for (uint32_t j = 0; j < m->data.tr.n; j++)
+        softmax_ce(yt, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], m->prob + (size_t)j * K);
+    m->hess_at_cache = 0;
 }
 
 /*
- * out += the Hessian terms of the 4 consecutive rows a (A doubles each), with
- * probabilities p (K each) and weights w, times v: row_hvp four rows at a time. Each
- * entry of v and out is then loaded and stored once for four rows, and the four rows'
- * sums advance independently. This is the loop of every CG iteration of a measurement:
- * when it replaced row_hvp here, a run of borep on this problem at the default budget went
- * from 1.40 s to 0.77 s (`time plugbench run -a borep -p bilevel-hypercleaning-digits
- * -s 1 --no-plots -P borep.eta=0.002 -P borep.gamma=0.5 -P borep.nu=0.5 -P
- * borep.n_lower=3`, borep's settings then, three repetitions each).
+ * g(x, y), with grad_y g into grad and the Hessian at (x, y) fixed as by hess_at, in one
+ * pass over the rows instead of three: what each Newton step needs. The sums are those of
+ * hc_g, of the exact GRAD_Y_G oracle and of hess_at, so the results are the same to the
+ * bit.
  */
-static void rows4_hvp(const double *p, const double *a, const double *v, const double *w,
-                      double *out)
+static double newton_pass(hc *m, const double *x, const double *y, double *grad)
+{
+    hess_weights(m, x);
+    memset(grad, 0, DY * sizeof(double));
+    double s = ce_sum(m->data.tr.a, m->data.tr.c, x, 1.0 / m->data.tr.n, 0, m->data.tr.n, y,
+                      grad, m->prob);
+    for (uint32_t i = 0; i < DY; i++)
+        grad[i] += MU * y[i];
+    return s + 0.5 * MU * dot(y, y, DY);
+}
+
+/*
+ * ot += the Hessian terms of the 4 consecutive rows a (A doubles each), with
+ * probabilities p (K each) and weights w, times v: row_hvp four rows at a time (on v and
+ * out transposed, as row_hvp), so that each entry of vt and ot is loaded and stored once
+ * for four rows. This is the loop of every CG iteration of a measurement. The sums are
+ * those of row_hvp, in the same order, so the product is the same to the bit.
+ */
+static void rows4_hvp(const double *restrict p, const double *restrict a,
+                      const double *restrict vt, const double *restrict w, double *restrict ot)
 {
     const double *a0 = a, *a1 = a + A, *a2 = a + 2 * A, *a3 = a + 3 * A;
-    double s[4][K];
-    for (uint32_t c = 0; c < K; c++) {
-        const double *vc = v + (size_t)c * A;
-        double u0 = 0.0, u1 = 0.0, u2 = 0.0, u3 = 0.0;
-        for (uint32_t l = 0; l < A; l++) {
-            u0 += vc[l] * a0[l];
-            u1 += vc[l] * a1[l];
-            u2 += vc[l] * a2[l];
-            u3 += vc[l] * a3[l];
+    double s[4][K] = {{0.0}};
+    for (uint32_t l = 0; l < A; l++) {
+        const double *vl = vt + (size_t)l * K;
+        for (uint32_t c = 0; c < K; c++) {
+            s[0][c] += vl[c] * a0[l];
+            s[1][c] += vl[c] * a1[l];
+            s[2][c] += vl[c] * a2[l];
+            s[3][c] += vl[c] * a3[l];
         }
-        s[0][c] = u0;
-        s[1][c] = u1;
-        s[2][c] = u2;
-        s[3][c] = u3;
     }
     for (uint32_t r = 0; r < 4; r++) {
         const double *pr = p + (size_t)r * K;
@@ -254,23 +316,24 @@ static void rows4_hvp(const double *p, const double *a, const double *v, const d
         for (uint32_t c = 0; c < K; c++)
             s[r][c] = w[r] * pr[c] * (s[r][c] - pu);
     }
-    for (uint32_t c = 0; c < K; c++) {
-        double *oc = out + (size_t)c * A;
-        for (uint32_t l = 0; l < A; l++)
-            oc[l] += s[0][c] * a0[l] + s[1][c] * a1[l] + s[2][c] * a2[l] + s[3][c] * a3[l];
+    for (uint32_t l = 0; l < A; l++) {
+        double *ol = ot + (size_t)l * K;
+        for (uint32_t c = 0; c < K; c++)
+            ol[c] += s[0][c] * a0[l] + s[1][c] * a1[l] + s[2][c] * a2[l] + s[3][c] * a3[l];
     }
 }
 
+_Static_assert(N_TRAIN % 4 == 0, "hess_times takes the rows four at a time");
+
 /* out = (Hessian fixed by hess_at) v. */
-static void hess_times(const hc *m, const double *v, double *out)
+static void hess_times(hc *m, const double *v, double *out)
 {
+    transpose_in(v, m->vt);
     for (uint32_t i = 0; i < DY; i++)
-        out[i] = MU * v[i];
-    uint32_t j = 0;
-    for (; j + 4 <= m->data.tr.n; j += 4)
-        rows4_hvp(m->prob + (size_t)j * K, m->data.tr.a + (size_t)j * A, v, m->w + j, out);
-    for (; j < m->data.tr.n; j++)
-        row_hvp(m->prob + (size_t)j * K, m->data.tr.a + (size_t)j * A, v, m->w[j], out);
+        m->ot[i] = MU * m->vt[i];
+    for (uint32_t j = 0; j < N_TRAIN; j += 4)
+        rows4_hvp(m->prob + (size_t)j * K, m->data.tr.a + (size_t)j * A, m->vt, m->w + j, m->ot);
+    transpose_out(m->ot, out);
 }
 
 /*
@@ -280,23 +343,36 @@ static void hess_times(const hc *m, const double *v, double *out)
  * that subspace (65 dimensions) the Hessian is exactly MU I, and on its complement it is
  * close to its class-diagonal blocks B_c = MU I + sum_j w_j p_jc (1 - p_jc) a_j a_j^T,
  * which hold the ill-conditioning of the data (correlated pixels, rows of near-zero
- * weight). Building them costs about 16 Hessian products (K A^2 / 2 per row).
+ * weight). Building them costs K A^2 / 2 multiply-adds per row, as many as 8 Hessian
+ * products; they are summed in m->gram with the class innermost, which -O2 vectorizes, in
+ * the order of the rows (the blocks are the same to the bit as summed one class at a time).
  */
 static void precondition_at(hc *m)
 {
-    memset(m->pre, 0, sizeof m->pre);
+    memset(m->gram, 0, sizeof m->gram);
     for (uint32_t j = 0; j < m->data.tr.n; j++) {
         const double *aj = m->data.tr.a + (size_t)j * A;
+        double coef[K], t[K];
         for (uint32_t c = 0; c < K; c++) {
-            double pc = m->prob[(size_t)j * K + c], coef = m->w[j] * pc * (1.0 - pc);
-            double *b = m->pre[c];
-            for (uint32_t l = 0; l < A; l++) {
-                double t = coef * aj[l];
-                for (uint32_t k = 0; k <= l; k++)
-                    b[l * A + k] += t * aj[k];
+            double pc = m->prob[(size_t)j * K + c];
+            coef[c] = m->w[j] * pc * (1.0 - pc);
+        }
+        double *g = m->gram;
+        for (uint32_t l = 0; l < A; l++) {
+            for (uint32_t c = 0; c < K; c++)
+                t[c] = coef[c] * aj[l];
+            for (uint32_t k = 0; k <= l; k++, g += K) {
+                double ak = aj[k]; /* a local: g may alias the rows, as far as -O2 knows */
+                for (uint32_t c = 0; c < K; c++)
+                    g[c] += t[c] * ak;
             }
         }
     }
+    const double *g = m->gram;
+    for (uint32_t l = 0; l < A; l++)
+        for (uint32_t k = 0; k <= l; k++, g += K)
+            for (uint32_t c = 0; c < K; c++)
+                m->pre[c][l * A + k] = g[c];
     for (uint32_t c = 0; c < K; c++) {
         for (uint32_t l = 0; l < A; l++)
             m->pre[c][l * A + l] += MU;
@@ -377,7 +453,9 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
                      double *out)
 {
     hc *m = p->model;
-    hess_at(m, x, y);
+    if (!(m->hess_at_cache && memcmp(x, m->cache_x, m->data.tr.n * sizeof(double)) == 0 &&
+          memcmp(y, m->cache_y, DY * sizeof(double)) == 0))
+        hess_at(m, x, y);
     memcpy(out, m->z_last, DY * sizeof(double));
     cg(m, v, SOLVE_TOL * sqrt(dot(v, v, DY)), 5000, 1, out);
     if (isfinite(dot(out, out, DY)))
@@ -390,29 +468,39 @@ static void hc_solve(pb__bil_problem *p, const double *x, const double *y, const
  * y*) but no smaller than Y_TOL / 2 (the last step need not overshoot the stop test),
  * then backtracks to Armijo's condition on g. Once the predicted decrease is below g's
  * rounding the test cannot tell, and the full step is taken: there Newton converges
- * quadratically.
+ * quadratically. The full step, the one usually taken, is tried with a whole newton_pass,
+ * which the next step then starts from. Returns 1 when it stopped on the test, with the
+ * Hessian fixed at the y it leaves (by the last newton_pass), else 0.
  */
-static void newton(hc *m, pb__bil_problem *p, const double *x, double *y)
+static int newton(hc *m, const double *x, double *y)
 {
+    double g0 = newton_pass(m, x, y, m->g);
     for (int it = 0; it < 100; it++) {
-        pb__bil_exact(p, PB__BIL_GRAD_Y_G, x, y, NULL, m->g);
         double gn = sqrt(dot(m->g, m->g, DY));
         if (!(gn >= Y_TOL))
-            return; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
-        hess_at(m, x, y);
+            return 1; /* converged (or NaN: Phi is then NaN, measured as nonfinite) */
         cg(m, m->g, fmax(fmin(0.5, sqrt(gn)) * gn, 0.5 * Y_TOL), 1000, 0, m->step);
-        double g0 = hc_g(m, x, y), t = 1.0, dec = dot(m->g, m->step, DY);
-        for (int ls = 0; ls < 60 && dec > 1e-12 * fabs(g0); ls++, t *= 0.5) {
+        double t = 1.0, dec = dot(m->g, m->step, DY), g_new = NAN;
+        int search = dec > 1e-12 * fabs(g0);
+        for (int ls = 0; ls < 60 && search; ls++, t *= 0.5) {
             for (uint32_t i = 0; i < DY; i++)
                 m->trial[i] = y[i] - t * m->step[i];
-            if (hc_g(m, x, m->trial) <= g0 - 1e-4 * t * dec || ls == 59)
+            g_new = ls == 0 ? newton_pass(m, x, m->trial, m->g_trial) : hc_g(m, x, m->trial);
+            if (g_new <= g0 - 1e-4 * t * dec || ls == 59)
                 break;
         }
-        if (!(dec > 1e-12 * fabs(g0)))
+        if (!search)
             for (uint32_t i = 0; i < DY; i++)
                 m->trial[i] = y[i] - m->step[i];
         memcpy(y, m->trial, DY * sizeof(double));
+        if (search && t == 1.0) { /* the full step: its pass was made */
+            g0 = g_new;
+            memcpy(m->g, m->g_trial, DY * sizeof(double));
+        } else {
+            g0 = newton_pass(m, x, y, m->g);
+        }
     }
+    return 0;
 }
 
 /*
@@ -433,7 +521,7 @@ static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
         memcpy(y, m->cache_y, DY * sizeof(double));
     else
         memset(y, 0, DY * sizeof(double));
-    newton(m, p, x, y);
+    m->hess_at_cache = newton(m, x, y);
     m->cached = isfinite(y[0]);
     memcpy(m->cache_x, x, m->data.tr.n * sizeof(double));
     memcpy(m->cache_y, y, DY * sizeof(double));
@@ -443,11 +531,13 @@ static void hc_y_star(pb__bil_problem *p, const double *x, double *y)
 static double hc_accuracy(pb__bil_problem *p, const double *x)
 {
     hc *m = p->model;
+    double yt[DY];
     hc_y_star(p, x, p->wy);
+    transpose_in(p->wy, yt);
     uint32_t ok = 0;
     for (uint32_t j = 0; j < m->data.test.n; j++) {
         double z[K];
-        logits(p->wy, m->data.test.a + (size_t)j * A, z);
+        logits(yt, m->data.test.a + (size_t)j * A, z);
         uint32_t best = 0;
         for (uint32_t k = 1; k < K; k++)
             best = z[k] > z[best] ? k : best;
