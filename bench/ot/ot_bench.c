@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "loader.h"
+#include "ot_kernels.h"
 #include "ot_problem.h"
 #include "params.h"
 
@@ -43,7 +44,7 @@ static double cpu_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* A streaming sum: eight independent sums, as the kernels' (ot_kernels.c): GCC vectorizes them with
+/* A streaming sum: the kernels' eight independent sums (ot_kernels.h): GCC vectorizes them with
  * -fvect-cost-model=dynamic (bench/meson.build), and the AVX2 clone is picked at load. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define STREAM_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
@@ -53,13 +54,8 @@ static double cpu_now(void)
 STREAM_CLONES static double stream_sum(const double *x, size_t len)
 {
     double acc[8] = {0};
-    size_t j = 0;
-    for (; j + 8 <= len; j += 8)
-        for (int q = 0; q < 8; q++)
-            acc[q] += x[j + q];
-    for (; j < len; j++)
-        acc[0] += x[j];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    add8(acc, x, len);
+    return sum8(acc);
 }
 
 static int by_value(const void *a, const void *b)

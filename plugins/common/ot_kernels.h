@@ -9,6 +9,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* acc[q] += x[j] for the j = q mod 8 of x's whole blocks of 8, then the rest into acc[0]:
+ * eight independent sums, which GCC vectorizes. */
+static inline void add8(double acc[8], const double *x, size_t len)
+{
+    size_t j = 0;
+    for (; j + 8 <= len; j += 8)
+        for (int q = 0; q < 8; q++)
+            acc[q] += x[j + q];
+    for (; j < len; j++)
+        acc[0] += x[j];
+}
+
+/* The total of eight accumulators (add8's, fused_pass's), summed pairwise. */
+static inline double sum8(const double acc[8])
+{
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* Log-domain Sinkhorn state. All arrays are owned by the struct (ot_log_free). */
 typedef struct ot_log {
     uint32_t n, m;
