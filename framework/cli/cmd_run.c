@@ -4,6 +4,9 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -307,6 +310,12 @@ out:
     free(done);
     cJSON_Delete(old);
     cJSON_Delete(kept_records);
+#ifdef __GLIBC__
+    /* The records read are freed, but glibc keeps their pages, and every run's fork copies
+     * the page tables of a heap that large: after resuming 18,000 records each run cost
+     * 8 ms instead of 4.6. Giving the pages back keeps forks as cheap as in a fresh suite. */
+    malloc_trim(0);
+#endif
     return rc;
 }
 
