@@ -318,7 +318,11 @@ int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t 
             return -1;
         }
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    /* Unique to this host and process: writers on several hosts may share the directory
+     * (run caches, cache.h), and their pids can be equal. */
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%s.%ld", path, host, (long)getpid());
     char *text = pb__json_print_exact(doc, 1);
     FILE *f = text ? fopen(tmp, "w") : NULL;
     int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "cgroup.h"
 #include "instr.h"
 #include "isolate.h"
@@ -49,6 +50,9 @@ typedef struct suite {
     size_t n_lost;     /* runs lost outright (no memory to keep a stray) */
     int lock_fd; /* RESULTS.lock, locked: one writer per results file (pb__results_lock) */
     pb__progress progress;
+    pb__cache cache;   /* with --cache: where runs are looked up first and stored */
+    size_t n_cached;   /* runs taken from the cache in this invocation */
+    int cache_failed;  /* a store failed (warned about once) */
     char memory_limit[512]; /* which memory limit the runs get (pb__cgroups_describe) */
 } suite;
 
@@ -72,6 +76,7 @@ static void suite_free(suite *s)
         close(s->journal);
     if (s->lock_fd > 0)
         pb__results_unlock(s->opt.output, s->lock_fd);
+    pb__cache_close(&s->cache);
     pb_run_options_free(&s->opt);
 }
 
@@ -334,18 +339,14 @@ static void add_instructions(cJSON *rec, const pb__job_result *r)
 }
 
 /*
- * Appends a finished run to the journal and forgets it: the parent stays as small as it
- * started, so forking the next run costs the same at the 100,000th run as at the first (a
- * parent holding every record made each fork, and so the suite, slower as runs
- * accumulated). A record the journal cannot take stays in memory, with its place.
+ * Appends a finished run's record (taken over) to the journal and frees it: the parent
+ * stays as small as it started, so forking the next run costs the same at the 100,000th
+ * run as at the first (a parent holding every record made each fork, and so the suite,
+ * slower as runs accumulated). A record the journal cannot take stays in memory, with its
+ * place.
  */
-static void on_done(void *user, size_t index, const pb__job_result *result)
+static void keep(suite *s, cJSON *rec)
 {
-    suite *s = user;
-    const pb__job *job = &s->jobs[index];
-    cJSON *rec = pb__record_new(job, result);
-    if (s->opt.count_instructions)
-        add_instructions(rec, result);
     if (pb__journal_append(s->journal, rec) == 0) {
         s->journaled++;
         cJSON_Delete(rec);
@@ -367,6 +368,30 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
             s->n_lost++;
         }
     }
+}
+
+/* Stores a finished run in the cache, if it is one; warns once when the cache fails. */
+static void cache_store(suite *s, const pb__job *job, const cJSON *rec)
+{
+    char err[PATH_MAX + 256];
+    if (!s->cache.settings || pb__cache_put(&s->cache, job, rec, err, sizeof err) == 0 ||
+        s->cache_failed++)
+        return;
+    pb__progress_clear(&s->progress);
+    fprintf(stderr, "plugbench: warning: --cache: %s (runs are recorded, but not cached)\n",
+            err);
+}
+
+/* A run has ended: its record goes to the cache and the journal. */
+static void on_done(void *user, size_t index, const pb__job_result *result)
+{
+    suite *s = user;
+    const pb__job *job = &s->jobs[index];
+    cJSON *rec = pb__record_new(job, result);
+    if (s->opt.count_instructions)
+        add_instructions(rec, result);
+    cache_store(s, job, rec);
+    keep(s, rec);
     if (result->outcome.status != PB__STATUS_OK) {
         pb__progress_clear(&s->progress);
         fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->plugin->desc->name,
@@ -374,6 +399,28 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
                 pb__status_name(result->outcome.status), result->outcome.message);
     }
     pb__progress_step(&s->progress);
+}
+
+/*
+ * With --cache, records the jobs whose runs the cache holds and drops them: only the others
+ * run. After resume(), so that a run already in the results file is not looked up.
+ */
+static void take_cached(suite *s)
+{
+    size_t kept = 0;
+    for (size_t j = 0; j < s->n_jobs; j++) {
+        cJSON *rec = pb__cache_get(&s->cache, &s->jobs[j]);
+        if (rec) {
+            keep(s, rec);
+            s->n_cached++;
+        } else {
+            s->jobs[kept++] = s->jobs[j];
+        }
+    }
+    s->n_jobs = kept;
+    if (!s->opt.quiet)
+        fprintf(stderr, "plugbench: cache %s: %zu runs reused, %zu to run\n", s->cache.dir,
+                s->n_cached, kept);
 }
 
 /*
@@ -452,6 +499,8 @@ static int finish(suite *s, int argc, char **argv)
         if (n)
             printf(" %zu %s", n, pb__status_name(st));
     }
+    if (s->cache.settings)
+        printf("; %zu reused from the cache", s->n_cached);
     printf("\nresults: %s\n", s->opt.output);
     if (s->opt.plots) {
         /* The full report of the results file just written, as `plugbench report` draws it. */
@@ -471,6 +520,23 @@ static int finish(suite *s, int argc, char **argv)
 static double run_timeout(const pb_run_options *o)
 {
     return o->timeout > 0 ? o->timeout : o->budget.seconds > 0 ? 2 * o->budget.seconds + 10 : 600;
+}
+
+/*
+ * Opens --cache's directory with the settings besides a run's identity that change its
+ * record (cache.h). Returns 0 or PB_EXIT_USAGE after saying why.
+ */
+static int open_cache(suite *s)
+{
+    char err[PATH_MAX + 64];
+    cJSON *settings = cJSON_CreateObject();
+    cJSON_AddBoolToObject(settings, "count_instructions", s->opt.count_instructions);
+    cJSON_AddBoolToObject(settings, "sandbox", s->opt.sandbox);
+    cJSON_AddNumberToObject(settings, "memory_mb", (double)s->opt.memory_mb);
+    cJSON_AddNumberToObject(settings, "timeout_seconds", run_timeout(&s->opt));
+    if (pb__cache_open(&s->cache, s->opt.cache, settings, err, sizeof err) != 0)
+        return pb_usage_error("%s", err);
+    return 0;
 }
 
 int pb_cmd_run(int argc, char **argv)
@@ -509,6 +575,9 @@ int pb_cmd_run(int argc, char **argv)
     pb__cgroups_describe(&cgroups, s.opt.memory_mb << 20, s.memory_limit, sizeof s.memory_limit);
     if (!cgroups.version && s.opt.memory_mb && !s.opt.quiet && !s.opt.sandbox)
         fprintf(stderr, "plugbench: memory limit: %s\n", s.memory_limit);
+    /* Before the sandbox, whose read-only view then keeps every plugin from writing it. */
+    if (s.opt.cache && (rc = open_cache(&s)))
+        goto out;
     if (s.opt.sandbox) {
         /* Before the plugins load: their probes run plugin code too. */
         const char *hidden[] = {s.opt.output, s.journal_path};
@@ -557,6 +626,8 @@ int pb_cmd_run(int argc, char **argv)
         rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));
         goto out;
     }
+    if (s.cache.settings)
+        take_cached(&s);
     const int private_fds[] = {s.journal, s.lock_fd};
     pb__isolation iso = {
         .parallel = s.opt.jobs,

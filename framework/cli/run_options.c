@@ -51,6 +51,10 @@ static const char usage[] =
     "                                it; about 50x slower: small suites, a larger --timeout.\n"
     "                                Without valgrind ($PLUGBENCH_VALGRIND or PATH) it says so\n"
     "                                once and records null\n"
+    "      --cache DIR               reuse runs stored in DIR by earlier suites (same plugin\n"
+    "                                sha256, problem, parameters, seed, budget, target,\n"
+    "                                settings and plugbench version) and store new ok runs\n"
+    "                                there; safe to share between shards and hosts\n"
     "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
     "      --sandbox                 run each plugin child without network, writing only\n"
     "                                to a scratch directory of its own (its working\n"
@@ -67,7 +71,7 @@ static const char usage_config[] =
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
-    "sandbox; a key twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no\n"
+    "sandbox, cache; a key twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no\n"
     "spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
@@ -155,6 +159,7 @@ static const struct flag {
     {"-q", "--quiet", "quiet", 'b'},          {NULL, "--plugin-dir", "plugin_dirs", 'a'},
     {NULL, "--shard", "shard", 's'},          {NULL, "--sandbox", "sandbox", 'b'},
     {NULL, "--count-instructions", "count_instructions", 'b'},
+    {NULL, "--cache", "cache", 's'},
 };
 
 static int cmp_key(const void *a, const void *b)
@@ -378,7 +383,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "max_iters",  "max_seconds", "target", "params",
                                         "jobs",       "timeout",  "memory",  "output",
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
-                                        "shard",      "sandbox",  "count_instructions"};
+                                        "shard",      "sandbox",  "count_instructions",
+                                        "cache"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -450,6 +456,12 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     o->memory_mb = (uint64_t)memory;
     if ((rc = shard(cfg, source, o)))
         return rc;
+    const cJSON *cache = cJSON_GetObjectItemCaseSensitive(cfg, "cache");
+    if (cache && (!cJSON_IsString(cache) || !cache->valuestring[0] ||
+                  strlen(cache->valuestring) >= PATH_MAX - 200))
+        return pb_usage_error("cache must be a directory name of 1 to %d bytes",
+                              PATH_MAX - 201);
+    o->cache = cache ? cache->valuestring : NULL;
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
     /* Empty or too long for PATH_MAX, a name would silently become another file. */
     if (output && (!cJSON_IsString(output) || !output->valuestring[0] ||

@@ -26,6 +26,7 @@ typedef struct pb_run_options {
     int sandbox;         /* run each child in the sandbox (sandbox.h) */
     int count_instructions; /* --count-instructions: record callgrind's count per run */
     size_t shard, shards; /* --shard I/N: shard = I - 1; shards = N (1: the whole matrix) */
+    const char *cache;   /* --cache DIR: the run cache's directory (cache.h), or NULL */
     pb_dirs dirs;
     cJSON *owner;        /* the merged config, which the cJSON members above point into */
 } pb_run_options;
