@@ -160,6 +160,15 @@ static void merge_script(FILE *f, const slurm *sl, int plots)
               f);
 }
 
+/* Has shard i a results file (written whole, at its run's end)? */
+static int shard_done(const slurm *sl, size_t i)
+{
+    char path[PATH_MAX + 64];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/shard-%zu-of-%zu.json", sl->dir, i, sl->shards);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+}
+
 /*
  * The shards without a results file as Slurm's index list ("1-3,7"), malloc'd; all of
  * them when all is set. Empty when none is missing.
@@ -172,25 +181,15 @@ static char *missing_shards(const slurm *sl, int all)
     if (!f)
         return NULL;
     const char *sep = "";
-    for (size_t i = 1; i <= sl->shards;) {
-        char path[PATH_MAX + 64];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/shard-%zu-of-%zu.json", sl->dir, i, sl->shards);
-        if (!all && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-            i++;
+    for (size_t i = 1; i <= sl->shards; i++) {
+        if (!all && shard_done(sl, i))
             continue;
-        }
         size_t last = i;
-        while (last < sl->shards) {
-            snprintf(path, sizeof path, "%s/shard-%zu-of-%zu.json", sl->dir, last + 1,
-                     sl->shards);
-            if (!all && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
-                break;
+        while (last < sl->shards && (all || !shard_done(sl, last + 1)))
             last++;
-        }
         fprintf(f, last > i ? "%s%zu-%zu" : "%s%zu", sep, i, last);
         sep = ",";
-        i = last + 1;
+        i = last;
     }
     fclose(f);
     return list;
@@ -384,7 +383,12 @@ int pb_cmd_slurm(int argc, char **argv)
     snprintf(path, sizeof path, "%s/suite.json", sl.dir);
     size_t len;
     old = pb__read_file(path, &len);
-    missing = missing_shards(&sl, !old || strcmp(old, suite) != 0);
+    int changed = old && strcmp(old, suite) != 0;
+    if (changed)
+        fprintf(stderr, "plugbench: slurm: the suite is not the one in %s: every shard runs "
+                        "again (resuming keeps only the runs of this suite)\n",
+                path);
+    missing = missing_shards(&sl, !old || changed);
     if (!missing) {
         rc = pb_usage_error("out of memory");
         goto out;
