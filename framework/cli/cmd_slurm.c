@@ -59,16 +59,17 @@ typedef struct slurm {
     char exe[PATH_MAX];    /* this plugbench */
 } slurm;
 
-/* s single-quoted for a POSIX shell (a quote becomes '\''), appended to out. */
-static void quote(FILE *out, const char *s)
+/* A shell variable's assignment, name='value', the value single-quoted (a quote in it
+ * becomes '\''): no file name can inject shell code into the scripts. */
+static void assign(FILE *out, const char *name, const char *value)
 {
-    fputc('\'', out);
-    for (; *s; s++)
-        if (*s == '\'')
+    fprintf(out, "%s='", name);
+    for (; *value; value++)
+        if (*value == '\'')
             fputs("'\\''", out);
         else
-            fputc(*s, out);
-    fputc('\'', out);
+            fputc(*value, out);
+    fputs("'\n", out);
 }
 
 /* Is text non-empty and made of characters of set only? What #SBATCH lines may hold. */
@@ -85,7 +86,10 @@ static int absolute(const char *path, const char *cwd, char *out)
     return n > 0 && n < PATH_MAX ? 0 : -1;
 }
 
-/* The #SBATCH lines both jobs share: partition and time. */
+/*
+ * What both scripts share after their own #SBATCH lines (sbatch reads those up to the first
+ * command): the partition and time, and the paths every later line names by variable.
+ */
 static void common_lines(FILE *f, const slurm *sl)
 {
     fputs("#SBATCH --output=/dev/null\n", f); /* the script writes its own log (below) */
@@ -93,6 +97,12 @@ static void common_lines(FILE *f, const slurm *sl)
         fprintf(f, "#SBATCH --partition=%s\n", sl->partition);
     if (sl->time)
         fprintf(f, "#SBATCH --time=%s\n", sl->time);
+    fputs("set -u\n", f);
+    assign(f, "dir", sl->dir);
+    assign(f, "cwd", sl->cwd);
+    assign(f, "pb", sl->exe);
+    assign(f, "out", sl->output);
+    fprintf(f, "n=%zu\n", sl->shards);
 }
 
 /* The array's script; missing is the array's index list ("1-8", "2,5"). */
@@ -107,18 +117,14 @@ static void array_script(FILE *f, const slurm *sl, const char *missing)
     if (sl->mem)
         fprintf(f, "#SBATCH --mem=%s\n", sl->mem);
     common_lines(f, sl);
-    fputs("set -u\ni=$SLURM_ARRAY_TASK_ID\ndir=", f);
-    quote(f, sl->dir);
-    fprintf(f, "\nexec >>\"$dir/logs/shard-$i-of-%zu.log\" 2>&1\n"
-               "echo \"plugbench slurm: shard $i of %zu, job ${SLURM_ARRAY_JOB_ID}_$i on "
-               "$(hostname), $(date -u +%%FT%%TZ)\"\ncd ",
-            sl->shards, sl->shards);
-    quote(f, sl->cwd);
-    fputs(" || exit 1\nexec ", f);
-    quote(f, sl->exe);
-    fprintf(f, " run -c \"$dir/suite.json\" --shard \"$i/%zu\" --resume -o "
-               "\"$dir/shard-$i-of-%zu.json\"\n",
-            sl->shards, sl->shards);
+    fputs("i=$SLURM_ARRAY_TASK_ID\n"
+          "exec >>\"$dir/logs/shard-$i-of-$n.log\" 2>&1\n"
+          "echo \"plugbench slurm: shard $i of $n, job ${SLURM_ARRAY_JOB_ID}_$i on $(hostname), "
+          "$(date -u +%FT%TZ)\"\n"
+          "cd \"$cwd\" || exit 1\n"
+          "exec \"$pb\" run -c \"$dir/suite.json\" --shard \"$i/$n\" --resume "
+          "-o \"$dir/shard-$i-of-$n.json\"\n",
+          f);
 }
 
 /* The merge job's script: every shard there, or a message naming the missing ones. */
@@ -128,18 +134,12 @@ static void merge_script(FILE *f, const slurm *sl, int plots)
           "ended.\n#SBATCH --job-name=plugbench-merge\n",
           f);
     common_lines(f, sl);
-    fputs("set -u\ndir=", f);
-    quote(f, sl->dir);
-    fputs("\nout=", f);
-    quote(f, sl->output);
-    fputs("\npb=", f);
-    quote(f, sl->exe);
-    fprintf(f, "\nn=%zu\n", sl->shards);
     fputs("exec >>\"$dir/logs/merge-${SLURM_JOB_ID:-local}.log\" 2>&1\n"
           "shards=() missing=()\n"
           "for ((i = 1; i <= n; i++)); do\n"
-          "  if [ -f \"$dir/shard-$i-of-$n.json\" ] && [ -s \"$dir/shard-$i-of-$n.json\" ]; then shards+=(\"$dir/shard-$i-of-$n.json\")\n"
-          "  else missing+=(\"$i\"); fi\n"
+          "  shard=$dir/shard-$i-of-$n.json\n"
+          "  if [ -f \"$shard\" ] && [ -s \"$shard\" ]; then shards+=(\"$shard\"); "
+          "else missing+=(\"$i\"); fi\n"
           "done\n"
           "if [ ${#missing[@]} -gt 0 ]; then\n"
           "  echo \"plugbench slurm: FAILED: ${#missing[@]} of $n shards did not finish (shards "
@@ -147,11 +147,9 @@ static void merge_script(FILE *f, const slurm *sl, int plots)
           "same plugbench slurm command with --submit again: it submits only these shards, "
           "which resume their journals.\"\n"
           "  exit 1\n"
-          "fi\n",
-          f);
-    fputs("cd ", f);
-    quote(f, sl->cwd);
-    fputs(" || exit 1\n\"$pb\" merge -o \"$out\" \"${shards[@]}\" || exit 1\n"
+          "fi\n"
+          "cd \"$cwd\" || exit 1\n"
+          "\"$pb\" merge -o \"$out\" \"${shards[@]}\" || exit 1\n"
           "echo \"plugbench slurm: merged the $n shards into $out\"\n",
           f);
     if (plots)
@@ -344,9 +342,9 @@ static char *suite_text(const pb_run_options *o)
 /* Prints sbatch's command line for the script at path (after the array: dependent). */
 static void print_command(const char *path, int dependent)
 {
-    fputs(dependent ? "sbatch --dependency=afterany:$jid " : "jid=$(sbatch --parsable ", stdout);
-    quote(stdout, path);
-    fputs(dependent ? "\n" : ")\n", stdout);
+    assign(stdout, "script", path);
+    puts(dependent ? "sbatch --dependency=afterany:${jid%%;*} \"$script\""
+                   : "jid=$(sbatch --parsable \"$script\")");
 }
 
 int pb_cmd_slurm(int argc, char **argv)

@@ -12,13 +12,7 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
-PB=$(tap_abs "$1")
-BUILD=$(cd "$2" && pwd)
-
-tap_require jq
-unset PLUGBENCH_PLUGIN_PATH
-tap_scratch cache
+tap_cli_start cache "$@"
 
 # Copies of two plugins: one of them is "rebuilt" below.
 mkdir plugins

@@ -8,13 +8,7 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
-PB=$(tap_abs "$1")
-BUILD=$(cd "$2" && pwd)
-
-tap_require jq
-unset PLUGBENCH_PLUGIN_PATH
-tap_scratch slurm-cli
+tap_cli_start slurm-cli "$@"
 
 SUITE=(-a random-search -a nelder-mead -p sphere-d2-i1 -s 1-6 --max-evals 60 --no-plots)
 
@@ -99,6 +93,13 @@ check "the array is submitted with --parsable" \
     grep -qx -- "--parsable $T/sub/slurm/array.sbatch" sbatch.log
 check "the merge job after it, whatever its tasks' exit" \
     grep -qx -- "--parsable --dependency=afterany:101 $T/sub/slurm/merge.sbatch" sbatch.log
+pb printed slurm --shards 2 "${SUITE[@]}" -o "pr'inted/r.json"
+: >sbatch.log
+sed -n '2,5p' printed.out | bash >/dev/null
+printf -- "--parsable %s\n--dependency=afterany:101 %s\n" "$T/pr'inted/slurm/array.sbatch" \
+    "$T/pr'inted/slurm/merge.sbatch" >printed.want
+check "the commands it prints without --submit submit both scripts, the merge job after" \
+    cmp -s printed.want sbatch.log
 for i in 1 2 3 4; do echo '{}' >"sub/slurm/shard-$i-of-4.json"; done
 pb done slurm --shards 4 "${SUITE[@]}" -o sub/r.json --submit
 check "with every shard done only the merge job is submitted" \

@@ -7,6 +7,8 @@
 #   tap_require jq                    # "Bail out!" unless the tools are on PATH
 #   tap_scratch NAME                  # T: a new directory, the working directory, removed
 #                                     # at exit (after the script's tap_cleanup_hook, if any)
+#   tap_cli_start NAME "$@"           # for SCRIPT PLUGBENCH_EXE BUILD_ROOT: PB, BUILD, jq,
+#                                     # the build tree's plugins only, tap_scratch NAME
 #   PB=/path/to/plugbench
 #   pb NAME ARGS...                   # stdout to $T/NAME.out, stderr to $T/NAME.err, RC
 #   ok / not_ok / skip / check / json_check / usage_error (below)
@@ -54,6 +56,20 @@ tap_scratch() {
     trap tap_exit EXIT
     trap 'exit 130' INT TERM
     cd "$T" || exit 1
+}
+
+# tap_cli_start NAME ARGS...: the start of a test of the command line whose arguments are
+# PLUGBENCH_EXE BUILD_ROOT: PB and BUILD set (absolute), jq required, no plugins but the
+# build tree's (PLUGBENCH_PLUGIN_PATH unset), and the scratch directory (tap_scratch NAME).
+tap_cli_start() {
+    local name=$1
+    shift
+    tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
+    PB=$(tap_abs "$1")
+    BUILD=$(cd "$2" && pwd)
+    tap_require jq
+    unset PLUGBENCH_PLUGIN_PATH
+    tap_scratch "$name"
 }
 
 ok() {
