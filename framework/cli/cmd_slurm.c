@@ -117,9 +117,9 @@ static void array_script(FILE *f, const slurm *sl, const char *missing)
     if (sl->mem)
         fprintf(f, "#SBATCH --mem=%s\n", sl->mem);
     common_lines(f, sl);
-    fputs("i=$SLURM_ARRAY_TASK_ID\n"
+    fputs("i=${SLURM_ARRAY_TASK_ID:?is set by Slurm in an array task}\n"
           "exec >>\"$dir/logs/shard-$i-of-$n.log\" 2>&1\n"
-          "echo \"plugbench slurm: shard $i of $n, job ${SLURM_ARRAY_JOB_ID}_$i on $(hostname), "
+          "echo \"plugbench slurm: shard $i of $n, job ${SLURM_ARRAY_JOB_ID:-}_$i on $(hostname), "
           "$(date -u +%FT%TZ)\"\n"
           "cd \"$cwd\" || exit 1\n"
           "exec \"$pb\" run -c \"$dir/suite.json\" --shard \"$i/$n\" --resume "
@@ -138,8 +138,10 @@ static void merge_script(FILE *f, const slurm *sl, int plots)
           "shards=() missing=()\n"
           "for ((i = 1; i <= n; i++)); do\n"
           "  shard=$dir/shard-$i-of-$n.json\n"
-          "  if [ -f \"$shard\" ] && [ -s \"$shard\" ]; then shards+=(\"$shard\"); "
-          "else missing+=(\"$i\"); fi\n"
+          "  if [ ! -f \"$shard\" ] || [ ! -s \"$shard\" ]; then missing+=(\"$i\")\n"
+          /* More shards than runs: a shard of no run, which merge would refuse, is left out. */
+          "  elif ! grep -qx '[[:space:]]*\"runs\":[[:space:]]*\\[\\]' \"$shard\"; then "
+          "shards+=(\"$shard\"); fi\n"
           "done\n"
           "if [ ${#missing[@]} -gt 0 ]; then\n"
           "  echo \"plugbench slurm: FAILED: ${#missing[@]} of $n shards did not finish (shards "

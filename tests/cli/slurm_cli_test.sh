@@ -74,6 +74,14 @@ else
     not_ok "the merged shards equal a local run of the suite, run for run"
 fi
 
+# More shards than runs: the empty shards are left out of the merge.
+pb few slurm --shards 3 -a random-search -p sphere-d2-i1 -s 1-2 --max-evals 20 -o few/r.json
+for i in 1 2 3; do SLURM_ARRAY_TASK_ID=$i bash few/slurm/array.sbatch; done
+SLURM_JOB_ID=1 bash few/slurm/merge.sbatch
+rc=$?
+check "more shards than runs: the merge job succeeds (exit $rc)" test "$rc" -eq 0
+json_check "with the 2 runs" few/r.json '.runs | length == 2'
+
 # --submit through a stand-in sbatch that logs its arguments and prints job ids.
 mkdir bin
 cat >bin/sbatch <<'FAKE'
