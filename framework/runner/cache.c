@@ -59,9 +59,9 @@ static char *key_text(const pb__cache *cache, const pb__job *job, char path[ENTR
     return text;
 }
 
-/* Why the entry at path, read as text, is not a record of key; NULL when it is one. */
-static const char *entry_fault(const cJSON *entry, const char *key, const char *path,
-                               char *why, size_t whylen)
+/* Why the entry at path is not a record of job under key; NULL when it is one. */
+static const char *entry_fault(const cJSON *entry, const pb__job *job, const char *key,
+                               const char *path, char *why, size_t whylen)
 {
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(entry, "schema");
     const cJSON *record = cJSON_GetObjectItemCaseSensitive(entry, "record");
@@ -76,7 +76,14 @@ static const char *entry_fault(const cJSON *entry, const char *key, const char *
         return "the key it holds is not the one it is stored under";
     if (pb__record_check(record, path, 1, why, whylen) != 0)
         return why;
-    return NULL;
+    /* The record must be of this very run, as --resume and merge identify runs. */
+    cJSON *identity = pb__record_identity(job);
+    char *want = pb__record_key(identity), *have = pb__record_key(record);
+    same = want && have && strcmp(want, have) == 0;
+    free(want);
+    free(have);
+    cJSON_Delete(identity);
+    return same ? NULL : "its record is of another run";
 }
 
 cJSON *pb__cache_get(pb__cache *cache, const pb__job *job)
@@ -91,7 +98,7 @@ cJSON *pb__cache_get(pb__cache *cache, const pb__job *job)
     }
     cJSON *entry = cJSON_ParseWithLength(text, len);
     char why[1024];
-    const char *fault = entry_fault(entry, key, path, why, sizeof why);
+    const char *fault = entry_fault(entry, job, key, path, why, sizeof why);
     cJSON *record = NULL;
     if (fault) {
         cache->ignored++;

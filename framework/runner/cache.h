@@ -11,8 +11,9 @@
  * temporary name unique to this host and process and renamed, so that writers sharing DIR
  * (shards on one file system) never leave a partial entry, and the last one wins with a
  * whole one. An entry that is not JSON, not of this schema, of another key (a collision,
- * an edited file) or whose record a results reader would refuse is ignored with a warning:
- * the run runs again and its entry is rewritten.
+ * an edited file), whose record a results reader would refuse or is of another run (as
+ * --resume and merge identify runs) is ignored with a warning: the run runs again and its
+ * entry is rewritten.
  *
  * Only runs whose record the same key always reproduces are stored: status ok or
  * nonfinite (what the algorithm did), and with --count-instructions only when counted. An

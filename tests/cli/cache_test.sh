@@ -57,22 +57,27 @@ check "after one plugin is rebuilt, exactly its 10 runs run again" \
 json_check "the reused ones are random-search's, the fresh ones nelder-mead's" rebuilt.json \
     '[.runs[] | (.cached == true) == (.plugin.name == "random-search")] | all'
 
-# A truncated entry and an entry holding another run's record.
-mapfile -t some < <(jq -r '.runs[] | select(.cached) | .cache_entry' rebuilt.json | head -n 3)
+# A truncated entry, another run's entry under this run's name, and a forged one.
+mapfile -t some < <(jq -r '.runs[] | select(.cached) | .cache_entry' rebuilt.json | head -n 4)
 head -c 100 "${some[0]}" >cut && mv cut "${some[0]}"
 cp "${some[2]}" "${some[1]}"
+# Its own key, another run's record: what --resume and merge would take for another run.
+jq --slurpfile other "${some[2]}" '.record = $other[0].record' "${some[3]}" >forged &&
+    mv forged "${some[3]}"
 pb corrupt "${SUITE[@]}" -o corrupt.json
 check "a suite over a damaged cache completes (exit $RC)" test "$RC" -eq 0
 check "the truncated entry is ignored with a warning" \
     grep -q "warning: ignoring the cache entry ${some[0]}: not JSON" corrupt.err
 check "the entry of another run is ignored with a warning" \
     grep -q "warning: ignoring the cache entry ${some[1]}: the key it holds is not" corrupt.err
-check "their two runs run again, the rest are reused" \
-    grep -q "cache $T/c: 18 runs reused, 2 to run" corrupt.err
+check "an entry holding another run's record is ignored with a warning" \
+    grep -q "warning: ignoring the cache entry ${some[3]}: its record is of another run" corrupt.err
+check "their three runs run again, the rest are reused" \
+    grep -q "cache $T/c: 17 runs reused, 3 to run" corrupt.err
 json_check "the results hold every run once, all ok" corrupt.json \
     '(.runs | length) == 20 and ([.runs[].status] | all(. == "ok"))'
 whole() { jq -e '.record.status == "ok"' "$@" >/dev/null; }
-check "both entries are whole again" whole "${some[0]}" "${some[1]}"
+check "the three entries are whole again" whole "${some[0]}" "${some[1]}" "${some[3]}"
 
 # Two suites writing one new cache at once.
 mkdir shared
