@@ -413,6 +413,7 @@ static void keep_solutions(child *c)
         c->n_rows = 1;
     }
     r->n_solutions = c->n_rows;
+    r->solution_length = c->sol_len;
 }
 
 /*

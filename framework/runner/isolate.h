@@ -46,6 +46,7 @@ typedef struct pb__job_result {
      * (solutions_capped 1), or when the run ended otherwise. */
     double *solutions;
     size_t n_solutions;
+    uint64_t solution_length; /* values per row */
     int solutions_per_point;
     int solutions_capped;
 } pb__job_result;
