@@ -66,8 +66,9 @@ check "it measured the 12 saved solutions and skipped the 2 sequence runs" \
 mv "$T/k.away" "$T/k"
 
 # A tampered solution, its sha256 updated in the record: only remeasuring can tell.
-tamper() { # FILE.json INDEX: sets the first value of run INDEX's solution to 1.5
-    local f=$1 i=$2 off bytes
+tamper() { # FILE.json SEED: sets the first value of the solution of the run of SEED to 1.5
+    local f=$1 i off bytes
+    i=$(jq "[.runs[].seed] | index($2)" "$f") # -j 2: the runs are in the order they ended
     off=$(jq ".runs[$i].solution.offset" "$f")
     bytes=$(jq ".runs[$i].solution.bytes" "$f")
     printf '\000\000\000\000\000\000\370\077' |
@@ -76,7 +77,7 @@ tamper() { # FILE.json INDEX: sets the first value of run INDEX's solution to 1.
         mv "$f.new" "$f"
 }
 cp "$T/k/transport.json" "$T/k/transport.json.solutions" "$T/m/"
-tamper "$T/m/transport.json" 1
+tamper "$T/m/transport.json" 2
 pb tampered remeasure "$T/m/transport.json"
 check "remeasure catches the tampered solution (exit 1, got $RC)" test "$RC" -eq 1
 check "its table names the run, the point and a metric that differs" \
@@ -110,7 +111,7 @@ json_check "one row per trace point" "$T/c/ckpt.json" \
       .solution.rows > 2] | all'
 pb ckptre remeasure "$T/c/ckpt.json"
 check "remeasure agrees at every trace point (exit $RC)" test "$RC" -eq 0
-tamper "$T/c/ckpt.json" 0
+tamper "$T/c/ckpt.json" 1
 pb ckpttampered remeasure "$T/c/ckpt.json"
 check "a tampered first row is caught at trace point 0 (exit $RC)" \
     grep -Eq "^sinkhorn on .* seed 1 +0 +" "$T/ckpttampered.out"
