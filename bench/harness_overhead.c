@@ -274,7 +274,7 @@ static double runs_in_process(const pb__job *job, size_t k, size_t *failures)
     for (size_t i = 0; i < k; i++) {
         reset_problem(p);
         pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits,
-                        keep_point, &last, &out);
+                        keep_point, NULL, &last, &out);
         *failures += out.status != PB__STATUS_OK || out.cost != 1;
     }
     return (pb__now() - t0) * 1e3 / (double)k;
@@ -317,7 +317,7 @@ static double run_overhead(const options *o)
     }
     pb__params_defaults(plugin.desc, values);
     for (size_t i = 0; i < o->runs; i++)
-        jobs[i] = (pb__job){&plugin, values, &p->base, 1, {{.cost = 1}, NAN}};
+        jobs[i] = (pb__job){&plugin, values, &p->base, 1, {{.cost = 1}, NAN}, PB__SAVE_NONE};
     /* In process, the plugin is opened once; each isolated run opens it in its child (as
      * in plugbench run), which is part of the isolation cost. */
     pb__plugin_file opened = plugin;

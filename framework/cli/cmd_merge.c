@@ -3,6 +3,7 @@
  * of one suite, or of separate suites, into one results file, in a fixed order.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "cli.h"
 #include "records.h"
+#include "solutions.h"
 
 static const char usage[] =
     "usage: plugbench merge -o OUT.json FILE...\n"
@@ -33,6 +35,10 @@ static const char usage[] =
     "problem id, seed and status or with a name that is not a plain word is refused. OUT\n"
     "is locked as plugbench run locks it (OUT.lock): merging into the output of a suite\n"
     "that is still running is refused.\n"
+    "\n"
+    "Saved solutions (run --save-solutions) are copied into OUT.solutions, each checked\n"
+    "against its sha256 first, and the records point there: OUT needs its inputs' side\n"
+    "files only while merging. A missing or changed one is refused.\n"
     "\n"
     "Exit status: 0 when OUT was written, 1 when it could not be, 2 for bad usage, an\n"
     "input that is refused or repeats a run, or an OUT that another run or merge writes.\n";
@@ -65,6 +71,63 @@ static int cmp_entry(const void *a, const void *b)
     if (c == 0)
         c = strcmp(x->key, y->key);
     return c ? c : (x->order > y->order) - (x->order < y->order);
+}
+
+/*
+ * Copies the saved solutions of the sorted entries[0..n) into OUT.solutions (through a
+ * temporary file, renamed when all are in) and points their records there. No file when no
+ * record has one. Returns 0, or an exit code after saying why.
+ */
+static int copy_solutions(entry *entries, size_t n, const char *output)
+{
+    char path[PATH_MAX + 16], tmp[PATH_MAX + 48], err[PATH_MAX + 512], dir[PATH_MAX];
+    snprintf(path, sizeof path, "%s" PB__SOLUTIONS_SUFFIX, output);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+    int fd = -1, rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        cJSON *ref = cJSON_GetObjectItemCaseSensitive(entries[i].record, "solution");
+        if (!cJSON_GetObjectItemCaseSensitive(ref, "file"))
+            continue;
+        if (fd < 0 && (fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666)) < 0) {
+            fprintf(stderr, "plugbench: cannot write %s: %s\n", tmp, strerror(errno));
+            return PB_EXIT_FAILED;
+        }
+        double *values;
+        uint64_t rows, length;
+        int sha_mismatch;
+        char copy[PATH_MAX];
+        snprintf(copy, sizeof copy, "%s", entries[i].file);
+        snprintf(dir, sizeof dir, "%s", dirname(copy));
+        if (pb__solutions_read(dir, ref, &values, &rows, &length, &sha_mismatch, err,
+                               sizeof err) != 0) {
+            rc = pb_usage_error("merge: %s: %s on %s seed %.0f: %s", entries[i].file,
+                                entries[i].algorithm, entries[i].problem, entries[i].seed, err);
+            break;
+        }
+        const cJSON *points = cJSON_GetObjectItemCaseSensitive(ref, "points");
+        cJSON *moved = pb__solutions_append(
+            fd, name, values, rows, length,
+            cJSON_IsString(points) && strcmp(points->valuestring, "trace") == 0);
+        free(values);
+        if (!moved) {
+            fprintf(stderr, "plugbench: cannot write %s: %s\n", tmp, strerror(errno));
+            rc = PB_EXIT_FAILED;
+            break;
+        }
+        cJSON_ReplaceItemInObjectCaseSensitive(entries[i].record, "solution", moved);
+    }
+    if (fd >= 0 && close(fd) != 0 && rc == 0) {
+        fprintf(stderr, "plugbench: cannot write %s: %s\n", tmp, strerror(errno));
+        rc = PB_EXIT_FAILED;
+    }
+    if (fd >= 0 && rc == 0 && rename(tmp, path) != 0) {
+        fprintf(stderr, "plugbench: cannot write %s: %s\n", path, strerror(errno));
+        rc = PB_EXIT_FAILED;
+    }
+    if (fd >= 0 && rc != 0)
+        unlink(tmp);
+    return rc;
 }
 
 int pb_cmd_merge(int argc, char **argv)
@@ -160,6 +223,8 @@ int pb_cmd_merge(int argc, char **argv)
                                     entries[i].algorithm, entries[i].problem, entries[i].seed,
                                     entries[i - 1].file, entries[i].file);
     }
+    if (rc == 0)
+        rc = copy_solutions(entries, n, output);
     if (rc == 0) {
         cJSON *sorted = cJSON_CreateArray();
         for (size_t i = 0; i < n; i++)

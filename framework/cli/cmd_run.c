@@ -3,6 +3,7 @@
  * appends every finished run to a journal, and writes the results file and plots.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -24,6 +25,7 @@
 #include "report.h"
 #include "run_options.h"
 #include "sandbox.h"
+#include "solutions.h"
 #include "strmap.h"
 
 /* A finished run the journal could not take, and how many journaled runs precede it. */
@@ -54,6 +56,11 @@ typedef struct suite {
     size_t n_cached;   /* runs taken from the cache in this invocation */
     int cache_failed;  /* a store failed (warned about once) */
     char memory_limit[512]; /* which memory limit the runs get (pb__cgroups_describe) */
+    /* --save-solutions: the side file (solutions.h), its size and cap, in bytes */
+    int solutions_fd;
+    char solutions_path[PATH_MAX + 16];
+    uint64_t solutions_size, solutions_cap;
+    int solutions_full_said;
 } suite;
 
 static void suite_free(suite *s)
@@ -74,6 +81,8 @@ static void suite_free(suite *s)
     free(s->strays);
     if (s->journal >= 0)
         close(s->journal);
+    if (s->solutions_fd >= 0)
+        close(s->solutions_fd);
     if (s->lock_fd > 0)
         pb__results_unlock(s->opt.output, s->lock_fd);
     pb__cache_close(&s->cache);
@@ -214,6 +223,7 @@ static int expand(suite *s)
                     .problem = prob,
                     .seed = s->opt.seeds[r],
                     .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target},
+                    .save_solutions = s->opt.save_solutions,
                 };
         }
     }
@@ -344,9 +354,61 @@ static void add_instructions(cJSON *rec, const pb__job_result *r)
  * run as at the first (a parent holding every record made each fork, and so the suite,
  * slower as runs accumulated). A record the journal cannot take stays in memory, with its
  * place.
+ * With --save-solutions: appends the run's solutions to the side file and adds their
+ * reference to rec under "solution", or why it has none (docs/results-schema.md).
+ */
+static void add_solution(suite *s, cJSON *rec, const pb__job *job, const pb__job_result *r)
+{
+    const char *why = NULL;
+    char said[PATH_MAX + 256];
+    cJSON *ref = NULL;
+    uint64_t length = job->problem->handle.solution_length;
+    uint64_t bytes = PB__SOLUTIONS_HEADER + r->n_solutions * length * sizeof(double);
+    if (length == 0)
+        why = "the kind has no solution vector: its plugins keep their model in their state";
+    else if (r->solutions_capped)
+        why = "one solution is larger than the per-run cap (--solutions-max-mb / 16)";
+    else if (r->n_solutions == 0)
+        why = "the run did not end ok or nonfinite";
+    else if (s->solutions_size + bytes > s->solutions_cap)
+        why = "the side file reached its cap (--solutions-max-mb)";
+    if (!why) {
+        const char *slash = strrchr(s->solutions_path, '/');
+        ref = pb__solutions_append(s->solutions_fd, slash ? slash + 1 : s->solutions_path,
+                                   r->solutions, r->n_solutions, length, r->solutions_per_point);
+        if (ref)
+            s->solutions_size += bytes;
+        snprintf(said, sizeof said, "cannot write %s: %s", s->solutions_path, strerror(errno));
+        why = ref ? NULL : said;
+    }
+    if (why && strstr(why, "cap (--") && !s->solutions_full_said++) {
+        pb__progress_clear(&s->progress);
+        fprintf(stderr, "plugbench: warning: %s is full (%g MiB): the runs after this one keep "
+                        "no solution\n",
+                s->solutions_path, s->opt.solutions_max_mb);
+    }
+    if (!ref) {
+        ref = cJSON_CreateObject();
+        cJSON_AddStringToObject(ref, "not_saved", why);
+    }
+    cJSON_AddItemToObject(rec, "solution", ref);
+}
+
+/*
+ * Appends a finished run to the journal and forgets it: the parent stays as small as it
+ * started, so forking the next run costs the same at the 100,000th run as at the first (a
+ * parent holding every record made each fork, and so the suite, slower as runs
+ * accumulated). A record the journal cannot take stays in memory, with its place.
  */
 static void keep(suite *s, cJSON *rec)
 {
+    suite *s = user;
+    const pb__job *job = &s->jobs[index];
+    cJSON *rec = pb__record_new(job, result);
+    if (s->opt.count_instructions)
+        add_instructions(rec, result);
+    if (s->opt.save_solutions)
+        add_solution(s, rec, job, result);
     if (pb__journal_append(s->journal, rec) == 0) {
         s->journaled++;
         cJSON_Delete(rec);
@@ -516,6 +578,22 @@ static int finish(suite *s, int argc, char **argv)
     return 0;
 }
 
+/*
+ * Opens the side file of --save-solutions: kept with --resume (the kept records name its
+ * entries), emptied otherwise. Returns 0, or an exit code after saying why.
+ */
+static int open_solutions(suite *s)
+{
+    int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (s->opt.resume ? 0 : O_TRUNC);
+    struct stat st;
+    s->solutions_fd = open(s->solutions_path, flags, 0666);
+    if (s->solutions_fd < 0 || fstat(s->solutions_fd, &st) != 0)
+        return pb_usage_error("cannot write %s: %s", s->solutions_path, strerror(errno));
+    s->solutions_size = (uint64_t)st.st_size;
+    s->solutions_cap = (uint64_t)(s->opt.solutions_max_mb * 1048576.0);
+    return 0;
+}
+
 /* The wall-clock limit of each run: --timeout, else derived from --max-seconds. */
 static double run_timeout(const pb_run_options *o)
 {
@@ -566,7 +644,9 @@ int pb_cmd_run(int argc, char **argv)
     }
     s.records = cJSON_CreateArray();
     s.journal = -1;
+    s.solutions_fd = -1;
     snprintf(s.journal_path, sizeof s.journal_path, "%s.journal", s.opt.output);
+    snprintf(s.solutions_path, sizeof s.solutions_path, "%s" PB__SOLUTIONS_SUFFIX, s.opt.output);
     /* Which memory limit the runs get: in the results' context, and said once when it is
      * RLIMIT_AS, which memfd, shared memory and tmpfs pages bypass (or in the sandbox's
      * line). */
@@ -580,9 +660,9 @@ int pb_cmd_run(int argc, char **argv)
         goto out;
     if (s.opt.sandbox) {
         /* Before the plugins load: their probes run plugin code too. */
-        const char *hidden[] = {s.opt.output, s.journal_path};
+        const char *hidden[] = {s.opt.output, s.journal_path, s.solutions_path};
         char said[PATH_MAX + 1024];
-        if (pb__sandbox_start(hidden, 2, 0, said, sizeof said) != 0) {
+        if (pb__sandbox_start(hidden, 3, 0, said, sizeof said) != 0) {
             rc = pb_usage_error("--sandbox: %s", said);
             goto out;
         }
@@ -629,12 +709,16 @@ int pb_cmd_run(int argc, char **argv)
     if (s.cache.settings)
         take_cached(&s);
     const int private_fds[] = {s.journal, s.lock_fd};
+    if (s.opt.save_solutions && (rc = open_solutions(&s)))
+        goto out;
+    const int private_fds[] = {s.journal, s.lock_fd, s.solutions_fd};
     pb__isolation iso = {
         .parallel = s.opt.jobs,
         .timeout_seconds = run_timeout(&s.opt),
         .memory_bytes = s.opt.memory_mb << 20,
         .private_fds = private_fds,
-        .n_private_fds = 2,
+        .n_private_fds = s.opt.save_solutions ? 3 : 2,
+        .solution_bytes = s.solutions_cap / 16,
     };
     pb__progress_start(&s.progress, s.n_jobs, s.opt.quiet);
     int interrupted = pb__isolate_run(s.jobs, s.n_jobs, &iso, on_done, &s) != 0;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "isolate.h"
 #include "numfmt.h"
 
 static const char usage[] =
@@ -55,6 +56,9 @@ static const char usage[] =
     "                                sha256, problem, parameters, seed, budget, target,\n"
     "                                settings and plugbench version) and store new ok runs\n"
     "                                there; safe to share between shards and hosts\n"
+    "      --save-solutions[=checkpoints]  save each run's final solution (or every trace\n"
+    "                                point's) to OUTPUT.solutions; see plugbench remeasure\n"
+    "      --solutions-max-mb MB     that file's cap (default 1024)\n"
     "      --plugin-dir DIR          search DIR for plugins first (repeatable)\n"
     "      --sandbox                 run each plugin child without network, writing only\n"
     "                                to a scratch directory of its own (its working\n"
@@ -71,7 +75,8 @@ static const char usage_config[] =
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
-    "sandbox, cache; a key twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no\n"
+    "sandbox, cache, save_solutions (false, true, \"final\" or \"checkpoints\"),\n"
+    "solutions_max_mb; a key twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no\n"
     "spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
@@ -147,7 +152,8 @@ static void put(cJSON *cfg, const char *key, cJSON *value, int append)
 
 static const struct flag {
     const char *shortname, *longname, *key;
-    int kind; /* 's' string, 'n' number, 'a' append string, 'b' true, 'B' false */
+    int kind; /* 's' string, 'n' number, 'a' append string, 'b' true, 'B' false,
+               * 'o' true, or the string after '=' */
 } flags[] = {
     {"-a", "--algorithm", "algorithms", 'a'}, {"-p", "--problem", "problems", 'a'},
     {"-s", "--seeds", "seeds", 's'},          {NULL, "--max-evals", "max_evals", 'n'},
@@ -160,6 +166,8 @@ static const struct flag {
     {NULL, "--shard", "shard", 's'},          {NULL, "--sandbox", "sandbox", 'b'},
     {NULL, "--count-instructions", "count_instructions", 'b'},
     {NULL, "--cache", "cache", 's'},
+    {NULL, "--save-solutions", "save_solutions", 'o'},
+    {NULL, "--solutions-max-mb", "solutions_max_mb", 'n'},
 };
 
 static int cmp_key(const void *a, const void *b)
@@ -332,6 +340,24 @@ static int boolean(const cJSON *cfg, const char *source, const char *key, int *o
     return 0;
 }
 
+/* Reads "save_solutions": false, true ("final"), "final" or "checkpoints". */
+static int save_solutions(const cJSON *cfg, const char *source, pb_run_options *o)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "save_solutions");
+    o->save_solutions = PB__SAVE_NONE;
+    if (!v || cJSON_IsFalse(v))
+        return 0;
+    if (cJSON_IsTrue(v) || (cJSON_IsString(v) && strcmp(v->valuestring, "final") == 0))
+        o->save_solutions = PB__SAVE_FINAL;
+    else if (cJSON_IsString(v) && strcmp(v->valuestring, "checkpoints") == 0)
+        o->save_solutions = PB__SAVE_CHECKPOINTS;
+    else
+        return pb_usage_error("%s: save_solutions must be true, false, \"final\" or "
+                              "\"checkpoints\"",
+                              source);
+    return 0;
+}
+
 /* Reads "shard": "I/N" (1 <= I <= N) into o; without it, one shard: the whole matrix. */
 static int shard(const cJSON *cfg, const char *source, pb_run_options *o)
 {
@@ -384,7 +410,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "jobs",       "timeout",  "memory",  "output",
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
                                         "shard",      "sandbox",  "count_instructions",
-                                        "cache"};
+                                        "cache",      "save_solutions", "solutions_max_mb"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -435,6 +461,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     if (has_duplicates(o->seeds, o->n_seeds))
         return pb_usage_error("seeds: a seed is listed twice (it would run the same run twice)");
     double evals = 0, iters = 0, jobs = 1, memory = 4096;
+    o->solutions_max_mb = 1024;
     o->target = NAN;
     o->plots = 1;
     const double counts = 9007199254740992.0; /* 2^53: counts stay exact in doubles */
@@ -444,11 +471,14 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         (rc = number(cfg, source, "target", -DBL_MAX, DBL_MAX, &o->target)) ||
         (rc = whole(cfg, source, "jobs", 1, 256, &jobs)) ||
         (rc = number(cfg, source, "timeout", 0, 1e9, &o->timeout)) ||
+        (rc = number(cfg, source, "solutions_max_mb", 0, 1 << 30, &o->solutions_max_mb)) ||
         (rc = whole(cfg, source, "memory", 0, 1 << 30, &memory)) ||
         (rc = boolean(cfg, source, "resume", &o->resume)) ||
         (rc = boolean(cfg, source, "plots", &o->plots)) || (rc = boolean(cfg, source, "quiet", &o->quiet)) ||
         (rc = boolean(cfg, source, "sandbox", &o->sandbox)) ||
         (rc = boolean(cfg, source, "count_instructions", &o->count_instructions)))
+        return rc;
+    if ((rc = save_solutions(cfg, source, o)))
         return rc;
     o->budget.cost = (uint64_t)evals;
     o->budget.iterations = (uint64_t)iters;
@@ -521,6 +551,11 @@ int pb_run_options_parse(int argc, char **argv, pb_run_options *o)
         if (!f) {
             rc = pb_usage_error("run: unknown option '%s' (see plugbench run --help)", arg);
             break;
+        }
+        if (f->kind == 'o') {
+            put(cli, f->key, inline_value ? cJSON_CreateString(inline_value) : cJSON_CreateTrue(),
+                0);
+            continue;
         }
         if (f->kind == 'b' || f->kind == 'B') {
             put(cli, f->key, cJSON_CreateBool(f->kind == 'b'), 0);

@@ -25,6 +25,8 @@ typedef struct pb_run_options {
     int resume, plots, quiet;
     int sandbox;         /* run each child in the sandbox (sandbox.h) */
     int count_instructions; /* --count-instructions: record callgrind's count per run */
+    int save_solutions;  /* --save-solutions: PB__SAVE_NONE, _FINAL or _CHECKPOINTS (isolate.h) */
+    double solutions_max_mb; /* --solutions-max-mb: the side file's cap, MiB */
     size_t shard, shards; /* --shard I/N: shard = I - 1; shards = N (1: the whole matrix) */
     const char *cache;   /* --cache DIR: the run cache's directory (cache.h), or NULL */
     pb_dirs dirs;

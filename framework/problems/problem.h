@@ -102,6 +102,12 @@ typedef struct pb__kind {
      * checkpoints at the powers of ten only, a third of the 1, 2, 5 x 10^k points.
      */
     int sparse_checkpoints;
+    /*
+     * Bit m set: metrics[m] is not a function of the solution alone (blackbox's best_error:
+     * the best evaluation counted during the run), so plugbench remeasure, which measures
+     * saved solutions on a fresh problem, does not check it.
+     */
+    uint32_t history_metrics;
 } pb__kind;
 
 struct pb__family {

@@ -23,18 +23,36 @@
 #include "sanitizers.h"
 #include "text.h"
 
+/* Values of a solution per message: a chunk is no larger than an outcome. */
+#define WIRE_CHUNK 128
+
+/* Part of a solution: values[0..count) are its values offset.. (isolate.h). */
+typedef struct wire_chunk {
+    uint64_t offset;
+    uint32_t count;
+    uint32_t reserved;
+    double values[WIRE_CHUNK];
+} wire_chunk;
+
 /* One message from child to parent; each is written whole (smaller than PIPE_BUF). */
 typedef struct wire {
-    uint32_t type; /* WIRE_POINT or WIRE_FINAL */
+    uint32_t type; /* WIRE_POINT, WIRE_FINAL or WIRE_SOLUTION */
     uint32_t reserved;
     union {
         pb__trace_point point;
         pb__outcome outcome;
+        wire_chunk chunk;
     } u;
 } wire;
 
-enum { WIRE_POINT = 1, WIRE_FINAL = 2 };
+enum { WIRE_POINT = 1, WIRE_FINAL = 2, WIRE_SOLUTION = 3 };
 _Static_assert(sizeof(wire) <= 4096, "a wire message must be written atomically");
+
+/* What the child's callbacks send through: its end of the pipe, and what to send. */
+typedef struct child_link {
+    int fd;
+    int32_t save_solutions;
+} child_link;
 
 typedef struct child {
     pid_t pid;
@@ -49,6 +67,13 @@ typedef struct child {
     const pb__limits *limits; /* the run's, which bound what its messages may say */
     size_t max_trace;         /* trace points the run can send (pb__trace_cap) */
     char broke[160];          /* how the messages broke the protocol; "" while they did not */
+    /* Solutions (isolate.h): rows of sol_len values, of which the parent keeps at most
+     * max_rows (0 when one is over the cap) in rows[0..n_rows) (cap_rows allocated); the
+     * row being received has sol_fill values, and sol_done rows came whole. */
+    int32_t save;
+    uint64_t sol_len, sol_fill;
+    size_t max_rows, cap_rows, n_rows, sol_done, points;
+    int overflow; /* a row came when max_rows were kept: only the newest one is kept */
     pb__cgroup cgroup;        /* the run's memory cgroup, if it has one */
     pb__job_result result;
 } child;
@@ -65,7 +90,23 @@ static void send_point(void *user, const pb__trace_point *point)
 {
     wire w = {.type = WIRE_POINT};
     w.u.point = *point;
-    pb__child_send(*(int *)user, &w, sizeof w);
+    pb__child_send(((const child_link *)user)->fd, &w, sizeof w);
+}
+
+/* Sends the solutions the job asks for, in chunks (pb__solution_fn). */
+static void send_solution(void *user, const double *solution, uint64_t length, int final)
+{
+    const child_link *k = user;
+    if (final != (k->save_solutions == PB__SAVE_FINAL))
+        return;
+    wire w = {.type = WIRE_SOLUTION};
+    for (uint64_t at = 0; at < length; at += WIRE_CHUNK) {
+        uint64_t n = length - at < WIRE_CHUNK ? length - at : WIRE_CHUNK;
+        w.u.chunk.offset = at;
+        w.u.chunk.count = (uint32_t)n;
+        memcpy(w.u.chunk.values, solution + at, n * sizeof *solution);
+        pb__child_send(k->fd, &w, sizeof w);
+    }
 }
 
 /* The child's final message when the run cannot start: an error with w's message. */
@@ -122,8 +163,9 @@ static void child_main(const pb__job *job, const pb__isolation *iso, int msg_fd,
     close(out_fd);
     /* Line-buffered like a terminal, so the captured stdout and stderr keep their order. */
     setvbuf(stdout, NULL, _IOLBF, 0);
+    child_link k = {msg_fd, job->save_solutions};
     pb__run_execute(job->plugin, job->params, job->problem, job->seed, &job->limits, send_point,
-                    &msg_fd, &w.u.outcome);
+                    job->save_solutions ? send_solution : NULL, &k, &w.u.outcome);
     fflush(stdout);
     fflush(stderr);
     pb__child_send(msg_fd, &w, sizeof w);
@@ -194,6 +236,13 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
     c->result.pid = (long)c->pid;
     c->limits = &job->limits;
     c->max_trace = pb__trace_cap(&job->limits);
+    c->save = job->save_solutions;
+    c->sol_len = job->problem->handle.solution_length;
+    if (c->save && c->sol_len) {
+        uint64_t fit = iso->solution_bytes / (c->sol_len * sizeof(double));
+        size_t want = c->save == PB__SAVE_CHECKPOINTS ? c->max_trace : 1;
+        c->max_rows = fit < want ? (size_t)fit : want;
+    }
     c->msg_fd = msg[0];
     c->out_fd = out[0];
     c->deadline = c->started + iso->timeout_seconds;
@@ -273,6 +322,100 @@ static const char *bad_outcome(const child *c, const pb__outcome *o)
     return NULL;
 }
 
+/* Why the solution chunk k cannot come now, or NULL when it can (isolate.h). */
+static const char *bad_chunk(const child *c, const wire_chunk *k)
+{
+    if (!c->save || !c->sol_len)
+        return "a solution that was not asked for";
+    if (c->sol_fill == 0 && c->points == 0)
+        return "a solution before any trace point";
+    if (c->sol_fill == 0 && c->save == PB__SAVE_CHECKPOINTS && c->sol_done >= c->points)
+        return "more solutions than trace points";
+    if (c->sol_fill == 0 && c->save == PB__SAVE_FINAL && c->sol_done > 0)
+        return "a second final solution";
+    if (k->offset != c->sol_fill || k->count == 0 || k->count > WIRE_CHUNK ||
+        k->count > c->sol_len - c->sol_fill)
+        return "a solution's part out of order or beyond the problem's solution length";
+    return NULL;
+}
+
+/* Why a point (final 0) or the outcome o (final 1) cannot come now as far as the solutions
+ * go, or NULL when it can. */
+static const char *bad_solutions(const child *c, int final, const pb__outcome *o)
+{
+    if (!c->save || !c->sol_len)
+        return NULL;
+    if (c->sol_fill)
+        return "a message in the middle of a solution";
+    if (!final && c->save == PB__SAVE_FINAL && c->sol_done)
+        return "a trace point after the final solution";
+    if (!final && c->save == PB__SAVE_CHECKPOINTS && c->sol_done != c->points)
+        return "a trace point without its solution";
+    if (final && o->status != PB__STATUS_ERROR &&
+        c->sol_done != (c->save == PB__SAVE_FINAL ? (c->points > 0) : c->points))
+        return "an outcome without the solutions";
+    return NULL;
+}
+
+/* Takes a solution chunk that passed bad_chunk: into the row being received, when kept. */
+static void take_chunk(child *c, const wire_chunk *k)
+{
+    pb__job_result *r = &c->result;
+    if (c->max_rows && c->sol_fill == 0) {
+        if (c->n_rows == c->max_rows) {
+            c->overflow = 1;
+            c->n_rows = 0; /* the newest row is all that is kept now */
+        }
+        if (c->n_rows == c->cap_rows) {
+            size_t cap = c->cap_rows ? 2 * c->cap_rows : 1;
+            cap = cap < c->max_rows ? cap : c->max_rows;
+            double *grown = realloc(r->solutions, cap * c->sol_len * sizeof *grown);
+            if (!grown) {
+                c->max_rows = 0; /* memory pressure: none is kept */
+                free(r->solutions);
+                r->solutions = NULL;
+                c->n_rows = c->cap_rows = 0;
+            } else {
+                r->solutions = grown;
+                c->cap_rows = cap;
+            }
+        }
+    }
+    if (c->max_rows)
+        memcpy(r->solutions + c->n_rows * c->sol_len + k->offset, k->values,
+               k->count * sizeof(double));
+    c->sol_fill += k->count;
+    if (c->sol_fill == c->sol_len) {
+        c->sol_fill = 0;
+        c->sol_done++;
+        c->n_rows += c->max_rows != 0;
+    }
+}
+
+/*
+ * After the run finished with its messages whole: the solutions it keeps (isolate.h), one
+ * per trace point or the final one alone.
+ */
+static void keep_solutions(child *c)
+{
+    pb__job_result *r = &c->result;
+    if (!c->save || !c->sol_len || r->outcome.status == PB__STATUS_ERROR || c->sol_done == 0)
+        return;
+    if (c->n_rows == 0) {
+        r->solutions_capped = 1;
+        return;
+    }
+    r->solutions_per_point = c->save == PB__SAVE_CHECKPOINTS && !c->overflow &&
+                             c->n_rows == r->n_trace;
+    if (!r->solutions_per_point && c->n_rows > 1) {
+        memmove(r->solutions, r->solutions + (c->n_rows - 1) * c->sol_len,
+                c->sol_len * sizeof(double));
+        c->n_rows = 1;
+    }
+    r->n_solutions = c->n_rows;
+    r->solution_length = c->sol_len;
+}
+
 /*
  * Records that the run broke the protocol: why, for settle. The child and its group are
  * killed and nothing more is read from it: a run that floods its pipe costs the parent
@@ -297,10 +440,18 @@ static void take_message(child *c, const wire *w)
         why = bad_outcome(c, &w->u.outcome);
     else if (w->type == WIRE_POINT)
         why = bad_point(c, &w->u.point);
+    else if (w->type == WIRE_SOLUTION)
+        why = bad_chunk(c, &w->u.chunk);
     else
         why = "a message of unknown type";
+    if (!why && w->type != WIRE_SOLUTION)
+        why = bad_solutions(c, w->type == WIRE_FINAL, &w->u.outcome);
     if (why) {
         reject(c, why);
+        return;
+    }
+    if (w->type == WIRE_SOLUTION) {
+        take_chunk(c, &w->u.chunk);
         return;
     }
     if (w->type == WIRE_FINAL) {
@@ -312,6 +463,7 @@ static void take_message(child *c, const wire *w)
         c->finished = 1;
         return;
     }
+    c->points++;
     /* At most max_trace points: the array stays small whatever the child sends. */
     if (r->n_trace == c->cap_trace) {
         size_t cap = c->cap_trace ? 2 * c->cap_trace : 32;
@@ -389,8 +541,10 @@ static void settle(child *c, int wstatus, const struct rusage *ru)
      * check, say) or from a kill that came too late, not from the run. */
     if (!c->broke[0] && c->fill > 0)
         snprintf(c->broke, sizeof c->broke, "a truncated message");
-    if (c->finished && !c->broke[0])
+    if (c->finished && !c->broke[0]) {
+        keep_solutions(c);
         return;
+    }
     /* The run did not finish: keep the trace, mark the final metrics unknown. */
     o->status = PB__STATUS_ERROR;
     for (int i = 0; i < PB__MAX_METRICS; i++)
@@ -622,6 +776,7 @@ int pb__isolate_run(const pb__job *jobs, size_t n, const pb__isolation *iso,
                 if (!interrupted || c->finished)
                     done(user, c->index, &c->result);
                 free(c->result.trace);
+                free(c->result.solutions);
                 c->pid = 0;
                 running--;
                 orphans_possible = 1;

@@ -18,7 +18,13 @@ typedef struct pb__job {
     pb__problem *problem; /* opened by the parent and never run there: each child runs a copy */
     uint64_t seed;
     pb__limits limits;
+    int32_t save_solutions; /* PB__SAVE_*: which solutions come back to the parent */
 } pb__job;
+
+/* Which measured solutions a run sends back (pb__job.save_solutions). */
+#define PB__SAVE_NONE 0
+#define PB__SAVE_FINAL 1       /* the final solution */
+#define PB__SAVE_CHECKPOINTS 2 /* the solution at each trace point (the last is the final) */
 
 #define PB__OUTPUT_KEEP 4096
 
@@ -32,6 +38,17 @@ typedef struct pb__job_result {
     double wall_seconds;     /* from fork to exit */
     double max_rss_mib;      /* its memory cgroup's peak, else the child's peak resident set */
     long pid;                /* the child's process id (names its callgrind dump, instr.h) */
+    /* The solutions asked for (pb__job.save_solutions) of a run that ended ok or nonfinite:
+     * n_solutions rows of the problem's solution_length values, owned by the isolation
+     * layer. One row per trace point (solutions_per_point 1), or the final solution alone
+     * (0): with PB__SAVE_FINAL, and with PB__SAVE_CHECKPOINTS when the rows would pass
+     * pb__isolation.solution_bytes. None (n_solutions 0) when one row would pass it
+     * (solutions_capped 1), or when the run ended otherwise. */
+    double *solutions;
+    size_t n_solutions;
+    uint64_t solution_length; /* values per row */
+    int solutions_per_point;
+    int solutions_capped;
 } pb__job_result;
 
 /*
@@ -51,6 +68,8 @@ typedef struct pb__isolation {
      * them first, as it closes the other runs' pipes. */
     const int *private_fds;
     size_t n_private_fds;
+    /* The most bytes of solutions the parent keeps of one run (pb__job_result.solutions). */
+    uint64_t solution_bytes;
 } pb__isolation;
 
 /*
@@ -68,12 +87,19 @@ typedef struct pb__isolation {
  *     from its last point to the outcome; times are finite and not negative;
  *   - the outcome's status is ok, error or nonfinite (timeouts and crashes are the
  *     parent's findings), its stop reason a known one, its target cost within its cost, and
- *     an ok outcome comes after at least one trace point.
+ *     an ok outcome comes after at least one trace point;
+ *   - solutions (only when the job asks for them) come in chunks of at most 128 values, in
+ *     order, whose sizes add up to the problem's solution_length as the parent opened it
+ *     (never what the run says): with PB__SAVE_CHECKPOINTS one after each trace point,
+ *     with PB__SAVE_FINAL one after the last point; an outcome that ends ok or nonfinite
+ *     needs them all. So a run can send only values of its own solution's size, and the
+ *     parent holds at most pb__isolation.solution_bytes of them.
  * A run whose messages fail a check is killed at once and recorded with status error and a
  * message that says so ("broke the protocol with the harness"), its trace kept up to there.
  * What the parent cannot detect is a forgery that passes every check: a consistent trace
  * and outcome with made-up metrics (a best error of 0 after one evaluation), or a cost and
- * time below the real ones. Only a plugin whose code is trusted, or a rerun outside its
+ * time below the real ones (a saved solution's metrics can be measured again by the host:
+ * plugbench remeasure). Only a plugin whose code is trusted, or a rerun outside its
  * reach, vouches for its figures. The wall time, the peak memory (from the kernel: the
  * run's memory cgroup, or wait4) and a timeout or killing signal are the parent's own
  * observations.

@@ -20,7 +20,7 @@ int pb__run_id(const pb__plugin_file *plugin, const pb_value *params, const char
         snprintf(out->message, sizeof out->message, "%s", err);
         return -1;
     }
-    pb__run_execute(plugin, params, problem, seed, limits, on_point, user, out);
+    pb__run_execute(plugin, params, problem, seed, limits, on_point, NULL, user, out);
     pb__problem_close(problem);
     return 0;
 }
@@ -71,6 +71,7 @@ typedef struct loop {
     void *state;
     double *solution;
     pb__trace_fn on_point;
+    pb__solution_fn on_solution;
     void *user;
     pb__outcome *out;
 } loop;
@@ -150,13 +151,17 @@ static void measure_end(loop *l, double *metrics)
 static void emit(loop *l, pb__trace_point *pt)
 {
     measure(l, pt);
-    if (l->on_point && l->out->status != PB__STATUS_ERROR)
+    if (l->out->status == PB__STATUS_ERROR)
+        return;
+    if (l->on_point)
         l->on_point(l->user, pt);
+    if (l->on_solution && l->problem->handle.solution_length)
+        l->on_solution(l->user, l->solution, l->problem->handle.solution_length, 0);
 }
 
 void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__problem *problem,
-                     uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
-                     pb__outcome *out)
+                     uint64_t seed, const pb__limits *limits, pb__trace_fn on_point,
+                     pb__solution_fn on_solution, void *user, pb__outcome *out)
 {
     memset(out, 0, sizeof *out);
     for (int i = 0; i < PB__MAX_METRICS; i++)
@@ -172,7 +177,7 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     problem->cost_limit = b->cost ? b->cost : UINT64_MAX;
     problem->target = limits->target;
     problem->seed = seed;
-    loop l = {&here, problem, NULL, NULL, on_point, user, out};
+    loop l = {&here, problem, NULL, NULL, on_point, on_solution, user, out};
     l.solution = calloc(problem->handle.solution_length ? problem->handle.solution_length : 1,
                         sizeof(double));
     if (!l.solution) {
@@ -257,6 +262,9 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
         emit(&l, &pt);
     if (out->status == PB__STATUS_OK && problem->ops->measure_model)
         measure_end(&l, pt.metrics);
+    /* The final solution: the last point's, in l.solution since it was measured. */
+    if (on_solution && out->status != PB__STATUS_ERROR && problem->handle.solution_length)
+        on_solution(user, l.solution, problem->handle.solution_length, 1);
     memcpy(out->metrics, pt.metrics, sizeof pt.metrics);
     d->destroy(l.state);
 done:

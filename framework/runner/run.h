@@ -52,6 +52,14 @@ typedef struct pb__outcome {
 typedef void (*pb__trace_fn)(void *user, const pb__trace_point *point);
 
 /*
+ * Receives a measured solution (length doubles, the problem's solution_length; the loop's
+ * buffer, valid during the call): with final 0 right after on_point got the point it was
+ * measured at, and with final 1 once after the last point, the last one measured again, when
+ * the run ends ok or nonfinite. Never for a kind without a solution vector (length 0).
+ */
+typedef void (*pb__solution_fn)(void *user, const double *solution, uint64_t length, int final);
+
+/*
  * The first checkpoint after n: of 1, 2, 5, 10, 20, 50, ..., or with sparse of 1, 10, 100,
  * ... (pb__kind.sparse_checkpoints). Exposed for the tests and the isolation layer, which
  * bounds a run's trace by it.
@@ -67,11 +75,12 @@ uint64_t pb__next_checkpoint(uint64_t n, int sparse);
  * out->metrics after the final point, not to the trace. Fills out; never fails otherwise.
  * problem is modified (counters). The plugin's code runs in the calling process: it is
  * opened here (pb__plugin_open) unless it already is; when that fails, out says status
- * error with the reason.
+ * error with the reason. on_solution (may be NULL) gets the solutions (pb__solution_fn),
+ * with the same user.
  */
 void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__problem *problem,
-                     uint64_t seed, const pb__limits *limits, pb__trace_fn on_point, void *user,
-                     pb__outcome *out);
+                     uint64_t seed, const pb__limits *limits, pb__trace_fn on_point,
+                     pb__solution_fn on_solution, void *user, pb__outcome *out);
 
 /*
  * pb__run_execute on a fresh copy of the problem named id, closed afterwards. Returns 0,

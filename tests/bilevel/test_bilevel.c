@@ -638,7 +638,7 @@ static void test_hypercleaning_measure(const char *plugin_path)
     pb__params_defaults(pl.desc, values);
     pb__limits limits = {.budget = pb__kind_bilevel.default_budget, .target = NAN};
     pb__outcome out;
-    pb__run_execute(&pl, values, &p->base, 1, &limits, NULL, NULL, &out);
+    pb__run_execute(&pl, values, &p->base, 1, &limits, NULL, NULL, NULL, &out);
     CHECK(out.status == PB__STATUS_OK && r->n >= 5 && r->n < HC_POINTS,
           "%s on bilevel-hypercleaning-digits, seed 1, default budget: status %d, %d "
           "checkpoints measured", pl.desc->name, out.status, r->n);

@@ -102,7 +102,7 @@ if [ "$RC" -eq 0 ] && grep -q '^usage: plugbench' "$T/help.out"; then
 else
     not_ok "plugbench --help: exit 0, usage" "exit $RC"
 fi
-for cmd in list describe run check merge; do
+for cmd in list describe run check merge remeasure; do
     for flag in --help -h; do
         pb help "$cmd" "$flag"
         if [ "$RC" -eq 0 ] && grep -q "^usage: plugbench $cmd" "$T/help.out" && [ ! -s "$T/help.err" ]; then

@@ -63,6 +63,7 @@
 #define MODE_READ 37        /* step 1 reads the file $PB_TEST_JOURNAL, fails saying what */
 #define MODE_MEMFD 38       /* step 1 writes FILL_MIB into a memfd, outside RLIMIT_AS */
 #define MODE_SHM 39         /* the same into /dev/shm/plugbench-bad-shm-<parent's pid> */
+#define MODE_FORGE_SOLUTION 40 /* step 1 forges a point and a solution of 128 values */
 
 #if !defined(MODE) || !defined(PLUGIN_NAME)
 #error "build with -DMODE=MODE_<X> -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -281,11 +282,18 @@ typedef struct forged_outcome {
     char message[512];
 } forged_outcome;
 
+typedef struct forged_chunk {
+    uint64_t offset;
+    uint32_t count, reserved;
+    double values[128];
+} forged_chunk;
+
 typedef struct forged {
-    uint32_t type, reserved; /* 1: a point, 2: the final outcome */
+    uint32_t type, reserved; /* 1: a point, 2: the final outcome, 3: part of a solution */
     union {
         forged_point point;
         forged_outcome outcome;
+        forged_chunk chunk;
     } u;
 } forged;
 
@@ -317,7 +325,9 @@ static void send_forged_point(int fd, double cost, double n)
  * bad-flood: 20000 trace points, each as valid as the first, then the run goes on as usual;
  * bad-forge-cost: a trace whose cost falls from 5 to 2, then an ok outcome with a best error
  * of 0, and the run ends before the host can send its own; bad-forge-status: an outcome of
- * status 9 (the host's are 0 to 4), likewise.
+ * status 9 (the host's are 0 to 4), likewise; bad-forge-solution: a valid point, then a
+ * solution of 128 values (its problem's has fewer), to be saved in the results' side file,
+ * and the run goes on.
  */
 static void forge(void)
 {
@@ -327,6 +337,14 @@ static void forge(void)
     if (MODE == MODE_FLOOD) {
         for (int i = 0; i < 20000; i++)
             send_forged_point(fd, 1, 1);
+        return;
+    }
+    if (MODE == MODE_FORGE_SOLUTION) {
+        send_forged_point(fd, 1, 1);
+        forged m = {.type = 3, .u.chunk = {.offset = 0, .count = 128}};
+        for (int i = 0; i < 128; i++)
+            m.u.chunk.values[i] = 7.0;
+        send_forged(fd, &m);
         return;
     }
     if (MODE == MODE_FORGE_COST) {
@@ -445,6 +463,7 @@ static int32_t misbehave(state *s)
     case MODE_FLOOD:
     case MODE_FORGE_COST:
     case MODE_FORGE_STATUS:
+    case MODE_FORGE_SOLUTION:
         if (s->steps == 1)
             forge();
         break;

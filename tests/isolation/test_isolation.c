@@ -101,6 +101,12 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     run->result.trace = calloc(result->n_trace + 1, sizeof *result->trace);
     if (run->result.trace && result->n_trace)
         memcpy(run->result.trace, result->trace, result->n_trace * sizeof *result->trace);
+    size_t values = result->n_solutions * result->solution_length;
+    run->result.solutions = values ? malloc(values * sizeof(double)) : NULL;
+    if (run->result.solutions)
+        memcpy(run->result.solutions, result->solutions, values * sizeof(double));
+    else
+        run->result.n_solutions = 0;
     run->times++;
 }
 
@@ -121,8 +127,10 @@ static report *run_all(const pb__job *jobs, size_t n, const pb__isolation *iso)
 /* Frees what run_all returned. */
 static void free_reports(report *runs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         free(runs[i].result.trace);
+        free(runs[i].result.solutions);
+    }
     free(runs);
 }
 
@@ -440,8 +448,11 @@ static void test_messages(const char *dir, pb__problem *problem)
  * parent must keep its memory bounded and refuse what the run loop could not have sent.
  * bad-flood sends 20000 valid-looking trace points, more than the 7 checkpoints a budget
  * of 20 evaluations has; bad-forge-cost a trace whose cost falls, then an ok outcome with
- * a best error of 0; bad-forge-status an outcome of status 9. Each must end as an error
- * saying why, with no more points kept than the cap and no forged metrics.
+ * a best error of 0; bad-forge-status an outcome of status 9; bad-forge-solution a
+ * solution of 128 values for a problem of 5, once where none was asked for and once where
+ * the final solution was (beside a good run asking the same, whose solution must arrive
+ * whole). Each must end as an error saying why, with no more points kept than the cap, no
+ * forged metrics and no solution.
  */
 static void test_forgery(const char *dir, pb__problem *problem)
 {
@@ -449,13 +460,18 @@ static void test_forgery(const char *dir, pb__problem *problem)
         {"bad-flood", PB__STATUS_ERROR, 0, "more trace points than checkpoints"},
         {"bad-forge-cost", PB__STATUS_ERROR, 0, "cost, iterations or time decrease"},
         {"bad-forge-status", PB__STATUS_ERROR, 0, "an unknown final status"},
+        {"bad-forge-solution", PB__STATUS_ERROR, 0, "a solution that was not asked for"},
+        {"bad-forge-solution", PB__STATUS_ERROR, 0, "beyond the problem's solution length"},
     };
     enum { N = sizeof forgers / sizeof forgers[0] };
-    pb__plugin_file plugins[N];
-    pb_value values[N][8];
-    pb__job jobs[N];
+    pb__plugin_file plugins[N + 1];
+    pb_value values[N + 1][8];
+    pb__job jobs[N + 1];
     for (int i = 0; i < N; i++)
         jobs[i] = bad_job(dir, forgers[i].plugin, problem, &plugins[i], values[i]);
+    jobs[N - 1].save_solutions = PB__SAVE_FINAL;
+    jobs[N] = bad_job(dir, "good-params", problem, &plugins[N], values[N]);
+    jobs[N].save_solutions = PB__SAVE_FINAL;
     size_t cap = pb__trace_cap(&jobs[0].limits);
     /* 1, 2, 5, 10, 20, the point at PB_DONE and the final one; under 70 with no budget. */
     CHECK(cap == 7, "trace cap %zu for a budget of %d evaluations, want 7", cap, BAD_BUDGET);
@@ -463,8 +479,16 @@ static void test_forgery(const char *dir, pb__problem *problem)
     CHECK(pb__trace_cap(&unbounded) < 70, "trace cap %zu without a cost budget",
           pb__trace_cap(&unbounded));
     pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
-    report *runs = run_all(jobs, N, &iso);
+                         .memory_bytes = (uint64_t)MEMORY_MIB << 20, .solution_bytes = 1 << 20};
+    report *runs = run_all(jobs, N + 1, &iso);
+    const pb__job_result *good = &runs[N].result;
+    CHECK(good->outcome.status == PB__STATUS_OK && good->n_solutions == 1 &&
+              !good->solutions_per_point && problem->handle.solution_length == 5,
+          "good-params beside the forgers: status %s, %zu solutions",
+          pb__status_name(good->outcome.status), good->n_solutions);
+    for (uint64_t k = 0; good->n_solutions && k < problem->handle.solution_length; k++)
+        CHECK(good->solutions[k] != 7.0 && isfinite(good->solutions[k]),
+              "good-params' solution[%llu] is %g", (unsigned long long)k, good->solutions[k]);
     for (int i = 0; i < N; i++) {
         const pb__job_result *r = &runs[i].result;
         const expected *c = &forgers[i];
@@ -476,9 +500,10 @@ static void test_forgery(const char *dir, pb__problem *problem)
               cap);
         CHECK(isnan(r->outcome.metrics[0]), "%s: the forged best error %g was kept", c->plugin,
               r->outcome.metrics[0]);
+        CHECK(r->n_solutions == 0, "%s: %zu solutions kept", c->plugin, r->n_solutions);
     }
-    free_reports(runs, N);
-    for (int i = 0; i < N; i++)
+    free_reports(runs, N + 1);
+    for (int i = 0; i <= N; i++)
         pb__plugin_unload(&plugins[i]);
 }
 

@@ -151,6 +151,7 @@ const pb__kind pb__kind_blackbox = {
     .cost_unit = "evaluations",
     .doc = "minimize f over a box from evaluations only",
     .metrics = {"best_error", "solution_error", "distance_to_optimum"},
+    .history_metrics = 1u << 0, /* best_error: the best counted evaluation, not the solution's */
     /* The default suite: bbob's sphere, Rosenbrock, rotated ellipsoid, rotated Rastrigin and
      * Gallagher's 101 peaks in d=10, two instances each: unimodal to multimodal in seconds. */
     .default_problems = {"bbob-f01-d10-i1", "bbob-f01-d10-i2", "bbob-f08-d10-i1",
