@@ -402,13 +402,6 @@ static void add_solution(suite *s, cJSON *rec, const pb__job *job, const pb__job
  */
 static void keep(suite *s, cJSON *rec)
 {
-    suite *s = user;
-    const pb__job *job = &s->jobs[index];
-    cJSON *rec = pb__record_new(job, result);
-    if (s->opt.count_instructions)
-        add_instructions(rec, result);
-    if (s->opt.save_solutions)
-        add_solution(s, rec, job, result);
     if (pb__journal_append(s->journal, rec) == 0) {
         s->journaled++;
         cJSON_Delete(rec);
@@ -452,7 +445,10 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     cJSON *rec = pb__record_new(job, result);
     if (s->opt.count_instructions)
         add_instructions(rec, result);
+    /* Stored before its solution reference: that names the side file of this results file. */
     cache_store(s, job, rec);
+    if (s->opt.save_solutions)
+        add_solution(s, rec, job, result);
     keep(s, rec);
     if (result->outcome.status != PB__STATUS_OK) {
         pb__progress_clear(&s->progress);
@@ -706,7 +702,9 @@ int pb_cmd_run(int argc, char **argv)
         rc = pb_usage_error("cannot write %s: %s", s.journal_path, strerror(errno));
         goto out;
     }
-    if (s.cache.settings)
+    /* A cached run has no saved solution: with --save-solutions every run runs (and is
+     * still stored). */
+    if (s.cache.settings && !s.opt.save_solutions)
         take_cached(&s);
     const int private_fds[] = {s.journal, s.lock_fd};
     if (s.opt.save_solutions && (rc = open_solutions(&s)))
