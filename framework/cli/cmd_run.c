@@ -706,7 +706,6 @@ int pb_cmd_run(int argc, char **argv)
      * still stored). */
     if (s.cache.settings && !s.opt.save_solutions)
         take_cached(&s);
-    const int private_fds[] = {s.journal, s.lock_fd};
     if (s.opt.save_solutions && (rc = open_solutions(&s)))
         goto out;
     const int private_fds[] = {s.journal, s.lock_fd, s.solutions_fd};
