@@ -153,4 +153,19 @@ json_check "no solution without --save-solutions" "$T/p/plain.json" \
     '[.runs[] | has("solution")] | any | not'
 check "and no side file" test ! -e "$T/p/plain.json.solutions"
 
+# With --cache: a stored record has no solution to save, so with --save-solutions every run
+# runs again and gets its own entry; the entries stored carry no solution reference.
+for i in 1 2; do
+    pb "cache$i" run -a "$PLUGINS/cma-es.so" -p sphere-d4-i1 -s 1-2 --max-iters 5 -q --no-plots \
+        --cache "$T/cache" --save-solutions -o "$T/c/run$i.json"
+done
+json_check "the second run with --cache --save-solutions took nothing from the cache" \
+    "$T/c/run2.json" '[.runs[] | (has("cached") | not) and .solution.file == "run2.json.solutions"] | all'
+check "the cache's entries hold no solution reference" \
+    test -z "$(grep -rl '"solution"' "$T/cache")"
+pb cache3 run -a "$PLUGINS/cma-es.so" -p sphere-d4-i1 -s 1-2 --max-iters 5 -q --no-plots \
+    --cache "$T/cache" -o "$T/c/run3.json"
+json_check "and a run without --save-solutions reuses them" "$T/c/run3.json" \
+    '[.runs[] | .cached == true and (has("solution") | not)] | all'
+
 tap_done
