@@ -120,7 +120,8 @@ static int run_config(const tuning *t, const char *set, const pb__plugin_file *p
                       const pb_value *values, const char *output)
 {
     const pb_plugin *d = plugin->desc;
-    char *args[128], texts[40][320];
+    /* Only tuned parameters differ from the defaults: at most PB__HALTON_MAX_DIMS. */
+    char *args[128], texts[PB__HALTON_MAX_DIMS][320];
     size_t n = 0, k = 0;
     args[n++] = "-c";
     args[n++] = (char *)set;
@@ -130,7 +131,7 @@ static int run_config(const tuning *t, const char *set, const pb__plugin_file *p
     if (!defaults)
         return pb_usage_error("out of memory");
     pb__params_defaults(d, defaults);
-    for (uint32_t i = 0; i < d->n_params && k < 40; i++) {
+    for (uint32_t i = 0; i < d->n_params && k < PB__HALTON_MAX_DIMS; i++) {
         if (memcmp(&defaults[i], &values[i], sizeof values[i]) == 0)
             continue;
         char value[256];
@@ -345,6 +346,11 @@ static int read_config(tuning *t)
     cJSON_ArrayForEach(k, algs) ok = ok && cJSON_IsString(k);
     if (!ok)
         return pb_usage_error("%s: algorithms must be a list of plugin names", t->config_path);
+    for (const cJSON *x = algs->child; x; x = x->next)
+        for (const cJSON *y = x->next; y; y = y->next)
+            if (strcmp(x->valuestring, y->valuestring) == 0)
+                return pb_usage_error("%s: algorithm '%s' is listed twice", t->config_path,
+                                      x->valuestring);
     const cJSON *space = cJSON_GetObjectItemCaseSensitive(t->config, "search_space");
     if (space && !cJSON_IsObject(space))
         return pb_usage_error("%s: search_space must be an object", t->config_path);
