@@ -1,7 +1,6 @@
 /* The search spaces of `plugbench tune`; see space.h. */
 #include "space.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,13 +190,10 @@ int pb__space_read_file(const char *so_path, cJSON **params, char *path, size_t 
     size_t stem = len > 3 && strcmp(so_path + len - 3, ".so") == 0 ? len - 3 : len;
     snprintf(path, pathlen, "%.*s.tune.json", (int)stem, so_path);
     size_t n;
-    char *text = pb__read_file(path, &n);
-    if (!text) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return -1;
-    }
+    char *text;
+    int found = pb__read_file_if_any(path, &text, &n, err, errlen);
+    if (found <= 0)
+        return found;
     cJSON *doc = cJSON_ParseWithLength(text, n);
     free(text);
     const cJSON *k, *keys = cJSON_IsObject(doc) ? doc : NULL;
