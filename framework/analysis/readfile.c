@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 char *pb__read_file(const char *path, size_t *len)
 {
@@ -36,4 +37,15 @@ char *pb__read_file(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+int pb__read_file_if_any(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+    *text = pb__read_file(path, len);
+    if (*text)
+        return 1;
+    if (errno == ENOENT)
+        return 0;
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
 }

@@ -133,18 +133,6 @@ out:
     return rc;
 }
 
-/* A row's median final quality on one problem, for ordering the rows there. */
-typedef struct ranked {
-    double median;
-    size_t row;
-} ranked;
-
-static int cmp_ranked(const void *a, const void *b)
-{
-    double x = ((const ranked *)a)->median, y = ((const ranked *)b)->median;
-    return (x > y) - (x < y);
-}
-
 /*
  * Each row's mean_rank (see report_internal.h): the mean, over the problems of kind k it ran on, of its rank there
  * among the rows that ran on it, by median final quality (1 = lowest; equal medians, such
@@ -152,17 +140,18 @@ static int cmp_ranked(const void *a, const void *b)
  * the median pooled over problems it does not depend on the problems' scales, so it ranks
  * algorithms that never reach the target by how they compare on each problem.
  *
- * On each problem the medians are sorted: a row's place is 1 + the number of smaller
- * medians + half the number of other equal ones, from its group of equal medians (not a
- * comparison with every other row, quadratic in the algorithms). Every place is a multiple
- * of 1/2, so it is exactly the sum of those comparisons.
+ * On each problem a row's place is 1 + the number of smaller medians + half the number of
+ * other equal ones (pb__average_ranks: a sort, not a comparison with every other row,
+ * quadratic in the algorithms). Every place is a multiple of 1/2, so it is exactly the sum
+ * of those comparisons.
  */
 int pb__report_mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, size_t n_rows)
 {
-    ranked *med = malloc((n_rows + 1) * sizeof *med);
+    double *med = malloc((n_rows + 1) * sizeof *med), *place = malloc((n_rows + 1) * sizeof *place);
+    size_t *row = malloc((n_rows + 1) * sizeof *row);
     double *v = malloc((d->n_runs + 1) * sizeof *v);
     size_t *problems = calloc(n_rows + 1, sizeof *problems);
-    int rc = !med || !v || !problems ? -1 : 0;
+    int rc = !med || !place || !row || !v || !problems ? -1 : 0;
     for (size_t p = 0; rc == 0 && p < d->n_problems; p++) {
         if (d->problems[p].kind != k)
             continue;
@@ -172,24 +161,22 @@ int pb__report_mean_ranks(const pb__report_data *d, size_t k, pb__rrow *rows, si
             for (size_t j = 0; j < count; j++)
                 v[j] = d->runs[first + j].final_value;
             double m = count ? pb__median(v, count) : NAN;
-            if (!isnan(m))
-                med[n++] = (ranked){m, i};
-        }
-        qsort(med, n, sizeof *med, cmp_ranked);
-        for (size_t i = 0; i < n;) {
-            size_t j = i + 1;
-            while (j < n && med[j].median == med[i].median)
-                j++;
-            double place = 1.0 + (double)i + 0.5 * (double)(j - i - 1);
-            for (; i < j; i++) {
-                rows[med[i].row].mean_rank += place;
-                problems[med[i].row]++;
+            if (!isnan(m)) {
+                med[n] = m;
+                row[n++] = i;
             }
+        }
+        rc = pb__average_ranks(med, n, place);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            rows[row[i]].mean_rank += place[i];
+            problems[row[i]]++;
         }
     }
     for (size_t i = 0; rc == 0 && i < n_rows; i++)
         rows[i].mean_rank /= (double)problems[i];
     free(med);
+    free(place);
+    free(row);
     free(v);
     free(problems);
     return rc;

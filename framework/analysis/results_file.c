@@ -74,13 +74,10 @@ static int load(const char *path, cJSON *records, cJSON **context, size_t *torn,
     if (context)
         *context = NULL;
     size_t len;
-    char *text = pb__read_file(path, &len);
-    if (!text) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
+    char *text;
+    int found = pb__read_file_if_any(path, &text, &len, err, errlen);
+    if (found <= 0)
+        return found;
     int rc = 0;
     cJSON *doc = cJSON_Parse(text);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(doc, "schema");

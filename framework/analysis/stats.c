@@ -351,3 +351,35 @@ double pb__more_wild_threshold(double m_start, double m_best, double tau)
 {
     return m_start > m_best ? m_best + tau * (m_start - m_best) : m_best;
 }
+
+/* A value and its place, for pb__average_ranks. */
+typedef struct placed {
+    double value;
+    size_t index;
+} placed;
+
+static int cmp_placed(const void *a, const void *b)
+{
+    const placed *x = a, *y = b;
+    return (x->value > y->value) - (x->value < y->value);
+}
+
+int pb__average_ranks(const double *v, size_t n, double *rank)
+{
+    placed *p = malloc((n ? n : 1) * sizeof *p);
+    if (!p)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        p[i] = (placed){v[i], i};
+    qsort(p, n, sizeof *p, cmp_placed);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && p[j].value == p[i].value)
+            j++;
+        double place = 1.0 + (double)i + 0.5 * (double)(j - i - 1);
+        for (; i < j; i++)
+            rank[p[i].index] = place;
+    }
+    free(p);
+    return 0;
+}

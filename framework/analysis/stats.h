@@ -48,6 +48,13 @@ double pb__quantile(const double *v, size_t n, double p);
 /* The mean of v[0..n) (+inf when a value is +inf; NaN for n == 0); a pb__statistic_fn. */
 double pb__mean(const double *v, size_t n);
 
+/*
+ * The rank of each of v[0..n) among them, 1 for the smallest (+inf last), tied values
+ * sharing the mean of their places (1, 2.5, 2.5, 4), into rank[0..n). Returns 0, or -1
+ * when out of memory. v must hold no NaN.
+ */
+int pb__average_ranks(const double *v, size_t n, double *rank);
+
 /* --- Comparing two samples: the Mann-Whitney U test --- */
 
 /* At or below this sample size (each side), and without ties, the p-value is exact; else

@@ -24,6 +24,7 @@ int pb_cmd_report(int argc, char **argv);
 int pb_cmd_merge(int argc, char **argv);
 int pb_cmd_slurm(int argc, char **argv);
 int pb_cmd_remeasure(int argc, char **argv);
+int pb_cmd_tune(int argc, char **argv);
 
 /* The plugin search directories after --plugin-dir flags (see pb__plugin_dirs). */
 typedef struct pb_dirs {

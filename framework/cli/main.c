@@ -22,6 +22,7 @@ static const char usage[] =
     "  merge -o OUT FILE...  join results files (the shards of a suite) into one\n"
     "  slurm --shards N [options]  run a suite as a Slurm job array, then merge it\n"
     "  remeasure RESULTS  measure a run's saved solutions again and check its metrics\n"
+    "  tune -c TUNE.json  tune every algorithm with the same trial budget, rank on held-out\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
 
@@ -33,7 +34,7 @@ static const struct {
     {"list", pb_cmd_list},       {"describe", pb_cmd_describe}, {"run", pb_cmd_run},
     {"check", pb_cmd_check},     {"bench", pb_cmd_bench},       {"compare", pb_cmd_compare},
     {"report", pb_cmd_report},   {"merge", pb_cmd_merge},       {"slurm", pb_cmd_slurm},
-    {"remeasure", pb_cmd_remeasure},
+    {"remeasure", pb_cmd_remeasure}, {"tune", pb_cmd_tune},
 };
 
 int main(int argc, char **argv)
