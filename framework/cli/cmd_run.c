@@ -370,7 +370,8 @@ static void add_solution(suite *s, cJSON *rec, const pb__job *job, const pb__job
         why = "one solution is larger than the per-run cap (--solutions-max-mb / 16)";
     else if (r->n_solutions == 0)
         why = "the run did not end ok or nonfinite";
-    else if (s->solutions_size + bytes > s->solutions_cap)
+    int full = !why && s->solutions_size + bytes > s->solutions_cap;
+    if (full)
         why = "the side file reached its cap (--solutions-max-mb)";
     if (!why) {
         const char *slash = strrchr(s->solutions_path, '/');
@@ -381,7 +382,7 @@ static void add_solution(suite *s, cJSON *rec, const pb__job *job, const pb__job
         snprintf(said, sizeof said, "cannot write %s: %s", s->solutions_path, strerror(errno));
         why = ref ? NULL : said;
     }
-    if (why && strstr(why, "cap (--") && !s->solutions_full_said++) {
+    if (full && !s->solutions_full_said++) {
         pb__progress_clear(&s->progress);
         fprintf(stderr, "plugbench: warning: %s is full (%g MiB): the runs after this one keep "
                         "no solution\n",

@@ -145,6 +145,7 @@ pb tiny run -a "$PLUGINS/cma-es.so" -p bbob-f01-d10-i1 -s 1 --max-iters 10 -q --
     --save-solutions --solutions-max-mb 0.0001 -o "$T/cap/tiny.json"
 json_check "a solution over the per-run cap is not saved, and the record says so" \
     "$T/cap/tiny.json" '.runs[0].solution.not_saved | test("per-run cap")'
+check "which is no warning that the side file is full" test "$(grep -c 'is full' "$T/tiny.err")" -eq 0
 
 # Without the flag: no "solution" in the records and no side file.
 pb plain run -a "$PLUGINS/cma-es.so" -p sphere-d4-i1 -s 1 --max-iters 5 -q --no-plots \
