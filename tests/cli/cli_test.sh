@@ -710,9 +710,14 @@ json_check "problem ids are recorded in their one canonical form" "$T/canon.json
 BG_PIDS+=($!)
 lock_pid=$!
 wait_lines "$T/lock.json.journal" 1 20
+# Stopped while the second invocation tries: on a loaded machine (or under ASan) the first
+# could otherwise finish, and remove its lock, before the second has started. Its runs go on
+# and wait for it; their wall-clock limit (10 s) is far from what the check takes.
+kill -STOP "$lock_pid"
 usage_error "a second run on the same results file" "another plugbench run or merge is writing it" \
     "${RUN[@]}" -s 1 -o "$T/lock.json"
 check "... and leaves the first run's lock in place" test -e "$T/lock.json.lock"
+kill -CONT "$lock_pid"
 reap "$lock_pid"
 json_check "the first run kept all of its 20 runs" "$T/lock.json" '.runs | length == 20'
 check "the run removed its lock file when it ended" test ! -e "$T/lock.json.lock"
