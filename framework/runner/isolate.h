@@ -18,6 +18,7 @@ typedef struct pb__job {
     pb__problem *problem; /* opened by the parent and never run there: each child runs a copy */
     uint64_t seed;
     pb__limits limits;
+    const char *config; /* its configuration's label (configs.h); NULL: the plugin's name */
 } pb__job;
 
 #define PB__OUTPUT_KEEP 4096
