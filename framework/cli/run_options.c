@@ -22,7 +22,9 @@ static const char usage[] =
     "(every installed plugin on its kind's\n"
     "default problems, seeds 1-5, the kind's default budget).\n"
     "\n"
-    "  -a, --algorithm NAME|FILE.so  algorithm to run (repeatable; default: all installed)\n"
+    "  -a, --algorithm NAME|FILE.so  algorithm to run (repeatable; default: all installed);\n"
+    "                                NAME[p=v1,v2][q=v]... runs one configuration per\n"
+    "                                combination, at most 1000 in all (README: Parameter grids)\n"
     "  -p, --problem ID              problem to run on (repeatable; default: the kind's defaults;\n"
     "                                `plugbench list` shows the id patterns)\n"
     "  -s, --seeds LIST              seeds, e.g. 1-5 or 1,3,7 (default 1-5)\n"
@@ -30,7 +32,9 @@ static const char usage[] =
     "      --max-iters N             budget in algorithm iterations (step calls)\n"
     "      --max-seconds S           budget in algorithm seconds (checked between steps)\n"
     "      --target V                stop a run once its main metric is <= V\n"
-    "  -P, --param ALG.NAME=VALUE    set a parameter (repeatable; see plugbench describe ALG)\n"
+    "  -P, --param ALG.NAME=VALUE    set a parameter of every configuration of ALG\n"
+    "                                (repeatable; see plugbench describe ALG); a grid may\n"
+    "                                not set it again\n"
     "  -j, --jobs N                  runs in parallel (default 1; more than the cores\n"
     "                                stretches algorithm seconds and --max-seconds)\n"
     "      --timeout S               wall-clock limit per run; the run is killed after it\n"
@@ -65,7 +69,8 @@ static const char usage[] =
 
 /* The rest of --help: one literal of over 4095 bytes is more than C11 promises to take. */
 static const char usage_config[] =
-    "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
+    "The config file holds the same keys: algorithms (strings, and objects {\"name\": N,\n"
+    "\"plugin\": P, \"params\": {\"p\": value or [values]}}), problems (strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
