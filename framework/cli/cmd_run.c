@@ -344,7 +344,7 @@ static int resume(suite *s)
     cJSON *old = cJSON_CreateArray(), *kept_records = cJSON_CreateArray();
     size_t n_jobs = s->n_jobs, kept = 0, reused = 0, ignored = 0, torn = 0;
     char **keys = calloc(n_jobs ? n_jobs : 1, sizeof *keys);
-    const cJSON **done = calloc(n_jobs ? n_jobs : 1, sizeof *done); /* per job, its record */
+    cJSON **done = calloc(n_jobs ? n_jobs : 1, sizeof *done); /* per job, its record */
     pb__strmap jobs = {0};
     int rc = 0;
     if (!old || !kept_records || !keys || !done) {
@@ -385,6 +385,14 @@ static int resume(suite *s)
             /* The same record in the journal and the results file is no news (the journal
              * holds the results file's records after one resume); another one is. */
             ignored++;
+        }
+    }
+    /* A configuration renamed since keeps its runs (the label is not part of their key),
+     * under its new label: one configuration must not show as two rows. */
+    for (size_t j = 0; j < s->n_jobs; j++) {
+        if (done[j]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(done[j], "config");
+            cJSON_AddStringToObject(done[j], "config", s->jobs[j].config);
         }
     }
     if (pb__journal_rewrite(s->journal_path, kept_records) != 0) {

@@ -129,6 +129,16 @@ else
     not_ok "compare's table names each configuration" "$(show "$T/twoc.out" 8)"
 fi
 
+# --resume keeps the runs of a configuration renamed since, under its new label (its
+# parameters, not its label, say which runs it has): one configuration, one row.
+pb rs1 run -a 'cbo[sigma=1]' -s 1 "${SMALL[@]}" -o "$T/rs.json"
+echo '{"algorithms": [{"name": "cbo-x", "plugin": "cbo", "params": {"sigma": 1}}]}' >"$T/rs-config.json"
+WALL=$(jq '.runs[0].time.wall_seconds' "$T/rs.json")
+pb rs2 run -c "$T/rs-config.json" --resume -s 1-2 "${SMALL[@]}" -o "$T/rs.json"
+json_check "--resume keeps the run of a renamed configuration, relabelled" "$T/rs.json" \
+    "[.runs[] | [.config, .seed]] == [[\"cbo-x\", 1], [\"cbo-x\", 2]] and
+     .runs[0].time.wall_seconds == $WALL"
+
 # A label from a stranger's results file is checked like every other name.
 jq '.runs[0].config = "cbo\"><script>"' "$T/two/results.json" >"$T/hostile.json"
 pb hostile report "$T/hostile.json" -o "$T/hostile-report"
