@@ -256,13 +256,6 @@ static int cmp_natural_ptr(const void *a, const void *b)
     return natural_cmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* A run's configuration label, or its plugin's name when the record has none. */
-static const char *run_name(const cJSON *record)
-{
-    const char *config = get_str(record, "config");
-    return config ? config : get_str(get(record, "plugin"), "name");
-}
-
 /* Gives every run an algorithm label and fills data->algorithms, sorted. */
 static int label_algorithms(pb__report_data *data, char **labels)
 {
@@ -284,7 +277,7 @@ static int label_algorithms(pb__report_data *data, char **labels)
     if (!names.s || !name_of || !first || !differs)
         rc = -1;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = run_name(data->runs[i].record);
+        const char *name = pb__record_label(data->runs[i].record);
         size_t before = names.n;
         if ((name_of[i] = strset_index(&names, name)) == (size_t)-1) {
             rc = -1;
@@ -298,7 +291,7 @@ static int label_algorithms(pb__report_data *data, char **labels)
                                ((sha && sha0 ? strcmp(sha, sha0) != 0 : sha != sha0) << 1);
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = run_name(data->runs[i].record);
+        const char *name = pb__record_label(data->runs[i].record);
         const char *sha = get_str(get(data->runs[i].record, "plugin"), "sha256");
         int other_params = differs[name_of[i]] & 1, other_sha = differs[name_of[i]] & 2;
         size_t len = strlen(name) + strlen(params[i]) + 40;

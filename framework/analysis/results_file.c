@@ -149,6 +149,16 @@ static const struct name_rule {
   rule_sha256 = {DIGITS "abcdef", "[0-9a-f]", 64},
   rule_label = {LOWER UPPER DIGITS "_.+=[]-", "[A-Za-z0-9_.+=[]-]", PB__LABEL_MAX};
 
+const char *pb__record_label(const cJSON *record)
+{
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(record, "config");
+    return cJSON_IsString(config)
+               ? config->valuestring
+               : cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "plugin"),
+                                                  "name")
+                     ->valuestring;
+}
+
 /* Does s follow rule? */
 static int follows(const char *s, const struct name_rule *rule)
 {

@@ -53,6 +53,12 @@ int pb__records_load(const char *path, cJSON *records, cJSON **context, char *er
 int pb__record_check(const cJSON *record, const char *path, int index, char *err,
                      size_t errlen);
 
+/*
+ * A checked record's algorithm as users see it: its configuration's label ("config"), or
+ * its plugin's name in files written before configurations existed. Points into record.
+ */
+const char *pb__record_label(const cJSON *record);
+
 /* The longest configuration label (a record's "config"). */
 #define PB__LABEL_MAX 256
 

@@ -129,6 +129,14 @@ else
     not_ok "compare's table names each configuration" "$(show "$T/twoc.out" 8)"
 fi
 
+# merge keeps a configuration's runs together (sorted by label, problem, seed).
+pb sh1 run -a 'cbo[sigma=5,1]' -s 1-2 --shard 1/2 "${SMALL[@]}" -o "$T/sh1.json"
+pb sh2 run -a 'cbo[sigma=5,1]' -s 1-2 --shard 2/2 "${SMALL[@]}" -o "$T/sh2.json"
+pb merge merge -o "$T/merged.json" "$T/sh2.json" "$T/sh1.json"
+json_check "merge sorts the runs by configuration label, then seed" "$T/merged.json" \
+    '[.runs[] | [.config, .seed]] ==
+     [["cbo[sigma=1]", 1], ["cbo[sigma=1]", 2], ["cbo[sigma=5]", 1], ["cbo[sigma=5]", 2]]'
+
 # --resume keeps the runs of a configuration renamed since, under its new label (its
 # parameters, not its label, say which runs it has): one configuration, one row.
 pb rs1 run -a 'cbo[sigma=1]' -s 1 "${SMALL[@]}" -o "$T/rs.json"
