@@ -57,7 +57,12 @@ static int add_list(cJSON *spec, const char *name, const char *values, size_t le
 
 cJSON *pb__spec_parse(const char *text, char *err, size_t errlen)
 {
-    const char *slash = strrchr(text, '/'), *last = slash ? slash + 1 : text;
+    /* The plugin's file name starts after the last '/' before the first '=': a value may
+     * hold a '/' too (a choice "a/b"), a directory may hold a '['. */
+    const char *eq = strchr(text, '='), *last = text;
+    for (const char *c = text; *c && (!eq || c < eq); c++)
+        if (*c == '/')
+            last = c + 1;
     const char *p = strchr(last, '[');
     size_t len = p ? (size_t)(p - text) : strlen(text);
     if ((!p && strchr(last, ']')) || len == 0) {

@@ -35,8 +35,8 @@ typedef struct pb__config {
 int pb__json_value_text(const cJSON *v, char *buf, size_t len);
 
 /*
- * Parses "PLUGIN[name=v1,v2,...][name2=v]..." (PLUGIN a name or a path; brackets after
- * its last '/') into a spec. Returns it, or NULL with a one-line message (unbalanced
+ * Parses "PLUGIN[name=v1,v2,...][name2=v]..." (PLUGIN a name or a path: the grid is the
+ * first '[' after its last '/') into a spec. Returns it, or NULL with a one-line message (unbalanced
  * brackets, "[name]" without '=', an empty list or value, a parameter given twice).
  */
 cJSON *pb__spec_parse(const char *text, char *err, size_t errlen);

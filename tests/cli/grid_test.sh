@@ -38,6 +38,12 @@ json_check "FILE.so[...] expands, -P applies to each configuration, a plain plug
     "$T/gridp.json" '[.runs[] | [.config, .parameters.alpha]] ==
     [["cbo[sigma=1][alpha=2]", 2], ["cbo[sigma=5][alpha=2]", 2], ["random-search", null]]'
 
+# A directory may hold '[' and a value '/': the grid is the first '[' of the file name.
+mkdir -p "$T/d[1]" && cp "$CBO_SO" "$T/d[1]/"
+pb gridd run -a "$T/d[1]/cbo.so[sigma=2]" -a "$T/d[1]/cbo.so" -s 1 "${SMALL[@]}" -o "$T/gridd.json"
+json_check "a '[' in a plugin's directory is not a grid" "$T/gridd.json" \
+    '[.runs[] | .config] == ["cbo[sigma=2]", "cbo"]'
+
 # The config file: strings and objects, a named configuration with a grid of its own.
 cat >"$T/grid-config.json" <<'EOF'
 {"algorithms": ["random-search",
@@ -64,6 +70,7 @@ bad_grid "a value out of range" "parameter 'sigma' = '-1' is not a real in \[0, 
 bad_grid "a value of the wrong type" "parameter 'n_particles' = '2.5' is not an int" \
     -a 'cbo[n_particles=2.5]'
 bad_grid "a bad choice" "'noise' = 'pink' is not one of isotropic\|anisotropic" -a 'cbo[noise=pink]'
+bad_grid "a value with a '/'" "'noise' = 'a/b' is not one of" -a 'cbo[noise=a/b]'
 bad_grid "an empty list" "'cbo\[sigma=\]': an empty list of values" -a 'cbo[sigma=]'
 bad_grid "an empty value" "an empty value in a list" -a 'cbo[sigma=1,,2]'
 bad_grid "an unclosed bracket" "'cbo\[sigma=1': unbalanced brackets" -a 'cbo[sigma=1'
