@@ -393,11 +393,14 @@ static cJSON *compare_counted(double *bv, double *nv, size_t n, const pb__compar
     return k ? pb__compare_counts(bv, nv, k, opt->instructions_threshold) : NULL;
 }
 
-/* The identity of a group: plugin name, problem id, parameters, budget, target. */
+/* The identity of a group: plugin name, its configuration's label (of the group's first
+ * run), problem id, parameters, budget, target. */
 static cJSON *identity(const cJSON *run)
 {
     cJSON *id = cJSON_CreateObject();
     cJSON_AddItemToObject(id, "plugin", copy_or_null(item(run, "plugin"), "name"));
+    /* The label is not part of the key: renaming a configuration keeps it comparable. */
+    cJSON_AddItemToObject(id, "config", copy_or_null(run, "config"));
     cJSON_AddItemToObject(id, "problem", copy_or_null(item(run, "problem"), "id"));
     cJSON_AddItemToObject(id, "parameters", copy_or_null(run, "parameters"));
     cJSON_AddItemToObject(id, "budget", copy_or_null(run, "budget"));

@@ -267,8 +267,9 @@ static int label_algorithms(pb__report_data *data, char **labels)
     for (size_t i = 0; i < n && rc == 0; i++)
         rc = (params[i] = params_text(get(data->runs[i].record, "parameters"))) ? 0 : -1;
     /*
-     * A name with several parameter sets or binaries is several algorithms: per name, is
-     * any run's parameters or sha256 unlike those of the name's first run?
+     * A run's name is its configuration's label ("config"), or its plugin's name in files
+     * without one. A name with several parameter sets or binaries is several algorithms:
+     * per name, is any run's parameters or sha256 unlike those of the name's first run?
      */
     strset names = {(const char **)calloc(n ? n : 1, sizeof(char *)), 0, {0}};
     size_t *name_of = calloc(n ? n : 1, sizeof *name_of), *first = calloc(n ? n : 1, sizeof *first);
@@ -276,7 +277,7 @@ static int label_algorithms(pb__report_data *data, char **labels)
     if (!names.s || !name_of || !first || !differs)
         rc = -1;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = get_str(get(data->runs[i].record, "plugin"), "name");
+        const char *name = pb__record_label(data->runs[i].record);
         size_t before = names.n;
         if ((name_of[i] = strset_index(&names, name)) == (size_t)-1) {
             rc = -1;
@@ -290,8 +291,8 @@ static int label_algorithms(pb__report_data *data, char **labels)
                                ((sha && sha0 ? strcmp(sha, sha0) != 0 : sha != sha0) << 1);
     }
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const cJSON *pl = get(data->runs[i].record, "plugin");
-        const char *name = get_str(pl, "name"), *sha = get_str(pl, "sha256");
+        const char *name = pb__record_label(data->runs[i].record);
+        const char *sha = get_str(get(data->runs[i].record, "plugin"), "sha256");
         int other_params = differs[name_of[i]] & 1, other_sha = differs[name_of[i]] & 2;
         size_t len = strlen(name) + strlen(params[i]) + 40;
         if (!(labels[i] = malloc(len))) {

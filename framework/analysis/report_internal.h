@@ -48,7 +48,8 @@ typedef struct pb__rproblem {
 } pb__rproblem;
 
 typedef struct pb__ralgorithm {
-    char *label; /* plugin name, plus parameters or sha256 when one name has several; malloc'd */
+    char *label; /* config label (else plugin name), plus parameters or sha256 when one label
+                  * has several; malloc'd */
 } pb__ralgorithm;
 
 typedef struct pb__rkind {

@@ -143,7 +143,30 @@ static const struct name_rule {
   rule_status = {LOWER "_", "[a-z_]", 32},
   rule_metric = {LOWER UPPER DIGITS "_.-", "[A-Za-z0-9_.-]", 64},
   rule_id = {LOWER UPPER DIGITS "_.-+:/=", "[A-Za-z0-9_.+:/=-]", 128},
-  rule_sha256 = {DIGITS "abcdef", "[0-9a-f]", 64};
+  rule_sha256 = {DIGITS "abcdef", "[0-9a-f]", 64},
+  rule_label = {LOWER UPPER DIGITS "_.+=[]-", "[A-Za-z0-9_.+=[]-]", PB__LABEL_MAX};
+
+const char *pb__record_label(const cJSON *record)
+{
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(record, "config");
+    return cJSON_IsString(config)
+               ? config->valuestring
+               : cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(record, "plugin"),
+                                                  "name")
+                     ->valuestring;
+}
+
+/* Does s follow rule? */
+static int follows(const char *s, const struct name_rule *rule)
+{
+    size_t len = strlen(s);
+    return len >= 1 && len <= rule->max && strspn(s, rule->chars) == len;
+}
+
+int pb__label_ok(const char *s)
+{
+    return follows(s, &rule_label);
+}
 
 /*
  * At most 40 bytes of s for a message: printable ASCII as it is (with '"' and '\'
@@ -168,8 +191,7 @@ static void excerpt(const char *s, char *out, size_t len)
 static int check_name(const char *s, const struct name_rule *rule, const char *path, int index,
                       const char *field, char *err, size_t errlen)
 {
-    size_t len = strlen(s);
-    if (len >= 1 && len <= rule->max && strspn(s, rule->chars) == len)
+    if (follows(s, rule))
         return 0;
     char shown[200];
     excerpt(s, shown, sizeof shown);
@@ -206,6 +228,7 @@ int pb__record_check(const cJSON *rec, const char *path, int index, char *err, s
     const cJSON *kind = cJSON_GetObjectItemCaseSensitive(problem, "kind");
     const cJSON *unit = cJSON_GetObjectItemCaseSensitive(problem, "cost_unit");
     const cJSON *status = cJSON_GetObjectItemCaseSensitive(rec, "status");
+    const cJSON *config = cJSON_GetObjectItemCaseSensitive(rec, "config");
     const char *missing = NULL;
     if (!cJSON_IsObject(rec))
         missing = "a JSON object";
@@ -218,8 +241,8 @@ int pb__record_check(const cJSON *rec, const char *path, int index, char *err, s
     else if (!cJSON_IsString(status))
         missing = "status";
     else if ((sha && !cJSON_IsString(sha)) || (kind && !cJSON_IsString(kind)) ||
-             (unit && !cJSON_IsString(unit)))
-        missing = "string plugin.sha256, problem.kind or problem.cost_unit";
+             (unit && !cJSON_IsString(unit)) || (config && !cJSON_IsString(config)))
+        missing = "string plugin.sha256, problem.kind, problem.cost_unit or config";
     if (missing) {
         snprintf(err, errlen, "%s: run %d has no %s (not a plugbench results file?)", path, index,
                  missing);
@@ -234,6 +257,8 @@ int pb__record_check(const cJSON *rec, const char *path, int index, char *err, s
         (unit && check_name(unit->valuestring, &rule_metric, path, index, "problem.cost_unit",
                             err, errlen)) ||
         check_name(status->valuestring, &rule_status, path, index, "status", err, errlen) ||
+        (config && check_name(config->valuestring, &rule_label, path, index, "config", err,
+                              errlen)) ||
         check_keys(rec, "parameters", &rule_parameter, path, index, err, errlen) ||
         check_keys(rec, "metrics", &rule_metric, path, index, err, errlen) ||
         check_keys(rec, "trace", &rule_metric, path, index, err, errlen))

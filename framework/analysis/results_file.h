@@ -44,13 +44,29 @@ int pb__records_load(const char *path, cJSON *records, cJSON **context, char *er
  *   plugin.name [a-z0-9-], 1-64 (the loader's rule); plugin.sha256 [0-9a-f], 1-64;
  *   problem.id [A-Za-z0-9_.+:/=-], 1-128; problem.kind [a-z0-9_], 1-32; status [a-z_], 1-32;
  *   problem.cost_unit and the names in metrics and trace [A-Za-z0-9_.-], 1-64;
- *   the names in parameters [a-z0-9_], 1-64 (the loader's rule).
+ *   the names in parameters [a-z0-9_], 1-64 (the loader's rule);
+ *   config (a configuration's label, optional) as pb__label_ok says.
  * Values that are free text (messages, parameter values, context) are not checked: each
  * writer escapes them for where they go. Returns 0, or -1 with a one-line message naming
  * the file, the run and the field.
  */
 int pb__record_check(const cJSON *record, const char *path, int index, char *err,
                      size_t errlen);
+
+/*
+ * A checked record's algorithm as users see it: its configuration's label ("config"), or
+ * its plugin's name in files written before configurations existed. Points into record.
+ */
+const char *pb__record_label(const cJSON *record);
+
+/* The longest configuration label (a record's "config"). */
+#define PB__LABEL_MAX 256
+
+/*
+ * Is s a configuration's label (runner/configs.h), 1 to PB__LABEL_MAX characters
+ * [A-Za-z0-9_.+=[]-], like "cbo-paper" or "cbo[sigma=5][noise=anisotropic]"? Returns 1 or 0.
+ */
+int pb__label_ok(const char *s);
 
 /*
  * pb__records_load for a file named on a command line (report, compare, merge): the file

@@ -139,11 +139,19 @@ typedef struct pair_counts {
 
 static const char *const entry_lists[] = {"comparisons", "only_base", "only_new"};
 
+/* An entry's algorithm: its configuration's label, else (older files) its plugin's name. */
+static const char *entry_name(const cJSON *e)
+{
+    const cJSON *config = cJSON_GetObjectItem(e, "config");
+    return cJSON_IsString(config) ? config->valuestring
+                                  : cJSON_GetObjectItem(e, "plugin")->valuestring;
+}
+
 /* The key of an entry's (algorithm, problem): their JSON array text; malloc'd, or NULL. */
 static char *pair_key(const cJSON *e)
 {
     cJSON *key = cJSON_CreateArray();
-    cJSON_AddItemReferenceToArray(key, cJSON_GetObjectItem(e, "plugin"));
+    cJSON_AddItemToArray(key, cJSON_CreateString(entry_name(e)));
     cJSON_AddItemReferenceToArray(key, cJSON_GetObjectItem(e, "problem"));
     char *text = cJSON_PrintUnformatted(key);
     cJSON_Delete(key);
@@ -192,7 +200,7 @@ static int pair_counts_build(pair_counts *pc, const cJSON *doc)
  * than one set of parameters, budget or target, those too, so that rows stay tellable. */
 static void algorithm_label(pair_counts *pc, const cJSON *e, char *buf, size_t len)
 {
-    const char *alg = cJSON_GetObjectItem(e, "plugin")->valuestring;
+    const char *alg = entry_name(e);
     char *key = pair_key(e);
     size_t i = key ? pb__strmap_get(&pc->index, key) : (size_t)-1;
     free(key);
@@ -303,8 +311,7 @@ static void print_notes(const cJSON *doc, pair_counts *pc, double alpha)
             const cJSON *seeds = cJSON_GetObjectItem(e, l ? "seeds_only_new" : "seeds_only_base");
             if (cJSON_GetArraySize(seeds) == 0)
                 continue;
-            printf("note: %s on %s: %d seed(s) only in %s, not compared\n",
-                   cJSON_GetObjectItem(e, "plugin")->valuestring,
+            printf("note: %s on %s: %d seed(s) only in %s, not compared\n", entry_name(e),
                    cJSON_GetObjectItem(e, "problem")->valuestring, cJSON_GetArraySize(seeds),
                    sides[l]);
         }

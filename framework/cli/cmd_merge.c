@@ -204,7 +204,7 @@ int pb_cmd_merge(int argc, char **argv)
             entries[n] = (entry){
                 .record = rec,
                 .key = pb__record_key(rec),
-                .algorithm = string_at(rec, "plugin", "name"),
+                .algorithm = pb__record_label(rec), /* a configuration's runs together */
                 .problem = string_at(rec, "problem", "id"),
                 .seed = cJSON_IsNumber(seed) ? seed->valuedouble : -1,
                 .file = inputs[f],

@@ -17,6 +17,7 @@
 
 #include "cache.h"
 #include "cgroup.h"
+#include "configs.h"
 #include "instr.h"
 #include "isolate.h"
 #include "params.h"
@@ -37,8 +38,11 @@ typedef struct stray {
 typedef struct suite {
     pb_run_options opt;
     pb__plugin_file *plugins;
-    pb_value **values; /* per plugin, its parameter values */
+    pb_value **values; /* per plugin, the defaults with the -P values set */
+    unsigned char **fixed; /* per plugin and parameter: set by -P */
     size_t n_plugins;
+    pb__config *configs; /* what runs: the plugins' configurations, in the order given */
+    size_t n_configs;
     pb__problem **problems;
     size_t n_problems;
     pb__job *jobs;
@@ -67,12 +71,15 @@ static void suite_free(suite *s)
 {
     for (size_t i = 0; i < s->n_plugins; i++) {
         free(s->values[i]);
+        free(s->fixed[i]);
         pb__plugin_unload(&s->plugins[i]);
     }
+    pb__configs_free(s->configs, s->n_configs);
     for (size_t i = 0; i < s->n_problems; i++)
         pb__problem_close(s->problems[i]);
     free(s->plugins);
     free(s->values);
+    free(s->fixed);
     free(s->problems);
     free(s->jobs);
     cJSON_Delete(s->records);
@@ -89,41 +96,35 @@ static void suite_free(suite *s)
     pb_run_options_free(&s->opt);
 }
 
-/* Loads the algorithms (all installed when none are named) with their parameters. */
-static int load_plugins(suite *s)
+/*
+ * Resolves the plugin of a spec, loaded once however many specs name it. Returns its index
+ * in s->plugins, or -1 after printing why (two different files of one name included).
+ */
+static long plugin_of(suite *s, const char *given)
 {
     char err[2048];
-    size_t named = (size_t)cJSON_GetArraySize(s->opt.algorithms);
-    size_t cap = named ? named : 256;
-    s->plugins = calloc(cap, sizeof *s->plugins);
-    s->values = calloc(cap, sizeof *s->values);
-    if (!s->plugins || !s->values)
-        return pb_usage_error("out of memory");
-    if (named == 0) {
-        s->n_plugins = pb__plugin_scan(s->opt.dirs.paths, s->opt.dirs.n, s->plugins, cap, 1);
-        if (s->n_plugins == 0)
-            return pb_usage_error("no plugins found (searched %s; see --plugin-dir)",
-                                  s->opt.dirs.paths[s->opt.dirs.n - 1]);
-    }
-    const cJSON *a;
-    cJSON_ArrayForEach(a, s->opt.algorithms) {
-        if (pb__plugin_resolve(a->valuestring, s->opt.dirs.paths, s->opt.dirs.n,
-                               &s->plugins[s->n_plugins], err, sizeof err) != 0)
-            return pb_usage_error("%s", err);
-        s->n_plugins++;
-        for (size_t i = 0; i + 1 < s->n_plugins; i++)
-            if (strcmp(s->plugins[i].desc->name, s->plugins[s->n_plugins - 1].desc->name) == 0)
-                return pb_usage_error("algorithm '%s' is listed twice (it would run the same "
-                                      "runs twice)",
-                                      s->plugins[i].desc->name);
+    pb__plugin_file *pl = &s->plugins[s->n_plugins];
+    if (pb__plugin_resolve(given, s->opt.dirs.paths, s->opt.dirs.n, pl, err, sizeof err) != 0) {
+        pb_usage_error("%s", err);
+        return -1;
     }
     for (size_t i = 0; i < s->n_plugins; i++) {
-        const pb_plugin *d = s->plugins[i].desc;
-        s->values[i] = calloc(d->n_params ? d->n_params : 1, sizeof(pb_value));
-        if (!s->values[i])
-            return pb_usage_error("out of memory");
-        pb__params_defaults(d, s->values[i]);
+        if (strcmp(s->plugins[i].desc->name, pl->desc->name) != 0)
+            continue;
+        int same = strcmp(s->plugins[i].sha256, pl->sha256) == 0;
+        if (!same)
+            pb_usage_error("two different plugins are named '%s': %s and %s", pl->desc->name,
+                           s->plugins[i].path, pl->path);
+        pb__plugin_unload(pl);
+        return same ? (long)i : -1;
     }
+    return (long)s->n_plugins++;
+}
+
+/* Applies the -P values to every configuration of their plugin, marking them fixed. */
+static int apply_params(suite *s)
+{
+    char err[2048];
     const cJSON *p;
     cJSON_ArrayForEach(p, s->opt.params) {
         const char *text = p->valuestring, *dot = strchr(text, '.'), *eq = strchr(text, '=');
@@ -138,10 +139,109 @@ static int load_plugins(suite *s)
                                   (int)(dot - text), text);
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)(eq - dot - 1), dot + 1);
-        if (pb__param_set(s->plugins[i].desc, s->values[i], name, eq + 1, err, sizeof err) != 0)
+        const pb_plugin *d = s->plugins[i].desc;
+        if (pb__param_set(d, s->values[i], name, eq + 1, err, sizeof err) != 0)
             return pb_usage_error("%s", err);
+        for (uint32_t k = 0; k < d->n_params; k++)
+            s->fixed[i][k] |= strcmp(d->params[k].name, name) == 0;
     }
     return 0;
+}
+
+/* Refuses two configurations that would run the same runs, or that share a label. */
+static int distinct_configs(suite *s)
+{
+    pb__strmap ids = {0}, labels = {0};
+    int rc = 0;
+    for (size_t c = 0; c < s->n_configs && rc == 0; c++) {
+        const pb__config *cf = &s->configs[c];
+        size_t same = pb__strmap_intern(&ids, cf->identity, c);
+        size_t named = pb__strmap_intern(&labels, cf->label, c);
+        if (same == (size_t)-1 || named == (size_t)-1)
+            rc = pb_usage_error("out of memory");
+        else if (same != c && strcmp(s->configs[same].label, cf->label) == 0)
+            rc = pb_usage_error("algorithm '%s' is listed twice (it would run the same runs "
+                                "twice)",
+                                cf->label);
+        else if (same != c)
+            rc = pb_usage_error("configurations '%s' and '%s' have the same parameters (they "
+                                "would run the same runs twice)",
+                                s->configs[same].label, cf->label);
+        else if (named != c)
+            rc = pb_usage_error("two configurations are labelled '%s' (give one another name)",
+                                cf->label);
+    }
+    pb__strmap_free(&ids);
+    pb__strmap_free(&labels);
+    return rc;
+}
+
+/*
+ * Loads the algorithms (all installed when none are named), sets their parameters and
+ * expands their grids into configurations.
+ */
+static int load_plugins(suite *s)
+{
+    char err[2048];
+    size_t named = (size_t)cJSON_GetArraySize(s->opt.algorithms);
+    size_t cap = named ? named : 256;
+    long *plugin = calloc(cap, sizeof *plugin); /* per spec, its plugin */
+    cJSON *all = cJSON_CreateArray();           /* with none named: a spec per plugin */
+    s->plugins = calloc(cap, sizeof *s->plugins);
+    s->values = calloc(cap, sizeof *s->values);
+    s->fixed = calloc(cap, sizeof *s->fixed);
+    int rc = 0;
+    if (!plugin || !all || !s->plugins || !s->values || !s->fixed) {
+        rc = pb_usage_error("out of memory");
+        goto out;
+    }
+    if (named == 0) {
+        s->n_plugins = pb__plugin_scan(s->opt.dirs.paths, s->opt.dirs.n, s->plugins, cap, 1);
+        if (s->n_plugins == 0) {
+            rc = pb_usage_error("no plugins found (searched %s; see --plugin-dir)",
+                                s->opt.dirs.paths[s->opt.dirs.n - 1]);
+            goto out;
+        }
+        for (size_t i = 0; i < s->n_plugins; i++) {
+            plugin[i] = (long)i;
+            cJSON_AddItemToArray(all, pb__spec_parse(s->plugins[i].desc->name, err, sizeof err));
+        }
+    }
+    const cJSON *spec, *specs = named ? s->opt.algorithms : all;
+    size_t k = 0;
+    cJSON_ArrayForEach(spec, s->opt.algorithms) {
+        const cJSON *given = cJSON_GetObjectItemCaseSensitive(spec, "plugin");
+        if ((plugin[k++] = plugin_of(s, given->valuestring)) < 0) {
+            rc = PB_EXIT_USAGE;
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < s->n_plugins; i++) {
+        const pb_plugin *d = s->plugins[i].desc;
+        s->values[i] = calloc(d->n_params ? d->n_params : 1, sizeof(pb_value));
+        s->fixed[i] = calloc(d->n_params ? d->n_params : 1, 1);
+        if (!s->values[i] || !s->fixed[i]) {
+            rc = pb_usage_error("out of memory");
+            goto out;
+        }
+        pb__params_defaults(d, s->values[i]);
+    }
+    if ((rc = apply_params(s)))
+        goto out;
+    k = 0;
+    cJSON_ArrayForEach(spec, specs) {
+        size_t i = (size_t)plugin[k++];
+        if (pb__spec_expand(spec, s->plugins[i].desc, i, s->values[i], s->fixed[i], &s->configs,
+                            &s->n_configs, err, sizeof err) != 0) {
+            rc = pb_usage_error("%s", err);
+            goto out;
+        }
+    }
+    rc = distinct_configs(s);
+out:
+    free(plugin);
+    cJSON_Delete(all);
+    return rc;
 }
 
 /* Opens a problem once; returns its index, or -1 after printing why. The problems are found
@@ -169,13 +269,13 @@ static long open_problem(suite *s, pb__strmap *opened, const char *id)
     return (long)s->n_problems++;
 }
 
-/* The matrix: algorithm x problem x seed, kinds checked. */
+/* The matrix: configuration x problem x seed, kinds checked. */
 static int expand(suite *s)
 {
     size_t named = (size_t)cJSON_GetArraySize(s->opt.problems);
     size_t cap = 0, max_np = 0;
-    for (size_t a = 0; a < s->n_plugins; a++) {
-        size_t np = named ? named : pb__kind_n_defaults(s->plugins[a].kind);
+    for (size_t a = 0; a < s->n_configs; a++) {
+        size_t np = named ? named : pb__kind_n_defaults(s->plugins[s->configs[a].plugin].kind);
         cap += np * s->opt.n_seeds;
         max_np += np;
     }
@@ -189,8 +289,8 @@ static int expand(suite *s)
         rc = pb_usage_error("out of memory");
         goto out;
     }
-    for (size_t a = 0; a < s->n_plugins; a++) {
-        const pb__plugin_file *pl = &s->plugins[a];
+    for (size_t a = 0; a < s->n_configs; a++) {
+        const pb__plugin_file *pl = &s->plugins[s->configs[a].plugin];
         size_t np = named ? named : pb__kind_n_defaults(pl->kind);
         const cJSON *listed = named ? s->opt.problems->child : NULL;
         for (size_t k = 0; k < np; k++, listed = listed ? listed->next : NULL) {
@@ -219,7 +319,8 @@ static int expand(suite *s)
             for (size_t r = 0; r < s->opt.n_seeds; r++)
                 s->jobs[s->n_jobs++] = (pb__job){
                     .plugin = pl,
-                    .params = s->values[a],
+                    .params = s->configs[a].values,
+                    .config = s->configs[a].label,
                     .problem = prob,
                     .seed = s->opt.seeds[r],
                     .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target},
@@ -258,7 +359,7 @@ static int resume(suite *s)
     cJSON *old = cJSON_CreateArray(), *kept_records = cJSON_CreateArray();
     size_t n_jobs = s->n_jobs, kept = 0, reused = 0, ignored = 0, torn = 0;
     char **keys = calloc(n_jobs ? n_jobs : 1, sizeof *keys);
-    const cJSON **done = calloc(n_jobs ? n_jobs : 1, sizeof *done); /* per job, its record */
+    cJSON **done = calloc(n_jobs ? n_jobs : 1, sizeof *done); /* per job, its record */
     pb__strmap jobs = {0};
     int rc = 0;
     if (!old || !kept_records || !keys || !done) {
@@ -299,6 +400,14 @@ static int resume(suite *s)
             /* The same record in the journal and the results file is no news (the journal
              * holds the results file's records after one resume); another one is. */
             ignored++;
+        }
+    }
+    /* A configuration renamed since keeps its runs (the label is not part of their key),
+     * under its new label: one configuration must not show as two rows. */
+    for (size_t j = 0; j < s->n_jobs; j++) {
+        if (done[j]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(done[j], "config");
+            cJSON_AddStringToObject(done[j], "config", s->jobs[j].config);
         }
     }
     if (pb__journal_rewrite(s->journal_path, kept_records) != 0) {
@@ -453,7 +562,7 @@ static void on_done(void *user, size_t index, const pb__job_result *result)
     keep(s, rec);
     if (result->outcome.status != PB__STATUS_OK) {
         pb__progress_clear(&s->progress);
-        fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->plugin->desc->name,
+        fprintf(stderr, "plugbench: %s on %s seed %llu: %s: %s\n", job->config,
                 job->problem->id, (unsigned long long)job->seed,
                 pb__status_name(result->outcome.status), result->outcome.message);
     }

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "configs.h"
 #include "isolate.h"
 #include "numfmt.h"
+#include "strmap.h"
 
 static const char usage[] =
     "usage: plugbench run [options]\n"
@@ -21,7 +23,9 @@ static const char usage[] =
     "(every installed plugin on its kind's\n"
     "default problems, seeds 1-5, the kind's default budget).\n"
     "\n"
-    "  -a, --algorithm NAME|FILE.so  algorithm to run (repeatable; default: all installed)\n"
+    "  -a, --algorithm NAME|FILE.so  algorithm to run (repeatable; default: all installed);\n"
+    "                                NAME[p=v1,v2][q=v]... runs one configuration per\n"
+    "                                combination, at most 1000 in all (README: Parameter grids)\n"
     "  -p, --problem ID              problem to run on (repeatable; default: the kind's defaults;\n"
     "                                `plugbench list` shows the id patterns)\n"
     "  -s, --seeds LIST              seeds, e.g. 1-5 or 1,3,7 (default 1-5)\n"
@@ -29,7 +33,9 @@ static const char usage[] =
     "      --max-iters N             budget in algorithm iterations (step calls)\n"
     "      --max-seconds S           budget in algorithm seconds (checked between steps)\n"
     "      --target V                stop a run once its main metric is <= V\n"
-    "  -P, --param ALG.NAME=VALUE    set a parameter (repeatable; see plugbench describe ALG)\n"
+    "  -P, --param ALG.NAME=VALUE    set a parameter of every configuration of ALG\n"
+    "                                (repeatable; see plugbench describe ALG); a grid may\n"
+    "                                not set it again\n"
     "  -j, --jobs N                  runs in parallel (default 1; more than the cores\n"
     "                                stretches algorithm seconds and --max-seconds)\n"
     "      --timeout S               wall-clock limit per run; the run is killed after it\n"
@@ -71,7 +77,8 @@ static const char usage[] =
 
 /* The rest of --help: one literal of over 4095 bytes is more than C11 promises to take. */
 static const char usage_config[] =
-    "The config file holds the same keys: algorithms, problems (arrays of strings), seeds\n"
+    "The config file holds the same keys: algorithms (strings, and objects {\"name\": N,\n"
+    "\"plugin\": P, \"params\": {\"p\": value or [values]}}), problems (strings), seeds\n"
     "(\"1-5\" or an array), max_evals, max_iters, max_seconds, target, params (an object\n"
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
@@ -268,13 +275,7 @@ static int normalize_params(cJSON *cfg)
         }
         cJSON_ArrayForEach(v, alg) {
             char text[512], value[256];
-            if (cJSON_IsNumber(v))
-                pb__format_double(v->valuedouble, value);
-            else if (cJSON_IsBool(v))
-                snprintf(value, sizeof value, "%s", cJSON_IsTrue(v) ? "true" : "false");
-            else if (cJSON_IsString(v))
-                snprintf(value, sizeof value, "%s", v->valuestring);
-            else {
+            if (pb__json_value_text(v, value, sizeof value) != 0) {
                 cJSON_Delete(list);
                 return pb_usage_error("config: params.%s.%s must be a number, bool or string",
                                       alg->string, v->string);
@@ -285,6 +286,52 @@ static int normalize_params(cJSON *cfg)
     }
     put(cfg, "params", list, 0);
     return 0;
+}
+
+/*
+ * Turns "algorithms" -- strings "NAME[param=v,...]..." and objects {"name", "plugin",
+ * "params"} -- into specs (configs.h), in place, and checks that the configurations they
+ * expand to are at most PB__MAX_CONFIGS and that no name is given twice.
+ */
+static int normalize_algorithms(cJSON *cfg, const char *source, cJSON **out)
+{
+    cJSON *given = cJSON_GetObjectItemCaseSensitive(cfg, "algorithms"), *specs;
+    if (given && !cJSON_IsArray(given))
+        return pb_usage_error("%s: algorithms must be an array of strings and objects", source);
+    if (!(specs = cJSON_CreateArray()))
+        return pb_usage_error("out of memory");
+    pb__strmap names = {0};
+    size_t total = 0, n_names = 0;
+    int rc = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, given) {
+        char err[1024];
+        cJSON *spec = cJSON_IsString(a)   ? pb__spec_parse(a->valuestring, err, sizeof err)
+                      : cJSON_IsObject(a) ? pb__spec_from_object(a, err, sizeof err)
+                                          : NULL;
+        if (!cJSON_IsString(a) && !cJSON_IsObject(a))
+            snprintf(err, sizeof err, "algorithms must hold strings and objects");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(spec, "name");
+        int repeated = name && pb__strmap_intern(&names, name->valuestring, n_names) != n_names;
+        n_names += name && !repeated;
+        if (!spec) {
+            rc = pb_usage_error("%s: %s", source, err);
+        } else if (repeated) {
+            rc = pb_usage_error("%s: configuration name '%s' is used twice", source,
+                                name->valuestring);
+        } else if ((total += pb__spec_count(spec)) > PB__MAX_CONFIGS) {
+            rc = pb_usage_error("%s: the algorithms expand to more than %d configurations "
+                                "(is a grid too large?)",
+                                source, PB__MAX_CONFIGS);
+        }
+        cJSON_AddItemToArray(specs, spec);
+        if (rc)
+            break;
+    }
+    pb__strmap_free(&names);
+    put(cfg, "algorithms", specs, 0);
+    *out = specs;
+    return rc;
 }
 
 static int string_array(cJSON *cfg, const char *key, cJSON **out)
@@ -422,7 +469,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     }
     int rc;
     cJSON *dirs;
-    if ((rc = normalize_params(cfg)) || (rc = string_array(cfg, "algorithms", &o->algorithms)) ||
+    if ((rc = normalize_params(cfg)) || (rc = normalize_algorithms(cfg, source, &o->algorithms)) ||
         (rc = string_array(cfg, "problems", &o->problems)) ||
         (rc = string_array(cfg, "params", &o->params)) ||
         (rc = string_array(cfg, "plugin_dirs", &dirs)))

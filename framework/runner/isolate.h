@@ -19,6 +19,7 @@ typedef struct pb__job {
     uint64_t seed;
     pb__limits limits;
     int32_t save_solutions; /* PB__SAVE_*: which solutions come back to the parent */
+    const char *config; /* its configuration's label (configs.h); NULL: the plugin's name */
 } pb__job;
 
 /* Which measured solutions a run sends back (pb__job.save_solutions). */

@@ -85,6 +85,7 @@ cJSON *pb__record_identity(const pb__job *job)
     cJSON_AddStringToObject(plugin, "version", job->plugin->desc->version);
     cJSON_AddStringToObject(plugin, "sha256", job->plugin->sha256);
     cJSON_AddStringToObject(plugin, "path", job->plugin->path);
+    cJSON_AddStringToObject(rec, "config", job->config ? job->config : job->plugin->desc->name);
     cJSON *problem = cJSON_AddObjectToObject(rec, "problem");
     cJSON_AddStringToObject(problem, "id", job->problem->id);
     cJSON_AddStringToObject(problem, "kind", kind->name);
