@@ -407,7 +407,7 @@ static int resume(suite *s)
     for (size_t j = 0; j < s->n_jobs; j++) {
         if (done[j]) {
             cJSON_DeleteItemFromObjectCaseSensitive(done[j], "config");
-            cJSON_AddStringToObject(done[j], "config", s->jobs[j].config);
+            cJSON_AddStringToObject(done[j], "config", pb__job_label(&s->jobs[j]));
         }
     }
     if (pb__journal_rewrite(s->journal_path, kept_records) != 0) {

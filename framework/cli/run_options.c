@@ -50,7 +50,10 @@ static const char usage[] =
     "                                problems x seeds), e.g. one per Slurm array task;\n"
     "                                plugbench merge joins the shards' results files\n"
     "      --no-plots                do not write the report (plots, leaderboards, index.html)\n"
-    "  -q, --quiet                   no progress line\n"
+    "  -q, --quiet                   no progress line\n";
+
+/* The options that follow: one literal of over 4095 bytes is more than C11 promises to take. */
+static const char usage_more[] =
     "      --count-instructions      run under Valgrind's callgrind and record per run the\n"
     "                                instructions of the plugin's create, step and solution\n"
     "                                calls (oracle calls in them included), \"instructions\";\n"
@@ -75,7 +78,7 @@ static const char usage[] =
     "                                protected\n"
     "\n";
 
-/* The rest of --help: one literal of over 4095 bytes is more than C11 promises to take. */
+/* The rest of --help. */
 static const char usage_config[] =
     "The config file holds the same keys: algorithms (strings, and objects {\"name\": N,\n"
     "\"plugin\": P, \"params\": {\"p\": value or [values]}}), problems (strings), seeds\n"
@@ -574,6 +577,7 @@ int pb_run_options_parse(int argc, char **argv, pb_run_options *o)
         const char *arg = argv[i];
         if (pb_is_help(arg)) {
             fputs(usage, stdout);
+            fputs(usage_more, stdout);
             fputs(usage_config, stdout);
             cJSON_Delete(cli);
             return -1;

@@ -42,9 +42,11 @@ void pb__cache_close(pb__cache *cache)
 static char *key_text(const pb__cache *cache, const pb__job *job, char path[ENTRY_PATH_MAX])
 {
     cJSON *key = cJSON_CreateObject(), *identity = pb__record_identity(job);
-    /* The same binary anywhere is the same plugin: its sha256 is in the identity. */
+    /* The same binary anywhere is the same plugin: its sha256 is in the identity. A
+     * configuration's label names the run but does not change it. */
     cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(identity, "plugin"),
                                             "path");
+    cJSON_DeleteItemFromObjectCaseSensitive(identity, "config");
     cJSON_AddStringToObject(key, "plugbench_version", PB_VERSION);
     cJSON_AddStringToObject(key, "git_revision", PB_GIT_REVISION);
     cJSON_AddItemToObject(key, "run", identity);
@@ -111,6 +113,10 @@ cJSON *pb__cache_get(pb__cache *cache, const pb__job *job)
         if (cJSON_GetObjectItemCaseSensitive(plugin, "path"))
             cJSON_ReplaceItemInObjectCaseSensitive(plugin, "path",
                                                    cJSON_CreateString(job->plugin->path));
+        /* The label is not part of the key: a configuration renamed since takes the runs
+         * it had under its old name, as with --resume (one configuration, one row). */
+        cJSON_DeleteItemFromObjectCaseSensitive(record, "config");
+        cJSON_AddStringToObject(record, "config", pb__job_label(job));
         cJSON_AddTrueToObject(record, "cached");
         cJSON_AddStringToObject(record, "cache_entry", path);
     }

@@ -75,6 +75,11 @@ cJSON *pb__results_context(int argc, char **argv)
     return ctx;
 }
 
+const char *pb__job_label(const pb__job *job)
+{
+    return job->config ? job->config : job->plugin->desc->name;
+}
+
 cJSON *pb__record_identity(const pb__job *job)
 {
     const pb__kind *kind = job->problem->family->kind;
@@ -85,7 +90,7 @@ cJSON *pb__record_identity(const pb__job *job)
     cJSON_AddStringToObject(plugin, "version", job->plugin->desc->version);
     cJSON_AddStringToObject(plugin, "sha256", job->plugin->sha256);
     cJSON_AddStringToObject(plugin, "path", job->plugin->path);
-    cJSON_AddStringToObject(rec, "config", job->config ? job->config : job->plugin->desc->name);
+    cJSON_AddStringToObject(rec, "config", pb__job_label(job));
     cJSON *problem = cJSON_AddObjectToObject(rec, "problem");
     cJSON_AddStringToObject(problem, "id", job->problem->id);
     cJSON_AddStringToObject(problem, "kind", kind->name);

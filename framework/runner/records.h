@@ -20,6 +20,9 @@
 cJSON *pb__results_context(int argc, char **argv);
 
 /* The fields that identify a run (plugin, problem, seed, parameters, budget, target). */
+/* The label of job's configuration as records carry it ("config"): its name, or the plugin's. */
+const char *pb__job_label(const pb__job *job);
+
 cJSON *pb__record_identity(const pb__job *job);
 
 /* A whole record: the identity plus status, metrics, counts, times, trace and output. */

@@ -116,4 +116,13 @@ pb config run -c cfg.json -o config.json
 check "the config key cache works as the flag" \
     grep -q '^5 runs: 5 ok; 5 reused from the cache$' config.out
 
+# The label is not part of the key: a configuration renamed since reuses its runs, under the
+# new name (one configuration, one row), as --resume keeps them.
+for name in rs-old rs-new; do
+    printf '{"cache": "%s/label", "algorithms": [{"name": "%s", "plugin": "%s/plugins/random-search.so", "params": {"batch": 5}}], "problems": ["sphere-d2-i1"], "seeds": "1-3", "max_evals": 100, "plots": false}' "$T" "$name" "$BUILD" >label.json
+    pb "label-$name" run -c label.json -o "label-$name.json"
+done
+json_check "a renamed configuration's reused runs carry its new label" label-rs-new.json \
+    '[.runs[] | .cached == true and .config == "rs-new"] | all and length == 3'
+
 tap_done
