@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # plugbench history end to end (tests/history/meson.build).
 #
-#   usage: history_test.sh PLUGBENCH_EXE INCLUDE_DIR PLUGIN.c SANITIZE
+#   usage: history_test.sh PLUGBENCH_EXE INCLUDE_DIR PLUGIN.c SPIN_PLUGIN.c SANITIZE
 #
 # Builds a small git project in a scratch directory: one plugin (PLUGIN.c, built with cc
 # against INCLUDE_DIR, the plugin headers) over five commits:
@@ -15,18 +15,22 @@
 #   (c) --fail-on-regression exits 1, and nothing is measured again;
 #   (d) no worktree and no scratch directory is left behind, also after an interrupt during
 #       a build, which leaves that commit unmeasured;
-#   (e) bad usage: another suite in the same directory, a range git does not know.
+#   (e) bad usage: another suite in the same directory, a range git does not know;
+#   (f) --kernels: a second project of two commits, tests/instr's SPIN_PLUGIN.c built with a
+#       spin of 1000 then 2000, bench --instructions at each: the second commit is the
+#       regression, dearer by exactly 2000 instructions per iteration (x86-64).
 # Skipped (exit 77) without valgrind and in a sanitized build (as tests/instr). Needs git,
 # cc, jq and gnuplot.
 set -u
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 4 4 "PLUGBENCH_EXE INCLUDE_DIR PLUGIN.c SANITIZE" "$@"
+tap_usage 5 5 "PLUGBENCH_EXE INCLUDE_DIR PLUGIN.c SPIN_PLUGIN.c SANITIZE" "$@"
 PB=$(tap_abs "$1")
 INC=$(tap_abs "$2")
 SRC=$(tap_abs "$3")
+SPIN_SRC=$(tap_abs "$4")
 tap_require jq git cc gnuplot
-if [ "$4" != none ]; then
-    echo "1..0 # SKIP a sanitized build ($4) does not run under valgrind"
+if [ "$5" != none ]; then
+    echo "1..0 # SKIP a sanitized build ($5) does not run under valgrind"
     exit 77
 fi
 if ! command -v "${PLUGBENCH_VALGRIND:-valgrind}" >/dev/null 2>&1; then
@@ -179,4 +183,29 @@ usage_error "(e) a range git does not know" "git log no-such-rev" \
 usage_error "(e) time is not stepped" "wall time" \
     history -C repo -c suite.json --metrics time HEAD
 usage_error "(e) neither a suite nor --kernels" "either -c" history -C repo HEAD
+
+# (f) --kernels on a project whose kernel doubles its spin at the second commit.
+git init -q krepo
+cp "$SPIN_SRC" krepo/spin_plugin.c
+echo 1000 >krepo/spin
+git -C krepo add -A && git -C krepo commit -qm "spin 1000"
+echo 2000 >krepo/spin
+git -C krepo commit -qam "spin 2000"
+K2=$(git -C krepo rev-parse HEAD)
+pb f history -C krepo --kernels --iterations 10 -a ./spin.so -o khist HEAD \
+    --build "cc -O1 -shared -fPIC -fvisibility=hidden -I'$INC' -DSPIN=\$(cat spin) -o spin.so spin_plugin.c"
+if [ "$RC" = 0 ]; then ok "(f) history --kernels: exit 0"; else
+    not_ok "(f) history --kernels: exit 0" "exit $RC" "$(show "$T/f.err" 12)"; fi
+json_check "(f) the second commit regressed, in instructions per kernel iteration" \
+    khist/history.json \
+    "[.steps[] | select(.verdict == \"regressed\")] as \$r | (\$r | length) == 1 and
+     \$r[0].commit == \"$K2\" and \$r[0].parameters.microkernel == \"step\" and
+     .metrics == [\"instructions\"] and .counts.measured == 2"
+if [ "$(uname -m)" = x86_64 ]; then
+    json_check "(f) dearer by exactly 2000 instructions per iteration" khist/history.json \
+        '.steps[0] | .new_median - .base_median == 2000'
+else
+    skip "(f) the spin is assembly on x86-64 only"
+fi
+worktrees_clean "(f)"
 tap_done
