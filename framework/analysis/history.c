@@ -253,6 +253,20 @@ static void format_setup(const cJSON *e, char *buf, size_t len)
         snprintf(buf + used, len - used, ")");
 }
 
+/* The text of a step's cells: metric, setup, before, after, change. */
+typedef struct step_text {
+    char metric[256], setup[1024], before[64], after[64], change[64];
+} step_text;
+
+static void format_step(const cJSON *e, step_text *t)
+{
+    format_metric(e, t->metric, sizeof t->metric);
+    format_setup(e, t->setup, sizeof t->setup);
+    format_value(item(e, item(e, "base") ? "base" : "base_median"), t->before, sizeof t->before);
+    format_value(item(e, item(e, "new") ? "new" : "new_median"), t->after, sizeof t->after);
+    format_change(item(e, "change"), t->change, sizeof t->change);
+}
+
 void pb__history_print(const cJSON *doc, FILE *f)
 {
     static const char *const verdicts[] = {"regressed", "improved"};
@@ -265,16 +279,12 @@ void pb__history_print(const cJSON *doc, FILE *f)
             if (n++ == 0)
                 fprintf(f, "%s (first commit, after the measured commit before it):\n",
                         v ? "improvements" : "regressions");
-            char metric[256], before[64], after[64], change[64], setup[1024];
-            format_metric(e, metric, sizeof metric);
-            format_setup(e, setup, sizeof setup);
-            format_value(item(e, item(e, "base") ? "base" : "base_median"), before, sizeof before);
-            format_value(item(e, item(e, "new") ? "new" : "new_median"), after, sizeof after);
-            format_change(item(e, "change"), change, sizeof change);
+            step_text t;
+            format_step(e, &t);
             fprintf(f, "  %.*s  %s on %s%s  %s: %s -> %s %s  (after %.*s", SHORT_SHA,
                     item(e, "commit")->valuestring, item(e, "plugin")->valuestring,
-                    item(e, "problem")->valuestring, setup, metric, before, after, change,
-                    SHORT_SHA, item(e, "previous")->valuestring);
+                    item(e, "problem")->valuestring, t.setup, t.metric, t.before, t.after,
+                    t.change, SHORT_SHA, item(e, "previous")->valuestring);
             int unmeasured = cJSON_GetArraySize(item(e, "unmeasured"));
             if (unmeasured)
                 fprintf(f, "; %d commit%s between not measured", unmeasured,
@@ -426,17 +436,13 @@ static void steps_table(const history *h, const char *verdict, FILE *f)
                   "<th>problem</th><th>metric</th><th>before</th><th>after</th><th>change</th>"
                   "<th>after commit</th><th>not measured between</th></tr></thead>\n<tbody>\n",
                   f);
-        char metric[256], before[64], after[64], change[64], setup[1024];
-        format_metric(e, metric, sizeof metric);
-        format_setup(e, setup, sizeof setup);
-        format_value(item(e, item(e, "base") ? "base" : "base_median"), before, sizeof before);
-        format_value(item(e, item(e, "new") ? "new" : "new_median"), after, sizeof after);
-        format_change(item(e, "change"), change, sizeof change);
+        step_text t;
+        format_step(e, &t);
         fprintf(f, "<tr><td><code>%.*s</code></td><td>", SHORT_SHA, item(e, "commit")->valuestring);
         pb__html_text(f, item(e, "subject")->valuestring);
         fputs("</td><td>", f);
         pb__html_text(f, item(e, "plugin")->valuestring);
-        pb__html_text(f, setup);
+        pb__html_text(f, t.setup);
         fputs("</td><td>", f);
         pb__html_text(f, item(e, "problem")->valuestring);
         fputs("</td><td>", f);
@@ -444,12 +450,12 @@ static void steps_table(const history *h, const char *verdict, FILE *f)
         const char *plot = cJSON_IsNumber(si) ? h->s[(size_t)si->valuedouble].plot.name : "";
         if (plot[0])
             fprintf(f, "<a href=\"#%s\">", plot);
-        pb__html_text(f, metric);
+        pb__html_text(f, t.metric);
         fprintf(f, "%s</td><td>", plot[0] ? "</a>" : "");
-        pb__html_text(f, before);
+        pb__html_text(f, t.before);
         fputs("</td><td>", f);
-        pb__html_text(f, after);
-        fprintf(f, "</td><td>%s</td><td><code>%.*s</code></td><td>%d</td></tr>\n", change,
+        pb__html_text(f, t.after);
+        fprintf(f, "</td><td>%s</td><td><code>%.*s</code></td><td>%d</td></tr>\n", t.change,
                 SHORT_SHA, item(e, "previous")->valuestring,
                 cJSON_GetArraySize(item(e, "unmeasured")));
     }

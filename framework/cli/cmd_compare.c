@@ -4,6 +4,7 @@
  * threshold on the median (compare.h). Exit 1 when something regressed: the CI gate.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,36 +350,39 @@ static int parse_fraction(const char *text, int percent, double lo, double hi, d
 
 int pb_compare_flag(const char *command, const char *a, const char *val, pb__compare_options *opt)
 {
+    /* The numeric ones: range, whether "5%" is allowed, and where the value goes. */
+    static const struct {
+        const char *flag;
+        int percent;
+        double lo, hi;
+        size_t offset;
+        const char *expected;
+    } numbers[] = {
+        {"--alpha", 0, 1e-300, 1, offsetof(pb__compare_options, alpha), "a number in (0, 1)"},
+        {"--threshold", 1, 0, INFINITY, offsetof(pb__compare_options, threshold),
+         "a relative change >= 0, as 0.05 or 5%"},
+        {"--instructions-threshold", 1, 0, INFINITY,
+         offsetof(pb__compare_options, instructions_threshold),
+         "a relative change >= 0, as 0.01 or 1%"},
+    };
     if (strcmp(a, "--metrics") == 0) {
-        if (!(opt->metrics = pb__compare_parse_metrics(val))) {
-            pb_usage_error("%s: --metrics '%s': expected a comma-separated list of quality, "
-                           "target, time, instructions",
-                           command, val);
-            return -1;
-        }
-    } else if (strcmp(a, "--alpha") == 0) {
-        if (parse_fraction(val, 0, 1e-300, 1, &opt->alpha) != 0) {
-            pb_usage_error("%s: --alpha '%s': expected a number in (0, 1)", command, val);
-            return -1;
-        }
-    } else if (strcmp(a, "--threshold") == 0) {
-        if (parse_fraction(val, 1, 0, INFINITY, &opt->threshold) != 0) {
-            pb_usage_error("%s: --threshold '%s': expected a relative change >= 0, as 0.05 or "
-                           "5%%",
-                           command, val);
-            return -1;
-        }
-    } else if (strcmp(a, "--instructions-threshold") == 0) {
-        if (parse_fraction(val, 1, 0, INFINITY, &opt->instructions_threshold) != 0) {
-            pb_usage_error("%s: --instructions-threshold '%s': expected a relative change >= "
-                           "0, as 0.01 or 1%%",
-                           command, val);
-            return -1;
-        }
-    } else {
-        return 0;
+        if ((opt->metrics = pb__compare_parse_metrics(val)))
+            return 1;
+        pb_usage_error("%s: --metrics '%s': expected a comma-separated list of quality, "
+                       "target, time, instructions",
+                       command, val);
+        return -1;
     }
-    return 1;
+    for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
+        if (strcmp(a, numbers[k].flag) != 0)
+            continue;
+        double *out = (double *)((char *)opt + numbers[k].offset);
+        if (parse_fraction(val, numbers[k].percent, numbers[k].lo, numbers[k].hi, out) == 0)
+            return 1;
+        pb_usage_error("%s: %s '%s': expected %s", command, a, val, numbers[k].expected);
+        return -1;
+    }
+    return 0;
 }
 
 /* Are runs those of a bench --instructions file: instruction counts and no metrics? */
