@@ -26,11 +26,11 @@
 set -u
 . "$(dirname "$0")/../support/tap.sh"
 tap_usage 4 4 "PLUGBENCH_EXE INCLUDE_DIR SPIN_PLUGIN.c SANITIZE" "$@"
+tap_require jq git cc gnuplot
+tap_require_valgrind "$4"
 PB=$(tap_abs "$1")
 INC=$(tap_abs "$2")
 SRC=$(tap_abs "$3")
-tap_require jq git cc gnuplot
-tap_require_valgrind "$4"
 unset PLUGBENCH_PLUGIN_PATH
 tap_scratch history
 mkdir tmp
