@@ -49,7 +49,7 @@ static const char usage[] =
     "      --iterations N with --kernels: kernel iterations counted (bench's default 100)\n"
     "      --build CMD    shell command that builds a commit, run in its worktree (default:\n"
     "                     meson setup build && meson compile -C build)\n"
-    "      --plugbench PATH  the plugbench to measure with, relative to the built worktree\n"
+    "      --plugbench PATH  the plugbench to measure with, in the built worktree (relative)\n"
     "                     (plugbench itself: build/framework/plugbench); default: this one\n"
     "      --plugin-dir DIR  a plugin directory relative to the built worktree (repeatable)\n"
     "  -o, --output DIR   the history directory (default history): commits/<sha>/ with each\n"
@@ -69,7 +69,8 @@ static const char usage[] =
     "next run); 2 for bad usage, a range git does not know, or a history directory made\n"
     "for another suite.\n";
 
-#define MAX_ARGS 64
+#define MAX_ARGS 64 /* of git, and the most -a */
+#define SUITE_ARGS (16 + 2 * PB_MAX_DIRS + MAX_ARGS) /* of the suite's command */
 #define DEFAULT_BUILD "meson setup build && meson compile -C build"
 #define SHORT_SHA 8
 
@@ -103,10 +104,12 @@ static void on_signal(int sig)
 
 /*
  * Runs argv (argv[0] looked up in PATH) in cwd (NULL: ours), in a process group of its own,
- * stdin from /dev/null, stdout to out_fd and stderr to err_fd. Returns its exit status,
- * 128 + the signal that killed it, or -1 when it could not be started.
+ * stdin from /dev/null, stdout to out_fd and stderr to err_fd. A stoppable command (the
+ * build, the suite) gets SIGTERM when we are interrupted; git's commands run to their end,
+ * so that the worktree can still be removed. Returns its exit status, 128 + the signal
+ * that killed it, or -1 when it could not be started.
  */
-static int spawn(char *const argv[], const char *cwd, int out_fd, int err_fd)
+static int spawn(char *const argv[], const char *cwd, int out_fd, int err_fd, int stoppable)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -124,9 +127,11 @@ static int spawn(char *const argv[], const char *cwd, int out_fd, int err_fd)
         _exit(127);
     }
     setpgid(pid, pid); /* also here: a signal may come before the child has run */
-    running_group = pid;
-    if (interrupted)
-        kill(-pid, SIGTERM);
+    if (stoppable) {
+        running_group = pid;
+        if (interrupted)
+            kill(-pid, SIGTERM);
+    }
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -134,13 +139,13 @@ static int spawn(char *const argv[], const char *cwd, int out_fd, int err_fd)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* spawn with stdout and stderr appended to the file at log. */
+/* A stoppable spawn with stdout and stderr appended to the file at log. */
 static int spawn_logged(char *const argv[], const char *cwd, const char *log)
 {
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
     if (fd < 0)
         return -1;
-    int rc = spawn(argv, cwd, fd, fd);
+    int rc = spawn(argv, cwd, fd, fd, 1);
     close(fd);
     return rc;
 }
@@ -157,7 +162,7 @@ static int git(session *s, char *const args[])
     snprintf(errp, sizeof errp, "%s/git.err", s->tmp);
     int o = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    int rc = o >= 0 && e >= 0 ? spawn(argv, NULL, o, e) : -1;
+    int rc = o >= 0 && e >= 0 ? spawn(argv, NULL, o, e, 0) : -1;
     if (o >= 0)
         close(o);
     if (e >= 0)
@@ -185,7 +190,7 @@ static void remove_worktree(session *s)
     if (git(s, rm) != 0) {
         char *rmrf[] = {"rm", "-rf", "--", s->worktree, NULL};
         int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-        spawn(rmrf, NULL, null, null);
+        spawn(rmrf, NULL, null, null, 0);
         if (null >= 0)
             close(null);
         char *prune[] = {"worktree", "prune", NULL};
@@ -277,15 +282,22 @@ typedef struct commit {
     char results[PATH_MAX + 128]; /* its results file */
 } commit;
 
+/* path within the built worktree, into buf: as it is when absolute. Returns buf. */
+static char *in_worktree(const session *s, const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s", path[0] == '/' ? "" : s->worktree, path[0] == '/' ? "" : "/",
+             path);
+    return buf;
+}
+
 /* The argv of the suite at the commit in the built worktree, into args (strings in bufs). */
-static void suite_argv(const session *s, const commit *c, char *args[MAX_ARGS],
+static void suite_argv(const session *s, const commit *c, char *args[SUITE_ARGS],
                        char bufs[PB_MAX_DIRS + 1][PATH_MAX + 16])
 {
     const options *o = &s->opt;
     size_t n = 0;
     if (o->exe) {
-        snprintf(bufs[0], sizeof bufs[0], "%s/%s", s->worktree, o->exe);
-        args[n++] = bufs[0];
+        args[n++] = in_worktree(s, o->exe, bufs[0], sizeof bufs[0]);
     } else {
         args[n++] = (char *)s->self;
     }
@@ -308,9 +320,8 @@ static void suite_argv(const session *s, const commit *c, char *args[MAX_ARGS],
     args[n++] = "-o";
     args[n++] = (char *)c->results;
     for (size_t i = 0; i < o->n_plugin_dirs; i++) {
-        snprintf(bufs[i + 1], sizeof bufs[i + 1], "%s/%s", s->worktree, o->plugin_dirs[i]);
         args[n++] = "--plugin-dir";
-        args[n++] = bufs[i + 1];
+        args[n++] = in_worktree(s, o->plugin_dirs[i], bufs[i + 1], sizeof bufs[i + 1]);
     }
     for (size_t i = 0; o->kernels && i < o->n_plugins; i++)
         args[n++] = (char *)o->plugins[i];
@@ -391,7 +402,7 @@ static int measure(session *s, commit *c, size_t i, size_t n)
     } else {
         fprintf(stderr, "history: [%zu/%zu] %.*s: built in %.1f s, measuring\n", i + 1, n,
                 SHORT_SHA, c->sha, built);
-        char *args[MAX_ARGS], bufs[PB_MAX_DIRS + 1][PATH_MAX + 16];
+        char *args[SUITE_ARGS], bufs[PB_MAX_DIRS + 1][PATH_MAX + 16];
         suite_argv(s, c, args, bufs);
         snprintf(log, sizeof log, "%s/run.log", dir);
         unlink(log);
@@ -455,9 +466,12 @@ static int parse(int argc, char **argv, options *o)
                                : strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ? &o->out
                                : strcmp(a, "--iterations") == 0 ? &o->iterations
                                                                 : NULL;
-            if (strcmp(a, "-a") == 0 && o->n_plugins < MAX_ARGS - 16)
+            if ((strcmp(a, "-a") == 0 && o->n_plugins == MAX_ARGS) ||
+                (strcmp(a, "--plugin-dir") == 0 && o->n_plugin_dirs == PB_MAX_DIRS))
+                return pb_usage_error("history: too many %s", a);
+            if (strcmp(a, "-a") == 0)
                 dst = &o->plugins[o->n_plugins++];
-            else if (strcmp(a, "--plugin-dir") == 0 && o->n_plugin_dirs < PB_MAX_DIRS)
+            else if (strcmp(a, "--plugin-dir") == 0)
                 dst = &o->plugin_dirs[o->n_plugin_dirs++];
             if (!dst)
                 return pb_usage_error("history: unknown option '%s' (see plugbench history "
