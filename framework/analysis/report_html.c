@@ -29,8 +29,8 @@ static const char style[] =
     "figcaption{font-size:.9em;max-width:960px}\n"
     ".note{color:#444;max-width:62em}\n";
 
-/* The head of a page, through <body>. */
-static void page_begin(FILE *f, const char *title)
+/* The head of a page, through <body>; see report_internal.h. */
+void pb__html_page_begin(FILE *f, const char *title)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
@@ -73,7 +73,7 @@ static int close_page(FILE *f, const char *name, char *err, size_t errlen)
 }
 
 /* One plot: its PNG, linking its SVG; the caption links the SVG, data and script. */
-static void figure(FILE *f, const pb__rplot *plot)
+void pb__html_figure(FILE *f, const pb__rplot *plot)
 {
     fprintf(f,
             "<figure><a href=\"plots/%s.svg\"><img src=\"plots/%s.png\" width=\"960\" "
@@ -96,7 +96,7 @@ static size_t figures(const pb__report *r, size_t k, int section, size_t p, FILE
         const pb__rplot *plot = &r->plots_list[i];
         if (plot->kind == k && plot->section == section &&
             (section != PB__RPLOT_CONVERGENCE || plot->problem == p)) {
-            figure(f, plot);
+            pb__html_figure(f, plot);
             n++;
         }
     }
@@ -232,7 +232,7 @@ static int leaderboard_pages(const pb__report *r, size_t k, char *err, size_t er
     snprintf(name, sizeof name, "leaderboard-%s.html", file);
     if (!(f = open_page(r, name, err, errlen)))
         return -1;
-    page_begin(f, title);
+    pb__html_page_begin(f, title);
     pb__report_tables_html(r, k, f);
     fputs("<p><a href=\"index.html\">The whole report</a></p>\n", f);
     page_end(f);
@@ -252,7 +252,7 @@ int pb__report_pages(const pb__report *r, char *err, size_t errlen)
     FILE *f = open_page(r, "index.html", err, errlen);
     if (!f)
         return -1;
-    page_begin(f, "plugbench report");
+    pb__html_page_begin(f, "plugbench report");
     fputs("<p>", f);
     status_counts(r, SIZE_MAX, f);
     fprintf(f, " A run whose status is not ok is a failure in the leaderboards, ECDFs and "

@@ -262,6 +262,14 @@ void pb__report_power(double v, int html, char *buf, size_t len);
 
 /* --- report_html.c --- */
 
+/* The head of a self-contained page (inline style) with title as its <h1>, through <body>:
+ * report's pages and history's. */
+void pb__html_page_begin(FILE *f, const char *title);
+
+/* A plot of plots/ as a figure: its PNG linking its SVG; the caption links its data and
+ * script. */
+void pb__html_figure(FILE *f, const pb__rplot *plot);
+
 /* Writes leaderboard-<kind>.md and .html for every kind and index.html. 0 or -1. */
 int pb__report_pages(const pb__report *r, char *err, size_t errlen);
 

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "compare.h"
 #include "loader.h"
 
 /* Exit codes. */
@@ -25,6 +26,19 @@ int pb_cmd_merge(int argc, char **argv);
 int pb_cmd_slurm(int argc, char **argv);
 int pb_cmd_remeasure(int argc, char **argv);
 int pb_cmd_tune(int argc, char **argv);
+int pb_cmd_history(int argc, char **argv);
+
+/* compare's defaults, which history shares; metrics 0: chosen once the files are read. */
+#define PB_COMPARE_DEFAULTS                                                                   \
+    {.metrics = 0, .alpha = 0.05, .threshold = 0.05, .instructions_threshold = 0.01}
+
+/*
+ * Reads option a with its value val (not NULL) when a is one of the options compare and
+ * history share: --metrics, --alpha, --threshold, --instructions-threshold, into opt.
+ * Returns 1 when it read one, 0 when a is none of them, -1 after a usage error on stderr
+ * (naming command).
+ */
+int pb_compare_flag(const char *command, const char *a, const char *val, pb__compare_options *opt);
 
 /* The plugin search directories after --plugin-dir flags (see pb__plugin_dirs). */
 typedef struct pb_dirs {

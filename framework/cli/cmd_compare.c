@@ -4,6 +4,7 @@
  * threshold on the median (compare.h). Exit 1 when something regressed: the CI gate.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,43 @@ static int parse_fraction(const char *text, int percent, double lo, double hi, d
     return 0;
 }
 
+int pb_compare_flag(const char *command, const char *a, const char *val, pb__compare_options *opt)
+{
+    /* The numeric ones: range, whether "5%" is allowed, and where the value goes. */
+    static const struct {
+        const char *flag;
+        int percent;
+        double lo, hi;
+        size_t offset;
+        const char *expected;
+    } numbers[] = {
+        {"--alpha", 0, 1e-300, 1, offsetof(pb__compare_options, alpha), "a number in (0, 1)"},
+        {"--threshold", 1, 0, INFINITY, offsetof(pb__compare_options, threshold),
+         "a relative change >= 0, as 0.05 or 5%"},
+        {"--instructions-threshold", 1, 0, INFINITY,
+         offsetof(pb__compare_options, instructions_threshold),
+         "a relative change >= 0, as 0.01 or 1%"},
+    };
+    if (strcmp(a, "--metrics") == 0) {
+        if ((opt->metrics = pb__compare_parse_metrics(val)))
+            return 1;
+        pb_usage_error("%s: --metrics '%s': expected a comma-separated list of quality, "
+                       "target, time, instructions",
+                       command, val);
+        return -1;
+    }
+    for (size_t k = 0; k < sizeof numbers / sizeof numbers[0]; k++) {
+        if (strcmp(a, numbers[k].flag) != 0)
+            continue;
+        double *out = (double *)((char *)opt + numbers[k].offset);
+        if (parse_fraction(val, numbers[k].percent, numbers[k].lo, numbers[k].hi, out) == 0)
+            return 1;
+        pb_usage_error("%s: %s '%s': expected %s", command, a, val, numbers[k].expected);
+        return -1;
+    }
+    return 0;
+}
+
 /* Are runs those of a bench --instructions file: instruction counts and no metrics? */
 static int counts_only(const cJSON *runs)
 {
@@ -385,10 +423,9 @@ static int counted(const cJSON *doc)
  * PB_EXIT_USAGE. */
 int pb_cmd_compare(int argc, char **argv)
 {
-    pb__compare_options opt = {.metrics = PB__CMP_ALL, .alpha = 0.05, .threshold = 0.05,
-                               .instructions_threshold = 0.01};
+    pb__compare_options opt = PB_COMPARE_DEFAULTS;
     const char *files[2] = {NULL, NULL}, *json = NULL;
-    int all = 0, metrics_given = 0;
+    int all = 0, shared;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = strcmp(a, "--metrics") == 0 || strcmp(a, "--alpha") == 0 ||
@@ -399,25 +436,9 @@ int pb_cmd_compare(int argc, char **argv)
             return PB_EXIT_OK;
         } else if (takes && !val) {
             return pb_usage_error("compare: %s needs a value (see plugbench compare --help)", a);
-        } else if (strcmp(a, "--metrics") == 0) {
-            if (!(opt.metrics = pb__compare_parse_metrics(val)))
-                return pb_usage_error("compare: --metrics '%s': expected a comma-separated list "
-                                      "of quality, target, time, instructions",
-                                      val);
-            metrics_given = 1;
-        } else if (strcmp(a, "--alpha") == 0) {
-            if (parse_fraction(val, 0, 1e-300, 1, &opt.alpha) != 0)
-                return pb_usage_error("compare: --alpha '%s': expected a number in (0, 1)", val);
-        } else if (strcmp(a, "--threshold") == 0) {
-            if (parse_fraction(val, 1, 0, INFINITY, &opt.threshold) != 0)
-                return pb_usage_error("compare: --threshold '%s': expected a relative change "
-                                      ">= 0, as 0.05 or 5%%",
-                                      val);
-        } else if (strcmp(a, "--instructions-threshold") == 0) {
-            if (parse_fraction(val, 1, 0, INFINITY, &opt.instructions_threshold) != 0)
-                return pb_usage_error("compare: --instructions-threshold '%s': expected a "
-                                      "relative change >= 0, as 0.01 or 1%%",
-                                      val);
+        } else if ((shared = pb_compare_flag("compare", a, val, &opt)) != 0) {
+            if (shared < 0)
+                return PB_EXIT_USAGE;
         } else if (strcmp(a, "--json") == 0) {
             json = val;
         } else if (strcmp(a, "--all") == 0) {
@@ -451,8 +472,9 @@ int pb_cmd_compare(int argc, char **argv)
         pb_usage_error("compare: %s", err);
         goto out;
     }
-    if (!metrics_given && counts_only(runs[0]) && counts_only(runs[1]))
-        opt.metrics = PB__CMP_INSTRUCTIONS;
+    if (!opt.metrics)
+        opt.metrics = counts_only(runs[0]) && counts_only(runs[1]) ? PB__CMP_INSTRUCTIONS
+                                                                   : PB__CMP_ALL;
     if (!(doc = pb__compare(runs[0], runs[1], &opt, err, sizeof err))) {
         pb_usage_error("compare: %s", err);
         goto out;

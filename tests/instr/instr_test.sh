@@ -21,14 +21,7 @@ PB=$(tap_abs "$1")
 FAST=$(tap_abs "$2")
 SLOW=$(tap_abs "$3")
 tap_require jq
-if [ "$4" != none ]; then
-    echo "1..0 # SKIP a sanitized build ($4) does not run under valgrind"
-    exit 77
-fi
-if ! command -v "${PLUGBENCH_VALGRIND:-valgrind}" >/dev/null 2>&1; then
-    echo "1..0 # SKIP valgrind is not installed"
-    exit 77
-fi
+tap_require_valgrind "$4"
 unset PLUGBENCH_PLUGIN_PATH
 tap_scratch instr
 X86=0

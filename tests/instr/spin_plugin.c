@@ -1,5 +1,6 @@
 /*
- * A test plugin for instruction counts (instr_test.sh): a blackbox algorithm whose step
+ * A test plugin for instruction counts (instr_test.sh, and the project of
+ * tests/history): a blackbox algorithm whose step
  * evaluates the centre of the box once and then spins SPIN times through a loop of exactly
  * two instructions (x86-64: dec, jnz). Built twice under the same name, with SPIN 1000
  * (fast/) and 2000 (slow/): callgrind must find the slow build dearer by exactly 2000

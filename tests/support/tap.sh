@@ -5,6 +5,7 @@
 #   tap_usage MIN MAX "ARGS..." "$@"  # exit 2, "usage: SCRIPT ARGS...", unless MIN..MAX args
 #   PB=$(tap_abs "$1")                # a path made absolute, for use after cd
 #   tap_require jq                    # "Bail out!" unless the tools are on PATH
+#   tap_require_valgrind SANITIZE     # exit 77 (skip) without valgrind or in a sanitized build
 #   tap_scratch NAME                  # T: a new directory, the working directory, removed
 #                                     # at exit (after the script's tap_cleanup_hook, if any)
 #   tap_cli_start NAME "$@"           # for SCRIPT PLUGBENCH_EXE BUILD_ROOT: PB, BUILD, jq,
@@ -43,6 +44,20 @@ tap_require() {
             exit 1
         fi
     done
+}
+
+# tap_require_valgrind SANITIZE: stops the script as skipped (exit 77) when valgrind
+# ($PLUGBENCH_VALGRIND, else valgrind in PATH) is missing, or when SANITIZE (meson's
+# b_sanitize) is not "none": valgrind cannot run a program built with AddressSanitizer.
+tap_require_valgrind() {
+    if [ "$1" != none ]; then
+        echo "1..0 # SKIP a sanitized build ($1) does not run under valgrind"
+        exit 77
+    fi
+    if ! command -v "${PLUGBENCH_VALGRIND:-valgrind}" >/dev/null 2>&1; then
+        echo "1..0 # SKIP valgrind is not installed"
+        exit 77
+    fi
 }
 
 tap_exit() {
