@@ -1,5 +1,6 @@
 /*
- * The bilevel kind, revision 1: minimize Phi(x) = f(x, y*(x)) over x in R^dx, where
+ * The bilevel kind, revision 2 (revision 1 plus function values, the lower level's constants
+ * and lower-level constraints, appended to the table): minimize Phi(x) = f(x, y*(x)) over x in R^dx, where
  * y*(x) = argmin_y g(x, y) over y in R^dy (g strongly convex in y), from first-order
  * oracles of f and g and second-order products of g.
  *
@@ -38,6 +39,7 @@
 #ifndef PLUGBENCH_BILEVEL_H
 #define PLUGBENCH_BILEVEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -95,8 +97,47 @@ struct pb_bilevel {
 
     void *host; /* the host's; do not touch */
 
-    /* Revision 1 ends here. */
+    /* Revision 1 ends here. Revision 2 (PB_BILEVEL_HAS_REVISION_2): read the members below
+     * only when struct_size covers them. */
+
+    /* f(x, y) and g(x, y) into out[0] (one double), in the modes and at the cost of the
+     * gradient oracles: a finite sum's batch value is the mean of its samples' values, the
+     * noise model adds N(0, noise^2) once. */
+    double (*f_value)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                      double *out);
+    double (*g_value)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                      double *out);
+    /* Constants of the lower level that hold for every x (and every y), where the problem
+     * knows them, else 0: g(x, .) is mu_g-strongly convex and grad_y g(x, .) is
+     * l_g-Lipschitz. With constraints they hold on the whole of R^dy too. */
+    double mu_g;
+    double l_g;
+
+    /*
+     * Constraints of the lower level, coupling both levels: y*(x) = argmin_y g(x, y) subject
+     * to h(x, y) <= 0 (m = n_constraints inequalities). 0: none, and h, jac_x_h and jac_y_h
+     * are NULL. Problems with constraints are given to a plugin in the default suite only
+     * when it declares PB_BILEVEL_CONSTRAINTS (pb_bilevel_capabilities below). Deterministic:
+     * mode must be PB_BILEVEL_EXACT (any other is refused); each call costs 1.
+     */
+    uint32_t n_constraints;
+    uint32_t reserved3; /* zero */
+    /* h(x, y) into out (m doubles). */
+    double (*h)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                double *out);
+    /* (d h / d x)^T lambda into out (lambda: m doubles, out: dx doubles). */
+    double (*jac_x_h)(const pb_bilevel *self, const double *x, const double *y,
+                      const double *lambda, uint32_t mode, double *out);
+    /* (d h / d y)^T lambda into out (lambda: m doubles, out: dy doubles). */
+    double (*jac_y_h)(const pb_bilevel *self, const double *x, const double *y,
+                      const double *lambda, uint32_t mode, double *out);
+
+    /* Revision 2 ends here. */
 };
+
+/* 1 when the table o has revision 2's members (a host built before them has not). */
+#define PB_BILEVEL_HAS_REVISION_2(o) \
+    ((o)->struct_size >= offsetof(pb_bilevel, jac_y_h) + sizeof((o)->jac_y_h))
 
 /*
  * Optional plugin extension, looked up with pb_plugin.extension(PB_BILEVEL_HYPERGRADIENT):

@@ -9,7 +9,7 @@
 #include <string.h>
 
 extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
-    pb__family_bil_benchopt;
+    pb__family_bil_benchopt, pb__family_bil_maid;
 extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
@@ -44,7 +44,7 @@ static uint32_t draw_batch(const pb_bilevel *self, uint32_t level)
  */
 static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uint32_t *hi)
 {
-    int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
+    int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F || which == PB__BIL_F_VALUE;
     uint32_t n = outer ? p->oracle.n_outer : p->oracle.n_inner, b = p->oracle.batch_size;
     *lo = *hi = 0;
     if (n == 0) { /* noise model: every mode but a batch costs 1 */
@@ -156,6 +156,69 @@ static double counted_cross_xy_g(const pb_bilevel *self, const double *x, const 
     return counted(self->host, PB__BIL_CROSS_XY_G, x, y, v, mode, out);
 }
 
+/* The value oracles (revision 2): admitted and noised as the gradients are, one double. */
+static double counted_value(pb__bil_problem *p, int which, const double *x, const double *y,
+                            uint32_t mode, double *out)
+{
+    uint32_t lo, hi;
+    if (admit(p, which, mode, &lo, &hi))
+        return NAN;
+    if (hi)
+        out[0] = p->fns->batch_value(p, which, x, y, lo, hi);
+    else if (which == PB__BIL_F_VALUE)
+        out[0] = p->fns->f(p, x, y);
+    else
+        out[0] = p->fns->g(p, x, y);
+    add_noise(p, mode, out, 1);
+    return 0.0;
+}
+static double counted_f_value(const pb_bilevel *self, const double *x, const double *y,
+                              uint32_t mode, double *out)
+{
+    return counted_value(self->host, PB__BIL_F_VALUE, x, y, mode, out);
+}
+static double counted_g_value(const pb_bilevel *self, const double *x, const double *y,
+                              uint32_t mode, double *out)
+{
+    return counted_value(self->host, PB__BIL_G_VALUE, x, y, mode, out);
+}
+
+/* The constraint oracles: exact mode only, 1 each. */
+static int admit_constraint(pb__bil_problem *p, uint32_t mode)
+{
+    if (mode != PB_BILEVEL_EXACT || pb__oracle_refused(&p->base, 1))
+        return 1;
+    p->base.cost += 1;
+    return 0;
+}
+static double counted_h(const pb_bilevel *self, const double *x, const double *y,
+                        uint32_t mode, double *out)
+{
+    pb__bil_problem *p = self->host;
+    if (admit_constraint(p, mode))
+        return NAN;
+    p->fns->h(p, x, y, out);
+    return 0.0;
+}
+static double counted_jac_x_h(const pb_bilevel *self, const double *x, const double *y,
+                              const double *lambda, uint32_t mode, double *out)
+{
+    pb__bil_problem *p = self->host;
+    if (admit_constraint(p, mode))
+        return NAN;
+    p->fns->jac_x_h(p, x, y, lambda, out);
+    return 0.0;
+}
+static double counted_jac_y_h(const pb_bilevel *self, const double *x, const double *y,
+                              const double *lambda, uint32_t mode, double *out)
+{
+    pb__bil_problem *p = self->host;
+    if (admit_constraint(p, mode))
+        return NAN;
+    p->fns->jac_y_h(p, x, y, lambda, out);
+    return 0.0;
+}
+
 /* Shared by the data families (logistic losses, per-sample weights): the branch keeps exp
  * from overflowing. */
 double pb__bil_sigmoid(double t)
@@ -256,6 +319,14 @@ int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void 
     pb__bil_finite_sum(p, data->tr.n, data->val.n, batch_size);
     *out = &p->base;
     return 0;
+}
+
+void pb__bil_constrained(pb__bil_problem *p, uint32_t n_constraints)
+{
+    p->oracle.n_constraints = n_constraints;
+    p->oracle.h = counted_h;
+    p->oracle.jac_x_h = counted_jac_x_h;
+    p->oracle.jac_y_h = counted_jac_y_h;
 }
 
 double pb__bil_phi(pb__bil_problem *p, const double *x)
@@ -367,6 +438,8 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
         .batch_size = 1,
         .draw_batch = draw_batch,
         .host = p,
+        .f_value = counted_f_value,
+        .g_value = counted_g_value,
     };
     pb__problem_init(&p->base, &pb__kind_bilevel, &p->oracle, dx);
     return p;
@@ -382,10 +455,10 @@ const pb__kind pb__kind_bilevel = {
     .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"},
     .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
-                         "bilevel-hypercleaning-digits"},
+                         "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1"},
     .default_budget = {.cost = 200000},
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
-                 &pb__family_bil_hypercleaning},
+                 &pb__family_bil_hypercleaning, &pb__family_bil_maid.family},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };

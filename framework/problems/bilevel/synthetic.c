@@ -123,6 +123,23 @@ static double lq_f(pb__bil_problem *p, const double *x, const double *y)
     return s;
 }
 
+/* g(x, y) = 1/2 y^T A y - y^T B x. */
+static double lq_g(pb__bil_problem *p, const double *x, const double *y)
+{
+    lq *q = p->model;
+    uint32_t dx = p->oracle.dx, dy = p->oracle.dy;
+    double s = 0.0;
+    for (uint32_t i = 0; i < dy; i++) {
+        double ay = 0.0, bx = 0.0;
+        for (uint32_t j = 0; j < dy; j++)
+            ay += q->A[(size_t)i * dy + j] * y[j];
+        for (uint32_t j = 0; j < dx; j++)
+            bx += q->B[(size_t)i * dx + j] * x[j];
+        s += y[i] * (0.5 * ay - bx);
+    }
+    return s;
+}
+
 static void lq_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
                      double *out)
 {
@@ -242,11 +259,13 @@ static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_
     static const pb__bil_fns fns = {.grad_x_f = lq_grad_x_f, .grad_y_f = lq_grad_y_f,
                                     .grad_y_g = lq_grad_y_g, .hvp_yy_g = lq_hvp,
                                     .cross_xy_g = lq_cross, .f = lq_f, .y_star = lq_y_star,
-                                    .solve_yy = lq_solve};
+                                    .solve_yy = lq_solve, .g = lq_g};
     pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, &fns, q, free, err, errlen);
     if (!p)
         return NULL;
     p->oracle.noise = 0.1;
+    p->oracle.mu_g = dy > 1 ? 0.5 : 1.0; /* spec(A) = [0.5, 1] (draw_lower) */
+    p->oracle.l_g = 1.0;
     return p;
 }
 
