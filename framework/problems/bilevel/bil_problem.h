@@ -25,6 +25,11 @@ typedef struct pb__bil_problem pb__bil_problem;
 /* The value oracles (revision 2), for admit's accounting and batch_value's level. */
 #define PB__BIL_F_VALUE 5
 #define PB__BIL_G_VALUE 6
+/* The constraint oracles (revision 2), for the per-oracle counts. */
+#define PB__BIL_H 7
+#define PB__BIL_JAC_X_H 8
+#define PB__BIL_JAC_Y_H 9
+#define PB__BIL_N_ORACLES 10
 
 /* The exact oracles of a family (no accounting, no noise), as in plugbench/bilevel.h. */
 typedef void (*pb__bil_grad)(pb__bil_problem *p, const double *x, const double *y, double *out);
@@ -76,6 +81,10 @@ struct pb__bil_problem {
     double phi_opt;    /* Phi(x*), or NaN when unknown (then phi_gap is Phi itself) */
     void *model;       /* the family's */
     void (*model_free)(void *model);
+
+    /* The cost charged to each oracle (PB__BIL_GRAD_X_F ...), for tests that count one
+     * kind of call, such as a method's lower-level iterations (grad_y g). */
+    uint64_t calls[PB__BIL_N_ORACLES];
 
     pb_rng rng;        /* the noise, from the run's seed */
     int seeded;

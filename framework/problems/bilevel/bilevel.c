@@ -9,7 +9,8 @@
 #include <string.h>
 
 extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
-    pb__family_bil_benchopt, pb__family_bil_maid;
+    pb__family_bil_benchopt, pb__family_bil_maid,
+    pb__family_bil_maid_centered;
 extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
@@ -51,12 +52,14 @@ static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uin
         if (mode > PB_BILEVEL_STOCHASTIC || pb__oracle_refused(&p->base, 1))
             return 1;
         p->base.cost += 1;
+        p->calls[which] += 1;
         return 0;
     }
     if (mode == PB_BILEVEL_EXACT) {
         if (pb__oracle_refused(&p->base, n))
             return 1;
         p->base.cost += n;
+        p->calls[which] += n;
         return 0;
     }
     uint32_t j;
@@ -75,6 +78,7 @@ static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uin
     if (pb__oracle_refused(&p->base, *hi - *lo))
         return 1;
     p->base.cost += *hi - *lo;
+    p->calls[which] += *hi - *lo;
     return 0;
 }
 
@@ -184,18 +188,19 @@ static double counted_g_value(const pb_bilevel *self, const double *x, const dou
 }
 
 /* The constraint oracles: exact mode only, 1 each. */
-static int admit_constraint(pb__bil_problem *p, uint32_t mode)
+static int admit_constraint(pb__bil_problem *p, int which, uint32_t mode)
 {
     if (mode != PB_BILEVEL_EXACT || pb__oracle_refused(&p->base, 1))
         return 1;
     p->base.cost += 1;
+    p->calls[which] += 1;
     return 0;
 }
 static double counted_h(const pb_bilevel *self, const double *x, const double *y,
                         uint32_t mode, double *out)
 {
     pb__bil_problem *p = self->host;
-    if (admit_constraint(p, mode))
+    if (admit_constraint(p, PB__BIL_H, mode))
         return NAN;
     p->fns->h(p, x, y, out);
     return 0.0;
@@ -204,7 +209,7 @@ static double counted_jac_x_h(const pb_bilevel *self, const double *x, const dou
                               const double *lambda, uint32_t mode, double *out)
 {
     pb__bil_problem *p = self->host;
-    if (admit_constraint(p, mode))
+    if (admit_constraint(p, PB__BIL_JAC_X_H, mode))
         return NAN;
     p->fns->jac_x_h(p, x, y, lambda, out);
     return 0.0;
@@ -213,7 +218,7 @@ static double counted_jac_y_h(const pb_bilevel *self, const double *x, const dou
                               const double *lambda, uint32_t mode, double *out)
 {
     pb__bil_problem *p = self->host;
-    if (admit_constraint(p, mode))
+    if (admit_constraint(p, PB__BIL_JAC_Y_H, mode))
         return NAN;
     p->fns->jac_y_h(p, x, y, lambda, out);
     return 0.0;
@@ -455,10 +460,12 @@ const pb__kind pb__kind_bilevel = {
     .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"},
     .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
-                         "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1"},
+                         "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1",
+                         "bilevel-maid-centered-i1"},
     .default_budget = {.cost = 200000},
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
-                 &pb__family_bil_hypercleaning, &pb__family_bil_maid.family},
+                 &pb__family_bil_hypercleaning, &pb__family_bil_maid.family,
+                 &pb__family_bil_maid_centered.family},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };

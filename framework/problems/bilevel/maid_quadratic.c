@@ -10,6 +10,13 @@
  * Closed forms: y*(x) = G^-1 (A2^T b2 - A2^T A3 x) with G = A2^T A2, so Phi(x) =
  * 1/2 |r0 - P x|^2 with P = A1 G^-1 A2^T A3, r0 = A1 G^-1 A2^T b2 - b1, and
  * x* = (P^T P)^-1 P^T r0; mu_g and l_g are G's extreme eigenvalues (Jacobi's method).
+ * The uniform data make P nearly rank one (every column's mean is 1/2): on instance 1 the
+ * eigenvalues of P^T P range over [0.02, 2400] or so, and x* lies about 600 from x0, beyond
+ * reach of first-order methods in any budget we run (their gradient steps shrink the
+ * error along the smallest eigenvector by 1 - 1e-5 each).
+ * bilevel-maid-centered-i<instance>: the same with the matrices' entries in [-1/2, 1/2)
+ * (b1, b2 built from them as above): P^T P's spectrum within about [0.02, 3], a condition
+ * number near 1e2, so that convergence to x* can be measured (the test of the maid plugin).
  */
 #include "bil_problem.h"
 
@@ -192,13 +199,14 @@ static void extreme_eigenvalues(const double *S, double *lo, double *hi)
     }
 }
 
-/* Draws the data of Quadratic.py into q and x0, y0 of p. */
-static void draw(pb_rng *rng, mq *q, pb__bil_problem *p)
+/* Draws the data of Quadratic.py into q and x0, y0 of p, the matrices' entries in
+ * [lo, lo + 1). */
+static void draw(pb_rng *rng, double lo, mq *q, pb__bil_problem *p)
 {
     double *mats[3] = {q->A1, q->A2, q->A3};
     for (int k = 0; k < 3; k++)
         for (uint32_t i = 0; i < N * M; i++)
-            mats[k][i] = pb_rng_uniform(rng);
+            mats[k][i] = lo + pb_rng_uniform(rng);
     double x1[M], x2[M], te[M];
     for (uint32_t i = 0; i < M; i++) {
         x1[i] = pb_rng_uniform(rng);
@@ -253,7 +261,10 @@ static int solve_x_star(mq *q, double *x_star)
     return pb__bil_cholesky_solve(S, M, x_star);
 }
 
-static int open_mq(unsigned long inst, pb__problem **out, char *err, size_t errlen)
+/* The problem of instance inst, its matrices' entries in [lo, lo + 1), with the family's
+ * name for messages. */
+static int open_mq(unsigned long inst, double lo, const char *name, pb__problem **out,
+                   char *err, size_t errlen)
 {
     static const pb__bil_fns fns = {.grad_x_f = mq_grad_x_f, .grad_y_f = mq_grad_y_f,
                                     .grad_y_g = mq_grad_y_g, .hvp_yy_g = mq_hvp,
@@ -265,7 +276,7 @@ static int open_mq(unsigned long inst, pb__problem **out, char *err, size_t errl
         return -1;
     pb_rng rng;
     pb_rng_seed(&rng, 0x6d616964u /* "maid" */, inst);
-    draw(&rng, q, p);
+    draw(&rng, lo, q, p);
     gram(q->A2, q->A2, q->G);
     gram(q->A2, q->A3, q->C);
     gram(q->A1, q->A1, q->G1);
@@ -275,7 +286,7 @@ static int open_mq(unsigned long inst, pb__problem **out, char *err, size_t errl
     extreme_eigenvalues(q->G, &p->oracle.mu_g, &p->oracle.l_g);
     if (pb__bil_cholesky(q->L, M) != 0 || solve_x_star(q, p->x_opt) != 0) {
         pb__problem_close(&p->base);
-        snprintf(err, errlen, "bilevel-maid-quadratic-i%lu: a singular draw", inst);
+        snprintf(err, errlen, "%s-i%lu: a singular draw", name, inst);
         return -1;
     }
     p->phi_opt = pb__bil_phi(p, p->x_opt);
@@ -283,9 +294,25 @@ static int open_mq(unsigned long inst, pb__problem **out, char *err, size_t errl
     return 0;
 }
 
+static int open_uniform(unsigned long inst, pb__problem **out, char *err, size_t errlen)
+{
+    return open_mq(inst, 0.0, "bilevel-maid-quadratic", out, err, errlen);
+}
+
+static int open_centered(unsigned long inst, pb__problem **out, char *err, size_t errlen)
+{
+    return open_mq(inst, -0.5, "bilevel-maid-centered", out, err, errlen);
+}
+
 const pb__numbered_family pb__family_bil_maid = {
     {&pb__kind_bilevel, "bilevel-maid-quadratic", "bilevel-maid-quadratic-i<instance>",
      "MAID's synthetic quadratic (Quadratic.py): least squares over 1000 rows at both levels, "
-     "dx = dy = 10, closed-form x*, mu_g and l_g known",
+     "dx = dy = 10, closed-form x*, mu_g and l_g known; Phi's condition number is about 1e5",
      pb__open_numbered},
-    1000000, open_mq};
+    1000000, open_uniform};
+const pb__numbered_family pb__family_bil_maid_centered = {
+    {&pb__kind_bilevel, "bilevel-maid-centered", "bilevel-maid-centered-i<instance>",
+     "bilevel-maid-quadratic with centred data (entries in [-1/2, 1/2)): Phi's condition "
+     "number about 1e2, so that first-order methods can reach x*",
+     pb__open_numbered},
+    1000000, open_centered};
