@@ -10,7 +10,9 @@
  *     whose lower level has no constant for every x;
  *   - bilevel-maid-quadratic-i1: n = 1000 rows behind values that are sums of squares over
  *     them, y0 = x2 in [0, 1), x0 = 1; grad Phi built here with this file's own solves
- *     (bilevel_check.h) vanishes at the host's x*, and the host's Phi* is f(x*, y*(x*)).
+ *     (bilevel_check.h) vanishes at the host's x*, and the host's Phi* is f(x*, y*(x*));
+ *   - the constraint oracles on bilevel-lvhba-toy-d100 against central differences of h,
+ *     counted 1 each, exact mode only; that problem's closed form (test_lvhba_toy).
  */
 #include <math.h>
 #include <stdio.h>
@@ -251,6 +253,107 @@ static void test_maid_quadratic(void)
     pb__problem_close(&p->base);
 }
 
+/* h_k(x, y) of p, for central differences. */
+static double h_k(pb__bil_problem *p, const double *x, const double *y, uint32_t k)
+{
+    double out[2];
+    p->oracle.h(&p->oracle, x, y, PB_BILEVEL_EXACT, out);
+    return out[k];
+}
+
+/*
+ * bilevel-lvhba-toy-d100: the constraint oracles against central differences of h along
+ * random directions, their accounting, and the closed form: the host's y*(x) is feasible
+ * and satisfies the lower level's KKT conditions with the multiplier mu = -1 of s = 0, the
+ * host's grad Phi matches central differences of its Phi, and at x* = -0.3 the authors'
+ * y1* = 0.7, y2* = -0.4, grad Phi = 0 and Phi* = 5.
+ */
+static void test_lvhba_toy(void)
+{
+    pb__bil_problem *p = open_problem("bilevel-lvhba-toy-d100");
+    if (!p)
+        return;
+    const pb_bilevel *o = &p->oracle;
+    enum { N = 100 };
+    CHECK(o->dx == N && o->dy == 2 * N && o->n_constraints == 2 && o->h && o->jac_x_h &&
+              o->jac_y_h && o->mu_g == 0.0,
+          "bilevel-lvhba-toy-d100: dx 100, dy 200, 2 constraints, mu_g unknown");
+    pb_rng rng;
+    pb_rng_seed(&rng, 31, 0);
+    double x[N], y[2 * N], ux[N], uy[2 * N], xp[N], xm[N], yp[2 * N], ym[2 * N], jx[N],
+        jy[2 * N];
+    for (uint32_t i = 0; i < N; i++) {
+        x[i] = pb_rng_normal(&rng);
+        ux[i] = pb_rng_normal(&rng);
+    }
+    for (uint32_t i = 0; i < 2 * N; i++) {
+        y[i] = pb_rng_normal(&rng);
+        uy[i] = pb_rng_normal(&rng);
+    }
+    double t = 1e-5, worst = 0.0;
+    for (uint32_t i = 0; i < N; i++) {
+        xp[i] = x[i] + t * ux[i];
+        xm[i] = x[i] - t * ux[i];
+    }
+    for (uint32_t i = 0; i < 2 * N; i++) {
+        yp[i] = y[i] + t * uy[i];
+        ym[i] = y[i] - t * uy[i];
+    }
+    p->base.cost = 0;
+    for (uint32_t k = 0; k < 2; k++) {
+        double lambda[2] = {k == 0, k == 1};
+        o->jac_x_h(o, x, y, lambda, PB_BILEVEL_EXACT, jx);
+        o->jac_y_h(o, x, y, lambda, PB_BILEVEL_EXACT, jy);
+        double fd = (h_k(p, xp, yp, k) - h_k(p, xm, ym, k)) / (2 * t);
+        double an = dot(jx, ux, N) + dot(jy, uy, 2 * N);
+        worst = fmax(worst, fabs(fd - an) / fmax(1.0, fabs(an)));
+    }
+    CHECK(worst < 1e-8 && p->base.cost == 8 && p->calls[PB__BIL_H] == 4 &&
+              p->calls[PB__BIL_JAC_X_H] == 2 && p->calls[PB__BIL_JAC_Y_H] == 2,
+          "constraint Jacobians (transposed, times e_k) vs central differences of h_k along "
+          "(x, y): relative error %.1e; 8 calls counted 1 each", worst);
+    double out[2] = {42.0, 42.0};
+    double r = o->h(o, x, y, PB_BILEVEL_STOCHASTIC, out);
+    CHECK(isnan(r) && out[0] == 42.0 && p->base.cost == 8,
+          "the constraint oracles refuse a mode other than exact, uncounted");
+    /* The host's y*(x) at a random x: feasible, and KKT with mu = -1. */
+    double ys[2 * N], gy[2 * N], hs[2], lam[2] = {0.0, 1.0}; /* mu = l0 - l1 = -1 */
+    p->fns->y_star(p, x, ys);
+    o->h(o, x, ys, PB_BILEVEL_EXACT, hs);
+    o->grad_y_g(o, x, ys, PB_BILEVEL_EXACT, gy);
+    o->jac_y_h(o, x, ys, lam, PB_BILEVEL_EXACT, jy);
+    for (uint32_t i = 0; i < 2 * N; i++)
+        gy[i] += jy[i];
+    CHECK(fabs(hs[0]) < 1e-11 && norm(gy, 2 * N) < 1e-12,
+          "the host's y*(x) is feasible (s = %.1e) and stationary for the lower Lagrangian "
+          "with mu = -1 (%.1e)", hs[0], norm(gy, 2 * N));
+    /* grad Phi vs central differences of the host's Phi. */
+    double g[N], fdg[N];
+    pb__bil_grad_phi(p, x, g);
+    for (uint32_t i = 0; i < N; i++) {
+        double keep = x[i];
+        x[i] = keep + 1e-5;
+        double up = pb__bil_phi(p, x);
+        x[i] = keep - 1e-5;
+        double down = pb__bil_phi(p, x);
+        x[i] = keep;
+        fdg[i] = (up - down) / 2e-5;
+    }
+    CHECK(rel(g, fdg, N) < 1e-8, "grad Phi vs central differences of Phi: %.1e", rel(g, fdg, N));
+    const double *xs = p->x_opt;
+    p->fns->y_star(p, xs, ys);
+    pb__bil_grad_phi(p, xs, g);
+    double e1 = 0.0, e2 = 0.0;
+    for (uint32_t i = 0; i < N; i++) {
+        e1 = fmax(e1, fabs(ys[i] - 0.7) + fabs(xs[i] + 0.3));
+        e2 = fmax(e2, fabs(ys[N + i] + 0.4));
+    }
+    CHECK(e1 < 1e-13 && e2 < 1e-13 && norm(g, N) < 1e-12 && fabs(p->phi_opt - 5.0) < 1e-12,
+          "x* = -0.3, y1* = 0.7, y2* = -0.4 (the paper's; %.1e, %.1e), grad Phi(x*) = %.1e, "
+          "Phi* = %.15g", e1, e2, norm(g, N), p->phi_opt);
+    pb__problem_close(&p->base);
+}
+
 int main(void)
 {
     test_values("bilevel-quadratic-i1", 1e-5, 1e-7);
@@ -264,5 +367,6 @@ int main(void)
     test_unknown_constants("bilevel-l2reg-breast-cancer");
     test_unknown_constants("bilevel-hypercleaning-digits");
     test_maid_quadratic();
+    test_lvhba_toy();
     return check_summary("bilevel revision 2");
 }

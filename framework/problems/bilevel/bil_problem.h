@@ -66,6 +66,10 @@ typedef struct pb__bil_fns {
      * transposed Jacobian products (d h / d x)^T l (dx) and (d h / d y)^T l (dy). */
     void (*h)(pb__bil_problem *p, const double *x, const double *y, double *out);
     pb__bil_prod jac_x_h, jac_y_h;
+    /* Optional: grad Phi(x) in closed form into out (dx), for problems where the implicit
+     * function theorem's formula does not apply (a constrained lower level, a set of lower
+     * solutions); then solve_yy may be NULL. */
+    void (*grad_phi)(pb__bil_problem *p, const double *x, double *out);
 } pb__bil_fns;
 
 struct pb__bil_problem {

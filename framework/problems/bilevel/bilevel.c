@@ -10,7 +10,7 @@
 
 extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
     pb__family_bil_benchopt, pb__family_bil_maid,
-    pb__family_bil_maid_centered;
+    pb__family_bil_maid_centered, pb__family_bil_lvhba_toy;
 extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
@@ -342,6 +342,10 @@ double pb__bil_phi(pb__bil_problem *p, const double *x)
 
 void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
 {
+    if (p->fns->grad_phi) {
+        p->fns->grad_phi(p, x, out);
+        return;
+    }
     p->fns->y_star(p, x, p->wy);
     pb__bil_exact(p, PB__BIL_GRAD_Y_F, x, p->wy, NULL, p->wy2);
     double *z = malloc(p->oracle.dy * sizeof(double)); /* small; measurement is untimed */
@@ -397,6 +401,8 @@ static void describe(const pb__problem *base, cJSON *obj)
     cJSON_AddNumberToObject(obj, "n_inner", p->oracle.n_inner);
     cJSON_AddNumberToObject(obj, "n_outer", p->oracle.n_outer);
     cJSON_AddNumberToObject(obj, "batch_size", p->oracle.batch_size);
+    if (p->oracle.n_constraints) /* revision 2; absent from unconstrained problems' records */
+        cJSON_AddNumberToObject(obj, "n_constraints", p->oracle.n_constraints);
     cJSON_AddBoolToObject(obj, "phi_opt_known", !isnan(p->phi_opt));
     if (!isnan(p->phi_opt))
         cJSON_AddNumberToObject(obj, "phi_opt", p->phi_opt);
@@ -466,6 +472,6 @@ const pb__kind pb__kind_bilevel = {
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
                  &pb__family_bil_hypercleaning, &pb__family_bil_maid.family,
-                 &pb__family_bil_maid_centered.family},
+                 &pb__family_bil_maid_centered.family, &pb__family_bil_lvhba_toy.family},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };
