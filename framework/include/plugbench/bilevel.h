@@ -1,8 +1,9 @@
 /*
- * The bilevel kind, revision 2 (revision 1 plus function values, the lower level's constants
- * and lower-level constraints, appended to the table): minimize Phi(x) = f(x, y*(x)) over x in R^dx, where
- * y*(x) = argmin_y g(x, y) over y in R^dy (g strongly convex in y), from first-order
- * oracles of f and g and second-order products of g.
+ * The bilevel kind, revision 2 (revision 1 plus function values, the lower level's
+ * constants and lower-level constraints, appended to the table): minimize
+ * Phi(x) = f(x, y*(x)) over x in R^dx, where y*(x) = argmin_y g(x, y) over y in R^dy
+ * (g strongly convex in y, but for constrained problems), from first-order oracles of f
+ * and g and second-order products of g.
  *
  * A plugin that declares kind PB_KIND_BILEVEL receives, in pb_problem.oracle, a pointer to
  * the table below. Each oracle has three kinds of modes:
@@ -25,6 +26,12 @@
  * Sign conventions: cross_xy_g(x, y, v) = d/dx <grad_y g(x, y), v> (dx doubles), so the
  * hypergradient is
  *     grad Phi(x) = grad_x f(x, y*) - cross_xy_g(x, y*, z*),   hvp_yy_g(x, y*, z*) = grad_y f(x, y*).
+ *
+ * Revision 2 appends: f_value and g_value (counted like the gradients), the lower level's
+ * constants mu_g and l_g where the problem knows them, and lower-level constraints h with
+ * their transposed Jacobian products (see the members). A plugin that uses them checks
+ * PB_BILEVEL_HAS_REVISION_2 first (PB_ERR_INVALID otherwise); the kind's string stays
+ * "bilevel/1", so revision-1 plugins load and run unchanged.
  *
  * Its solution is x, dx doubles. The host measures, outside the timed region: phi_gap =
  * Phi(x) - Phi* (the main metric, lower is better, 0 optimal; on problems whose Phi* is not
@@ -114,11 +121,13 @@ struct pb_bilevel {
     double l_g;
 
     /*
-     * Constraints of the lower level, coupling both levels: y*(x) = argmin_y g(x, y) subject
-     * to h(x, y) <= 0 (m = n_constraints inequalities). 0: none, and h, jac_x_h and jac_y_h
-     * are NULL. Problems with constraints are given to a plugin in the default suite only
-     * when it declares PB_BILEVEL_CONSTRAINTS (pb_bilevel_capabilities below). Deterministic:
-     * mode must be PB_BILEVEL_EXACT (any other is refused); each call costs 1.
+     * Constraints of the lower level, coupling both levels: y*(x) in argmin_y g(x, y) subject
+     * to h(x, y) <= 0 (m = n_constraints inequalities; where that set has several points,
+     * the problem's description says which one the host measures with, e.g. the
+     * optimistic one). 0: none, and h, jac_x_h and jac_y_h are NULL. No problem with
+     * constraints is in the default suite (plugins cannot declare yet that they handle
+     * them). Deterministic: mode must be PB_BILEVEL_EXACT (any other is refused uncounted);
+     * each call costs 1.
      */
     uint32_t n_constraints;
     uint32_t reserved3; /* zero */

@@ -13,6 +13,7 @@
  *     f(x, y) = sum_i cosh(y_i - 1),   Phi(x) = sum_i cosh(x_i - 1),
  * an upper level whose smoothness grows with its gradient (Phi'' = cosh >= |sinh| = |Phi'|);
  *     x* = 1, Phi* = dim;  x0 = 10 (every coordinate), y0 = 0, noise 0.1.
+ * Both state mu_g = 0.5 and l_g = 1 (revision 2), the ends of spec(A).
  */
 #include "bil_problem.h"
 #include "draw.h"
