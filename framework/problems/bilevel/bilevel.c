@@ -205,23 +205,26 @@ static double counted_h(const pb_bilevel *self, const double *x, const double *y
     p->fns->h(p, x, y, out);
     return 0.0;
 }
+/* The transposed Jacobian products, (d h / d x)^T lambda (which PB__BIL_JAC_X_H) or
+ * (d h / d y)^T lambda. */
+static double counted_jac(const pb_bilevel *self, int which, const double *x, const double *y,
+                          const double *lambda, uint32_t mode, double *out)
+{
+    pb__bil_problem *p = self->host;
+    if (admit_constraint(p, which, mode))
+        return NAN;
+    (which == PB__BIL_JAC_X_H ? p->fns->jac_x_h : p->fns->jac_y_h)(p, x, y, lambda, out);
+    return 0.0;
+}
 static double counted_jac_x_h(const pb_bilevel *self, const double *x, const double *y,
                               const double *lambda, uint32_t mode, double *out)
 {
-    pb__bil_problem *p = self->host;
-    if (admit_constraint(p, PB__BIL_JAC_X_H, mode))
-        return NAN;
-    p->fns->jac_x_h(p, x, y, lambda, out);
-    return 0.0;
+    return counted_jac(self, PB__BIL_JAC_X_H, x, y, lambda, mode, out);
 }
 static double counted_jac_y_h(const pb_bilevel *self, const double *x, const double *y,
                               const double *lambda, uint32_t mode, double *out)
 {
-    pb__bil_problem *p = self->host;
-    if (admit_constraint(p, PB__BIL_JAC_Y_H, mode))
-        return NAN;
-    p->fns->jac_y_h(p, x, y, lambda, out);
-    return 0.0;
+    return counted_jac(self, PB__BIL_JAC_Y_H, x, y, lambda, mode, out);
 }
 
 /* Shared by the data families (logistic losses, per-sample weights): the branch keeps exp
