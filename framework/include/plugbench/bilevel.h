@@ -1,7 +1,9 @@
 /*
- * The bilevel kind, revision 1: minimize Phi(x) = f(x, y*(x)) over x in R^dx, where
- * y*(x) = argmin_y g(x, y) over y in R^dy (g strongly convex in y), from first-order
- * oracles of f and g and second-order products of g.
+ * The bilevel kind, revision 2 (revision 1 plus function values, the lower level's
+ * constants and lower-level constraints, appended to the table): minimize
+ * Phi(x) = f(x, y*(x)) over x in R^dx, where y*(x) = argmin_y g(x, y) over y in R^dy
+ * (g strongly convex in y, but for constrained problems), from first-order oracles of f
+ * and g and second-order products of g.
  *
  * A plugin that declares kind PB_KIND_BILEVEL receives, in pb_problem.oracle, a pointer to
  * the table below. Each oracle has three kinds of modes:
@@ -25,6 +27,12 @@
  * hypergradient is
  *     grad Phi(x) = grad_x f(x, y*) - cross_xy_g(x, y*, z*),   hvp_yy_g(x, y*, z*) = grad_y f(x, y*).
  *
+ * Revision 2 appends: f_value and g_value (counted like the gradients), the lower level's
+ * constants mu_g and l_g where the problem knows them, and lower-level constraints h with
+ * their transposed Jacobian products (see the members). A plugin that uses them checks
+ * PB_BILEVEL_HAS_REVISION_2 first (PB_ERR_INVALID otherwise); the kind's string stays
+ * "bilevel/1", so revision-1 plugins load and run unchanged.
+ *
  * Its solution is x, dx doubles. The host measures, outside the timed region: phi_gap =
  * Phi(x) - Phi* (the main metric, lower is better, 0 optimal; on problems whose Phi* is not
  * known it is Phi(x) itself, the upper-level loss, and the problem's description says so),
@@ -38,6 +46,7 @@
 #ifndef PLUGBENCH_BILEVEL_H
 #define PLUGBENCH_BILEVEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -95,8 +104,49 @@ struct pb_bilevel {
 
     void *host; /* the host's; do not touch */
 
-    /* Revision 1 ends here. */
+    /* Revision 1 ends here. Revision 2 (PB_BILEVEL_HAS_REVISION_2): read the members below
+     * only when struct_size covers them. */
+
+    /* f(x, y) and g(x, y) into out[0] (one double), in the modes and at the cost of the
+     * gradient oracles: a finite sum's batch value is the mean of its samples' values, the
+     * noise model adds N(0, noise^2) once. */
+    double (*f_value)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                      double *out);
+    double (*g_value)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                      double *out);
+    /* Constants of the lower level that hold for every x (and every y), where the problem
+     * knows them, else 0: g(x, .) is mu_g-strongly convex and grad_y g(x, .) is
+     * l_g-Lipschitz. With constraints they hold on the whole of R^dy too. */
+    double mu_g;
+    double l_g;
+
+    /*
+     * Constraints of the lower level, coupling both levels: y*(x) in argmin_y g(x, y) subject
+     * to h(x, y) <= 0 (m = n_constraints inequalities; where that set has several points,
+     * the problem's description says which one the host measures with, e.g. the
+     * optimistic one). 0: none, and h, jac_x_h and jac_y_h are NULL. No problem with
+     * constraints is in the default suite (plugins cannot declare yet that they handle
+     * them). Deterministic: mode must be PB_BILEVEL_EXACT (any other is refused uncounted);
+     * each call costs 1.
+     */
+    uint32_t n_constraints;
+    uint32_t reserved3; /* zero */
+    /* h(x, y) into out (m doubles). */
+    double (*h)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                double *out);
+    /* (d h / d x)^T lambda into out (lambda: m doubles, out: dx doubles). */
+    double (*jac_x_h)(const pb_bilevel *self, const double *x, const double *y,
+                      const double *lambda, uint32_t mode, double *out);
+    /* (d h / d y)^T lambda into out (lambda: m doubles, out: dy doubles). */
+    double (*jac_y_h)(const pb_bilevel *self, const double *x, const double *y,
+                      const double *lambda, uint32_t mode, double *out);
+
+    /* Revision 2 ends here. */
 };
+
+/* 1 when the table o has revision 2's members (a host built before them has not). */
+#define PB_BILEVEL_HAS_REVISION_2(o) \
+    ((o)->struct_size >= offsetof(pb_bilevel, jac_y_h) + sizeof((o)->jac_y_h))
 
 /*
  * Optional plugin extension, looked up with pb_plugin.extension(PB_BILEVEL_HYPERGRADIENT):

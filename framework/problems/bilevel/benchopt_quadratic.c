@@ -251,9 +251,9 @@ static void bq_batch(pb__bil_problem *p, int which, const double *x, const doubl
         out[i] /= (double)(hi - lo);
 }
 
-static double bq_f(pb__bil_problem *p, const double *x, const double *y)
+/* The value of one level's mean quadratic (Hg, Kg, Cg, lg, mg or f's). */
+static double level_value(const level *v, const double *x, const double *y)
 {
-    const level *v = &((bq *)p->model)->f;
     double s = dot(v->lb, y, DY) + dot(v->mb, x, DX);
     for (uint32_t i = 0; i < DY; i++) {
         double hy = 0.0;
@@ -270,6 +270,32 @@ static double bq_f(pb__bil_problem *p, const double *x, const double *y)
         s += x[r] * (0.5 * kx + cy);
     }
     return s;
+}
+
+static double bq_g(pb__bil_problem *p, const double *x, const double *y)
+{
+    return level_value(&((bq *)p->model)->g, x, y);
+}
+
+/* The mean over samples [lo, hi) of q_j(x, y) on f's or g's level. */
+static double bq_batch_value(pb__bil_problem *p, int which, const double *x, const double *y,
+                             uint32_t lo, uint32_t hi)
+{
+    bq *q = p->model;
+    const level *L = which == PB__BIL_F_VALUE ? &q->f : &q->g;
+    double s = 0.0;
+    for (uint32_t j = lo; j < hi; j++) {
+        double ay = dot(L->a + (size_t)j * DY, y, DY), kx = dot(L->k + (size_t)j * DX, x, DX);
+        s += 0.5 * ay * ay + 0.5 * kx * kx +
+             dot(L->u + (size_t)j * DX, x, DX) * dot(L->w + (size_t)j * DY, y, DY) +
+             dot(L->l + (size_t)j * DY, y, DY) + dot(L->m + (size_t)j * DX, x, DX);
+    }
+    return s / (double)(hi - lo);
+}
+
+static double bq_f(pb__bil_problem *p, const double *x, const double *y)
+{
+    return level_value(&((bq *)p->model)->f, x, y);
 }
 
 static void bq_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
@@ -300,7 +326,8 @@ static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errl
     static const pb__bil_fns fns = {.grad_x_f = bq_grad_x_f, .grad_y_f = bq_grad_y_f,
                                     .grad_y_g = bq_grad_y_g, .hvp_yy_g = bq_hvp,
                                     .cross_xy_g = bq_cross, .f = bq_f, .y_star = bq_y_star,
-                                    .solve_yy = bq_solve, .batch_oracle = bq_batch};
+                                    .solve_yy = bq_solve, .batch_oracle = bq_batch,
+                                    .g = bq_g, .batch_value = bq_batch_value};
     pb_rng rng;
     pb_rng_seed(&rng, 0x62656e63u /* "benc" */, inst);
     for (int attempt = 0; attempt < 20; attempt++) {

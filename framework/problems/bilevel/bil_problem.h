@@ -22,6 +22,14 @@ typedef struct pb__bil_problem pb__bil_problem;
 #define PB__BIL_GRAD_Y_G 2
 #define PB__BIL_HVP_YY_G 3
 #define PB__BIL_CROSS_XY_G 4
+/* The value oracles (revision 2), for admit's accounting and batch_value's level. */
+#define PB__BIL_F_VALUE 5
+#define PB__BIL_G_VALUE 6
+/* The constraint oracles (revision 2), for the per-oracle counts. */
+#define PB__BIL_H 7
+#define PB__BIL_JAC_X_H 8
+#define PB__BIL_JAC_Y_H 9
+#define PB__BIL_N_ORACLES 10
 
 /* The exact oracles of a family (no accounting, no noise), as in plugbench/bilevel.h. */
 typedef void (*pb__bil_grad)(pb__bil_problem *p, const double *x, const double *y, double *out);
@@ -48,6 +56,20 @@ typedef struct pb__bil_fns {
                          const double *v, uint32_t lo, uint32_t hi, double *out);
     /* Optional: test accuracy of the model y*(x) (NULL: no test set, NaN). */
     double (*test_accuracy)(pb__bil_problem *p, const double *x);
+    /* The lower level's value g(x, y) (the value oracles of revision 2 need it and f). */
+    double (*g)(pb__bil_problem *p, const double *x, const double *y);
+    /* Finite sums: the mean value over samples [lo, hi) of f's (which PB__BIL_F_VALUE) or
+     * g's (PB__BIL_G_VALUE) samples. */
+    double (*batch_value)(pb__bil_problem *p, int which, const double *x, const double *y,
+                          uint32_t lo, uint32_t hi);
+    /* Problems with constraints (oracle.n_constraints > 0): h(x, y) into out (m), and the
+     * transposed Jacobian products (d h / d x)^T l (dx) and (d h / d y)^T l (dy). */
+    void (*h)(pb__bil_problem *p, const double *x, const double *y, double *out);
+    pb__bil_prod jac_x_h, jac_y_h;
+    /* Optional: grad Phi(x) in closed form into out (dx), for problems where the implicit
+     * function theorem's formula does not apply (a constrained lower level, a set of lower
+     * solutions); then solve_yy may be NULL. */
+    void (*grad_phi)(pb__bil_problem *p, const double *x, double *out);
 } pb__bil_fns;
 
 struct pb__bil_problem {
@@ -63,6 +85,10 @@ struct pb__bil_problem {
     double phi_opt;    /* Phi(x*), or NaN when unknown (then phi_gap is Phi itself) */
     void *model;       /* the family's */
     void (*model_free)(void *model);
+
+    /* The cost charged to each oracle (PB__BIL_GRAD_X_F ...), for tests that count one
+     * kind of call, such as a method's lower-level iterations (grad_y g). */
+    uint64_t calls[PB__BIL_N_ORACLES];
 
     pb_rng rng;        /* the noise, from the run's seed */
     int seeded;
@@ -131,6 +157,10 @@ double pb__bil_sigmoid(double t);
  */
 void pb__bil_finite_sum(pb__bil_problem *p, uint32_t n_inner, uint32_t n_outer,
                         uint32_t batch_size);
+
+/* Gives p n_constraints lower-level constraints through the family's h, jac_x_h and
+ * jac_y_h (counted oracles of revision 2). */
+void pb__bil_constrained(pb__bil_problem *p, uint32_t n_constraints);
 
 /*
  * The exact oracle `which` (PB__BIL_GRAD_X_F ...; no accounting, no noise; v is NULL for the

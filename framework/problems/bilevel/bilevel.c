@@ -9,7 +9,8 @@
 #include <string.h>
 
 extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
-    pb__family_bil_benchopt;
+    pb__family_bil_benchopt, pb__family_bil_maid,
+    pb__family_bil_maid_centered, pb__family_bil_lvhba_toy;
 extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
@@ -44,19 +45,21 @@ static uint32_t draw_batch(const pb_bilevel *self, uint32_t level)
  */
 static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uint32_t *hi)
 {
-    int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
+    int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F || which == PB__BIL_F_VALUE;
     uint32_t n = outer ? p->oracle.n_outer : p->oracle.n_inner, b = p->oracle.batch_size;
     *lo = *hi = 0;
     if (n == 0) { /* noise model: every mode but a batch costs 1 */
         if (mode > PB_BILEVEL_STOCHASTIC || pb__oracle_refused(&p->base, 1))
             return 1;
         p->base.cost += 1;
+        p->calls[which] += 1;
         return 0;
     }
     if (mode == PB_BILEVEL_EXACT) {
         if (pb__oracle_refused(&p->base, n))
             return 1;
         p->base.cost += n;
+        p->calls[which] += n;
         return 0;
     }
     uint32_t j;
@@ -75,6 +78,7 @@ static int admit(pb__bil_problem *p, int which, uint32_t mode, uint32_t *lo, uin
     if (pb__oracle_refused(&p->base, *hi - *lo))
         return 1;
     p->base.cost += *hi - *lo;
+    p->calls[which] += *hi - *lo;
     return 0;
 }
 
@@ -154,6 +158,73 @@ static double counted_cross_xy_g(const pb_bilevel *self, const double *x, const 
                                  const double *v, uint32_t mode, double *out)
 {
     return counted(self->host, PB__BIL_CROSS_XY_G, x, y, v, mode, out);
+}
+
+/* The value oracles (revision 2): admitted and noised as the gradients are, one double. */
+static double counted_value(pb__bil_problem *p, int which, const double *x, const double *y,
+                            uint32_t mode, double *out)
+{
+    uint32_t lo, hi;
+    if (admit(p, which, mode, &lo, &hi))
+        return NAN;
+    if (hi)
+        out[0] = p->fns->batch_value(p, which, x, y, lo, hi);
+    else if (which == PB__BIL_F_VALUE)
+        out[0] = p->fns->f(p, x, y);
+    else
+        out[0] = p->fns->g(p, x, y);
+    add_noise(p, mode, out, 1);
+    return 0.0;
+}
+static double counted_f_value(const pb_bilevel *self, const double *x, const double *y,
+                              uint32_t mode, double *out)
+{
+    return counted_value(self->host, PB__BIL_F_VALUE, x, y, mode, out);
+}
+static double counted_g_value(const pb_bilevel *self, const double *x, const double *y,
+                              uint32_t mode, double *out)
+{
+    return counted_value(self->host, PB__BIL_G_VALUE, x, y, mode, out);
+}
+
+/* The constraint oracles: exact mode only, 1 each. */
+static int admit_constraint(pb__bil_problem *p, int which, uint32_t mode)
+{
+    if (mode != PB_BILEVEL_EXACT || pb__oracle_refused(&p->base, 1))
+        return 1;
+    p->base.cost += 1;
+    p->calls[which] += 1;
+    return 0;
+}
+static double counted_h(const pb_bilevel *self, const double *x, const double *y,
+                        uint32_t mode, double *out)
+{
+    pb__bil_problem *p = self->host;
+    if (admit_constraint(p, PB__BIL_H, mode))
+        return NAN;
+    p->fns->h(p, x, y, out);
+    return 0.0;
+}
+/* The transposed Jacobian products, (d h / d x)^T lambda (which PB__BIL_JAC_X_H) or
+ * (d h / d y)^T lambda. */
+static double counted_jac(const pb_bilevel *self, int which, const double *x, const double *y,
+                          const double *lambda, uint32_t mode, double *out)
+{
+    pb__bil_problem *p = self->host;
+    if (admit_constraint(p, which, mode))
+        return NAN;
+    (which == PB__BIL_JAC_X_H ? p->fns->jac_x_h : p->fns->jac_y_h)(p, x, y, lambda, out);
+    return 0.0;
+}
+static double counted_jac_x_h(const pb_bilevel *self, const double *x, const double *y,
+                              const double *lambda, uint32_t mode, double *out)
+{
+    return counted_jac(self, PB__BIL_JAC_X_H, x, y, lambda, mode, out);
+}
+static double counted_jac_y_h(const pb_bilevel *self, const double *x, const double *y,
+                              const double *lambda, uint32_t mode, double *out)
+{
+    return counted_jac(self, PB__BIL_JAC_Y_H, x, y, lambda, mode, out);
 }
 
 /* Shared by the data families (logistic losses, per-sample weights): the branch keeps exp
@@ -258,6 +329,14 @@ int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void 
     return 0;
 }
 
+void pb__bil_constrained(pb__bil_problem *p, uint32_t n_constraints)
+{
+    p->oracle.n_constraints = n_constraints;
+    p->oracle.h = counted_h;
+    p->oracle.jac_x_h = counted_jac_x_h;
+    p->oracle.jac_y_h = counted_jac_y_h;
+}
+
 double pb__bil_phi(pb__bil_problem *p, const double *x)
 {
     p->fns->y_star(p, x, p->wy);
@@ -266,6 +345,10 @@ double pb__bil_phi(pb__bil_problem *p, const double *x)
 
 void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
 {
+    if (p->fns->grad_phi) {
+        p->fns->grad_phi(p, x, out);
+        return;
+    }
     p->fns->y_star(p, x, p->wy);
     pb__bil_exact(p, PB__BIL_GRAD_Y_F, x, p->wy, NULL, p->wy2);
     double *z = malloc(p->oracle.dy * sizeof(double)); /* small; measurement is untimed */
@@ -321,6 +404,8 @@ static void describe(const pb__problem *base, cJSON *obj)
     cJSON_AddNumberToObject(obj, "n_inner", p->oracle.n_inner);
     cJSON_AddNumberToObject(obj, "n_outer", p->oracle.n_outer);
     cJSON_AddNumberToObject(obj, "batch_size", p->oracle.batch_size);
+    if (p->oracle.n_constraints) /* revision 2; absent from unconstrained problems' records */
+        cJSON_AddNumberToObject(obj, "n_constraints", p->oracle.n_constraints);
     cJSON_AddBoolToObject(obj, "phi_opt_known", !isnan(p->phi_opt));
     if (!isnan(p->phi_opt))
         cJSON_AddNumberToObject(obj, "phi_opt", p->phi_opt);
@@ -367,6 +452,8 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
         .batch_size = 1,
         .draw_batch = draw_batch,
         .host = p,
+        .f_value = counted_f_value,
+        .g_value = counted_g_value,
     };
     pb__problem_init(&p->base, &pb__kind_bilevel, &p->oracle, dx);
     return p;
@@ -382,10 +469,12 @@ const pb__kind pb__kind_bilevel = {
     .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"},
     .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
-                         "bilevel-hypercleaning-digits"},
+                         "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1",
+                         "bilevel-maid-centered-i1"},
     .default_budget = {.cost = 200000},
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
-                 &pb__family_bil_hypercleaning},
+                 &pb__family_bil_hypercleaning, &pb__family_bil_maid.family,
+                 &pb__family_bil_maid_centered.family, &pb__family_bil_lvhba_toy.family},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };

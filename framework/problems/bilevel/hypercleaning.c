@@ -253,6 +253,23 @@ static double hc_g(hc *m, const double *x, const double *y)
            0.5 * MU * dot(y, y, DY);
 }
 
+/* The mean value over samples [lo, hi) of f's or g's samples (the penalty in each of g's). */
+static double hc_batch_value(pb__bil_problem *p, int which, const double *x, const double *y,
+                             uint32_t lo, uint32_t hi)
+{
+    hc *m = p->model;
+    double inv = 1.0 / (hi - lo);
+    if (which == PB__BIL_F_VALUE)
+        return ce_sum(m->data.val.a, m->data.val.c, NULL, inv, lo, hi, y, NULL, NULL);
+    return ce_sum(m->data.tr.a, m->data.tr.c, x, inv, lo, hi, y, NULL, NULL) +
+           0.5 * MU * dot(y, y, DY);
+}
+
+static double hc_g_value(pb__bil_problem *p, const double *x, const double *y)
+{
+    return hc_g(p->model, x, y);
+}
+
 /* The Hessian's sample weights sigma(x_j) / n_tr, for hess_at and newton_pass. */
 static void hess_weights(hc *m, const double *x)
 {
@@ -583,7 +600,8 @@ static int open_hypercleaning(const pb__family *family, const char *id, pb__prob
         m = NULL;
     }
     static const pb__bil_fns fns = {.f = hc_f, .y_star = hc_y_star, .solve_yy = hc_solve,
-                                    .batch_oracle = hc_batch, .test_accuracy = hc_accuracy};
+                                    .batch_oracle = hc_batch, .test_accuracy = hc_accuracy,
+                                    .g = hc_g_value, .batch_value = hc_batch_value};
     return pb__bil_data_problem(N_TRAIN, DY, &fns, m, BATCH, out, err, errlen);
 }
 

@@ -128,6 +128,24 @@ static double lr_g(lr *m, const double *x, const double *y)
     return s;
 }
 
+static double lr_g_value(pb__bil_problem *p, const double *x, const double *y)
+{
+    return lr_g(p->model, x, y);
+}
+
+/* The mean value over samples [lo, hi) of f's or g's samples (the penalty in each of g's). */
+static double lr_batch_value(pb__bil_problem *p, int which, const double *x, const double *y,
+                             uint32_t lo, uint32_t hi)
+{
+    lr *m = p->model;
+    if (which == PB__BIL_F_VALUE)
+        return logistic(&m->data.val, lo, hi, y, NULL);
+    double s = logistic(&m->data.tr, lo, hi, y, NULL);
+    for (uint32_t i = 0; i < D; i++)
+        s += 0.5 * (MU0 + exp(x[i])) * y[i] * y[i];
+    return s;
+}
+
 /* The full lower-level Hessian at (x, y) into m->S. */
 static void hessian(lr *m, const double *x, const double *y)
 {
@@ -227,7 +245,8 @@ static int open_l2reg(const pb__family *family, const char *id, pb__problem **ou
     if (!m)
         return -1;
     static const pb__bil_fns fns = {.f = lr_f, .y_star = lr_y_star, .solve_yy = lr_solve,
-                                    .batch_oracle = lr_batch, .test_accuracy = lr_accuracy};
+                                    .batch_oracle = lr_batch, .test_accuracy = lr_accuracy,
+                                    .g = lr_g_value, .batch_value = lr_batch_value};
     return pb__bil_data_problem(D, D, &fns, m, BATCH, out, err, errlen);
 }
 

@@ -13,6 +13,7 @@
  *     f(x, y) = sum_i cosh(y_i - 1),   Phi(x) = sum_i cosh(x_i - 1),
  * an upper level whose smoothness grows with its gradient (Phi'' = cosh >= |sinh| = |Phi'|);
  *     x* = 1, Phi* = dim;  x0 = 10 (every coordinate), y0 = 0, noise 0.1.
+ * Both state mu_g = 0.5 and l_g = 1 (revision 2), the ends of spec(A).
  */
 #include "bil_problem.h"
 #include "draw.h"
@@ -120,6 +121,23 @@ static double lq_f(pb__bil_problem *p, const double *x, const double *y)
         s += 0.5 * (q->r[i] - q->t[i]) * (q->r[i] - q->t[i]);
     for (uint32_t i = 0; i < p->oracle.dx; i++)
         s += 0.05 * x[i] * x[i];
+    return s;
+}
+
+/* g(x, y) = 1/2 y^T A y - y^T B x. */
+static double lq_g(pb__bil_problem *p, const double *x, const double *y)
+{
+    lq *q = p->model;
+    uint32_t dx = p->oracle.dx, dy = p->oracle.dy;
+    double s = 0.0;
+    for (uint32_t i = 0; i < dy; i++) {
+        double ay = 0.0, bx = 0.0;
+        for (uint32_t j = 0; j < dy; j++)
+            ay += q->A[(size_t)i * dy + j] * y[j];
+        for (uint32_t j = 0; j < dx; j++)
+            bx += q->B[(size_t)i * dx + j] * x[j];
+        s += y[i] * (0.5 * ay - bx);
+    }
     return s;
 }
 
@@ -242,11 +260,13 @@ static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_
     static const pb__bil_fns fns = {.grad_x_f = lq_grad_x_f, .grad_y_f = lq_grad_y_f,
                                     .grad_y_g = lq_grad_y_g, .hvp_yy_g = lq_hvp,
                                     .cross_xy_g = lq_cross, .f = lq_f, .y_star = lq_y_star,
-                                    .solve_yy = lq_solve};
+                                    .solve_yy = lq_solve, .g = lq_g};
     pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, &fns, q, free, err, errlen);
     if (!p)
         return NULL;
     p->oracle.noise = 0.1;
+    p->oracle.mu_g = dy > 1 ? 0.5 : 1.0; /* spec(A) = [0.5, 1] (draw_lower) */
+    p->oracle.l_g = 1.0;
     return p;
 }
 
