@@ -83,6 +83,16 @@ measure() {
   local quick=${3:-} t suites=() s
   plugins=$(cd "$(dirname "$pb")/../plugins" 2>/dev/null && pwd) || plugins=
   pin_environment
+  # Every plugin is gated: one that no quality suite names (a plugin added without its
+  # suite) stops the gate rather than pass unseen.
+  local missing
+  missing=$(comm -23 <("$pb" list | sed -n '2,/^$/s/^  \([^ ]*\) .*/\1/p' | sort) \
+    <(jq -r '.algorithms[]' "$here"/quality/*.json | sort -u))
+  if [ -n "$missing" ]; then
+    echo "plugins in no suite of $here/quality: $(echo $missing) (add each to its kind's suite" \
+      "and to instructions/, then refresh the baseline)" >&2
+    return 2
+  fi
   for s in "$here"/quality/*.json; do
     s=$(basename "$s" .json)
     [ -n "$quick" ] && [[ " $quick_skip " == *" $s "* ]] && continue
