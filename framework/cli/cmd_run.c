@@ -208,7 +208,8 @@ static int expand(suite *s)
                     .params = s->values[a],
                     .problem = prob,
                     .seed = s->opt.seeds[r],
-                    .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target},
+                    .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target,
+                               s->opt.checkpoints},
                 };
         }
     }

@@ -102,6 +102,14 @@ typedef struct pb__kind {
      * checkpoints at the powers of ten only, a third of the 1, 2, 5 x 10^k points.
      */
     int sparse_checkpoints;
+    /*
+     * Optional (0: none): the score the kind's papers report by iteration, the mean of
+     * metrics[score_metric] over the solutions after the last score_last steps (policy: the
+     * return over the last 10 iterations). The run loop keeps those solutions and measures
+     * them at the end into the kind's last metric, which is NaN in the trace.
+     */
+    uint32_t score_last;
+    uint32_t score_metric;
 } pb__kind;
 
 struct pb__family {
