@@ -22,6 +22,7 @@ int pb_cmd_bench(int argc, char **argv);
 int pb_cmd_compare(int argc, char **argv);
 int pb_cmd_report(int argc, char **argv);
 int pb_cmd_merge(int argc, char **argv);
+int pb_cmd_export(int argc, char **argv);
 
 /* The plugin search directories after --plugin-dir flags (see pb__plugin_dirs). */
 typedef struct pb_dirs {

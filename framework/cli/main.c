@@ -20,6 +20,7 @@ static const char usage[] =
     "  compare BASE NEW   which runs got better or worse between two results files\n"
     "  report RESULTS...  plots, leaderboards and an HTML index of results files\n"
     "  merge -o OUT FILE...  join results files (the shards of a suite) into one\n"
+    "  export --format coco|ioh DIR RESULTS...  bbob runs as COCO or IOHprofiler data\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
 
@@ -30,7 +31,7 @@ static const struct {
 } commands[] = {
     {"list", pb_cmd_list},       {"describe", pb_cmd_describe}, {"run", pb_cmd_run},
     {"check", pb_cmd_check},     {"bench", pb_cmd_bench},       {"compare", pb_cmd_compare},
-    {"report", pb_cmd_report},   {"merge", pb_cmd_merge},
+    {"report", pb_cmd_report},   {"merge", pb_cmd_merge},       {"export", pb_cmd_export},
 };
 
 int main(int argc, char **argv)
