@@ -78,16 +78,12 @@ static int cmp_run(const void *a, const void *b)
 {
     const pb__export_run *x = a, *y = b;
     int c = strcmp(x->algorithm, y->algorithm);
-    if (c)
-        return c;
-    /* COCO's order: dimensions outermost, then functions, then instances. */
-    if (x->dimension != y->dimension)
-        return x->dimension < y->dimension ? -1 : 1;
-    if (x->function != y->function)
-        return x->function < y->function ? -1 : 1;
-    if (x->instance != y->instance)
-        return x->instance < y->instance ? -1 : 1;
-    return (x->seed > y->seed) - (x->seed < y->seed);
+    /* Then COCO's order: dimensions outermost, then functions, then instances; then seeds. */
+    const double kx[] = {x->dimension, x->function, x->instance, x->seed};
+    const double ky[] = {y->dimension, y->function, y->instance, y->seed};
+    for (size_t i = 0; c == 0 && i < sizeof kx / sizeof kx[0]; i++)
+        c = (kx[i] > ky[i]) - (kx[i] < ky[i]);
+    return c;
 }
 
 /* Why the record's trace cannot be exported (NULL when it can), into r's arrays. */
@@ -219,8 +215,9 @@ void pb__export_runs_free(pb__export_set *set)
     memset(set, 0, sizeof *set);
 }
 
-int pb__export_folder(const char *dir, const char *algorithm, char *path, size_t len, char *err,
-                      size_t errlen)
+/* Creates dir/algorithm, its path into path (len bytes): 0, PB__EXPORT_EXISTS, or -1. */
+static int export_folder(const char *dir, const char *algorithm, char *path, size_t len,
+                         char *err, size_t errlen)
 {
     struct stat st;
     if ((size_t)snprintf(path, len, "%s/%s", dir, algorithm) >= len) {
@@ -239,12 +236,20 @@ int pb__export_folder(const char *dir, const char *algorithm, char *path, size_t
     return 0;
 }
 
-size_t pb__export_algorithm_end(const pb__export_set *set, size_t first)
+int pb__export_each_algorithm(const pb__export_set *set, const char *dir,
+                              pb__export_algorithm_fn write, char *err, size_t errlen)
 {
-    size_t end = first;
-    while (end < set->n && strcmp(set->runs[end].algorithm, set->runs[first].algorithm) == 0)
-        end++;
-    return end;
+    char folder[PB__EXPORT_FOLDER];
+    int rc = 0;
+    for (size_t first = 0, end; rc == 0 && first < set->n; first = end) {
+        for (end = first; end < set->n && strcmp(set->runs[end].algorithm,
+                                                 set->runs[first].algorithm) == 0;)
+            end++;
+        rc = export_folder(dir, set->runs[first].algorithm, folder, sizeof folder, err, errlen);
+        if (rc == 0)
+            rc = write(set->runs + first, end - first, folder, err, errlen);
+    }
+    return rc;
 }
 
 FILE *pb__export_open(const char *path, const char *mode, char *err, size_t errlen)

@@ -78,16 +78,18 @@ int pb__export_ioh(const pb__export_set *set, const char *dir, char *err, size_t
 /* What the writers return when dir/ALG exists already. */
 #define PB__EXPORT_EXISTS (-2)
 
-/*
- * For the writers: creates dir/algorithm, its path into path (len bytes). Returns 0,
- * PB__EXPORT_EXISTS when it exists (no mixing with older data), or -1; with a message.
- */
-int pb__export_folder(const char *dir, const char *algorithm, char *path, size_t len, char *err,
-                      size_t errlen);
+/* Writes one algorithm's runs[0, n) into its folder; returns 0, or -1 with a message. */
+typedef int (*pb__export_algorithm_fn)(const pb__export_run *runs, size_t n,
+                                       const char folder[PB__EXPORT_FOLDER], char *err,
+                                       size_t errlen);
 
-/* For the writers: the runs of set from first on that share its algorithm; returns the
- * index past the last of them. */
-size_t pb__export_algorithm_end(const pb__export_set *set, size_t first);
+/*
+ * For the writers: calls write for each algorithm of set in turn, after creating its
+ * folder dir/ALG. Returns 0, PB__EXPORT_EXISTS when a folder exists already (no mixing
+ * with older data), or the first failure's code; with a message.
+ */
+int pb__export_each_algorithm(const pb__export_set *set, const char *dir,
+                              pb__export_algorithm_fn write, char *err, size_t errlen);
 
 /* fopen(path, mode), or -1 with a message naming path. */
 FILE *pb__export_open(const char *path, const char *mode, char *err, size_t errlen);

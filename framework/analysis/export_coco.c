@@ -189,20 +189,19 @@ static int export_run(folder *fo, const pb__export_run *r, char *err, size_t err
     return fclose(info) == 0 ? 0 : -1;
 }
 
+/* One algorithm's runs into its folder, in order. */
+static int export_algorithm(const pb__export_run *runs, size_t n,
+                            const char path[PB__EXPORT_FOLDER], char *err, size_t errlen)
+{
+    folder fo = {{0}, runs[0].algorithm, {0}};
+    memcpy(fo.path, path, sizeof fo.path);
+    for (size_t i = 0; i < n; i++)
+        if (export_run(&fo, &runs[i], err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
 int pb__export_coco(const pb__export_set *set, const char *dir, char *err, size_t errlen)
 {
-    char path[PB__EXPORT_FOLDER];
-    for (size_t first = 0, end; first < set->n; first = end) {
-        end = pb__export_algorithm_end(set, first);
-        int rc = pb__export_folder(dir, set->runs[first].algorithm, path, sizeof path, err,
-                                   errlen);
-        if (rc != 0)
-            return rc;
-        folder fo = {{0}, set->runs[first].algorithm, {0}};
-        memcpy(fo.path, path, sizeof path);
-        for (size_t i = first; i < end; i++)
-            if (export_run(&fo, &set->runs[i], err, errlen) != 0)
-                return -1;
-    }
-    return 0;
+    return pb__export_each_algorithm(set, dir, export_algorithm, err, errlen);
 }

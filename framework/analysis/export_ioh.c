@@ -102,15 +102,15 @@ static void add_run(cJSON *s, const pb__export_run *r, double best_at)
     cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(s, "runs"), run);
 }
 
-/* One algorithm's runs, set->runs[first, end), into folder. */
-static int export_algorithm(const pb__export_set *set, size_t first, size_t end,
+/* One algorithm's runs into its folder. */
+static int export_algorithm(const pb__export_run *runs, size_t n,
                             const char folder[PB__EXPORT_FOLDER], char *err, size_t errlen)
 {
     cJSON *experiments[25] = {NULL};
     char path[PB__EXPORT_FILE];
     int rc = 0;
-    for (size_t i = first; i < end && rc == 0; i++) {
-        const pb__export_run *r = &set->runs[i];
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        const pb__export_run *r = &runs[i];
         if (!experiments[r->function])
             experiments[r->function] = experiment(r);
         cJSON *s = scenario(experiments[r->function], r);
@@ -143,13 +143,5 @@ static int export_algorithm(const pb__export_set *set, size_t first, size_t end,
 
 int pb__export_ioh(const pb__export_set *set, const char *dir, char *err, size_t errlen)
 {
-    char folder[PB__EXPORT_FOLDER];
-    for (size_t first = 0, end; first < set->n; first = end) {
-        end = pb__export_algorithm_end(set, first);
-        int rc = pb__export_folder(dir, set->runs[first].algorithm, folder, sizeof folder, err,
-                                   errlen);
-        if (rc != 0 || (rc = export_algorithm(set, first, end, folder, err, errlen)) != 0)
-            return rc;
-    }
-    return 0;
+    return pb__export_each_algorithm(set, dir, export_algorithm, err, errlen);
 }

@@ -45,25 +45,28 @@ int pb_cmd_export(int argc, char **argv)
     cJSON *records = cJSON_CreateArray();
     size_t n_inputs = 0;
     int rc = 0;
-    for (int i = 1; i < argc && rc == 0; i++) {
+    int help = 0;
+    for (int i = 1; i < argc && rc == 0 && !help; i++) {
         const char *a = argv[i];
-        if (pb_is_help(a)) {
-            fputs(usage, stdout);
-            cJSON_Delete(records);
-            return PB_EXIT_OK;
-        }
         if (strcmp(a, "--format") == 0 && i + 1 < argc)
             format = argv[++i];
         else if (strncmp(a, "--format=", 9) == 0)
             format = a + 9;
         else if (strcmp(a, "--by-step") == 0)
             opt.by_step = 1;
+        else if (pb_is_help(a))
+            help = 1;
         else if (a[0] == '-' && a[1])
             rc = pb_usage_error("export: unknown option '%s' (see plugbench export --help)", a);
         else if (!dir)
             dir = a;
         else if (n_inputs++, pb__results_load_checked(a, records, NULL, err, sizeof err) != 0)
             rc = pb_usage_error("%s", err);
+    }
+    if (help) {
+        fputs(usage, stdout);
+        cJSON_Delete(records);
+        return PB_EXIT_OK;
     }
     if (rc == 0 && (!format || (strcmp(format, "coco") != 0 && strcmp(format, "ioh") != 0)))
         rc = pb_usage_error("export: --format coco or --format ioh is needed (see plugbench "

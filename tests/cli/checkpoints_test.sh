@@ -9,15 +9,9 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
-PB=$(tap_abs "$1")
-BUILD=$(cd "$2" && pwd)
+tap_plugbench checkpoints jq awk -- "$@"
 RS_SO=$BUILD/plugins/random-search.so
 VPG_SO=$BUILD/plugins/vpg.so
-
-tap_require jq awk
-unset PLUGBENCH_PLUGIN_PATH
-tap_scratch checkpoints
 
 # One evaluation per step: the trace's cost is then the step count.
 RS=(run -q --no-plots -a "$RS_SO" -P random-search.batch=1 -p sphere-d3-i1 -s 1)

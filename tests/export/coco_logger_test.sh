@@ -16,12 +16,6 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 3 3 "PLUGBENCH_EXE BUILD_ROOT SOURCE_DIR" "$@"
-PB=$(tap_abs "$1")
-BUILD=$(cd "$2" && pwd)
-SRC=$(cd "$3" && pwd)
-SWEEP=$BUILD/tests/export/sweep.so
-
 COCO=${PLUGBENCH_COCO_DIR:-}
 [ -n "$COCO" ] && [ ! -f "$COCO/coco.c" ] && COCO=$COCO/code-experiments/build/c
 if [ -z "${PLUGBENCH_COCO_DIR:-}" ] || [ ! -f "$COCO/coco.c" ] || [ ! -f "$COCO/coco.h" ]; then
@@ -29,9 +23,8 @@ if [ -z "${PLUGBENCH_COCO_DIR:-}" ] || [ ! -f "$COCO/coco.c" ] || [ ! -f "$COCO/
         "(numbbo/coco, after python do.py build-c)"
     exit 77
 fi
-tap_require jq awk diff "${CC:-cc}"
-unset PLUGBENCH_PLUGIN_PATH
-tap_scratch coco-logger
+tap_plugbench coco-logger jq awk diff "${CC:-cc}" -- "$@"
+SWEEP=$BUILD/tests/export/sweep.so
 
 EVALS=500
 "${CC:-cc}" -O2 -o "$T/coco_driver" "$SRC/coco_driver.c" "$COCO/coco.c" -I"$COCO" -I"$SRC" -lm \

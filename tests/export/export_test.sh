@@ -13,16 +13,9 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_usage 3 3 "PLUGBENCH_EXE BUILD_ROOT SOURCE_DIR" "$@"
-PB=$(tap_abs "$1")
-BUILD=$(cd "$2" && pwd)
-SRC=$(cd "$3" && pwd)
+tap_plugbench export jq awk -- "$@"
 SWEEP=$BUILD/tests/export/sweep.so
 RS_SO=$BUILD/plugins/random-search.so
-
-tap_require jq awk
-unset PLUGBENCH_PLUGIN_PATH
-tap_scratch export
 
 EVALS=500
 PROBLEMS=(-p bbob-f01-d5-i1 -p bbob-f01-d5-i2 -p bbob-f08-d2-i1 -p bbob-f01-d2-i1)

@@ -1,44 +1,32 @@
 /*
  * A test plugin of the blackbox kind: evaluates sweep_point(1), sweep_point(2), ... one per
  * step, the evaluation sequence that tests/export/coco_driver.c runs through COCO's
- * observer. Its solution is the best point so far.
+ * observer. Its solution is the last point (the host tracks the best value itself).
  */
-#include <string.h>
-
 #include <plugbench/kit.h>
 
 #include "sweep_points.h"
 
-typedef struct state {
-    pb_state_head head; /* the context, and the solution: best */
-    const pb_blackbox *f;
-    uint64_t k;
-    double best_f;
-    double *best, *x;
-} state;
+typedef struct sweep {
+    pb_state_head head; /* the context, and the solution: x */
+    uint64_t evaluated;
+    double *x;
+} sweep;
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    const pb_blackbox *f = ctx->problem->oracle;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, best, f->dim), PB_ARRAY(state, x, f->dim));
-    if (!s)
-        return PB_ERR_NOMEM;
-    s->f = f;
-    s->best_f = INFINITY;
-    sweep_point(1, f->dim, s->best);
+    uint32_t dim = (uint32_t)ctx->problem->solution_length;
+    sweep *s = PB_STATE_NEW(ctx, sweep, PB_ARRAY(sweep, x, dim));
     *out = s;
-    return 0;
+    return s ? 0 : PB_ERR_NOMEM;
 }
 
 static int32_t step(void *p)
 {
-    state *s = p;
-    sweep_point(++s->k, s->f->dim, s->x);
-    double y = s->f->evaluate(s->f, s->x);
-    if (y < s->best_f) {
-        s->best_f = y;
-        memcpy(s->best, s->x, s->f->dim * sizeof(double));
-    }
+    sweep *s = p;
+    const pb_blackbox *f = s->head.ctx->problem->oracle;
+    sweep_point(++s->evaluated, f->dim, s->x);
+    f->evaluate(f, s->x);
     return PB_CONTINUE;
 }
 

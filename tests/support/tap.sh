@@ -7,6 +7,7 @@
 #   tap_require jq                    # "Bail out!" unless the tools are on PATH
 #   tap_scratch NAME                  # T: a new directory, the working directory, removed
 #                                     # at exit (after the script's tap_cleanup_hook, if any)
+#   tap_plugbench NAME jq -- "$@"     # all of the above for PLUGBENCH_EXE BUILD_ROOT [SRC]
 #   PB=/path/to/plugbench
 #   pb NAME ARGS...                   # stdout to $T/NAME.out, stderr to $T/NAME.err, RC
 #   ok / not_ok / skip / check / json_check / usage_error (below)
@@ -54,6 +55,24 @@ tap_scratch() {
     trap tap_exit EXIT
     trap 'exit 130' INT TERM
     cd "$T" || exit 1
+}
+
+# tap_plugbench NAME TOOL... -- ARGS...: the start of a test of the plugbench executable,
+# whose ARGS are PLUGBENCH_EXE BUILD_ROOT [SOURCE_DIR]: checks them (exit 2 otherwise),
+# sets PB, BUILD and SRC (absolute), requires the TOOLs, ignores installed plugins and
+# enters a new scratch directory T named after NAME.
+tap_plugbench() {
+    local name=$1 tools=()
+    shift
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do tools+=("$1"); shift; done
+    shift
+    tap_usage 2 3 "PLUGBENCH_EXE BUILD_ROOT [SOURCE_DIR]" "$@"
+    PB=$(tap_abs "$1")
+    BUILD=$(cd "$2" && pwd)
+    SRC=$(cd "${3:-.}" && pwd)
+    tap_require "${tools[@]}"
+    unset PLUGBENCH_PLUGIN_PATH
+    tap_scratch "$name"
 }
 
 ok() {
