@@ -1,16 +1,22 @@
 /*
  * plugbench export --format coco: the files of COCO's bbob logger; see export.h.
  *
- * What is written follows COCO's logger_bbob.c and coco_observer.c (numbbo/coco, data
- * format "bbob-new2", the observer's defaults: 100 targets per decade down to 1e-8,
- * evaluation triggers at 20 per decade and at 1, 2, 5 x dimension x 10^k); it is written
- * here from their documented behaviour, without their code. A line of a .dat or .tdat file
+ * What is written follows the bbob logger of the current COCO, numbbo/coco-experiment
+ * 0.0.1-dev0 (src/logger_bbob.c and coco_observer.c, data format "bbob-new2", the
+ * observer's defaults: 20 targets per decade down to 1e-8 and linear targets at multiples
+ * of 1e5, evaluation triggers at 20 per decade and at 1, 2, 5 x dimension x 10^k, a last
+ * .dat and .tdat line at the final evaluation unless it was just logged, and the info
+ * header with settings and an algorithm-info line). COCO 2.x's logger (numbbo/coco, kept
+ * in coco-experiment as observer "bbob-old") differs: 100 log targets per decade only, no
+ * final .dat line, no settings or info line; cocopp reads both. It is written here from
+ * their behaviour, without their code. A line of a .dat or .tdat file
  * is "evaluations 0 best-f_opt current-f best-f", values as COCO prints them (%+10.9e);
  * COCO adds the point x (for dimensions under 22), which a trace does not hold and cocopp
  * does not read, and on a .tdat line its current f is that evaluation's f, which is not
  * recorded either: the best f stands there (what COCO writes on every .dat line, and on
  * the .tdat line it adds at the end).
  */
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
@@ -19,10 +25,12 @@
 
 #include "export.h"
 
-/* What the info files say wrote the data: not COCO. */
-#define WRITER "plugbench-export"
-#define TARGETS_PER_DECADE 100.0
+/* What the info files say wrote the data: not COCO, following the logger of this version.
+ * (No comma or space: cocopp splits the info line on them.) */
+#define WRITER "plugbench-export:coco-experiment-0.0.1-dev0"
+#define TARGETS_PER_DECADE 20.0
 #define TARGET_PRECISION 1e-8
+#define LINEAR_TARGET_PRECISION 1e5
 
 /* COCO's target trigger: is v (best f - f_opt) past the last target hit, on a grid of
  * TARGETS_PER_DECADE per decade? Updates *exponent (INT_MAX before the first). */
@@ -41,6 +49,21 @@ static int target_hit(int *exponent, double v)
     if (current >= *exponent)
         return 0;
     *exponent = current;
+    return 1;
+}
+
+/* COCO's linear targets: is v past the last multiple of LINEAR_TARGET_PRECISION hit? v is
+ * rounded up to a multiple, except within 1e-12 above one, where that multiple counts (as
+ * COCO rounds, against floating-point noise). Updates *last (DBL_MAX before the first).
+ * Under 1e5 it fires only along with the log targets (first line, and 0); above, on bbob's
+ * ill-conditioned functions' early errors, it adds lines between theirs. */
+static int linear_target_hit(double *last, double v)
+{
+    double below = floor(v / LINEAR_TARGET_PRECISION) * LINEAR_TARGET_PRECISION;
+    double reached = v - below < 1e-12 ? below : ceil(v / LINEAR_TARGET_PRECISION) * LINEAR_TARGET_PRECISION;
+    if (reached >= *last)
+        return 0;
+    *last = reached;
     return 1;
 }
 
@@ -106,7 +129,8 @@ static int info_begin(folder *fo, const pb__export_run *r, char *err, size_t err
     if (fo->last_dimension[r->function] != r->dimension) {
         fprintf(f,
                 "%ssuite = 'bbob', funcId = %u, DIM = %u, Precision = %.3e, algId = '%s', "
-                "coco_version = '%s', logger = 'bbob', data_format = 'bbob-new2'\n%%\n"
+                "coco_version = '%s', logger = 'bbob', data_format = 'bbob-new2', "
+                "settings = ''\n%% \n"
                 "data_f%u/bbobexp_f%u_DIM%u.dat",
                 existed ? "\n" : "", r->function, r->dimension, pow(10, -8), fo->algorithm,
                 WRITER, r->function, r->function, r->dimension);
@@ -120,8 +144,9 @@ static int info_begin(folder *fo, const pb__export_run *r, char *err, size_t err
 static void data_lines(const pb__export_run *r, FILE *dat, FILE *tdat)
 {
     eval_triggers t = {1, 0, r->dimension, 0, 0, r->dimension};
-    int exponent = INT_MAX, known = 0, last_logged = 0;
-    double best = 0;
+    int exponent = INT_MAX, known = 0, last_tdat = 0;
+    uint64_t last_dat = 0;
+    double best = 0, linear = DBL_MAX;
     size_t k = 0;
     uint64_t n = (uint64_t)r->evaluations;
     for (uint64_t e = 1; e <= n; e++) {
@@ -136,14 +161,21 @@ static void data_lines(const pb__export_run *r, FILE *dat, FILE *tdat)
             k++;
         }
         double best_f = r->f_opt + best;
-        /* The first line comes unconditionally, before any target is counted, as COCO's. */
-        if (first || (improved && target_hit(&exponent, best)))
+        /* The first line comes unconditionally, before any target is counted, as COCO's;
+         * after it, both kinds of targets advance on each improvement. */
+        if (first || (improved && (target_hit(&exponent, best) |
+                                   linear_target_hit(&linear, best)))) {
             data_line(dat, e, best, best_f);
-        last_logged = eval_hit(&t, e);
-        if (last_logged && known)
+            last_dat = e;
+        }
+        last_tdat = eval_hit(&t, e);
+        if (last_tdat && known)
             data_line(tdat, e, best, best_f);
     }
-    if (!last_logged)
+    /* Both files end on the final evaluation, as COCO's logger closes them. */
+    if (last_dat != n)
+        data_line(dat, n, best, r->f_opt + best);
+    if (!last_tdat)
         data_line(tdat, n, best, r->f_opt + best);
 }
 

@@ -3,12 +3,15 @@
 #
 #   usage: coco_logger_test.sh PLUGBENCH_EXE BUILD_ROOT SOURCE_DIR
 #
-# Needs a COCO checkout (github numbbo/coco) with its amalgamated C sources, coco.c and
-# coco.h (made by `python do.py build-c`, in code-experiments/build/c), named by
-# $PLUGBENCH_COCO_DIR (that folder, or the checkout's root); skipped (exit 77) without one.
+# Needs COCO's amalgamated C sources, coco.c and coco.h, named by $PLUGBENCH_COCO_DIR (that
+# folder, or the checkout's root); skipped (exit 77) without them. The export follows the
+# logger of the current COCO, github numbbo/coco-experiment (`python3 scripts/fabricate`
+# there writes build/c/coco.c; checked with 0.0.1-dev0); COCO 2.x (numbbo/coco, `python
+# do.py build-c`, code-experiments/build/c) logs .dat lines at other targets and fails here.
 # COCO is never part of plugbench: the test builds SOURCE_DIR/coco_driver.c against it with
 # $CC (default cc), runs the sweep sequence (sweep_points.h) through COCO's observer on
-# bbob f1 and f8, dimensions 2 and 5, instances 1 and 2, 500 evaluations each, and
+# bbob f1, f8 and f12 (in d5 its errors fall by small steps from 1e7: the linear targets),
+# dimensions 2 and 5, instances 1 and 2, 500 evaluations each, and
 # compares COCO's files with those plugbench writes for the same runs of the sweep plugin:
 # the same files, the same lines, the same numbers as printed, except what a plugbench
 # trace does not hold (the points x after the fifth column, and on .tdat lines the
@@ -17,10 +20,12 @@ set -u
 
 . "$(dirname "$0")/../support/tap.sh"
 COCO=${PLUGBENCH_COCO_DIR:-}
-[ -n "$COCO" ] && [ ! -f "$COCO/coco.c" ] && COCO=$COCO/code-experiments/build/c
+for sub in build/c code-experiments/build/c; do
+    [ -n "$COCO" ] && [ ! -f "$COCO/coco.c" ] && [ -f "$COCO/$sub/coco.c" ] && COCO=$COCO/$sub
+done
 if [ -z "${PLUGBENCH_COCO_DIR:-}" ] || [ ! -f "$COCO/coco.c" ] || [ ! -f "$COCO/coco.h" ]; then
     echo "1..0 # SKIP no COCO checkout: set PLUGBENCH_COCO_DIR to one with coco.c and coco.h" \
-        "(numbbo/coco, after python do.py build-c)"
+        "(numbbo/coco-experiment, after python3 scripts/fabricate)"
     exit 77
 fi
 tap_plugbench coco-logger jq awk diff "${CC:-cc}" -- "$@"
@@ -30,11 +35,11 @@ EVALS=500
 "${CC:-cc}" -O2 -o "$T/coco_driver" "$SRC/coco_driver.c" "$COCO/coco.c" -I"$COCO" -I"$SRC" -lm \
     >"$T/cc.out" 2>&1
 check "the driver builds against $COCO/coco.c" test -x "$T/coco_driver"
-(cd "$T" && ./coco_driver coco sweep $EVALS 2,5 1,8 1-2) >"$T/driver.out" 2>&1
+(cd "$T" && ./coco_driver coco sweep $EVALS 2,5 1,8,12 1-2) >"$T/driver.out" 2>&1
 check "COCO's observer ran ($(head -c 200 "$T/driver.out"))" test -d "$T/exdata/coco"
 
 PROBLEMS=()
-for d in 2 5; do for f in 01 08; do for i in 1 2; do PROBLEMS+=(-p "bbob-f$f-d$d-i$i"); done; done; done
+for d in 2 5; do for f in 01 08 12; do for i in 1 2; do PROBLEMS+=(-p "bbob-f$f-d$d-i$i"); done; done; done
 pb run run -q --no-plots -a "$SWEEP" "${PROBLEMS[@]}" -s 1 --max-evals $EVALS --checkpoints all \
     -o "$T/sweep.json"
 pb export export --format coco "$T/ours" "$T/sweep.json"

@@ -6,7 +6,8 @@
 # The sweep test plugin (one evaluation per step) runs on bbob problems with --checkpoints
 # all. What the files must hold is computed here independently, with jq and awk, from the
 # results file: COCO's evaluation triggers (10^(k/20) rounded down and {1,2,5} x dim x 10^k),
-# its target triggers (100 per decade on the best f - f_opt), the printed values; the ioh
+# its target triggers (20 per decade and multiples of 1e5 on the best f - f_opt, as in
+# coco-experiment's logger_bbob.c), the printed values; the ioh
 # files are checked against an example in the layout of ioh 0.3's analyzer
 # (SOURCE_DIR/ioh_example.json, .dat: see tests/export/meson.build). The comparison with
 # COCO's own logger is coco_logger_test.sh.
@@ -55,21 +56,31 @@ want="./bbobexp_f1.info ./bbobexp_f8.info ./data_f1/bbobexp_f1_DIM2.dat ./data_f
 check "COCO's file tree" test "$files" = "$want"
 
 # The trace of one run as "evaluations best_error" lines.
+# (From $T/all.json, or the results file given second.)
 trace_of() { jq -r --arg id "$1" '.runs[] | select(.problem.id == $id) | .trace
-    | [.evaluations, .best_error] | transpose[] | "\(.[0]) \(.[1])"' "$T/all.json"; }
-fopt_of() { jq -r --arg id "$1" '.runs[] | select(.problem.id == $id) | .problem.f_opt' "$T/all.json"; }
+    | [.evaluations, .best_error] | transpose[] | "\(.[0]) \(.[1])"' "${2:-$T/all.json}"; }
+fopt_of() { jq -r --arg id "$1" '.runs[] | select(.problem.id == $id) | .problem.f_opt' \
+    "${2:-$T/all.json}"; }
 
 # The .dat lines COCO writes for a trace: the first evaluation, then each improvement that
-# reaches a new target 10^(j/100) (best f - f_opt below 1e-8 counts as 1e-8).
+# reaches a new target 10^(j/20) (best f - f_opt below 1e-8 counts as 1e-8, 0 as 1e-9) or a
+# new multiple of 1e5 rounded up to, and the last evaluation if not written yet.
 expect_dat() {
     awk -v fopt="$2" 'function lg(v) { return log(v) / log(10) }
         function ceil(v) { return v == int(v) ? v : (v > 0 ? int(v) + 1 : int(v)) }
+        function floor(v) { return v == int(v) ? v : (v > 0 ? int(v) : int(v) - 1) }
+        function line(e, b) { printf "%d 0 %+.9e %+.9e %+.9e\n", e, b, fopt + b, fopt + b; at = e }
         { e = $1; b = $2 + 0; improved = NR == 1 || b < best; best = b
-          if (NR == 1) { printf "%d 0 %+.9e %+.9e %+.9e\n", e, b, fopt + b, fopt + b; next }
+          if (NR == 1) { line(e, b); next }
           if (!improved) next
-          w = b < 1e-8 ? 1e-8 : b; x = ceil(lg(w) * 100)
-          if (x < last || !started) { started = 1; last = x
-              printf "%d 0 %+.9e %+.9e %+.9e\n", e, b, fopt + b, fopt + b } }' <<<"$1"
+          w = b == 0 ? 1e-9 : b < 1e-8 ? 1e-8 : b; x = ceil(lg(w) * 20)
+          down = floor(b / 1e5) * 1e5; y = b - down < 1e-12 ? down : ceil(b / 1e5) * 1e5
+          hit = 0
+          if (!started || x < last) { last = x; hit = 1 }
+          if (!started || y < linear) { linear = y; hit = 1 }
+          started = 1
+          if (hit) line(e, b) }
+        END { if (at != e) line(e, best) }' <<<"$1"
 }
 # The .tdat evaluations: floor(10^(k/20)), {1,2,5} x dim x 10^k, and the last one.
 expect_tdat_evals() {
@@ -84,7 +95,15 @@ body() { awk -v n="$2" 'BEGIN { k = 0 } /^%/ { k++; next } k == n' "$1"; }
 fopt=$(fopt_of bbob-f01-d5-i2)
 got=$(body "$C/data_f1/bbobexp_f1_DIM5.dat" 2)
 want=$(expect_dat "$(trace_of bbob-f01-d5-i2)" "$fopt")
-check "the .dat lines of f1 d5 i2: first evaluation and each new 1/100-decade target ($(wc -l <<<"$got") lines)" \
+check "the .dat lines of f1 d5 i2: first evaluation, each new target, the last evaluation ($(wc -l <<<"$got") lines)" \
+    test "$got" = "$want"
+# f12 in d5: errors falling by small steps from 1e7, where the multiples of 1e5 add lines.
+pb f12 run -q --no-plots -a "$SWEEP" -p bbob-f12-d5-i1 -s 1 --max-evals $EVALS --checkpoints all \
+    -o "$T/f12.json"
+pb f12export export --format coco "$T/coco-f12" "$T/f12.json"
+got=$(body "$T/coco-f12/sweep/data_f12/bbobexp_f12_DIM5.dat" 1)
+want=$(expect_dat "$(trace_of bbob-f12-d5-i1 "$T/f12.json")" "$(fopt_of bbob-f12-d5-i1 "$T/f12.json")")
+check "the .dat lines of f12 d5 i1, with the linear targets ($(wc -l <<<"$got") lines)" \
     test "$got" = "$want"
 got=$(body "$C/data_f1/bbobexp_f1_DIM5.tdat" 1 | cut -d' ' -f1 | tr '\n' ' ')
 want=$(expect_tdat_evals 5 $EVALS | tr '\n' ' ')
@@ -97,8 +116,8 @@ check "each data file has one COCO header per run" \
         "$C/data_f1/bbobexp_f1_DIM5.rdat")" -eq 2
 info1=$(cat "$C/bbobexp_f1.info")
 final=$(trace_of bbob-f01-d2-i1 | tail -1 | awk '{ printf "%d|%.1e", $1, $2 }')
-want="suite = 'bbob', funcId = 1, DIM = 2, Precision = 1.000e-08, algId = 'sweep', coco_version = 'plugbench-export', logger = 'bbob', data_format = 'bbob-new2'
-%
+want="suite = 'bbob', funcId = 1, DIM = 2, Precision = 1.000e-08, algId = 'sweep', coco_version = 'plugbench-export:coco-experiment-0.0.1-dev0', logger = 'bbob', data_format = 'bbob-new2', settings = ''
+% 
 data_f1/bbobexp_f1_DIM2.dat, 1:$final"
 check "bbobexp_f1.info starts with the d2 block, as COCO orders dimensions first" \
     test "$(head -3 <<<"$info1")" = "$want"
