@@ -57,9 +57,10 @@ void pb__export_runs_free(pb__export_set *set);
 
 /*
  * Writes set under dir in the layout and files of COCO's bbob logger (logger_bbob.c of
- * numbbo/coco, data format "bbob-new2"): per algorithm dir/ALG/bbobexp_fF.info and
- * dir/ALG/data_fF/bbobexp_fF_DIMD.{dat,tdat,rdat,mdat}. Returns 0, PB__EXPORT_EXISTS
- * (before writing anything of ALG) when ALG exists, or -1; with a message.
+ * numbbo/coco-experiment 0.0.1-dev0, data format "bbob-new2"): per algorithm
+ * dir/ALG/bbobexp_fF.info and dir/ALG/data_fF/bbobexp_fF_DIMD.{dat,tdat,rdat,mdat}.
+ * Returns 0, PB__EXPORT_EXISTS (before writing anything of ALG) when ALG exists, or -1;
+ * with a message.
  */
 int pb__export_coco(const pb__export_set *set, const char *dir, char *err, size_t errlen);
 
