@@ -317,7 +317,7 @@ static double run_overhead(const options *o)
     }
     pb__params_defaults(plugin.desc, values);
     for (size_t i = 0; i < o->runs; i++)
-        jobs[i] = (pb__job){&plugin, values, &p->base, 1, {{.cost = 1}, NAN}, PB__SAVE_NONE, NULL};
+        jobs[i] = (pb__job){&plugin, values, &p->base, 1, {.budget = {.cost = 1}, .target = NAN}, PB__SAVE_NONE, NULL};
     /* In process, the plugin is opened once; each isolated run opens it in its child (as
      * in plugbench run), which is part of the isolation cost. */
     pb__plugin_file opened = plugin;

@@ -17,7 +17,9 @@
 
 char *pb__record_key(const cJSON *record)
 {
-    static const char *const fields[] = {"seed", "parameters", "budget", "target"};
+    /* checkpoints is absent from default records: their keys stay as they were. */
+    static const char *const fields[] = {"seed", "parameters", "budget", "target",
+                                         "checkpoints"};
     const cJSON *plugin = cJSON_GetObjectItemCaseSensitive(record, "plugin");
     const cJSON *problem = cJSON_GetObjectItemCaseSensitive(record, "problem");
     cJSON *key = cJSON_CreateArray();

@@ -39,6 +39,7 @@ int pb_cmd_history(int argc, char **argv);
  * (naming command).
  */
 int pb_compare_flag(const char *command, const char *a, const char *val, pb__compare_options *opt);
+int pb_cmd_export(int argc, char **argv);
 
 /* The plugin search directories after --plugin-dir flags (see pb__plugin_dirs). */
 typedef struct pb_dirs {

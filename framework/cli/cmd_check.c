@@ -125,9 +125,9 @@ static int check(const char *spec, pb_dirs *dirs, const char *problem_id, double
     /* Two runs with seed 1 under an evaluation budget, one under an iteration budget. */
     const uint64_t cost = 1000, iterations = 20;
     pb__job jobs[3] = {
-        {&plugin, values, problem, 1, {{cost, 0, 0}, NAN}, PB__SAVE_NONE, NULL},
-        {&plugin, values, problem, 1, {{cost, 0, 0}, NAN}, PB__SAVE_NONE, NULL},
-        {&plugin, values, problem, 1, {{0, iterations, 0}, NAN}, PB__SAVE_NONE, NULL},
+        {&plugin, values, problem, 1, {.budget = {cost, 0, 0}, .target = NAN}, PB__SAVE_NONE, NULL},
+        {&plugin, values, problem, 1, {.budget = {cost, 0, 0}, .target = NAN}, PB__SAVE_NONE, NULL},
+        {&plugin, values, problem, 1, {.budget = {0, iterations, 0}, .target = NAN}, PB__SAVE_NONE, NULL},
     };
     captured runs[3] = {0};
     pb__isolation iso = {.parallel = 1, .timeout_seconds = timeout,

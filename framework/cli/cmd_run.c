@@ -323,7 +323,8 @@ static int expand(suite *s)
                     .config = s->configs[a].label,
                     .problem = prob,
                     .seed = s->opt.seeds[r],
-                    .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target},
+                    .limits = {any ? s->opt.budget : kind->default_budget, s->opt.target,
+                               s->opt.checkpoints},
                     .save_solutions = s->opt.save_solutions,
                 };
         }

@@ -24,6 +24,7 @@ static const char usage[] =
     "  remeasure RESULTS  measure a run's saved solutions again and check its metrics\n"
     "  tune -c TUNE.json  tune every algorithm with the same trial budget, rank on held-out\n"
     "  history RANGE      measure a suite at each commit of a git range, find the steps\n"
+    "  export --format coco|ioh DIR RESULTS...  bbob runs as COCO or IOHprofiler data\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
 
@@ -36,7 +37,7 @@ static const struct {
     {"check", pb_cmd_check},     {"bench", pb_cmd_bench},       {"compare", pb_cmd_compare},
     {"report", pb_cmd_report},   {"merge", pb_cmd_merge},       {"slurm", pb_cmd_slurm},
     {"remeasure", pb_cmd_remeasure}, {"tune", pb_cmd_tune},
-    {"history", pb_cmd_history},
+    {"history", pb_cmd_history},   {"export", pb_cmd_export},
 };
 
 int main(int argc, char **argv)

@@ -33,6 +33,12 @@ static const char usage[] =
     "      --max-iters N             budget in algorithm iterations (step calls)\n"
     "      --max-seconds S           budget in algorithm seconds (checked between steps)\n"
     "      --target V                stop a run once its main metric is <= V\n"
+    "      --checkpoints SERIES      where trace points are recorded: 1-2-5 (default: cost\n"
+    "                                1, 2, 5 x 10^k), decade:N (N per decade of cost),\n"
+    "                                every:K (after every K-th step) or all (every step)\n"
+    "      --max-trace-points N      cap on a run's trace points (default 100000); past it\n"
+    "                                checkpoints are skipped, the final point kept, and the\n"
+    "                                record says \"trace_capped\": true\n"
     "  -P, --param ALG.NAME=VALUE    set a parameter of every configuration of ALG\n"
     "                                (repeatable; see plugbench describe ALG); a grid may\n"
     "                                not set it again\n"
@@ -86,8 +92,8 @@ static const char usage_config[] =
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
     "sandbox, cache, save_solutions (false, true, \"final\" or \"checkpoints\"),\n"
-    "solutions_max_mb; a key twice in one object is refused. Numbers are decimal (5, 0.5, 1e-3): no\n"
-    "spaces, hexadecimal, inf or nan.\n"
+    "solutions_max_mb, checkpoints, max_trace_points; a key twice in one object is refused.\n"
+    "Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
     "or the results file could not be written, 2 for usage, config or plugin errors.\n";
@@ -178,6 +184,7 @@ static const struct flag {
     {NULL, "--cache", "cache", 's'},
     {NULL, "--save-solutions", "save_solutions", 'o'},
     {NULL, "--solutions-max-mb", "solutions_max_mb", 'n'},
+    {NULL, "--checkpoints", "checkpoints", 's'}, {NULL, "--max-trace-points", "max_trace_points", 'n'},
 };
 
 static int cmp_key(const void *a, const void *b)
@@ -408,6 +415,24 @@ static int save_solutions(const cJSON *cfg, const char *source, pb_run_options *
     return 0;
 }
 
+/* Reads "checkpoints" (a series, pb__checkpoints_parse) and "max_trace_points" into o. */
+static int checkpoints(const cJSON *cfg, const char *source, pb_run_options *o)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cfg, "checkpoints");
+    double most = 0;
+    int rc = whole(cfg, source, "max_trace_points", 2, 1e9, &most);
+    if (rc)
+        return rc;
+    o->checkpoints.max_points = (uint64_t)most;
+    if (v && (!cJSON_IsString(v) || pb__checkpoints_parse(v->valuestring, &o->checkpoints)))
+        return pb_usage_error("%s: checkpoints must be \"1-2-5\", \"decade:N\" (N in [1, %d]), "
+                              "\"every:K\" or \"all\"%s%s%s",
+                              source, PB__MAX_PER_DECADE, cJSON_IsString(v) ? ", not '" : "",
+                              cJSON_IsString(v) ? v->valuestring : "",
+                              cJSON_IsString(v) ? "'" : "");
+    return 0;
+}
+
 /* Reads "shard": "I/N" (1 <= I <= N) into o; without it, one shard: the whole matrix. */
 static int shard(const cJSON *cfg, const char *source, pb_run_options *o)
 {
@@ -460,7 +485,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "jobs",       "timeout",  "memory",  "output",
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
                                         "shard",      "sandbox",  "count_instructions",
-                                        "cache",      "save_solutions", "solutions_max_mb"};
+                                        "cache",      "save_solutions", "solutions_max_mb",
+                                        "checkpoints", "max_trace_points"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -534,7 +560,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
     o->budget.iterations = (uint64_t)iters;
     o->jobs = (unsigned)jobs;
     o->memory_mb = (uint64_t)memory;
-    if ((rc = shard(cfg, source, o)))
+    if ((rc = shard(cfg, source, o)) || (rc = checkpoints(cfg, source, o)))
         return rc;
     const cJSON *cache = cJSON_GetObjectItemCaseSensitive(cfg, "cache");
     if (cache && (!cJSON_IsString(cache) || !cache->valuestring[0] ||

@@ -18,6 +18,7 @@ typedef struct pb_run_options {
     size_t n_seeds;
     pb__budget budget;   /* all zero = the kind's default budget */
     double target;       /* NaN = none */
+    pb__checkpoints checkpoints; /* all zero = the default series and cap */
     unsigned jobs;
     double timeout;      /* wall seconds per run; 0 = derived from the budget */
     uint64_t memory_mb;  /* 0 = no limit */

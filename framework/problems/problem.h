@@ -108,6 +108,14 @@ typedef struct pb__kind {
      * saved solutions on a fresh problem, does not check it.
      */
     uint32_t history_metrics;
+    /*
+     * Optional (0: none): the score the kind's papers report by iteration, the mean of
+     * metrics[score_metric] over the solutions after the last score_last steps (policy: the
+     * return over the last 10 iterations). The run loop keeps those solutions and measures
+     * them at the end into the kind's last metric, which is NaN in the trace.
+     */
+    uint32_t score_last;
+    uint32_t score_metric;
 } pb__kind;
 
 struct pb__family {

@@ -251,14 +251,20 @@ static int start(child *c, const pb__job *job, size_t index, const pb__isolation
 
 size_t pb__trace_cap(const pb__limits *limits)
 {
+    const pb__checkpoints *cp = &limits->checkpoints;
+    uint64_t cap = pb__checkpoints_cap(cp);
+    if (cp->mode == PB__CHECKPOINTS_EVERY)
+        return cap < SIZE_MAX ? (size_t)cap : SIZE_MAX;
     uint64_t most = limits->budget.cost ? limits->budget.cost : UINT64_MAX;
-    size_t n = 2; /* the point when the plugin says PB_DONE, and the final point */
-    for (uint64_t c = pb__next_checkpoint(0, 0); c <= most; c = pb__next_checkpoint(c, 0)) {
-        n++;
-        if (c == UINT64_MAX)
+    uint64_t n = 2; /* the point when the plugin says PB_DONE, and the final point */
+    for (uint64_t c = 0; c < most && n < cap;) {
+        c = cp->mode == PB__CHECKPOINTS_DECADE ? pb__next_decade_checkpoint(c, cp->n)
+                                               : pb__next_checkpoint(c, 0);
+        if (c > most)
             break;
+        n++;
     }
-    return n;
+    return (size_t)(n < cap ? n : cap);
 }
 
 /* Is x a count: finite, integral, in [0, most]? */

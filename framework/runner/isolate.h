@@ -81,8 +81,9 @@ typedef struct pb__isolation {
  * parent therefore treats every message as a claim and checks what can be checked:
  *   - messages are fixed-size records of a known type, at most pb__trace_cap(limits)
  *     trace points and then one final outcome, nothing after it and no truncated tail, so
- *     a run sends at most (pb__trace_cap + 1) * one record (about 80 KB for any budget)
- *     and the parent holds at most pb__trace_cap points;
+ *     a run sends at most (pb__trace_cap + 1) * one record (about 80 KB for any budget
+ *     with the default checkpoints; the cap on points bounds the dense ones) and the
+ *     parent holds at most pb__trace_cap points;
  *   - cost and iterations are whole numbers, never above the budget where it has one (the
  *     oracles refuse calls past it), and with the time never decrease along the trace nor
  *     from its last point to the outcome; times are finite and not negative;
@@ -107,7 +108,9 @@ typedef struct pb__isolation {
  */
 
 /* The most trace points a run under limits sends: the checkpoints up to its cost budget
- * (any cost when it has none: under 70) plus the point at PB_DONE and the final point. */
+ * (any cost when it has none: under 70 for the default series) plus the point at PB_DONE
+ * and the final point, and never more than the cap (pb__checkpoints_cap), which alone
+ * bounds PB__CHECKPOINTS_EVERY. */
 size_t pb__trace_cap(const pb__limits *limits);
 
 /* Called in the parent as each run ends, in the order they end. */

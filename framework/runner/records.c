@@ -104,6 +104,14 @@ cJSON *pb__record_identity(const pb__job *job)
     add_number_or_null(budget, "iterations", (double)b->iterations, b->iterations != 0);
     add_number_or_null(budget, "seconds", b->seconds, b->seconds > 0);
     add_number_or_null(rec, "target", job->limits.target, !isnan(job->limits.target));
+    /* Written only when not the default, so that default records stay as they were. */
+    const pb__checkpoints *cp = &job->limits.checkpoints;
+    if (cp->mode != PB__CHECKPOINTS_125 || cp->max_points) {
+        char name[64];
+        cJSON *c = cJSON_AddObjectToObject(rec, "checkpoints");
+        cJSON_AddStringToObject(c, "series", pb__checkpoints_name(cp, name, sizeof name));
+        cJSON_AddNumberToObject(c, "max_points", (double)pb__checkpoints_cap(cp));
+    }
     return rec;
 }
 
@@ -164,6 +172,8 @@ cJSON *pb__record_new(const pb__job *job, const pb__job_result *r)
     cJSON_AddNumberToObject(counts, kind->cost_unit, (double)o->cost);
     cJSON_AddNumberToObject(counts, "iterations", (double)o->iterations);
     add_number_or_null(rec, "target_hit", (double)o->target_hit_cost, o->target_hit_cost != 0);
+    if (o->trace_capped)
+        cJSON_AddTrueToObject(rec, "trace_capped");
     cJSON *metrics = cJSON_AddObjectToObject(rec, "metrics");
     for (uint32_t m = 0; kind->metrics[m]; m++)
         add_number_or_null(metrics, kind->metrics[m], o->metrics[m], 1);

@@ -27,9 +27,27 @@
 #define PB__STOP_TARGET 4     /* the main metric reached the target */
 #define PB__STOP_DONE 5       /* the plugin said PB_DONE */
 
+/*
+ * Where a run records its trace points (--checkpoints). All zero is the default: cost 1, 2,
+ * 5 x 10^k (10^k for a kind with sparse_checkpoints), the series results had before.
+ */
+#define PB__CHECKPOINTS_125 0    /* cost 1, 2, 5 x 10^k */
+#define PB__CHECKPOINTS_DECADE 1 /* n per decade of cost: the distinct round(10^(j/n)) */
+#define PB__CHECKPOINTS_EVERY 2  /* after every n-th step (n = 1: "all") */
+/* The most points a run records unless told otherwise: about 2 MB of JSON per run. */
+#define PB__DEFAULT_MAX_TRACE 100000
+#define PB__MAX_PER_DECADE 1000
+
+typedef struct pb__checkpoints {
+    int32_t mode;        /* PB__CHECKPOINTS_* */
+    uint64_t n;          /* per decade, or the step interval; unused for the default */
+    uint64_t max_points; /* the cap on a run's trace points (>= 2); 0 = PB__DEFAULT_MAX_TRACE */
+} pb__checkpoints;
+
 typedef struct pb__limits {
     pb__budget budget;
     double target; /* for metrics[0]; NaN for none */
+    pb__checkpoints checkpoints;
 } pb__limits;
 
 typedef struct pb__trace_point {
@@ -47,6 +65,7 @@ typedef struct pb__outcome {
     double metrics[PB__MAX_METRICS];
     double extras[PB__MAX_EXTRAS]; /* the kind's extras (problem.h), zero if it has none */
     char message[512];        /* for errors */
+    int32_t trace_capped;     /* 1 when checkpoints were skipped at the cap on points */
 } pb__outcome;
 
 typedef void (*pb__trace_fn)(void *user, const pb__trace_point *point);
@@ -66,11 +85,30 @@ typedef void (*pb__solution_fn)(void *user, const double *solution, uint64_t len
  */
 uint64_t pb__next_checkpoint(uint64_t n, int sparse);
 
+/* The first cost checkpoint after n of PB__CHECKPOINTS_DECADE with per_decade points. */
+uint64_t pb__next_decade_checkpoint(uint64_t n, uint64_t per_decade);
+
+/* The cap on a run's trace points under c (its max_points, or the default). */
+uint64_t pb__checkpoints_cap(const pb__checkpoints *c);
+
+/*
+ * Parses "1-2-5", "decade:N" (N in [1, PB__MAX_PER_DECADE]), "every:K" (K >= 1) or "all"
+ * (every:1) into c's mode and n (max_points is left alone). Returns 0, or -1.
+ */
+int pb__checkpoints_parse(const char *text, pb__checkpoints *c);
+
+/* c's series as the text pb__checkpoints_parse reads ("all" for every:1), into buf. */
+const char *pb__checkpoints_name(const pb__checkpoints *c, char *buf, size_t len);
+
 /*
  * Runs plugin with params on problem (fresh: nothing counted yet) with seed under limits.
  * A trace point goes to on_point (may be NULL) after create() and after each step when
  * the cost crossed a checkpoint since the last point (one point however many it crossed;
- * the point after create() has iteration 0), and the final point always. A kind that
+ * the point after create() has iteration 0), or with PB__CHECKPOINTS_EVERY after each n-th
+ * step (and after create() when it spent cost), and the final point always. At most
+ * pb__checkpoints_cap points: once one short of it, checkpoints are skipped (the final point
+ * is still recorded) and out->trace_capped says so. A kind with an iteration score
+ * (pb__kind.score_last) gets it in its last metric at the end, not in the trace. A kind that
  * measures the plugin's model (problem.h, measure_model) adds its end-only metrics to
  * out->metrics after the final point, not to the trace. Fills out; never fails otherwise.
  * problem is modified (counters). The plugin's code runs in the calling process: it is

@@ -12,7 +12,7 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_cli_start cache "$@"
+tap_plugbench cache jq -- "$@"
 
 # Copies of two plugins: one of them is "rebuilt" below.
 mkdir plugins

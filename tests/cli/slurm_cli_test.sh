@@ -8,7 +8,7 @@
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
-tap_cli_start slurm-cli "$@"
+tap_plugbench slurm-cli jq -- "$@"
 
 SUITE=(-a random-search -a nelder-mead -p sphere-d2-i1 -s 1-6 --max-evals 60 --no-plots)
 

@@ -280,6 +280,7 @@ typedef struct forged_outcome {
     uint64_t cost, iterations, target_hit_cost;
     double seconds, metrics[8], extras[64];
     char message[512];
+    int32_t trace_capped;
 } forged_outcome;
 
 typedef struct forged_chunk {

@@ -166,7 +166,7 @@ static pb__job bad_job(const char *dir, const char *name, pb__problem *problem,
     load(path, plugin);
     params_with(plugin, values, "batch", "1");
     return (pb__job){.plugin = plugin, .params = values, .problem = problem, .seed = 1,
-                     .limits = {{.cost = BAD_BUDGET}, NAN}};
+                     .limits = {.budget = {.cost = BAD_BUDGET}, .target = NAN}};
 }
 
 /* The checks particular to one case, beyond its status and message. */
@@ -193,7 +193,7 @@ static void check_details(const char *plugin, const pb__job_result *r)
               "random-search: best error %g is not a finite error", o->metrics[0]);
         CHECK(r->n_trace > 0 && r->trace[r->n_trace - 1].cost == GOOD_BUDGET,
               "random-search: the trace does not reach the budget");
-        pb__limits limits = {{.cost = GOOD_BUDGET}, NAN};
+        pb__limits limits = {.budget = {.cost = GOOD_BUDGET}, .target = NAN};
         CHECK(r->n_trace <= pb__trace_cap(&limits), "random-search: %zu trace points, cap %zu",
               r->n_trace, pb__trace_cap(&limits));
     } else if (strcmp(plugin, "bad-noisy") == 0) {
@@ -475,7 +475,7 @@ static void test_forgery(const char *dir, pb__problem *problem)
     size_t cap = pb__trace_cap(&jobs[0].limits);
     /* 1, 2, 5, 10, 20, the point at PB_DONE and the final one; under 70 with no budget. */
     CHECK(cap == 7, "trace cap %zu for a budget of %d evaluations, want 7", cap, BAD_BUDGET);
-    pb__limits unbounded = {{.seconds = 1}, NAN};
+    pb__limits unbounded = {.budget = {.seconds = 1}, .target = NAN};
     CHECK(pb__trace_cap(&unbounded) < 70, "trace cap %zu without a cost budget",
           pb__trace_cap(&unbounded));
     pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,

@@ -60,7 +60,7 @@ static void run_plugins(const char *dir, const char *const *names, size_t n, int
             exit(check_summary("memcg"));
         pb__params_defaults(plugins[i].desc, values[i]);
         jobs[i] = (pb__job){.plugin = &plugins[i], .params = values[i], .problem = problem,
-                            .seed = 1, .limits = {{.cost = 20}, NAN}};
+                            .seed = 1, .limits = {.budget = {.cost = 20}, .target = NAN}};
     }
     memset(results, 0, n * sizeof *results);
     pb__isolation iso = {.parallel = 2, .timeout_seconds = TIMEOUT,

@@ -185,7 +185,7 @@ int main(int argc, char **argv)
         }
         pb__params_defaults(plugins[i].desc, values[i]);
         jobs[i] = (pb__job){.plugin = &plugins[i], .params = values[i], .problem = problem,
-                            .seed = 1, .limits = {{.cost = 20}, NAN}};
+                            .seed = 1, .limits = {.budget = {.cost = 20}, .target = NAN}};
     }
 
     test_unsandboxed(jobs);

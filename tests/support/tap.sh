@@ -8,8 +8,7 @@
 #   tap_require_valgrind SANITIZE     # exit 77 (skip) without valgrind or in a sanitized build
 #   tap_scratch NAME                  # T: a new directory, the working directory, removed
 #                                     # at exit (after the script's tap_cleanup_hook, if any)
-#   tap_cli_start NAME "$@"           # for SCRIPT PLUGBENCH_EXE BUILD_ROOT: PB, BUILD, jq,
-#                                     # the build tree's plugins only, tap_scratch NAME
+#   tap_plugbench NAME jq -- "$@"     # all of the above for PLUGBENCH_EXE BUILD_ROOT [SRC]
 #   PB=/path/to/plugbench
 #   pb NAME ARGS...                   # stdout to $T/NAME.out, stderr to $T/NAME.err, RC
 #   ok / not_ok / skip / check / json_check / usage_error (below)
@@ -73,16 +72,20 @@ tap_scratch() {
     cd "$T" || exit 1
 }
 
-# tap_cli_start NAME ARGS...: the start of a test of the command line whose arguments are
-# PLUGBENCH_EXE BUILD_ROOT: PB and BUILD set (absolute), jq required, no plugins but the
-# build tree's (PLUGBENCH_PLUGIN_PATH unset), and the scratch directory (tap_scratch NAME).
-tap_cli_start() {
-    local name=$1
+# tap_plugbench NAME TOOL... -- ARGS...: the start of a test of the plugbench executable,
+# whose ARGS are PLUGBENCH_EXE BUILD_ROOT [SOURCE_DIR]: checks them (exit 2 otherwise),
+# sets PB, BUILD and SRC (absolute), requires the TOOLs, ignores installed plugins and
+# enters a new scratch directory T named after NAME.
+tap_plugbench() {
+    local name=$1 tools=()
     shift
-    tap_usage 2 2 "PLUGBENCH_EXE BUILD_ROOT" "$@"
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do tools+=("$1"); shift; done
+    shift
+    tap_usage 2 3 "PLUGBENCH_EXE BUILD_ROOT [SOURCE_DIR]" "$@"
     PB=$(tap_abs "$1")
     BUILD=$(cd "$2" && pwd)
-    tap_require jq
+    SRC=$(cd "${3:-.}" && pwd)
+    tap_require "${tools[@]}"
     unset PLUGBENCH_PLUGIN_PATH
     tap_scratch "$name"
 }

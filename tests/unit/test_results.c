@@ -199,7 +199,7 @@ static void check_keys(const char *plugin_path)
     pb__problem *problem;
     CHECK(pb__problem_open("sphere-d3-i1", &problem, err, sizeof err) == 0, "%s", err);
     pb_value params[1] = {{.integer = 10}};
-    pb__job job = {&plugin, params, problem, 4, {{100, 0, 0}, NAN}, PB__SAVE_NONE, NULL};
+    pb__job job = {&plugin, params, problem, 4, {.budget = {100, 0, 0}, .target = NAN}, PB__SAVE_NONE, NULL};
     pb__job_result result = {0};
     result.outcome.status = PB__STATUS_OK;
     cJSON *id = pb__record_identity(&job), *rec = pb__record_new(&job, &result);

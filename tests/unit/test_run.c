@@ -150,7 +150,7 @@ static void test_create_point(const char *example_path)
         pb_value sigma[1] = {{.real = 0.1}};
         pb__outcome o;
         t.n = 0;
-        pb__run_id(&example, sigma, "sphere-d4-i1", 7, &(pb__limits){{100, 0, 0}, NAN},
+        pb__run_id(&example, sigma, "sphere-d4-i1", 7, &(pb__limits){.budget = {100, 0, 0}, .target = NAN},
                    collect_trace, &t, &o, err, sizeof err);
         double e0 = best_of_draws(sphere, 7, 1, x0);
         for (int i = 0; i < 4; i++)
@@ -181,7 +181,7 @@ static void test_create_point(const char *example_path)
     pb__plugin_file pop = {.desc = &population_desc, .kind = pb__kind_find(PB_KIND_BLACKBOX)};
     pb__outcome o;
     t.n = 0;
-    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){{200, 0, 0}, NAN}, collect_trace, &t,
+    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){.budget = {200, 0, 0}, .target = NAN}, collect_trace, &t,
                &o, err, sizeof err);
     double e21 = best_of_draws(sphere, 3, INIT, x0);
     CHECK(o.status == PB__STATUS_OK && o.cost == 200 && t.n >= 3, "population: %d, %llu, %zu",
@@ -199,7 +199,7 @@ static void test_create_point(const char *example_path)
 
     /* A budget spent inside create(): that point is the run's only and final one. */
     t.n = 0;
-    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){{10, 0, 0}, NAN}, collect_trace, &t, &o,
+    pb__run_id(&pop, NULL, "sphere-d4-i1", 3, &(pb__limits){.budget = {10, 0, 0}, .target = NAN}, collect_trace, &t, &o,
                err, sizeof err);
     double e10 = best_of_draws(sphere, 3, 10, x0);
     CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.iterations == 0 &&
@@ -224,7 +224,7 @@ int main(int argc, char **argv)
     trace_log t;
     const pb__trace_point *pts = t.points;
     /* Batch 1: one evaluation per step, so the trace sits exactly on 1, 2, 5, 10, ... */
-    pb__outcome o = run("sphere-d4-i1", 1, (pb__limits){{1000, 0, 0}, NAN}, &t);
+    pb__outcome o = run("sphere-d4-i1", 1, (pb__limits){.budget = {1000, 0, 0}, .target = NAN}, &t);
     size_t n = t.n;
     CHECK(o.status == PB__STATUS_OK && o.stop == PB__STOP_COST && o.cost == 1000, "cost budget: %d %d %llu",
           o.status, o.stop, (unsigned long long)o.cost);
@@ -237,18 +237,18 @@ int main(int argc, char **argv)
     CHECK(o.metrics[0] == pts[n - 1].metrics[0], "final metrics are the last point's");
 
     /* Batch 7 under a budget of 100: the 15th step is cut at the 100th evaluation. */
-    o = run("sphere-d4-i1", 7, (pb__limits){{100, 0, 0}, NAN}, &t);
+    o = run("sphere-d4-i1", 7, (pb__limits){.budget = {100, 0, 0}, .target = NAN}, &t);
     CHECK(o.cost == 100 && o.iterations == 15, "cut mid-step: %llu evals, %llu steps",
           (unsigned long long)o.cost, (unsigned long long)o.iterations);
 
-    o = run("sphere-d4-i1", 3, (pb__limits){{0, 25, 0}, NAN}, &t);
+    o = run("sphere-d4-i1", 3, (pb__limits){.budget = {0, 25, 0}, .target = NAN}, &t);
     CHECK(o.stop == PB__STOP_ITERATIONS && o.iterations == 25 && o.cost == 75, "iteration budget");
 
-    o = run("sphere-d4-i1", 1000, (pb__limits){{0, 0, 0.05}, NAN}, &t);
+    o = run("sphere-d4-i1", 1000, (pb__limits){.budget = {0, 0, 0.05}, .target = NAN}, &t);
     CHECK(o.stop == PB__STOP_SECONDS && o.seconds >= 0.05 && o.seconds < 1, "time budget: %g s", o.seconds);
 
     /* A target anyone reaches at once: stops after the first step, hit at evaluation 1. */
-    o = run("sphere-d4-i1", 5, (pb__limits){{1000, 0, 0}, 1e9}, &t);
+    o = run("sphere-d4-i1", 5, (pb__limits){.budget = {1000, 0, 0}, .target = 1e9}, &t);
     CHECK(o.stop == PB__STOP_TARGET && o.target_hit_cost == 1 && o.iterations == 1,
           "target: stop %d hit %llu", o.stop, (unsigned long long)o.target_hit_cost);
     pb__plugin_unload(&plugin);

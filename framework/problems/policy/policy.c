@@ -427,10 +427,15 @@ const pb__kind pb__kind_policy = {
     .cost_unit = "env_steps",
     .doc = "maximize the expected return of a parametric policy from trajectories; the "
            "problem supplies the environment and grad / Hessian-vector products of log pi",
-    .metrics = {"regret", "return"},
+    /* return_last10: the papers' score (N-HARPG, VPG on CartPole), the mean return of the
+     * policies after the last 10 iterations, measured at the end (pb__kind.score_last). */
+    .metrics = {"regret", "return", "return_last10"},
     .default_problems = {"cartpole", "acrobot", "lqr", "gridworld"},
     .default_budget = {.cost = 20000},
     .families = {&pb__family_cartpole, &pb__family_acrobot, &pb__family_lqr,
                  &pb__family_gridworld, &pb__family_bandit},
     .ops = {.measure = pb__pol_measure, .describe = describe, .destroy = destroy},
+    .score_last = 10,
+    .score_metric = 1,
+    .history_metrics = 1u << 2, /* return_last10: of the last 10 policies, not the final one */
 };
