@@ -55,6 +55,37 @@ static void exact_numbers(cJSON *item)
     }
 }
 
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A key twice in one object, at any depth; see results_file.h. */
+int pb__json_duplicate_key(const cJSON *item, const char **dup)
+{
+    *dup = NULL;
+    size_t n = 0;
+    for (const cJSON *e = item->child; e; e = e->next)
+        n++;
+    if (cJSON_IsObject(item) && n > 1) {
+        const char **keys = malloc(n * sizeof *keys);
+        if (!keys)
+            return -1;
+        n = 0;
+        for (const cJSON *e = item->child; e; e = e->next)
+            keys[n++] = e->string;
+        qsort(keys, n, sizeof *keys, cmp_key);
+        for (size_t i = 1; i < n && !*dup; i++)
+            if (strcmp(keys[i], keys[i - 1]) == 0)
+                *dup = keys[i];
+        free(keys);
+    }
+    for (const cJSON *e = item->child; e && !*dup; e = e->next)
+        if (pb__json_duplicate_key(e, dup) != 0)
+            return -1;
+    return 0;
+}
+
 /* A copy with exact numbers, printed; see results_file.h. */
 char *pb__json_print_exact(const cJSON *item, int formatted)
 {

@@ -120,6 +120,15 @@ int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t 
  */
 char *pb__json_print_exact(const cJSON *item, int formatted);
 
+/*
+ * Finds a key that appears twice in one object of item, at any depth: cJSON keeps both and
+ * finds the first, so a flag (which replaces the first) would lose to the second, and a
+ * reader would silently ignore the second (configs, tune files). Sorted,
+ * not compared pairwise, so that a config of many keys stays fast. Returns 0 with *dup the
+ * key or NULL, or -1 when out of memory.
+ */
+int pb__json_duplicate_key(const cJSON *item, const char **dup);
+
 /* Creates dir and its missing parents. Returns 0 or -1 (errno set). */
 int pb__mkdirs(const char *dir);
 

@@ -330,6 +330,12 @@ static int read_config(tuning *t)
     free(text);
     if (!cJSON_IsObject(t->config))
         return pb_usage_error("%s: not a JSON object", t->config_path);
+    const char *dup;
+    if (pb__json_duplicate_key(t->config, &dup) != 0)
+        return pb_usage_error("out of memory");
+    if (dup)
+        return pb_usage_error("%s: key '%s' appears twice in one object (which one is meant?)",
+                              t->config_path, dup);
     static const char *const known[] = {"algorithms", "trials", "seed", "train", "eval",
                                         "search_space"};
     const cJSON *k;

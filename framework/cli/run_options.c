@@ -12,6 +12,7 @@
 #include "configs.h"
 #include "isolate.h"
 #include "numfmt.h"
+#include "results_file.h"
 #include "strmap.h"
 
 static const char usage[] =
@@ -187,42 +188,6 @@ static const struct flag {
     {NULL, "--checkpoints", "checkpoints", 's'}, {NULL, "--max-trace-points", "max_trace_points", 'n'},
 };
 
-static int cmp_key(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * Finds a key that appears twice in one object of item, at any depth: cJSON keeps both and
- * finds the first, so a flag (which replaces the first) would lose to the second. Sorted,
- * not compared pairwise, so that a config of many keys stays fast. Returns 0 with *dup the
- * key or NULL, or -1 when out of memory.
- */
-static int duplicate_key(const cJSON *item, const char **dup)
-{
-    *dup = NULL;
-    size_t n = 0;
-    for (const cJSON *e = item->child; e; e = e->next)
-        n++;
-    if (cJSON_IsObject(item) && n > 1) {
-        const char **keys = malloc(n * sizeof *keys);
-        if (!keys)
-            return -1;
-        n = 0;
-        for (const cJSON *e = item->child; e; e = e->next)
-            keys[n++] = e->string;
-        qsort(keys, n, sizeof *keys, cmp_key);
-        for (size_t i = 1; i < n && !*dup; i++)
-            if (strcmp(keys[i], keys[i - 1]) == 0)
-                *dup = keys[i];
-        free(keys);
-    }
-    for (const cJSON *e = item->child; e && !*dup; e = e->next)
-        if (duplicate_key(e, dup) != 0)
-            return -1;
-    return 0;
-}
-
 static cJSON *read_config(const char *path, int *rc)
 {
     FILE *f = fopen(path, "rb");
@@ -253,7 +218,7 @@ static cJSON *read_config(const char *path, int *rc)
         cfg = NULL;
     }
     const char *dup = NULL;
-    if (cfg && duplicate_key(cfg, &dup) != 0)
+    if (cfg && pb__json_duplicate_key(cfg, &dup) != 0)
         *rc = pb_usage_error("config %s: out of memory", path);
     else if (dup)
         *rc = pb_usage_error("config %s: key '%s' appears twice in one object (which one "

@@ -8,6 +8,7 @@
 
 #include "params.h"
 #include "readfile.h"
+#include "results_file.h"
 
 void pb__space_free(pb__space *space)
 {
@@ -196,6 +197,17 @@ int pb__space_read_file(const char *so_path, cJSON **params, char *path, size_t 
         return found;
     cJSON *doc = cJSON_ParseWithLength(text, n);
     free(text);
+    const char *dup = NULL;
+    int nomem = doc && pb__json_duplicate_key(doc, &dup) != 0;
+    if (nomem || dup) {
+        if (nomem)
+            snprintf(err, errlen, "%s: out of memory", path);
+        else
+            snprintf(err, errlen, "%s: key '%s' appears twice in one object (which one is "
+                                  "meant?)", path, dup);
+        cJSON_Delete(doc);
+        return -1;
+    }
     const cJSON *k, *keys = cJSON_IsObject(doc) ? doc : NULL;
     int ok = keys != NULL;
     cJSON_ArrayForEach(k, keys)

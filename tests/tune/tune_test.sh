@@ -108,4 +108,21 @@ echo '{"parameters": {"p": {"min": 1, "max": 0.1}}}' >plugs/toy-tune.tune.json
 usage_error "an empty range is refused" "p: the range \\[1, 0.1\\] is empty" \
     tune -c c5.json -o out8 --plugin-dir plugs
 
+# A key twice in one object is refused, naming the key and the file (cJSON would keep the
+# first and drop the second without a word): at the top of the tune config, inside it, and
+# in a tune file next to the plugin.
+printf '%s\n' '{"algorithms": ["toy-tune"], "trials": 3, "trials": 5,' \
+    ' "train": {"problems": ["sphere-d1-i1"], "seeds": "1-2"},' \
+    ' "eval": {"problems": ["sphere-d1-i3"], "seeds": "3-4"}}' >dup1.json
+usage_error "a top-level key twice in the tune config" "dup1.json: key 'trials' appears twice" \
+    tune -c dup1.json -o out9 --plugin-dir "$TOYDIR"
+config dup2.json 3 1 1-2 sphere-d1-i3 \
+    '"search_space": {"toy-tune": {"p": {"min": 0.5, "max": 2, "max": 3}}}'
+usage_error "a key twice inside the tune config" "dup2.json: key 'max' appears twice" \
+    tune -c dup2.json -o out9 --plugin-dir "$TOYDIR"
+echo '{"parameters": {"p": {"min": 0.001, "max": 0.1}}, "parameters": {}}' >plugs/toy-tune.tune.json
+usage_error "a top-level key twice in a tune file" "toy-tune.tune.json: key 'parameters' appears twice" \
+    tune -c c5.json -o out9 --plugin-dir plugs
+check "nothing ran for a config with a key twice" test ! -e out9/trials
+
 tap_done
