@@ -6,9 +6,10 @@
  * and seeds that no trial saw.
  *
  * Every trial and every evaluation is a `plugbench run` child of this process: the same
- * isolation, -j, budgets, journal and --resume as any suite (a trial whose results file is
- * complete is not run again), and one results file each, which report, compare and merge
- * read like any other.
+ * isolation, -j, --cache, budgets, journal and --resume as any suite (a trial whose
+ * results file is complete is not run again), and one results file each, which report,
+ * compare and merge read like any other. --shard slices every trial's runs for a cluster:
+ * the shards fill a shared cache and stop, and an unsharded tune scores from it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,12 +57,17 @@ static const char usage[] =
     "  -n, --trials N       trials per algorithm (default: the config's, else 16)\n"
     "      --seed S         the scrambling seed (default: the config's, else 1)\n"
     "  -j, --jobs N         runs in parallel in each trial\n"
+    "      --cache DIR      passed to every run: runs stored in DIR are reused, and new\n"
+    "                       ones stored there (a campaign run again reuses its trials)\n"
+    "      --shard I/N      run only slice I of N of every trial's runs, into --cache\n"
+    "                       (required), then stop; tune again with the same cache and\n"
+    "                       no --shard scores them (a Slurm job array, then one job)\n"
     "      --no-eval        tune only: no held-out evaluation\n"
     "  -q, --quiet          no line per trial\n"
     "      --plugin-dir DIR repeatable\n";
 
 typedef struct tuning {
-    const char *config_path, *out_dir, *jobs;
+    const char *config_path, *out_dir, *jobs, *cache, *shard; /* flags passed to run */
     cJSON *config;
     cJSON *only;            /* -a names */
     long trials;
@@ -146,10 +152,12 @@ static int run_config(const tuning *t, const char *set, const pb__plugin_file *p
     args[n++] = "-q";
     args[n++] = "--no-plots";
     args[n++] = "--resume";
-    if (t->jobs) {
-        args[n++] = "-j";
-        args[n++] = (char *)t->jobs;
-    }
+    const char *const pass[][2] = {{"-j", t->jobs}, {"--cache", t->cache}, {"--shard", t->shard}};
+    for (size_t i = 0; i < sizeof pass / sizeof pass[0]; i++)
+        if (pass[i][1]) {
+            args[n++] = (char *)pass[i][0];
+            args[n++] = (char *)pass[i][1];
+        }
     for (size_t i = 0; i < t->dirs.n_given; i++) {
         args[n++] = "--plugin-dir";
         args[n++] = (char *)t->dirs.given[i];
@@ -437,7 +445,8 @@ static int tune_one(const tuning *t, campaign *c)
                     k ? "" : " (defaults)", line);
         rc = run_config(t, t->train_path, &c->plugin, c->trial_values[k], files[k]);
     }
-    if (rc == 0 && rank_scores(&t->train, files, n, c->score, NULL, err, sizeof err) != 0)
+    if (rc == 0 && !t->shard &&
+        rank_scores(&t->train, files, n, c->score, NULL, err, sizeof err) != 0)
         rc = pb_usage_error("tune: %s", err);
     c->best = 0;
     for (size_t k = 1; rc == 0 && k < n; k++)
@@ -655,6 +664,7 @@ static int parse_args(int argc, char **argv, tuning *t)
                     strcmp(a, "--algorithm") == 0 || strcmp(a, "-n") == 0 ||
                     strcmp(a, "--trials") == 0 || strcmp(a, "--seed") == 0 ||
                     strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 ||
+                    strcmp(a, "--cache") == 0 || strcmp(a, "--shard") == 0 ||
                     strcmp(a, "--plugin-dir") == 0;
         if (pb_is_help(a)) {
             fputs(usage, stdout);
@@ -679,6 +689,10 @@ static int parse_args(int argc, char **argv, tuning *t)
                 return pb_usage_error("tune: --seed must be a whole number");
         } else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0)
             t->jobs = next; /* checked by run */
+        else if (strcmp(a, "--cache") == 0)
+            t->cache = next; /* checked by run */
+        else if (strcmp(a, "--shard") == 0)
+            t->shard = next; /* checked by run */
         else if (strcmp(a, "--plugin-dir") == 0) {
             if (t->dirs.n_given == PB_MAX_DIRS)
                 return pb_usage_error("at most %d plugin directories", PB_MAX_DIRS);
@@ -693,6 +707,11 @@ static int parse_args(int argc, char **argv, tuning *t)
     }
     if (!t->config_path)
         return pb_usage_error("tune: -c TUNE.json is needed (see plugbench tune --help)");
+    /* A shard has a slice of each trial's runs, too few to score: they are for the cache,
+     * from which the unsharded tune that follows takes them. */
+    if (t->shard && !t->cache)
+        return pb_usage_error("tune: --shard needs --cache DIR (shared by the shards and "
+                              "the tune that scores their runs)");
     return 0;
 }
 
@@ -744,6 +763,12 @@ int pb_cmd_tune(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if ((rc = tune_one(&t, &cs[i])))
             goto out;
+    if (t.shard) {
+        printf("tune: shard %s of every trial ran into the cache %s; run tune again with "
+               "--cache %s and no --shard to score the trials\n",
+               t.shard, t.cache, t.cache);
+        goto out;
+    }
     if ((rc = write_outputs(&t, cs, n)) || (t.eval && (rc = evaluate(&t, cs, n))))
         goto out;
     clock_gettime(CLOCK_MONOTONIC, &t1);

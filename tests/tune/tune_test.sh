@@ -73,6 +73,30 @@ P1=$(jq '.algorithms["toy-tune"].trials[1].params.p' "$LOG")
 json_check "another seed draws other trials" out3/tuning.json \
     ".algorithms[\"toy-tune\"].trials[1].params.p != $P1"
 
+# Trials run through the normal runner with the user's -j and --cache: a second identical
+# campaign with the same cache (in another directory: no --resume) takes every trial run
+# from it and picks the same configuration.
+pb t10 tune -c c1.json -o out10 --plugin-dir "$TOYDIR" -q -j 2 --no-eval -n 5 --cache cache
+pb t11 tune -c c1.json -o out11 --plugin-dir "$TOYDIR" -q -j 2 --no-eval -n 5 --cache cache
+json_check "every trial run was given -j 2 and --cache" out10/trials/toy-tune/trial-004.json \
+    '.context.command | (index(["-j", "2"]) != null) and (index(["--cache", "cache"]) != null)'
+check "the first campaign ran its trials (none from the cache)" \
+    test "$(jq -s '[.[].runs[] | select(.cached)] | length' out10/trials/toy-tune/*.json)" -eq 0
+check "the second took all 20 trial runs from the cache" \
+    test "$(jq -s '[.[].runs[] | select(.cached == true)] | length' out11/trials/toy-tune/*.json)" -eq 20
+check "and tuned the same configuration" cmp -s out10/tuned.json out11/tuned.json
+# On a cluster: each shard runs its slice of every trial into the shared cache and stops;
+# the unsharded tune then finds every run there.
+pb t12 tune -c c1.json -o out12/1 --plugin-dir "$TOYDIR" -q --no-eval -n 5 --cache scache --shard 1/2
+pb t13 tune -c c1.json -o out12/2 --plugin-dir "$TOYDIR" -q --no-eval -n 5 --cache scache --shard 2/2
+check "a shard stops before scoring" test ! -e out12/1/tuned.json -a -e out12/2/trials/toy-tune/trial-004.json
+pb t14 tune -c c1.json -o out12/all --plugin-dir "$TOYDIR" -q --no-eval -n 5 --cache scache
+check "after the shards every trial run comes from the cache" \
+    test "$(jq -s '[.[].runs[] | select(.cached == true)] | length' out12/all/trials/toy-tune/*.json)" -eq 20
+check "and the tuned configuration is the unsharded one" cmp -s out10/tuned.json out12/all/tuned.json
+usage_error "--shard without --cache" "--shard needs --cache" \
+    tune -c c1.json -o out12/x --plugin-dir "$TOYDIR" --shard 1/2
+
 # Overlapping sets are refused before anything runs: by seed, and by problem id (an alias
 # of it too).
 config c2.json 3 1 1-3 sphere-d1-i3
