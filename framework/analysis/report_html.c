@@ -226,6 +226,7 @@ static int leaderboard_pages(const pb__report *r, size_t k, char *err, size_t er
     if (!f)
         return -1;
     fprintf(f, "# %s\n\n", title);
+    pb__report_protocols_md(r, f);
     pb__report_tables_md(r, k, f);
     if (close_page(f, name, err, errlen) != 0)
         return -1;
@@ -233,6 +234,7 @@ static int leaderboard_pages(const pb__report *r, size_t k, char *err, size_t er
     if (!(f = open_page(r, name, err, errlen)))
         return -1;
     pb__html_page_begin(f, title);
+    pb__report_protocols_html(r, f);
     pb__report_tables_html(r, k, f);
     fputs("<p><a href=\"index.html\">The whole report</a></p>\n", f);
     page_end(f);
@@ -260,6 +262,7 @@ int pb__report_pages(const pb__report *r, char *err, size_t errlen)
                "it stopped and count it in their legends. Success means that the main metric "
                "reached the target defined under each leaderboard.</p>\n");
     inputs_table(r, f);
+    pb__report_protocols_html(r, f);
     fputs("<nav>\n<h2>Contents</h2>\n<ul>\n", f);
     for (size_t k = 0; k < d->n_kinds; k++) {
         char file[64];

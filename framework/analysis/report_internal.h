@@ -248,6 +248,14 @@ void pb__report_tables_md(const pb__report *r, size_t k, FILE *f);
 /* The same as HTML fragments (no page around them). */
 void pb__report_tables_html(const pb__report *r, size_t k, FILE *f);
 
+/*
+ * The tuning protocol that the inputs' contexts carry ("tuning", which plugbench run copies
+ * from its config: tune's tuned.json has it), each distinct one once, as a heading, a note
+ * and a table of its items; nothing when no input has one. Markdown, or HTML fragments.
+ */
+void pb__report_protocols_md(const pb__report *r, FILE *f);
+void pb__report_protocols_html(const pb__report *r, FILE *f);
+
 /* Writes s with &, <, >, " escaped. */
 void pb__html_text(FILE *f, const char *s);
 

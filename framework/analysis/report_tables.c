@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_internal.h"
+#include "results_file.h"
 #include "stats.h"
 
 /* A table number into the caller's buf; see report_internal.h. */
@@ -515,4 +516,107 @@ void pb__report_tables_html(const pb__report *r, size_t k, FILE *f)
     leaderboard(r, k, &t);
     per_problem(r, k, &t);
     failed_runs(r, k, &t);
+}
+
+/*
+ * One value of a protocol as text into a memory stream: a string as it is, an array of
+ * strings and numbers as its elements joined by ", ", an empty object as "none", anything
+ * else as compact JSON with exact numbers.
+ */
+static void protocol_value(const cJSON *v, FILE *out)
+{
+    int flat = cJSON_IsArray(v);
+    const cJSON *e;
+    for (e = flat ? v->child : NULL; e; e = e->next)
+        flat = flat && !cJSON_IsArray(e) && !cJSON_IsObject(e);
+    if (cJSON_IsString(v)) {
+        fputs(v->valuestring, out);
+    } else if (cJSON_IsObject(v) && !v->child) {
+        fputs("none", out);
+    } else if (flat) {
+        cJSON_ArrayForEach(e, v) {
+            if (e != v->child)
+                fputs(", ", out);
+            protocol_value(e, out);
+        }
+    } else {
+        char *text = pb__json_print_exact(v, 0);
+        fputs(text ? text : "?", out);
+        free(text);
+    }
+}
+
+/* The rows of a protocol: one per value, labelled with the path of its keys; objects are
+ * opened down to three keys ("spaces.cbo.sigma"), deeper ones shown whole. */
+static void protocol_rows(table *t, const char *prefix, int depth, const cJSON *item)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, item) {
+        char label[512];
+        snprintf(label, sizeof label, "%s%s%s", prefix, *prefix ? "." : "", e->string);
+        if (cJSON_IsObject(e) && e->child && depth < 2) {
+            protocol_rows(t, label, depth + 1, e);
+            continue;
+        }
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&text, &len);
+        if (!mem)
+            continue;
+        protocol_value(e, mem);
+        fclose(mem);
+        t_row_begin(t);
+        t_cell(t, label, 0);
+        t_cell(t, text, 0);
+        t_row_end(t);
+        free(text);
+    }
+}
+
+/* The tuning protocol of every input that carries one (see report_internal.h). */
+static void protocols(const pb__report *r, table *t)
+{
+    const cJSON *entry, *seen;
+    cJSON_ArrayForEach(entry, r->data.contexts) {
+        const cJSON *p = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(entry, "context"), "tuning");
+        int again = !cJSON_IsObject(p);
+        /* Inputs of one campaign (its evaluation runs, or a suite and its shards) share
+         * their protocol: it is stated once. */
+        cJSON_ArrayForEach(seen, r->data.contexts) {
+            if (seen == entry || again)
+                break;
+            again = cJSON_Compare(p, cJSON_GetObjectItemCaseSensitive(
+                                         cJSON_GetObjectItemCaseSensitive(seen, "context"),
+                                         "tuning"),
+                                  1);
+        }
+        if (again)
+            continue;
+        char text[PATH_MAX + 200];
+        snprintf(text, sizeof text, "Tuning protocol (of %s)",
+                 cJSON_GetObjectItemCaseSensitive(entry, "file")->valuestring);
+        t_heading(t, text);
+        t_paragraph(t, "These runs are of configurations tuned under this protocol (the "
+                       "tuning key of their run config, from plugbench tune): the trial "
+                       "budget per algorithm, the search, each algorithm's search space and "
+                       "the file it came from, the training and evaluation sets (problem "
+                       "ids and seeds, disjoint) and how trials were scored and chosen.");
+        const char *cols[] = {"item", "value"};
+        t_header(t, cols, 2, 2, "protocol");
+        protocol_rows(t, "", 0, p);
+        t_end(t);
+    }
+}
+
+void pb__report_protocols_md(const pb__report *r, FILE *f)
+{
+    table t = {f, 0};
+    protocols(r, &t);
+}
+
+void pb__report_protocols_html(const pb__report *r, FILE *f)
+{
+    table t = {f, 1};
+    protocols(r, &t);
 }

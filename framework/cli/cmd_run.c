@@ -631,6 +631,9 @@ static int finish(suite *s, int argc, char **argv)
     char err[1024];
     cJSON *context = pb__results_context(argc, argv);
     cJSON_AddStringToObject(context, "memory_limit", s->memory_limit);
+    /* The protocol that tuned these configurations, so that their report can state it. */
+    if (s->opt.tuning)
+        cJSON_AddItemToObject(context, "tuning", cJSON_Duplicate(s->opt.tuning, 1));
     if (s->opt.count_instructions)
         cJSON_AddItemToObject(context, "instructions", pb__instr_context());
     int rc = gather(s, err, sizeof err);

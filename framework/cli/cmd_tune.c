@@ -76,6 +76,7 @@ typedef struct tuning {
     pb_dirs dirs;
     char train_path[PATH_MAX], eval_path[PATH_MAX];
     pb_run_options train, test; /* the two sets, parsed as run parses them */
+    cJSON *protocol;            /* what the pages state: see make_protocol */
 } tuning;
 
 /* One algorithm's campaign. */
@@ -300,7 +301,8 @@ static int load_set(tuning *t, const char *key, char *path, size_t pathlen, pb_r
     if (!cJSON_IsObject(obj))
         return pb_usage_error("%s: '%s' must be an object (a plugbench run config)",
                               t->config_path, key);
-    static const char *const owned[] = {"algorithms", "params", "output", "resume", "shard"};
+    static const char *const owned[] = {"algorithms", "params", "output", "resume", "shard",
+                                        "tuning"};
     for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++)
         if (cJSON_GetObjectItemCaseSensitive(obj, owned[i]))
             return pb_usage_error("%s: %s.%s is set by tune itself", t->config_path, key,
@@ -477,6 +479,66 @@ static cJSON *named_config(const campaign *c, const char *suffix, const pb_value
     return obj;
 }
 
+/* A set as the protocol states it: its canonical problem ids, its seeds, and the rest of
+ * its run config (budget, timeout, ...). */
+static cJSON *protocol_set(const tuning *t, const char *key, const pb_run_options *set)
+{
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToObject(out, "problems", cJSON_Duplicate(set->problems, 1));
+    cJSON *seeds = cJSON_AddArrayToObject(out, "seeds");
+    for (size_t i = 0; i < set->n_seeds; i++)
+        cJSON_AddItemToArray(seeds, cJSON_CreateNumber((double)set->seeds[i]));
+    cJSON *rest = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(t->config, key), 1);
+    cJSON_DeleteItemFromObjectCaseSensitive(rest, "problems");
+    cJSON_DeleteItemFromObjectCaseSensitive(rest, "seeds");
+    cJSON_AddItemToObject(out, "run_settings", rest);
+    return out;
+}
+
+/*
+ * The protocol of this campaign, everything a reader of a tuned leaderboard needs to judge
+ * it: the trial budget, the search, each algorithm's space (and the file it came from),
+ * the training and evaluation sets, and how trials are scored and chosen. It goes into
+ * tuning.json, into tuned.json and the evaluation runs' config as "tuning" (run copies it
+ * into the results' context and the report states it), and into leaderboard.md.
+ */
+static cJSON *make_protocol(const tuning *t, const campaign *cs, size_t n)
+{
+    cJSON *p = cJSON_CreateObject();
+    cJSON_AddStringToObject(p, "tool", "plugbench tune");
+    cJSON_AddNumberToObject(p, "trials", (double)t->trials);
+    cJSON_AddNumberToObject(p, "seed", (double)t->seed);
+    cJSON_AddStringToObject(p, "search", "trial 0 the defaults, then the points of a scrambled "
+                                         "Halton sequence over the space");
+    cJSON_AddStringToObject(p, "aggregate",
+                            "a trial's score is its mean over the training problems of its "
+                            "rank among the algorithm's trials by the median over seeds of "
+                            "the final main metric (runs not ok count as +inf; ties share the "
+                            "mean rank); the tuned configuration is the trial of lowest score, "
+                            "the earlier on a tie");
+    cJSON_AddItemToObject(p, "train", protocol_set(t, "train", &t->train));
+    cJSON_AddItemToObject(p, "eval", protocol_set(t, "eval", &t->test));
+    cJSON *spaces = cJSON_AddObjectToObject(p, "spaces");
+    cJSON *files = cJSON_AddObjectToObject(p, "space_files");
+    for (size_t a = 0; a < n; a++) {
+        cJSON_AddItemToObject(spaces, cs[a].plugin.desc->name, pb__space_to_json(&cs[a].space));
+        cJSON_AddStringToObject(files, cs[a].plugin.desc->name, cs[a].tune_file);
+    }
+    return p;
+}
+
+/* Writes the evaluation set's run config again, with the protocol as "tuning": so the
+ * evaluation runs' results files carry it too, and their report states it. */
+static int write_eval_set(const tuning *t)
+{
+    cJSON *set = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(t->config, "eval"), 1);
+    cJSON_AddItemToObject(set, "tuning", cJSON_Duplicate(t->protocol, 1));
+    char err[1024];
+    int rc = pb__json_write_atomic(t->eval_path, set, err, sizeof err);
+    cJSON_Delete(set);
+    return rc ? pb_usage_error("%s", err) : 0;
+}
+
 /* DIR/tuned.json: the evaluation set as a run config whose algorithms are the default and
  * tuned configurations; DIR/tuning.json: the protocol, the spaces and every trial. */
 static int write_outputs(const tuning *t, campaign *cs, size_t n)
@@ -484,18 +546,9 @@ static int write_outputs(const tuning *t, campaign *cs, size_t n)
     const cJSON *test = cJSON_GetObjectItemCaseSensitive(t->config, "eval");
     cJSON *tuned = cJSON_Duplicate(test, 1);
     cJSON *algs = cJSON_AddArrayToObject(tuned, "algorithms");
+    cJSON_AddItemToObject(tuned, "tuning", cJSON_Duplicate(t->protocol, 1));
     cJSON *log = cJSON_CreateObject();
-    cJSON *protocol = cJSON_AddObjectToObject(log, "protocol");
-    cJSON_AddNumberToObject(protocol, "trials", (double)t->trials);
-    cJSON_AddNumberToObject(protocol, "seed", (double)t->seed);
-    cJSON_AddStringToObject(protocol, "search", "scrambled Halton; trial 0 = defaults");
-    cJSON_AddStringToObject(protocol, "score",
-                            "mean over training problems of the rank among the trials by the "
-                            "median over seeds of the final main metric (failed runs +inf); "
-                            "lower is better, ties keep the earlier trial");
-    cJSON_AddItemToObject(protocol, "train",
-                          cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(t->config, "train"), 1));
-    cJSON_AddItemToObject(protocol, "eval", cJSON_Duplicate(test, 1));
+    cJSON_AddItemToObject(log, "protocol", cJSON_Duplicate(t->protocol, 1));
     cJSON *per = cJSON_AddObjectToObject(log, "algorithms");
     for (size_t a = 0; a < n; a++) {
         campaign *c = &cs[a];
@@ -584,9 +637,10 @@ static int write_leaderboard(const tuning *t, campaign *cs, size_t n, double sec
         return pb_usage_error("out of memory");
     char *train = pb__json_print_exact(cJSON_GetObjectItemCaseSensitive(t->config, "train"), 0);
     char *test = pb__json_print_exact(cJSON_GetObjectItemCaseSensitive(t->config, "eval"), 0);
+    char *spaces = pb__json_print_exact(cJSON_GetObjectItemCaseSensitive(t->protocol, "spaces"), 0);
     fprintf(f, "# Tuned leaderboard\n\n"
                "Protocol: each algorithm got %ld trials (trial 0 its defaults, then a scrambled "
-               "Halton search with seed %llu over its space, in tuning.json); a trial's score "
+               "Halton search with seed %llu over its search space: `%s`); a trial's score "
                "is its mean rank among the trials over the training problems by the median "
                "over seeds of the final main metric; the best trial is the tuned "
                "configuration. Training set (no problem id or seed of it is in the "
@@ -596,10 +650,12 @@ static int write_leaderboard(const tuning *t, campaign *cs, size_t n, double sec
                "| configuration | held-out mean rank | train score (of %ld trials) | held-out "
                "problems better / equal / worse than default | tuned parameters |\n"
                "|---|---|---|---|---|\n",
-            t->trials, (unsigned long long)t->seed, train ? train : "?", test ? test : "?",
+            t->trials, (unsigned long long)t->seed, spaces ? spaces : "?", train ? train : "?",
+            test ? test : "?",
             2 * n, seconds, t->trials);
     free(train);
     free(test);
+    free(spaces);
     for (size_t a = 0; a < n; a++) {
         const campaign *c = &cs[a];
         char values[2048];
@@ -760,6 +816,12 @@ int pb_cmd_tune(int argc, char **argv)
         if (wanted && (rc = load_campaign(&t, a->valuestring, &cs[n++])))
             goto out;
     }
+    if (!(t.protocol = make_protocol(&t, cs, n))) {
+        rc = pb_usage_error("out of memory");
+        goto out;
+    }
+    if ((rc = write_eval_set(&t)))
+        goto out;
     for (size_t i = 0; i < n; i++)
         if ((rc = tune_one(&t, &cs[i])))
             goto out;
@@ -787,6 +849,7 @@ out:
     pb_run_options_free(&t.train);
     pb_run_options_free(&t.test);
     cJSON_Delete(t.only);
+    cJSON_Delete(t.protocol);
     cJSON_Delete(t.config);
     return rc;
 }

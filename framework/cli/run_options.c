@@ -93,7 +93,9 @@ static const char usage_config[] =
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
     "sandbox, cache, save_solutions (false, true, \"final\" or \"checkpoints\"),\n"
-    "solutions_max_mb, checkpoints, max_trace_points; a key twice in one object is refused.\n"
+    "solutions_max_mb, checkpoints, max_trace_points, tuning (an object copied into the\n"
+    "results' context, which the report shows: plugbench tune's protocol in tuned.json);\n"
+    "a key twice in one object is refused.\n"
     "Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
@@ -451,7 +453,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
                                         "shard",      "sandbox",  "count_instructions",
                                         "cache",      "save_solutions", "solutions_max_mb",
-                                        "checkpoints", "max_trace_points"};
+                                        "checkpoints", "max_trace_points", "tuning"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -533,6 +535,11 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         return pb_usage_error("cache must be a directory name of 1 to %d bytes",
                               PATH_MAX - 201);
     o->cache = cache ? cache->valuestring : NULL;
+    const cJSON *tuning = cJSON_GetObjectItemCaseSensitive(cfg, "tuning");
+    if (tuning && !cJSON_IsObject(tuning))
+        return pb_usage_error("%s: tuning must be an object (the protocol of plugbench tune)",
+                              source);
+    o->tuning = tuning;
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
     /* Empty or too long for PATH_MAX, a name would silently become another file. */
     if (output && (!cJSON_IsString(output) || !output->valuestring[0] ||

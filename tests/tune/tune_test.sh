@@ -65,6 +65,39 @@ else
     not_ok "the leaderboard ranks tuned above default" "$(show out1/leaderboard.md 12)"
 fi
 
+# The held-out leaderboard as its own suite (run -c tuned.json), and its report: the pages
+# state the protocol (trial budget, search spaces, training and evaluation sets by id and
+# seed, the aggregate), from the tuning key tune writes into tuned.json and the
+# evaluation set, which run copies into the results' context.
+json_check "tuned.json and the evaluation runs carry the protocol" out1/tuned.json \
+    '.tuning | .trials == 17 and .seed == 3 and .train.problems == ["sphere-d1-i1", "sphere-d1-i2"]
+     and .train.seeds == [1, 2] and .eval.problems == ["sphere-d1-i3"] and .eval.seeds == [3, 4]
+     and .spaces["toy-tune"].p == {"min": 0.0001, "max": 10000, "log": true}
+     and (.aggregate | test("median over seeds of the final main metric"))'
+WANT=$(jq -cS .tuning out1/tuned.json)
+check "the evaluation results' context holds the same protocol" \
+    test "$(jq -cS .context.tuning out1/eval/toy-tune-tuned.json)" = "$WANT"
+pb t1h run -c out1/tuned.json -o out1/held.json --plugin-dir "$TOYDIR" -q --no-plots
+check "run -c tuned.json copies the protocol into its results' context" \
+    test "$(jq -cS .context.tuning out1/held.json)" = "$WANT"
+if command -v gnuplot >/dev/null 2>&1; then
+    pb t1r report out1/held.json out1/eval/toy-tune-default.json out1/eval/toy-tune-tuned.json -o rep
+    MD=rep/leaderboard-blackbox.md
+    for row in '| trials | 17 |' '| seed | 3 |' '| train.problems | sphere-d1-i1, sphere-d1-i2 |' \
+        '| train.seeds | 1, 2 |' '| eval.problems | sphere-d1-i3 |' '| eval.seeds | 3, 4 |' \
+        '| spaces.toy-tune.p | {"min":0.0001,"max":10000,"log":true} |'; do
+        check "leaderboard.md states $row" grep -qF -- "$row" "$MD"
+    done
+    check "leaderboard.md states the aggregate" grep -q '^| aggregate | a trial.s score is its mean over the training problems' "$MD"
+    check "the protocol is stated once for three inputs of one campaign" \
+        test "$(grep -c '^### Tuning protocol' "$MD")" -eq 1
+    for page in rep/index.html rep/leaderboard-blackbox.html; do
+        check "$(basename $page) states the protocol" grep -q '<td>train.seeds</td><td>1, 2</td>' "$page"
+    done
+else
+    skip "the report of tuned runs states the protocol: no gnuplot"
+fi
+
 # The same seed, the same tuned configuration (in another directory: nothing reused).
 pb t2 tune -c c1.json -o out2 --plugin-dir "$TOYDIR" -q -j 2 --no-eval
 check "the same seed gives the same tuned configuration" cmp -s out1/tuned.json out2/tuned.json
