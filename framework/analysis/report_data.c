@@ -393,6 +393,39 @@ static size_t fixed_targets(const cJSON *rec, double out[PB__MAX_FIXED_TARGETS])
 }
 
 /*
+ * Adds the metrics that rec's problem.leaderboard_metrics lists (absent: none) to kind's
+ * shown ones. Returns 0, or PB__REPORT_BAD_INPUT with a message for a list that is not of
+ * metric names the record has, or that would make more than PB__REPORT_MAX_SHOWN.
+ */
+static int shown_metrics(pb__rkind *kind, const cJSON *rec, char *err, size_t errlen)
+{
+    const cJSON *list = get(get(rec, "problem"), "leaderboard_metrics"), *e;
+    if (!list)
+        return 0;
+    int ok = cJSON_IsArray(list);
+    for (e = ok ? list->child : NULL; e; e = e->next) {
+        if (!(ok = cJSON_IsString(e) && get(get(rec, "metrics"), e->valuestring) &&
+                   strcmp(e->valuestring, kind->metric) != 0))
+            break;
+        size_t j = 0;
+        while (j < kind->n_shown && strcmp(kind->shown[j], e->valuestring) != 0)
+            j++;
+        if (j < kind->n_shown)
+            continue;
+        if (!(ok = kind->n_shown < PB__REPORT_MAX_SHOWN))
+            break;
+        kind->shown[kind->n_shown++] = e->valuestring;
+    }
+    if (ok)
+        return 0;
+    snprintf(err, errlen,
+             "a run of kind %s: problem.leaderboard_metrics must list at most %d of its "
+             "metrics other than the main one",
+             kind->name, PB__REPORT_MAX_SHOWN);
+    return PB__REPORT_BAD_INPUT;
+}
+
+/*
  * The kinds: name, cost unit and main metric (the trace column after seconds), which must
  * agree among the runs of a kind, the success target, and the fixed targets. A kind's
  * fixed targets are a property of the kind that its runs carry (blackbox records COCO's 51
@@ -468,6 +501,8 @@ static int index_kinds(pb__report_data *data, double target, char *err, size_t e
         memcpy(kind->targets, t, n * sizeof *t);
         kind->n_targets = n;
     }
+    for (size_t i = 0; i < data->n_runs && rc == 0; i++)
+        rc = shown_metrics(&data->kinds[data->runs[i].kind], data->runs[i].record, err, errlen);
     for (size_t k = 0; k < data->n_kinds; k++) {
         pb__rkind *kind = &data->kinds[k];
         kind->target = target;

@@ -52,6 +52,9 @@ typedef struct pb__ralgorithm {
                   * has several; malloc'd */
 } pb__ralgorithm;
 
+/* The most metrics a kind's leaderboard shows beside its main one. */
+#define PB__REPORT_MAX_SHOWN 4
+
 typedef struct pb__rkind {
     const char *name, *cost_unit, *metric; /* metric: the main one, lower is better */
     double target;                         /* a run succeeds when its main metric reaches this */
@@ -64,6 +67,13 @@ typedef struct pb__rkind {
     double *targets;
     size_t n_targets;
     size_t n_inexact;        /* runs whose time to target is at trace resolution */
+    /*
+     * The metrics the kind's leaderboard shows beside the main one (the scores its papers
+     * report: policy's return_last10), as its runs list them in problem.leaderboard_metrics:
+     * the union over the runs, in order of first appearance; the report names no kind.
+     */
+    const char *shown[PB__REPORT_MAX_SHOWN];
+    size_t n_shown;
 } pb__rkind;
 
 typedef struct pb__report_data {
@@ -103,6 +113,11 @@ typedef struct pb__rrow {
     double to_target, to_target_lo, to_target_hi; /* median cost to reach it (+inf: never) */
     double final, final_lo, final_hi;             /* median final main metric (failures +inf) */
     double mean_rank; /* mean over the kind's problems of the rank by median final metric */
+    /* Per shown metric of the kind (pb__rkind.shown): its mean over the ok runs that
+     * recorded a finite value, their number, and the interval; NaN when none did. */
+    double shown[PB__REPORT_MAX_SHOWN], shown_lo[PB__REPORT_MAX_SHOWN],
+        shown_hi[PB__REPORT_MAX_SHOWN];
+    size_t shown_runs[PB__REPORT_MAX_SHOWN];
 } pb__rrow;
 
 typedef struct pb__report {

@@ -82,6 +82,39 @@ static int cmp_row(const void *a, const void *b)
 }
 
 /*
+ * Shown metric s of kind k (pb__rkind.shown) in algorithm a's row: the mean over its ok
+ * runs that recorded a finite value, with a bootstrap interval stratified by problem like
+ * the others (stream: the cell's own). v and strata are scratch of n_runs and n_problems.
+ * A failed run has no score to average: the row's failed column counts it. 0, or -1.
+ */
+static int shown_metric(const pb__report_data *d, size_t k, size_t a, size_t s, uint64_t stream,
+                        double *v, size_t *strata, pb__rrow *row)
+{
+    size_t n_strata = 0, m = 0;
+    for (size_t p = 0; p < d->n_problems; p++) {
+        size_t count, first = pb__report_runs_of(d, p, a, &count), before = m;
+        if (d->problems[p].kind != k)
+            continue;
+        for (size_t i = first; i < first + count; i++) {
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(d->runs[i].record, "metrics"),
+                d->kinds[k].shown[s]);
+            if (d->runs[i].ok && cJSON_IsNumber(x) && isfinite(x->valuedouble))
+                v[m++] = x->valuedouble;
+        }
+        if (m > before)
+            strata[n_strata++] = m - before;
+    }
+    row->shown_runs[s] = m;
+    row->shown[s] = pb__mean(v, m);
+    row->shown_lo[s] = row->shown_hi[s] = NAN;
+    return m == 0 ? 0
+                  : pb__bootstrap_ci(v, strata, n_strata, pb__mean, PB__REPORT_RESAMPLES,
+                                     PB__REPORT_LEVEL, PB__REPORT_SEED, stream, &row->shown_lo[s],
+                                     &row->shown_hi[s]);
+}
+
+/*
  * One row: the runs of algorithm a in kind k, grouped by problem (the bootstrap strata),
  * and the three statistics with their intervals.
  */
@@ -125,6 +158,9 @@ static int compute_row(const pb__report *r, size_t k, size_t a, pb__rrow *row)
         pb__bootstrap_ci(fin, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
                          PB__REPORT_SEED, stream + 2, &row->final_lo, &row->final_hi))
         goto out;
+    for (size_t s = 0; s < d->kinds[k].n_shown; s++)
+        if (shown_metric(d, k, a, s, stream + 3 + s, fin, strata, row) != 0)
+            goto out;
     rc = 0;
 out:
     free(ok);
@@ -243,6 +279,20 @@ static void definitions(const pb__report *r, size_t k, char *buf, size_t len)
                                "point at or below it"
                              : "exact, from the record",
              PB__REPORT_RESAMPLES, kind->metric, kind->metric);
+    /* The shown metrics: which, and their statistic. */
+    for (size_t s = 0; s < kind->n_shown; s++) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s%s",
+                 s ? ", " : " Also shown, beside the ranking and not part of it: ",
+                 kind->shown[s]);
+    }
+    if (kind->n_shown) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used,
+                 " (a score the kind's papers report, as its runs declare), the mean over the "
+                 "runs with status ok that recorded it (a failed run has none: the failed "
+                 "column counts it), with the same bootstrap interval; – when no run did.");
+    }
 }
 
 /*
@@ -378,18 +428,32 @@ static void median_titles(const pb__rkind *kind, const char *suffix, char *to_ta
     snprintf(final, len, "median final %s%s", kind->metric, suffix);
 }
 
+/* The titles of the columns of kind's shown metrics (pb__rkind.shown), followed by suffix. */
+static void shown_titles(const pb__rkind *kind, const char *suffix,
+                         char titles[PB__REPORT_MAX_SHOWN][120])
+{
+    for (size_t s = 0; s < kind->n_shown; s++)
+        snprintf(titles[s], sizeof titles[s], "mean %s%s", kind->shown[s], suffix);
+}
+
 /* The definitions, then the leaderboard of kind k in rank order. */
 static void leaderboard(const pb__report *r, size_t k, table *t)
 {
     const pb__report_data *d = &r->data;
     const pb__rkind *kind = &d->kinds[k];
-    char h_ttt[120], h_final[120], buf[200], defs[2000];
+    char h_ttt[120], h_final[120], buf[200], defs[3000];
+    char h_shown[PB__REPORT_MAX_SHOWN][120];
     median_titles(kind, " [95% CI]", h_ttt, h_final, sizeof h_ttt);
-    const char *cols[] = {"rank", "algorithm", "runs", "failed", "success rate [95% CI]",
-                          h_ttt,  h_final, "mean rank by final quality"};
+    shown_titles(kind, " [95% CI]", h_shown);
+    const char *cols[8 + PB__REPORT_MAX_SHOWN] = {"rank", "algorithm", "runs", "failed",
+                                                  "success rate [95% CI]", h_ttt, h_final};
+    size_t n_cols = 7;
+    for (size_t s = 0; s < kind->n_shown; s++)
+        cols[n_cols++] = h_shown[s];
+    cols[n_cols++] = "mean rank by final quality";
     definitions(r, k, defs, sizeof defs);
     t_paragraph(t, defs);
-    t_header(t, cols, 8, 2, "leaderboard");
+    t_header(t, cols, n_cols, 2, "leaderboard");
     for (size_t i = 0; i < r->n_rows[k]; i++) {
         const pb__rrow *row = &r->rows[k][i];
         t_row_begin(t);
@@ -404,6 +468,11 @@ static void leaderboard(const pb__report *r, size_t k, table *t)
         t_cell(t, buf, 0);
         format_ci(row->final, row->final_lo, row->final_hi, pb__report_format, buf, sizeof buf);
         t_cell(t, buf, 0);
+        for (size_t s = 0; s < kind->n_shown; s++) {
+            format_ci(row->shown[s], row->shown_lo[s], row->shown_hi[s], pb__report_format, buf,
+                      sizeof buf);
+            t_cell(t, buf, 0);
+        }
         snprintf(buf, sizeof buf, "%.2f", row->mean_rank);
         t_cell(t, buf, 0);
         t_row_end(t);
@@ -417,15 +486,19 @@ static void per_problem(const pb__report *r, size_t k, table *t)
     const pb__report_data *d = &r->data;
     const pb__rkind *kind = &d->kinds[k];
     char h_ttt[120], h_final[120], h_best[120], buf[120];
+    char h_shown[PB__REPORT_MAX_SHOWN][120];
     median_titles(kind, "", h_ttt, h_final, sizeof h_ttt);
     snprintf(h_best, sizeof h_best, "best final %s", kind->metric);
-    const char *cols[] = {"problem",   "algorithm", "runs",  "failed",
-                          "successes", h_ttt,       h_final, h_best};
+    shown_titles(kind, "", h_shown);
+    const char *cols[8 + PB__REPORT_MAX_SHOWN] = {"problem",   "algorithm", "runs",  "failed",
+                                                  "successes", h_ttt,       h_final, h_best};
+    for (size_t s = 0; s < kind->n_shown; s++)
+        cols[8 + s] = h_shown[s];
     double *v = malloc((d->n_runs + 1) * sizeof *v);
     if (!v)
         return;
     t_heading(t, "Per problem");
-    t_header(t, cols, 8, 2, "per-problem");
+    t_header(t, cols, 8 + kind->n_shown, 2, "per-problem");
     for (size_t p = 0; p < d->n_problems; p++) {
         if (d->problems[p].kind != k)
             continue;
@@ -453,6 +526,18 @@ static void per_problem(const pb__report *r, size_t k, table *t)
             }
             pb__report_format(v[0], buf, sizeof buf);
             t_cell(t, buf, 0);
+            for (size_t s = 0; s < kind->n_shown; s++) {
+                size_t n = 0;
+                for (size_t i = first; i < first + count; i++) {
+                    const cJSON *x = cJSON_GetObjectItemCaseSensitive(
+                        cJSON_GetObjectItemCaseSensitive(d->runs[i].record, "metrics"),
+                        kind->shown[s]);
+                    if (d->runs[i].ok && cJSON_IsNumber(x) && isfinite(x->valuedouble))
+                        v[n++] = x->valuedouble;
+                }
+                pb__report_format(pb__mean(v, n), buf, sizeof buf);
+                t_cell(t, buf, 0);
+            }
             t_row_end(t);
         }
     }

@@ -95,6 +95,13 @@ cJSON *pb__record_identity(const pb__job *job)
     cJSON_AddStringToObject(problem, "id", job->problem->id);
     cJSON_AddStringToObject(problem, "kind", kind->name);
     cJSON_AddStringToObject(problem, "cost_unit", kind->cost_unit);
+    /* Written only by kinds that declare some, so that other records stay as they were. */
+    if (kind->leaderboard_metrics) {
+        cJSON *shown = cJSON_AddArrayToObject(problem, "leaderboard_metrics");
+        for (uint32_t m = 1; m < pb__kind_n_metrics(kind); m++)
+            if (kind->leaderboard_metrics & (1u << m))
+                cJSON_AddItemToArray(shown, cJSON_CreateString(kind->metrics[m]));
+    }
     cJSON_AddStringToObject(problem, "family", job->problem->family->name);
     job->problem->ops->describe(job->problem, problem);
     cJSON_AddNumberToObject(rec, "seed", (double)job->seed);

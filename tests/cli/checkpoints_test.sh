@@ -78,6 +78,8 @@ if [ -f "$VPG_SO" ]; then
     a=$(jq '.runs[0].metrics.return_last10' "$T/policy.json")
     b=$(jq '.runs[0].metrics.return_last10' "$T/policy_default.json")
     check "return_last10 is the same with the default checkpoints ($a, $b)" test "$a" = "$b"
+    json_check "the policy kind declares return_last10 for the leaderboard in its records" \
+        "$T/policy_default.json" '.runs[0].problem.leaderboard_metrics == ["return_last10"]'
 else
     skip "vpg.so is not built"
 fi

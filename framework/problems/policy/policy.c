@@ -438,4 +438,5 @@ const pb__kind pb__kind_policy = {
     .score_last = 10,
     .score_metric = 1,
     .history_metrics = 1u << 2, /* return_last10: of the last 10 policies, not the final one */
+    .leaderboard_metrics = 1u << 2, /* return_last10: the papers' number, on the leaderboard */
 };
