@@ -393,17 +393,16 @@ static size_t fixed_targets(const cJSON *rec, double out[PB__MAX_FIXED_TARGETS])
 }
 
 /*
- * Adds the metrics that rec's problem.leaderboard_metrics lists (absent: none) to kind's
- * shown ones. Returns 0, or PB__REPORT_BAD_INPUT with a message for a list that is not of
- * metric names the record has, or that would make more than PB__REPORT_MAX_SHOWN.
+ * Adds the metrics that list (a results file's context.leaderboard_metrics.<kind>) names
+ * to kind's shown ones; rec is a run of the kind, whose metrics they must be. Returns 0, or
+ * PB__REPORT_BAD_INPUT with a message naming file for a list that is not of metric names
+ * other than the main one, or that would make more than PB__REPORT_MAX_SHOWN.
  */
-static int shown_metrics(pb__rkind *kind, const cJSON *rec, char *err, size_t errlen)
+static int add_shown(pb__rkind *kind, const cJSON *list, const cJSON *rec, const char *file,
+                     char *err, size_t errlen)
 {
-    const cJSON *list = get(get(rec, "problem"), "leaderboard_metrics"), *e;
-    if (!list)
-        return 0;
     int ok = cJSON_IsArray(list);
-    for (e = ok ? list->child : NULL; e; e = e->next) {
+    for (const cJSON *e = ok ? list->child : NULL; e; e = e->next) {
         if (!(ok = cJSON_IsString(e) && get(get(rec, "metrics"), e->valuestring) &&
                    strcmp(e->valuestring, kind->metric) != 0))
             break;
@@ -419,10 +418,38 @@ static int shown_metrics(pb__rkind *kind, const cJSON *rec, char *err, size_t er
     if (ok)
         return 0;
     snprintf(err, errlen,
-             "a run of kind %s: problem.leaderboard_metrics must list at most %d of its "
-             "metrics other than the main one",
-             kind->name, PB__REPORT_MAX_SHOWN);
+             "%s: context.leaderboard_metrics.%s must list at most %d metrics of the kind's "
+             "runs other than the main one",
+             file, kind->name, PB__REPORT_MAX_SHOWN);
     return PB__REPORT_BAD_INPUT;
+}
+
+/* Each kind's shown metrics: the union of what the inputs' contexts declare for it, in
+ * order of first appearance (a kind none of the runs is of is skipped). 0, or as add_shown. */
+static int shown_metrics(pb__report_data *data, char *err, size_t errlen)
+{
+    const cJSON *entry, *list;
+    cJSON_ArrayForEach(entry, data->contexts) {
+        const cJSON *all = get(get(entry, "context"), "leaderboard_metrics");
+        const char *file = get_str(entry, "file");
+        if (all && !cJSON_IsObject(all)) {
+            snprintf(err, errlen, "%s: context.leaderboard_metrics must be an object", file);
+            return PB__REPORT_BAD_INPUT;
+        }
+        cJSON_ArrayForEach(list, all) {
+            size_t k = 0, i = 0;
+            while (k < data->n_kinds && strcmp(data->kinds[k].name, list->string) != 0)
+                k++;
+            while (k < data->n_kinds && data->runs[i].kind != k)
+                i++; /* the kind has runs: this ends */
+            int rc = k == data->n_kinds ? 0
+                                        : add_shown(&data->kinds[k], list, data->runs[i].record,
+                                                    file, err, errlen);
+            if (rc != 0)
+                return rc;
+        }
+    }
+    return 0;
 }
 
 /*
@@ -501,8 +528,8 @@ static int index_kinds(pb__report_data *data, double target, char *err, size_t e
         memcpy(kind->targets, t, n * sizeof *t);
         kind->n_targets = n;
     }
-    for (size_t i = 0; i < data->n_runs && rc == 0; i++)
-        rc = shown_metrics(&data->kinds[data->runs[i].kind], data->runs[i].record, err, errlen);
+    if (rc == 0)
+        rc = shown_metrics(data, err, errlen);
     for (size_t k = 0; k < data->n_kinds; k++) {
         pb__rkind *kind = &data->kinds[k];
         kind->target = target;

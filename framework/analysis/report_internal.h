@@ -69,8 +69,9 @@ typedef struct pb__rkind {
     size_t n_inexact;        /* runs whose time to target is at trace resolution */
     /*
      * The metrics the kind's leaderboard shows beside the main one (the scores its papers
-     * report: policy's return_last10), as its runs list them in problem.leaderboard_metrics:
-     * the union over the runs, in order of first appearance; the report names no kind.
+     * report: policy's return_last10), as the inputs' contexts list them in
+     * leaderboard_metrics: the union over the inputs, in order of first appearance; the
+     * report names no kind.
      */
     const char *shown[PB__REPORT_MAX_SHOWN];
     size_t n_shown;

@@ -29,7 +29,7 @@ static const char usage[] =
     "    each algorithm's rank there by median final main metric. Ranked by success rate,\n"
     "    then median cost to target, then that mean rank (which does not depend on the\n"
     "    problems' scales), then median final main metric. Beside the main metric, the\n"
-    "    scores the kind's papers report (the runs' problem.leaderboard_metrics; policy:\n"
+    "    scores the kind's papers report (context.leaderboard_metrics; policy:\n"
     "    return_last10): the mean over the ok runs, with its interval, not ranked on.\n"
     "A results file whose context has tune's protocol (tuning) gets it stated on the pages.\n"
     "A run succeeds when its status is ok and its main metric reaches the target. A run whose\n"

@@ -119,8 +119,8 @@ typedef struct pb__kind {
     /*
      * Bit m set (m >= 1): metrics[m] is a score the kind's papers report (policy's
      * return_last10), which the report's leaderboards show beside the main metric (the mean
-     * over runs, with its interval). Its runs' records list them in problem.leaderboard_metrics,
-     * since the report reads results files alone.
+     * over runs, with its interval). Results files list them in their context's
+     * leaderboard_metrics, since the report reads results files alone.
      */
     uint32_t leaderboard_metrics;
 } pb__kind;

@@ -72,6 +72,19 @@ cJSON *pb__results_context(int argc, char **argv)
     cJSON *cmd = cJSON_AddArrayToObject(ctx, "command");
     for (int i = 0; i < argc; i++)
         cJSON_AddItemToArray(cmd, cJSON_CreateString(argv[i]));
+    /* The kinds' scores for the leaderboards (pb__kind.leaderboard_metrics): the report
+     * reads results files alone, so they travel here; not in the records, which stay as
+     * they were. */
+    cJSON *shown = cJSON_AddObjectToObject(ctx, "leaderboard_metrics");
+    for (uint32_t i = 0; i < pb__n_kinds; i++) {
+        const pb__kind *k = pb__kinds[i];
+        if (!k->leaderboard_metrics)
+            continue;
+        cJSON *names = cJSON_AddArrayToObject(shown, k->name);
+        for (uint32_t m = 1; m < pb__kind_n_metrics(k); m++)
+            if (k->leaderboard_metrics & (1u << m))
+                cJSON_AddItemToArray(names, cJSON_CreateString(k->metrics[m]));
+    }
     return ctx;
 }
 
@@ -95,13 +108,6 @@ cJSON *pb__record_identity(const pb__job *job)
     cJSON_AddStringToObject(problem, "id", job->problem->id);
     cJSON_AddStringToObject(problem, "kind", kind->name);
     cJSON_AddStringToObject(problem, "cost_unit", kind->cost_unit);
-    /* Written only by kinds that declare some, so that other records stay as they were. */
-    if (kind->leaderboard_metrics) {
-        cJSON *shown = cJSON_AddArrayToObject(problem, "leaderboard_metrics");
-        for (uint32_t m = 1; m < pb__kind_n_metrics(kind); m++)
-            if (kind->leaderboard_metrics & (1u << m))
-                cJSON_AddItemToArray(shown, cJSON_CreateString(kind->metrics[m]));
-    }
     cJSON_AddStringToObject(problem, "family", job->problem->family->name);
     job->problem->ops->describe(job->problem, problem);
     cJSON_AddNumberToObject(rec, "seed", (double)job->seed);

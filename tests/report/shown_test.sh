@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The metrics a kind's leaderboard shows beside its main one (problem.leaderboard_metrics:
-# policy's return_last10, the papers' score), on a small results file made by hand here,
+# The metrics a kind's leaderboard shows beside its main one (the results' context's
+# leaderboard_metrics: policy's return_last10, the papers' score), on a small results file made by hand here,
 # against numbers worked out by hand: the column in the leaderboard and per-problem tables
 # (Markdown and HTML), its value (the mean over the ok runs that recorded it), its
 # interval, and kinds that declare none keeping their tables as they were.
@@ -14,16 +14,21 @@ PB=$(tap_abs "$1")
 tap_require jq gnuplot
 tap_scratch shown
 
-# policy ALG PROBLEM SEED STATUS RETURN_LAST10 [DECLARED]: one policy run as JSON.
+# policy ALG PROBLEM SEED STATUS RETURN_LAST10: one policy run as JSON.
 policy() {
     jq -n --arg alg "$1" --arg p "$2" --argjson seed "$3" --arg status "$4" \
-        --argjson r10 "$5" --argjson declared "${6:-[\"return_last10\"]}" '
-      {plugin: {name: $alg}, problem: {id: $p, kind: "policy", cost_unit: "env_steps",
-                                       leaderboard_metrics: $declared},
+        --argjson r10 "$5" '
+      {plugin: {name: $alg}, problem: {id: $p, kind: "policy", cost_unit: "env_steps"},
        seed: $seed, status: $status, counts: {env_steps: 20, iterations: 2},
        metrics: {regret: 3, return: 7, return_last10: $r10},
        trace: {env_steps: [10, 20], iterations: [1, 2], seconds: [0.1, 0.2],
                regret: [4, 3], return: [6, 7], return_last10: [null, null]}}'
+}
+# results FILE DECLARED: the runs on stdin as a results file whose context declares
+# DECLARED for the policy kind, as plugbench run writes it.
+results() {
+    jq -s --argjson d "$2" '{schema: "plugbench/results/1",
+        context: {leaderboard_metrics: {policy: $d}}, runs: .}' >"$1"
 }
 # A blackbox run: a kind that declares no shown metric.
 blackbox() {
@@ -47,7 +52,7 @@ blackbox() {
     policy beta gridworld 1 ok 7
     blackbox alpha 1
     blackbox beta 1
-} | jq -s '{schema: "plugbench/results/1", context: null, runs: .}' >hand.json
+} | results hand.json '["return_last10"]'
 
 pb rep report hand.json -o rep
 check "report of the hand-made file: exit 0" test "$RC" -eq 0
@@ -79,12 +84,19 @@ check "a kind that declares none keeps its eight columns" \
     test "$(grep -m1 '^| rank |' rep/leaderboard-blackbox.md | tr -cd '|' | wc -c)" -eq 9
 check "and no shown-metric sentence" sh -c "! grep -q 'Also shown' rep/leaderboard-blackbox.md"
 
-# The declaration is data from strangers: a name that is not one of the run's metrics,
-# or the main metric itself, is refused.
-{ policy alpha lqr 1 ok 10 '["no_such_metric"]'; } |
-    jq -s '{schema: "plugbench/results/1", context: null, runs: .}' >bad.json
+# Without the declaration (a file of an older plugbench), the tables are as they were.
+policy alpha lqr 1 ok 10 | jq -s '{schema: "plugbench/results/1", context: null, runs: .}' >old.json
+pb old report old.json -o rep3
+check "no declaration, no column" sh -c "! grep -q 'return_last10' rep3/leaderboard-policy.md"
+
+# The declaration is data from strangers: a name that is not one of the runs' metrics,
+# or the main metric itself, is refused, naming the file.
+policy alpha lqr 1 ok 10 | results bad.json '["no_such_metric"]'
 pb bad report bad.json -o rep2
-check "an undeclared metric name is refused (exit 2)" \
-    sh -c "test $RC -eq 2 && grep -q 'leaderboard_metrics must list' '$T/bad.err'"
+check "an unknown metric name is refused (exit 2)" \
+    sh -c "test $RC -eq 2 && grep -q 'bad.json: context.leaderboard_metrics.policy must list' '$T/bad.err'"
+policy alpha lqr 1 ok 10 | results bad2.json '["regret"]'
+pb bad2 report bad2.json -o rep2
+check "the main metric is refused (exit 2)" test "$RC" -eq 2
 
 tap_done
