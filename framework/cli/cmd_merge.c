@@ -22,7 +22,8 @@ static const char usage[] =
     "one suite run with --shard I/N (for example as a Slurm job array), or several suites.\n"
     "The runs are sorted by algorithm, problem, seed, then parameters, budget and target, so\n"
     "the same inputs give the same file in any order. The context of OUT records this\n"
-    "command, and under `merged` each input's path and context (null for a journal).\n"
+    "command, and under `merged` each input's path and context (null for a journal);\n"
+    "tune's protocol (tuning) when every input has the same one.\n"
     "\n"
     "A run that appears in two inputs (same plugin name and sha256, problem, seed,\n"
     "parameters, budget and target) is refused: shards never overlap, so it means two\n"
@@ -225,6 +226,19 @@ int pb_cmd_merge(int argc, char **argv)
     }
     if (rc == 0)
         rc = copy_solutions(entries, n, output);
+    /* Shards of one tuned suite share tune's protocol: the merged file keeps it where the
+     * report looks, so the merged leaderboard still states it. Differing ones stay under
+     * merged only. */
+    const cJSON *from, *tuning = NULL;
+    int one = 1;
+    cJSON_ArrayForEach(from, merged) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(from, "context"), "tuning");
+        one = one && t && (!tuning || cJSON_Compare(t, tuning, 1));
+        tuning = t;
+    }
+    if (rc == 0 && one && tuning)
+        cJSON_AddItemToObject(context, "tuning", cJSON_Duplicate(tuning, 1));
     if (rc == 0) {
         cJSON *sorted = cJSON_CreateArray();
         for (size_t i = 0; i < n; i++)

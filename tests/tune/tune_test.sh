@@ -80,6 +80,15 @@ check "the evaluation results' context holds the same protocol" \
 pb t1h run -c out1/tuned.json -o out1/held.json --plugin-dir "$TOYDIR" -q --no-plots
 check "run -c tuned.json copies the protocol into its results' context" \
     test "$(jq -cS .context.tuning out1/held.json)" = "$WANT"
+# Run as shards (a Slurm array) and merged, the held-out suite keeps the protocol.
+pb t1s1 run -c out1/tuned.json -o out1/h1.json --plugin-dir "$TOYDIR" -q --no-plots --shard 1/2
+pb t1s2 run -c out1/tuned.json -o out1/h2.json --plugin-dir "$TOYDIR" -q --no-plots --shard 2/2
+pb t1m merge -o out1/merged.json out1/h1.json out1/h2.json
+check "merging the shards of the tuned suite keeps the protocol in the context" \
+    test "$(jq -cS .context.tuning out1/merged.json)" = "$WANT"
+pb t1m2 merge -o out1/merged2.json out1/h1.json out1/trials/toy-tune/trial-000.json
+check "merging with a file of no protocol keeps none at the top" \
+    test "$(jq -c .context.tuning out1/merged2.json)" = null
 if command -v gnuplot >/dev/null 2>&1; then
     pb t1r report out1/held.json out1/eval/toy-tune-default.json out1/eval/toy-tune-tuned.json -o rep
     MD=rep/leaderboard-blackbox.md
