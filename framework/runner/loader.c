@@ -226,8 +226,6 @@ static void put(blob *b, const void *p, size_t n)
 
 static void put_u32(blob *b, uint32_t v) { put(b, &v, sizeof v); }
 
-static void put_double(blob *b, double v) { put(b, &v, sizeof v); }
-
 /* A string as its length and bytes; NULL as the length UINT32_MAX. */
 static void put_str(blob *b, const char *s)
 {
@@ -237,28 +235,49 @@ static void put_str(blob *b, const char *s)
         put(b, s, len);
 }
 
+/*
+ * One data member of a descriptor or of a parameter as a blob carries it: size bytes as they
+ * are in memory, or a string (size 0) as put_str writes it. The tables below are the blob's
+ * order, which put_fields, get_fields and free_strings all follow.
+ */
+typedef struct field {
+    size_t offset, size;
+} field;
+
+#define NUMBER(type, member) {offsetof(type, member), sizeof(((type *)0)->member)}
+#define STRING(type, member) {offsetof(type, member), 0}
+
+/* n_params is the count of the parameters that follow the descriptor's members. */
+static const field desc_fields[] = {
+    NUMBER(pb_plugin, abi_major), NUMBER(pb_plugin, abi_minor), NUMBER(pb_plugin, struct_size),
+    NUMBER(pb_plugin, n_params),  STRING(pb_plugin, name),      STRING(pb_plugin, version),
+    STRING(pb_plugin, summary),   STRING(pb_plugin, citation),  STRING(pb_plugin, kind)};
+static const field param_fields[] = {
+    STRING(pb_param, name), NUMBER(pb_param, type),    NUMBER(pb_param, default_value),
+    NUMBER(pb_param, min),  NUMBER(pb_param, max),     STRING(pb_param, choices),
+    STRING(pb_param, doc)};
+#define N_FIELDS(table) (sizeof(table) / sizeof((table)[0]))
+
+static void put_fields(blob *b, const void *object, const field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *at = (const char *)object + fields[i].offset;
+        if (fields[i].size) {
+            put(b, at, fields[i].size);
+        } else {
+            const char *s;
+            memcpy(&s, at, sizeof s);
+            put_str(b, s);
+        }
+    }
+}
+
 /* The data members of a validated descriptor (never its code). */
 static void put_desc(blob *b, const pb_plugin *d)
 {
-    put_u32(b, d->abi_major);
-    put_u32(b, d->abi_minor);
-    put_u32(b, d->struct_size);
-    put_u32(b, d->n_params);
-    put_str(b, d->name);
-    put_str(b, d->version);
-    put_str(b, d->summary);
-    put_str(b, d->citation);
-    put_str(b, d->kind);
-    for (uint32_t i = 0; i < d->n_params; i++) {
-        const pb_param *p = &d->params[i];
-        put_str(b, p->name);
-        put_u32(b, p->type);
-        put_double(b, p->default_value);
-        put_double(b, p->min);
-        put_double(b, p->max);
-        put_str(b, p->choices);
-        put_str(b, p->doc);
-    }
+    put_fields(b, d, desc_fields, N_FIELDS(desc_fields));
+    for (uint32_t i = 0; i < d->n_params; i++)
+        put_fields(b, &d->params[i], param_fields, N_FIELDS(param_fields));
 }
 
 /* Reads a blob back; bytes from a child are untrusted: every read is bounded. */
@@ -287,13 +306,6 @@ static uint32_t get_u32(reader *r)
     return v;
 }
 
-static double get_double(reader *r)
-{
-    double v;
-    get(r, &v, sizeof v);
-    return v;
-}
-
 /* A malloc'd string, or NULL for NULL (and on failure, with failed set). */
 static char *get_str(reader *r)
 {
@@ -311,23 +323,42 @@ static char *get_str(reader *r)
     return s;
 }
 
+/* Reads what put_fields wrote into object's members; a string is malloc'd (see get_str). */
+static void get_fields(reader *r, void *object, const field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char *at = (char *)object + fields[i].offset;
+        if (fields[i].size) {
+            get(r, at, fields[i].size);
+        } else {
+            char *s = get_str(r);
+            memcpy(at, &s, sizeof s);
+        }
+    }
+}
+
+/* Frees the strings get_fields made in object (NULL members are fine). */
+static void free_strings(void *object, const field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!fields[i].size) {
+            char *s;
+            memcpy(&s, (char *)object + fields[i].offset, sizeof s);
+            free(s);
+        }
+    }
+}
+
 /* Frees a copy made by read_desc (NULL is fine). */
 static void free_copy(pb_plugin *d)
 {
     if (!d)
         return;
     pb_param *params = (pb_param *)d->params;
-    for (uint32_t i = 0; params && i < d->n_params; i++) {
-        free((char *)params[i].name);
-        free((char *)params[i].choices);
-        free((char *)params[i].doc);
-    }
+    for (uint32_t i = 0; params && i < d->n_params; i++)
+        free_strings(&params[i], param_fields, N_FIELDS(param_fields));
     free(params);
-    free((char *)d->name);
-    free((char *)d->version);
-    free((char *)d->summary);
-    free((char *)d->citation);
-    free((char *)d->kind);
+    free_strings(d, desc_fields, N_FIELDS(desc_fields));
     free(d);
 }
 
@@ -337,15 +368,8 @@ static pb_plugin *read_desc(reader *r)
     pb_plugin *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
-    d->abi_major = get_u32(r);
-    d->abi_minor = get_u32(r);
-    d->struct_size = get_u32(r);
-    uint32_t n = get_u32(r);
-    d->name = get_str(r);
-    d->version = get_str(r);
-    d->summary = get_str(r);
-    d->citation = get_str(r);
-    d->kind = get_str(r);
+    get_fields(r, d, desc_fields, N_FIELDS(desc_fields));
+    uint32_t n = d->n_params;
     /* Each parameter takes at least 40 bytes: a count beyond that is a lie. */
     pb_param *params = n && n <= PARAMS_MAX && n <= r->left / 40 ? calloc(n, sizeof *params)
                                                                   : NULL;
@@ -353,15 +377,8 @@ static pb_plugin *read_desc(reader *r)
         r->failed = 1;
     d->params = params;
     d->n_params = params ? n : 0;
-    for (uint32_t i = 0; params && i < n && !r->failed; i++) {
-        params[i].name = get_str(r);
-        params[i].type = get_u32(r);
-        params[i].default_value = get_double(r);
-        params[i].min = get_double(r);
-        params[i].max = get_double(r);
-        params[i].choices = get_str(r);
-        params[i].doc = get_str(r);
-    }
+    for (uint32_t i = 0; params && i < n && !r->failed; i++)
+        get_fields(r, &params[i], param_fields, N_FIELDS(param_fields));
     if (r->failed) {
         free_copy(d);
         return NULL;

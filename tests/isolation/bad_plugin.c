@@ -422,9 +422,47 @@ static int32_t try_read(state *s)
     return PB_ERR_FAILED;
 }
 
+/* The variant's misbehaviour at the start of its first step alone; PB_CONTINUE lets the
+ * step go on. */
+static int32_t misbehave_once(state *s)
+{
+    switch (MODE) {
+    case MODE_GRANDCHILD:
+    case MODE_SETSID:
+        fork_sleeper(MODE == MODE_SETSID);
+        break;
+    case MODE_FORKBOMB:
+        fork_many();
+        break;
+    case MODE_KILL0:
+        kill(0, SIGINT);
+        break;
+    case MODE_FDS:
+        print_fds();
+        break;
+    case MODE_FLOOD:
+    case MODE_FORGE_COST:
+    case MODE_FORGE_STATUS:
+    case MODE_FORGE_SOLUTION:
+        forge();
+        break;
+    case MODE_MEMFD:
+    case MODE_SHM:
+        return fill_pages(s);
+    default:
+        break;
+    }
+    return PB_CONTINUE;
+}
+
 /* The variant's misbehaviour at the start of a step; PB_CONTINUE lets the step go on. */
 static int32_t misbehave(state *s)
 {
+    if (s->steps == 1) {
+        int32_t rc = misbehave_once(s);
+        if (rc != PB_CONTINUE)
+            return rc;
+    }
     switch (MODE) {
     case MODE_SEGV:
         if (s->steps == 3)
@@ -444,41 +482,12 @@ static int32_t misbehave(state *s)
         break;
     case MODE_EXIT:
         exit(3);
-    case MODE_GRANDCHILD:
-    case MODE_SETSID:
-        if (s->steps == 1)
-            fork_sleeper(MODE == MODE_SETSID);
-        break;
-    case MODE_FORKBOMB:
-        if (s->steps == 1)
-            fork_many();
-        break;
-    case MODE_KILL0:
-        if (s->steps == 1)
-            kill(0, SIGINT);
-        break;
-    case MODE_FDS:
-        if (s->steps == 1)
-            print_fds();
-        break;
-    case MODE_FLOOD:
-    case MODE_FORGE_COST:
-    case MODE_FORGE_STATUS:
-    case MODE_FORGE_SOLUTION:
-        if (s->steps == 1)
-            forge();
-        break;
     case MODE_CONNECT:
         return try_connect(s);
     case MODE_WRITE:
         return try_write(s);
     case MODE_READ:
         return try_read(s);
-    case MODE_MEMFD:
-    case MODE_SHM:
-        if (s->steps == 1)
-            return fill_pages(s);
-        break;
     case MODE_STEPFAIL:
         if (s->steps == 2) {
             snprintf(s->error, s->error_size, PLUGIN_NAME ": step 2 fails on purpose");

@@ -169,6 +169,28 @@ static pb__job bad_job(const char *dir, const char *name, pb__problem *problem,
                      .limits = {.budget = {.cost = BAD_BUDGET}, .target = NAN}};
 }
 
+/* The isolation of these tests: parallel runs at a time, each killed after timeout_seconds
+ * and held to MEMORY_MIB. */
+static pb__isolation limited(int parallel, double timeout_seconds)
+{
+    return (pb__isolation){.parallel = parallel, .timeout_seconds = timeout_seconds,
+                           .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+}
+
+/* Runs test plugin name from dir alone, as bad_job makes its job, isolated with
+ * timeout_seconds; returns its one report, for free_reports(runs, 1). */
+static report *run_bad(const char *dir, const char *name, pb__problem *problem,
+                       double timeout_seconds)
+{
+    pb__plugin_file plugin;
+    pb_value values[8];
+    pb__job job = bad_job(dir, name, problem, &plugin, values);
+    pb__isolation iso = limited(1, timeout_seconds);
+    report *runs = run_all(&job, 1, &iso);
+    pb__plugin_unload(&plugin);
+    return runs;
+}
+
 /* The checks particular to one case, beyond its status and message. */
 static void check_details(const char *plugin, const pb__job_result *r)
 {
@@ -241,8 +263,7 @@ static void test_misbehaviour(const char *dir, const char *random_search, pb__pr
         jobs[n].limits.budget.cost = good ? GOOD_BUDGET : BAD_BUDGET;
         want[n++] = c;
     }
-    pb__isolation iso = {.parallel = 2, .timeout_seconds = TIMEOUT,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    pb__isolation iso = limited(2, TIMEOUT);
     report *runs = run_all(jobs, n, &iso);
     for (size_t i = 0; i < n; i++) {
         const pb__job_result *r = &runs[i].result;
@@ -293,8 +314,7 @@ static void test_determinism(const char *random_search, pb__problem *problem)
                             .seed = seeds[i], .limits.target = NAN};
         jobs[i].limits.budget.cost = GOOD_BUDGET;
     }
-    pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    pb__isolation iso = limited(2, 10);
     report *runs = run_all(jobs, 3, &iso);
     for (size_t i = 0; i < 3; i++)
         CHECK(runs[i].result.outcome.status == PB__STATUS_OK && runs[i].result.n_trace > 1,
@@ -328,9 +348,9 @@ static void test_descriptors(const char *dir, pb__problem *problem)
         jobs[i] = jobs[0];
         jobs[i].seed = 1 + (uint64_t)i;
     }
-    pb__isolation iso = {.parallel = 2, .timeout_seconds = TIMEOUT,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20,
-                         .private_fds = &private_fd, .n_private_fds = 1};
+    pb__isolation iso = limited(2, TIMEOUT);
+    iso.private_fds = &private_fd;
+    iso.n_private_fds = 1;
     report *runs = run_all(jobs, 4, &iso);
     for (int i = 0; i < 4; i++)
         CHECK(strstr(runs[i].result.output, "bad-fds: 1 pipes, 0 pidfds, 0 private files"),
@@ -357,8 +377,7 @@ static void test_process_groups(const char *dir, pb__problem *problem)
     pb__job jobs[3];
     for (int i = 0; i < 3; i++)
         jobs[i] = bad_job(dir, names[i], problem, &plugins[i], values[i]);
-    pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
+    pb__isolation iso = limited(2, 10);
     report *runs = run_all(jobs, 3, &iso);
     for (int i = 0; i < 2; i++) {
         const pb__job_result *r = &runs[i].result;
@@ -407,18 +426,12 @@ static void test_process_limit(const char *dir, pb__problem *problem)
         printf("note: bad-forkbomb skipped: RLIMIT_NPROC does not bind this user (root?)\n");
         return;
     }
-    pb__plugin_file plugin;
-    pb_value values[8];
-    pb__job job = bad_job(dir, "bad-forkbomb", problem, &plugin, values);
-    pb__isolation iso = {.parallel = 1, .timeout_seconds = 20,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
-    report *runs = run_all(&job, 1, &iso);
+    report *runs = run_bad(dir, "bad-forkbomb", problem, 20);
     const char *at = strstr(runs[0].result.output, "forked ");
     int n = at ? atoi(at + strlen("forked ")) : -1;
     CHECK(n >= 0 && n <= PB__PROCESS_ALLOWANCE, "bad-forkbomb: forked %d, allowance %d", n,
           PB__PROCESS_ALLOWANCE);
     free_reports(runs, 1);
-    pb__plugin_unload(&plugin);
 }
 
 /*
@@ -428,19 +441,13 @@ static void test_process_limit(const char *dir, pb__problem *problem)
  */
 static void test_messages(const char *dir, pb__problem *problem)
 {
-    pb__plugin_file plugin;
-    pb_value values[8];
-    pb__job job = bad_job(dir, "bad-badmsg", problem, &plugin, values);
-    pb__isolation iso = {.parallel = 1, .timeout_seconds = 10,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20};
-    report *runs = run_all(&job, 1, &iso);
+    report *runs = run_bad(dir, "bad-badmsg", problem, 10);
     const char *m = runs[0].result.outcome.message;
     CHECK(runs[0].result.outcome.status == PB__STATUS_ERROR, "bad-badmsg: status %s",
           pb__status_name(runs[0].result.outcome.status));
     CHECK(pb__text_problem(m) == NULL && strcmp(m, "?[31mred??? end?") == 0,
           "bad-badmsg: message '%s' is not the cleaned '?[31mred??? end?'", m);
     free_reports(runs, 1);
-    pb__plugin_unload(&plugin);
 }
 
 /*
@@ -478,8 +485,8 @@ static void test_forgery(const char *dir, pb__problem *problem)
     pb__limits unbounded = {.budget = {.seconds = 1}, .target = NAN};
     CHECK(pb__trace_cap(&unbounded) < 70, "trace cap %zu without a cost budget",
           pb__trace_cap(&unbounded));
-    pb__isolation iso = {.parallel = 2, .timeout_seconds = 10,
-                         .memory_bytes = (uint64_t)MEMORY_MIB << 20, .solution_bytes = 1 << 20};
+    pb__isolation iso = limited(2, 10);
+    iso.solution_bytes = 1 << 20;
     report *runs = run_all(jobs, N + 1, &iso);
     const pb__job_result *good = &runs[N].result;
     CHECK(good->outcome.status == PB__STATUS_OK && good->n_solutions == 1 &&

@@ -128,30 +128,20 @@ int32_t pb_create_checked(const pb_plugin *declared, const pb_context *ctx, void
  */
 const void *pb_oracle_of(const pb_context *ctx, const char *kind);
 
-static inline const pb_blackbox *pb_blackbox_of(const pb_context *ctx)
-{
-    return (const pb_blackbox *)pb_oracle_of(ctx, PB_KIND_BLACKBOX);
-}
-static inline const pb_stochastic *pb_stochastic_of(const pb_context *ctx)
-{
-    return (const pb_stochastic *)pb_oracle_of(ctx, PB_KIND_STOCHASTIC);
-}
-static inline const pb_transport *pb_transport_of(const pb_context *ctx)
-{
-    return (const pb_transport *)pb_oracle_of(ctx, PB_KIND_TRANSPORT);
-}
-static inline const pb_bilevel *pb_bilevel_of(const pb_context *ctx)
-{
-    return (const pb_bilevel *)pb_oracle_of(ctx, PB_KIND_BILEVEL);
-}
-static inline const pb_policy *pb_policy_of(const pb_context *ctx)
-{
-    return (const pb_policy *)pb_oracle_of(ctx, PB_KIND_POLICY);
-}
-static inline const pb_sequence *pb_sequence_of(const pb_context *ctx)
-{
-    return (const pb_sequence *)pb_oracle_of(ctx, PB_KIND_SEQUENCE);
-}
+/* Defines `static inline const pb_<kind> *pb_<kind>_of(const pb_context *ctx)`: pb_oracle_of
+ * for that kind, typed. */
+#define PB__ORACLE_ACCESSOR(kind, KIND)                                                     \
+    static inline const pb_##kind *pb_##kind##_of(const pb_context *ctx)                    \
+    {                                                                                       \
+        return (const pb_##kind *)pb_oracle_of(ctx, PB_KIND_##KIND);                        \
+    }
+
+PB__ORACLE_ACCESSOR(blackbox, BLACKBOX)     /* pb_blackbox_of */
+PB__ORACLE_ACCESSOR(stochastic, STOCHASTIC) /* pb_stochastic_of */
+PB__ORACLE_ACCESSOR(transport, TRANSPORT)   /* pb_transport_of */
+PB__ORACLE_ACCESSOR(bilevel, BILEVEL)       /* pb_bilevel_of */
+PB__ORACLE_ACCESSOR(policy, POLICY)         /* pb_policy_of */
+PB__ORACLE_ACCESSOR(sequence, SEQUENCE)     /* pb_sequence_of */
 
 /*
  * An integer parameter with a dimension-dependent default: its value, or `rule` (the
