@@ -1,7 +1,8 @@
 /*
  * The GRU: a cell and multi-layer, optionally bidirectional GRUs over sequences, as
  * forward/backward pairs; see plugbench/rnn.h. Every matrix product is one of nn.h's dense
- * layers, so that this file builds the same with and without BLAS (PB_NN_NO_BLAS).
+ * layers, so that this file builds the same with and without BLAS (PB_NN_NO_BLAS); without
+ * BLAS, cells of one or two units run those layers' operations a row at a time (below).
  */
 #include "plugbench/nn.h"
 #include "plugbench/rnn.h"
@@ -36,28 +37,165 @@ static double *dgate(double *W, uint32_t k, uint32_t H, uint32_t cols)
     return W ? W + (size_t)k * H * cols : NULL;
 }
 
+/* The forward's end, from the pre-activations in cache: the gates, n, and h'. */
+static void forward_end(double *h_out, double *cache, const double *h, size_t n)
+{
+    double *r = cache, *z = cache + n, *c = cache + 2 * n, *q = cache + 3 * n;
+    pb_nn_sigmoid_forward(r, r, 2 * n); /* r and z */
+    for (size_t i = 0; i < n; i++) {
+        c[i] = tanh(c[i] + r[i] * q[i]);
+        h_out[i] = (1.0 - z[i]) * c[i] + z[i] * h[i];
+    }
+}
+
+#ifdef PB_NN_NO_BLAS
+/*
+ * Without BLAS (the harness's build, whose post-hoc GRUs have one or two units: posthoc.c),
+ * cells of H <= ROW_MAX run the same operations a row at a time: every sum the dense
+ * layers below make (bias first, then the products of the nonzero inputs in order of
+ * column; the input's sum, then the state's), every gradient accumulated over the rows in
+ * order of row, so that the results are the same to the bit. At these sizes a dozen short
+ * calls per step cost more than their arithmetic, and a gradient summed over the rows by
+ * one call waited on its previous row; here a row's sums advance side by side. The row
+ * functions are inlined with H a constant, so that their loops over the gates unroll.
+ */
+#define ROW_MAX 2
+#define ROWS_INLINE static inline __attribute__((always_inline))
+
+/* Into cache: each row's pre-activations of r and z, of n without its state's part, and q. */
+ROWS_INLINE void forward_rows(double *cache, const double *x, const double *h,
+                              const double *W_ih, const double *W_hh, const double *b_ih,
+                              const double *b_hh, uint32_t B, uint32_t In, uint32_t H)
+{
+    size_t n = (size_t)B * H;
+    for (uint32_t i = 0; i < B; i++) {
+        const double *xi = x + (size_t)i * In, *hi = h + (size_t)i * H;
+        double ax[3 * ROW_MAX], ah[3 * ROW_MAX]; /* the input's and the state's sums */
+#pragma GCC unroll 6
+        for (uint32_t g = 0; g < 3 * H; g++) {
+            ax[g] = b_ih ? b_ih[g] : 0.0;
+            ah[g] = b_hh ? b_hh[g] : 0.0;
+        }
+        for (uint32_t k = 0; k < In; k++) {
+            if (xi[k] == 0.0)
+                continue;
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                ax[g] += xi[k] * W_ih[(size_t)g * In + k];
+        }
+#pragma GCC unroll 2
+        for (uint32_t k = 0; k < H; k++) {
+            if (hi[k] == 0.0)
+                continue;
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                ah[g] += hi[k] * W_hh[(size_t)g * H + k];
+        }
+#pragma GCC unroll 2
+        for (uint32_t o = 0; o < H; o++) {
+            size_t at = (size_t)i * H + o;
+            cache[at] = ax[o] + ah[o];
+            cache[n + at] = ax[H + o] + ah[H + o];
+            cache[2 * n + at] = ax[2 * H + o];
+            cache[3 * n + at] = ah[2 * H + o];
+        }
+    }
+}
+#endif
+
 void pb_nn_gru_cell_forward(double *h_out, double *cache, const double *x, const double *h,
                             const double *W_ih, const double *W_hh, const double *b_ih,
                             const double *b_hh, uint32_t B, uint32_t In, uint32_t H)
 {
     assert(h_out != h && h_out != x);
     size_t n = (size_t)B * H;
-    double *r = cache, *z = cache + n, *c = cache + 2 * n, *q = cache + 3 * n;
+#ifdef PB_NN_NO_BLAS
+    if (H == 1 || H == 2) {
+        if (H == 1)
+            forward_rows(cache, x, h, W_ih, W_hh, b_ih, b_hh, B, In, 1);
+        else
+            forward_rows(cache, x, h, W_ih, W_hh, b_ih, b_hh, B, In, 2);
+        forward_end(h_out, cache, h, n);
+        return;
+    }
+#endif
+    double *c = cache + 2 * n, *q = cache + 3 * n;
     for (uint32_t k = 0; k < 2; k++) { /* r, z; h_out holds the hidden projection meanwhile */
         double *a = cache + k * n;
         pb_nn_dense_forward(a, x, gate(W_ih, k, H, In), gate(b_ih, k, H, 1), B, In, H);
         pb_nn_dense_forward(h_out, h, gate(W_hh, k, H, H), gate(b_hh, k, H, 1), B, H, H);
         for (size_t i = 0; i < n; i++)
             a[i] += h_out[i];
-        pb_nn_sigmoid_forward(a, a, n);
     }
     pb_nn_dense_forward(q, h, gate(W_hh, 2, H, H), gate(b_hh, 2, H, 1), B, H, H);
     pb_nn_dense_forward(c, x, gate(W_ih, 2, H, In), gate(b_ih, 2, H, 1), B, In, H);
-    for (size_t i = 0; i < n; i++) {
-        c[i] = tanh(c[i] + r[i] * q[i]);
-        h_out[i] = (1.0 - z[i]) * c[i] + z[i] * h[i];
+    forward_end(h_out, cache, h, n);
+}
+
+#ifdef PB_NN_NO_BLAS
+/* The backward of H <= ROW_MAX a row at a time, as the forward's rows above. */
+ROWS_INLINE void backward_rows(double *dx, double *dh, double *dW_ih, double *dW_hh,
+                               double *db_ih, double *db_hh, const double *dh_out,
+                               const double *cache, const double *x, const double *h,
+                               const double *W_ih, const double *W_hh, uint32_t B, uint32_t In,
+                               uint32_t H)
+{
+    size_t n = (size_t)B * H;
+    const double *r = cache, *z = cache + n, *c = cache + 2 * n, *q = cache + 3 * n;
+    for (uint32_t b = 0; b < B; b++) {
+        const double *xb = x + (size_t)b * In, *hb = h + (size_t)b * H;
+        double da[3 * ROW_MAX]; /* the row's da_r, da_z, da_n; then dq in place of da_n */
+#pragma GCC unroll 2
+        for (uint32_t o = 0; o < H; o++) {
+            size_t i = (size_t)b * H + o;
+            double g = dh_out[i];
+            da[2 * H + o] = g * (1.0 - z[i]) * (1.0 - c[i] * c[i]);
+            da[H + o] = g * (h[i] - c[i]) * z[i] * (1.0 - z[i]);
+            da[o] = da[2 * H + o] * q[i] * r[i] * (1.0 - r[i]);
+            if (dh)
+                dh[i] += g * z[i];
+        }
+        for (uint32_t j = 0; j < In; j++) {
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                if (da[g] != 0.0)
+                    dW_ih[(size_t)g * In + j] += da[g] * xb[j];
+            if (!dx)
+                continue;
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                if (da[g] != 0.0)
+                    dx[(size_t)b * In + j] += da[g] * W_ih[(size_t)g * In + j];
+        }
+        if (db_ih) {
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                db_ih[g] += da[g];
+        }
+#pragma GCC unroll 2
+        for (uint32_t o = 0; o < H; o++)
+            da[2 * H + o] *= r[(size_t)b * H + o];
+#pragma GCC unroll 2
+        for (uint32_t j = 0; j < H; j++) {
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                if (da[g] != 0.0)
+                    dW_hh[(size_t)g * H + j] += da[g] * hb[j];
+            if (!dh)
+                continue;
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                if (da[g] != 0.0)
+                    dh[(size_t)b * H + j] += da[g] * W_hh[(size_t)g * H + j];
+        }
+        if (db_hh) {
+#pragma GCC unroll 6
+            for (uint32_t g = 0; g < 3 * H; g++)
+                db_hh[g] += da[g];
+        }
     }
 }
+#endif
 
 void pb_nn_gru_cell_backward(double *dx, double *dh, double *dW_ih, double *dW_hh, double *db_ih,
                              double *db_hh, const double *dh_out, const double *cache,
@@ -67,6 +205,18 @@ void pb_nn_gru_cell_backward(double *dx, double *dh, double *dW_ih, double *dW_h
 {
     assert(dh != dh_out && dx != dh_out);
     size_t n = (size_t)B * H;
+#ifdef PB_NN_NO_BLAS
+    if (H == 1 || H == 2) {
+        (void)work;
+        if (H == 1)
+            backward_rows(dx, dh, dW_ih, dW_hh, db_ih, db_hh, dh_out, cache, x, h, W_ih, W_hh,
+                          B, In, 1);
+        else
+            backward_rows(dx, dh, dW_ih, dW_hh, db_ih, db_hh, dh_out, cache, x, h, W_ih, W_hh,
+                          B, In, 2);
+        return;
+    }
+#endif
     const double *r = cache, *z = cache + n, *c = cache + 2 * n, *q = cache + 3 * n;
     double *da[3] = {work, work + n, work + 2 * n}; /* da_r, da_z, da_n */
     for (size_t i = 0; i < n; i++) {
