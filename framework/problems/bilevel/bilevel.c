@@ -471,7 +471,7 @@ const pb__kind pb__kind_bilevel = {
     .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
                          "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1",
-                         "bilevel-maid-centered-i1"},
+                         "bilevel-maid-centered-i1", "bilevel-tvdenoise-d1-n16"},
     .default_budget = {.cost = 200000},
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
