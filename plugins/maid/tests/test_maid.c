@@ -193,9 +193,10 @@ static double grid_minimum(const char *id)
 /*
  * MAID's image experiment at CPU size (bilevel-tvdenoise-d1-n16, the default budget):
  * adaptive and fixed (eps = delta = 1e-5, maid-fixed's) both lower Phi by more than 15%
- * and end within 1e-4 (adaptive) and 1e-2 (fixed) of the reference theta; with estimate_steps=20 (its rule for problems that are not finite
- * sums), since its finite-sum default of 2 power iterations underestimates L_g here and its
- * FISTA then never reaches eps (printed, not asserted).
+ * and end within 1e-4 (adaptive) and 1e-2 (fixed) of the reference theta; with
+ * estimate_steps=20 (its rule for problems that are not finite sums), since its finite-sum
+ * default of 2 power iterations underestimates L_g here and its FISTA then never reaches
+ * eps (printed, not asserted).
  */
 static void test_tvdenoise(const pb__plugin_file *pl)
 {
