@@ -23,7 +23,7 @@
 #define PB__MAX_METRICS 8
 /* Bounds of a kind's default suite and of its families (pb__kind). */
 #define PB__MAX_DEFAULTS 16
-#define PB__MAX_FAMILIES 8
+#define PB__MAX_FAMILIES 12
 /* Per-run numbers a kind records beyond its metrics (blackbox: evaluations to 51 targets). */
 #define PB__MAX_EXTRAS 64
 

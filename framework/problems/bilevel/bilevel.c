@@ -11,7 +11,8 @@
 extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
     pb__family_bil_benchopt, pb__family_bil_maid,
     pb__family_bil_maid_centered, pb__family_bil_lvhba_toy;
-extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning;
+extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning,
+    pb__family_bil_tvdenoise;
 
 /* The host's generator for noise and batches: stream "bilv", independent of the plugin's
  * stream 0 for the same seed. */
@@ -470,11 +471,12 @@ const pb__kind pb__kind_bilevel = {
     .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
                          "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1",
-                         "bilevel-maid-centered-i1"},
+                         "bilevel-maid-centered-i1", "bilevel-tvdenoise-d1-n16"},
     .default_budget = {.cost = 200000},
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
                  &pb__family_bil_hypercleaning, &pb__family_bil_maid.family,
-                 &pb__family_bil_maid_centered.family, &pb__family_bil_lvhba_toy.family},
+                 &pb__family_bil_maid_centered.family, &pb__family_bil_lvhba_toy.family,
+                 &pb__family_bil_tvdenoise},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };
