@@ -186,6 +186,9 @@ void pb__bil_matvec(const double *M, uint32_t rows, uint32_t cols, const double 
                     double *out);
 void pb__bil_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
                      double *out);
+/* out = -M^T v: the cross products of lower levels whose x-term is -y^T M x. */
+void pb__bil_neg_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                         double *out);
 
 /* The Cholesky factor L of a symmetric positive definite n x n S, in place: S's lower
  * triangle becomes L (S L^T = S; the strict upper triangle is neither read nor written).

@@ -72,9 +72,7 @@ static void cq_cross(pb__bil_problem *p, const double *x, const double *y, const
                      double *out)
 {
     (void)x, (void)y;
-    pb__bil_mattvec(((cq *)p->model)->B, DIM, DIM, v, out);
-    for (uint32_t i = 0; i < DIM; i++)
-        out[i] = -out[i];
+    pb__bil_neg_mattvec(((cq *)p->model)->B, DIM, DIM, v, out);
 }
 
 /* grad_x g = -B^T y: g is linear in x. */

@@ -53,6 +53,14 @@ void pb__bil_mattvec(const double *M, uint32_t rows, uint32_t cols, const double
             out[j] += M[(size_t)i * cols + j] * v[i];
 }
 
+void pb__bil_neg_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                         double *out)
+{
+    pb__bil_mattvec(M, rows, cols, v, out);
+    for (uint32_t j = 0; j < cols; j++)
+        out[j] = -out[j];
+}
+
 static void lq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
     (void)y;
@@ -103,9 +111,7 @@ static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    pb__bil_mattvec(q->B, p->oracle.dy, p->oracle.dx, v, out);
-    for (uint32_t i = 0; i < p->oracle.dx; i++)
-        out[i] = -out[i];
+    pb__bil_neg_mattvec(q->B, p->oracle.dy, p->oracle.dx, v, out);
 }
 
 /* grad_x g = -B^T y: g is linear in x, so this is the cross product with v = y. */
