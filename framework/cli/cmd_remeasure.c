@@ -66,14 +66,14 @@ static int agrees(const cJSON *recorded, double v)
  * Compares the metrics measured (m) with those recorded: metrics[name] of the record when
  * point is -1, else trace[name][point]. Prints a row for each that differs.
  */
-static void compare_point(const pb__kind *kind, const cJSON *rec, long point, const double *m,
-                          tally *t)
+static void compare_point(const pb__kind *kind, const pb__problem *problem, const cJSON *rec,
+                          long point, const double *m, tally *t)
 {
     char run[512], where[32], recorded[40];
     const cJSON *trace = cJSON_GetObjectItemCaseSensitive(rec, "trace");
     const cJSON *final = cJSON_GetObjectItemCaseSensitive(rec, "metrics");
     for (uint32_t k = 0; kind->metrics[k]; k++) {
-        if (kind->history_metrics & (1u << k))
+        if (kind->history_metrics & (1u << k) || !pb__kind_has_metric(kind, problem, k))
             continue;
         const cJSON *v = point < 0 ? cJSON_GetObjectItemCaseSensitive(final, kind->metrics[k])
                                    : cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(
@@ -140,9 +140,9 @@ static int remeasure_run(const cJSON *rec, const double *values, uint64_t rows, 
             m[k] = NAN;
         p->ops->measure(p, values + r * length, m);
         if (per_point)
-            compare_point(kind, rec, (long)r, m, t);
+            compare_point(kind, p, rec, (long)r, m, t);
         if (r + 1 == rows)
-            compare_point(kind, rec, -1, m, t);
+            compare_point(kind, p, rec, -1, m, t);
     }
     t->solutions++;
     return 0;

@@ -315,6 +315,17 @@ static int expand(suite *s)
                                     pl->path, pl->desc->name, pl->desc->kind, id, kind->abi_kind);
                 goto out;
             }
+            /* Constrained problems are for the plugins that declare they handle them: a
+             * default suite leaves them out for the others, which would otherwise be charged
+             * with failures they cannot avoid; naming one for such a plugin is refused. */
+            if (prob->constrained && !pl->constraints) {
+                if (!named)
+                    continue;
+                rc = pb_usage_error("plugin '%s' does not declare that it handles constraints "
+                                    "(%s), but problem '%s' has them",
+                                    pl->desc->name, PB_BILEVEL_CONSTRAINTS, id);
+                goto out;
+            }
             int any = s->opt.budget.cost || s->opt.budget.iterations || s->opt.budget.seconds > 0;
             for (size_t r = 0; r < s->opt.n_seeds; r++)
                 s->jobs[s->n_jobs++] = (pb__job){

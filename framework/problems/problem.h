@@ -23,7 +23,7 @@
 #define PB__MAX_METRICS 8
 /* Bounds of a kind's default suite and of its families (pb__kind). */
 #define PB__MAX_DEFAULTS 16
-#define PB__MAX_FAMILIES 12
+#define PB__MAX_FAMILIES 16
 /* Per-run numbers a kind records beyond its metrics (blackbox: evaluations to 51 targets). */
 #define PB__MAX_EXTRAS 64
 
@@ -123,6 +123,12 @@ typedef struct pb__kind {
      * leaderboard_metrics, since the report reads results files alone.
      */
     uint32_t leaderboard_metrics;
+    /*
+     * Bit m set: metrics[m] is measured on constrained problems only (pb__problem.
+     * constrained; bilevel's max_violation): the records of the kind's other problems leave
+     * it out, so that they stay as they were before the metric existed.
+     */
+    uint32_t constrained_metrics;
 } pb__kind;
 
 struct pb__family {
@@ -171,6 +177,8 @@ struct pb__problem {
     int oracle_misuse;        /* an oracle was called from solution() */
     uint64_t seed;            /* the run's seed, set by the runner before create() (kinds whose
                                  host draws randomness, like stochastic's minibatches, use it) */
+    int constrained;          /* 1: the problem has constraints that only a plugin declaring
+                                 it handles them is run on (bilevel: PB_BILEVEL_CONSTRAINTS) */
 
     const pb__problem_ops *ops; /* the kind's operations (&pb__kind.ops), set by pb__problem_init */
 };
@@ -203,6 +211,14 @@ static inline uint32_t pb__kind_n_metrics(const pb__kind *kind)
     while (kind->metrics[n])
         n++;
     return n;
+}
+
+/* 1 when a run on problem has metrics[m] (see pb__kind.constrained_metrics): its record
+ * leaves the others out. */
+static inline int pb__kind_has_metric(const pb__kind *kind, const pb__problem *problem,
+                                      uint32_t m)
+{
+    return problem->constrained || !(kind->constrained_metrics >> m & 1u);
 }
 
 static inline uint32_t pb__kind_n_defaults(const pb__kind *kind)

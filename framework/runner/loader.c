@@ -499,6 +499,8 @@ static void probe_child(const char *path, int fd, pid_t parent)
     }
     blob b = {0};
     put_desc(&b, d);
+    /* After the descriptor, what it declares through extensions (pb__plugin_file). */
+    put_u32(&b, d->extension && d->extension(PB_BILEVEL_CONSTRAINTS) != NULL);
     if (b.failed)
         send_failure(fd, "out of memory copying the descriptor");
     else
@@ -597,9 +599,10 @@ static int wait_probe(pid_t pid, int fd, blob *got, int *timed_out)
  * sends a copy of its data: no plugin code ever runs in the calling process, so that a .so
  * that crashes, hangs, exits or lies costs one message, not the harness. Returns the copy
  * (malloc'd, without code, validated again here: the bytes came from plugin code's
- * process), or NULL with the reason in err (without the file name).
+ * process) and in *constraints whether it offers PB_BILEVEL_CONSTRAINTS, or NULL with the
+ * reason in err (without the file name).
  */
-static pb_plugin *probe(const char *path, char *err, size_t errlen)
+static pb_plugin *probe(const char *path, int *constraints, char *err, size_t errlen)
 {
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) != 0) {
@@ -655,8 +658,9 @@ static pb_plugin *probe(const char *path, char *err, size_t errlen)
     } else {
         reader desc = {r.p, len, 0};
         copy = kind == PROBE_DESC ? read_desc(&desc) : NULL;
+        *constraints = get_u32(&desc) == 1;
         char why[512];
-        if (!copy || desc.left != 0) {
+        if (!copy || desc.failed || desc.left != 0) {
             snprintf(err, errlen, "cannot load plugin: its probe sent a malformed descriptor");
             free_copy(copy);
             copy = NULL;
@@ -684,7 +688,7 @@ int pb__plugin_load(const char *path, pb__plugin_file *out, char *err, size_t er
         snprintf(err, errlen, "%s: cannot load plugin: %s", path, strerror(errno));
         return -1;
     }
-    out->copy = probe(out->path, reason, sizeof reason);
+    out->copy = probe(out->path, &out->constraints, reason, sizeof reason);
     if (!out->copy) {
         snprintf(err, errlen, "%s: %s", path, reason);
         memset(out, 0, sizeof *out);

@@ -24,6 +24,9 @@ typedef struct pb__plugin_file {
     pb_plugin *copy;         /* the probe's copy, owned */
     const pb__kind *kind;    /* the kind it declares */
     char sha256[65];         /* of the file, hex */
+    /* 1: it offers PB_BILEVEL_CONSTRAINTS, declaring that it handles constrained problems
+     * (pb__problem.constrained); its probe asked. 0 for a descriptor made in a test. */
+    int constraints;
 } pb__plugin_file;
 
 /*

@@ -128,7 +128,8 @@ cJSON *pb__record_identity(const pb__job *job)
     return rec;
 }
 
-static cJSON *trace_json(const pb__kind *kind, const pb__job_result *r)
+static cJSON *trace_json(const pb__kind *kind, const pb__problem *problem,
+                         const pb__job_result *r)
 {
     cJSON *trace = cJSON_CreateObject();
     const char *names[3 + PB__MAX_METRICS] = {kind->cost_unit, "iterations", "seconds"};
@@ -136,6 +137,8 @@ static cJSON *trace_json(const pb__kind *kind, const pb__job_result *r)
     for (uint32_t m = 0; m < n_metrics; m++)
         names[3 + m] = kind->metrics[m];
     for (uint32_t col = 0; col < 3 + n_metrics; col++) {
+        if (col >= 3 && !pb__kind_has_metric(kind, problem, col - 3))
+            continue;
         cJSON *arr = cJSON_AddArrayToObject(trace, names[col]);
         for (size_t i = 0; i < r->n_trace; i++) {
             const pb__trace_point *p = &r->trace[i];
@@ -189,14 +192,15 @@ cJSON *pb__record_new(const pb__job *job, const pb__job_result *r)
         cJSON_AddTrueToObject(rec, "trace_capped");
     cJSON *metrics = cJSON_AddObjectToObject(rec, "metrics");
     for (uint32_t m = 0; kind->metrics[m]; m++)
-        add_number_or_null(metrics, kind->metrics[m], o->metrics[m], 1);
+        if (pb__kind_has_metric(kind, job->problem, m))
+            add_number_or_null(metrics, kind->metrics[m], o->metrics[m], 1);
     cJSON *time = cJSON_AddObjectToObject(rec, "time");
     cJSON_AddNumberToObject(time, "algorithm_seconds", o->seconds);
     cJSON_AddNumberToObject(time, "wall_seconds", r->wall_seconds);
     cJSON_AddNumberToObject(time, "max_rss_mib", r->max_rss_mib);
     if (kind->record_extras)
         kind->record_extras(o->extras, rec);
-    cJSON_AddItemToObject(rec, "trace", trace_json(kind, r));
+    cJSON_AddItemToObject(rec, "trace", trace_json(kind, job->problem, r));
     char *output = r->output_bytes ? output_text(r) : NULL;
     if (output)
         cJSON_AddStringToObject(rec, "output", output);

@@ -13,6 +13,7 @@
 
 #include <plugbench/kit.h>
 
+#include "exact_oracle.h"
 #include "maid_step.h"
 
 /* Built twice (plugins/maid-fixed): as maid-fixed, adaptive is off by default and eps and
@@ -78,21 +79,6 @@ typedef struct state {
     uint64_t accepted;
     double last_alpha, last_eps, last_delta, last_omega;
 } state;
-
-/* An oracle's return: 0.0, or NaN when refused (the budget is spent). */
-#define TRY(call)                                                                           \
-    do {                                                                                    \
-        if ((call) != 0.0)                                                                  \
-            return -1;                                                                      \
-    } while (0)
-
-static double dotn(const double *a, const double *b, uint32_t n)
-{
-    double s = 0.0;
-    for (uint32_t i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
 
 static double norm2(const double *a, uint32_t n) { return sqrt(dotn(a, a, n)); }
 

@@ -1,10 +1,11 @@
 /*
- * The bilevel kind's revision 2, against independent computations:
- *   - every problem's table has revision 2's members; its value oracles f_value and
- *     g_value agree with its gradient oracles through central differences of the values
- *     along random directions in (x, y), are counted like the gradients (1 a call, or the
- *     samples averaged on a finite sum), the means of their fixed batches are the exact
- *     values, and a call past the budget returns NaN uncounted;
+ * The bilevel kind's revisions 2 and 3, against independent computations:
+ *   - every problem's table has revision 2's and 3's members; its value oracles f_value and
+ *     g_value agree with its gradient oracles (grad_x g being revision 3's) through central
+ *     differences of the values along random directions in (x, y), are counted like the
+ *     gradients (1 a call, or the samples averaged on a finite sum), the means of their
+ *     fixed batches are the exact values (and grad_x g's batches average to the exact
+ *     grad_x g), and a call past the budget returns NaN uncounted;
  *   - mu_g and l_g, where a problem states them, are the extreme eigenvalues of the lower
  *     Hessian read back through hvp_yy_g (power iterations here), and are 0 on the problems
  *     whose lower level has no constant for every x;
@@ -12,7 +13,8 @@
  *     them, y0 = x2 in [0, 1), x0 = 1; grad Phi built here with this file's own solves
  *     (bilevel_check.h) vanishes at the host's x*, and the host's Phi* is f(x*, y*(x*));
  *   - the constraint oracles on bilevel-lvhba-toy-d100 against central differences of h,
- *     counted 1 each, exact mode only; that problem's closed form (test_lvhba_toy).
+ *     counted 1 each, exact mode only; that problem's closed form (test_lvhba_toy), and its
+ *     values and grad_x g like the other problems'.
  */
 #include <math.h>
 #include <stdio.h>
@@ -62,8 +64,7 @@ static void read_hessian(pb__bil_problem *p, const double *x, const double *y, d
 }
 
 /* A value oracle along (ux, uy) at (x, y): the central difference of f_value (level 0)
- * or g_value (1) against <grad, u> from the gradient oracles (g's x-gradient is no oracle:
- * pass ux = 0 for it); returns the relative error. */
+ * or g_value (1) against <grad, u> from the gradient oracles; returns the relative error. */
 static double value_vs_gradients(pb__bil_problem *p, int level, const double *x,
                                  const double *y, const double *ux, const double *uy, double h)
 {
@@ -87,6 +88,7 @@ static double value_vs_gradients(pb__bil_problem *p, int level, const double *x,
     } else {
         o->g_value(o, xp, yp, PB_BILEVEL_EXACT, &up);
         o->g_value(o, xm, ym, PB_BILEVEL_EXACT, &down);
+        o->grad_x_g(o, x, y, PB_BILEVEL_EXACT, gx);
         o->grad_y_g(o, x, y, PB_BILEVEL_EXACT, gy);
     }
     double fd = (up - down) / (2 * h);
@@ -95,21 +97,23 @@ static double value_vs_gradients(pb__bil_problem *p, int level, const double *x,
     return fabs(fd - an) / fmax(1.0, fabs(an));
 }
 
-/* One problem's value oracles: central differences (along y only for g, whose x-gradient
- * no oracle gives), accounting, batches, budget. */
+/* One problem's value oracles and grad_x g: central differences, accounting, batches,
+ * budget. */
 static void test_values(const char *id, double h, double tol)
 {
     pb__bil_problem *p = open_problem(id);
     if (!p)
         return;
     const pb_bilevel *o = &p->oracle;
-    CHECK(PB_BILEVEL_HAS_REVISION_2(o) && o->f_value && o->g_value && o->n_constraints == 0 &&
-              !o->h,
-          "%s: revision 2 (struct_size %u), values, no constraints", id, o->struct_size);
+    CHECK(PB_BILEVEL_HAS_REVISION_2(o) && o->f_value && o->g_value &&
+              PB_BILEVEL_HAS_REVISION_3(o) && o->grad_x_g &&
+              (o->n_constraints == 0) == (o->h == NULL),
+          "%s: revisions 2 and 3 (struct_size %u), values, grad_x g, h where constrained", id,
+          o->struct_size);
     pb_rng rng;
     pb_rng_seed(&rng, 21, 0);
     double *x = gc_zeros(o->dx), *y = gc_zeros(o->dy), *ux = gc_zeros(o->dx),
-           *uy = gc_zeros(o->dy), *zero = gc_zeros(o->dx);
+           *uy = gc_zeros(o->dy);
     for (uint32_t i = 0; i < o->dx; i++) {
         x[i] = o->x0[i] + 0.3 * pb_rng_normal(&rng);
         ux[i] = pb_rng_normal(&rng);
@@ -119,9 +123,10 @@ static void test_values(const char *id, double h, double tol)
         uy[i] = pb_rng_normal(&rng);
     }
     double err = fmax(value_vs_gradients(p, 0, x, y, ux, uy, h),
-                      value_vs_gradients(p, 1, x, y, zero, uy, h));
-    CHECK(err < tol, "%s: f_value along (x, y) and g_value along y vs the gradient oracles by "
-                     "central differences: relative error %.1e (< %.0e)", id, err, tol);
+                      value_vs_gradients(p, 1, x, y, ux, uy, h));
+    CHECK(err < tol, "%s: f_value and g_value along (x, y) vs the gradient oracles (grad_x g "
+                     "included) by central differences: relative error %.1e (< %.0e)", id, err,
+          tol);
     /* Accounting: one exact call costs what an exact gradient costs. */
     uint64_t n_f = o->n_outer ? o->n_outer : 1, n_g = o->n_inner ? o->n_inner : 1;
     p->base.cost = 0;
@@ -130,6 +135,12 @@ static void test_values(const char *id, double h, double tol)
     o->g_value(o, x, y, PB_BILEVEL_EXACT, &vg);
     CHECK(p->base.cost == n_f + n_g, "%s: an exact f and g value cost %llu (%llu + %llu)", id,
           (unsigned long long)p->base.cost, (unsigned long long)n_f, (unsigned long long)n_g);
+    double *gxg = gc_zeros(o->dx), *gb = gc_zeros(o->dx), *gsum = gc_zeros(o->dx);
+    p->base.cost = p->calls[PB__BIL_GRAD_X_G] = 0;
+    o->grad_x_g(o, x, y, PB_BILEVEL_EXACT, gxg);
+    CHECK(p->base.cost == n_g && p->calls[PB__BIL_GRAD_X_G] == n_g,
+          "%s: an exact grad_x g costs %llu, g's samples (%llu)", id,
+          (unsigned long long)p->base.cost, (unsigned long long)n_g);
     if (o->n_inner) { /* the fixed batches average to the exact values */
         uint32_t bf = (o->n_outer + o->batch_size - 1) / o->batch_size;
         uint32_t bg = (o->n_inner + o->batch_size - 1) / o->batch_size;
@@ -146,6 +157,15 @@ static void test_values(const char *id, double h, double tol)
         }
         sf /= o->n_outer;
         sg /= o->n_inner;
+        for (uint32_t j = 0; j < bg; j++) {
+            o->grad_x_g(o, x, y, PB_BILEVEL_BATCH(j), gb);
+            uint32_t lo = j * o->batch_size, hi = lo + o->batch_size;
+            for (uint32_t i = 0; i < o->dx; i++)
+                gsum[i] += gb[i] * ((hi < o->n_inner ? hi : o->n_inner) - lo) / o->n_inner;
+        }
+        CHECK(rel(gsum, gxg, o->dx) <= 1e-12,
+              "%s: the weighted mean of grad_x g's fixed batches is the exact one (%.1e)", id,
+              rel(gsum, gxg, o->dx));
         CHECK(fabs(sf - vf) <= 1e-12 * fmax(1.0, fabs(vf)) &&
                   fabs(sg - vg) <= 1e-12 * fmax(1.0, fabs(vg)),
               "%s: the weighted means of the fixed batches' values are the exact f and g "
@@ -171,7 +191,7 @@ static void test_values(const char *id, double h, double tol)
     CHECK(isnan(r) && out == 42.0 && p->base.cost == n_f,
           "%s: a value call past the budget returns NaN, counts nothing", id);
     p->base.cost_limit = UINT64_MAX;
-    free(x), free(y), free(ux), free(uy), free(zero);
+    free(x), free(y), free(ux), free(uy), free(gxg), free(gb), free(gsum);
     pb__problem_close(&p->base);
 }
 
@@ -362,11 +382,12 @@ int main(void)
     test_values("bilevel-l2reg-breast-cancer", 1e-5, 1e-7);
     test_values("bilevel-hypercleaning-digits", 1e-5, 1e-6);
     test_values("bilevel-maid-quadratic-i1", 1e-5, 1e-7);
+    test_values("bilevel-lvhba-toy-d100", 1e-5, 1e-7);
     test_constants("bilevel-quadratic-i1");
     test_constants("bilevel-maid-quadratic-i1");
     test_unknown_constants("bilevel-l2reg-breast-cancer");
     test_unknown_constants("bilevel-hypercleaning-digits");
     test_maid_quadratic();
     test_lvhba_toy();
-    return check_summary("bilevel revision 2");
+    return check_summary("bilevel revisions 2 and 3");
 }

@@ -1,6 +1,7 @@
 /*
- * The bilevel kind, revision 2 (revision 1 plus function values, the lower level's
- * constants and lower-level constraints, appended to the table): minimize
+ * The bilevel kind, revision 3 (revision 1 plus function values, the lower level's
+ * constants and lower-level constraints, appended to the table as revision 2, and the lower
+ * level's gradient in x as revision 3): minimize
  * Phi(x) = f(x, y*(x)) over x in R^dx, where y*(x) = argmin_y g(x, y) over y in R^dy
  * (g strongly convex in y, but for constrained problems), from first-order oracles of f
  * and g and second-order products of g.
@@ -33,11 +34,19 @@
  * PB_BILEVEL_HAS_REVISION_2 first (PB_ERR_INVALID otherwise); the kind's string stays
  * "bilevel/1", so revision-1 plugins load and run unchanged.
  *
- * Its solution is x, dx doubles. The host measures, outside the timed region: phi_gap =
+ * Revision 3 appends grad_x_g, the lower level's gradient in x (PB_BILEVEL_HAS_REVISION_3),
+ * likewise.
+ *
+ * Its solution is x, dx doubles; on a problem with constraints (n_constraints > 0) x then
+ * the plugin's y, dx + dy doubles (pb_problem.solution_length says which), so that the host
+ * measures the violation of the pair it recommends. The host measures, outside the timed
+ * region: phi_gap =
  * Phi(x) - Phi* (the main metric, lower is better, 0 optimal; on problems whose Phi* is not
  * known it is Phi(x) itself, the upper-level loss, and the problem's description says so),
  * grad_phi_norm = |grad Phi(x)| and x_dist = |x - x*| (NaN where unknown), and
- * test_accuracy (NaN on problems without a test set). y*(x) is computed exactly by the host.
+ * test_accuracy (NaN on problems without a test set), and on problems with constraints
+ * max_violation = max(0, max_k h_k(x, y)) at the solution's (x, y) (absent from the other
+ * problems' records). y*(x) is computed exactly by the host.
  *
  * Once the budget would be exceeded an oracle returns NaN without evaluating and leaves its
  * output untouched; the host ends the run after the current step: return from step() soon
@@ -124,10 +133,10 @@ struct pb_bilevel {
      * Constraints of the lower level, coupling both levels: y*(x) in argmin_y g(x, y) subject
      * to h(x, y) <= 0 (m = n_constraints inequalities; where that set has several points,
      * the problem's description says which one the host measures with, e.g. the
-     * optimistic one). 0: none, and h, jac_x_h and jac_y_h are NULL. No problem with
-     * constraints is in the default suite (plugins cannot declare yet that they handle
-     * them). Deterministic: mode must be PB_BILEVEL_EXACT (any other is refused uncounted);
-     * each call costs 1.
+     * optimistic one). 0: none, and h, jac_x_h and jac_y_h are NULL. Only a plugin that
+     * declares it handles constraints (PB_BILEVEL_CONSTRAINTS below) is run on such a
+     * problem. Deterministic: mode must be PB_BILEVEL_EXACT (any other is refused
+     * uncounted); each call costs 1.
      */
     uint32_t n_constraints;
     uint32_t reserved3; /* zero */
@@ -141,12 +150,25 @@ struct pb_bilevel {
     double (*jac_y_h)(const pb_bilevel *self, const double *x, const double *y,
                       const double *lambda, uint32_t mode, double *out);
 
-    /* Revision 2 ends here. */
+    /* Revision 2 ends here. Revision 3 (PB_BILEVEL_HAS_REVISION_3): read the member below
+     * only when struct_size covers it. */
+
+    /* grad_x g(x, y) into out (dx doubles), in the modes and at the cost of grad_y_g (g's
+     * samples on a finite sum): value-function methods (lvhba) differentiate g(x, y) minus
+     * the lower level's value in x. */
+    double (*grad_x_g)(const pb_bilevel *self, const double *x, const double *y, uint32_t mode,
+                       double *out);
+
+    /* Revision 3 ends here. */
 };
 
 /* 1 when the table o has revision 2's members (a host built before them has not). */
 #define PB_BILEVEL_HAS_REVISION_2(o) \
     ((o)->struct_size >= offsetof(pb_bilevel, jac_y_h) + sizeof((o)->jac_y_h))
+
+/* 1 when the table o has revision 3's member, grad_x_g. */
+#define PB_BILEVEL_HAS_REVISION_3(o) \
+    ((o)->struct_size >= offsetof(pb_bilevel, grad_x_g) + sizeof((o)->grad_x_g))
 
 /*
  * Optional plugin extension, looked up with pb_plugin.extension(PB_BILEVEL_HYPERGRADIENT):
@@ -166,6 +188,22 @@ typedef struct pb_bilevel_hypergradient {
                         double *out);
     /* Revision 1 ends here. */
 } pb_bilevel_hypergradient;
+
+/*
+ * Optional plugin extension, looked up with pb_plugin.extension(PB_BILEVEL_CONSTRAINTS): a
+ * declaration that the plugin handles lower-level constraints (n_constraints > 0: it uses
+ * h and its Jacobians, and its solution there is x then y). The host's probe asks for it
+ * when it loads the plugin; a plugin that does not offer it is not run on problems with
+ * constraints (the default suite leaves them out; naming one is refused before any run).
+ * The table carries nothing else.
+ */
+#define PB_BILEVEL_CONSTRAINTS "plugbench.bilevel-constraints/1"
+
+typedef struct pb_bilevel_constraints {
+    uint32_t struct_size; /* sizeof(pb_bilevel_constraints) as the plugin was built */
+    uint32_t reserved;    /* zero */
+    /* Revision 1 ends here. */
+} pb_bilevel_constraints;
 
 /*
  * From the static kit (plugbench_kit): out = grad_x f(x, y) - grad_xy g(x, y) z, the

@@ -146,9 +146,9 @@ static void mean_grad_y(const level *v, const double *x, const double *y, double
     }
 }
 
-static void bq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+/* grad_x q = K x + C y + m with a level's means: f's, or g's (revision 3). */
+static void mean_grad_x(const level *v, const double *x, const double *y, double *out)
 {
-    const level *v = &((bq *)p->model)->f;
     for (uint32_t r = 0; r < DX; r++) {
         double s = v->mb[r];
         for (uint32_t c = 0; c < DX; c++)
@@ -157,6 +157,16 @@ static void bq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, do
             s += v->C[(size_t)r * DY + c] * y[c];
         out[r] = s;
     }
+}
+
+static void bq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    mean_grad_x(&((bq *)p->model)->f, x, y, out);
+}
+
+static void bq_grad_x_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    mean_grad_x(&((bq *)p->model)->g, x, y, out);
 }
 
 static void bq_grad_y_f(pb__bil_problem *p, const double *x, const double *y, double *out)
@@ -212,7 +222,10 @@ static void bq_batch(pb__bil_problem *p, int which, const double *x, const doubl
     bq *q = p->model;
     int outer = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_Y_F;
     const level *L = outer ? &q->f : &q->g;
-    uint32_t n_out = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ? DX : DY;
+    uint32_t n_out =
+        which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_X_G || which == PB__BIL_CROSS_XY_G
+            ? DX
+            : DY;
     memset(out, 0, n_out * sizeof(double));
     for (uint32_t j = lo; j < hi; j++) {
         const double *a = L->a + (size_t)j * DY, *k = L->k + (size_t)j * DX;
@@ -226,7 +239,8 @@ static void bq_batch(pb__bil_problem *p, int which, const double *x, const doubl
                 out[i] += a[i] * ay + w[i] * ux + l[i];
             break;
         }
-        case PB__BIL_GRAD_X_F: {
+        case PB__BIL_GRAD_X_F:
+        case PB__BIL_GRAD_X_G: {
             double kx = dot(k, x, DX), wy = dot(w, y, DY);
             const double *m = L->m + (size_t)j * DX;
             for (uint32_t i = 0; i < DX; i++)
@@ -325,7 +339,8 @@ static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errl
     /* The exact oracles from the levels' means, in closed form; batches from the samples. */
     static const pb__bil_fns fns = {.grad_x_f = bq_grad_x_f, .grad_y_f = bq_grad_y_f,
                                     .grad_y_g = bq_grad_y_g, .hvp_yy_g = bq_hvp,
-                                    .cross_xy_g = bq_cross, .f = bq_f, .y_star = bq_y_star,
+                                    .cross_xy_g = bq_cross, .grad_x_g = bq_grad_x_g,
+                                    .f = bq_f, .y_star = bq_y_star,
                                     .solve_yy = bq_solve, .batch_oracle = bq_batch,
                                     .g = bq_g, .batch_value = bq_batch_value};
     pb_rng rng;
@@ -340,23 +355,7 @@ static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errl
         if (!p)
             return -1;
         pb__bil_finite_sum(p, NS, NS, BATCH);
-        /* Phi is quadratic: its Hessian column by column from grad Phi, then x*. */
-        double g0[DX], gk[DX], Hs[DX * DX], e[DX] = {0};
-        pb__bil_grad_phi(p, e, g0);
-        for (uint32_t k = 0; k < DX; k++) {
-            e[k] = 1.0;
-            pb__bil_grad_phi(p, e, gk);
-            e[k] = 0.0;
-            for (uint32_t r = 0; r < DX; r++)
-                Hs[(size_t)r * DX + k] = gk[r] - g0[r];
-        }
-        for (uint32_t r = 0; r < DX; r++)
-            for (uint32_t c = 0; c < r; c++)
-                Hs[(size_t)r * DX + c] = Hs[(size_t)c * DX + r] =
-                    0.5 * (Hs[(size_t)r * DX + c] + Hs[(size_t)c * DX + r]);
-        for (uint32_t r = 0; r < DX; r++)
-            p->x_opt[r] = -g0[r];
-        if (pb__bil_cholesky_solve(Hs, DX, p->x_opt) != 0) {
+        if (pb__bil_quadratic_x_opt(p) != 0) {
             pb__problem_close(&p->base); /* Phi not positive definite: redraw */
             continue;
         }

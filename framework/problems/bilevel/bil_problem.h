@@ -29,7 +29,9 @@ typedef struct pb__bil_problem pb__bil_problem;
 #define PB__BIL_H 7
 #define PB__BIL_JAC_X_H 8
 #define PB__BIL_JAC_Y_H 9
-#define PB__BIL_N_ORACLES 10
+/* The lower level's gradient in x (revision 3), on g's samples like grad_y g. */
+#define PB__BIL_GRAD_X_G 10
+#define PB__BIL_N_ORACLES 11
 
 /* The exact oracles of a family (no accounting, no noise), as in plugbench/bilevel.h. */
 typedef void (*pb__bil_grad)(pb__bil_problem *p, const double *x, const double *y, double *out);
@@ -70,6 +72,8 @@ typedef struct pb__bil_fns {
      * function theorem's formula does not apply (a constrained lower level, a set of lower
      * solutions); then solve_yy may be NULL. */
     void (*grad_phi)(pb__bil_problem *p, const double *x, double *out);
+    /* grad_x g (revision 3): a finite sum may leave it NULL and serve it from batch_oracle. */
+    pb__bil_grad grad_x_g;
 } pb__bil_fns;
 
 struct pb__bil_problem {
@@ -144,6 +148,12 @@ void pb__bil_data_free(void *model);
 int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void *model,
                          uint32_t batch_size, pb__problem **out, char *err, size_t errlen);
 
+/* For a family whose Phi is a quadratic with a positive definite Hessian: that Hessian,
+ * column by column from grad Phi (pb__bil_grad_phi at 0 and at each e_k) and symmetrized,
+ * then x* into p->x_opt by one Cholesky solve. Returns 0, or -1 when the Hessian is not
+ * positive definite or memory runs out. */
+int pb__bil_quadratic_x_opt(pb__bil_problem *p);
+
 /* Phi(x) with y*(x) exact, and grad Phi(x) into out (dx) from y* and z* (uncounted). */
 double pb__bil_phi(pb__bil_problem *p, const double *x);
 void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out);
@@ -170,6 +180,15 @@ void pb__bil_constrained(pb__bil_problem *p, uint32_t n_constraints);
  */
 void pb__bil_exact(pb__bil_problem *p, int which, const double *x, const double *y,
                    const double *v, double *out);
+
+/* out = M v, and out = M^T v, for M rows x cols, row-major (out must not alias v). */
+void pb__bil_matvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                    double *out);
+void pb__bil_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                     double *out);
+/* out = -M^T v: the cross products of lower levels whose x-term is -y^T M x. */
+void pb__bil_neg_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                         double *out);
 
 /* The Cholesky factor L of a symmetric positive definite n x n S, in place: S's lower
  * triangle becomes L (S L^T = S; the strict upper triangle is neither read nor written).

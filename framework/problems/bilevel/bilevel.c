@@ -11,6 +11,7 @@
 extern const pb__numbered_family pb__family_bil_quadratic, pb__family_bil_cosh,
     pb__family_bil_benchopt, pb__family_bil_maid,
     pb__family_bil_maid_centered, pb__family_bil_lvhba_toy;
+extern const pb__numbered_family pb__family_bil_coupled;
 extern const pb__family pb__family_bil_l2reg, pb__family_bil_hypercleaning,
     pb__family_bil_tvdenoise;
 
@@ -99,6 +100,7 @@ void pb__bil_exact(pb__bil_problem *p, int which, const double *x, const double 
     pb__bil_grad grad = which == PB__BIL_GRAD_X_F   ? fns->grad_x_f
                         : which == PB__BIL_GRAD_Y_F ? fns->grad_y_f
                         : which == PB__BIL_GRAD_Y_G ? fns->grad_y_g
+                        : which == PB__BIL_GRAD_X_G ? fns->grad_x_g
                                                     : NULL;
     pb__bil_prod prod = which == PB__BIL_HVP_YY_G     ? fns->hvp_yy_g
                         : which == PB__BIL_CROSS_XY_G ? fns->cross_xy_g
@@ -129,7 +131,8 @@ static double counted(pb__bil_problem *p, int which, const double *x, const doub
         p->fns->batch_oracle(p, which, x, y, v, lo, hi, out);
     else
         pb__bil_exact(p, which, x, y, v, out);
-    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ||
+               which == PB__BIL_GRAD_X_G;
     add_noise(p, mode, out, of_x ? p->oracle.dx : p->oracle.dy);
     return 0.0;
 }
@@ -149,6 +152,11 @@ static double counted_grad_y_g(const pb_bilevel *self, const double *x, const do
                                uint32_t mode, double *out)
 {
     return counted(self->host, PB__BIL_GRAD_Y_G, x, y, NULL, mode, out);
+}
+static double counted_grad_x_g(const pb_bilevel *self, const double *x, const double *y,
+                               uint32_t mode, double *out)
+{
+    return counted(self->host, PB__BIL_GRAD_X_G, x, y, NULL, mode, out);
 }
 static double counted_hvp_yy_g(const pb_bilevel *self, const double *x, const double *y,
                                const double *v, uint32_t mode, double *out)
@@ -332,10 +340,39 @@ int pb__bil_data_problem(uint32_t dx, uint32_t dy, const pb__bil_fns *fns, void 
 
 void pb__bil_constrained(pb__bil_problem *p, uint32_t n_constraints)
 {
+    p->base.constrained = 1;
+    p->base.handle.solution_length = (uint64_t)p->oracle.dx + p->oracle.dy; /* x, then y */
     p->oracle.n_constraints = n_constraints;
     p->oracle.h = counted_h;
     p->oracle.jac_x_h = counted_jac_x_h;
     p->oracle.jac_y_h = counted_jac_y_h;
+}
+
+int pb__bil_quadratic_x_opt(pb__bil_problem *p)
+{
+    uint32_t n = p->oracle.dx;
+    double *H = malloc(((size_t)n * n + 3 * (size_t)n) * sizeof(double));
+    if (!H)
+        return -1;
+    double *g0 = H + (size_t)n * n, *gk = g0 + n, *e = gk + n;
+    memset(e, 0, n * sizeof(double));
+    pb__bil_grad_phi(p, e, g0);
+    for (uint32_t k = 0; k < n; k++) {
+        e[k] = 1.0;
+        pb__bil_grad_phi(p, e, gk);
+        e[k] = 0.0;
+        for (uint32_t r = 0; r < n; r++)
+            H[(size_t)r * n + k] = gk[r] - g0[r];
+    }
+    for (uint32_t r = 0; r < n; r++)
+        for (uint32_t c = 0; c < r; c++)
+            H[(size_t)r * n + c] = H[(size_t)c * n + r] =
+                0.5 * (H[(size_t)r * n + c] + H[(size_t)c * n + r]);
+    for (uint32_t r = 0; r < n; r++)
+        p->x_opt[r] = -g0[r];
+    int rc = pb__bil_cholesky_solve(H, n, p->x_opt);
+    free(H);
+    return rc;
 }
 
 double pb__bil_phi(pb__bil_problem *p, const double *x)
@@ -366,14 +403,31 @@ void pb__bil_grad_phi(pb__bil_problem *p, const double *x, double *out)
     free(z);
 }
 
+/* max(0, max_k h_k(x, y)), the constraint violation of the plugin's pair (NaN when out of
+ * memory). */
+static double max_violation(pb__bil_problem *p, const double *x, const double *y)
+{
+    double *h = malloc(p->oracle.n_constraints * sizeof(double)); /* untimed */
+    if (!h)
+        return NAN;
+    p->fns->h(p, x, y, h);
+    double v = 0.0;
+    for (uint32_t k = 0; k < p->oracle.n_constraints; k++)
+        v = fmax(v, h[k]);
+    free(h);
+    return v;
+}
+
 static int measure(pb__problem *base, const double *x, double *out)
 {
     pb__bil_problem *p = (pb__bil_problem *)base;
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < 5; k++)
         out[k] = NAN;
-    for (uint32_t i = 0; i < p->oracle.dx; i++)
+    for (uint64_t i = 0; i < base->handle.solution_length; i++)
         if (!isfinite(x[i]))
             return 1;
+    if (p->oracle.n_constraints) /* the solution is x, then y */
+        out[4] = max_violation(p, x, x + p->oracle.dx);
     double phi = pb__bil_phi(p, x);
     out[0] = isnan(p->phi_opt) ? phi : phi - p->phi_opt;
     double *g = malloc(p->oracle.dx * sizeof(double));
@@ -455,6 +509,7 @@ pb__bil_problem *pb__bil_problem_new(uint32_t dx, uint32_t dy, int x_opt_known,
         .host = p,
         .f_value = counted_f_value,
         .g_value = counted_g_value,
+        .grad_x_g = counted_grad_x_g,
     };
     pb__problem_init(&p->base, &pb__kind_bilevel, &p->oracle, dx);
     return p;
@@ -467,16 +522,19 @@ const pb__kind pb__kind_bilevel = {
     .cost_unit = "oracle_calls",
     .doc = "minimize f(x, y*(x)), y*(x) = argmin_y g(x, y), from counted first- and "
            "second-order oracles, exact or with host-drawn noise",
-    .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy"},
+    .metrics = {"phi_gap", "grad_phi_norm", "x_dist", "test_accuracy", "max_violation"},
+    .constrained_metrics = 1u << 4, /* max_violation */
     .default_problems = {"bilevel-quadratic-i1", "bilevel-cosh-d10",
                          "bilevel-benchopt-quadratic-i1", "bilevel-l2reg-breast-cancer",
                          "bilevel-hypercleaning-digits", "bilevel-maid-quadratic-i1",
-                         "bilevel-maid-centered-i1", "bilevel-tvdenoise-d1-n16"},
+                         "bilevel-maid-centered-i1", "bilevel-tvdenoise-d1-n16",
+                         /* constrained: run for the plugins that declare constraints */
+                         "bilevel-lvhba-toy-d100", "bilevel-coupled-i1"},
     .default_budget = {.cost = 200000},
     .families = {&pb__family_bil_quadratic.family, &pb__family_bil_cosh.family,
                  &pb__family_bil_benchopt.family, &pb__family_bil_l2reg,
                  &pb__family_bil_hypercleaning, &pb__family_bil_maid.family,
                  &pb__family_bil_maid_centered.family, &pb__family_bil_lvhba_toy.family,
-                 &pb__family_bil_tvdenoise},
+                 &pb__family_bil_tvdenoise, &pb__family_bil_coupled.family},
     .ops = {.measure = measure, .describe = describe, .destroy = destroy},
 };

@@ -203,7 +203,8 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
 {
     hc *m = p->model;
     double inv = 1.0 / (hi - lo), pr[K];
-    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ||
+               which == PB__BIL_GRAD_X_G;
     memset(out, 0, (of_x ? p->oracle.dx : p->oracle.dy) * sizeof(double));
     switch (which) {
     case PB__BIL_GRAD_X_F:
@@ -216,6 +217,16 @@ static void hc_batch(pb__bil_problem *p, int which, const double *x, const doubl
         for (uint32_t i = 0; i < DY; i++)
             out[i] += MU * y[i];
         break;
+    case PB__BIL_GRAD_X_G: { /* d/dx_j of row j's sigma(x_j) CE_j / (hi - lo) */
+        double yt[DY];
+        transpose_in(y, yt);
+        for (uint32_t j = lo; j < hi; j++) {
+            double sg = pb__bil_sigmoid(x[j]);
+            out[j] = sg * (1.0 - sg) * inv *
+                     softmax_ce(yt, m->data.tr.a + (size_t)j * A, m->data.tr.c[j], pr);
+        }
+        break;
+    }
     case PB__BIL_HVP_YY_G: {
         double yt[DY], vt[DY], outt[DY] = {0.0};
         transpose_in(y, yt);

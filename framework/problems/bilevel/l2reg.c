@@ -88,7 +88,8 @@ static void lr_batch(pb__bil_problem *p, int which, const double *x, const doubl
                      const double *v, uint32_t lo, uint32_t hi, double *out)
 {
     lr *m = p->model;
-    uint32_t n = which == PB__BIL_GRAD_X_F ? p->oracle.dx : p->oracle.dy;
+    uint32_t n = which == PB__BIL_GRAD_X_F || which == PB__BIL_GRAD_X_G ? p->oracle.dx
+                                                                        : p->oracle.dy;
     memset(out, 0, n * sizeof(double));
     switch (which) {
     case PB__BIL_GRAD_X_F:
@@ -100,6 +101,10 @@ static void lr_batch(pb__bil_problem *p, int which, const double *x, const doubl
         logistic(&m->data.tr, lo, hi, y, out);
         for (uint32_t i = 0; i < D; i++)
             out[i] += (MU0 + exp(x[i])) * y[i];
+        break;
+    case PB__BIL_GRAD_X_G: /* the penalty's, in every sample */
+        for (uint32_t i = 0; i < D; i++)
+            out[i] = 0.5 * exp(x[i]) * y[i] * y[i];
         break;
     case PB__BIL_HVP_YY_G:
         logistic_hvp(m->data.tr.a, lo, hi, y, v, out);

@@ -54,6 +54,14 @@ static void toy_grad_y_g(pb__bil_problem *p, const double *x, const double *y, d
     }
 }
 
+/* grad_x g = -y1. */
+static void toy_grad_x_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    (void)x;
+    for (uint32_t i = 0; i < p->oracle.dx; i++)
+        out[i] = -y[i];
+}
+
 static void toy_hvp(pb__bil_problem *p, const double *x, const double *y, const double *v,
                     double *out)
 {
@@ -143,7 +151,8 @@ static int open_toy(unsigned long d, pb__problem **out, char *err, size_t errlen
 {
     static const pb__bil_fns fns = {
         .grad_x_f = toy_grad_x_f, .grad_y_f = toy_grad_y_f, .grad_y_g = toy_grad_y_g,
-        .hvp_yy_g = toy_hvp, .cross_xy_g = toy_cross, .f = toy_f, .g = toy_g,
+        .hvp_yy_g = toy_hvp, .cross_xy_g = toy_cross, .grad_x_g = toy_grad_x_g, .f = toy_f,
+        .g = toy_g,
         .y_star = toy_y_star, .h = toy_h, .jac_x_h = toy_jac_x_h, .jac_y_h = toy_jac_y_h,
         .grad_phi = toy_grad_phi};
     uint32_t n = (uint32_t)d;

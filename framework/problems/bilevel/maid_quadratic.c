@@ -142,6 +142,14 @@ static double mq_g(pb__bil_problem *p, const double *x, const double *y)
     return half_sq(q, q->A2, q->A3, x, y, q->b2);
 }
 
+/* grad_x g = A3^T (A2 y + A3 x - b2), from the residual that half_sq leaves in q->r. */
+static void mq_grad_x_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    mq *q = p->model;
+    half_sq(q, q->A2, q->A3, x, y, q->b2);
+    t_apply(q->A3, q->r, out);
+}
+
 static void mq_solve(pb__bil_problem *p, const double *x, const double *y, const double *v,
                      double *out)
 {
@@ -268,7 +276,8 @@ static int open_mq(unsigned long inst, double lo, const char *name, pb__problem 
 {
     static const pb__bil_fns fns = {.grad_x_f = mq_grad_x_f, .grad_y_f = mq_grad_y_f,
                                     .grad_y_g = mq_grad_y_g, .hvp_yy_g = mq_hvp,
-                                    .cross_xy_g = mq_cross, .f = mq_f, .y_star = mq_y_star,
+                                    .cross_xy_g = mq_cross, .grad_x_g = mq_grad_x_g,
+                                    .f = mq_f, .y_star = mq_y_star,
                                     .solve_yy = mq_solve, .g = mq_g};
     mq *q = calloc(1, sizeof *q);
     pb__bil_problem *p = pb__bil_problem_new(M, M, 1, &fns, q, free, err, errlen);

@@ -33,8 +33,8 @@ typedef struct lq {
     double mem[];      /* the arrays above, allocated with the model (lq_new) */
 } lq;
 
-/* out = M v, M rows x cols row-major; out = M^T v with transpose. */
-static void matvec(const double *M, uint32_t rows, uint32_t cols, const double *v, double *out)
+void pb__bil_matvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                    double *out)
 {
     for (uint32_t i = 0; i < rows; i++) {
         double s = 0.0;
@@ -44,12 +44,21 @@ static void matvec(const double *M, uint32_t rows, uint32_t cols, const double *
     }
 }
 
-static void matTvec(const double *M, uint32_t rows, uint32_t cols, const double *v, double *out)
+void pb__bil_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                     double *out)
 {
     memset(out, 0, cols * sizeof(double));
     for (uint32_t i = 0; i < rows; i++)
         for (uint32_t j = 0; j < cols; j++)
             out[j] += M[(size_t)i * cols + j] * v[i];
+}
+
+void pb__bil_neg_mattvec(const double *M, uint32_t rows, uint32_t cols, const double *v,
+                         double *out)
+{
+    pb__bil_mattvec(M, rows, cols, v, out);
+    for (uint32_t j = 0; j < cols; j++)
+        out[j] = -out[j];
 }
 
 static void lq_grad_x_f(pb__bil_problem *p, const double *x, const double *y, double *out)
@@ -69,16 +78,16 @@ static void lq_grad_y_f(pb__bil_problem *p, const double *x, const double *y, do
             out[i] = sinh(y[i] - 1.0);
         return;
     }
-    matvec(q->C, q->m, p->oracle.dy, y, q->r);
+    pb__bil_matvec(q->C, q->m, p->oracle.dy, y, q->r);
     for (uint32_t i = 0; i < q->m; i++)
         q->r[i] -= q->t[i];
-    matTvec(q->C, q->m, p->oracle.dy, q->r, out);
+    pb__bil_mattvec(q->C, q->m, p->oracle.dy, q->r, out);
 }
 
 static void lq_grad_y_g(pb__bil_problem *p, const double *x, const double *y, double *out)
 {
     lq *q = p->model;
-    matvec(q->A, p->oracle.dy, p->oracle.dy, y, out);
+    pb__bil_matvec(q->A, p->oracle.dy, p->oracle.dy, y, out);
     for (uint32_t i = 0; i < p->oracle.dy; i++) {
         double bx = 0.0;
         for (uint32_t j = 0; j < p->oracle.dx; j++)
@@ -93,7 +102,7 @@ static void lq_hvp(pb__bil_problem *p, const double *x, const double *y, const d
     (void)x;
     (void)y;
     lq *q = p->model;
-    matvec(q->A, p->oracle.dy, p->oracle.dy, v, out);
+    pb__bil_matvec(q->A, p->oracle.dy, p->oracle.dy, v, out);
 }
 
 static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
@@ -102,9 +111,13 @@ static void lq_cross(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    matTvec(q->B, p->oracle.dy, p->oracle.dx, v, out);
-    for (uint32_t i = 0; i < p->oracle.dx; i++)
-        out[i] = -out[i];
+    pb__bil_neg_mattvec(q->B, p->oracle.dy, p->oracle.dx, v, out);
+}
+
+/* grad_x g = -B^T y: g is linear in x, so this is the cross product with v = y. */
+static void lq_grad_x_g(pb__bil_problem *p, const double *x, const double *y, double *out)
+{
+    lq_cross(p, x, y, y, out);
 }
 
 static double lq_f(pb__bil_problem *p, const double *x, const double *y)
@@ -116,7 +129,7 @@ static double lq_f(pb__bil_problem *p, const double *x, const double *y)
             s += cosh(y[i] - 1.0);
         return s;
     }
-    matvec(q->C, q->m, p->oracle.dy, y, q->r);
+    pb__bil_matvec(q->C, q->m, p->oracle.dy, y, q->r);
     for (uint32_t i = 0; i < q->m; i++)
         s += 0.5 * (q->r[i] - q->t[i]) * (q->r[i] - q->t[i]);
     for (uint32_t i = 0; i < p->oracle.dx; i++)
@@ -147,7 +160,7 @@ static void lq_solve(pb__bil_problem *p, const double *x, const double *y, const
     (void)x;
     (void)y;
     lq *q = p->model;
-    matvec(q->Ainv, p->oracle.dy, p->oracle.dy, v, out);
+    pb__bil_matvec(q->Ainv, p->oracle.dy, p->oracle.dy, v, out);
 }
 
 static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
@@ -159,7 +172,7 @@ static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
             out[i] = NAN;
         return;
     }
-    matvec(q->B, p->oracle.dy, p->oracle.dx, x, bx);
+    pb__bil_matvec(q->B, p->oracle.dy, p->oracle.dx, x, bx);
     lq_solve(p, x, NULL, bx, out);
     free(bx);
 }
@@ -259,8 +272,9 @@ static pb__bil_problem *new_lq(uint32_t dx, uint32_t dy, lq *q, char *err, size_
 {
     static const pb__bil_fns fns = {.grad_x_f = lq_grad_x_f, .grad_y_f = lq_grad_y_f,
                                     .grad_y_g = lq_grad_y_g, .hvp_yy_g = lq_hvp,
-                                    .cross_xy_g = lq_cross, .f = lq_f, .y_star = lq_y_star,
-                                    .solve_yy = lq_solve, .g = lq_g};
+                                    .cross_xy_g = lq_cross, .grad_x_g = lq_grad_x_g,
+                                    .f = lq_f, .y_star = lq_y_star, .solve_yy = lq_solve,
+                                    .g = lq_g};
     pb__bil_problem *p = pb__bil_problem_new(dx, dy, 1, &fns, q, free, err, errlen);
     if (!p)
         return NULL;
@@ -297,8 +311,8 @@ static int open_quadratic(unsigned long inst, pb__problem **out, char *err, size
     for (uint32_t j = 0; j < dx; j++) {
         for (uint32_t i = 0; i < dy; i++)
             col[i] = q->B[(size_t)i * dx + j];
-        matvec(q->Ainv, dy, dy, col, col2);
-        matvec(q->C, m, dy, col2, q->r);
+        pb__bil_matvec(q->Ainv, dy, dy, col, col2);
+        pb__bil_matvec(q->C, m, dy, col2, q->r);
         for (uint32_t i = 0; i < m; i++)
             M[(size_t)i * dx + j] = q->r[i];
     }
@@ -309,7 +323,7 @@ static int open_quadratic(unsigned long inst, pb__problem **out, char *err, size
                 s += M[(size_t)k * dx + i] * M[(size_t)k * dx + j];
             S[(size_t)i * dx + j] = s;
         }
-    matTvec(M, m, dx, q->t, p->x_opt);
+    pb__bil_mattvec(M, m, dx, q->t, p->x_opt);
     pb__bil_cholesky_solve(S, dx, p->x_opt); /* S >= 0.1 I: positive definite */
     free(M);
     p->phi_opt = pb__bil_phi(p, p->x_opt);
