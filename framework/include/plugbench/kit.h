@@ -53,6 +53,7 @@
 #include "microkernels.h"
 #include "plugin.h"
 #include "policy.h"
+#include "saddle.h"
 #include "sequence.h"
 #include "stochastic.h"
 #include "transport.h"
@@ -151,6 +152,10 @@ static inline const pb_policy *pb_policy_of(const pb_context *ctx)
 static inline const pb_sequence *pb_sequence_of(const pb_context *ctx)
 {
     return (const pb_sequence *)pb_oracle_of(ctx, PB_KIND_SEQUENCE);
+}
+static inline const pb_saddle *pb_saddle_of(const pb_context *ctx)
+{
+    return (const pb_saddle *)pb_oracle_of(ctx, PB_KIND_SADDLE);
 }
 
 /*
