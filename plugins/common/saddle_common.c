@@ -37,6 +37,32 @@ int32_t sad_create(const pb_context *ctx, size_t size, size_t n_extra, const pb_
     return 0;
 }
 
+void sad_compression(sad_base *b, const pb_context *ctx, uint32_t p_k)
+{
+    int64_t k = pb_param_or(ctx, p_k, (b->D + 9) / 10);
+    b->k = k < b->D ? (uint32_t)k : b->D;
+    int64_t ks = pb_param_or(ctx, p_k + 1, b->k);
+    b->k_server = ks < b->D ? (uint32_t)ks : b->D;
+    double prob = ctx->params[p_k + 2].real;
+    b->prob = prob > 0 ? prob : (double)b->k / b->D;
+}
+
+void sad_step_size(sad_base *b, const pb_context *ctx, uint32_t p_gamma, double rule)
+{
+    double gamma = ctx->params[p_gamma].real;
+    b->gamma = gamma > 0 ? gamma : rule;
+}
+
+int32_t sad_worker_difference(sad_base *b, uint32_t m)
+{
+    if (isnan(b->f->oper(b->f, m, b->zh, b->v)))
+        return 1;
+    const double *Fm = b->Fm + (size_t)m * b->D;
+    for (uint32_t i = 0; i < b->D; i++)
+        b->v[i] -= Fm[i];
+    return 0;
+}
+
 /* 0 for a delivered message, 1 for the NaN of a spent budget, else an error. */
 static int32_t sent(sad_base *b, double bits)
 {

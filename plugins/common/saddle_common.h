@@ -14,11 +14,26 @@
 #include <plugbench/kit.h>
 #include <plugbench/rng.h>
 
+/* The parameters masha1 and masha2 share, at the indices P_K, P_K_SERVER and P_PROB of their
+ * tables (sad_compression reads them), and the step, whose rule rule_doc states. */
+#define SAD_PARAMS_COMPRESSION(P_K, P_K_SERVER, P_PROB)                                     \
+    [P_K] = {.name = "k", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 1e9,   \
+             .doc = "coordinates a worker sends (0: dim / 10, rounded up)"},                 \
+    [P_K_SERVER] = {.name = "k_server", .type = PB_PARAM_INT, .default_value = 0,           \
+                    .min = 0, .max = 1e9, .doc = "coordinates the server sends (0: k)"},     \
+    [P_PROB] = {.name = "prob", .type = PB_PARAM_REAL, .default_value = 0, .min = 0,        \
+                .max = 1, .doc = "probability of a full exchange, 1 - tau (0: k / dim)"}
+#define SAD_PARAM_GAMMA(rule_doc)                                                           \
+    {.name = "gamma", .type = PB_PARAM_REAL, .default_value = 0, .min = 0, .max = 1e6,      \
+     .doc = "step size (0: " rule_doc ")"}
+
 typedef struct sad_base {
     pb_state_head head; /* the solution is z */
     const pb_saddle *f;
     pb_rng rng;
     uint32_t D, M;
+    uint32_t k, k_server; /* the compressed methods' message sizes (sad_compression) */
+    double prob, gamma;   /* the probability of a full exchange; the step */
     double *z;      /* D: the iterate */
     double *w;      /* D: the anchor (the point of the last full exchange) */
     double *Fw;     /* D: F(w), as every worker received it */
@@ -43,6 +58,15 @@ typedef struct sad_base {
  */
 int32_t sad_create(const pb_context *ctx, size_t size, size_t n_extra, const pb_array extra[],
                    void **out);
+
+/* The compressed methods' k, k_server and prob from the parameters at p_k, p_k + 1 and
+ * p_k + 2 (SAD_PARAMS_COMPRESSION's order), their 0s replaced by the rules the docs state;
+ * the step from the parameter p_gamma, or rule when it is 0. */
+void sad_compression(sad_base *b, const pb_context *ctx, uint32_t p_k);
+void sad_step_size(sad_base *b, const pb_context *ctx, uint32_t p_gamma, double rule);
+
+/* Worker m's F_m(z_half) - F_m(w) into b->v. Returns 0, or 1 when the oracle refused. */
+int32_t sad_worker_difference(sad_base *b, uint32_t m);
 
 /*
  * Every worker computes F_m(p) into Fm's row m and sends it dense; the server averages what

@@ -10,40 +10,32 @@
 
 enum { P_GAMMA };
 static const pb_param params[] = {
-    [P_GAMMA] = {.name = "gamma", .type = PB_PARAM_REAL, .default_value = 0, .min = 0,
-                 .max = 1e6, .doc = "step size (0: 1 / (2 L), L the problem's Lipschitz constant)"},
+    [P_GAMMA] = SAD_PARAM_GAMMA("1 / (2 L), L the problem's Lipschitz constant"),
 };
-
-typedef struct state {
-    sad_base b; /* the solution is z */
-    double gamma;
-} state;
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    int32_t rc = sad_create(ctx, sizeof(state), 0, NULL, out);
+    int32_t rc = sad_create(ctx, sizeof(sad_base), 0, NULL, out);
     if (rc == 0) {
-        state *s = *out;
-        double g = ctx->params[P_GAMMA].real;
-        s->gamma = g > 0 ? g : 0.5 / s->b.f->lipschitz;
+        sad_base *b = *out;
+        sad_step_size(b, ctx, P_GAMMA, 0.5 / b->f->lipschitz);
     }
     return rc;
 }
 
 static int32_t step(void *p)
 {
-    state *s = p;
-    sad_base *b = &s->b;
+    sad_base *b = p;
     int32_t rc = sad_exchange(b, b->z, b->Fm, b->Fw);
     if (rc)
         return rc > 0 ? PB_CONTINUE : rc;
     for (uint32_t i = 0; i < b->D; i++)
-        b->zh[i] = b->z[i] - s->gamma * b->Fw[i];
+        b->zh[i] = b->z[i] - b->gamma * b->Fw[i];
     rc = sad_exchange(b, b->zh, b->Fm, b->v);
     if (rc)
         return rc > 0 ? PB_CONTINUE : rc;
     for (uint32_t i = 0; i < b->D; i++)
-        b->z[i] -= s->gamma * b->v[i];
+        b->z[i] -= b->gamma * b->v[i];
     return PB_CONTINUE;
 }
 

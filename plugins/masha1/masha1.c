@@ -16,72 +16,48 @@
 
 enum { P_K, P_K_SERVER, P_PROB, P_GAMMA };
 static const pb_param params[] = {
-    [P_K] = {.name = "k", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 1e9,
-             .doc = "coordinates a worker sends (0: dim / 10, rounded up)"},
-    [P_K_SERVER] = {.name = "k_server", .type = PB_PARAM_INT, .default_value = 0, .min = 0,
-                    .max = 1e9, .doc = "coordinates the server sends (0: k)"},
-    [P_PROB] = {.name = "prob", .type = PB_PARAM_REAL, .default_value = 0, .min = 0, .max = 1,
-                .doc = "probability of a full exchange, 1 - tau (0: k / dim)"},
-    [P_GAMMA] = {.name = "gamma", .type = PB_PARAM_REAL, .default_value = 0, .min = 0,
-                 .max = 1e6, .doc = "step size (0: the rule in the README's saddle section)"},
+    SAD_PARAMS_COMPRESSION(P_K, P_K_SERVER, P_PROB),
+    [P_GAMMA] = SAD_PARAM_GAMMA("sqrt(prob / (1 + omega / M)) / L, omega = dim / k - 1"),
 };
-
-typedef struct state {
-    sad_base b; /* the solution is z */
-    uint32_t k, k_server;
-    double prob, gamma;
-} state;
 
 static int32_t create(const pb_context *ctx, void **out)
 {
-    int32_t rc = sad_create(ctx, sizeof(state), 0, NULL, out);
+    int32_t rc = sad_create(ctx, sizeof(sad_base), 0, NULL, out);
     if (rc)
         return rc;
-    state *s = *out;
-    uint32_t D = s->b.D;
-    int64_t k = pb_param_or(ctx, P_K, (D + 9) / 10);
-    s->k = k < D ? (uint32_t)k : D;
-    int64_t ks = pb_param_or(ctx, P_K_SERVER, s->k);
-    s->k_server = ks < D ? (uint32_t)ks : D;
-    double prob = ctx->params[P_PROB].real;
-    s->prob = prob > 0 ? prob : (double)s->k / D;
-    double gamma = ctx->params[P_GAMMA].real;
+    sad_base *b = *out;
+    sad_compression(b, ctx, P_K);
     /* sqrt(prob) / Lbar, Lbar = L sqrt(1 + omega / M) the mean-square Lipschitz constant of
-     * the workers' Rand-k messages (omega = dim / k - 1); the README's saddle section says
-     * why the server's compression is left out. */
-    double omega = (double)D / s->k - 1.0;
-    s->gamma = gamma > 0 ? gamma : sqrt(s->prob / (1.0 + omega / s->b.M)) / s->b.f->lipschitz;
+     * the workers' Rand-k messages; the README's saddle section says why the server's
+     * compression is left out. */
+    double omega = (double)b->D / b->k - 1.0;
+    sad_step_size(b, ctx, P_GAMMA, sqrt(b->prob / (1.0 + omega / b->M)) / b->f->lipschitz);
     return 0;
 }
 
 static int32_t step(void *p)
 {
-    state *s = p;
-    sad_base *b = &s->b;
-    const pb_saddle *f = b->f;
-    sad_extrapolate(b, 1.0 - s->prob, s->gamma);
+    sad_base *b = p;
+    sad_extrapolate(b, 1.0 - b->prob, b->gamma);
     for (uint32_t i = 0; i < b->D; i++)
         b->acc[i] = 0.0;
     for (uint32_t m = 0; m < b->M; m++) {
-        if (isnan(f->oper(f, m, b->zh, b->v)))
+        if (sad_worker_difference(b, m))
             return PB_CONTINUE;
-        const double *Fm = b->Fm + (size_t)m * b->D;
-        for (uint32_t i = 0; i < b->D; i++)
-            b->v[i] -= Fm[i];
-        sad_rand_k(b, s->k);
-        int32_t rc = sad_send_sparse(b, m, b->v, s->k, (double)b->D / s->k);
+        sad_rand_k(b, b->k);
+        int32_t rc = sad_send_sparse(b, m, b->v, b->k, (double)b->D / b->k);
         if (rc)
             return rc > 0 ? PB_CONTINUE : rc;
         for (uint32_t i = 0; i < b->D; i++)
             b->acc[i] += b->recv[i] / b->M;
     }
-    sad_rand_k(b, s->k_server);
-    int32_t rc = sad_send_sparse(b, b->M, b->acc, s->k_server, (double)b->D / s->k_server);
+    sad_rand_k(b, b->k_server);
+    int32_t rc = sad_send_sparse(b, b->M, b->acc, b->k_server, (double)b->D / b->k_server);
     if (rc)
         return rc > 0 ? PB_CONTINUE : rc;
     for (uint32_t i = 0; i < b->D; i++)
-        b->z[i] -= s->gamma * (b->Fw[i] + b->recv[i]);
-    rc = sad_refresh_anchor(b, s->prob);
+        b->z[i] -= b->gamma * (b->Fw[i] + b->recv[i]);
+    rc = sad_refresh_anchor(b, b->prob);
     return rc > 0 ? PB_CONTINUE : rc;
 }
 

@@ -8,27 +8,20 @@
  *     z = zbar - gamma F(w) - g;
  *     with probability prob: w = z and a full exchange of F(w) (dense, both ways).
  */
-#include <plugbench/kit.h>
 #include <math.h>
+
+#include <plugbench/kit.h>
 
 #include "saddle_common.h"
 
 enum { P_K, P_K_SERVER, P_PROB, P_GAMMA };
 static const pb_param params[] = {
-    [P_K] = {.name = "k", .type = PB_PARAM_INT, .default_value = 0, .min = 0, .max = 1e9,
-             .doc = "coordinates a worker sends (0: dim / 10, rounded up)"},
-    [P_K_SERVER] = {.name = "k_server", .type = PB_PARAM_INT, .default_value = 0, .min = 0,
-                    .max = 1e9, .doc = "coordinates the server sends (0: k)"},
-    [P_PROB] = {.name = "prob", .type = PB_PARAM_REAL, .default_value = 0, .min = 0, .max = 1,
-                .doc = "probability of a full exchange, 1 - tau (0: k / dim)"},
-    [P_GAMMA] = {.name = "gamma", .type = PB_PARAM_REAL, .default_value = 0, .min = 0,
-                 .max = 1e6, .doc = "step size (0: the rule in the README's saddle section)"},
+    SAD_PARAMS_COMPRESSION(P_K, P_K_SERVER, P_PROB),
+    [P_GAMMA] = SAD_PARAM_GAMMA("sqrt(prob) / L"),
 };
 
 typedef struct state {
     sad_base b; /* the solution is z */
-    uint32_t k, k_server;
-    double prob, gamma;
     double *e_workers; /* M x D: each worker's error */
     double *e_server;  /* D */
 } state;
@@ -41,17 +34,10 @@ static int32_t create(const pb_context *ctx, void **out)
     int32_t rc = sad_create(ctx, sizeof(state), 2, extra, out);
     if (rc)
         return rc;
-    state *s = *out;
-    uint32_t D = s->b.D;
-    int64_t k = pb_param_or(ctx, P_K, (D + 9) / 10);
-    s->k = k < D ? (uint32_t)k : D;
-    int64_t ks = pb_param_or(ctx, P_K_SERVER, s->k);
-    s->k_server = ks < D ? (uint32_t)ks : D;
-    double prob = ctx->params[P_PROB].real;
-    s->prob = prob > 0 ? prob : (double)s->k / D;
-    double gamma = ctx->params[P_GAMMA].real;
+    sad_base *b = *out;
+    sad_compression(b, ctx, P_K);
     /* sqrt(prob) / L: variance-reduced extragradient's step (README: the saddle kind) */
-    s->gamma = gamma > 0 ? gamma : sqrt(s->prob) / s->b.f->lipschitz;
+    sad_step_size(b, ctx, P_GAMMA, sqrt(b->prob) / b->f->lipschitz);
     return 0;
 }
 
@@ -59,19 +45,17 @@ static int32_t step(void *p)
 {
     state *s = p;
     sad_base *b = &s->b;
-    const pb_saddle *f = b->f;
-    sad_extrapolate(b, 1.0 - s->prob, s->gamma);
+    sad_extrapolate(b, 1.0 - b->prob, b->gamma);
     for (uint32_t i = 0; i < b->D; i++)
         b->acc[i] = 0.0;
     for (uint32_t m = 0; m < b->M; m++) {
-        if (isnan(f->oper(f, m, b->zh, b->v)))
+        if (sad_worker_difference(b, m))
             return PB_CONTINUE;
-        const double *Fm = b->Fm + (size_t)m * b->D;
         double *e = s->e_workers + (size_t)m * b->D;
         for (uint32_t i = 0; i < b->D; i++)
-            b->v[i] = s->gamma * (b->v[i] - Fm[i]) + e[i];
-        sad_top_k(b, b->v, s->k);
-        int32_t rc = sad_send_sparse(b, m, b->v, s->k, 1.0);
+            b->v[i] = b->gamma * b->v[i] + e[i];
+        sad_top_k(b, b->v, b->k);
+        int32_t rc = sad_send_sparse(b, m, b->v, b->k, 1.0);
         if (rc)
             return rc > 0 ? PB_CONTINUE : rc;
         for (uint32_t i = 0; i < b->D; i++) {
@@ -81,15 +65,15 @@ static int32_t step(void *p)
     }
     for (uint32_t i = 0; i < b->D; i++)
         b->acc[i] += s->e_server[i];
-    sad_top_k(b, b->acc, s->k_server);
-    int32_t rc = sad_send_sparse(b, b->M, b->acc, s->k_server, 1.0);
+    sad_top_k(b, b->acc, b->k_server);
+    int32_t rc = sad_send_sparse(b, b->M, b->acc, b->k_server, 1.0);
     if (rc)
         return rc > 0 ? PB_CONTINUE : rc;
     for (uint32_t i = 0; i < b->D; i++) {
         s->e_server[i] = b->acc[i] - b->recv[i];
-        b->z[i] -= s->gamma * b->Fw[i] + b->recv[i];
+        b->z[i] -= b->gamma * b->Fw[i] + b->recv[i];
     }
-    rc = sad_refresh_anchor(b, s->prob);
+    rc = sad_refresh_anchor(b, b->prob);
     return rc > 0 ? PB_CONTINUE : rc;
 }
 
