@@ -159,10 +159,12 @@ int32_t sad_send_sparse(sad_base *b, uint32_t m, const double *v, uint32_t k, do
     return sent(b, bits);
 }
 
-void sad_extrapolate(sad_base *b, double tau, double gamma)
+void sad_step_start(sad_base *b)
 {
+    double tau = 1.0 - b->prob;
     for (uint32_t i = 0; i < b->D; i++) {
         b->z[i] = tau * b->z[i] + (1.0 - tau) * b->w[i];
-        b->zh[i] = b->z[i] - gamma * b->Fw[i];
+        b->zh[i] = b->z[i] - b->gamma * b->Fw[i];
+        b->acc[i] = 0.0;
     }
 }

@@ -91,8 +91,8 @@ void sad_top_k(sad_base *b, const double *v, uint32_t k);
  */
 int32_t sad_send_sparse(sad_base *b, uint32_t m, const double *v, uint32_t k, double scale);
 
-/* The extrapolation of MASHA1 and MASHA2: zbar = tau z + (1 - tau) w into z (it is not
- * needed apart), zh = zbar - gamma F(w). */
-void sad_extrapolate(sad_base *b, double tau, double gamma);
+/* The start of a MASHA1 or MASHA2 step: zbar = tau z + (1 - tau) w into z (it is not needed
+ * apart), tau = 1 - prob; zh = zbar - gamma F(w); the server's average acc = 0. */
+void sad_step_start(sad_base *b);
 
 #endif

@@ -45,9 +45,7 @@ static int32_t step(void *p)
 {
     state *s = p;
     sad_base *b = &s->b;
-    sad_extrapolate(b, 1.0 - b->prob, b->gamma);
-    for (uint32_t i = 0; i < b->D; i++)
-        b->acc[i] = 0.0;
+    sad_step_start(b);
     for (uint32_t m = 0; m < b->M; m++) {
         if (sad_worker_difference(b, m))
             return PB_CONTINUE;

@@ -10,7 +10,8 @@
 
 extern const pb__family pb__family_saddle_bilinear, pb__family_saddle_quadratic;
 
-/* F's blocks from one worker's data (or the means): (B x + A y + a, -A^T x + C y - b). */
+/* F's blocks from one worker's data (or the means): (B x + A y + a, -A^T x + C y - b); with
+ * a and b NULL, the Jacobian's product J z alone. */
 static void apply(const pb__sad_problem *p, const double *A, const double *bd, const double *cd,
                   const double *a, const double *b, const double *z, double *out)
 {
@@ -18,10 +19,10 @@ static void apply(const pb__sad_problem *p, const double *A, const double *bd, c
     const double *x = z, *y = z + dx;
     double *gx = out, *gy = out + dx;
     for (uint32_t j = 0; j < dy; j++)
-        gy[j] = cd[j] * y[j] - b[j];
+        gy[j] = b ? cd[j] * y[j] - b[j] : cd[j] * y[j];
     for (uint32_t i = 0; i < dx; i++) {
         const double *row = A + (size_t)i * dy;
-        double s = bd[i] * x[i] + a[i];
+        double s = a ? bd[i] * x[i] + a[i] : bd[i] * x[i];
         for (uint32_t j = 0; j < dy; j++) {
             s += row[j] * y[j];
             gy[j] -= row[j] * x[i];
@@ -279,40 +280,24 @@ static int solve(pb__sad_problem *p)
 /*
  * |J_m|_2 for J_m = [[B_m, A_m], [-A_m^T, C_m]], F_m's constant Jacobian: the square root of
  * J_m^T J_m's largest eigenvalue by 100 power iterations from the all-ones vector (an
- * estimate from below, within 1% on the default problems; see tests/saddle).
+ * estimate from below, within 1% on the default problems; see tests/saddle). J_m^T = S J_m S
+ * for S = diag(I, -I), so both products are apply()'s.
  */
 static double worker_lipschitz(const pb__sad_problem *p, uint32_t m, double *v, double *w)
 {
-    uint32_t d = p->dim, dx = p->dx, dy = p->dy;
-    const double *A = p->A + (size_t)m * dx * dy, *bd = p->bdiag + (size_t)m * dx,
-                 *cd = p->cdiag + (size_t)m * dy;
+    uint32_t d = p->dim, dx = p->dx;
+    const double *A = p->A + (size_t)m * dx * p->dy, *bd = p->bdiag + (size_t)m * dx,
+                 *cd = p->cdiag + (size_t)m * p->dy;
     double norm = sqrt((double)d), est = 0.0;
     for (uint32_t i = 0; i < d; i++)
         v[i] = 1.0 / norm;
     for (int it = 0; it < 100; it++) {
-        /* w = J v, then v = J^T w / |J^T w| */
-        for (uint32_t j = 0; j < dy; j++)
-            w[dx + j] = cd[j] * v[dx + j];
-        for (uint32_t i = 0; i < dx; i++) {
-            const double *row = A + (size_t)i * dy;
-            double s = bd[i] * v[i];
-            for (uint32_t j = 0; j < dy; j++) {
-                s += row[j] * v[dx + j];
-                w[dx + j] -= row[j] * v[i];
-            }
-            w[i] = s;
-        }
-        for (uint32_t j = 0; j < dy; j++)
-            v[dx + j] = cd[j] * w[dx + j];
-        for (uint32_t i = 0; i < dx; i++) {
-            const double *row = A + (size_t)i * dy;
-            double s = bd[i] * w[i];
-            for (uint32_t j = 0; j < dy; j++) {
-                s -= row[j] * w[dx + j];
-                v[dx + j] += row[j] * w[i];
-            }
-            v[i] = s;
-        }
+        apply(p, A, bd, cd, NULL, NULL, v, w); /* w = S J v */
+        for (uint32_t i = dx; i < d; i++)
+            w[i] = -w[i];
+        apply(p, A, bd, cd, NULL, NULL, w, v); /* v = S J S J v = J^T J v */
+        for (uint32_t i = dx; i < d; i++)
+            v[i] = -v[i];
         double n2 = 0.0;
         for (uint32_t i = 0; i < d; i++)
             n2 += v[i] * v[i];
