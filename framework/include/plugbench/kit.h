@@ -53,6 +53,7 @@
 #include "microkernels.h"
 #include "plugin.h"
 #include "policy.h"
+#include "saddle.h"
 #include "sequence.h"
 #include "stochastic.h"
 #include "transport.h"
@@ -142,6 +143,7 @@ PB__ORACLE_ACCESSOR(transport, TRANSPORT)   /* pb_transport_of */
 PB__ORACLE_ACCESSOR(bilevel, BILEVEL)       /* pb_bilevel_of */
 PB__ORACLE_ACCESSOR(policy, POLICY)         /* pb_policy_of */
 PB__ORACLE_ACCESSOR(sequence, SEQUENCE)     /* pb_sequence_of */
+PB__ORACLE_ACCESSOR(saddle, SADDLE)         /* pb_saddle_of */
 
 /*
  * An integer parameter with a dimension-dependent default: its value, or `rule` (the
