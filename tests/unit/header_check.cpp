@@ -11,6 +11,7 @@
 #include "plugbench/policy.h"
 #include "plugbench/bilevel.h"
 #include "plugbench/sequence.h"
+#include "plugbench/completion.h"
 
 int pb_header_check_cpp();
 int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

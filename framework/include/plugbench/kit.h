@@ -50,6 +50,7 @@
 
 #include "bilevel.h"
 #include "blackbox.h"
+#include "completion.h"
 #include "microkernels.h"
 #include "plugin.h"
 #include "policy.h"
@@ -151,6 +152,10 @@ static inline const pb_policy *pb_policy_of(const pb_context *ctx)
 static inline const pb_sequence *pb_sequence_of(const pb_context *ctx)
 {
     return (const pb_sequence *)pb_oracle_of(ctx, PB_KIND_SEQUENCE);
+}
+static inline const pb_completion *pb_completion_of(const pb_context *ctx)
+{
+    return (const pb_completion *)pb_oracle_of(ctx, PB_KIND_COMPLETION);
 }
 
 /*

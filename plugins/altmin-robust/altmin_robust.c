@@ -1,0 +1,131 @@
+/*
+ * Robust alternating minimization for matrix completion: Y. Gu, Z. Song, J. Yin, L. Zhang,
+ * "Low Rank Matrix Completion via Robust Alternating Minimization in Nearly Linear Time",
+ * ICLR 2024. Alternating minimization as in Jain, Netrapalli and Sanghavi (altmin), but each
+ * least-squares update is solved only approximately, by a preconditioned iterative solver
+ * started from the previous factor; the paper's analysis shows the outer iteration still
+ * converges linearly when each update is accurate to a small enough epsilon, and the solver
+ * takes O~(|Omega| k log(1/epsilon)) time instead of the O(|Omega| k^2) of exact normal
+ * equations.
+ *
+ * The update of V given U (that of U given V is the same with the sides swapped) solves, for
+ * every column j, min_v ||A_j v - b_j|| with A_j = U_{Omega^j} (the rows of U observed in
+ * column j) and b_j the observed values. With R a preconditioner, each of the `inner`
+ * iterations is one step of gradient descent on the preconditioned problem,
+ *
+ *     v_j <- v_j - (R^T R)^{-1} A_j^T (A_j v_j - b_j),
+ *
+ * whose gradients, A_j^T (A_j v_j - b_j) for every j at once, are one residual_product
+ * call (X = U, side COLS): |Omega| 2k madds. The paper builds R from a sketch S A_j (a
+ * subspace embedding) so that A_j R^{-1} is well conditioned. Here the sketch is the
+ * sampling itself: under uniform sampling A_j is a row sample of U with E[A_j^T A_j] =
+ * (|Omega^j| / m) U^T U, and for an incoherent U the eigenvalues of the preconditioned
+ * Gram matrix lie near [(1 - e)^2, (1 + e)^2] with e = sqrt(k / |Omega^j|) (the
+ * Marchenko-Pastur edges of a sample of |Omega^j| rows in k dimensions), which is the
+ * property the paper's solver needs from its sketch. So R^T R = (1 + e)^2 (|Omega^j| / m)
+ * U^T U: a step of `step` / lambda_max, which converges for step < 2 while the edges hold.
+ * It costs one k x k Gram matrix and Cholesky factor per update (m k^2, no pass over Omega)
+ * instead of one sketch and QR per column. The start and the rest are altmin's
+ * (mc_common.h): the same spectral start, with V_0 = P_Omega(M)^T U_0 / p as the first
+ * iterate the solver warm-starts from.
+ */
+#include "mc_common.h"
+#include "plugbench/kit.h"
+
+#include <math.h>
+#include <string.h>
+
+enum { P_INNER, P_STEP, P_INIT_ITERS };
+static const pb_param params[] = {
+    [P_INNER] = {.name = "inner", .type = PB_PARAM_INT, .default_value = 1, .min = 1,
+                 .max = 1000,
+                 .doc = "preconditioned gradient steps per least-squares update (the paper: "
+                        "O(log(1/epsilon)); warm-started, 1 keeps the outer iteration linear)"},
+    [P_STEP] = {.name = "step", .type = PB_PARAM_REAL, .default_value = 1, .min = 1e-3,
+                .max = 2,
+                .doc = "step size in units of 1 / lambda_max, the sampled Gram matrix's largest "
+                       "eigenvalue by Marchenko-Pastur (1: the largest safe step)"},
+    [P_INIT_ITERS] = {.name = "init_iters", .type = PB_PARAM_INT, .default_value = 8, .min = 1,
+                      .max = 1000,
+                      .doc = "rounds of subspace iteration for the spectral start (as altmin)"},
+};
+
+typedef struct state {
+    pb_state_head head; /* the solution: uv, U then V */
+    const pb_completion *c;
+    uint32_t inner;
+    double step;
+    double *uv, *grad, *gram, *work;
+} state;
+
+/*
+ * The approximate update of X (V with side COLS, U with side ROWS) given F (the other
+ * factor): `inner` preconditioned gradient steps from X's current value. Returns 0, 1 when
+ * the budget refused an oracle call (X keeps the steps done), -1 when F^T F is singular.
+ */
+static int robust_update(state *s, uint32_t side, const double *F, double *X)
+{
+    const pb_completion *c = s->c;
+    const uint32_t k = c->rank;
+    const uint32_t count = side == PB_COMPLETION_ROWS ? c->m : c->n;
+    const uint32_t other = side == PB_COMPLETION_ROWS ? c->n : c->m;
+    const uint32_t *seen = side == PB_COMPLETION_ROWS ? c->row_count : c->col_count;
+    const double *U = side == PB_COMPLETION_ROWS ? X : F, *V = side == PB_COMPLETION_ROWS ? F : X;
+    mc_gram(F, other, k, s->gram);
+    if (mc_cholesky(k, s->gram) != 0)
+        return -1;
+    for (uint32_t t = 0; t < s->inner; t++) {
+        if (isnan(c->residual_product(c, side, U, V, k, F, s->grad)))
+            return 1;
+        for (uint32_t i = 0; i < count; i++) {
+            double *g = s->grad + (size_t)i * k, *x = X + (size_t)i * k;
+            mc_cholesky_solve(k, s->gram, g);
+            /* (R^T R)^{-1} = (other / (|Omega_i| (1 + e)^2)) (F^T F)^{-1}; a line with no
+             * observed entry (none in the kind's families) has no gradient either. */
+            double root = seen[i] ? 1 + sqrt((double)k / seen[i]) : 0;
+            double scale = seen[i] ? s->step * other / (seen[i] * root * root) : 0;
+            for (uint32_t a = 0; a < k; a++)
+                x[a] -= scale * g[a];
+        }
+    }
+    return 0;
+}
+
+static int32_t create(const pb_context *ctx, void **out)
+{
+    const pb_completion *c = ctx->problem->oracle;
+    const uint32_t k = c->rank, big = c->m > c->n ? c->m : c->n;
+    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, uv, ((size_t)c->m + c->n) * k),
+                            PB_ARRAY(state, grad, (size_t)big * k),
+                            PB_ARRAY(state, gram, (size_t)k * k),
+                            PB_ARRAY(state, work, (size_t)big * k));
+    if (!s)
+        return PB_ERR_NOMEM;
+    s->c = c;
+    s->inner = (uint32_t)ctx->params[P_INNER].integer;
+    s->step = ctx->params[P_STEP].real;
+    mc_spectral_init(c, ctx->seed, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv,
+                     s->uv + (size_t)c->m * k, s->work);
+    *out = s;
+    return 0;
+}
+
+static int32_t step(void *p)
+{
+    state *s = p;
+    const pb_completion *c = s->c;
+    double *U = s->uv, *V = s->uv + (size_t)c->m * c->rank;
+    int rc = robust_update(s, PB_COMPLETION_COLS, U, V);
+    if (rc == 0)
+        rc = robust_update(s, PB_COMPLETION_ROWS, V, U);
+    if (rc < 0)
+        return pb_fail(s->head.ctx, PB_ERR_FAILED, "a factor lost rank: F^T F is singular");
+    return PB_CONTINUE;
+}
+
+PB_PLUGIN(.name = "altmin-robust", .version = "0.1.0", .kind = PB_KIND_COMPLETION,
+          .summary = "alternating minimization with approximate, preconditioned iterative "
+                     "least-squares updates",
+          .citation = "Y. Gu, Z. Song, J. Yin, L. Zhang, Low Rank Matrix Completion via Robust "
+                      "Alternating Minimization in Nearly Linear Time, ICLR 2024",
+          PB_PARAMS(params), PB_STATE_LIFECYCLE(create, step))
