@@ -54,14 +54,21 @@ typedef struct state {
     pb_state_head head; /* the solution: uv, U then V */
     const pb_completion *c;
     uint32_t inner;
-    double step;
-    double *uv, *grad, *gram, *work;
+    double step;        /* the current step, halved at each undo */
+    double last_f;      /* ||P_Omega(U V^T - M)||^2 before the last step */
+    double *undo;       /* the factor the last step changed, or NULL */
+    size_t undo_len;    /* its doubles */
+    double *uv, *grad, *gram, *work, *backup;
 } state;
 
 /*
  * The approximate update of X (V with side COLS, U with side ROWS) given F (the other
- * factor): `inner` preconditioned gradient steps from X's current value. Returns 0, 1 when
- * the budget refused an oracle call (X keeps the steps done), -1 when F^T F is singular.
+ * factor): `inner` preconditioned gradient steps from X's current value. A step whose
+ * result has a larger observed residual than its start (the residual_product at the next
+ * step tells) is undone and the step size halved for the rest of the run: the
+ * Marchenko-Pastur edge holds for incoherent factors, and an early iterate may not be one.
+ * Returns 0, 1 when the budget refused an oracle call (X keeps the steps done), -1 when
+ * F^T F is singular.
  */
 static int robust_update(state *s, uint32_t side, const double *F, double *X)
 {
@@ -74,9 +81,20 @@ static int robust_update(state *s, uint32_t side, const double *F, double *X)
     mc_gram(F, other, k, s->gram);
     if (mc_cholesky(k, s->gram) != 0)
         return -1;
-    for (uint32_t t = 0; t < s->inner; t++) {
-        if (isnan(c->residual_product(c, side, U, V, k, F, s->grad)))
+    for (uint32_t t = 0; t < s->inner;) {
+        double f = c->residual_product(c, side, U, V, k, F, s->grad);
+        if (isnan(f))
             return 1;
+        if (s->undo && f > s->last_f) {
+            memcpy(s->undo, s->backup, s->undo_len * sizeof(double));
+            s->undo = NULL;
+            s->step *= 0.5;
+            continue; /* the gradient again, at the restored point */
+        }
+        s->last_f = f;
+        s->undo = X;
+        s->undo_len = (size_t)count * k;
+        memcpy(s->backup, X, s->undo_len * sizeof(double));
         for (uint32_t i = 0; i < count; i++) {
             double *g = s->grad + (size_t)i * k, *x = X + (size_t)i * k;
             mc_cholesky_solve(k, s->gram, g);
@@ -87,6 +105,7 @@ static int robust_update(state *s, uint32_t side, const double *F, double *X)
             for (uint32_t a = 0; a < k; a++)
                 x[a] -= scale * g[a];
         }
+        t++;
     }
     return 0;
 }
@@ -98,7 +117,8 @@ static int32_t create(const pb_context *ctx, void **out)
     state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, uv, ((size_t)c->m + c->n) * k),
                             PB_ARRAY(state, grad, (size_t)big * k),
                             PB_ARRAY(state, gram, (size_t)k * k),
-                            PB_ARRAY(state, work, (size_t)big * k));
+                            PB_ARRAY(state, work, (size_t)big * k),
+                            PB_ARRAY(state, backup, (size_t)big * k));
     if (!s)
         return PB_ERR_NOMEM;
     s->c = c;

@@ -8,6 +8,8 @@
  *   - on the default problem (1000 x 1000, rank 5, 5% observed) altmin and altmin-robust
  *     reach a relative error below 1e-6, and altmin-robust needs at most ROBUST_FACTOR times
  *     altmin's multiply-adds to get there (each step checked, not only at checkpoints);
+ *   - altmin-robust's undo: on mc-m200-n200-k3-p15-i1 seed 7, where a step of 1 / lambda_max
+ *     raises the residual (and, kept, diverged until U^T U was singular), the run ends ok;
  *   - with `large` (the slow suite): on mc-m1000-n1000-k20-p20-i1, where exact normal
  *     equations cost 230 madds per entry and a gradient 40, altmin-robust needs fewer
  *     multiply-adds than altmin to reach 1e-6.
@@ -288,6 +290,18 @@ static void check_convergence(const pb__plugin_file *exact, const pb__plugin_fil
           c1 ? (double)c2 / c1 : 0, factor);
 }
 
+/* Seed 7 of the gate's completion problem: a step that raised the residual and, without the
+ * undo, diverged (status error, "F^T F is singular", after 3e6 madds). */
+static void check_undo(const pb__plugin_file *robust)
+{
+    pb_value values[8];
+    pb__params_defaults(robust->desc, values);
+    pb__outcome out = run(robust, values, "mc-m200-n200-k3-p15-i1", 7, 0, 5000000);
+    CHECK(out.status == PB__STATUS_OK && out.metrics[PB__MC_REL_ERROR] < 0.01,
+          "altmin-robust on mc-m200-n200-k3-p15-i1 seed 7: status %d, rel_error %.2e (< 0.01)",
+          out.status, out.metrics[PB__MC_REL_ERROR]);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -302,6 +316,7 @@ int main(int argc, char **argv)
     } else {
         check_oracles();
         check_exact_update(&exact);
+        check_undo(&robust);
         check_convergence(&exact, &robust, "mc-m1000-n1000-k5-p5-i1", ROBUST_FACTOR);
     }
     pb__plugin_unload(&exact);
