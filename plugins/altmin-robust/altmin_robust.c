@@ -70,8 +70,9 @@ typedef struct state {
  * Returns 0, 1 when the budget refused an oracle call (X keeps the steps done), -1 when
  * F^T F is singular.
  */
-static int robust_update(state *s, uint32_t side, const double *F, double *X)
+static int robust_update(void *p, uint32_t side, const double *F, double *X)
 {
+    state *s = p;
     const pb_completion *c = s->c;
     const uint32_t k = c->rank;
     const uint32_t count = side == PB_COMPLETION_ROWS ? c->m : c->n;
@@ -124,8 +125,7 @@ static int32_t create(const pb_context *ctx, void **out)
     s->c = c;
     s->inner = (uint32_t)ctx->params[P_INNER].integer;
     s->step = ctx->params[P_STEP].real;
-    mc_spectral_init(c, ctx->seed, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv,
-                     s->uv + (size_t)c->m * k, s->work);
+    mc_spectral_init(ctx, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv, s->work);
     *out = s;
     return 0;
 }
@@ -133,14 +133,8 @@ static int32_t create(const pb_context *ctx, void **out)
 static int32_t step(void *p)
 {
     state *s = p;
-    const pb_completion *c = s->c;
-    double *U = s->uv, *V = s->uv + (size_t)c->m * c->rank;
-    int rc = robust_update(s, PB_COMPLETION_COLS, U, V);
-    if (rc == 0)
-        rc = robust_update(s, PB_COMPLETION_ROWS, V, U);
-    if (rc < 0)
-        return pb_fail(s->head.ctx, PB_ERR_FAILED, "a factor lost rank: F^T F is singular");
-    return PB_CONTINUE;
+    return mc_alternate(s, robust_update, s->head.ctx, s->uv,
+                        "a factor lost rank: F^T F is singular");
 }
 
 PB_PLUGIN(.name = "altmin-robust", .version = "0.1.0", .kind = PB_KIND_COMPLETION,

@@ -40,8 +40,9 @@ typedef struct state {
  * rows of U from V (F, the other factor). Returns 0, 1 when the budget refused the oracle
  * call (X untouched), or -1 when a Gram matrix could not be factored.
  */
-static int exact_update(state *s, uint32_t side, const double *F, double *X)
+static int exact_update(void *p, uint32_t side, const double *F, double *X)
 {
+    state *s = p;
     const pb_completion *c = s->c;
     const uint32_t k = c->rank, count = side == PB_COMPLETION_ROWS ? c->m : c->n;
     if (isnan(c->normal_equations(c, side, F, s->gram, s->rhs)))
@@ -69,8 +70,7 @@ static int32_t create(const pb_context *ctx, void **out)
         return PB_ERR_NOMEM;
     s->c = c;
     /* V from the start is not used: the first update replaces it. */
-    mc_spectral_init(c, ctx->seed, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv,
-                     s->uv + (size_t)c->m * k, s->work);
+    mc_spectral_init(ctx, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv, s->work);
     *out = s;
     return 0;
 }
@@ -78,14 +78,8 @@ static int32_t create(const pb_context *ctx, void **out)
 static int32_t step(void *p)
 {
     state *s = p;
-    const pb_completion *c = s->c;
-    double *U = s->uv, *V = s->uv + (size_t)c->m * c->rank;
-    int rc = exact_update(s, PB_COMPLETION_COLS, U, V);
-    if (rc == 0)
-        rc = exact_update(s, PB_COMPLETION_ROWS, V, U);
-    if (rc < 0)
-        return pb_fail(s->head.ctx, PB_ERR_FAILED, "a Gram matrix is not positive definite");
-    return PB_CONTINUE;
+    return mc_alternate(s, exact_update, s->head.ctx, s->uv,
+                        "a Gram matrix is not positive definite");
 }
 
 PB_PLUGIN(.name = "altmin", .version = "0.1.0", .kind = PB_KIND_COMPLETION,

@@ -68,14 +68,15 @@ void mc_orthonormalize(double *X, uint32_t rows, uint32_t k)
     }
 }
 
-int mc_spectral_init(const pb_completion *c, uint64_t seed, uint32_t iters, double *U,
-                     double *V, double *work)
+int mc_spectral_init(const pb_context *ctx, uint32_t iters, double *uv, double *work)
 {
+    const pb_completion *c = ctx->problem->oracle;
     const uint32_t m = c->m, n = c->n, k = c->rank;
+    double *U = uv, *V = uv + (size_t)m * k;
     /* One thread: the harness runs isolated runs in parallel and times one core each. */
     openblas_set_num_threads(1);
     pb_rng rng;
-    pb_rng_seed(&rng, seed, 0);
+    pb_rng_seed(&rng, ctx->seed, 0);
     for (size_t e = 0; e < (size_t)n * k; e++)
         work[e] = pb_rng_normal(&rng);
     /* The oracle with no factors gives -P_Omega(M) X; the sign does not change a subspace. */
@@ -94,4 +95,15 @@ int mc_spectral_init(const pb_completion *c, uint64_t seed, uint32_t iters, doub
     for (size_t e = 0; e < (size_t)n * k; e++)
         V[e] *= scale;
     return 0;
+}
+
+int32_t mc_alternate(void *state, mc_update *update, const pb_context *ctx, double *uv,
+                     const char *why)
+{
+    const pb_completion *c = ctx->problem->oracle;
+    double *U = uv, *V = uv + (size_t)c->m * c->rank;
+    int rc = update(state, PB_COMPLETION_COLS, U, V);
+    if (rc == 0)
+        rc = update(state, PB_COMPLETION_ROWS, V, U);
+    return rc < 0 ? pb_fail(ctx, PB_ERR_FAILED, "%s", why) : PB_CONTINUE;
 }

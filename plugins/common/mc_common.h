@@ -8,10 +8,11 @@
 
 #include <stdint.h>
 
-#include "plugbench/completion.h"
+#include "plugbench/kit.h"
 
 /*
- * The spectral start: U (m x k) orthonormal columns spanning the top-k left singular
+ * The spectral start into uv = (U, V), U m x k then V n x k, on ctx's problem with ctx's
+ * seed: U (m x k) orthonormal columns spanning the top-k left singular
  * subspace of P_Omega(M), found by `iters` rounds of subspace iteration from a Gaussian
  * block drawn with seed, and V = P_Omega(M)^T U / p (n x k) with p = |Omega| / (m n), so
  * that U V^T = U U^T P_Omega(M) / p, the rank-k part of the unbiased estimate of M.
@@ -19,8 +20,21 @@
  * work holds max(m, n) k doubles. iters >= 1. Costs 2 iters |Omega| k madds. Returns 0, or
  * -1 when an oracle call was refused (the budget is spent).
  */
-int mc_spectral_init(const pb_completion *c, uint64_t seed, uint32_t iters, double *U,
-                     double *V, double *work);
+int mc_spectral_init(const pb_context *ctx, uint32_t iters, double *uv, double *work);
+
+/*
+ * The update of one side: X (V with side PB_COMPLETION_COLS, U with side ROWS) from F, the
+ * other factor. Returns 0, 1 when the budget refused an oracle call, -1 when it failed.
+ */
+typedef int mc_update(void *state, uint32_t side, const double *F, double *X);
+
+/*
+ * One outer iteration of alternating minimization, the step() of every completion plugin:
+ * V from U, then U from the new V (uv = U then V), stopping at a refused call. Returns
+ * PB_CONTINUE, or PB_ERR_FAILED with `why` in ctx's error buffer when an update failed.
+ */
+int32_t mc_alternate(void *state, mc_update *update, const pb_context *ctx, double *uv,
+                     const char *why);
 
 /* Orthonormalizes the k columns of X (rows x k, row-major) in place: modified Gram-Schmidt;
  * a column that vanishes is left zero. */

@@ -51,8 +51,9 @@ typedef struct state {
  * X <- (X F^T F - R^T F) (F^T F + lambda I)^{-1}. Returns 0, 1 when the budget refused the
  * oracle call (X untouched), -1 when F^T F + lambda I is singular.
  */
-static int ridge_update(state *s, uint32_t side, const double *F, double *X)
+static int ridge_update(void *p, uint32_t side, const double *F, double *X)
 {
+    state *s = p;
     const pb_completion *c = s->c;
     const uint32_t k = c->rank;
     const uint32_t count = side == PB_COMPLETION_ROWS ? c->m : c->n;
@@ -93,8 +94,7 @@ static int32_t create(const pb_context *ctx, void **out)
         return PB_ERR_NOMEM;
     s->c = c;
     s->lambda = ctx->params[P_LAMBDA].real;
-    mc_spectral_init(c, ctx->seed, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv,
-                     s->uv + (size_t)c->m * k, s->work);
+    mc_spectral_init(ctx, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv, s->work);
     *out = s;
     return 0;
 }
@@ -102,14 +102,8 @@ static int32_t create(const pb_context *ctx, void **out)
 static int32_t step(void *p)
 {
     state *s = p;
-    const pb_completion *c = s->c;
-    double *A = s->uv, *B = s->uv + (size_t)c->m * c->rank;
-    int rc = ridge_update(s, PB_COMPLETION_COLS, A, B);
-    if (rc == 0)
-        rc = ridge_update(s, PB_COMPLETION_ROWS, B, A);
-    if (rc < 0)
-        return pb_fail(s->head.ctx, PB_ERR_FAILED, "a factor lost rank: F^T F is singular");
-    return PB_CONTINUE;
+    return mc_alternate(s, ridge_update, s->head.ctx, s->uv,
+                        "a factor lost rank: F^T F is singular");
 }
 
 PB_PLUGIN(.name = "soft-impute", .version = "0.1.0", .kind = PB_KIND_COMPLETION,

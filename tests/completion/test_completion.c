@@ -20,8 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mc_problem.h"
-#include "plugin_run.h"
+#include "mc_steps.h"
 
 /* LAPACK's least squares by QR, as OpenBLAS exports it (column-major). */
 extern void dgels_(const char *trans, const int *m, const int *n, const int *nrhs, double *a,
@@ -181,20 +180,6 @@ static void check_oracles(void)
     pb__problem_close(&p->base);
 }
 
-/* A plugin's state on problem p with its default parameters (NULL after a failed check). */
-static void *create_state(const pb__plugin_file *pl, pb__mc_problem *p, pb_value *values,
-                          pb_context *ctx, char *err, size_t errlen)
-{
-    pb__params_defaults(pl->desc, values);
-    *ctx = (pb_context){.struct_size = sizeof *ctx, .problem = &p->base.handle,
-                        .params = values, .seed = 1, .error = err,
-                        .error_size = (uint32_t)errlen};
-    void *state = NULL;
-    int32_t rc = pl->desc->create(ctx, &state);
-    CHECK(rc == 0, "%s creates: %s", pl->desc->name, rc == 0 ? "" : err);
-    return rc == 0 ? state : NULL;
-}
-
 /* After one altmin step, U's every row is the least-squares fit of its observed values on
  * V's observed rows: against dgels on the dense system. */
 static void check_exact_update(const pb__plugin_file *pl)
@@ -206,7 +191,7 @@ static void check_exact_update(const pb__plugin_file *pl)
     pb_value values[8];
     pb_context ctx;
     char err[512] = "";
-    void *state = create_state(pl, p, values, &ctx, err, sizeof err);
+    void *state = create_state(pl, p, values, &ctx, 1, err, sizeof err);
     double *uv = malloc((size_t)(m + n) * k * sizeof(double));
     if (state && pl->desc->step(state) == PB_CONTINUE && pl->desc->solution(state, uv) == 0) {
         const double *U = uv, *V = uv + m * k;
@@ -239,48 +224,12 @@ static void check_exact_update(const pb__plugin_file *pl)
     pb__problem_close(&p->base);
 }
 
-/*
- * Steps pl on problem id until the relative error is below target, measuring after every
- * step; returns the madds counted then (0 when not reached within max_steps).
- */
-static uint64_t madds_to(const pb__plugin_file *pl, const char *id, double target,
-                         int max_steps, double *reached)
-{
-    pb__mc_problem *p = open_problem(id);
-    if (!p)
-        return 0;
-    pb_value values[8];
-    pb_context ctx;
-    char err[512] = "";
-    uint64_t cost = 0;
-    *reached = NAN;
-    void *state = create_state(pl, p, values, &ctx, err, sizeof err);
-    double *uv = malloc(p->base.handle.solution_length * sizeof(double));
-    double metrics[PB__MC_N_METRICS];
-    for (int t = 0; state && t < max_steps; t++) {
-        if (pl->desc->step(state) != PB_CONTINUE)
-            break;
-        pl->desc->solution(state, uv);
-        pb__mc_measure(p, uv, metrics);
-        if (metrics[PB__MC_REL_ERROR] < target) {
-            cost = p->base.cost;
-            *reached = metrics[PB__MC_REL_ERROR];
-            break;
-        }
-    }
-    free(uv);
-    if (state)
-        pl->desc->destroy(state);
-    pb__problem_close(&p->base);
-    return cost;
-}
-
 static void check_convergence(const pb__plugin_file *exact, const pb__plugin_file *robust,
                               const char *id, double factor)
 {
-    double e1, e2;
-    uint64_t c1 = madds_to(exact, id, 1e-6, 400, &e1);
-    uint64_t c2 = madds_to(robust, id, 1e-6, 400, &e2);
+    double e1, e2, seconds;
+    uint64_t c1 = madds_to(exact, id, 1, 1e-6, 400, &e1, &seconds);
+    uint64_t c2 = madds_to(robust, id, 1, 1e-6, 400, &e2, &seconds);
     CHECK(c1 > 0, "%s: altmin reaches rel_error %.2e < 1e-6 after %.4g madds", id, e1,
           (double)c1);
     CHECK(c2 > 0, "%s: altmin-robust reaches rel_error %.2e < 1e-6 after %.4g madds", id, e2,
