@@ -51,14 +51,13 @@ static const pb_param params[] = {
 };
 
 typedef struct state {
-    pb_state_head head; /* the solution: uv, U then V */
-    const pb_completion *c;
+    mc_base base; /* the solution: base.uv */
     uint32_t inner;
     double step;        /* the current step, halved at each undo */
     double last_f;      /* ||P_Omega(U V^T - M)||^2 before the last step */
     double *undo;       /* the factor the last step changed, or NULL */
     size_t undo_len;    /* its doubles */
-    double *uv, *grad, *gram, *work, *backup;
+    double *grad, *gram, *backup;
 } state;
 
 /*
@@ -73,17 +72,14 @@ typedef struct state {
 static int robust_update(void *p, uint32_t side, const double *F, double *X)
 {
     state *s = p;
-    const pb_completion *c = s->c;
-    const uint32_t k = c->rank;
-    const uint32_t count = side == PB_COMPLETION_ROWS ? c->m : c->n;
-    const uint32_t other = side == PB_COMPLETION_ROWS ? c->n : c->m;
-    const uint32_t *seen = side == PB_COMPLETION_ROWS ? c->row_count : c->col_count;
-    const double *U = side == PB_COMPLETION_ROWS ? X : F, *V = side == PB_COMPLETION_ROWS ? F : X;
-    mc_gram(F, other, k, s->gram);
+    const mc_side d = mc_side_of(p, side, F, X);
+    const pb_completion *c = d.c;
+    const uint32_t k = d.k;
+    mc_gram(F, d.other, k, s->gram);
     if (mc_cholesky(k, s->gram) != 0)
         return -1;
     for (uint32_t t = 0; t < s->inner;) {
-        double f = c->residual_product(c, side, U, V, k, F, s->grad);
+        double f = c->residual_product(c, side, d.U, d.V, k, F, s->grad);
         if (isnan(f))
             return 1;
         if (s->undo && f > s->last_f) {
@@ -94,15 +90,15 @@ static int robust_update(void *p, uint32_t side, const double *F, double *X)
         }
         s->last_f = f;
         s->undo = X;
-        s->undo_len = (size_t)count * k;
+        s->undo_len = (size_t)d.count * k;
         memcpy(s->backup, X, s->undo_len * sizeof(double));
-        for (uint32_t i = 0; i < count; i++) {
+        for (uint32_t i = 0; i < d.count; i++) {
             double *g = s->grad + (size_t)i * k, *x = X + (size_t)i * k;
             mc_cholesky_solve(k, s->gram, g);
             /* (R^T R)^{-1} = (other / (|Omega_i| (1 + e)^2)) (F^T F)^{-1}; a line with no
              * observed entry (none in the kind's families) has no gradient either. */
-            double root = seen[i] ? 1 + sqrt((double)k / seen[i]) : 0;
-            double scale = seen[i] ? s->step * other / (seen[i] * root * root) : 0;
+            double root = d.seen[i] ? 1 + sqrt((double)k / d.seen[i]) : 0;
+            double scale = d.seen[i] ? s->step * d.other / (d.seen[i] * root * root) : 0;
             for (uint32_t a = 0; a < k; a++)
                 x[a] -= scale * g[a];
         }
@@ -114,27 +110,21 @@ static int robust_update(void *p, uint32_t side, const double *F, double *X)
 static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_completion *c = ctx->problem->oracle;
-    const uint32_t k = c->rank, big = c->m > c->n ? c->m : c->n;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, uv, ((size_t)c->m + c->n) * k),
-                            PB_ARRAY(state, grad, (size_t)big * k),
+    const uint32_t k = c->rank;
+    state *s = PB_STATE_NEW(ctx, state, MC_ARRAYS(state, c),
+                            PB_ARRAY(state, grad, (size_t)mc_longer(c) * k),
                             PB_ARRAY(state, gram, (size_t)k * k),
-                            PB_ARRAY(state, work, (size_t)big * k),
-                            PB_ARRAY(state, backup, (size_t)big * k));
-    if (!s)
-        return PB_ERR_NOMEM;
-    s->c = c;
-    s->inner = (uint32_t)ctx->params[P_INNER].integer;
-    s->step = ctx->params[P_STEP].real;
-    mc_spectral_init(ctx, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv, s->work);
-    *out = s;
-    return 0;
+                            PB_ARRAY(state, backup, (size_t)mc_longer(c) * k));
+    if (s) {
+        s->inner = (uint32_t)ctx->params[P_INNER].integer;
+        s->step = ctx->params[P_STEP].real;
+    }
+    return mc_start(s, ctx, ctx->params[P_INIT_ITERS].integer, out);
 }
 
 static int32_t step(void *p)
 {
-    state *s = p;
-    return mc_alternate(s, robust_update, s->head.ctx, s->uv,
-                        "a factor lost rank: F^T F is singular");
+    return mc_alternate(p, robust_update, "a factor lost rank: F^T F is singular");
 }
 
 PB_PLUGIN(.name = "altmin-robust", .version = "0.1.0", .kind = PB_KIND_COMPLETION,

@@ -30,9 +30,8 @@ static const pb_param params[] = {
 };
 
 typedef struct state {
-    pb_state_head head; /* the solution: uv, U then V */
-    const pb_completion *c;
-    double *uv, *gram, *rhs, *save, *work;
+    mc_base base; /* the solution: base.uv */
+    double *gram, *rhs, *save;
 } state;
 
 /*
@@ -43,8 +42,9 @@ typedef struct state {
 static int exact_update(void *p, uint32_t side, const double *F, double *X)
 {
     state *s = p;
-    const pb_completion *c = s->c;
-    const uint32_t k = c->rank, count = side == PB_COMPLETION_ROWS ? c->m : c->n;
+    const mc_side d = mc_side_of(p, side, F, X);
+    const pb_completion *c = d.c;
+    const uint32_t k = d.k, count = d.count;
     if (isnan(c->normal_equations(c, side, F, s->gram, s->rhs)))
         return 1;
     for (uint32_t i = 0; i < count; i++) {
@@ -60,26 +60,18 @@ static int exact_update(void *p, uint32_t side, const double *F, double *X)
 static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_completion *c = ctx->problem->oracle;
-    const uint32_t k = c->rank, big = c->m > c->n ? c->m : c->n;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, uv, ((size_t)c->m + c->n) * k),
-                            PB_ARRAY(state, gram, (size_t)big * k * k),
-                            PB_ARRAY(state, rhs, (size_t)big * k),
-                            PB_ARRAY(state, save, (size_t)k * k),
-                            PB_ARRAY(state, work, (size_t)big * k));
-    if (!s)
-        return PB_ERR_NOMEM;
-    s->c = c;
+    const uint32_t k = c->rank;
+    state *s = PB_STATE_NEW(ctx, state, MC_ARRAYS(state, c),
+                            PB_ARRAY(state, gram, (size_t)mc_longer(c) * k * k),
+                            PB_ARRAY(state, rhs, (size_t)mc_longer(c) * k),
+                            PB_ARRAY(state, save, (size_t)k * k));
     /* V from the start is not used: the first update replaces it. */
-    mc_spectral_init(ctx, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv, s->work);
-    *out = s;
-    return 0;
+    return mc_start(s, ctx, ctx->params[P_INIT_ITERS].integer, out);
 }
 
 static int32_t step(void *p)
 {
-    state *s = p;
-    return mc_alternate(s, exact_update, s->head.ctx, s->uv,
-                        "a Gram matrix is not positive definite");
+    return mc_alternate(p, exact_update, "a Gram matrix is not positive definite");
 }
 
 PB_PLUGIN(.name = "altmin", .version = "0.1.0", .kind = PB_KIND_COMPLETION,

@@ -97,13 +97,23 @@ int mc_spectral_init(const pb_context *ctx, uint32_t iters, double *uv, double *
     return 0;
 }
 
-int32_t mc_alternate(void *state, mc_update *update, const pb_context *ctx, double *uv,
-                     const char *why)
+int32_t mc_start(void *state, const pb_context *ctx, int64_t iters, void **out)
 {
-    const pb_completion *c = ctx->problem->oracle;
-    double *U = uv, *V = uv + (size_t)c->m * c->rank;
+    mc_base *b = state;
+    if (!b)
+        return PB_ERR_NOMEM;
+    b->c = ctx->problem->oracle;
+    mc_spectral_init(ctx, (uint32_t)iters, b->uv, b->work);
+    *out = b;
+    return 0;
+}
+
+int32_t mc_alternate(void *state, mc_update *update, const char *why)
+{
+    mc_base *b = state;
+    double *U = b->uv, *V = b->uv + (size_t)b->c->m * b->c->rank;
     int rc = update(state, PB_COMPLETION_COLS, U, V);
     if (rc == 0)
         rc = update(state, PB_COMPLETION_ROWS, V, U);
-    return rc < 0 ? pb_fail(ctx, PB_ERR_FAILED, "%s", why) : PB_CONTINUE;
+    return rc < 0 ? pb_fail(b->head.ctx, PB_ERR_FAILED, "%s", why) : PB_CONTINUE;
 }

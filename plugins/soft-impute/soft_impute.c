@@ -40,10 +40,9 @@ static const pb_param params[] = {
 };
 
 typedef struct state {
-    pb_state_head head; /* the solution: uv, A then B */
-    const pb_completion *c;
+    mc_base base; /* the solution: base.uv, A then B */
     double lambda;
-    double *uv, *rx, *gram, *gram_f, *next, *work;
+    double *rx, *gram, *gram_f, *next;
 } state;
 
 /*
@@ -54,56 +53,47 @@ typedef struct state {
 static int ridge_update(void *p, uint32_t side, const double *F, double *X)
 {
     state *s = p;
-    const pb_completion *c = s->c;
-    const uint32_t k = c->rank;
-    const uint32_t count = side == PB_COMPLETION_ROWS ? c->m : c->n;
-    const uint32_t other = side == PB_COMPLETION_ROWS ? c->n : c->m;
-    const double *A = side == PB_COMPLETION_ROWS ? X : F, *B = side == PB_COMPLETION_ROWS ? F : X;
-    if (isnan(c->residual_product(c, side, A, B, k, F, s->rx)))
+    const mc_side d = mc_side_of(p, side, F, X);
+    const pb_completion *c = d.c;
+    const uint32_t k = d.k;
+    if (isnan(c->residual_product(c, side, d.U, d.V, k, F, s->rx)))
         return 1;
-    mc_gram(F, other, k, s->gram);
+    mc_gram(F, d.other, k, s->gram);
     memcpy(s->gram_f, s->gram, (size_t)k * k * sizeof(double));
     for (uint32_t a = 0; a < k; a++)
         s->gram_f[a * k + a] += s->lambda;
     if (mc_cholesky(k, s->gram_f) != 0)
         return -1;
     /* next = X F^T F - R^T F, then each row times (F^T F + lambda I)^{-1}. */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)count, (int)k, (int)k, 1.0, X,
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d.count, (int)k, (int)k, 1.0, X,
                 (int)k, s->gram, (int)k, 0.0, s->next, (int)k);
-    for (uint32_t i = 0; i < count; i++) {
+    for (uint32_t i = 0; i < d.count; i++) {
         double *row = s->next + (size_t)i * k;
         for (uint32_t a = 0; a < k; a++)
             row[a] -= s->rx[(size_t)i * k + a];
         mc_cholesky_solve(k, s->gram_f, row);
     }
-    memcpy(X, s->next, (size_t)count * k * sizeof(double));
+    memcpy(X, s->next, (size_t)d.count * k * sizeof(double));
     return 0;
 }
 
 static int32_t create(const pb_context *ctx, void **out)
 {
     const pb_completion *c = ctx->problem->oracle;
-    const uint32_t k = c->rank, big = c->m > c->n ? c->m : c->n;
-    state *s = PB_STATE_NEW(ctx, state, PB_ARRAY(state, uv, ((size_t)c->m + c->n) * k),
-                            PB_ARRAY(state, rx, (size_t)big * k),
+    const uint32_t k = c->rank;
+    state *s = PB_STATE_NEW(ctx, state, MC_ARRAYS(state, c),
+                            PB_ARRAY(state, rx, (size_t)mc_longer(c) * k),
                             PB_ARRAY(state, gram, (size_t)k * k),
                             PB_ARRAY(state, gram_f, (size_t)k * k),
-                            PB_ARRAY(state, next, (size_t)big * k),
-                            PB_ARRAY(state, work, (size_t)big * k));
-    if (!s)
-        return PB_ERR_NOMEM;
-    s->c = c;
-    s->lambda = ctx->params[P_LAMBDA].real;
-    mc_spectral_init(ctx, (uint32_t)ctx->params[P_INIT_ITERS].integer, s->uv, s->work);
-    *out = s;
-    return 0;
+                            PB_ARRAY(state, next, (size_t)mc_longer(c) * k));
+    if (s)
+        s->lambda = ctx->params[P_LAMBDA].real;
+    return mc_start(s, ctx, ctx->params[P_INIT_ITERS].integer, out);
 }
 
 static int32_t step(void *p)
 {
-    state *s = p;
-    return mc_alternate(s, ridge_update, s->head.ctx, s->uv,
-                        "a factor lost rank: F^T F is singular");
+    return mc_alternate(p, ridge_update, "a factor lost rank: F^T F is singular");
 }
 
 PB_PLUGIN(.name = "soft-impute", .version = "0.1.0", .kind = PB_KIND_COMPLETION,
