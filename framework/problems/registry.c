@@ -9,11 +9,11 @@
 
 extern const pb__kind pb__kind_blackbox, pb__kind_transport, pb__kind_stochastic, pb__kind_bilevel,
     pb__kind_policy, pb__kind_sequence;
-extern const pb__kind pb__kind_saddle;
+extern const pb__kind pb__kind_saddle, pb__kind_completion;
 
 const pb__kind *const pb__kinds[] = {&pb__kind_blackbox, &pb__kind_transport, &pb__kind_stochastic,
                                      &pb__kind_bilevel, &pb__kind_policy, &pb__kind_sequence,
-                                     &pb__kind_saddle};
+                                     &pb__kind_saddle, &pb__kind_completion};
 const uint32_t pb__n_kinds = sizeof pb__kinds / sizeof pb__kinds[0];
 
 const pb__kind *pb__kind_find(const char *name)

@@ -11,6 +11,7 @@
 #include "plugbench/bilevel.h"
 #include "plugbench/sequence.h"
 #include "plugbench/saddle.h"
+#include "plugbench/completion.h"
 #include "plugbench/kit.h"
 
 #include <stddef.h>
@@ -22,6 +23,7 @@ _Static_assert(offsetof(pb_stochastic, struct_size) == 0, "pb_stochastic starts 
 _Static_assert(offsetof(pb_policy, struct_size) == 0, "pb_policy starts with struct_size");
 _Static_assert(offsetof(pb_transport, struct_size) == 0, "pb_transport starts with struct_size");
 _Static_assert(offsetof(pb_saddle, struct_size) == 0, "pb_saddle starts with struct_size");
+_Static_assert(offsetof(pb_completion, struct_size) == 0, "pb_completion starts with struct_size");
 _Static_assert(offsetof(pb_sequence, struct_size) == 0 &&
                    offsetof(pb_sequence_model, struct_size) == 0,
                "pb_sequence and pb_sequence_model start with struct_size");

@@ -12,6 +12,7 @@
 #include "plugbench/bilevel.h"
 #include "plugbench/sequence.h"
 #include "plugbench/saddle.h"
+#include "plugbench/completion.h"
 
 int pb_header_check_cpp();
 int pb_header_check_cpp() { return PB_ABI_MAJOR + static_cast<int>(sizeof(pb_blackbox) > 0); }

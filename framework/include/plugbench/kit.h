@@ -50,6 +50,7 @@
 
 #include "bilevel.h"
 #include "blackbox.h"
+#include "completion.h"
 #include "microkernels.h"
 #include "plugin.h"
 #include "policy.h"
@@ -144,6 +145,7 @@ PB__ORACLE_ACCESSOR(bilevel, BILEVEL)       /* pb_bilevel_of */
 PB__ORACLE_ACCESSOR(policy, POLICY)         /* pb_policy_of */
 PB__ORACLE_ACCESSOR(sequence, SEQUENCE)     /* pb_sequence_of */
 PB__ORACLE_ACCESSOR(saddle, SADDLE)         /* pb_saddle_of */
+PB__ORACLE_ACCESSOR(completion, COMPLETION) /* pb_completion_of */
 
 /*
  * An integer parameter with a dimension-dependent default: its value, or `rule` (the
