@@ -13,6 +13,7 @@
 #include "isolate.h"
 #include "numfmt.h"
 #include "strmap.h"
+#include "suite.h"
 
 static const char usage[] =
     "usage: plugbench run [options]\n"
@@ -92,7 +93,9 @@ static const char usage_config[] =
     "{\"alg\": {\"name\": value}} or an array of \"alg.name=value\"), jobs, timeout, memory,\n"
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
     "sandbox, cache, save_solutions (false, true, \"final\" or \"checkpoints\"),\n"
-    "solutions_max_mb, checkpoints, max_trace_points; a key twice in one object is refused.\n"
+    "solutions_max_mb, checkpoints, max_trace_points, suite (a paper's claims, copied into\n"
+    "the results' context: see plugbench reproduce --help); a key twice in one object is\n"
+    "refused.\n"
     "Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
@@ -486,7 +489,7 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
                                         "shard",      "sandbox",  "count_instructions",
                                         "cache",      "save_solutions", "solutions_max_mb",
-                                        "checkpoints", "max_trace_points"};
+                                        "checkpoints", "max_trace_points", "suite"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -568,6 +571,15 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         return pb_usage_error("cache must be a directory name of 1 to %d bytes",
                               PATH_MAX - 201);
     o->cache = cache ? cache->valuestring : NULL;
+    /* A reproduction suite's claims (suite.h): checked here, copied into the context. */
+    o->suite = cJSON_GetObjectItemCaseSensitive(cfg, "suite");
+    if (o->suite) {
+        pb__suite parsed;
+        char err[512];
+        if (pb__suite_parse(o->suite, &parsed, err, sizeof err) != 0)
+            return pb_usage_error("%s: %s", source, err);
+        pb__suite_free(&parsed);
+    }
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
     /* Empty or too long for PATH_MAX, a name would silently become another file. */
     if (output && (!cJSON_IsString(output) || !output->valuestring[0] ||
