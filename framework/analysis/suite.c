@@ -108,11 +108,11 @@ static int parse_claim(const cJSON *o, size_t k, pb__claim *c, char *err, size_t
 
 int pb__suite_parse(const cJSON *block, pb__suite *out, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"name", "plugin", "paper", "expected_seconds", "claims"};
+    static const char *const keys[] = {"name", "plugin", "paper", "cpu_seconds", "claims"};
     memset(out, 0, sizeof *out);
     if (!cJSON_IsObject(block)) {
         snprintf(err, errlen, "suite: must be an object {\"name\", \"plugin\", \"paper\", "
-                 "\"expected_seconds\", \"claims\"}");
+                 "\"cpu_seconds\", \"claims\"}");
         return -1;
     }
     const cJSON *item;
@@ -130,12 +130,12 @@ int pb__suite_parse(const cJSON *block, pb__suite *out, char *err, size_t errlen
                  "'paper' a non-empty string");
         return -1;
     }
-    const cJSON *seconds = cJSON_GetObjectItemCaseSensitive(block, "expected_seconds");
+    const cJSON *seconds = cJSON_GetObjectItemCaseSensitive(block, "cpu_seconds");
     if (!cJSON_IsNumber(seconds) || !(seconds->valuedouble > 0 && seconds->valuedouble < 1e9)) {
-        snprintf(err, errlen, "suite: 'expected_seconds' must be a positive number");
+        snprintf(err, errlen, "suite: 'cpu_seconds' must be a positive number");
         return -1;
     }
-    out->expected_seconds = seconds->valuedouble;
+    out->cpu_seconds = seconds->valuedouble;
     const cJSON *claims = cJSON_GetObjectItemCaseSensitive(block, "claims");
     int n = cJSON_IsArray(claims) ? cJSON_GetArraySize(claims) : 0;
     if (n == 0) {

@@ -36,7 +36,7 @@ typedef struct pb__suite {
     const char *name;       /* [a-z0-9-], 1-64 */
     const char *plugin;     /* the plugin whose paper it reproduces */
     const char *paper;      /* the paper, as a citation */
-    double expected_seconds; /* its run time measured here, at -j 2 */
+    double cpu_seconds;     /* its runs' CPU time measured here (user + system) */
     pb__claim *claims;
     size_t n_claims;
 } pb__suite;

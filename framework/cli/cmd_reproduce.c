@@ -107,7 +107,8 @@ static int list_suites(void)
         return pb_usage_error("reproduce: cannot read the suite directory %s: %s", dir,
                               strerror(errno));
     int rc = PB_EXIT_OK;
-    printf("%-20s %-14s %6s %9s  %s\n", "suite", "plugin", "claims", "expected", "paper");
+    printf("%-16s %-10s %6s %8s %8s  %s\n", "suite", "plugin", "claims", "cpu", "wall -j2",
+           "paper");
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX + 256], err[1024];
         snprintf(path, sizeof path, "%s/%s", dir, entries[i]->d_name);
@@ -116,15 +117,16 @@ static int list_suites(void)
         if (load_suite(path, &doc, &s, err, sizeof err) != 0) {
             rc = pb_usage_error("%s", err);
         } else {
-            printf("%-20s %-14s %6zu %8.0fs  %s\n", s.name, s.plugin, s.n_claims,
-                   s.expected_seconds, s.paper);
+            printf("%-16s %-10s %6zu %7.0fs %7.0fs  %s\n", s.name, s.plugin, s.n_claims,
+                   s.cpu_seconds, s.cpu_seconds / 2, s.paper);
             pb__suite_free(&s);
             cJSON_Delete(doc);
         }
         free(entries[i]);
     }
     free(entries);
-    printf("(expected: wall time measured here with -j 2 on two cores; suites in %s)\n", dir);
+    printf("(cpu: the suite's CPU time measured here; wall -j2: the run time to expect with -j 2 "
+           "on two free cores; suites in %s)\n", dir);
     return rc;
 }
 
