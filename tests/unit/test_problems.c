@@ -207,11 +207,12 @@ static void check_ids(void)
 {
     pb__problem *p;
     char err[512] = "";
-    /* A box must be positive, written as the shortest decimal, and not the default's 5. */
+    /* A box must be positive, written as the shortest decimal, and not the default's 5;
+     * below 3 only around the unshifted instance 0. */
     const char *bad[] = {"sphere-d0-i1",         "sphere-d3",           "sphere-d3-i1x",
                          "nosuch-d3-i1",         "rastrigin-d3-i0-box5", "rastrigin-d3-i0-box3.0",
                          "rastrigin-d3-i0-box0", "rastrigin-d3-i0-box-1", "rastrigin-d3-i0-box",
-                         "rastrigin-d3-i0-box3x"};
+                         "rastrigin-d3-i0-box3x", "sphere-d3-i1-box2"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK(pb__problem_open(bad[i], &p, err, sizeof err) == -1, "%s must be refused", bad[i]);
         CHECK(strstr(err, bad[i]) != NULL, "the message names the id: %s", err);

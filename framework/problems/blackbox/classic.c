@@ -4,7 +4,8 @@
  * uniformly in [-100, 100] (rounded to 0.01) from a generator seeded by (family, i), so
  * an id names one function exactly. Instance 0 is the textbook function the papers use,
  * unshifted: x_opt = 0 (Rosenbrock: 1), f_opt = 0. The box is [-5, 5]^d, or [-B, B]^d for
- * an id ending in -box<B> (CBO's papers start in [-3, 3]^d: rastrigin-d20-i0-box3).
+ * an id ending in -box<B>, B >= 3 for i >= 1 (CBO's papers start in [-3, 3]^d:
+ * rastrigin-d20-i0-box3).
  */
 #include "bb_problem.h"
 #include "draw.h"
@@ -68,6 +69,12 @@ static int open_classic(const pb__family *family, const char *id, pb__problem **
     int rc = pb__bb_parse_id(family->name, id, &dim, &instance, &box, err, errlen);
     if (rc != 0)
         return rc;
+    /* A shifted optimum lies in [-3, 3]^d: a smaller box could leave it out. */
+    if (instance > 0 && box < 3.0) {
+        snprintf(err, errlen, "problem id '%s': a box below 3 is for instance 0 only (a shifted "
+                 "optimum lies anywhere in [-3, 3]^d)", id);
+        return -1;
+    }
     pb__bb_objective objective = strcmp(family->name, "sphere") == 0      ? sphere
                                  : strcmp(family->name, "ellipsoid") == 0 ? ellipsoid
                                  : strcmp(family->name, "rosenbrock") == 0 ? rosenbrock
