@@ -263,6 +263,7 @@ int pb__report_pages(const pb__report *r, char *err, size_t errlen)
                "reached the target defined under each leaderboard.</p>\n");
     inputs_table(r, f);
     pb__report_protocols_html(r, f);
+    pb__report_reproduction(r, f);
     fputs("<nav>\n<h2>Contents</h2>\n<ul>\n", f);
     for (size_t k = 0; k < d->n_kinds; k++) {
         char file[64];

@@ -294,6 +294,9 @@ void pb__html_page_begin(FILE *f, const char *title);
  * script. */
 void pb__html_figure(FILE *f, const pb__rplot *plot);
 
+/* The "Reproduction" section of index.html when an input comes from a suite (suite.h). */
+void pb__report_reproduction(const pb__report *r, FILE *f);
+
 /* Writes leaderboard-<kind>.md and .html for every kind and index.html. 0 or -1. */
 int pb__report_pages(const pb__report *r, char *err, size_t errlen);
 

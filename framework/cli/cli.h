@@ -27,6 +27,7 @@ int pb_cmd_slurm(int argc, char **argv);
 int pb_cmd_remeasure(int argc, char **argv);
 int pb_cmd_tune(int argc, char **argv);
 int pb_cmd_history(int argc, char **argv);
+int pb_cmd_reproduce(int argc, char **argv);
 
 /* compare's defaults, which history shares; metrics 0: chosen once the files are read. */
 #define PB_COMPARE_DEFAULTS                                                                   \

@@ -647,6 +647,8 @@ static int finish(suite *s, int argc, char **argv)
         cJSON_AddItemToObject(context, "tuning", cJSON_Duplicate(s->opt.tuning, 1));
     if (s->opt.count_instructions)
         cJSON_AddItemToObject(context, "instructions", pb__instr_context());
+    if (s->opt.suite)
+        cJSON_AddItemToObject(context, "suite", cJSON_Duplicate(s->opt.suite, 1));
     int rc = gather(s, err, sizeof err);
     if (rc == 0)
         rc = pb__results_write(s->opt.output, context, s->records, err, sizeof err);

@@ -25,6 +25,7 @@ static const char usage[] =
     "  tune -c TUNE.json  tune every algorithm with the same trial budget, rank on held-out\n"
     "  history RANGE      measure a suite at each commit of a git range, find the steps\n"
     "  export --format coco|ioh DIR RESULTS...  bbob runs as COCO or IOHprofiler data\n"
+    "  reproduce NAME|FILE  run a paper's reproduction suite; a verdict per claim\n"
     "\n"
     "`plugbench <command> --help` describes each command. --version prints the version.\n";
 
@@ -38,6 +39,7 @@ static const struct {
     {"report", pb_cmd_report},   {"merge", pb_cmd_merge},       {"slurm", pb_cmd_slurm},
     {"remeasure", pb_cmd_remeasure}, {"tune", pb_cmd_tune},
     {"history", pb_cmd_history},   {"export", pb_cmd_export},
+    {"reproduce", pb_cmd_reproduce},
 };
 
 int main(int argc, char **argv)

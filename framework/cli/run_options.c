@@ -14,6 +14,7 @@
 #include "numfmt.h"
 #include "results_file.h"
 #include "strmap.h"
+#include "suite.h"
 
 static const char usage[] =
     "usage: plugbench run [options]\n"
@@ -94,8 +95,9 @@ static const char usage_config[] =
     "output, resume, shard (\"I/N\"), plots, quiet, count_instructions, plugin_dirs,\n"
     "sandbox, cache, save_solutions (false, true, \"final\" or \"checkpoints\"),\n"
     "solutions_max_mb, checkpoints, max_trace_points, tuning (an object copied into the\n"
-    "results' context, which the report shows: plugbench tune's protocol in tuned.json);\n"
-    "a key twice in one object is refused.\n"
+    "results' context, which the report shows: plugbench tune's protocol in tuned.json),\n"
+    "suite (a paper's claims, copied into the results' context: see plugbench reproduce\n"
+    "--help); a key twice in one object is refused.\n"
     "Numbers are decimal (5, 0.5, 1e-3): no spaces, hexadecimal, inf or nan.\n"
     "\n"
     "Exit status: 0 when every run was recorded (whatever its status), 1 when interrupted\n"
@@ -453,7 +455,8 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
                                         "resume",     "plots",    "quiet",   "plugin_dirs",
                                         "shard",      "sandbox",  "count_instructions",
                                         "cache",      "save_solutions", "solutions_max_mb",
-                                        "checkpoints", "max_trace_points", "tuning"};
+                                        "checkpoints", "max_trace_points", "tuning",
+                                        "suite"};
     const cJSON *item;
     cJSON_ArrayForEach(item, cfg) {
         int ok = 0;
@@ -540,6 +543,15 @@ static int interpret(cJSON *cfg, const char *source, pb_run_options *o)
         return pb_usage_error("%s: tuning must be an object (the protocol of plugbench tune)",
                               source);
     o->tuning = tuning;
+    /* A reproduction suite's claims (suite.h): checked here, copied into the context. */
+    o->suite = cJSON_GetObjectItemCaseSensitive(cfg, "suite");
+    if (o->suite) {
+        pb__suite parsed;
+        char err[512];
+        if (pb__suite_parse(o->suite, &parsed, err, sizeof err) != 0)
+            return pb_usage_error("%s: %s", source, err);
+        pb__suite_free(&parsed);
+    }
     const cJSON *output = cJSON_GetObjectItemCaseSensitive(cfg, "output");
     /* Empty or too long for PATH_MAX, a name would silently become another file. */
     if (output && (!cJSON_IsString(output) || !output->valuestring[0] ||

@@ -31,6 +31,7 @@ typedef struct pb_run_options {
     size_t shard, shards; /* --shard I/N: shard = I - 1; shards = N (1: the whole matrix) */
     const char *cache;   /* --cache DIR: the run cache's directory (cache.h), or NULL */
     const cJSON *tuning; /* config key tuning: tune's protocol for the context, or NULL */
+    const cJSON *suite;  /* a reproduction suite's block (suite.h), or NULL */
     pb_dirs dirs;
     cJSON *owner;        /* the merged config, which the cJSON members above point into */
 } pb_run_options;

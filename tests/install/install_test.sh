@@ -51,6 +51,12 @@ clean "$exe" run -a random-search -p sphere-d3-i1 -s 1-2 --max-evals 300 -o "$tm
   && [ "$(jq '[.runs[] | select(.status == "ok" and .plugin.path == "'"$plugindir"'/random-search.so")] | length' "$tmp/rs.json")" = 2 ] \
   && ok "installed plugbench runs its installed random-search" \
   || { notok "installed plugbench runs its installed random-search"; cat "$tmp/rs.log"; }
+# The installed suites, found relative to the executable with no environment.
+clean "$exe" reproduce --list >"$tmp/suites.out" 2>"$tmp/suites.err" \
+  && grep -q "suites in $prefix/$datadir/plugbench/suites)" "$tmp/suites.out" \
+  && grep -Eq '^cbo-paper +cbo ' "$tmp/suites.out" \
+  && ok "installed plugbench lists its installed reproduction suites" \
+  || { notok "installed plugbench lists its installed reproduction suites"; cat "$tmp/suites.out" "$tmp/suites.err"; }
 data_run() {
   clean "$exe" run -a sgd -p logreg-breast-cancer -s 1 --max-evals 2000 -o "$tmp/$1.json" \
     --no-plots -q >"$tmp/$1.log" 2>&1

@@ -56,6 +56,28 @@ static void check_formulas(void)
     pb__problem_close(&c->base);
 }
 
+/*
+ * Instance 0 is the unshifted textbook function (Rosenbrock's optimum at 1), and -box<B>
+ * sets the box [-B, B]^d, the id keeping its spelling.
+ */
+static void check_unshifted(void)
+{
+    const char *ids[] = {"sphere-d4-i0", "ellipsoid-d4-i0-box0.5", "rosenbrock-d4-i0-box2",
+                         "rastrigin-d4-i0-box3"};
+    const double box[] = {5, 0.5, 2, 3}, opt[] = {0, 0, 1, 0};
+    for (int k = 0; k < 4; k++) {
+        pb__bb_problem *p = open_bb(ids[k]);
+        const pb_blackbox *f = p->base.handle.oracle;
+        int ok = p->f_opt == 0 && strcmp(p->base.id, ids[k]) == 0;
+        for (int i = 0; i < 4; i++)
+            ok &= p->x_opt[i] == opt[k] && f->lower[i] == -box[k] && f->upper[i] == box[k];
+        double x[4] = {opt[k], opt[k], opt[k], opt[k]};
+        CHECK(ok && f->evaluate(f, x) == 0, "%s: optimum %g, f 0 there, box [-%g, %g]", ids[k],
+              opt[k], box[k], box[k]);
+        pb__problem_close(&p->base);
+    }
+}
+
 static void check_accounting(void)
 {
     pb__bb_problem *p = open_bb("sphere-d2-i1");
@@ -74,8 +96,13 @@ static void check_accounting(void)
           "the 4th call is refused with NaN and not counted");
     double metrics[PB__MAX_METRICS];
     CHECK(p->base.ops->measure(&p->base, far, metrics) == 0, "finite");
-    CHECK(metrics[0] == 0.25 && metrics[1] == 1 && metrics[2] == 1, "measure: %g %g %g",
-          metrics[0], metrics[1], metrics[2]);
+    CHECK(metrics[0] == 0.25 && metrics[1] == 1 && metrics[2] == 1 && metrics[3] == 1,
+          "measure: %g %g %g %g", metrics[0], metrics[1], metrics[2], metrics[3]);
+    double off[2] = {p->x_opt[0] + 0.5, p->x_opt[1] - 2};
+    CHECK(p->base.ops->measure(&p->base, off, metrics) == 0 && metrics[3] == 2 &&
+              metrics[2] == sqrt(0.25 + 4),
+          "the maximum-norm distance is the largest coordinate's: %g (2-norm %g)", metrics[3],
+          metrics[2]);
     double bad[2] = {NAN, 0};
     CHECK(p->base.ops->measure(&p->base, bad, metrics) == 1, "a NaN solution is not finite");
     CHECK(p->base.cost == 3, "measuring is not counted");
@@ -180,8 +207,13 @@ static void check_ids(void)
 {
     pb__problem *p;
     char err[512] = "";
-    const char *bad[] = {"sphere-d0-i1", "sphere-d3", "sphere-d3-i1x", "nosuch-d3-i1", "rastrigin-d3-i0"};
-    for (int i = 0; i < 5; i++) {
+    /* A box must be positive, written as the shortest decimal, and not the default's 5;
+     * below 3 only around the unshifted instance 0. */
+    const char *bad[] = {"sphere-d0-i1",         "sphere-d3",           "sphere-d3-i1x",
+                         "nosuch-d3-i1",         "rastrigin-d3-i0-box5", "rastrigin-d3-i0-box3.0",
+                         "rastrigin-d3-i0-box0", "rastrigin-d3-i0-box-1", "rastrigin-d3-i0-box",
+                         "rastrigin-d3-i0-box3x", "sphere-d3-i1-box2"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         CHECK(pb__problem_open(bad[i], &p, err, sizeof err) == -1, "%s must be refused", bad[i]);
         CHECK(strstr(err, bad[i]) != NULL, "the message names the id: %s", err);
     }
@@ -190,6 +222,7 @@ static void check_ids(void)
 int main(void)
 {
     check_formulas();
+    check_unshifted();
     check_accounting();
     check_target_hits();
     check_kind_columns();

@@ -26,6 +26,7 @@ struct pb__bb_problem {
     uint32_t dim;
     uint32_t instance;
     double *lower, *upper; /* the box, dim each */
+    double box;            /* the classic families' box is [-box, box]^dim (5 unless given) */
     double *x_opt;         /* the optimum, dim */
     double f_opt;          /* f(x_opt) */
     double best;           /* lowest counted value so far, +inf before the first */
@@ -37,7 +38,7 @@ struct pb__bb_problem {
 };
 
 /*
- * Allocates a problem of dimension dim over [-5, 5]^dim with the given objective; x_opt,
+ * Allocates a problem of dimension dim over [-5, 5]^dim (box 5) with the given objective; x_opt,
  * f_opt and family_data are for the caller to fill. Returns NULL when out of memory.
  */
 pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objective objective);
@@ -46,11 +47,12 @@ pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objec
 double pb__bb_counted_evaluate(const pb_blackbox *self, const double *x);
 
 /*
- * Parses "<prefix>-d<dim>-i<instance>" with 1 <= dim <= 100000 and 1 <= instance <= 10^6.
- * Returns 0 on a match, 1 when id does not start with "<prefix>-", -1 with a message when
- * it does but the rest is malformed.
+ * Parses "<prefix>-d<dim>-i<instance>[-box<B>]" with 1 <= dim <= 100000, 0 <= instance <=
+ * 10^6 and 0 < B <= 10^6 written as pb__format_double writes it, not 5; *box is B, or 5
+ * without the suffix. Returns 0 on a match, 1 when id does not start with "<prefix>-", -1
+ * with a message when it does but the rest is malformed.
  */
 int pb__bb_parse_id(const char *prefix, const char *id, uint32_t *dim, uint32_t *instance,
-                    char *err, size_t errlen);
+                    double *box, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,6 @@
 /* The blackbox kind: counted evaluations, best-so-far tracking and measurement. */
 #include "bb_problem.h"
+#include "numfmt.h"
 #include "plugbench/kit.h"
 
 #include <math.h>
@@ -63,15 +64,18 @@ double pb__bb_counted_evaluate(const pb_blackbox *self, const double *x)
 static int measure(pb__problem *base, const double *x, double *out)
 {
     pb__bb_problem *p = (pb__bb_problem *)base;
-    double dist2 = 0.0;
+    double dist2 = 0.0, linf = 0.0;
     int finite = 1;
     for (uint32_t i = 0; i < p->dim; i++) {
         finite &= isfinite(x[i]) != 0;
         dist2 += (x[i] - p->x_opt[i]) * (x[i] - p->x_opt[i]);
+        linf = fmax(linf, fabs(x[i] - p->x_opt[i]));
     }
     out[0] = p->best - p->f_opt;
     out[1] = finite ? p->objective(p, x) - p->f_opt : NAN;
     out[2] = sqrt(dist2);
+    /* The maximum norm: CBO's papers count a run a success when it is below 0.25. */
+    out[3] = finite ? linf : NAN;
     return finite && isfinite(out[1]) ? 0 : 1;
 }
 
@@ -81,6 +85,8 @@ static void describe(const pb__problem *base, cJSON *obj)
     cJSON_AddNumberToObject(obj, "dimension", p->dim);
     cJSON_AddNumberToObject(obj, "instance", p->instance);
     cJSON_AddNumberToObject(obj, "f_opt", p->f_opt);
+    if (p->box != 5.0) /* records of the default box stay as they were */
+        cJSON_AddNumberToObject(obj, "box", p->box);
 }
 
 static void destroy(pb__problem *base)
@@ -103,6 +109,7 @@ pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objec
         p->upper[i] = 5.0;
     }
     p->dim = dim;
+    p->box = 5.0;
     p->instance = instance;
     p->objective = objective;
     p->best = INFINITY;
@@ -119,7 +126,7 @@ pb__bb_problem *pb__bb_problem_new(uint32_t dim, uint32_t instance, pb__bb_objec
 }
 
 int pb__bb_parse_id(const char *prefix, const char *id, uint32_t *dim, uint32_t *instance,
-                    char *err, size_t errlen)
+                    double *box, char *err, size_t errlen)
 {
     size_t n = strlen(prefix);
     if (strncmp(id, prefix, n) != 0 || id[n] != '-')
@@ -130,12 +137,22 @@ int pb__bb_parse_id(const char *prefix, const char *id, uint32_t *dim, uint32_t 
     /* %lu alone would also take "+3", " 3" and "-1": digits only. */
     int digits = id[n + 2] >= '0' && id[n + 2] <= '9' && dash_i && dash_i[2] >= '0' &&
                  dash_i[2] <= '9';
-    if (!digits || sscanf(id + n, "-d%lu-i%lu%n", &d, &i, &used) != 2 ||
-        id[n + (size_t)used] != '\0' ||
-        d < 1 || d > 100000 || i < 1 || i > 1000000) {
+    const char *rest = "";
+    if (digits && sscanf(id + n, "-d%lu-i%lu%n", &d, &i, &used) == 2)
+        rest = id + n + used;
+    /* The box as the shortest decimal that reads back, and not the default's: one id per
+     * function. */
+    char canonical[PB__NUMBER_CHARS];
+    *box = 5.0;
+    int box_ok = rest[0] == '\0' ||
+                 (strncmp(rest, "-box", 4) == 0 && pb__parse_decimal(rest + 4, box) == 0 &&
+                  *box > 0.0 && *box <= 1e6 && *box != 5.0 &&
+                  strcmp(pb__format_double(*box, canonical), rest + 4) == 0);
+    if (!digits || used == 0 || !box_ok || d < 1 || d > 100000 || i > 1000000) {
         snprintf(err, errlen,
-                 "malformed problem id '%s': expected %s-d<dim>-i<instance> with dim in "
-                 "[1, 100000] and instance in [1, 1000000]",
+                 "malformed problem id '%s': expected %s-d<dim>-i<instance>[-box<B>] with dim in "
+                 "[1, 100000], instance in [0, 1000000] and B in (0, 10^6] written as the "
+                 "shortest decimal, not 5 (the default box)",
                  id, prefix);
         return -1;
     }
@@ -150,7 +167,8 @@ const pb__kind pb__kind_blackbox = {
     .abi_kind = PB_KIND_BLACKBOX,
     .cost_unit = "evaluations",
     .doc = "minimize f over a box from evaluations only",
-    .metrics = {"best_error", "solution_error", "distance_to_optimum"},
+    .metrics = {"best_error", "solution_error", "distance_to_optimum",
+                "linf_distance_to_optimum"},
     .history_metrics = 1u << 0, /* best_error: the best counted evaluation, not the solution's */
     /* The default suite: bbob's sphere, Rosenbrock, rotated ellipsoid, rotated Rastrigin and
      * Gallagher's 101 peaks in d=10, two instances each: unimodal to multimodal in seconds. */

@@ -1,11 +1,15 @@
 /*
  * Four classic test functions with shifted optima: sphere, ellipsoid (condition 1e6),
- * Rosenbrock and Rastrigin. Instance i draws x_opt uniformly in [-3, 3]^d and f_opt
+ * Rosenbrock and Rastrigin. Instance i >= 1 draws x_opt uniformly in [-3, 3]^d and f_opt
  * uniformly in [-100, 100] (rounded to 0.01) from a generator seeded by (family, i), so
- * an id names one function exactly.
+ * an id names one function exactly. Instance 0 is the textbook function the papers use,
+ * unshifted: x_opt = 0 (Rosenbrock: 1), f_opt = 0. The box is [-5, 5]^d, or [-B, B]^d for
+ * an id ending in -box<B>, B >= 3 for i >= 1 (CBO's papers start in [-3, 3]^d:
+ * rastrigin-d20-i0-box3).
  */
 #include "bb_problem.h"
 #include "draw.h"
+#include "numfmt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -61,9 +65,16 @@ static int open_classic(const pb__family *family, const char *id, pb__problem **
                         size_t errlen)
 {
     uint32_t dim, instance;
-    int rc = pb__bb_parse_id(family->name, id, &dim, &instance, err, errlen);
+    double box;
+    int rc = pb__bb_parse_id(family->name, id, &dim, &instance, &box, err, errlen);
     if (rc != 0)
         return rc;
+    /* A shifted optimum lies in [-3, 3]^d: a smaller box could leave it out. */
+    if (instance > 0 && box < 3.0) {
+        snprintf(err, errlen, "problem id '%s': a box below 3 is for instance 0 only (a shifted "
+                 "optimum lies anywhere in [-3, 3]^d)", id);
+        return -1;
+    }
     pb__bb_objective objective = strcmp(family->name, "sphere") == 0      ? sphere
                                  : strcmp(family->name, "ellipsoid") == 0 ? ellipsoid
                                  : strcmp(family->name, "rosenbrock") == 0 ? rosenbrock
@@ -78,23 +89,30 @@ static int open_classic(const pb__family *family, const char *id, pb__problem **
     }
     pb_rng rng;
     pb_rng_seed(&rng, instance, pb__name_hash(family->name));
-    for (uint32_t i = 0; i < dim; i++)
-        p->x_opt[i] = pb_rng_uniform_in(&rng, -3.0, 3.0);
-    p->f_opt = round(pb_rng_uniform_in(&rng, -100.0, 100.0) * 100.0) / 100.0;
+    for (uint32_t i = 0; i < dim; i++) {
+        p->x_opt[i] = instance > 0 ? pb_rng_uniform_in(&rng, -3.0, 3.0)
+                                   : objective == rosenbrock ? 1.0 : 0.0;
+        p->lower[i] = -box;
+        p->upper[i] = box;
+    }
+    p->f_opt = instance > 0 ? round(pb_rng_uniform_in(&rng, -100.0, 100.0) * 100.0) / 100.0 : 0.0;
     for (uint32_t i = 0; weights && i < dim; i++)
         weights[i] = dim == 1 ? 1.0 : pow(10.0, 6.0 * i / (dim - 1.0));
     p->family_data = weights;
-    snprintf(p->base.id, sizeof p->base.id, "%s-d%u-i%u", family->name, dim, instance);
+    p->box = box;
+    char b[PB__NUMBER_CHARS];
+    snprintf(p->base.id, sizeof p->base.id, box != 5.0 ? "%s-d%u-i%u-box%s" : "%s-d%u-i%u",
+             family->name, dim, instance, pb__format_double(box, b));
     *out = &p->base;
     return 0;
 }
 
-const pb__family pb__family_sphere = {&pb__kind_blackbox, "sphere", "sphere-d<dim>-i<instance>",
-                                      "sum of squares, shifted", open_classic};
-const pb__family pb__family_ellipsoid = {&pb__kind_blackbox, "ellipsoid", "ellipsoid-d<dim>-i<instance>",
-                                         "axis-parallel ellipsoid, condition 1e6, shifted",
+const pb__family pb__family_sphere = {&pb__kind_blackbox, "sphere", "sphere-d<dim>-i<instance>[-box<B>]",
+                                      "sum of squares, shifted (i0: unshifted)", open_classic};
+const pb__family pb__family_ellipsoid = {&pb__kind_blackbox, "ellipsoid", "ellipsoid-d<dim>-i<instance>[-box<B>]",
+                                         "axis-parallel ellipsoid, condition 1e6, shifted (i0: unshifted)",
                                          open_classic};
-const pb__family pb__family_rosenbrock = {&pb__kind_blackbox, "rosenbrock", "rosenbrock-d<dim>-i<instance>",
-                                          "Rosenbrock's banana valley, shifted", open_classic};
-const pb__family pb__family_rastrigin = {&pb__kind_blackbox, "rastrigin", "rastrigin-d<dim>-i<instance>",
-                                         "Rastrigin, 10^d local minima, shifted", open_classic};
+const pb__family pb__family_rosenbrock = {&pb__kind_blackbox, "rosenbrock", "rosenbrock-d<dim>-i<instance>[-box<B>]",
+                                          "Rosenbrock's banana valley, shifted (i0: unshifted)", open_classic};
+const pb__family pb__family_rastrigin = {&pb__kind_blackbox, "rastrigin", "rastrigin-d<dim>-i<instance>[-box<B>]",
+                                         "Rastrigin, 10^d local minima, shifted (i0: unshifted)", open_classic};
