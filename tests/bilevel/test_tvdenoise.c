@@ -86,12 +86,10 @@ static void test_data(void)
     pb__problem_close(&p->base);
 }
 
-/* Every oracle against central differences on id. */
-static void test_oracles(const char *id)
+/* Every oracle against central differences on p. */
+static void test_oracles(pb__bil_problem *p)
 {
-    pb__bil_problem *p = open_problem(id);
-    if (!p)
-        return;
+    const char *id = p->base.id;
     const pb_bilevel *o = &p->oracle;
     uint32_t dx = o->dx, dy = o->dy;
     pb_rng rng;
@@ -156,15 +154,12 @@ static void test_oracles(const char *id)
           id, err[4], rq);
     free(x), free(y), free(ux), free(uy), free(zx), free(v), free(gy), free(gx), free(hv),
         free(fd), free(yp), free(cr);
-    pb__problem_close(&p->base);
 }
 
-/* The fixed batches average to the exact oracle and value; calls cost their images. */
-static void test_batches(void)
+/* The fixed batches average to the exact oracle and value; calls cost their images
+ * (bilevel-tvdenoise-d2-n6). */
+static void test_batches(pb__bil_problem *p)
 {
-    pb__bil_problem *p = open_problem("bilevel-tvdenoise-d2-n6");
-    if (!p)
-        return;
     const pb_bilevel *o = &p->oracle;
     uint32_t dy = o->dy; /* 6 images in batches of 4: sizes 4 and 2 */
     pb_rng rng;
@@ -190,15 +185,11 @@ static void test_batches(void)
           "means are the exact grad_y g (%.1e) and g (%.1e)", (unsigned long long)exact_cost,
           rel(sum, ex, dy), fabs(sv - gv));
     free(y), free(ex), free(b), free(sum);
-    pb__problem_close(&p->base);
 }
 
 /* The host's y* and grad Phi at a point of d2-n3 (two parameters, both derivatives). */
-static void test_host(void)
+static void test_host(pb__bil_problem *p)
 {
-    pb__bil_problem *p = open_problem("bilevel-tvdenoise-d2-n3");
-    if (!p)
-        return;
     const pb_bilevel *o = &p->oracle;
     double x[2] = {-3.5, -3.0}, g[2], fdg[2], *ys = gc_zeros(o->dy), *gy = gc_zeros(o->dy);
     p->fns->y_star(p, x, ys);
@@ -220,7 +211,6 @@ static void test_host(void)
           "(%.6g, %.6g) vs central differences of Phi: %.1e", norm(gy, o->dy), g[0], g[1],
           rel(g, fdg, 2));
     free(ys), free(gy);
-    pb__problem_close(&p->base);
 }
 
 static void test_ids(void)
@@ -237,13 +227,23 @@ static void test_ids(void)
     }
 }
 
+/* Runs test on problem id, opened for it and closed after. */
+static void on(const char *id, void (*test)(pb__bil_problem *p))
+{
+    pb__bil_problem *p = open_problem(id);
+    if (p) {
+        test(p);
+        pb__problem_close(&p->base);
+    }
+}
+
 int main(void)
 {
     test_data();
-    test_oracles("bilevel-tvdenoise-d1-n16");
-    test_oracles("bilevel-tvdenoise-d2-n3");
-    test_batches();
-    test_host();
+    on("bilevel-tvdenoise-d1-n16", test_oracles);
+    on("bilevel-tvdenoise-d2-n3", test_oracles);
+    on("bilevel-tvdenoise-d2-n6", test_batches);
+    on("bilevel-tvdenoise-d2-n3", test_host);
     test_ids();
     return check_summary("bilevel tvdenoise");
 }

@@ -54,15 +54,12 @@ typedef struct tv {
     double cache_x[2], *cache_y;
 } tv;
 
+/* Frees the model: its one block of images (clean, noisy and cache_y in turn), then it. */
 static void tv_free(void *model)
 {
-    tv *m = model;
-    if (m) {
-        free(m->clean);
-        free(m->noisy);
-        free(m->cache_y);
-    }
-    free(m);
+    if (model)
+        free(((tv *)model)->clean);
+    free(model);
 }
 
 /* The pixels a and b of adjacent pair k (b right of or below a). */
@@ -301,17 +298,16 @@ static tv *tv_new(uint32_t d, uint32_t n, char *err, size_t errlen)
     if (pb__dataset_read_csv(path, &ds, err, errlen) != 0)
         return NULL;
     tv *m = calloc(1, sizeof *m);
-    if (m) {
-        m->clean = malloc((size_t)n * P * sizeof(double));
-        m->noisy = malloc((size_t)n * P * sizeof(double));
-        m->cache_y = malloc((size_t)n * P * sizeof(double));
+    if (m && (m->clean = malloc(3 * (size_t)n * P * sizeof(double)))) {
+        m->noisy = m->clean + (size_t)n * P;
+        m->cache_y = m->noisy + (size_t)n * P;
     }
     if (ds.d != P || ds.n < n) {
         snprintf(err, errlen, "%s: expected %u pixels and at least %u images, found %u and %u",
                  path, P, n, ds.d, ds.n);
         tv_free(m);
         m = NULL;
-    } else if (!m || !m->clean || !m->noisy || !m->cache_y) {
+    } else if (!m || !m->clean) {
         snprintf(err, errlen, "out of memory");
         tv_free(m);
         m = NULL;
