@@ -16,7 +16,8 @@ int32_t sad_create(const pb_context *ctx, size_t size, size_t n_extra, const pb_
         PB_ARRAY(sad_base, idx, D),  PB_ARRAY(sad_base, perm, D)};
     if (n_extra > SAD_MAX_EXTRA)
         return pb_fail(ctx, PB_ERR_FAILED, "at most %d extra arrays", SAD_MAX_EXTRA);
-    memcpy(arrays + 11, extra, n_extra * sizeof *extra);
+    if (n_extra) /* extra may be NULL then, which memcpy may not be given */
+        memcpy(arrays + 11, extra, n_extra * sizeof *extra);
     sad_base *b = pb_state_new(ctx, size, 11 + n_extra, arrays);
     if (!b)
         return PB_ERR_NOMEM;
