@@ -62,6 +62,23 @@ static void forward_end(double *h_out, double *cache, const double *h, size_t n)
 #define ROW_MAX 2
 #define ROWS_INLINE static inline __attribute__((always_inline))
 
+/* A side's sums of the 3H gate rows: b (or 0) + the products in[k] W[g, k] of the nonzero
+ * in[k], in order of k, into acc[3H]. */
+ROWS_INLINE void side_sums(double *acc, const double *b, const double *in, const double *W,
+                           uint32_t cols, uint32_t H)
+{
+#pragma GCC unroll 6
+    for (uint32_t g = 0; g < 3 * H; g++)
+        acc[g] = b ? b[g] : 0.0;
+    for (uint32_t k = 0; k < cols; k++) {
+        if (in[k] == 0.0)
+            continue;
+#pragma GCC unroll 6
+        for (uint32_t g = 0; g < 3 * H; g++)
+            acc[g] += in[k] * W[(size_t)g * cols + k];
+    }
+}
+
 /* Into cache: each row's pre-activations of r and z, of n without its state's part, and q. */
 ROWS_INLINE void forward_rows(double *cache, const double *x, const double *h,
                               const double *W_ih, const double *W_hh, const double *b_ih,
@@ -71,26 +88,8 @@ ROWS_INLINE void forward_rows(double *cache, const double *x, const double *h,
     for (uint32_t i = 0; i < B; i++) {
         const double *xi = x + (size_t)i * In, *hi = h + (size_t)i * H;
         double ax[3 * ROW_MAX], ah[3 * ROW_MAX]; /* the input's and the state's sums */
-#pragma GCC unroll 6
-        for (uint32_t g = 0; g < 3 * H; g++) {
-            ax[g] = b_ih ? b_ih[g] : 0.0;
-            ah[g] = b_hh ? b_hh[g] : 0.0;
-        }
-        for (uint32_t k = 0; k < In; k++) {
-            if (xi[k] == 0.0)
-                continue;
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                ax[g] += xi[k] * W_ih[(size_t)g * In + k];
-        }
-#pragma GCC unroll 2
-        for (uint32_t k = 0; k < H; k++) {
-            if (hi[k] == 0.0)
-                continue;
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                ah[g] += hi[k] * W_hh[(size_t)g * H + k];
-        }
+        side_sums(ax, b_ih, xi, W_ih, In, H);
+        side_sums(ah, b_hh, hi, W_hh, H, H);
 #pragma GCC unroll 2
         for (uint32_t o = 0; o < H; o++) {
             size_t at = (size_t)i * H + o;
@@ -133,6 +132,33 @@ void pb_nn_gru_cell_forward(double *h_out, double *cache, const double *x, const
 }
 
 #ifdef PB_NN_NO_BLAS
+/*
+ * One row's part of a side's dense backward (the input's, or the state's with dq): the
+ * gradients of the 3H gate rows da[3H] times the row's in[cols] into dW[3H, cols] and, over
+ * the nonzero da in order of gate row, times W[3H, cols] into din[cols]; da into db.
+ */
+ROWS_INLINE void side_backward(double *din, double *dW, double *db, const double *da,
+                               const double *in, const double *W, uint32_t cols, uint32_t H)
+{
+    for (uint32_t j = 0; j < cols; j++) {
+#pragma GCC unroll 6
+        for (uint32_t g = 0; g < 3 * H; g++)
+            if (da[g] != 0.0)
+                dW[(size_t)g * cols + j] += da[g] * in[j];
+        if (!din)
+            continue;
+#pragma GCC unroll 6
+        for (uint32_t g = 0; g < 3 * H; g++)
+            if (da[g] != 0.0)
+                din[j] += da[g] * W[(size_t)g * cols + j];
+    }
+    if (db) {
+#pragma GCC unroll 6
+        for (uint32_t g = 0; g < 3 * H; g++)
+            db[g] += da[g];
+    }
+}
+
 /* The backward of H <= ROW_MAX a row at a time, as the forward's rows above. */
 ROWS_INLINE void backward_rows(double *dx, double *dh, double *dW_ih, double *dW_hh,
                                double *db_ih, double *db_hh, const double *dh_out,
@@ -155,44 +181,11 @@ ROWS_INLINE void backward_rows(double *dx, double *dh, double *dW_ih, double *dW
             if (dh)
                 dh[i] += g * z[i];
         }
-        for (uint32_t j = 0; j < In; j++) {
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                if (da[g] != 0.0)
-                    dW_ih[(size_t)g * In + j] += da[g] * xb[j];
-            if (!dx)
-                continue;
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                if (da[g] != 0.0)
-                    dx[(size_t)b * In + j] += da[g] * W_ih[(size_t)g * In + j];
-        }
-        if (db_ih) {
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                db_ih[g] += da[g];
-        }
+        side_backward(dx ? dx + (size_t)b * In : NULL, dW_ih, db_ih, da, xb, W_ih, In, H);
 #pragma GCC unroll 2
         for (uint32_t o = 0; o < H; o++)
             da[2 * H + o] *= r[(size_t)b * H + o];
-#pragma GCC unroll 2
-        for (uint32_t j = 0; j < H; j++) {
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                if (da[g] != 0.0)
-                    dW_hh[(size_t)g * H + j] += da[g] * hb[j];
-            if (!dh)
-                continue;
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                if (da[g] != 0.0)
-                    dh[(size_t)b * H + j] += da[g] * W_hh[(size_t)g * H + j];
-        }
-        if (db_hh) {
-#pragma GCC unroll 6
-            for (uint32_t g = 0; g < 3 * H; g++)
-                db_hh[g] += da[g];
-        }
+        side_backward(dh ? dh + (size_t)b * H : NULL, dW_hh, db_hh, da, hb, W_hh, H, H);
     }
 }
 #endif
