@@ -107,7 +107,7 @@ static int list_suites(void)
         return pb_usage_error("reproduce: cannot read the suite directory %s: %s", dir,
                               strerror(errno));
     int rc = PB_EXIT_OK;
-    printf("%-16s %-10s %6s %8s %8s  %s\n", "suite", "plugin", "claims", "cpu", "wall -j2",
+    printf("%-16s %-16s %6s %8s %8s  %s\n", "suite", "plugin", "claims", "cpu", "wall -j2",
            "paper");
     for (int i = 0; i < n; i++) {
         char path[PATH_MAX + 256], err[1024];
@@ -117,7 +117,7 @@ static int list_suites(void)
         if (load_suite(path, &doc, &s, err, sizeof err) != 0) {
             rc = pb_usage_error("%s", err);
         } else {
-            printf("%-16s %-10s %6zu %7.0fs %7.0fs  %s\n", s.name, s.plugin, s.n_claims,
+            printf("%-16s %-16s %6zu %7.0fs %7.0fs  %s\n", s.name, s.plugin, s.n_claims,
                    s.cpu_seconds, s.cpu_seconds / 2, s.paper);
             pb__suite_free(&s);
             cJSON_Delete(doc);
