@@ -383,6 +383,8 @@ int main(void)
     test_values("bilevel-hypercleaning-digits", 1e-5, 1e-6);
     test_values("bilevel-maid-quadratic-i1", 1e-5, 1e-7);
     test_values("bilevel-lvhba-toy-d100", 1e-5, 1e-7);
+    test_values("bilevel-tvdenoise-d1-n16", 1e-5, 1e-7);
+    test_values("bilevel-tvdenoise-d2-n6", 1e-5, 1e-7);
     test_constants("bilevel-quadratic-i1");
     test_constants("bilevel-maid-quadratic-i1");
     test_unknown_constants("bilevel-l2reg-breast-cancer");

@@ -143,6 +143,22 @@ static void energy_cross(const double *u, const double *v, double w, double nu, 
     }
 }
 
+/* d/dx of the energy at u added, times scale, to out (d doubles): the term w TV_nu(u) is
+ * the one that depends on x, so along x_1 (log w) w TV_nu(u), along x_2 (log nu)
+ * w sum nu^2 / s. */
+static void energy_grad_x(const double *u, double w, double nu, uint32_t d, double scale,
+                          double *out)
+{
+    for (uint32_t k = 0; k < E; k++) {
+        uint32_t a, b;
+        pair(k, &a, &b);
+        double dd = u[b] - u[a], s = sqrt(dd * dd + nu * nu);
+        out[0] += scale * w * s;
+        if (d == 2)
+            out[1] += scale * w * nu * nu / s;
+    }
+}
+
 /* The finite sums' batch oracle: the mean over images [lo, hi) of the terms of oracle
  * `which` (PB__BIL_GRAD_X_F ...; v is NULL for the gradients), each image's in its own
  * block of y, into out. */
@@ -150,7 +166,8 @@ static void tv_batch(pb__bil_problem *p, int which, const double *x, const doubl
                      const double *v, uint32_t lo, uint32_t hi, double *out)
 {
     tv *m = p->model;
-    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G;
+    int of_x = which == PB__BIL_GRAD_X_F || which == PB__BIL_CROSS_XY_G ||
+               which == PB__BIL_GRAD_X_G;
     memset(out, 0, (of_x ? p->oracle.dx : p->oracle.dy) * sizeof(double));
     double w, nu, scale = 1.0 / (hi - lo);
     weights(m, x, &w, &nu);
@@ -163,6 +180,8 @@ static void tv_batch(pb__bil_problem *p, int which, const double *x, const doubl
             energy_grad(u, m->noisy + (size_t)j * P, w, nu, scale, o);
         else if (which == PB__BIL_HVP_YY_G)
             energy_hvp(u, v + (size_t)j * P, w, nu, scale, o);
+        else if (which == PB__BIL_GRAD_X_G)
+            energy_grad_x(u, w, nu, m->d, scale, out);
         else
             energy_cross(u, v + (size_t)j * P, w, nu, m->d, scale, out);
     }

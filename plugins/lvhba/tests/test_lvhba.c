@@ -12,7 +12,11 @@
  *     |x - x*| / |x0 - x*| below 0.2 within 3000 iterations (the penalty's schedule makes
  *     the rest slow: README.md);
  *   - the projection onto C is exact: one outer step's oracle calls (h and the Jacobians
- *     included) stay within the formula of README.md on the toy (one line-search step).
+ *     included) stay within the formula of README.md on the toy (one line-search step);
+ *   - on a finite sum (bilevel-tvdenoise-d1-n16, whose grad_x g was once missing and
+ *     crashed the run) steps are taken and the host measures a finite Phi;
+ *   - on a table without grad_x g (NULL, or a host before revision 3) create() refuses
+ *     with PB_ERR_INVALID and a message naming it, instead of crashing.
  */
 #include <math.h>
 #include <stdio.h>
@@ -127,6 +131,62 @@ static void test_coupled(const pb__plugin_file *pl)
           w.worst_viol, (unsigned long long)w.cost);
 }
 
+/* A few steps on the TV-denoising finite sum: oracle calls are made and Phi stays finite. */
+static void test_finite_sum(const pb__plugin_file *pl)
+{
+    pb__bil_problem *p = open_problem("bilevel-tvdenoise-d1-n16");
+    if (!p)
+        return;
+    pb_value values[16];
+    pb__params_defaults(pl->desc, values);
+    char err[256] = "";
+    pb_context ctx = {.struct_size = sizeof ctx, .problem = &p->base.handle, .params = values,
+                      .seed = 1, .error = err, .error_size = sizeof err};
+    void *state = NULL;
+    double x = NAN, metrics[PB__MAX_METRICS] = {NAN};
+    if (pl->desc->create(&ctx, &state) == 0) {
+        for (int k = 0; k < 5; k++)
+            pl->desc->step(state);
+        pl->desc->solution(state, &x);
+        p->base.ops->measure(&p->base, &x, metrics);
+        pl->desc->destroy(state);
+    }
+    CHECK(p->base.cost > 0 && isfinite(x) && isfinite(metrics[0]),
+          "bilevel-tvdenoise-d1-n16, 5 steps: %llu oracle calls, x %.6g, Phi %.6g (finite)",
+          (unsigned long long)p->base.cost, x, metrics[0]);
+    pb__problem_close(&p->base);
+}
+
+/* create() on a copy of the toy's table without grad_x g: refused with a message. */
+static void test_missing_oracle(const pb__plugin_file *pl)
+{
+    pb__bil_problem *p = open_problem("bilevel-lvhba-toy-d100");
+    if (!p)
+        return;
+    pb_value values[16];
+    pb__params_defaults(pl->desc, values);
+    for (int variant = 0; variant < 2; variant++) {
+        pb_bilevel table = p->oracle;
+        if (variant)
+            table.struct_size = (uint32_t)offsetof(pb_bilevel, grad_x_g); /* revision 2 */
+        else
+            table.grad_x_g = NULL;
+        pb_problem handle = p->base.handle;
+        handle.oracle = &table;
+        char err[256] = "";
+        pb_context ctx = {.struct_size = sizeof ctx, .problem = &handle, .params = values,
+                          .seed = 1, .error = err, .error_size = sizeof err};
+        void *state = NULL;
+        int32_t rc = pl->desc->create(&ctx, &state);
+        CHECK(rc == PB_ERR_INVALID && !state && strstr(err, "grad_x g"),
+              "%s: create() returns %d with \"%s\"",
+              variant ? "a revision-2 table" : "grad_x_g NULL", (int)rc, err);
+        if (rc == 0)
+            pl->desc->destroy(state);
+    }
+    pb__problem_close(&p->base);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -139,6 +199,8 @@ int main(int argc, char **argv)
     test_declaration(&pl);
     test_toy(&pl);
     test_coupled(&pl);
+    test_finite_sum(&pl);
+    test_missing_oracle(&pl);
     pb__plugin_unload(&pl);
     return check_summary("lvhba");
 }
