@@ -8,11 +8,11 @@
  *   - on the default problem (1000 x 1000, rank 5, 5% observed) altmin and altmin-robust
  *     reach a relative error below 1e-6, and altmin-robust needs at most ROBUST_FACTOR times
  *     altmin's multiply-adds to get there (each step checked, not only at checkpoints);
- *   - altmin-robust's undo: on mc-m200-n200-k3-p15-i1 seed 7, where a step of 1 / lambda_max
- *     raises the residual (and, kept, diverged until U^T U was singular), the run ends ok;
+ *   - altmin-robust's undo: on mc-m200-n200-k3-p15-i1 seed 7, where preconditioned steps
+ *     raise the residual (and, kept, stalled at rel_error 1), the run ends ok;
  *   - with `large` (the slow suite): on mc-m1000-n1000-k20-p20-i1, where exact normal
- *     equations cost 230 madds per entry and a gradient 40, altmin-robust needs fewer
- *     multiply-adds than altmin to reach 1e-6.
+ *     equations cost 230 madds per entry and a gradient 40, altmin-robust needs at most 0.6
+ *     times altmin's multiply-adds to reach 1e-6.
  * Usage: test_completion ALTMIN.so ALTMIN-ROBUST.so [large]
  */
 #include <math.h>
@@ -28,8 +28,9 @@ extern void dgels_(const char *trans, const int *m, const int *n, const int *nrh
                    int *info);
 
 /* altmin-robust's multiply-adds to 1e-6 over altmin's, at most, on the default problem
- * (measured 2.21: at rank 5 exact normal equations cost 20 madds per entry, a gradient 10). */
-#define ROBUST_FACTOR 2.5
+ * (measured 0.70: at rank 5 exact normal equations cost 20 madds per entry, a gradient 10,
+ * and three of every four updates are one preconditioned gradient step). */
+#define ROBUST_FACTOR 0.8
 
 /* The dense m x n matrix of observed values, NAN off Omega, from the row view. */
 static double *dense_observed(const pb__mc_problem *p)
@@ -239,8 +240,8 @@ static void check_convergence(const pb__plugin_file *exact, const pb__plugin_fil
           c1 ? (double)c2 / c1 : 0, factor);
 }
 
-/* Seed 7 of the gate's completion problem: a step that raised the residual and, without the
- * undo, diverged (status error, "F^T F is singular", after 3e6 madds). */
+/* Seed 7 of the gate's completion problem: steps that raised the residual and, without the
+ * undo and rebuild, stalled at rel_error 1.0. */
 static void check_undo(const pb__plugin_file *robust)
 {
     pb_value values[8];
@@ -261,7 +262,7 @@ int main(int argc, char **argv)
     if (load_plugin(argv[1], &exact) != 0 || load_plugin(argv[2], &robust) != 0)
         return check_summary("completion");
     if (argc > 3 && strcmp(argv[3], "large") == 0) {
-        check_convergence(&exact, &robust, "mc-m1000-n1000-k20-p20-i1", 1.0);
+        check_convergence(&exact, &robust, "mc-m1000-n1000-k20-p20-i1", 0.6);
     } else {
         check_oracles();
         check_exact_update(&exact);
