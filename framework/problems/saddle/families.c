@@ -6,7 +6,10 @@
  * saddle-bilinear-d<d>-m<M>-i<instance>: the paper's strongly monotone bilinear problem
  *     f_m(x, y) = x^T A_m y + a_m^T x + b_m^T y + lambda/2 |x|^2 - lambda/2 |y|^2,
  *     lambda = 0.1, A_m with independent N(0, 1/d) entries (|A_m|_2 about 2), a_m and b_m
- *     standard normal. (The paper's d = 100, M = 10 are the default suite's.)
+ *     standard normal: the form is the paper's as issue 22 states it, lambda and the
+ *     distribution are ours (its text past the abstract could not be read; masha1's
+ *     README). d = 100, M = 10, which the issue gives as the paper's, are the default
+ *     suite's.
  * saddle-quadratic-d<d>-m<M>-i<instance>: a strongly-convex-strongly-concave quadratic with
  *     heterogeneous curvature, f_m = 1/2 x^T B_m x + x^T A_m y - 1/2 y^T C_m y + a_m^T x
  *     + b_m^T y with B_m, C_m diagonal, entries uniform in [0.1, 1], and A_m, a_m, b_m as
