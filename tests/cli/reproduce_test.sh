@@ -2,9 +2,10 @@
 # plugbench reproduce end to end on a tiny suite of its own (random-search on an unshifted
 # sphere in a small box, a few seconds): a suite whose claims hold exits 0, the same suite
 # with a claim tightened beyond what the plugin reaches exits 1, bad input exits 2 with one
-# line; run -c SUITE records the suite in the context and report draws its section.
+# line; --list shows every shipped suite; run -c SUITE records the suite in the context
+# and report draws its section.
 #
-#   usage: reproduce_test.sh PLUGBENCH_EXE BUILD_ROOT
+#   usage: reproduce_test.sh PLUGBENCH_EXE BUILD_ROOT SOURCE_DIR
 set -u
 
 . "$(dirname "$0")/../support/tap.sh"
@@ -56,6 +57,16 @@ check "it says a claim fails" grep -q '^a claim fails$' "$T/tight.out"
 pb list reproduce --list
 check "--list: exit 0 and the suite with its plugin and claims" \
     grep -Eq '^tiny-paper +random-search +3 ' "$T/list.out"
+
+# The shipped suites, found from the build tree: --list shows every file of suites/,
+# those run by hand (kovae-paper: not in the slow tests) as well as the others.
+PLUGBENCH_SUITE_DIR= pb shipped reproduce --list
+for f in "$SRC"/suites/*.json; do
+    name=$(basename "$f" .json)
+    check "--list shows the shipped suite $name" grep -Eq "^$name +[a-z0-9-]+ +[0-9]+ " \
+        "$T/shipped.out"
+done
+check "... kovae-paper among them" grep -q '^kovae-paper ' "$T/shipped.out"
 
 pb run run -c "$T/tight.json" -q -o "$T/run.json"
 json_check "run -c SUITE records the suite too" "$T/run.json" '.context.suite.name == "tiny-paper"'
