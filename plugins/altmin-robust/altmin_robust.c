@@ -25,7 +25,7 @@
  * solve is then that update, an exact one) and reused by the side's next `reuse` updates.
  * As the factors converge they change less between updates, the old Gram matrices
  * precondition the new ones better, and one step per update comes near the exact solve:
- * per update |Omega| (2k + (k (k + 1) / 2 + k) / (reuse + 1)) madds on average against
+ * per update |Omega| (reuse 2k + k (k + 1) / 2 + k) / (reuse + 1) madds on average against
  * altmin's |Omega| (k (k + 1) / 2 + k). A step that raised the observed residual (the next
  * residual_product call tells: it returns ||P_Omega(U V^T - M)||_F^2 at the current point)
  * is undone and its preconditioner rebuilt at once. The start is altmin's (mc_common.h).
@@ -65,26 +65,19 @@ typedef struct state {
 } state;
 
 /*
- * The exact update of X (V with side COLS, U with side ROWS) given F, which also leaves the
- * Cholesky factors of its Gram matrices as the side's preconditioner. Returns 0, 1 when the
- * budget refused the call (X untouched), -1 when a Gram matrix could not be factored.
+ * The exact update of X (V with side COLS, U with side ROWS) given the other factor, which
+ * also leaves the Cholesky factors of its Gram matrices as the side's preconditioner.
+ * Returns as mc_exact_update.
  */
-static int rebuild(state *s, uint32_t side, const mc_side *d, const double *F, double *X)
+static int rebuild(state *s, const mc_side *d, double *X)
 {
-    const uint32_t k = d->k;
-    double *pre = s->pre[side == PB_COMPLETION_ROWS];
-    if (isnan(d->c->normal_equations(d->c, side, F, pre, s->rhs)))
-        return 1;
-    for (uint32_t i = 0; i < d->count; i++) {
-        double *g = pre + (size_t)i * k * k, *b = s->rhs + (size_t)i * k;
-        memcpy(s->save, g, (size_t)k * k * sizeof(double));
-        if (mc_solve_spd(k, g, s->save, b) != 0)
-            return -1;
-        memcpy(X + (size_t)i * k, b, k * sizeof(double));
+    const int rows = d->side == PB_COMPLETION_ROWS;
+    int rc = mc_exact_update(d, s->pre[rows], s->rhs, s->save, X);
+    if (rc == 0) {
+        s->age[rows] = 0;
+        s->undo = NULL;
     }
-    s->age[side == PB_COMPLETION_ROWS] = 0;
-    s->undo = NULL;
-    return 0;
+    return rc;
 }
 
 /*
@@ -97,22 +90,21 @@ static int robust_update(void *p, uint32_t side, const double *F, double *X)
 {
     state *s = p;
     const mc_side d = mc_side_of(p, side, F, X);
-    const pb_completion *c = d.c;
     const uint32_t k = d.k;
     uint32_t *age = &s->age[side == PB_COMPLETION_ROWS];
     if (*age >= s->reuse)
-        return rebuild(s, side, &d, F, X);
+        return rebuild(s, &d, X);
     ++*age;
     const double *pre = s->pre[side == PB_COMPLETION_ROWS];
     for (uint32_t t = 0; t < s->inner; t++) {
-        double f = c->residual_product(c, side, d.U, d.V, k, F, s->grad);
+        double f = mc_gradient(&d, s->grad);
         if (isnan(f))
             return 1;
         if (s->undo && f > s->last_f) {
             /* The step's preconditioner (either side's) failed: both are rebuilt. */
             memcpy(s->undo, s->backup, s->undo_len * sizeof(double));
             s->age[0] = s->age[1] = s->reuse;
-            return rebuild(s, side, &d, F, X);
+            return rebuild(s, &d, X);
         }
         s->last_f = f;
         s->undo = X;

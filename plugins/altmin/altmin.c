@@ -18,9 +18,6 @@
 #include "mc_common.h"
 #include "plugbench/kit.h"
 
-#include <math.h>
-#include <string.h>
-
 enum { P_INIT_ITERS };
 static const pb_param params[] = {
     [P_INIT_ITERS] = {.name = "init_iters", .type = PB_PARAM_INT, .default_value = 8, .min = 1,
@@ -34,27 +31,13 @@ typedef struct state {
     double *gram, *rhs, *save;
 } state;
 
-/*
- * The exact update of one side: with side COLS the rows of V from U, with side ROWS the
- * rows of U from V (F, the other factor). Returns 0, 1 when the budget refused the oracle
- * call (X untouched), or -1 when a Gram matrix could not be factored.
- */
+/* The exact update of one side: X (V with side COLS, U with side ROWS) from F, the other
+ * factor (mc_exact_update). */
 static int exact_update(void *p, uint32_t side, const double *F, double *X)
 {
     state *s = p;
     const mc_side d = mc_side_of(p, side, F, X);
-    const pb_completion *c = d.c;
-    const uint32_t k = d.k, count = d.count;
-    if (isnan(c->normal_equations(c, side, F, s->gram, s->rhs)))
-        return 1;
-    for (uint32_t i = 0; i < count; i++) {
-        double *g = s->gram + (size_t)i * k * k, *b = s->rhs + (size_t)i * k;
-        memcpy(s->save, g, (size_t)k * k * sizeof(double));
-        if (mc_solve_spd(k, g, s->save, b) != 0)
-            return -1;
-        memcpy(X + (size_t)i * k, b, k * sizeof(double));
-    }
-    return 0;
+    return mc_exact_update(&d, s->gram, s->rhs, s->save, X);
 }
 
 static int32_t create(const pb_context *ctx, void **out)

@@ -108,6 +108,21 @@ int32_t mc_start(void *state, const pb_context *ctx, int64_t iters, void **out)
     return 0;
 }
 
+int mc_exact_update(const mc_side *d, double *gram, double *rhs, double *save, double *X)
+{
+    const uint32_t k = d->k;
+    if (isnan(d->c->normal_equations(d->c, d->side, d->F, gram, rhs)))
+        return 1;
+    for (uint32_t i = 0; i < d->count; i++) {
+        double *g = gram + (size_t)i * k * k, *b = rhs + (size_t)i * k;
+        memcpy(save, g, (size_t)k * k * sizeof(double));
+        if (mc_solve_spd(k, g, save, b) != 0)
+            return -1;
+        memcpy(X + (size_t)i * k, b, k * sizeof(double));
+    }
+    return 0;
+}
+
 int32_t mc_alternate(void *state, mc_update *update, const char *why)
 {
     mc_base *b = state;

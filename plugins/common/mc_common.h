@@ -53,15 +53,15 @@ typedef int mc_update(void *state, uint32_t side, const double *F, double *X);
 
 /*
  * What an update of one side (mc_update's state, side, F and X) works with: the oracle
- * table and the rank, the number of lines it updates (m for side ROWS, n for COLS) and of
- * the other side's, its lines' observed counts, and the factors (U, V): (X, F) for side
- * ROWS, (F, X) for COLS.
+ * table, the side and the rank, the number of lines it updates (m for side ROWS, n for
+ * COLS) and of the other side's, its lines' observed counts, and the factors: (U, V) = (X,
+ * F) for side ROWS, (F, X) for COLS.
  */
 typedef struct mc_side {
     const pb_completion *c;
-    uint32_t k, count, other;
+    uint32_t side, k, count, other;
     const uint32_t *seen;
-    const double *U, *V;
+    const double *U, *V, *F;
 } mc_side;
 
 static inline mc_side mc_side_of(const void *state, uint32_t side, const double *F,
@@ -69,9 +69,29 @@ static inline mc_side mc_side_of(const void *state, uint32_t side, const double 
 {
     const pb_completion *c = ((const mc_base *)state)->c;
     int rows = side == PB_COMPLETION_ROWS;
-    return (mc_side){c, c->rank, rows ? c->m : c->n, rows ? c->n : c->m,
-                     rows ? c->row_count : c->col_count, rows ? X : F, rows ? F : X};
+    return (mc_side){c, side, c->rank, rows ? c->m : c->n, rows ? c->n : c->m,
+                     rows ? c->row_count : c->col_count, rows ? X : F, rows ? F : X, F};
 }
+
+/*
+ * The gradient in X of (1/2) ||P_Omega(U V^T - M)||_F^2 at d's factors into grad (d->count
+ * x k): R^T U for side COLS, R V for ROWS, one residual_product call (|Omega| 2k madds).
+ * Returns ||P_Omega(U V^T - M)||_F^2, or NaN when the budget refused the call (grad
+ * untouched).
+ */
+static inline double mc_gradient(const mc_side *d, double *grad)
+{
+    return d->c->residual_product(d->c, d->side, d->U, d->V, d->k, d->F, grad);
+}
+
+/*
+ * The exact update of d's side (altmin's): X = argmin ||P_Omega(U V^T - M)||_F^2 line by
+ * line, from the host's normal equations (|Omega| (k (k + 1) / 2 + k) madds) solved by
+ * mc_solve_spd. gram (d->count k x k) is left holding each line's Cholesky factor, rhs
+ * (d->count k) and save (k x k) are scratch. Returns 0, 1 when the budget refused the call
+ * (X untouched), -1 when a Gram matrix could not be factored.
+ */
+int mc_exact_update(const mc_side *d, double *gram, double *rhs, double *save, double *X);
 
 /*
  * One outer iteration of alternating minimization, the step() of every completion plugin

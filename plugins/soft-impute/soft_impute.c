@@ -13,9 +13,10 @@
  *     A <- X* B (B^T B + lambda I)^{-1}   = (A B^T B - R B) (B^T B + lambda I)^{-1}.
  *
  * Each is one residual_product call, |Omega| 2k madds, and k x k algebra. It is the
- * baseline the altmin plugins improve on: the same update as one step of altmin-robust but
- * with the Gram matrix of all of A in place of the observed rows' (|Omega^j| / m) A^T A, so
- * on a matrix observed at rate p it moves about p times as far. Hastie et al. stop at the
+ * baseline the altmin plugins improve on: a preconditioned gradient step, as one step of
+ * altmin-robust, but with the Gram matrix of all of A in place of the observed rows' A_j^T
+ * A_j (about (|Omega^j| / m) A^T A), so on a matrix observed at rate p it moves about p
+ * times as far. Hastie et al. stop at the
  * paper's relative-change tolerance; the host's budget stops this plugin. Its start is the
  * altmin plugins' spectral one (mc_common.h), so that the three differ only in their
  * updates (the paper starts from a random orthonormal A).
@@ -54,9 +55,8 @@ static int ridge_update(void *p, uint32_t side, const double *F, double *X)
 {
     state *s = p;
     const mc_side d = mc_side_of(p, side, F, X);
-    const pb_completion *c = d.c;
     const uint32_t k = d.k;
-    if (isnan(c->residual_product(c, side, d.U, d.V, k, F, s->rx)))
+    if (isnan(mc_gradient(&d, s->rx)))
         return 1;
     mc_gram(F, d.other, k, s->gram);
     memcpy(s->gram_f, s->gram, (size_t)k * k * sizeof(double));
