@@ -13,18 +13,7 @@
 #include <stdlib.h>
 
 #include "mc_steps.h"
-
-static int by_value(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, by_value);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+#include "stats.h"
 
 int main(int argc, char **argv)
 {
@@ -54,7 +43,8 @@ int main(int argc, char **argv)
            "plugin", "madds", "cpu s", target, rounds);
     double m0 = 0, c0 = 0;
     for (int a = 0; a < n; a++) {
-        double m = median(madds + a * rounds, rounds), c = median(cpu + a * rounds, rounds);
+        double m = pb__median(madds + a * rounds, (size_t)rounds),
+               c = pb__median(cpu + a * rounds, (size_t)rounds);
         if (a == 0)
             m0 = m, c0 = c;
         printf("%-28s %-14s %11.4g %8.3f", argv[3], pl[a].desc->name, m, c);

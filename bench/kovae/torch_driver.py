@@ -23,12 +23,15 @@ After 2 warm-up steps, REPS repetitions of STEPS steps; one line per repetition:
     torch-<DTYPE> <rep> <ms per step>
 """
 import argparse
+import os
 import sys
-import time
 import types
 
 import numpy as np
 import torch
+
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import step_timing  # noqa: E402 (bench/step_timing.py)
 
 
 def main():
@@ -76,13 +79,7 @@ def main():
         losses[0].backward()
         optimizer.step()
 
-    one_step()  # warm-up, as the C side
-    one_step()
-    for k in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            one_step()
-        ms = 1e3 * (time.perf_counter() - t0) / steps
+    for k, ms in enumerate(step_timing.ms_per_step(one_step, steps, reps)):
         print("torch-%s %d %.6f" % (sys.argv[12], k, ms), flush=True)
 
 

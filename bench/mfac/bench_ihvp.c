@@ -20,24 +20,13 @@
 
 #include "mfac.h"
 #include "plugbench/rng.h"
+#include "stats.h"
 
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x, int n)
-{
-    qsort(x, (size_t)n, sizeof *x, cmp_double);
-    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
 /* Sums n doubles with 8 independent accumulators: a pure streaming read. */
@@ -141,7 +130,7 @@ int main(int argc, char **argv)
                 mfac_dynamic_update_mul(s, g, out);
                 times[r] = now() - t0;
             }
-            double t = median(times, reps), bound = 2.0 * m * (double)d * sizeof(double) / bw;
+            double t = pb__median(times, (size_t)reps), bound = 2.0 * m * (double)d * sizeof(double) / bw;
             printf("c\t%u\t%u\t%.4f\t%.4f\t%.2f\n", d, m, 1e3 * t, 1e3 * bound, t / bound);
             fflush(stdout);
             mfac_dynamic_free(s);

@@ -19,11 +19,15 @@ first STEPS steps after the initial regression are timed (each costs the same).
 Prints one line per repetition: torch <rep> <ms per epoch or nan> <ms per ER step or nan>.
 """
 import importlib
+import os
 import sys
 import time
 
 import numpy as np
 import torch
+
+sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import step_timing  # noqa: E402 (bench/step_timing.py)
 
 
 def load(directory, sub, count, length, dim):
@@ -88,13 +92,8 @@ def train(args):
         opt.step()
         epoch[0] += 1
 
-    one_epoch()  # warm-up, as the other sides
-    one_epoch()
-    for k in range(reps):
-        t0 = time.perf_counter()
-        for _ in range(epochs):
-            one_epoch()
-        print("torch %d %.6f nan" % (k, 1e3 * (time.perf_counter() - t0) / epochs), flush=True)
+    for k, ms in enumerate(step_timing.ms_per_step(one_epoch, epochs, reps)):
+        print("torch %d %.6f nan" % (k, ms), flush=True)
 
 
 def error_regression(args):

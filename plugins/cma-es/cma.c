@@ -71,16 +71,14 @@ cma *cma_new(uint32_t n, uint32_t lambda, const double *m0, double sigma0, doubl
     uint32_t hist_window = 10 + (uint32_t)ceil(30.0 * n / lambda);
     uint32_t hist_cap = hist_window > STAGNATION_MAX ? hist_window : STAGNATION_MAX;
     size_t nn = (size_t)n * n, ln = (size_t)lambda * n;
-    const pb_array arrays[] = {
-        PB_ARRAY(cma, w, lambda),     PB_ARRAY(cma, m, n),         PB_ARRAY(cma, ps, n),
-        PB_ARRAY(cma, pc, n),         PB_ARRAY(cma, D, n),         PB_ARRAY(cma, C, nn),
-        PB_ARRAY(cma, B, nn),         PB_ARRAY(cma, eig_v, nn),    PB_ARRAY(cma, eig_d, n),
-        PB_ARRAY(cma, eig_e, n),      PB_ARRAY(cma, x, ln),        PB_ARRAY(cma, y, ln),
-        PB_ARRAY(cma, z2, lambda),    PB_ARRAY(cma, f, lambda),    PB_ARRAY(cma, ranked, lambda),
+    cma *s = PB_BLOCK_NEW(
+        cma, PB_ARRAY(cma, w, lambda), PB_ARRAY(cma, m, n), PB_ARRAY(cma, ps, n),
+        PB_ARRAY(cma, pc, n), PB_ARRAY(cma, D, n), PB_ARRAY(cma, C, nn), PB_ARRAY(cma, B, nn),
+        PB_ARRAY(cma, eig_v, nn), PB_ARRAY(cma, eig_d, n), PB_ARRAY(cma, eig_e, n),
+        PB_ARRAY(cma, x, ln), PB_ARRAY(cma, y, ln), PB_ARRAY(cma, z2, lambda),
+        PB_ARRAY(cma, f, lambda), PB_ARRAY(cma, ranked, lambda),
         PB_ARRAY(cma, work, 2 * (size_t)n), PB_ARRAY(cma, best_hist, hist_cap),
-        PB_ARRAY(cma, median_hist, hist_cap), PB_ARRAY(cma, scratch, hist_cap),
-    };
-    cma *s = pb_block_new(sizeof *s, sizeof arrays / sizeof arrays[0], arrays);
+        PB_ARRAY(cma, median_hist, hist_cap), PB_ARRAY(cma, scratch, hist_cap));
     if (!s)
         return NULL;
     s->n = n;

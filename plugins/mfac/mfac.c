@@ -81,10 +81,9 @@ static void window_axpy(const mfac_dynamic *s, int n, double alpha, const double
 
 mfac_static *mfac_static_new(const double *G, uint32_t m, uint32_t d, double lambda)
 {
-    const pb_array arrays[] = {PB_ARRAY(mfac_static, V, (size_t)m * d),
-                               PB_ARRAY(mfac_static, q, m ? m : 1),
-                               PB_ARRAY(mfac_static, c, m ? m : 1)};
-    mfac_static *s = pb_block_new(sizeof *s, sizeof arrays / sizeof arrays[0], arrays);
+    mfac_static *s = PB_BLOCK_NEW(mfac_static, PB_ARRAY(mfac_static, V, (size_t)m * d),
+                                  PB_ARRAY(mfac_static, q, m ? m : 1),
+                                  PB_ARRAY(mfac_static, c, m ? m : 1));
     if (!s)
         return NULL;
     double *c = s->c;
@@ -146,11 +145,10 @@ double mfac_static_entry(const mfac_static *s, uint32_t j, uint32_t k)
 
 mfac_dynamic *mfac_dynamic_new(uint32_t m, uint32_t d, double lambda)
 {
-    const pb_array arrays[] = {
-        PB_ARRAY(mfac_dynamic, G, (size_t)m * d), PB_ARRAY(mfac_dynamic, K, (size_t)m * m),
-        PB_ARRAY(mfac_dynamic, L, (size_t)m * m), PB_ARRAY(mfac_dynamic, y, m),
-        PB_ARRAY(mfac_dynamic, dots, m)};
-    mfac_dynamic *s = pb_block_new(sizeof *s, sizeof arrays / sizeof arrays[0], arrays);
+    mfac_dynamic *s = PB_BLOCK_NEW(
+        mfac_dynamic, PB_ARRAY(mfac_dynamic, G, (size_t)m * d),
+        PB_ARRAY(mfac_dynamic, K, (size_t)m * m), PB_ARRAY(mfac_dynamic, L, (size_t)m * m),
+        PB_ARRAY(mfac_dynamic, y, m), PB_ARRAY(mfac_dynamic, dots, m));
     if (!s)
         return NULL;
     s->m = m;

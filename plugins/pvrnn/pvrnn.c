@@ -48,35 +48,35 @@ enum {
     P_LAYERS, P_D1, P_D2, P_D3, P_Z1, P_Z2, P_Z3, P_TAU1, P_TAU2, P_TAU3, P_W1, P_W2, P_W3,
     P_LR, P_BATCH, P_ER_WINDOW, P_ER_ITERATIONS, P_ER_LR
 };
+/* The per-layer parameters: each family has one type and range for all its layers. */
+#define UNITS(name_, def, max_, doc_)                                                       \
+    {.name = name_, .type = PB_PARAM_INT, .default_value = def, .min = 1, .max = max_,       \
+     .doc = doc_}
+#define TAU(name_, def, doc_)                                                               \
+    {.name = name_, .type = PB_PARAM_REAL, .default_value = def, .min = 1, .max = 1e6,       \
+     .doc = doc_}
+#define META_PRIOR(name_, def, doc_)                                                        \
+    {.name = name_, .type = PB_PARAM_REAL, .default_value = def, .min = 0, .max = 1e3,       \
+     .doc = doc_}
 static const pb_param params[] = {
     [P_LAYERS] = {.name = "layers", .type = PB_PARAM_INT, .default_value = 2, .min = 1,
                   .max = PVRNN_MAX_LAYERS,
                   .doc = "layers L, 1-3; layer 1 is the bottom one, next to the output "
                          "(GLean branching_path: 2)"},
-    [P_D1] = {.name = "d1", .type = PB_PARAM_INT, .default_value = 20, .min = 1, .max = 4096,
-              .doc = "deterministic units of layer 1 (GLean: 20)"},
-    [P_D2] = {.name = "d2", .type = PB_PARAM_INT, .default_value = 10, .min = 1, .max = 4096,
-              .doc = "deterministic units of layer 2 (GLean: 10)"},
-    [P_D3] = {.name = "d3", .type = PB_PARAM_INT, .default_value = 10, .min = 1, .max = 4096,
-              .doc = "deterministic units of layer 3 (GLean's top layers: 10)"},
-    [P_Z1] = {.name = "z1", .type = PB_PARAM_INT, .default_value = 2, .min = 1, .max = 1024,
-              .doc = "latent units of layer 1 (GLean: 2)"},
-    [P_Z2] = {.name = "z2", .type = PB_PARAM_INT, .default_value = 1, .min = 1, .max = 1024,
-              .doc = "latent units of layer 2 (GLean: 1)"},
-    [P_Z3] = {.name = "z3", .type = PB_PARAM_INT, .default_value = 1, .min = 1, .max = 1024,
-              .doc = "latent units of layer 3 (GLean's top layers: 1)"},
-    [P_TAU1] = {.name = "tau1", .type = PB_PARAM_REAL, .default_value = 4, .min = 1,
-                .max = 1e6, .doc = "time constant of layer 1 (GLean: 4)"},
-    [P_TAU2] = {.name = "tau2", .type = PB_PARAM_REAL, .default_value = 8, .min = 1,
-                .max = 1e6, .doc = "time constant of layer 2 (GLean: 8)"},
-    [P_TAU3] = {.name = "tau3", .type = PB_PARAM_REAL, .default_value = 16, .min = 1,
-                .max = 1e6, .doc = "time constant of layer 3 (GLean's doubling per layer: 16)"},
-    [P_W1] = {.name = "w1", .type = PB_PARAM_REAL, .default_value = 0.01, .min = 0, .max = 1e3,
-              .doc = "meta-prior of layer 1, the weight of its KL term (GLean: 0.01)"},
-    [P_W2] = {.name = "w2", .type = PB_PARAM_REAL, .default_value = 0.005, .min = 0,
-              .max = 1e3, .doc = "meta-prior of layer 2 (GLean: 0.005)"},
-    [P_W3] = {.name = "w3", .type = PB_PARAM_REAL, .default_value = 0.0025, .min = 0,
-              .max = 1e3, .doc = "meta-prior of layer 3 (GLean's halving per layer: 0.0025)"},
+    [P_D1] = UNITS("d1", 20, 4096, "deterministic units of layer 1 (GLean: 20)"),
+    [P_D2] = UNITS("d2", 10, 4096, "deterministic units of layer 2 (GLean: 10)"),
+    [P_D3] = UNITS("d3", 10, 4096, "deterministic units of layer 3 (GLean's top layers: 10)"),
+    [P_Z1] = UNITS("z1", 2, 1024, "latent units of layer 1 (GLean: 2)"),
+    [P_Z2] = UNITS("z2", 1, 1024, "latent units of layer 2 (GLean: 1)"),
+    [P_Z3] = UNITS("z3", 1, 1024, "latent units of layer 3 (GLean's top layers: 1)"),
+    [P_TAU1] = TAU("tau1", 4, "time constant of layer 1 (GLean: 4)"),
+    [P_TAU2] = TAU("tau2", 8, "time constant of layer 2 (GLean: 8)"),
+    [P_TAU3] = TAU("tau3", 16, "time constant of layer 3 (GLean's doubling per layer: 16)"),
+    [P_W1] = META_PRIOR("w1", 0.01,
+                        "meta-prior of layer 1, the weight of its KL term (GLean: 0.01)"),
+    [P_W2] = META_PRIOR("w2", 0.005, "meta-prior of layer 2 (GLean: 0.005)"),
+    [P_W3] = META_PRIOR("w3", 0.0025,
+                        "meta-prior of layer 3 (GLean's halving per layer: 0.0025)"),
     [P_LR] = {.name = "lr", .type = PB_PARAM_REAL, .default_value = 0.001, .min = 1e-9,
               .max = 1, .doc = "Adam's learning rate in training (GLean: 0.001)"},
     [P_BATCH] = PB_PARAM_SEQUENCE_BATCH("all training sequences, at most 64 (GLean trains on "

@@ -49,20 +49,6 @@ static double top_eigenvalue(const double *H, uint32_t n, double shift)
     return lambda;
 }
 
-/* The lower Hessian of p at (x, y), read back column by column through hvp_yy_g (dy <= DY). */
-static void read_hessian(pb__bil_problem *p, const double *x, const double *y, double *H)
-{
-    const pb_bilevel *o = &p->oracle;
-    double e[DY], col[DY];
-    for (uint32_t j = 0; j < o->dy; j++) {
-        memset(e, 0, sizeof e);
-        e[j] = 1.0;
-        o->hvp_yy_g(o, x, y, e, PB_BILEVEL_EXACT, col);
-        for (uint32_t i = 0; i < o->dy; i++)
-            H[(size_t)i * o->dy + j] = col[i];
-    }
-}
-
 /* A value oracle along (ux, uy) at (x, y): the central difference of f_value (level 0)
  * or g_value (1) against <grad, u> from the gradient oracles; returns the relative error. */
 static double value_vs_gradients(pb__bil_problem *p, int level, const double *x,
@@ -241,25 +227,12 @@ static void test_maid_quadratic(void)
           "bilevel-maid-quadratic-i1: dx = dy = 10, not a finite sum, x0 = 1, y0 in [0, 1)");
     /* Phi's gradient with this file's solves: y* = -G^-1 grad_y g(x, 0), z* = G^-1 grad_y f,
      * grad Phi = grad_x f - cross(z*). */
-    double H[Q * Q], zero[Q] = {0}, r[Q], ys[Q], zs[Q], gx[Q], cz[Q];
+    double H[Q * Q], zero[Q] = {0}, ys[Q], gx[Q];
     read_hessian(p, zero, zero, H);
     const double *xs = p->x_opt;
-    double scale = 0.0;
-    for (int at = 0; at < 2; at++) {
-        const double *x = at ? xs : o->x0;
-        o->grad_y_g(o, x, zero, PB_BILEVEL_EXACT, r);
-        for (uint32_t i = 0; i < Q; i++)
-            r[i] = -r[i];
-        solve(H, Q, r, ys);
-        o->grad_y_f(o, x, ys, PB_BILEVEL_EXACT, r);
-        solve(H, Q, r, zs);
-        o->grad_x_f(o, x, ys, PB_BILEVEL_EXACT, gx);
-        o->cross_xy_g(o, x, ys, zs, PB_BILEVEL_EXACT, cz);
-        for (uint32_t i = 0; i < Q; i++)
-            gx[i] -= cz[i];
-        if (!at)
-            scale = norm(gx, Q);
-    }
+    quadratic_grad_phi(p, H, o->x0, ys, gx);
+    double scale = norm(gx, Q);
+    quadratic_grad_phi(p, H, xs, ys, gx);
     double fv;
     o->f_value(o, xs, ys, PB_BILEVEL_EXACT, &fv);
     CHECK(norm(gx, Q) <= 1e-9 * scale && fabs(fv - p->phi_opt) <= 1e-9 * fmax(1.0, fv),

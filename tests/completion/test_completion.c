@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gradcheck.h"
 #include "mc_steps.h"
 
 /* LAPACK's least squares by QR, as OpenBLAS exports it (column-major). */
@@ -48,14 +49,6 @@ static void fill(double *x, size_t n, pb_rng *rng)
 {
     for (size_t e = 0; e < n; e++)
         x[e] = pb_rng_normal(rng);
-}
-
-static double max_diff(const double *a, const double *b, size_t n)
-{
-    double d = 0;
-    for (size_t e = 0; e < n; e++)
-        d = fmax(d, fabs(a[e] - b[e]));
-    return d;
 }
 
 static void check_oracles(void)

@@ -5,7 +5,7 @@
 #
 # Builds a small git project in a scratch directory: tests/instr's spin plugin
 # (SPIN_PLUGIN.c, a blackbox algorithm whose step evaluates one point and then spins a loop
-# of two instructions), built with cc against INCLUDE_DIR (the plugin headers) with the spin
+# of two instructions; with tests/support/centre_plugin.h beside it), built with cc against INCLUDE_DIR (the plugin headers) with the spin
 # count of the project's file `spin`, over five commits:
 #   1 the plugin, spin 1000      2 a comment changed      3 spin 5000: the slowdown, the
 #   4 a syntax error             5 the error fixed          quality unchanged
@@ -47,6 +47,7 @@ X86=0
 # The project, five commits; SHA[k] is commit k's.
 git init -q repo
 cp "$SRC" repo/spin_plugin.c
+cp "$(dirname "$0")/../support/centre_plugin.h" repo/ # the plugin's state, beside it
 echo 1000 >repo/spin
 declare -a SHA
 commit() {

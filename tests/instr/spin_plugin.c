@@ -6,25 +6,16 @@
  * (fast/) and 2000 (slow/): callgrind must find the slow build dearer by exactly 2000
  * instructions per step, a figure known from the code and not from the harness. Its
  * microkernel "step" is one step per iteration. Elsewhere than x86-64 the loop is plain C
- * and its length is not known exactly.
+ * and its length is not known exactly. Its state, the box centre, is centre_plugin.h's
+ * (tests/support).
  */
 #include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "plugbench/blackbox.h"
-#include "plugbench/kit.h"
-#include "plugbench/microkernels.h"
-#include "plugbench/plugin.h"
+#include "centre_plugin.h"
 
 #ifndef SPIN
 #error "build with -DSPIN=<loop length> (see meson.build)"
 #endif
-
-typedef struct state {
-    const pb_blackbox *f;
-    double x[]; /* f->dim doubles: the box centre */
-} state;
 
 /* Runs the two-instruction loop n (> 0) times. */
 static void spin(uint64_t n)
@@ -37,36 +28,13 @@ static void spin(uint64_t n)
 #endif
 }
 
-static int32_t create(const pb_context *ctx, void **out)
-{
-    const pb_blackbox *f = ctx->problem->oracle;
-    state *s = malloc(sizeof *s + f->dim * sizeof(double));
-    if (!s)
-        return PB_ERR_NOMEM;
-    s->f = f;
-    for (uint32_t i = 0; i < f->dim; i++)
-        s->x[i] = 0.5 * (f->lower[i] + f->upper[i]);
-    *out = s;
-    return 0;
-}
-
 /* One evaluation, then the spin. */
 static int32_t step(void *p)
 {
-    state *s = p;
-    s->f->evaluate(s->f, s->x);
+    centre_evaluate(p);
     spin(SPIN);
     return PB_CONTINUE;
 }
-
-static int32_t solution(void *p, double *out)
-{
-    const state *s = p;
-    memcpy(out, s->x, s->f->dim * sizeof(double));
-    return 0;
-}
-
-static void destroy(void *p) { free(p); }
 
 /* The kernel: iterations steps. */
 static int32_t run_steps(void *p, uint64_t iterations)
@@ -79,22 +47,12 @@ static int32_t run_steps(void *p, uint64_t iterations)
 static const pb_microkernel step_kernel = {
     .struct_size = sizeof(pb_microkernel), .name = "step",
     .doc = "one step: an evaluation of the centre of sphere-d2-i1 and the spin",
-    .problem = "sphere-d2-i1", .setup = create, .run = run_steps, .teardown = destroy};
+    .problem = "sphere-d2-i1", .setup = centre_create, .run = run_steps,
+    .teardown = centre_destroy};
 static const pb_microkernel *const kernels[] = {&step_kernel};
 static const pb_microkernels table = {.struct_size = sizeof(pb_microkernels),
                                       .n_kernels = 1, .kernels = kernels};
 
-static const void *extension(const char *id)
-{
-    return strcmp(id, PB_MICROKERNELS_ID) == 0 ? &table : NULL;
-}
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, .name = "instr-spin", .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
-    .summary = "test plugin for instruction counts: an evaluation and a known spin per step",
-    .citation = "baseline",
-    .create = create, .step = step, .solution = solution, .destroy = destroy,
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+CENTRE_PLUGIN("instr-spin",
+              "test plugin for instruction counts: an evaluation and a known spin per step",
+              step, table)

@@ -431,14 +431,6 @@ static const double torch_seq_hn[16] = {0.44519674426059774, 0.49189050312246363
     -0.36769227829697099, -0.15226055580574283, 0.37670556049082415, -0.20583154879060903,
     0.22499832165746447, 0.41532262626043376};
 
-static double max_diff(const double *a, const double *b, size_t n)
-{
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        m = fabs(a[i] - b[i]) > m ? fabs(a[i] - b[i]) : m;
-    return m;
-}
-
 #ifdef PB_NN_NO_BLAS
 /*
  * Without BLAS, cells of one or two units run a row at a time (gru.c): the same bits as the

@@ -8,16 +8,12 @@
  *   run-fails        run() fails with a message written to the setup context's buffer;
  *   unknown-problem  names a problem that does not exist.
  * Built with -DBAD_TABLE (as mk-bad) the table is invalid instead: its kernel has no run.
- * PLUGIN_NAME is the descriptor's name.
+ * PLUGIN_NAME is the descriptor's name. Its state, the box centre, is centre_plugin.h's
+ * (tests/support).
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "plugbench/blackbox.h"
-#include "plugbench/kit.h"
-#include "plugbench/microkernels.h"
-#include "plugbench/plugin.h"
+#include "centre_plugin.h"
 
 #ifndef PLUGIN_NAME
 #error "build with -DPLUGIN_NAME=\"<name>\" (see meson.build)"
@@ -25,47 +21,12 @@
 
 #define EVALS_PER_COUNT 3
 
-typedef struct state {
-    const pb_blackbox *f;
-    char *error; /* the context's buffer, valid until teardown/destroy returns */
-    uint32_t error_size;
-    double x[]; /* f->dim doubles: the point evaluated, the box centre */
-} state;
-
-/* Allocates a state at the box centre; also the setup of the kernels that succeed. */
-static int32_t create(const pb_context *ctx, void **out)
-{
-    const pb_blackbox *f = ctx->problem->oracle;
-    state *s = malloc(sizeof *s + f->dim * sizeof(double));
-    if (!s)
-        return PB_ERR_NOMEM;
-    s->f = f;
-    s->error = ctx->error;
-    s->error_size = ctx->error_size;
-    for (uint32_t i = 0; i < f->dim; i++)
-        s->x[i] = 0.5 * (f->lower[i] + f->upper[i]);
-    *out = s;
-    return 0;
-}
-
 /* One evaluation of the centre. */
 static int32_t step(void *p)
 {
-    state *s = p;
-    s->f->evaluate(s->f, s->x);
+    centre_evaluate(p);
     return PB_CONTINUE;
 }
-
-/* The centre. */
-static int32_t solution(void *p, double *out)
-{
-    const state *s = p;
-    memcpy(out, s->x, s->f->dim * sizeof(double));
-    return 0;
-}
-
-/* Frees the state; also every kernel's teardown. */
-static void destroy(void *p) { free(p); }
 
 #ifndef BAD_TABLE
 /* count: EVALS_PER_COUNT evaluations per iteration. */
@@ -95,7 +56,7 @@ static int32_t setup_refuses(const pb_context *ctx, void **out)
 /* run-fails: fails at once, with a message in the buffer setup() was given. */
 static int32_t run_refuses(void *p, uint64_t iterations)
 {
-    state *s = p;
+    centre_state *s = p;
     (void)iterations;
     snprintf(s->error, s->error_size, "run refused on purpose");
     return PB_ERR_FAILED;
@@ -106,27 +67,27 @@ static const pb_microkernel count = {
     .doc = "3 evaluations of the centre of sphere-d2-i1; items: evaluations",
     .problem = "sphere-d2-i1", .items_per_iteration = EVALS_PER_COUNT,
     .bytes_per_iteration = EVALS_PER_COUNT * 2 * sizeof(double),
-    .setup = create, .run = run_count, .teardown = destroy};
+    .setup = centre_create, .run = run_count, .teardown = centre_destroy};
 static const pb_microkernel default_problem = {
     .struct_size = sizeof(pb_microkernel), .name = "default-problem",
     .doc = "1 evaluation of the centre of the kind's default problem",
-    .setup = create, .run = run_one, .teardown = destroy};
+    .setup = centre_create, .run = run_one, .teardown = centre_destroy};
 static const pb_microkernel setup_fails = {
     .struct_size = sizeof(pb_microkernel), .name = "setup-fails", .doc = "setup() refuses",
-    .setup = setup_refuses, .run = run_one, .teardown = destroy};
+    .setup = setup_refuses, .run = run_one, .teardown = centre_destroy};
 static const pb_microkernel run_fails = {
     .struct_size = sizeof(pb_microkernel), .name = "run-fails", .doc = "run() fails",
-    .setup = create, .run = run_refuses, .teardown = destroy};
+    .setup = centre_create, .run = run_refuses, .teardown = centre_destroy};
 static const pb_microkernel unknown_problem = {
     .struct_size = sizeof(pb_microkernel), .name = "unknown-problem",
     .doc = "names a problem that does not exist", .problem = "no-such-problem",
-    .setup = create, .run = run_one, .teardown = destroy};
+    .setup = centre_create, .run = run_one, .teardown = centre_destroy};
 static const pb_microkernel *const kernels[] = {&count, &default_problem, &setup_fails,
                                                 &run_fails, &unknown_problem};
 #else
 static const pb_microkernel no_run = {
     .struct_size = sizeof(pb_microkernel), .name = "no-run", .doc = "has no run()",
-    .setup = create, .teardown = destroy};
+    .setup = centre_create, .teardown = centre_destroy};
 static const pb_microkernel *const kernels[] = {&no_run};
 #endif
 
@@ -134,18 +95,6 @@ static const pb_microkernels table = {.struct_size = sizeof(pb_microkernels),
                                       .n_kernels = sizeof kernels / sizeof kernels[0],
                                       .kernels = kernels};
 
-/* The microkernels, and nothing else. */
-static const void *extension(const char *id)
-{
-    return strcmp(id, PB_MICROKERNELS_ID) == 0 ? &table : NULL;
-}
-
-static const pb_plugin descriptor = {
-    PB_PLUGIN_INIT, .name = PLUGIN_NAME, .version = "1.0.0", .kind = PB_KIND_BLACKBOX,
-    .summary = "test plugin for plugbench bench: one microkernel per path of the host",
-    .citation = "baseline",
-    .create = create, .step = step, .solution = solution, .destroy = destroy,
-    .extension = extension,
-};
-
-PB_PLUGIN_ENTRY(descriptor)
+CENTRE_PLUGIN(PLUGIN_NAME,
+              "test plugin for plugbench bench: one microkernel per path of the host",
+              step, table)

@@ -95,6 +95,46 @@ static inline void solve(const double *S_in, uint32_t n, const double *b, double
     free(S);
 }
 
+/* The lower Hessian of p at (x, y), dy x dy row-major, read back column by column through
+ * hvp_yy_g. */
+static inline void read_hessian(pb__bil_problem *p, const double *x, const double *y, double *H)
+{
+    const pb_bilevel *o = &p->oracle;
+    double *e = malloc(2 * (size_t)o->dy * sizeof(double)), *col = e + o->dy;
+    for (uint32_t j = 0; j < o->dy; j++) {
+        memset(e, 0, o->dy * sizeof(double));
+        e[j] = 1.0;
+        o->hvp_yy_g(o, x, y, e, PB_BILEVEL_EXACT, col);
+        for (uint32_t i = 0; i < o->dy; i++)
+            H[(size_t)i * o->dy + j] = col[i];
+    }
+    free(e);
+}
+
+/*
+ * grad Phi(x) of a problem whose lower level is quadratic in y with Hessian H (dy x dy), by
+ * this file's solves and the exact oracles: y* = -H^-1 grad_y g(x, 0), z* = H^-1 grad_y f,
+ * grad Phi = grad_x f - cross(z*), all at (x, y*); y* into ys (dy), grad Phi into gx (dx).
+ */
+static inline void quadratic_grad_phi(pb__bil_problem *p, const double *H, const double *x,
+                                      double *ys, double *gx)
+{
+    const pb_bilevel *o = &p->oracle;
+    double *zero = calloc(3 * (size_t)o->dy + o->dx, sizeof(double)), *r = zero + o->dy,
+           *zs = r + o->dy, *cz = zs + o->dy;
+    o->grad_y_g(o, x, zero, PB_BILEVEL_EXACT, r);
+    for (uint32_t i = 0; i < o->dy; i++)
+        r[i] = -r[i];
+    solve(H, o->dy, r, ys);
+    o->grad_y_f(o, x, ys, PB_BILEVEL_EXACT, r);
+    solve(H, o->dy, r, zs);
+    o->grad_x_f(o, x, ys, PB_BILEVEL_EXACT, gx);
+    o->cross_xy_g(o, x, ys, zs, PB_BILEVEL_EXACT, cz);
+    for (uint32_t i = 0; i < o->dx; i++)
+        gx[i] -= cz[i];
+    free(zero);
+}
+
 /* The matrices of a linear-quadratic problem, read back through the exact oracles. */
 typedef struct mats {
     uint32_t dx, dy;

@@ -1,8 +1,8 @@
 /*
  * Derivatives against central differences, shared by the tests of the nn kit (tests/nn,
  * tests/stochastic/test_nn.c) and of the kinds' oracles (tests/stochastic, tests/policy,
- * tests/bilevel): the differences themselves, and the norm-wise relative error the tests
- * compare them with.
+ * tests/bilevel): the differences themselves, and the norm-wise relative error and the
+ * largest entry-wise difference the tests compare them with.
  *
  * The function differentiated reads its point from the arrays its context points to; the
  * helpers move one of those arrays, x, in place and put it back as it was (bit for bit for
@@ -49,6 +49,15 @@ static inline double rel(const double *a, const double *ref, size_t n)
         den += ref[i] * ref[i];
     }
     return sqrt(num / (den > 0 ? den : 1.0));
+}
+
+/* max_i |a_i - b_i| over n entries. */
+static inline double max_diff(const double *a, const double *b, size_t n)
+{
+    double d = 0.0;
+    for (size_t i = 0; i < n; i++)
+        d = fmax(d, fabs(a[i] - b[i]));
+    return d;
 }
 
 /* (f(x + h e_i) - f(x - h e_i)) / 2h, with x one of the arrays f reads through ctx. */

@@ -115,6 +115,15 @@ static inline void set(const pb__plugin_file *pl, pb_value *values, const char *
         CHECK(0, "%s", err);
 }
 
+/* pl's defaults into values, then set() for each pair of the list {name, text, ..., NULL}. */
+static inline void set_from_defaults(const pb__plugin_file *pl, pb_value *values,
+                                     const char *const *settings)
+{
+    pb__params_defaults(pl->desc, values);
+    for (; *settings; settings += 2)
+        set(pl, values, settings[0], settings[1]);
+}
+
 /* The value of the parameter called name among values (pl's), or a failed check and 0. */
 static inline pb_value param(const pb__plugin_file *pl, const pb_value *values, const char *name)
 {

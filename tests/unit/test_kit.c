@@ -33,9 +33,9 @@ static int aligned_max(const void *p) { return (uintptr_t)p % alignof(max_align_
 
 static void check_block(void)
 {
-    layout *s = pb_block_new(sizeof(layout), 4,
-                             (const pb_array[]){PB_ARRAY(layout, x, 3), PB_ARRAY(layout, order, 5),
-                                                PB_ARRAY(layout, name, 7), PB_ARRAY(layout, empty, 0)});
+    /* PB_BLOCK_NEW counts the four arrays: with a short count, empty would stay NULL. */
+    layout *s = PB_BLOCK_NEW(layout, PB_ARRAY(layout, x, 3), PB_ARRAY(layout, order, 5),
+                             PB_ARRAY(layout, name, 7), PB_ARRAY(layout, empty, 0));
     CHECK(s != NULL, "a block with four arrays is allocated");
     if (!s)
         return;

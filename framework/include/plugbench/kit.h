@@ -187,6 +187,13 @@ typedef struct pb_array {
  */
 void *pb_block_new(size_t size, size_t n_arrays, const pb_array arrays[]);
 
+/* PB_BLOCK_NEW(type, PB_ARRAY(type, x, n), ...): pb_block_new for a struct `type` with the
+ * arrays counted (at least one), typed. */
+#define PB_BLOCK_NEW(type, ...)                                                             \
+    ((type *)pb_block_new(sizeof(type),                                                     \
+                          sizeof((const pb_array[]){__VA_ARGS__}) / sizeof(pb_array),       \
+                          (const pb_array[]){__VA_ARGS__}))
+
 /*
  * pb_block_new for a plugin state that starts with a pb_state_head: sets head.ctx, points
  * head.solution at the first array (so a plugin lists its solution first), and on failure

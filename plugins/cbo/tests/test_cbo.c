@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cbo_internal.h"
+#include "gradcheck.h"
 #include "plugbench/blackbox.h"
 #include "plugbench/plugin.h"
 #include "plugbench/rng.h"
@@ -196,15 +197,6 @@ static void reference_consensus(const double (*xs)[MAX_DIM], const double *fs,
     }
     for (size_t j = 0; j < d; j++)
         out[j] = (double)c[j];
-}
-
-/* max_j |a_j - b_j| */
-static double max_diff(const double *a, const double *b, size_t d)
-{
-    double m = 0.0;
-    for (size_t j = 0; j < d; j++)
-        m = fmax(m, fabs(a[j] - b[j]));
-    return m;
 }
 
 /* The naive consensus sum exp(-alpha f_i) x_i / sum exp(-alpha f_i) in double. */

@@ -29,12 +29,8 @@
 static pb__outcome train(const pb__plugin_file *pl, const char *problem, int er_iterations)
 {
     pb_value values[64];
-    pb__params_defaults(pl->desc, values);
-    set(pl, values, "layers", "1");
-    set(pl, values, "d1", "20");
-    set(pl, values, "z1", "2");
-    set(pl, values, "tau1", "2");
-    set(pl, values, "w1", "0.01");
+    set_from_defaults(pl, values, (const char *const[]){"layers", "1", "d1", "20", "z1", "2",
+                                                        "tau1", "2", "w1", "0.01", NULL});
     char iters[16];
     snprintf(iters, sizeof iters, "%d", er_iterations);
     set(pl, values, "er_iterations", iters);

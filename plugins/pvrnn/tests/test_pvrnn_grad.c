@@ -222,14 +222,6 @@ static void test_prior_init(void)
     setup_free(&s);
 }
 
-static double max_diff(const double *a, const double *b, size_t n)
-{
-    double d = 0.0;
-    for (size_t i = 0; i < n; i++)
-        d = fmax(d, fabs(a[i] - b[i]));
-    return d;
-}
-
 /* Every step and layer of a pass recomputed with the kit's dense layers and MTRNN cell from
  * the pass's own inputs (the previous state, z, the layer above). */
 static void test_against_kit(void)
