@@ -369,9 +369,8 @@ static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errl
     return -1;
 }
 
-const pb__numbered_family pb__family_bil_benchopt = {
-    {&pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
-     "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
-     "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
-     pb__open_numbered},
-    1000000, open_bq};
+const pb__numbered_family pb__family_bil_benchopt =
+    PB__INSTANCE_FAMILY(pb__kind_bilevel, "bilevel-benchopt-quadratic",
+        "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
+        "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
+        open_bq);
