@@ -161,6 +161,18 @@ typedef struct pb__numbered_family {
 int pb__open_numbered(const pb__family *family, const char *id, pb__problem **out, char *err,
                       size_t errlen);
 
+/*
+ * The initializer of a pb__numbered_family of kind `kind` named `name` whose ids are
+ * name "-" tag with n in [1, max_n] (tag "d<dim>": "bilevel-cosh-d<dim>"), so that the name
+ * is written once and the pattern cannot disagree with it.
+ */
+#define PB__NUMBERED_FAMILY(kind, name, tag, max_n, doc, open_n)                                 \
+    {{&(kind), name, name "-" tag, doc, pb__open_numbered}, max_n, open_n}
+
+/* The same for the common case: ids name "-i<instance>", instances 1 to 10^6. */
+#define PB__INSTANCE_FAMILY(kind, name, doc, open_n)                                             \
+    PB__NUMBERED_FAMILY(kind, name, "i<instance>", 1000000, doc, open_n)
+
 struct pb__problem {
     pb_problem handle;        /* what the plugin sees */
     const pb__family *family;

@@ -184,13 +184,7 @@ static void bq_hvp(pb__bil_problem *p, const double *x, const double *y, const d
 {
     (void)x;
     (void)y;
-    const level *g = &((bq *)p->model)->g;
-    for (uint32_t i = 0; i < DY; i++) {
-        double s = 0.0;
-        for (uint32_t c = 0; c < DY; c++)
-            s += g->H[(size_t)i * DY + c] * v[c];
-        out[i] = s;
-    }
+    pb__bil_matvec(((bq *)p->model)->g.H, DY, DY, v, out);
 }
 
 static void bq_cross(pb__bil_problem *p, const double *x, const double *y, const double *v,
@@ -198,13 +192,7 @@ static void bq_cross(pb__bil_problem *p, const double *x, const double *y, const
 {
     (void)x;
     (void)y;
-    const level *g = &((bq *)p->model)->g;
-    for (uint32_t r = 0; r < DX; r++) {
-        double s = 0.0;
-        for (uint32_t c = 0; c < DY; c++)
-            s += g->C[(size_t)r * DY + c] * v[c];
-        out[r] = s;
-    }
+    pb__bil_matvec(((bq *)p->model)->g.C, DX, DY, v, out);
 }
 
 static double dot(const double *a, const double *b, uint32_t n)
@@ -269,18 +257,10 @@ static void bq_batch(pb__bil_problem *p, int which, const double *x, const doubl
 static double level_value(const level *v, const double *x, const double *y)
 {
     double s = dot(v->lb, y, DY) + dot(v->mb, x, DX);
-    for (uint32_t i = 0; i < DY; i++) {
-        double hy = 0.0;
-        for (uint32_t c = 0; c < DY; c++)
-            hy += v->H[(size_t)i * DY + c] * y[c];
-        s += 0.5 * y[i] * hy;
-    }
+    for (uint32_t i = 0; i < DY; i++)
+        s += 0.5 * y[i] * dot(v->H + (size_t)i * DY, y, DY);
     for (uint32_t r = 0; r < DX; r++) {
-        double kx = 0.0, cy = 0.0;
-        for (uint32_t c = 0; c < DX; c++)
-            kx += v->K[(size_t)r * DX + c] * x[c];
-        for (uint32_t c = 0; c < DY; c++)
-            cy += v->C[(size_t)r * DY + c] * y[c];
+        double kx = dot(v->K + (size_t)r * DX, x, DX), cy = dot(v->C + (size_t)r * DY, y, DY);
         s += x[r] * (0.5 * kx + cy);
     }
     return s;
@@ -369,9 +349,8 @@ static int open_bq(unsigned long inst, pb__problem **out, char *err, size_t errl
     return -1;
 }
 
-const pb__numbered_family pb__family_bil_benchopt = {
-    {&pb__kind_bilevel, "bilevel-benchopt-quadratic", "bilevel-benchopt-quadratic-i<instance>",
-     "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
-     "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
-     pb__open_numbered},
-    1000000, open_bq};
+const pb__numbered_family pb__family_bil_benchopt =
+    PB__INSTANCE_FAMILY(pb__kind_bilevel, "bilevel-benchopt-quadratic",
+        "benchopt benchmark_bilevel quadratics: finite sums of 1024 rank-one quadratics per level, "
+        "dim_inner 100, dim_outer 10, mu_inner 0.1, batches of 64",
+        open_bq);

@@ -263,9 +263,8 @@ static int open_coupled(unsigned long inst, pb__problem **out, char *err, size_t
     return 0;
 }
 
-const pb__numbered_family pb__family_bil_coupled = {
-    {&pb__kind_bilevel, "bilevel-coupled", "bilevel-coupled-i<instance>",
-     "a strongly convex quadratic lower level under 20 linear equalities coupling x and y "
-     "(40 constraints h <= 0), dx = dy = 100; x* certified (Phi strongly convex quadratic)",
-     pb__open_numbered},
-    1000000, open_coupled};
+const pb__numbered_family pb__family_bil_coupled =
+    PB__INSTANCE_FAMILY(pb__kind_bilevel, "bilevel-coupled",
+        "a strongly convex quadratic lower level under 20 linear equalities coupling x and y "
+        "(40 constraints h <= 0), dx = dy = 100; x* certified (Phi strongly convex quadratic)",
+        open_coupled);

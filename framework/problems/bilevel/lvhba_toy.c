@@ -173,9 +173,8 @@ static int open_toy(unsigned long d, pb__problem **out, char *err, size_t errlen
     return 0;
 }
 
-const pb__numbered_family pb__family_bil_lvhba_toy = {
-    {&pb__kind_bilevel, "bilevel-lvhba-toy", "bilevel-lvhba-toy-d<dim>",
-     "LV-HBA's toy problem: a lower-level constraint coupling x and y, a set of lower "
-     "solutions (optimistic), x* = -0.3, y* = (0.7, -0.4), dy = 2 dim",
-     pb__open_numbered},
-    100000, open_toy};
+const pb__numbered_family pb__family_bil_lvhba_toy =
+    PB__NUMBERED_FAMILY(pb__kind_bilevel, "bilevel-lvhba-toy", "d<dim>", 100000,
+        "LV-HBA's toy problem: a lower-level constraint coupling x and y, a set of lower "
+        "solutions (optimistic), x* = -0.3, y* = (0.7, -0.4), dy = 2 dim",
+        open_toy);

@@ -313,15 +313,13 @@ static int open_centered(unsigned long inst, pb__problem **out, char *err, size_
     return open_mq(inst, -0.5, "bilevel-maid-centered", out, err, errlen);
 }
 
-const pb__numbered_family pb__family_bil_maid = {
-    {&pb__kind_bilevel, "bilevel-maid-quadratic", "bilevel-maid-quadratic-i<instance>",
-     "MAID's synthetic quadratic (Quadratic.py): least squares over 1000 rows at both levels, "
-     "dx = dy = 10, closed-form x*, mu_g and l_g known; Phi's condition number is about 1e5",
-     pb__open_numbered},
-    1000000, open_uniform};
-const pb__numbered_family pb__family_bil_maid_centered = {
-    {&pb__kind_bilevel, "bilevel-maid-centered", "bilevel-maid-centered-i<instance>",
-     "bilevel-maid-quadratic with centred data (entries in [-1/2, 1/2)): Phi's condition "
-     "number about 1e2, so that first-order methods can reach x*",
-     pb__open_numbered},
-    1000000, open_centered};
+const pb__numbered_family pb__family_bil_maid =
+    PB__INSTANCE_FAMILY(pb__kind_bilevel, "bilevel-maid-quadratic",
+        "MAID's synthetic quadratic (Quadratic.py): least squares over 1000 rows at both levels, "
+        "dx = dy = 10, closed-form x*, mu_g and l_g known; Phi's condition number is about 1e5",
+        open_uniform);
+const pb__numbered_family pb__family_bil_maid_centered =
+    PB__INSTANCE_FAMILY(pb__kind_bilevel, "bilevel-maid-centered",
+        "bilevel-maid-quadratic with centred data (entries in [-1/2, 1/2)): Phi's condition "
+        "number about 1e2, so that first-order methods can reach x*",
+        open_centered);

@@ -353,13 +353,11 @@ static int open_cosh(unsigned long d, pb__problem **out, char *err, size_t errle
     return 0;
 }
 
-const pb__numbered_family pb__family_bil_quadratic = {
-    {&pb__kind_bilevel, "bilevel-quadratic", "bilevel-quadratic-i<instance>",
-     "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
-     pb__open_numbered},
-    1000000, open_quadratic};
-const pb__numbered_family pb__family_bil_cosh = {
-    {&pb__kind_bilevel, "bilevel-cosh", "bilevel-cosh-d<dim>",
-     "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
-     pb__open_numbered},
-    1000, open_cosh};
+const pb__numbered_family pb__family_bil_quadratic =
+    PB__INSTANCE_FAMILY(pb__kind_bilevel, "bilevel-quadratic",
+        "dx 10, dy 20: quadratic lower level (spec [0.5, 1]), least-squares upper level, closed-form x*",
+        open_quadratic);
+const pb__numbered_family pb__family_bil_cosh =
+    PB__NUMBERED_FAMILY(pb__kind_bilevel, "bilevel-cosh", "d<dim>", 1000,
+        "unbounded smoothness: sum cosh(y_i - 1) over a quadratic lower level with y*(x) = x, from x0 = 10",
+        open_cosh);

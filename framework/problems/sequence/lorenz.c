@@ -115,9 +115,8 @@ static int open_lorenz(unsigned long inst, pb__problem **out, char *err, size_t 
     return 0;
 }
 
-const pb__numbered_family pb__family_seq_lorenz = {
-    {&pb__kind_sequence, "seq-lorenz", "seq-lorenz-i<instance>",
-     "Lorenz system (10, 28, 8/3) by RK4, dt 0.01, sampled every 0.03: windows of 24 x 3, "
-     "min-max scaled; 1000 train then 200 test windows of one trajectory",
-     pb__open_numbered},
-    1000000, open_lorenz};
+const pb__numbered_family pb__family_seq_lorenz =
+    PB__INSTANCE_FAMILY(pb__kind_sequence, "seq-lorenz",
+        "Lorenz system (10, 28, 8/3) by RK4, dt 0.01, sampled every 0.03: windows of 24 x 3, "
+        "min-max scaled; 1000 train then 200 test windows of one trajectory",
+        open_lorenz);

@@ -129,9 +129,8 @@ static int open_pfsm(unsigned long inst, pb__problem **out, char *err, size_t er
     return 0;
 }
 
-const pb__numbered_family pb__family_seq_pfsm = {
-    {&pb__kind_sequence, "seq-pfsm", "seq-pfsm-i<instance>",
-     "probabilistic finite-state machine: 45 steps x 2, three 15-step primitives per cycle, "
-     "a branch taken with probability 0.3 / 0.7, noise 0.01; 100 train, 100 test sequences",
-     pb__open_numbered},
-    1000000, open_pfsm};
+const pb__numbered_family pb__family_seq_pfsm =
+    PB__INSTANCE_FAMILY(pb__kind_sequence, "seq-pfsm",
+        "probabilistic finite-state machine: 45 steps x 2, three 15-step primitives per cycle, "
+        "a branch taken with probability 0.3 / 0.7, noise 0.01; 100 train, 100 test sequences",
+        open_pfsm);

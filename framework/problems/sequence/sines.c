@@ -49,9 +49,8 @@ static int open_sines(unsigned long inst, pb__problem **out, char *err, size_t e
     return 0;
 }
 
-const pb__numbered_family pb__family_seq_sines = {
-    {&pb__kind_sequence, "seq-sines", "seq-sines-i<instance>",
-     "TimeGAN's sines: 24 steps x 5 features, (sin(f t + phase) + 1)/2, f and phase ~ "
-     "U(0, 0.1); 1000 train, 200 test sequences",
-     pb__open_numbered},
-    1000000, open_sines};
+const pb__numbered_family pb__family_seq_sines =
+    PB__INSTANCE_FAMILY(pb__kind_sequence, "seq-sines",
+        "TimeGAN's sines: 24 steps x 5 features, (sin(f t + phase) + 1)/2, f and phase ~ "
+        "U(0, 0.1); 1000 train, 200 test sequences",
+        open_sines);
