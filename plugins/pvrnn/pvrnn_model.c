@@ -47,10 +47,11 @@ static uint32_t max_z(const pvrnn_model *m)
 }
 
 /* The backward: dd and dh of this step and the previous one per layer, five [B, Zmax]
- * arrays, one row's dy. The prior step needs less. */
+ * arrays, one row's dy and one row's du of a layer (at most sum D = ss / 2). The prior
+ * step needs less. */
 size_t pvrnn_work_size(const pvrnn_model *m, uint32_t B)
 {
-    return (size_t)B * (2 * (size_t)m->ss + 5 * (size_t)max_z(m)) + m->x;
+    return (size_t)B * (2 * (size_t)m->ss + 5 * (size_t)max_z(m)) + m->x + m->ss / 2;
 }
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) over an [out, fan_in] matrix. */
@@ -194,22 +195,30 @@ static inline void cell_row(double *restrict h, const double *restrict h_prev,
         double u = bias[i] + dot(W_dd + (size_t)i * D, d_prev, D) + dot(W_zd + (size_t)i * Z, z, Z);
         if (d_top)
             u += dot(W_hd + (size_t)i * Dtop, d_top, Dtop);
-        h[i] = keep * h_prev[i] + u / tau;
+        h[i] = u;
     }
+    /* The divisions in a loop of their own, where they pipeline (vector divisions) instead
+     * of each waiting for its row's products. */
+    for (uint32_t i = 0; i < D; i++)
+        h[i] = keep * h_prev[i] + h[i] / tau;
 }
 
 /* Its backward (pb_nn_mtrnn_backward's): with g = dh + dd (1 - d^2) and du = g / tau, adds
  * (1 - 1/tau) g to dh_prev and W^T du to dd_prev, dz, dd_top (each skipped when NULL); the
- * weight gradients du d_prev^T, du z^T, du d_top^T and du unless dW_dd is NULL. */
-static inline void cell_row_backward(double *dh_prev, double *dd_prev, double *dz, double *dd_top,
-                                     double *dW_dd, double *dW_zd, double *dW_hd, double *db,
+ * weight gradients du d_prev^T, du z^T, du d_top^T and du unless dW_dd is NULL. du_all: D
+ * doubles of scratch for the du of every unit. */
+static inline void cell_row_backward(double *restrict du_all, double *dh_prev, double *dd_prev,
+                                     double *dz, double *dd_top, double *dW_dd, double *dW_zd,
+                                     double *dW_hd, double *db,
                                      const double *dh, const double *dd, const double *d,
                                      const double *d_prev, const double *z, const double *d_top,
                                      const double *W_dd, const double *W_zd, const double *W_hd,
                                      double tau, uint32_t D, uint32_t Z, uint32_t Dtop)
 {
+    for (uint32_t i = 0; i < D; i++) /* apart, as cell_row's divisions */
+        du_all[i] = (dh[i] + dd[i] * (1.0 - d[i] * d[i])) / tau;
     for (uint32_t i = 0; i < D; i++) {
-        double du = (dh[i] + dd[i] * (1.0 - d[i] * d[i])) / tau;
+        double du = du_all[i];
         if (du == 0.0)
             continue;
         if (dh_prev)
@@ -322,7 +331,7 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
     double *dd_cur = work, *dh_cur = dd_cur + (size_t)B * m->ss / 2,
            *dd_nxt = dh_cur + (size_t)B * m->ss / 2, *dh_nxt = dd_nxt + (size_t)B * m->ss / 2;
     double *dz = dh_nxt + (size_t)B * m->ss / 2, *dmu_q = dz + zmax, *dls_q = dmu_q + zmax,
-           *dmu_p = dls_q + zmax, *dls_p = dmu_p + zmax, *dy = dls_p + zmax;
+           *dmu_p = dls_q + zmax, *dls_p = dmu_p + zmax, *dy = dls_p + zmax, *du = dy + X;
     size_t half = (size_t)B * m->ss / 2; /* B sum D: one of dd, dh over all layers */
     memset(dd_cur, 0, 4 * half * sizeof *dd_cur);
     size_t l_off[PVRNN_MAX_LAYERS]; /* layer l's [B, D_l] within a dd or dh array */
@@ -357,7 +366,7 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
             memset(dz, 0, 5 * zmax * sizeof *dz);
             for (uint32_t b = 0; b < B; b++) {
                 size_t bd = (size_t)b * D;
-                cell_row_backward(dhp ? dhp + bd : NULL, ddp ? ddp + bd : NULL,
+                cell_row_backward(du, dhp ? dhp + bd : NULL, ddp ? ddp + bd : NULL,
                                   dz + (size_t)b * Z,
                                   Dtop ? dd_cur + l_off[l + 1] + (size_t)b * Dtop : NULL,
                                   gt ? gt + m->W_dd[l] : NULL, gt ? gt + m->W_zd[l] : NULL,

@@ -1,0 +1,55 @@
+#!/usr/bin/python3
+"""The host's share of a results file's run seconds, per kind and per plugin.
+
+    bench/host_share.py RESULTS.json [RESULTS.json ...]
+
+For each run, the host's side is its record's time.wall_seconds (the child process, fork to
+exit) minus time.algorithm_seconds (create() and step() calls only); what is left is the
+measurement at the trace points, the problem's setup and the process itself. The sequence
+kind's records also give inference_seconds_total (the model's predict() calls, pvrnn's error
+regression included) and scoring_seconds (the host's post-hoc TimeGAN scores), printed
+beside. With several files, each line is the median over the files of each figure.
+"""
+import json
+import statistics
+import sys
+from collections import defaultdict
+
+FIELDS = ("wall_seconds", "algorithm_seconds", "inference_seconds_total", "scoring_seconds")
+
+
+def sums(path):
+    """Per (kind, plugin) and per kind: the run count and the sum of each time field."""
+    with open(path, encoding="utf-8") as f:
+        runs = json.load(f)["runs"]
+    out = defaultdict(lambda: [0] + [0.0] * len(FIELDS))
+    for r in runs:
+        t = r.get("time") or {}
+        kind, plugin = r["problem"]["kind"], r["plugin"]["name"]
+        for key in ((kind, plugin), (kind, ""), ("", "")):
+            row = out[key]
+            row[0] += 1
+            for i, name in enumerate(FIELDS):
+                row[i + 1] += t.get(name) or 0.0
+    return out
+
+
+def main(paths):
+    files = [sums(p) for p in paths]
+    keys = set().union(*files)
+    med = {k: [statistics.median(f[k][i] for f in files if k in f) for i in range(5)]
+           for k in keys}
+    total_wall = med[("", "")][1]
+    print(f"{'kind':11} {'plugin':16} {'runs':>4} {'wall s':>8} {'alg s':>8} {'host s':>8} "
+          f"{'host %':>6} {'predict s':>9} {'scoring s':>9}")
+    for k in sorted(keys, key=lambda k: (k[0] == "", k[1] != "", -(med[k][1] - med[k][2]))):
+        n, wall, alg, inf, score = med[k]
+        host = wall - alg
+        print(f"{k[0] or 'all':11} {k[1] or '(all)':16} {int(n):4d} {wall:8.1f} {alg:8.1f} "
+              f"{host:8.1f} {100 * host / total_wall:6.1f} {inf:9.1f} {score:9.1f}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2:
+        sys.exit(__doc__.strip())
+    main(sys.argv[1:])
