@@ -70,9 +70,12 @@ static cJSON *kernel_run(const cJSON *k, const char *path, int index, char *err,
 int pb__instructions_load(const char *path, cJSON *runs, char *err, size_t errlen)
 {
     size_t len;
-    char *text = pb__read_file(path, &len);
+    /* A results file is not parsed here as a whole: it is read one run at a time. */
+    char *text = pb__json_may_have_schema(path, PB__INSTRUCTIONS_SCHEMA)
+                     ? pb__read_file(path, &len)
+                     : NULL;
     if (!text)
-        return 0; /* the results reader says why */
+        return 0; /* not one, or the results reader says why */
     cJSON *doc = cJSON_ParseWithLength(text, len);
     free(text);
     const char *schema = string_of(doc, "schema");

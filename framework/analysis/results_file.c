@@ -98,6 +98,292 @@ char *pb__json_print_exact(const cJSON *item, int formatted)
     return text;
 }
 
+/*
+ * A results file read one run at a time: a scanner walks the top-level object, and each
+ * of its values -- each element of "runs" on its own -- is cut out as text and parsed by
+ * cJSON alone, so that the file's text and a tree of the whole document are never held
+ * (at 100,000 runs they were 3.4 GB, and their cost grew faster than the runs). It
+ * accepts only what the whole-document parse (load, below) reads as a results file, with
+ * the same records and context: anything else -- a journal, a syntax error, a truncated
+ * file, a wrong schema, "schema", "runs" or "context" twice, an escape in a top-level
+ * key, a NUL byte, whitespace other than JSON's or nesting near cJSON's limit -- makes it
+ * give up, and load reads the file whole as before, with the messages it always gave.
+ * tests/fuzz/fuzz_compare.c checks that whatever it reads, the whole parse reads alike.
+ */
+typedef struct scan {
+    FILE *f;
+    int c;           /* the current byte, or EOF */
+    size_t pos, end; /* the unread part of chunk */
+    int keep;        /* does cut_value keep the text it passes? */
+    char *text;      /* the value cut out, NUL-terminated */
+    size_t len, cap;
+    char chunk[1 << 14];
+} scan;
+
+/* Well below CJSON_NESTING_LIMIT (1000), counted from the top-level object. */
+#define SCAN_MAX_DEPTH 900
+
+/* The top-level keys the readers look at, by their index in the scanner. */
+enum { KEY_SCHEMA, KEY_RUNS, KEY_CONTEXT, KEY_OTHER };
+static const char *const scan_keys[KEY_OTHER] = {"schema", "runs", "context"};
+
+static int next(scan *s)
+{
+    if (s->pos == s->end) {
+        s->pos = 0;
+        s->end = fread(s->chunk, 1, sizeof s->chunk, s->f);
+        if (s->end == 0)
+            return s->c = EOF;
+    }
+    return s->c = (unsigned char)s->chunk[s->pos++];
+}
+
+static void skip_space(scan *s)
+{
+    while (s->c == ' ' || s->c == '\t' || s->c == '\n' || s->c == '\r')
+        next(s);
+}
+
+/* Passes the current byte (kept in text when s->keep); -1 at EOF, a NUL or no memory. */
+static int take(scan *s)
+{
+    if (s->c == EOF || s->c == '\0')
+        return -1;
+    if (s->keep) {
+        if (s->len + 1 >= s->cap) {
+            size_t cap = s->cap ? 2 * s->cap : 4096;
+            char *bigger = realloc(s->text, cap);
+            if (!bigger)
+                return -1;
+            s->text = bigger;
+            s->cap = cap;
+        }
+        s->text[s->len++] = (char)s->c;
+    }
+    next(s);
+    return 0;
+}
+
+/*
+ * Passes the value that starts at the current byte, cutting it out into text when
+ * s->keep: a string, an object or an array up to its closing byte (brackets counted
+ * outside strings; cJSON checks that they match), a number or literal up to the next
+ * delimiter. depth is the nesting it sits in. Returns 0, or -1 where the scanner gives up.
+ */
+static int cut_value(scan *s, int depth)
+{
+    s->len = 0;
+    if (s->c == EOF || !s->c || !strchr("{[\"-0123456789tfn", s->c))
+        return -1;
+    if (s->c != '"' && s->c != '{' && s->c != '[') {
+        while (s->c != EOF && s->c && !strchr(",]} \t\n\r", s->c))
+            if (take(s))
+                return -1;
+    } else {
+        int open = 0, in_string = 0;
+        do {
+            int c = s->c;
+            if (take(s))
+                return -1;
+            if (in_string) {
+                if (c == '\\' && take(s))
+                    return -1;
+                in_string = c != '"';
+            } else if (c == '"') {
+                in_string = 1;
+            } else if (c == '{' || c == '[') {
+                if (depth + ++open > SCAN_MAX_DEPTH)
+                    return -1;
+            } else if (c == '}' || c == ']') {
+                open--;
+            }
+        } while (in_string || open > 0);
+    }
+    if (s->keep)
+        s->text[s->len] = '\0';
+    return 0;
+}
+
+/* The value at the current byte, parsed alone; NULL where the scanner gives up. */
+static cJSON *scan_value(scan *s, int depth)
+{
+    s->keep = 1;
+    return cut_value(s, depth) == 0 ? cJSON_ParseWithOpts(s->text, NULL, 1) : NULL;
+}
+
+/* Opens path with the current byte at the first of its value (after a BOM, which cJSON
+ * skips, and whitespace); NULL when it cannot be read or is out of memory. */
+static scan *scan_open(const char *path)
+{
+    scan *s = calloc(1, sizeof *s);
+    if (s && !(s->f = fopen(path, "rb"))) {
+        free(s);
+        return NULL;
+    }
+    if (s && next(s) == 0xEF) {
+        int bom = next(s) == 0xBB && next(s) == 0xBF;
+        s->c = bom ? next(s) : 0xEF; /* a part of a BOM is no JSON for cJSON either */
+    }
+    if (s)
+        skip_space(s);
+    return s;
+}
+
+static void scan_close(scan *s)
+{
+    if (s) {
+        fclose(s->f);
+        free(s->text);
+        free(s);
+    }
+}
+
+/*
+ * Walks the members of the top-level object from after its '{': visit gets each one's key
+ * (a KEY_ index) with the current byte at its value, passes the value and returns 0 to go
+ * on, 1 to stop there or -1 to give up. Returns 1 at the object's end or where visit
+ * stopped, else -1: a malformed object, an escape in a key (cJSON would read the key it
+ * stands for) or one of scan_keys twice (cJSON would find the first).
+ */
+static int scan_object(scan *s, int (*visit)(scan *s, int key, void *arg), void *arg)
+{
+    int seen[KEY_OTHER] = {0};
+    skip_space(s);
+    if (s->c == '}')
+        return 1;
+    while (s->c == '"') {
+        s->keep = 1;
+        if (cut_value(s, 1) || memchr(s->text, '\\', s->len))
+            return -1;
+        int key = 0;
+        while (key < KEY_OTHER && (s->len != strlen(scan_keys[key]) + 2 ||
+                                   memcmp(s->text + 1, scan_keys[key], s->len - 2) != 0))
+            key++;
+        skip_space(s);
+        if ((key < KEY_OTHER && seen[key]++) || s->c != ':')
+            return -1;
+        next(s);
+        skip_space(s);
+        int rc = visit(s, key, arg);
+        if (rc)
+            return rc;
+        skip_space(s);
+        if (s->c == '}')
+            return 1;
+        if (s->c != ',')
+            return -1;
+        next(s);
+        skip_space(s);
+    }
+    return -1;
+}
+
+/* What pb__results_load_streaming gathers. */
+typedef struct loaded {
+    cJSON *runs, *context; /* context only when wanted */
+    int want_context, schema_ok, have_runs;
+} loaded;
+
+/* The elements of the array at the current byte, added to runs; 0 or -1 (give up). */
+static int scan_runs(scan *s, cJSON *runs)
+{
+    if (s->c != '[')
+        return -1;
+    next(s);
+    skip_space(s);
+    int more = s->c != ']';
+    while (more) {
+        cJSON *run = scan_value(s, 2);
+        if (!run)
+            return -1;
+        cJSON_AddItemToArray(runs, run);
+        skip_space(s);
+        more = s->c == ',';
+        if (more) {
+            next(s);
+            skip_space(s);
+        }
+    }
+    if (s->c != ']')
+        return -1;
+    next(s);
+    return 0;
+}
+
+/* A member of a results file, for scan_object. Every value is parsed, whether or not it
+ * is used, so that a file cJSON would refuse is never read here. */
+static int visit_results(scan *s, int key, void *arg)
+{
+    loaded *l = arg;
+    if (key == KEY_RUNS) {
+        l->have_runs = 1;
+        return scan_runs(s, l->runs);
+    }
+    cJSON *value = scan_value(s, 1);
+    if (!value)
+        return -1;
+    if (key == KEY_SCHEMA)
+        l->schema_ok = cJSON_IsString(value) && strcmp(value->valuestring, PB__RESULTS_SCHEMA) == 0;
+    if (key == KEY_CONTEXT && l->want_context) {
+        /* as a member of the parsed document, it carried its name */
+        l->context = value;
+        value->string = strdup("context");
+        return value->string ? 0 : -1;
+    }
+    cJSON_Delete(value);
+    return 0;
+}
+
+int pb__results_load_streaming(const char *path, cJSON *records, cJSON **context)
+{
+    scan *s = scan_open(path);
+    loaded l = {.runs = cJSON_CreateArray(), .want_context = context != NULL};
+    int ok = 0;
+    if (s && l.runs && s->c == '{') {
+        next(s);
+        ok = scan_object(s, visit_results, &l) == 1 && l.schema_ok && l.have_runs &&
+             !ferror(s->f);
+    }
+    scan_close(s);
+    while (ok && l.runs->child)
+        cJSON_AddItemToArray(records, cJSON_DetachItemViaPointer(l.runs, l.runs->child));
+    if (ok && context)
+        *context = l.context;
+    else
+        cJSON_Delete(l.context);
+    cJSON_Delete(l.runs);
+    return ok;
+}
+
+/* A member of a file read by pb__json_may_have_schema: stops at "schema", with its value
+ * in *arg (NULL when cJSON would not parse it); passes the others. */
+static int visit_schema(scan *s, int key, void *arg)
+{
+    if (key != KEY_SCHEMA) {
+        s->keep = 0;
+        return cut_value(s, 1);
+    }
+    *(cJSON **)arg = scan_value(s, 1);
+    return *(cJSON **)arg ? 1 : -1;
+}
+
+int pb__json_may_have_schema(const char *path, const char *schema)
+{
+    scan *s = scan_open(path);
+    cJSON *found = NULL;
+    int rc = 1, not_object = s && s->c > ' ' && s->c != '{';
+    if (not_object) {
+        rc = 0;
+    } else if (s && s->c == '{') {
+        next(s);
+        if (scan_object(s, visit_schema, &found) == 1 && !ferror(s->f))
+            rc = !found ? 0 : cJSON_IsString(found) && strcmp(found->valuestring, schema) == 0;
+    }
+    cJSON_Delete(found);
+    scan_close(s);
+    return rc;
+}
+
 /* pb__records_load, and with torn not NULL pb__records_load_skipping. */
 static int load(const char *path, cJSON *records, cJSON **context, size_t *torn, char *err,
                 size_t errlen)
@@ -106,6 +392,8 @@ static int load(const char *path, cJSON *records, cJSON **context, size_t *torn,
         *torn = 0;
     if (context)
         *context = NULL;
+    if (pb__results_load_streaming(path, records, context))
+        return 0;
     size_t len;
     char *text;
     int found = pb__read_file_if_any(path, &text, &len, err, errlen);

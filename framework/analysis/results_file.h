@@ -101,6 +101,25 @@ int pb__records_load_skipping(const char *path, cJSON *records, cJSON **context,
                               char *err, size_t errlen);
 
 /*
+ * The part of pb__records_load that reads a results file one run at a time, without its
+ * text or a tree of the whole file in memory: adds its runs to records (and its context
+ * to *context when context is not NULL) and returns 1; or returns 0, with nothing
+ * changed, for any file that cJSON's parse of the whole text would not read as a results
+ * file with the same runs and context -- or that this reader does not take on (an
+ * escaped top-level key, a key twice, unusual whitespace, deep nesting) -- which
+ * pb__records_load then reads whole.
+ */
+int pb__results_load_streaming(const char *path, cJSON *records, cJSON **context);
+
+/*
+ * Might the JSON file at path have schema as its top-level "schema" member, as cJSON would
+ * find it in the whole file parsed? Returns 0 only when it certainly does not, read up to
+ * that member rather than the whole file; else 1. For a reader of another schema, so that
+ * it need not parse a results file whole to learn that it is not its own.
+ */
+int pb__json_may_have_schema(const char *path, const char *schema);
+
+/*
  * Writes {schema, context, runs} to path atomically (a temporary file, fsync, rename),
  * creating missing parent directories. Takes no ownership. Returns 0, or -1 with a message.
  */

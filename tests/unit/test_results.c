@@ -219,6 +219,81 @@ static void check_keys(const char *plugin_path)
     pb__plugin_unload(&plugin);
 }
 
+/* Writes text to dir/name; the path in path. */
+static void put_file(const char *dir, const char *name, const char *text, char *path, size_t len)
+{
+    snprintf(path, len, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    CHECK(f && fputs(text, f) >= 0, "write %s", path);
+    if (f)
+        fclose(f);
+}
+
+/*
+ * A results file is read one run at a time (pb__results_load_streaming), with the runs and
+ * context the whole parse gives; a file the scanner does not take is read whole, as
+ * before, with the same runs or message; the schema probe stops at the schema.
+ */
+static void check_streaming(const char *dir)
+{
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/s.json", dir);
+    cJSON *records = cJSON_CreateArray(), *ctx = cJSON_CreateObject();
+    cJSON_AddStringToObject(ctx, "note", "a \"quoted\" ] } [ { string\\");
+    for (int seed = 1; seed <= 3; seed++) {
+        cJSON *rec = padded_record(seed, 100);
+        cJSON_AddItemToObject(rec, "nested", cJSON_Parse("{\"a\": [[1, {\"b\": \"]\"}], []]}"));
+        cJSON_AddItemToArray(records, rec);
+    }
+    CHECK(pb__results_write(path, ctx, records, err, sizeof err) == 0, "%s", err);
+    cJSON *runs = cJSON_CreateArray(), *got_ctx = NULL;
+    CHECK(pb__results_load_streaming(path, runs, &got_ctx) == 1, "a written file is streamed");
+    CHECK(cJSON_Compare(runs, records, 1) && cJSON_Compare(got_ctx, ctx, 1) && got_ctx &&
+              strcmp(got_ctx->string, "context") == 0,
+          "the same runs and context");
+    CHECK(pb__json_may_have_schema(path, "plugbench/instructions/1") == 0,
+          "a results file is not an instructions file");
+    CHECK(pb__json_may_have_schema(path, PB__RESULTS_SCHEMA) == 1, "but a results file");
+    cJSON_Delete(runs);
+    cJSON_Delete(got_ctx);
+
+    /* cJSON finds the first of two keys: the whole parse reads this one. */
+    put_file(dir, "dup.json",
+             "{\"schema\": \"plugbench/results/1\", \"runs\": [{\"plugin\": {}, \"seed\": 7}],"
+             " \"runs\": []}",
+             path, sizeof path);
+    runs = cJSON_CreateArray();
+    CHECK(pb__results_load_streaming(path, runs, NULL) == 0 && !runs->child, "not streamed");
+    CHECK(pb__records_load(path, runs, NULL, err, sizeof err) == 0 &&
+              cJSON_GetArraySize(runs) == 1,
+          "the first runs read whole: %s", err);
+    cJSON_Delete(runs);
+    put_file(dir, "esc.json", "{\"sch\\u0065ma\": \"plugbench/instructions/1\"}", path,
+             sizeof path);
+    CHECK(pb__json_may_have_schema(path, "plugbench/instructions/1") == 1,
+          "an escaped key may be the schema");
+
+    /* The messages of a truncated file and of another schema stay what they were. */
+    static const struct {
+        const char *text, *message;
+    } bad[] = {
+        {"{\"schema\": \"plugbench/results/1\",\n \"runs\": [{\"plugin\": {}}, {\"plu",
+         "bad.json:1: not a plugbench results file or journal"},
+        {"{\"schema\": \"x/1\", \"runs\": []}",
+         "bad.json: schema 'x/1' is not plugbench/results/1"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        put_file(dir, "bad.json", bad[i].text, path, sizeof path);
+        runs = cJSON_CreateArray();
+        CHECK(pb__records_load(path, runs, NULL, err, sizeof err) == -1 &&
+                  strstr(err, bad[i].message) && !runs->child,
+              "case %zu: %s", i, err);
+        cJSON_Delete(runs);
+    }
+    cJSON_Delete(records);
+    cJSON_Delete(ctx);
+}
+
 int main(int argc, char **argv)
 {
     char dir[] = "/tmp/pb_results_XXXXXX";
@@ -228,6 +303,7 @@ int main(int argc, char **argv)
     check_journal(dir);
     check_journal_full(dir);
     check_journal_rewrite(dir);
+    check_streaming(dir);
     check_keys(argv[1]);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
