@@ -3,19 +3,25 @@
 
     bench/host_share.py RESULTS.json [RESULTS.json ...]
 
-For each run, the host's side is its record's time.wall_seconds (the child process, fork to
-exit) minus time.algorithm_seconds (create() and step() calls only); what is left is the
-measurement at the trace points, the problem's setup and the process itself. The sequence
-kind's records also give inference_seconds_total (the model's predict() calls, pvrnn's error
-regression included) and scoring_seconds (the host's post-hoc TimeGAN scores), printed
-beside. With several files, each line is the median over the files of each figure.
+Each run's time.wall_seconds (the child process, fork to exit) splits three ways:
+  - training: time.algorithm_seconds, the plugin's create() and step() calls;
+  - the model's inference: the sequence kind's inference_seconds_total (the model's
+    predict() calls, pvrnn's error regression included) and generate_seconds, plugin code
+    that the kind calls to measure the model and that sequence.h counts as the algorithm's
+    inference time, apart from training;
+  - the host's side: the rest, the harness's own code: the measurement at the trace points
+    (of which the sequence kind's scoring_seconds, the post-hoc TimeGAN scores, is printed
+    apart), the problem's setup and the process itself.
+"host %" and "alg+inf %" are shares of the whole file's summed wall seconds. With several
+files, each line is the median over the files of each figure.
 """
 import json
 import statistics
 import sys
 from collections import defaultdict
 
-FIELDS = ("wall_seconds", "algorithm_seconds", "inference_seconds_total", "scoring_seconds")
+FIELDS = ("wall_seconds", "algorithm_seconds", "inference_seconds_total", "generate_seconds",
+          "scoring_seconds")
 
 
 def sums(path):
@@ -37,16 +43,18 @@ def sums(path):
 def main(paths):
     files = [sums(p) for p in paths]
     keys = set().union(*files)
-    med = {k: [statistics.median(f[k][i] for f in files if k in f) for i in range(5)]
-           for k in keys}
+    med = {k: [statistics.median(f[k][i] for f in files if k in f)
+               for i in range(len(FIELDS) + 1)] for k in keys}
     total_wall = med[("", "")][1]
-    print(f"{'kind':11} {'plugin':16} {'runs':>4} {'wall s':>8} {'alg s':>8} {'host s':>8} "
-          f"{'host %':>6} {'predict s':>9} {'scoring s':>9}")
+    print(f"{'kind':11} {'plugin':16} {'runs':>4} {'wall s':>8} {'train s':>8} "
+          f"{'infer s':>8} {'host s':>8} {'host %':>6} {'alg+inf %':>9} {'scoring s':>9}")
     for k in sorted(keys, key=lambda k: (k[0] == "", k[1] != "", -(med[k][1] - med[k][2]))):
-        n, wall, alg, inf, score = med[k]
-        host = wall - alg
-        print(f"{k[0] or 'all':11} {k[1] or '(all)':16} {int(n):4d} {wall:8.1f} {alg:8.1f} "
-              f"{host:8.1f} {100 * host / total_wall:6.1f} {inf:9.1f} {score:9.1f}")
+        n, wall, train, predict, generate, score = med[k]
+        infer = predict + generate
+        host = wall - train - infer
+        print(f"{k[0] or 'all':11} {k[1] or '(all)':16} {int(n):4d} {wall:8.1f} {train:8.1f} "
+              f"{infer:8.1f} {host:8.1f} {100 * host / total_wall:6.1f} "
+              f"{100 * (train + infer) / total_wall:9.1f} {score:9.1f}")
 
 
 if __name__ == "__main__":
