@@ -909,6 +909,29 @@ size_t pb__plugin_scan(char dirs[][PATH_MAX], size_t n_dirs, pb__plugin_file *ou
     return scan(dirs, n_dirs, out, max, &say);
 }
 
+/*
+ * The scan skips files that fail to load, so a plugin whose load fails (a crash in its
+ * probe, say) would be reported as unknown: where the first directory holding NAME.so has
+ * it, load that file again for its own error. Returns -1 with that error in err, or 1 when
+ * no directory holds NAME.so or it loads (it is then another plugin: its name differs).
+ */
+static int load_named_file(const char *name, char dirs[][PATH_MAX], size_t n_dirs,
+                           pb__plugin_file *out, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n_dirs; i++) {
+        char path[PATH_MAX];
+        struct stat st;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s.so", dirs[i], name) >= sizeof path ||
+            stat(path, &st) != 0)
+            continue;
+        if (pb__plugin_load(path, out, err, errlen) != 0)
+            return -1;
+        pb__plugin_unload(out);
+        return 1;
+    }
+    return 1;
+}
+
 int pb__plugin_resolve(const char *spec, char dirs[][PATH_MAX], size_t n_dirs,
                        pb__plugin_file *out, char *err, size_t errlen)
 {
@@ -929,6 +952,12 @@ int pb__plugin_resolve(const char *spec, char dirs[][PATH_MAX], size_t n_dirs,
             found = (int)i;
             *out = all[i];
         }
+    if (found < 0 && load_named_file(spec, dirs, n_dirs, out, err, errlen) != 1) {
+        for (size_t i = 0; i < n; i++)
+            pb__plugin_unload(&all[i]);
+        free(all);
+        return -1;
+    }
     size_t used = (size_t)snprintf(err, errlen, "unknown algorithm '%s' (installed:", spec);
     for (size_t i = 0; i < n; i++) {
         if (found < 0 && used < errlen)

@@ -817,6 +817,12 @@ if [ -f "$TESTPLUGINS/bad-ctor.so" ]; then
     check "list survives a plugin that aborts at load, and says so" test "$RC" -eq 0 -a \
         -n "$(grep 'bad-ctor.so.*crashed with signal' "$T/ctorlist.err")" -a \
         -n "$(grep 'random-search' "$T/ctorlist.out")"
+    pb ctorbyname run --plugin-dir "$T/ctor" -a bad-ctor -p "$PROBLEM" -s 1 --no-plots -q \
+        -o "$T/ctorbyname.json"
+    check "run -a NAME of a plugin that fails to load gives its error, not 'unknown'" \
+        test "$RC" -eq 2 -a ! -e "$T/ctorbyname.json" -a \
+        -n "$(grep 'bad-ctor.so.*crashed with signal' "$T/ctorbyname.err")" -a \
+        -z "$(grep 'unknown algorithm' "$T/ctorbyname.err")"
 else
     skip "bad-ctor.so is not built"
 fi
