@@ -83,45 +83,31 @@ static unsigned long long keyed_value(const char *dir, const char *name, const c
     return 0;
 }
 
-/*
- * This process's cgroup in the hierarchy holding controller (v1), or in the v2 hierarchy
- * when controller is NULL, from /proc/self/cgroup, into path. Returns 0, or -1.
- */
-static int own_cgroup(const char *controller, char *path, size_t size)
+int pb__cgroup_own(FILE *f, const char *controller, char *path, size_t size)
 {
-    FILE *f = fopen("/proc/self/cgroup", "re");
     char line[PATH_MAX + 128];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f)) {
         line[strcspn(line, "\n")] = '\0';
         /* "hierarchy-id:controller,list:/path"; v2's is "0::/path". */
         char *list = strchr(line, ':'), *cgpath = list ? strchr(list + 1, ':') : NULL;
         if (!cgpath)
             continue;
+        *list++ = '\0';
         *cgpath++ = '\0';
-        list++;
-        found = controller ? has_word(list, controller, ",")
-                           : strcmp(line, "0") == 0 && list[0] == '\0';
-        if (found)
+        if (controller ? has_word(list, controller, ",")
+                       : strcmp(line, "0") == 0 && list[0] == '\0') {
             snprintf(path, size, "%s", cgpath);
+            return 0;
+        }
     }
-    if (f)
-        fclose(f);
-    return found ? 0 : -1;
+    return -1;
 }
 
-/*
- * The directory of cgroup path (as /proc/self/cgroup gives it) in the mount of fstype
- * ("cgroup2", or "cgroup" with controller among its options), from /proc/self/mountinfo,
- * into dir. Returns 0, or -1 when no such mount shows it.
- */
-static int cgroup_dir(const char *fstype, const char *controller, const char *path, char *dir,
-                      size_t size)
+int pb__cgroup_dir(FILE *f, const char *fstype, const char *controller, const char *path,
+                   char *dir, size_t size)
 {
-    FILE *f = fopen("/proc/self/mountinfo", "re");
     char line[2 * PATH_MAX];
-    int found = 0;
-    while (f && !found && fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f)) {
         /* "id parent major:minor root mountpoint options [optional...] - fstype source super" */
         char root[PATH_MAX], point[PATH_MAX], type[64], super[1024];
         char *dash = strstr(line, " - ");
@@ -135,11 +121,28 @@ static int cgroup_dir(const char *fstype, const char *controller, const char *pa
         if (strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
             continue;
         snprintf(dir, size, "%s%s", point, strcmp(path + n, "/") == 0 ? "" : path + n);
-        found = 1;
+        return 0;
     }
+    return -1;
+}
+
+/*
+ * This process's cgroup in the v1 hierarchy holding controller, or in the v2 hierarchy when
+ * controller is NULL, as a directory of the mount of fstype that shows it, into dir.
+ * Returns 0, or -1.
+ */
+static int own_cgroup_dir(const char *fstype, const char *controller, char *dir, size_t size)
+{
+    char path[PATH_MAX];
+    FILE *f = fopen("/proc/self/cgroup", "re");
+    int rc = f ? pb__cgroup_own(f, controller, path, sizeof path) : -1;
     if (f)
         fclose(f);
-    return found ? 0 : -1;
+    f = rc == 0 ? fopen("/proc/self/mountinfo", "re") : NULL;
+    rc = f ? pb__cgroup_dir(f, fstype, controller, path, dir, size) : -1;
+    if (f)
+        fclose(f);
+    return rc;
 }
 
 /* Kills every process in the cgroup dir and waits (up to 2 s) until it is empty. */
@@ -203,17 +206,17 @@ static void clean_stale(const char *dir, int version)
 static int enable_v2(const char *dir, const char *leaf_name)
 {
     char buf[1024];
-    if (read_from(dir, "cgroup.subtree_control", buf, sizeof buf) == 0 &&
-        has_word(buf, "memory", " \n"))
-        return 0;
-    if (write_to(dir, "cgroup.subtree_control", "+memory") != 0) {
+    int on = read_from(dir, "cgroup.subtree_control", buf, sizeof buf) == 0 &&
+             has_word(buf, "memory", " \n");
+    if (!on && write_to(dir, "cgroup.subtree_control", "+memory") != 0) {
         if (errno != EBUSY)
             return -1;
         char leaf[PATH_MAX + 64];
         snprintf(leaf, sizeof leaf, "%s/%s", dir, leaf_name);
-        if ((mkdir(leaf, 0755) != 0 && errno != EEXIST) || write_to(leaf, "cgroup.procs", "0"))
+        if (mkdir(leaf, 0755) != 0 && errno != EEXIST)
             return -1;
-        if (write_to(dir, "cgroup.subtree_control", "+memory") != 0) {
+        if (write_to(leaf, "cgroup.procs", "0") != 0 ||
+            write_to(dir, "cgroup.subtree_control", "+memory") != 0) {
             int e = errno;
             write_to(dir, "cgroup.procs", "0");
             rmdir(leaf);
@@ -221,6 +224,8 @@ static int enable_v2(const char *dir, const char *leaf_name)
             return -1;
         }
     }
+    /* Also where memory was on already (in the root cgroup, which may hold processes and
+     * enable controllers at once, or set up by hand): pids may not be. */
     if (read_from(dir, "cgroup.controllers", buf, sizeof buf) == 0 && has_word(buf, "pids", " \n"))
         write_to(dir, "cgroup.subtree_control", "+pids");
     return 0;
@@ -229,9 +234,8 @@ static int enable_v2(const char *dir, const char *leaf_name)
 /* Fills cg for cgroup v2, or says in cg->why why not. Returns 0 or -1. */
 static int open_v2(pb__cgroups *cg)
 {
-    char path[PATH_MAX], buf[1024], leaf[64];
-    if (own_cgroup(NULL, path, sizeof path) != 0 ||
-        cgroup_dir("cgroup2", NULL, path, cg->memory, sizeof cg->memory) != 0) {
+    char buf[1024], leaf[64];
+    if (own_cgroup_dir("cgroup2", NULL, cg->memory, sizeof cg->memory) != 0) {
         snprintf(cg->why, sizeof cg->why, "no cgroup v2 hierarchy");
         return -1;
     }
@@ -261,13 +265,10 @@ static int open_v2(pb__cgroups *cg)
 /* Fills cg for cgroup v1, or says in cg->why why not. Returns 0 or -1. */
 static int open_v1(pb__cgroups *cg)
 {
-    char path[PATH_MAX];
-    if (own_cgroup("memory", path, sizeof path) != 0 ||
-        cgroup_dir("cgroup", "memory", path, cg->memory, sizeof cg->memory) != 0)
+    if (own_cgroup_dir("cgroup", "memory", cg->memory, sizeof cg->memory) != 0)
         return -1;
     clean_stale(cg->memory, 1);
-    if (own_cgroup("pids", path, sizeof path) == 0 &&
-        cgroup_dir("cgroup", "pids", path, cg->pids, sizeof cg->pids) == 0)
+    if (own_cgroup_dir("cgroup", "pids", cg->pids, sizeof cg->pids) == 0)
         clean_stale(cg->pids, 1);
     else
         cg->pids[0] = '\0';

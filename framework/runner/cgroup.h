@@ -20,6 +20,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* Where the runs' cgroups are made, found by pb__cgroups_open. */
@@ -42,6 +43,22 @@ typedef struct pb__cgroup {
     double peak_mib;         /* after pb__cgroup_end: the peak charge, or -1 when unknown */
     int oom_killed;          /* after pb__cgroup_end: the kernel killed a task at the limit */
 } pb__cgroup;
+
+/*
+ * From f, the text of a /proc/PID/cgroup: the process's cgroup path (as "/a/b") in the v1
+ * hierarchy whose controllers include controller, or in the v2 hierarchy ("0::/a/b") when
+ * controller is NULL, into path. Returns 0, or -1 when f names none. Apart from
+ * pb__cgroups_open, for tests that hand it other machines' files.
+ */
+int pb__cgroup_own(FILE *f, const char *controller, char *path, size_t size);
+
+/*
+ * From f, the text of a /proc/PID/mountinfo: the directory of the cgroup path (as
+ * pb__cgroup_own gives it) in a mount of fstype ("cgroup2", or "cgroup" with controller among
+ * its options), into dir. Returns 0, or -1 when no such mount shows that cgroup.
+ */
+int pb__cgroup_dir(FILE *f, const char *fstype, const char *controller, const char *path,
+                   char *dir, size_t size);
 
 /*
  * Finds where this process can make memory cgroups and removes those left by dead
