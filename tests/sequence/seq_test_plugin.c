@@ -1,7 +1,10 @@
 /*
- * A test plugin of the sequence kind, built three times: "seq-test" with the
- * PB_SEQUENCE_MODEL extension, "seq-test-plain" (SEQ_TEST_PLAIN) without any extension, and
- * "seq-test-nulls" (SEQ_TEST_NULLS) whose table has NULL predict and generate. Each step
+ * A test plugin of the sequence kind, built four times: "seq-test" with the
+ * PB_SEQUENCE_MODEL extension, "seq-test-plain" (SEQ_TEST_PLAIN) without any extension,
+ * "seq-test-nulls" (SEQ_TEST_NULLS) whose table has NULL predict and generate, and
+ * "seq-test-rev1" (SEQ_TEST_REV1), seq-test's table with the struct_size of revision 1,
+ * which ends before prior_sigma (as a plugin built against that header): the host must not
+ * call the prior_sigma it holds past that size. Each step
  * draws one minibatch and keeps its sequences by their training index. The model:
  *   - predict = persistence: every prediction is the prefix's last step (x_{t+j} = x_t);
  *     misuse: calls next_batch, then predicts as persistence; nan: writes NaN; fail: fails
@@ -9,10 +12,14 @@
  *   - generate = replay: kept training sequences, drawn uniformly from the seed (what the
  *     discriminative score cannot tell from real ones); noise: uniform noise in
  *     [value_min, value_max] (what it tells at once); misuse: calls next_batch, then
- *     replays.
+ *     replays;
+ *   - prior_sigma = (t + 1) / length * (b + 1) / n at step t of sequence b, whose mean over
+ *     the n sequences and the steps is (length + 1) / (2 length) * (n + 1) / (2 n); it fails
+ *     unless the seed is the one generate() was last called with.
  * So one file drives every path of the runner for the kind (tests/sequence/meson.build).
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <plugbench/kit.h>
@@ -36,6 +43,7 @@ typedef struct state {
     uint32_t batch, row;
     int64_t predict, generate;
     uint32_t n_seen;
+    uint64_t generate_seed; /* the last seed generate() was called with */
     double *kept;    /* n_train rows: the sequences seen, by training index */
     uint8_t *seen;   /* n_train */
     uint32_t *index; /* batch */
@@ -103,6 +111,7 @@ static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, dou
     state *s = p;
     pb_rng rng;
     pb_rng_seed(&rng, seed, 0);
+    s->generate_seed = seed;
     size_t row = (size_t)length * s->f->dim;
     if (s->generate == GENERATE_MISUSE)
         s->f->next_batch(s->f, 1, s->x, NULL);
@@ -122,6 +131,18 @@ static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, dou
     }
     return 0;
 }
+
+static int32_t prior_sigma(void *p, uint64_t seed, uint32_t n, uint32_t length, double *out)
+{
+    state *s = p;
+    if (seed != s->generate_seed)
+        return pb_fail(s->head.ctx, PB_ERR_FAILED, "prior_sigma() called with another seed "
+                       "than generate()");
+    for (uint32_t b = 0; b < n; b++)
+        for (uint32_t t = 0; t < length; t++)
+            out[(size_t)b * length + t] = (t + 1.0) / length * (b + 1.0) / n;
+    return 0;
+}
 #endif
 
 #if defined(SEQ_TEST_NULLS)
@@ -130,9 +151,16 @@ PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
 #define NAME "seq-test-nulls"
 #elif defined(SEQ_TEST_PLAIN)
 #define NAME "seq-test-plain"
+#elif defined(SEQ_TEST_REV1)
+static const pb_sequence_model model = {.struct_size = offsetof(pb_sequence_model, prior_sigma),
+                                        .predict = predict, .generate = generate,
+                                        .prior_sigma = prior_sigma};
+PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
+#define NAME "seq-test-rev1"
 #else
-static const pb_sequence_model model = {
-    .struct_size = sizeof(pb_sequence_model), .predict = predict, .generate = generate};
+static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
+                                        .predict = predict, .generate = generate,
+                                        .prior_sigma = prior_sigma};
 PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
 #define NAME "seq-test"
 #endif
