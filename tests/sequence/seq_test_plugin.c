@@ -13,9 +13,10 @@
  *     discriminative score cannot tell from real ones); noise: uniform noise in
  *     [value_min, value_max] (what it tells at once); misuse: calls next_batch, then
  *     replays;
- *   - prior_sigma = (t + 1) / length * (b + 1) / n at step t of sequence b, whose mean over
- *     the n sequences and the steps is (length + 1) / (2 length) * (n + 1) / (2 n); it fails
- *     unless the seed is the one generate() was last called with.
+ *   - prior_sigma = ramp: (t + 1) / length * (b + 1) / n at step t of sequence b, whose mean
+ *     over the n sequences and the steps is (length + 1) / (2 length) * (n + 1) / (2 n); it
+ *     fails unless the seed is the one generate() was last called with; nan, negative: the
+ *     ramp with NaN or -1 at the last value.
  * So one file drives every path of the runner for the kind (tests/sequence/meson.build).
  */
 #include <math.h>
@@ -25,9 +26,10 @@
 #include <plugbench/kit.h>
 #include <plugbench/rng.h>
 
-enum { P_BATCH, P_PREDICT, P_GENERATE };
+enum { P_BATCH, P_PREDICT, P_GENERATE, P_SIGMA };
 enum { PREDICT_PERSISTENCE, PREDICT_MISUSE, PREDICT_NAN, PREDICT_FAIL };
 enum { GENERATE_REPLAY, GENERATE_NOISE, GENERATE_MISUSE };
+enum { SIGMA_RAMP, SIGMA_NAN, SIGMA_NEGATIVE };
 static const pb_param params[] = {
     [P_BATCH] = {.name = "batch", .type = PB_PARAM_INT, .default_value = 10, .min = 1,
                  .max = 1e6, .doc = "sequences per minibatch (capped at n_train)"},
@@ -35,13 +37,15 @@ static const pb_param params[] = {
                    .choices = "persistence|misuse|nan|fail", .doc = "what predict() does"},
     [P_GENERATE] = {.name = "generate", .type = PB_PARAM_CHOICE, .default_value = 0,
                     .choices = "replay|noise|misuse", .doc = "what generate() does"},
+    [P_SIGMA] = {.name = "sigma", .type = PB_PARAM_CHOICE, .default_value = 0,
+                 .choices = "ramp|nan|negative", .doc = "what prior_sigma() writes"},
 };
 
 typedef struct state {
     pb_state_head head;
     const pb_sequence *f;
     uint32_t batch, row;
-    int64_t predict, generate;
+    int64_t predict, generate, sigma;
     uint32_t n_seen;
     uint64_t generate_seed; /* the last seed generate() was called with */
     double *kept;    /* n_train rows: the sequences seen, by training index */
@@ -68,6 +72,7 @@ static int32_t create(const pb_context *ctx, void **out)
     s->row = (uint32_t)row;
     s->predict = ctx->params[P_PREDICT].integer;
     s->generate = ctx->params[P_GENERATE].integer;
+    s->sigma = ctx->params[P_SIGMA].integer;
     *out = s;
     return 0;
 }
@@ -141,6 +146,8 @@ static int32_t prior_sigma(void *p, uint64_t seed, uint32_t n, uint32_t length, 
     for (uint32_t b = 0; b < n; b++)
         for (uint32_t t = 0; t < length; t++)
             out[(size_t)b * length + t] = (t + 1.0) / length * (b + 1.0) / n;
+    if (s->sigma != SIGMA_RAMP) /* the last sequence's last step */
+        out[(size_t)n * length - 1] = s->sigma == SIGMA_NAN ? NAN : -1.0;
     return 0;
 }
 #endif

@@ -555,6 +555,14 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
     o = run_with(full, "predict", "nan", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_NONFINITE && strstr(o.message, "not finite"),
           "a NaN prediction: nonfinite: %s", o.message);
+    o = run_with(full, "sigma", "nan", "seq-pfsm-i1", 5, 2000, NULL);
+    CHECK(o.status == PB__STATUS_NONFINITE && strstr(o.message, "prior_sigma() wrote nan") &&
+              isnan(o.metrics[5]),
+          "a NaN sigma: nonfinite, the metric NaN: %s", o.message);
+    o = run_with(full, "sigma", "negative", "seq-pfsm-i1", 5, 2000, NULL);
+    CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "(sequence 99, step 44)") &&
+              isnan(o.metrics[5]),
+          "a negative sigma: error naming where: %s", o.message);
     o = run_with(full, "predict", "fail", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "fails on purpose"),
           "a failing predict(): error with its message: %s", o.message);

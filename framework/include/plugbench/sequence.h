@@ -126,11 +126,12 @@ typedef struct pb_sequence_model {
      * generate() makes from the same state and seed, which the host calls it with right after
      * generate(). Writes to out (n * length doubles, host-owned) at out[b * length + t] the
      * mean over the model's latent units of the prior's standard deviation at step t of
-     * sequence b, as generate() drew that step's latents; values >= 0. The paper's question
-     * is whether the model's randomness lives in its prior (large) or in deterministic
-     * dynamics (near 0). A step whose prior the model fixes rather than learns (PV-RNN's
-     * N(0, I) at the first step) is written as it is. May be NULL, as it is for models
-     * without such a prior: the metric is then NaN.
+     * sequence b, as generate() drew that step's latents: finite and >= 0 (NaN or an
+     * infinity ends the run with status nonfinite, a negative value with status error).
+     * Near 0, the model generates by deterministic dynamics; large, its randomness lies in
+     * its prior (the two regimes of PV-RNN's meta-prior). A step whose prior the model
+     * fixes rather than learns (PV-RNN's N(0, I) at the first step) is written as it is.
+     * May be NULL, as it is for models without such a prior: the metric is then NaN.
      */
     int32_t (*prior_sigma)(void *state, uint64_t seed, uint32_t n, uint32_t length,
                            double *out);
