@@ -28,7 +28,8 @@
  * noise comes from the run's seed, reset at each call, so that predict() is a function of
  * the model and x.
  *
- * generate(): from the zero state, z = mu_p + sigma_p eps with noise from the host's seed.
+ * generate(): from the zero state, z = mu_p + sigma_p eps with noise from the host's seed;
+ * prior_sigma() reruns that path and reports sigma_p's mean over the latent units per step.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -118,7 +119,7 @@ typedef struct state {
     pb_rng *ctx_rng;
     uint32_t ctx_n, ctx_steps;
     /* generation */
-    double *g_state, *g_eps, *g_y;
+    double *g_state, *g_eps, *g_y, *g_sigma;
 } state;
 
 static int32_t create(const pb_context *ctx, void **out)
@@ -162,7 +163,8 @@ static int32_t create(const pb_context *ctx, void **out)
         PB_ARRAY(state, s_roll, m.ss),
         PB_ARRAY(state, y, X), PB_ARRAY(state, g_state, (size_t)GEN_ROWS * m.ss),
         PB_ARRAY(state, g_eps, (size_t)GEN_ROWS * m.sz),
-        PB_ARRAY(state, g_y, (size_t)GEN_ROWS * X));
+        PB_ARRAY(state, g_y, (size_t)GEN_ROWS * X),
+        PB_ARRAY(state, g_sigma, (size_t)GEN_ROWS * m.sz));
     if (!s)
         return PB_ERR_NOMEM;
     s->seq = q;
@@ -358,7 +360,7 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
         for (uint32_t t = from; t < steps; t++)
             advance(s, b, t, xb);
         for (uint32_t j = 0; j < k; j++) {
-            pvrnn_prior_step(m, s->theta, s->s_roll, NULL, 1, s->y, s->work);
+            pvrnn_prior_step(m, s->theta, s->s_roll, NULL, 1, s->y, NULL, s->work);
             double *o = out + ((size_t)b * k + j) * X;
             for (uint32_t i = 0; i < X; i++)
                 o[i] = s->center + s->radius * s->y[i];
@@ -368,9 +370,15 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
     return 0;
 }
 
-static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, double *out)
+/*
+ * The prior's sampled path of n sequences from the zero state, with noise from seed: writes
+ * the outputs, mapped back to the data's range, to out (n * length * X; NULL: not wanted)
+ * and, unless sigma is NULL, sigma[b * length + t], the mean of the prior's sigma over all
+ * latent units of all layers at step t of sequence b (t = 0's N(0, I) included: 1).
+ */
+static void roll(state *s, uint64_t seed, uint32_t n, uint32_t length, double *out,
+                 double *sigma)
 {
-    state *s = p;
     const pvrnn_model *m = &s->m;
     uint32_t X = s->X;
     pb_rng rng;
@@ -381,13 +389,33 @@ static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, dou
         for (uint32_t t = 0; t < length; t++) {
             for (size_t i = 0; i < (size_t)rows * m->sz; i++)
                 s->g_eps[i] = pb_rng_normal(&rng);
-            pvrnn_prior_step(m, s->theta, s->g_state, s->g_eps, rows, s->g_y, s->work);
-            for (uint32_t b = 0; b < rows; b++)
+            pvrnn_prior_step(m, s->theta, s->g_state, s->g_eps, rows, s->g_y,
+                             sigma ? s->g_sigma : NULL, s->work);
+            for (uint32_t b = 0; b < rows && out; b++)
                 for (uint32_t i = 0; i < X; i++)
                     out[((size_t)(b0 + b) * length + t) * X + i] =
                         s->center + s->radius * s->g_y[(size_t)b * X + i];
+            for (uint32_t b = 0; b < rows && sigma; b++) {
+                double sum = 0.0;
+                for (uint32_t l = 0; l < m->layers; l++) /* layer l's [rows, Z_l] block */
+                    for (uint32_t i = 0; i < m->z[l]; i++)
+                        sum += s->g_sigma[(size_t)rows * m->z_off[l] + (size_t)b * m->z[l] + i];
+                sigma[(size_t)(b0 + b) * length + t] = sum / m->sz;
+            }
         }
     }
+}
+
+static int32_t generate(void *p, uint64_t seed, uint32_t n, uint32_t length, double *out)
+{
+    roll(p, seed, n, length, out, NULL);
+    return 0;
+}
+
+/* The prior's sigma along generate()'s sequences of the same seed: the same path again. */
+static int32_t prior_sigma(void *p, uint64_t seed, uint32_t n, uint32_t length, double *out)
+{
+    roll(p, seed, n, length, NULL, out);
     return 0;
 }
 
@@ -438,8 +466,13 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out, doubl
     return ok ? 0 : -1;
 }
 
-PB_SEQUENCE_PLUGIN(
-    predict, generate, .name = "pvrnn", .version = "1.0.0",
+static const pb_sequence_model model = {.struct_size = sizeof(pb_sequence_model),
+                                        .predict = predict, .generate = generate,
+                                        .prior_sigma = prior_sigma};
+PB_EXTENSIONS(extension, {PB_SEQUENCE_MODEL, &model})
+
+PB_PLUGIN(
+    .kind = PB_KIND_SEQUENCE, .extension = extension, .name = "pvrnn", .version = "1.0.0",
     .summary = "PV-RNN: multi-layer MTRNN with per-step latent variables, trained by BPTT "
                "with adaptive posterior vectors; error regression at test time",
     .citation = "Ahmadi & Tani, A novel predictive-coding-inspired variational RNN model "

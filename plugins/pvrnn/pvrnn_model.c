@@ -428,7 +428,7 @@ const double *pvrnn_pass_y(const pvrnn_model *m, const double *pass, uint32_t B,
 
 
 void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, const double *eps,
-                      uint32_t B, double *y, double *work)
+                      uint32_t B, double *y, double *sigma, double *work)
 {
     uint32_t L = m->layers;
     size_t zmax = (size_t)B * max_z(m);
@@ -441,13 +441,16 @@ void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, cons
         for (uint32_t b = 0; b < B; b++)
             matvec(mu + (size_t)b * Z, theta + m->W_mu[l], dp + (size_t)b * D, Z, D);
         tanh_n(mu, mu, nz);
-        if (eps) {
+        if (eps || sigma)
             for (uint32_t b = 0; b < B; b++)
                 matvec(ls + (size_t)b * Z, theta + m->W_sig[l], dp + (size_t)b * D, Z, D);
+        if (sigma)
+            for (size_t i = 0; i < nz; i++)
+                sigma[(size_t)B * m->z_off[l] + i] = exp(ls[i]);
+        if (eps)
             pb_nn_gauss_sample_forward(z, mu, ls, eps + (size_t)B * m->z_off[l], nz);
-        } else {
+        else
             memcpy(z, mu, nz * sizeof *z);
-        }
         const double *d_top = Dtop ? ns + (size_t)B * (m->s_off[l + 1] + m->d[l + 1]) : NULL;
         for (uint32_t b = 0; b < B; b++)
             cell_row(h + (size_t)b * D, hp + (size_t)b * D, dp + (size_t)b * D, z + (size_t)b * Z,

@@ -118,9 +118,10 @@ const double *pvrnn_pass_y(const pvrnn_model *m, const double *pass, uint32_t B,
 /*
  * One step of the prior for B rows, in place on the state s (B ss): z = mu_p + sigma_p eps
  * with eps laid out as one step of the forward's (NULL: z = mu_p, the prior's mean path).
- * Writes y [B, X]. work: pvrnn_work_size doubles.
+ * Writes y [B, X] and, unless sigma is NULL, the step's sigma_p laid out as eps (B sz).
+ * work: pvrnn_work_size doubles.
  */
 void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, const double *eps,
-                      uint32_t B, double *y, double *work);
+                      uint32_t B, double *y, double *sigma, double *work);
 
 #endif

@@ -44,9 +44,10 @@ json_check "run: the problem's fields" "$R" \
     "[$full | .problem | .kind == \"sequence\" and .cost_unit == \"steps\" and .length == 45
       and .dimension == 2 and .n_train == 100 and .n_test == 100 and .value_min == -0.8
       and .value_max == 0.8 and .branch_probability == 0.3] | all"
-json_check "run: five metrics, all numbers for seq-test" "$R" \
+json_check "run: six metrics, all numbers for seq-test" "$R" \
     "[$full | .metrics | keys_unsorted] == [[\"test_mse\", \"test_mse_5step\",
-      \"discriminative_score\", \"predictive_score\", \"branch_frequency\"]] and
+      \"discriminative_score\", \"predictive_score\", \"branch_frequency\",
+      \"prior_sigma\"]] and
      ([$full | .metrics[] | type == \"number\"] | all)"
 json_check "run: the trace has the prediction MSEs and null end-only metrics" "$R" \
     "[$full | .trace | (.test_mse | all(type == \"number\")) and

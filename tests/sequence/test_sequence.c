@@ -491,7 +491,7 @@ static int all_nan(const double *m, int n)
 }
 
 static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
-                      const pb__plugin_file *nulls)
+                      const pb__plugin_file *nulls, const pb__plugin_file *rev1)
 {
     pb__seq_problem *p = open_problem("seq-pfsm-i1");
     if (!p)
@@ -508,7 +508,7 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
     for (size_t i = 0; i < tr.n; i++)
         trace_ok &= tr.points[i].metrics[0] == mse[0] && tr.points[i].metrics[1] == mse[1] &&
                     isnan(tr.points[i].metrics[2]) && isnan(tr.points[i].metrics[3]) &&
-                    isnan(tr.points[i].metrics[4]);
+                    isnan(tr.points[i].metrics[4]) && isnan(tr.points[i].metrics[5]);
     CHECK(a.status == PB__STATUS_OK && a.stop == PB__STOP_COST && a.cost == 1800 &&
               a.iterations == 5,
           "seq-test on seq-pfsm-i1, budget 2000 steps: ok, %llu steps in %llu steps(), stop %s",
@@ -520,6 +520,11 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
               a.metrics[3] < 0.5 && a.metrics[4] >= 0.0 && a.metrics[4] <= 1.0,
           "end-only metrics of replayed training sequences: discriminative %.4f, predictive "
           "%.4f, branch frequency %.3f", a.metrics[2], a.metrics[3], a.metrics[4]);
+    /* seq-test's prior_sigma: (t + 1) / T * (b + 1) / n over n = 100 test sequences of T = 45. */
+    double sigma = (45.0 + 1.0) / (2.0 * 45.0) * (100.0 + 1.0) / (2.0 * 100.0);
+    CHECK(fabs(a.metrics[5] - sigma) <= 1e-15,
+          "prior_sigma is the mean of what the table's prior_sigma() wrote, called with "
+          "generate()'s seed: %.17g (by hand %.17g)", a.metrics[5], sigma);
     CHECK(a.extras[0] == 1.0 && a.extras[1] >= 0.0 && a.extras[2] >= a.extras[1] &&
               a.extras[3] >= 0.0 && a.extras[4] > 0.0,
           "times: inference %.3g s (last), %.3g s (all), generate %.3g s, scoring %.3g s",
@@ -528,13 +533,18 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
     CHECK(memcmp(a.metrics, b.metrics, sizeof a.metrics) == 0,
           "the same seed gives the same final metrics, scores included, bit for bit");
 
-    pb__outcome o = run_with(plain, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
-    CHECK(o.status == PB__STATUS_OK && o.cost == 1800 && all_nan(o.metrics, 5) &&
+    pb__outcome o = run_with(rev1, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
+    CHECK(o.status == PB__STATUS_OK && memcmp(o.metrics, a.metrics, 5 * sizeof *a.metrics) == 0 &&
+              isnan(o.metrics[5]),
+          "a table of revision 1's struct_size: the same metrics, prior_sigma NaN (%g): the "
+          "host does not read past struct_size", o.metrics[5]);
+    o = run_with(plain, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
+    CHECK(o.status == PB__STATUS_OK && o.cost == 1800 && all_nan(o.metrics, 6) &&
               isnan(o.extras[1]) && isnan(o.extras[3]),
           "without the extension: trained, status ok, every metric NaN");
     o = run_with(nulls, NULL, NULL, "seq-pfsm-i1", 5, 2000, NULL);
-    CHECK(o.status == PB__STATUS_OK && all_nan(o.metrics, 5),
-          "with NULL predict and generate: status ok, every metric NaN");
+    CHECK(o.status == PB__STATUS_OK && all_nan(o.metrics, 6),
+          "with NULL predict, generate and prior_sigma: status ok, every metric NaN");
     o = run_with(full, "predict", "misuse", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "called an oracle"),
           "next_batch from predict(): error: %s", o.message);
@@ -545,6 +555,14 @@ static void test_runs(const pb__plugin_file *full, const pb__plugin_file *plain,
     o = run_with(full, "predict", "nan", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_NONFINITE && strstr(o.message, "not finite"),
           "a NaN prediction: nonfinite: %s", o.message);
+    o = run_with(full, "sigma", "nan", "seq-pfsm-i1", 5, 2000, NULL);
+    CHECK(o.status == PB__STATUS_NONFINITE && strstr(o.message, "prior_sigma() wrote nan") &&
+              isnan(o.metrics[5]),
+          "a NaN sigma: nonfinite, the metric NaN: %s", o.message);
+    o = run_with(full, "sigma", "negative", "seq-pfsm-i1", 5, 2000, NULL);
+    CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "(sequence 99, step 44)") &&
+              isnan(o.metrics[5]),
+          "a negative sigma: error naming where: %s", o.message);
     o = run_with(full, "predict", "fail", "seq-pfsm-i1", 5, 2000, NULL);
     CHECK(o.status == PB__STATUS_ERROR && strstr(o.message, "fails on purpose"),
           "a failing predict(): error with its message: %s", o.message);
@@ -559,18 +577,19 @@ int main(int argc, char **argv)
     test_next_batch();
     test_prediction_mse("seq-pfsm-i1");
     test_prediction_mse("seq-sines-i1");
-    if (argc != 4) {
-        CHECK(0, "usage: test_sequence SEQ-TEST.so SEQ-TEST-PLAIN.so SEQ-TEST-NULLS.so");
+    if (argc != 5) {
+        CHECK(0, "usage: test_sequence SEQ-TEST.so SEQ-TEST-PLAIN.so SEQ-TEST-NULLS.so "
+                 "SEQ-TEST-REV1.so");
         return check_summary("sequence");
     }
-    pb__plugin_file plugins[3];
+    pb__plugin_file plugins[4];
     int loaded = 1;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (load_plugin(argv[1 + i], &plugins[i]) != 0)
             loaded = 0;
     if (loaded) {
-        test_runs(&plugins[0], &plugins[1], &plugins[2]);
-        for (int i = 0; i < 3; i++)
+        test_runs(&plugins[0], &plugins[1], &plugins[2], &plugins[3]);
+        for (int i = 0; i < 4; i++)
             pb__plugin_unload(&plugins[i]);
     }
     return check_summary("sequence");

@@ -25,6 +25,8 @@
  *     computes TimeGAN's discriminative and predictive scores (and what a problem adds,
  *     such as the branch frequency of the PFSM). A model that cannot generate leaves
  *     generate NULL: those metrics are NaN, which is not a failure.
+ *   - prior_sigma, once at the end beside generate: a latent-variable model's prior spread
+ *     along the sequences it generated, averaged by the host into the metric prior_sigma.
  * A plugin without the extension is trained and measured on nothing but its status.
  */
 #ifndef PLUGBENCH_SEQUENCE_H
@@ -114,7 +116,27 @@ typedef struct pb_sequence_model {
      */
     int32_t (*generate)(void *state, uint64_t seed, uint32_t n, uint32_t length, double *out);
 
-    /* Revision 1 ends here. */
+    /* Revision 1 ends here. Revision 2 appends prior_sigma: the host reads it only when
+     * struct_size covers it, so a table built against revision 1 works as before (the
+     * metric prior_sigma NaN). */
+
+    /*
+     * For a model whose prior is a distribution over latent variables given the past (a
+     * variational RNN's p(z_t | z_<t, x_<t)): the spread of that prior along the n sequences
+     * generate() makes from the same state and seed, which the host calls it with right after
+     * generate(). Writes to out (n * length doubles, host-owned) at out[b * length + t] the
+     * mean over the model's latent units of the prior's standard deviation at step t of
+     * sequence b, as generate() drew that step's latents: finite and >= 0 (NaN or an
+     * infinity ends the run with status nonfinite, a negative value with status error).
+     * Near 0, the model generates by deterministic dynamics; large, its randomness lies in
+     * its prior (the two regimes of PV-RNN's meta-prior). A step whose prior the model
+     * fixes rather than learns (PV-RNN's N(0, I) at the first step) is written as it is.
+     * May be NULL, as it is for models without such a prior: the metric is then NaN.
+     */
+    int32_t (*prior_sigma)(void *state, uint64_t seed, uint32_t n, uint32_t length,
+                           double *out);
+
+    /* Revision 2 ends here. */
 } pb_sequence_model;
 
 #ifdef __cplusplus

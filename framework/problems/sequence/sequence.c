@@ -2,7 +2,7 @@
  * The sequence kind: minibatches of training sequences drawn by the host, sequence steps
  * counted, and the plugin's model measured through its PB_SEQUENCE_MODEL extension
  * (plugbench/sequence.h): test prediction MSE at every trace point, TimeGAN's scores of
- * generated sequences once at the end (posthoc.c).
+ * generated sequences (posthoc.c) and the prior's spread along them once at the end.
  */
 #include "seq_problem.h"
 #include "plugbench/kit.h"
@@ -19,7 +19,7 @@ extern const pb__numbered_family pb__family_seq_sines, pb__family_seq_pfsm,
 extern const pb__family pb__family_seq_stocks;
 
 /* Indices into the kind's metrics (pb__kind_sequence, at the end); the first is the main one. */
-enum { M_MSE, M_MSE_K, M_DISC, M_PRED, M_BRANCH, N_METRICS };
+enum { M_MSE, M_MSE_K, M_DISC, M_PRED, M_BRANCH, M_SIGMA, N_METRICS };
 
 /* Seconds from a monotonic clock, for the model's measurement times. */
 static double now(void)
@@ -141,10 +141,55 @@ static uint64_t derived_seed(const pb__seq_problem *p, uint64_t stream)
 }
 
 /*
+ * The model's prior spread along the n sequences generate() just made from seed (its
+ * revision 2 member, when the table has it): the mean of what prior_sigma() writes, over
+ * sequences and steps, into out[M_SIGMA]. Returns as measure_model; 0 leaving the metric
+ * NaN for a table without the member.
+ */
+static int measure_prior_sigma(pb__seq_problem *p, const pb_sequence_model *model, void *state,
+                               uint64_t seed, double *out, char *err, size_t errlen)
+{
+    size_t revision2 = offsetof(pb_sequence_model, prior_sigma) + sizeof model->prior_sigma;
+    if (model->struct_size < revision2 || !model->prior_sigma)
+        return 0;
+    uint32_t n = p->n_test;
+    size_t values = (size_t)n * p->length;
+    double *sigma = malloc(values * sizeof *sigma), sum = 0.0;
+    int rc = 0;
+    if (!sigma) {
+        if (!err[0])
+            snprintf(err, errlen, "host out of memory for %u sequences' prior sigma", n);
+        return -1;
+    }
+    for (size_t i = 0; i < values; i++)
+        sigma[i] = NAN; /* what a prior_sigma() that writes nothing leaves: nonfinite */
+    int32_t r = model->prior_sigma(state, seed, n, p->length, sigma);
+    for (size_t i = 0; i < values && r >= 0 && rc == 0; i++) {
+        if (!isfinite(sigma[i]) || sigma[i] < 0.0) {
+            if (!err[0])
+                snprintf(err, errlen, "prior_sigma() wrote %g, not a finite value >= 0 "
+                         "(sequence %zu, step %zu)", sigma[i], i / p->length, i % p->length);
+            rc = isfinite(sigma[i]) ? -1 : 1; /* a negative spread is an error, NaN nonfinite */
+        }
+        sum += sigma[i];
+    }
+    if (r < 0) {
+        if (!err[0])
+            snprintf(err, errlen, "prior_sigma() failed with code %d", r);
+        rc = -1;
+    } else if (rc == 0) {
+        out[M_SIGMA] = sum / (double)values;
+    }
+    free(sigma);
+    return rc;
+}
+
+/*
  * The end-only metrics: generate n_test sequences from the model (seeded from the run's
- * seed), then TimeGAN's discriminative score (mean of PB__SEQ_DISC_REPETITIONS) against
- * the test set, its predictive score (mean of PB__SEQ_PRED_REPETITIONS), and the branch
- * frequency where the problem has branches. Returns as measure_model.
+ * seed) and, from the same seed, its prior's spread along them; then TimeGAN's
+ * discriminative score (mean of PB__SEQ_DISC_REPETITIONS) against the test set, its
+ * predictive score (mean of PB__SEQ_PRED_REPETITIONS), and the branch frequency where the
+ * problem has branches. Returns as measure_model.
  */
 static int measure_generated(pb__seq_problem *p, const pb_sequence_model *model, void *state,
                              double *out, char *err, size_t errlen)
@@ -163,9 +208,9 @@ static int measure_generated(pb__seq_problem *p, const pb_sequence_model *model,
     for (size_t i = 0; i < values; i++)
         gen[i] = NAN; /* what a generate() that writes nothing leaves: nonfinite */
     p->generated = 1;
+    uint64_t seed = derived_seed(p, 0x67656e65u /* "gene" */);
     double t0 = now();
-    int32_t r = model->generate(state, derived_seed(p, 0x67656e65u /* "gene" */), n, p->length,
-                                gen);
+    int32_t r = model->generate(state, seed, n, p->length, gen);
     p->generate_seconds = now() - t0;
     if (r < 0) {
         if (!err[0])
@@ -181,6 +226,11 @@ static int measure_generated(pb__seq_problem *p, const pb_sequence_model *model,
             rc = 1;
             goto done;
         }
+    t0 = now();
+    rc = measure_prior_sigma(p, model, state, seed, out, err, errlen);
+    p->generate_seconds += now() - t0;
+    if (rc != 0)
+        goto done;
     t0 = now();
     to_unit(p, gen, gen01, n);
     to_unit(p, p->test, real01, n);
@@ -250,7 +300,8 @@ static int measure_model(pb__problem *base, const pb_plugin *plugin, void *state
 
 /*
  * extras: [0] 1 (a run that ended before reporting them leaves 0), then the seconds of
- * [1] the last measurement's predict() calls, [2] all measurements', [3] generate(), [4]
+ * [1] the last measurement's predict() calls, [2] all measurements', [3] generate() and
+ * prior_sigma(), [4]
  * the post-hoc scores; NaN for what was not measured.
  */
 static void collect_extras(const pb__problem *base, double *extras)
@@ -348,7 +399,7 @@ const pb__kind pb__kind_sequence = {
            "measured by test prediction MSE and TimeGAN's scores of generated sequences",
     .metrics = {[M_MSE] = "test_mse", [M_MSE_K] = "test_mse_5step",
                 [M_DISC] = "discriminative_score", [M_PRED] = "predictive_score",
-                [M_BRANCH] = "branch_frequency"},
+                [M_BRANCH] = "branch_frequency", [M_SIGMA] = "prior_sigma"},
     /*
      * The default suite: the PFSM alone, the cheapest problem to score (2 features, so the
      * post-hoc GRUs have one unit; 100 test sequences): a plugin that generates costs some

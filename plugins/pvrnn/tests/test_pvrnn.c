@@ -7,7 +7,9 @@
  *                      seed gives the same model, predictions and samples; generate() is a
  *                      function of its seed; without error regression every sequence gets
  *                      the prior's one prediction; outputs come back in the data's range;
- *                      a refused batch changes nothing; a wrong kind is refused.
+ *                      prior_sigma() is the prior's sigma along generate()'s path,
+ *                      computed here by hand from the weights; a refused batch changes
+ *                      nothing; a wrong kind is refused.
  *   test_pvrnn meta-prior
  *                      (b) the mean prior sigma at the branch points falls as w goes 0.001
  *                      -> 0.01 -> 0.1, by a factor of at least 1.5 each time (slow). Not
@@ -63,6 +65,89 @@ static void small_run(seq_run *r, seq_host *h, const double *data, uint64_t seed
     seq_run_param(r, "er_window", 4);
     if (seq_run_create(r, h, seed) != 0)
         abort();
+}
+
+/* out[R] = W [R, C] x [C], by hand. */
+static void product(double *out, const double *W, const double *x, uint32_t R, uint32_t C)
+{
+    for (uint32_t r = 0; r < R; r++) {
+        out[r] = 0.0;
+        for (uint32_t c = 0; c < C; c++)
+            out[r] += W[r * C + c] * x[c];
+    }
+}
+
+#define HAND_N 66 /* two of generate()'s chunks of 64 */
+#define HAND_MAX 16 /* units per layer the hand computation holds */
+
+/*
+ * The model table's prior_sigma() against the network's equations run by hand from the
+ * trained weights, with libm's tanh and exp: for each sequence, the prior's sampled path
+ * from the zero state with the noise generate() draws (seed's stream 0, GEN_ROWS = 64
+ * sequences at a time, at each step every row's latents in the layers' [rows, Z_l] blocks),
+ * top layer first; sigma = exp(W_sig d_{t-1}), mu = tanh(W_mu d_{t-1}), z = mu + sigma eps,
+ * h = (1 - 1/tau) h + (W_dd d_{t-1} + W_zd z + W_hd d^{l+1}_t + b) / tau, d = tanh(h); the
+ * figure is the mean of sigma over every latent of every layer, 1 at the first step.
+ */
+static void test_prior_sigma(const seq_run *r)
+{
+    const pvrnn_model *m = pvrnn_internal_model(r->state);
+    const double *theta = pvrnn_internal_theta(r->state);
+    double *got = malloc((size_t)HAND_N * PFSM_LEN * sizeof *got);
+    double *eps = malloc((size_t)64 * m->sz * sizeof *eps);
+    double h[HAND_N][PVRNN_MAX_LAYERS][HAND_MAX], d[HAND_N][PVRNN_MAX_LAYERS][HAND_MAX];
+    double worst = 0.0, lo = INFINITY, hi = 0.0;
+    int first_ok = 1;
+    CHECK(r->model->struct_size >= sizeof(pb_sequence_model) && r->model->prior_sigma &&
+              r->model->prior_sigma(r->state, 42, HAND_N, PFSM_LEN, got) == 0,
+          "offers prior_sigma, which succeeds");
+    memset(h, 0, sizeof h), memset(d, 0, sizeof d);
+    pb_rng rng;
+    pb_rng_seed(&rng, 42, 0);
+    for (uint32_t b0 = 0; b0 < HAND_N; b0 += 64) {
+        uint32_t rows = HAND_N - b0 < 64 ? HAND_N - b0 : 64;
+        for (uint32_t t = 0; t < PFSM_LEN; t++) {
+            for (uint32_t i = 0; i < rows * m->sz; i++)
+                eps[i] = pb_rng_normal(&rng);
+            for (uint32_t b = 0; b < rows; b++) {
+                double sum = 0.0;
+                for (uint32_t l = m->layers; l-- > 0;) {
+                    uint32_t D = m->d[l], Z = m->z[l];
+                    double mu[HAND_MAX], ls[HAND_MAX], z[HAND_MAX], u[HAND_MAX], v[HAND_MAX];
+                    double *hl = h[b0 + b][l], *dl = d[b0 + b][l];
+                    product(mu, theta + m->W_mu[l], dl, Z, D);
+                    product(ls, theta + m->W_sig[l], dl, Z, D);
+                    for (uint32_t i = 0; i < Z; i++) {
+                        sum += exp(ls[i]);
+                        z[i] = tanh(mu[i]) + exp(ls[i]) * eps[rows * m->z_off[l] + b * Z + i];
+                    }
+                    product(u, theta + m->W_dd[l], dl, D, D);
+                    product(v, theta + m->W_zd[l], z, D, Z);
+                    for (uint32_t i = 0; i < D; i++)
+                        u[i] += v[i] + theta[m->b[l] + i];
+                    if (l + 1 < m->layers) { /* the layer above, already at step t */
+                        product(v, theta + m->W_hd[l], d[b0 + b][l + 1], D, m->d[l + 1]);
+                        for (uint32_t i = 0; i < D; i++)
+                            u[i] += v[i];
+                    }
+                    for (uint32_t i = 0; i < D; i++) {
+                        hl[i] = (1.0 - 1.0 / m->tau[l]) * hl[i] + u[i] / m->tau[l];
+                        dl[i] = tanh(hl[i]);
+                    }
+                }
+                double want = sum / m->sz, g = got[(size_t)(b0 + b) * PFSM_LEN + t];
+                worst = fmax(worst, fabs(g - want) / want);
+                lo = fmin(lo, g), hi = fmax(hi, g);
+                if (t == 0)
+                    first_ok &= g == 1.0;
+            }
+        }
+    }
+    CHECK(worst <= 1e-12 && first_ok,
+          "prior_sigma() of %d sequences (two chunks) against the equations by hand: worst "
+          "relative error %.2g, 1 at the first step (N(0, I)), values in [%.4f, %.4f]",
+          HAND_N, worst, lo, hi);
+    free(got), free(eps);
 }
 
 static void test_api(void)
@@ -135,6 +220,7 @@ static void test_api(void)
     CHECK(memcmp(p1, p2, (PFSM_LEN - 1) * 2 * 2 * sizeof *p1) == 0,
           "er_iterations 0: the same prediction for every sequence");
     pvrnn_internal_set_er_iterations(r1.state, 5);
+    test_prior_sigma(&r1);
 
     /* A refused batch (budget spent) changes nothing and is not an error. */
     h1.budget = h1.served + 1;

@@ -210,7 +210,7 @@ static void test_prior_init(void)
         for (uint32_t t = 0; t < s.T; t++) {
             /* one step of the forward's noise, in the prior step's layout (the same) */
             memcpy(eps, s.eps + (size_t)t * s.B * s.m.sz, (size_t)s.B * s.m.sz * sizeof *eps);
-            pvrnn_prior_step(&s.m, s.theta, state, mean ? NULL : eps, s.B, y, s.work);
+            pvrnn_prior_step(&s.m, s.theta, state, mean ? NULL : eps, s.B, y, NULL, s.work);
             const double *py = pvrnn_pass_y(&s.m, s.pass, s.B, t);
             for (size_t i = 0; i < (size_t)s.B * s.m.x; i++)
                 diff = fmax(diff, fabs(py[i] - y[i]));
