@@ -213,13 +213,14 @@ static double tv_g(pb__bil_problem *p, const double *x, const double *y)
 }
 
 /* Solves (I + w D^T diag(nu^2 / s^3) D) out = r for one image at u (out may be r);
- * -1 when the factorization fails (a NaN in u). */
+ * -1 when the factorization fails (a NaN in u). Adjacent pixels are at most SIDE apart, so
+ * the matrix is banded: only its lower band is set, and factored. */
 static int image_solve(tv *m, const double *u, double w, double nu, const double *r,
                        double *out)
 {
-    memset(m->S, 0, sizeof m->S);
     for (uint32_t i = 0; i < P; i++)
-        m->S[i * P + i] = 1.0;
+        for (uint32_t k = i > SIDE ? i - SIDE : 0; k <= i; k++)
+            m->S[i * P + k] = k == i ? 1.0 : 0.0;
     for (uint32_t k = 0; k < E; k++) {
         uint32_t a, b;
         pair(k, &a, &b);
@@ -229,7 +230,7 @@ static int image_solve(tv *m, const double *u, double w, double nu, const double
         m->S[b * P + a] -= c; /* the lower triangle is what the factorization reads */
     }
     memmove(out, r, P * sizeof(double));
-    return pb__bil_cholesky_solve(m->S, P, out);
+    return pb__bil_band_cholesky_solve(m->S, P, SIDE, out);
 }
 
 /* (grad_yy g)^-1 v = n (I + ...)^-1 v image by image. */
