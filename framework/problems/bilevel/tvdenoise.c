@@ -20,7 +20,7 @@
  * Constants: the Hessian of g is (1/n) (I + w D^T diag(nu^2 / s^3) D), and the constant
  * image is in the kernel of D, so mu_g = 1/n exactly; its largest eigenvalue grows with
  * w / nu without bound in x, so l_g is 0 (unknown).
- * y*(x) is computed by the host image by image with damped Newton steps (dense 64 x 64
+ * y*(x) is computed by the host image by image with damped Newton steps (64 x 64 banded
  * Cholesky solves) to |grad| < Y_TOL, started from the last y* solved: the work depends on
  * the history, the stopping test does not (each image's energy is 1-strongly convex, so y*
  * is within Y_TOL of the exact one). Phi* and x* are not known: the main metric is Phi(x)
