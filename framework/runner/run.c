@@ -277,9 +277,13 @@ static void keep_scored(loop *l)
     l->n_scored++;
 }
 
-/* The mean of metrics[score_metric] of the kept solutions, in the order they were kept
- * (NaN when no step ran); untimed, with the oracles closed. */
-static double iteration_score(loop *l)
+/*
+ * The mean of metrics[score_metric] of the kept solutions, in the order they were kept
+ * (NaN when no step ran); untimed, with the oracles closed. final holds the metrics of
+ * l->solution, the last point's: a kept solution equal to it to the bit (the newest, as a
+ * rule) takes its value from there instead of being measured again.
+ */
+static double iteration_score(loop *l, const double *final)
 {
     const pb__kind *kind = l->problem->family->kind;
     size_t n = l->problem->handle.solution_length;
@@ -287,7 +291,12 @@ static double iteration_score(loop *l)
     double sum = 0.0, metrics[PB__MAX_METRICS];
     uint64_t limit = oracles_close(l->problem);
     for (uint64_t i = l->n_scored - count; i < l->n_scored; i++) {
-        l->problem->ops->measure(l->problem, l->scored + (i % kind->score_last) * n, metrics);
+        const double *kept = l->scored + (i % kind->score_last) * n;
+        if (memcmp(kept, l->solution, n * sizeof *kept) == 0) {
+            sum += final[kind->score_metric];
+            continue;
+        }
+        l->problem->ops->measure(l->problem, kept, metrics);
         sum += metrics[kind->score_metric];
     }
     oracles_open(l->problem, limit);
@@ -408,7 +417,7 @@ void pb__run_execute(const pb__plugin_file *plugin, const pb_value *params, pb__
     if (out->status == PB__STATUS_OK && problem->ops->measure_model)
         measure_end(&l, pt.metrics);
     if (out->status == PB__STATUS_OK && l.scored)
-        pt.metrics[pb__kind_n_metrics(kind) - 1] = iteration_score(&l);
+        pt.metrics[pb__kind_n_metrics(kind) - 1] = iteration_score(&l, pt.metrics);
     /* The final solution: the last point's, in l.solution since it was measured. */
     if (on_solution && out->status != PB__STATUS_ERROR && problem->handle.solution_length)
         on_solution(user, l.solution, problem->handle.solution_length, 1);

@@ -202,4 +202,15 @@ void pb__bil_cholesky_apply(const double *L, uint32_t n, double *b);
  * (overwritten by its Cholesky factor). Returns 0, or -1 when S is not positive definite. */
 int pb__bil_cholesky_solve(double *S, uint32_t n, double *b);
 
+/*
+ * The same three for a banded S (S_ik = 0 for |i - k| > band), whose factor has the same
+ * band: they read and write S's lower triangle within the band only, and skip the products
+ * with the zeros outside it. Each sum adds its remaining terms in the dense order, so the
+ * results are the dense forms' except for the sign of an exact zero: the dense forms are
+ * these with band = n - 1. tvdenoise's 64 x 64 image Hessians have a band of 8.
+ */
+int pb__bil_band_cholesky(double *S, uint32_t n, uint32_t band);
+void pb__bil_band_cholesky_apply(const double *L, uint32_t n, uint32_t band, double *b);
+int pb__bil_band_cholesky_solve(double *S, uint32_t n, uint32_t band, double *b);
+
 #endif

@@ -151,7 +151,8 @@ static double lr_batch_value(pb__bil_problem *p, int which, const double *x, con
     return s;
 }
 
-/* The full lower-level Hessian at (x, y) into m->S. */
+/* The lower-level Hessian at (x, y) into m->S: its lower triangle, all that the Cholesky
+ * factorization reads (the strict upper one stays 0). */
 static void hessian(lr *m, const double *x, const double *y)
 {
     memset(m->S, 0, sizeof m->S);
@@ -159,7 +160,7 @@ static void hessian(lr *m, const double *x, const double *y)
         const double *aj = m->data.tr.a + (size_t)j * D;
         double s = pb__bil_sigmoid(dotd(aj, y)), c = s * (1 - s) / m->data.tr.n;
         for (uint32_t r = 0; r < D; r++)
-            for (uint32_t k = 0; k < D; k++)
+            for (uint32_t k = 0; k <= r; k++)
                 m->S[r * D + k] += c * aj[r] * aj[k];
     }
     for (uint32_t i = 0; i < D; i++)

@@ -177,19 +177,19 @@ static void lq_y_star(pb__bil_problem *p, const double *x, double *out)
     free(bx);
 }
 
-int pb__bil_cholesky(double *S, uint32_t n)
+int pb__bil_band_cholesky(double *S, uint32_t n, uint32_t band)
 {
     for (uint32_t j = 0; j < n; j++) {
         double d = S[(size_t)j * n + j];
-        for (uint32_t k = 0; k < j; k++)
+        for (uint32_t k = j > band ? j - band : 0; k < j; k++)
             d -= S[(size_t)j * n + k] * S[(size_t)j * n + k];
         if (!(d > 0))
             return -1;
         d = sqrt(d);
         S[(size_t)j * n + j] = d;
-        for (uint32_t i = j + 1; i < n; i++) {
+        for (uint32_t i = j + 1; i < n && i - j <= band; i++) {
             double s = S[(size_t)i * n + j];
-            for (uint32_t k = 0; k < j; k++)
+            for (uint32_t k = i > band ? i - band : 0; k < j; k++)
                 s -= S[(size_t)i * n + k] * S[(size_t)j * n + k];
             S[(size_t)i * n + j] = s / d;
         }
@@ -197,26 +197,42 @@ int pb__bil_cholesky(double *S, uint32_t n)
     return 0;
 }
 
-void pb__bil_cholesky_apply(const double *L, uint32_t n, double *b)
+void pb__bil_band_cholesky_apply(const double *L, uint32_t n, uint32_t band, double *b)
 {
     for (uint32_t i = 0; i < n; i++) {
-        for (uint32_t k = 0; k < i; k++)
+        for (uint32_t k = i > band ? i - band : 0; k < i; k++)
             b[i] -= L[(size_t)i * n + k] * b[k];
         b[i] /= L[(size_t)i * n + i];
     }
     for (uint32_t i = n; i-- > 0;) {
-        for (uint32_t k = i + 1; k < n; k++)
+        for (uint32_t k = i + 1; k < n && k - i <= band; k++)
             b[i] -= L[(size_t)k * n + i] * b[k];
         b[i] /= L[(size_t)i * n + i];
     }
 }
 
+int pb__bil_band_cholesky_solve(double *S, uint32_t n, uint32_t band, double *b)
+{
+    if (pb__bil_band_cholesky(S, n, band) != 0)
+        return -1;
+    pb__bil_band_cholesky_apply(S, n, band, b);
+    return 0;
+}
+
+/* The dense forms: a band as wide as the matrix, where the loops above run over every k. */
+int pb__bil_cholesky(double *S, uint32_t n)
+{
+    return pb__bil_band_cholesky(S, n, n ? n - 1 : 0);
+}
+
+void pb__bil_cholesky_apply(const double *L, uint32_t n, double *b)
+{
+    pb__bil_band_cholesky_apply(L, n, n ? n - 1 : 0, b);
+}
+
 int pb__bil_cholesky_solve(double *S, uint32_t n, double *b)
 {
-    if (pb__bil_cholesky(S, n) != 0)
-        return -1;
-    pb__bil_cholesky_apply(S, n, b);
-    return 0;
+    return pb__bil_band_cholesky_solve(S, n, n ? n - 1 : 0, b);
 }
 
 /* A and A^{-1} from Q diag(s) Q^T, s evenly spaced over [0.5, 1]. */

@@ -20,7 +20,7 @@
  * Constants: the Hessian of g is (1/n) (I + w D^T diag(nu^2 / s^3) D), and the constant
  * image is in the kernel of D, so mu_g = 1/n exactly; its largest eigenvalue grows with
  * w / nu without bound in x, so l_g is 0 (unknown).
- * y*(x) is computed by the host image by image with damped Newton steps (dense 64 x 64
+ * y*(x) is computed by the host image by image with damped Newton steps (64 x 64 banded
  * Cholesky solves) to |grad| < Y_TOL, started from the last y* solved: the work depends on
  * the history, the stopping test does not (each image's energy is 1-strongly convex, so y*
  * is within Y_TOL of the exact one). Phi* and x* are not known: the main metric is Phi(x)
@@ -213,13 +213,14 @@ static double tv_g(pb__bil_problem *p, const double *x, const double *y)
 }
 
 /* Solves (I + w D^T diag(nu^2 / s^3) D) out = r for one image at u (out may be r);
- * -1 when the factorization fails (a NaN in u). */
+ * -1 when the factorization fails (a NaN in u). Adjacent pixels are at most SIDE apart, so
+ * the matrix is banded: only its lower band is set, and factored. */
 static int image_solve(tv *m, const double *u, double w, double nu, const double *r,
                        double *out)
 {
-    memset(m->S, 0, sizeof m->S);
     for (uint32_t i = 0; i < P; i++)
-        m->S[i * P + i] = 1.0;
+        for (uint32_t k = i > SIDE ? i - SIDE : 0; k <= i; k++)
+            m->S[i * P + k] = k == i ? 1.0 : 0.0;
     for (uint32_t k = 0; k < E; k++) {
         uint32_t a, b;
         pair(k, &a, &b);
@@ -229,7 +230,7 @@ static int image_solve(tv *m, const double *u, double w, double nu, const double
         m->S[b * P + a] -= c; /* the lower triangle is what the factorization reads */
     }
     memmove(out, r, P * sizeof(double));
-    return pb__bil_cholesky_solve(m->S, P, out);
+    return pb__bil_band_cholesky_solve(m->S, P, SIDE, out);
 }
 
 /* (grad_yy g)^-1 v = n (I + ...)^-1 v image by image. */

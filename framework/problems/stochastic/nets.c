@@ -120,10 +120,10 @@ static double net_loss(pb__sto_problem *p, const double *w, const pb__dataset *d
     return loss;
 }
 
-static double net_accuracy(pb__sto_problem *p, const double *w, const pb__dataset *data)
+/* From the logits of the last net_loss() call, which was on all of data (sto_problem.h). */
+static double net_accuracy(pb__sto_problem *p, const pb__dataset *data)
 {
-    net *m = p->model;
-    net_forward(m, w, data->x, data->n);
+    const net *m = p->model;
     uint32_t right = 0;
     for (uint32_t i = 0; i < data->n; i++) {
         const double *z = m->logits + (size_t)i * m->C;

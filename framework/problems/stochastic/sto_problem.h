@@ -36,8 +36,10 @@ struct pb__sto_problem {
      * quadratic); NaN otherwise (the MLP). The main metric is the loss minus it. */
     double f_opt;
     pb__sto_loss loss;
-    /* Optional: fraction of data classified correctly at w. */
-    double (*accuracy)(pb__sto_problem *p, const double *w, const pb__dataset *data);
+    /* Optional: the fraction of data classified correctly by the predictions that the
+     * last loss() call, on all of data, left in the model's scratch (measure computes the
+     * test loss first, so the test set's forward pass is not repeated). */
+    double (*accuracy)(pb__sto_problem *p, const pb__dataset *data);
     /* Optional: the full training Hessian at w times v into out. */
     void (*hessian_vector)(pb__sto_problem *p, const double *w, const double *v, double *out);
     void *model;           /* the family's: parameters, scratch */

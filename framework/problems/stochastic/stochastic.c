@@ -84,7 +84,7 @@ static int measure(pb__problem *base, const double *w, double *out)
         g2 += p->work[i] * p->work[i];
     out[4] = sqrt(g2);
     out[2] = p->test.n ? p->loss(p, w, &p->test, NULL, p->test.n, NULL) : NAN;
-    out[3] = p->test.n && p->accuracy ? p->accuracy(p, w, &p->test) : NAN;
+    out[3] = p->test.n && p->accuracy ? p->accuracy(p, &p->test) : NAN; /* after the test loss */
     return isfinite(out[0]) ? 0 : 1;
 }
 
