@@ -1,8 +1,9 @@
 /*
  * Results files: numbers round-trip bit for bit, non-finite values become null, the final
  * write replaces the file whole, a journal with a torn last line keeps its complete lines,
- * a journal write that fails part way (a full disk) leaves whole lines only,
- * and a record's resume key matches the key of the job that produced it.
+ * a journal write that fails part way (a full disk) leaves whole lines only, the file
+ * printed a run at a time is the whole document's print byte for byte, and a record's
+ * resume key matches the key of the job that produced it.
  */
 #include <errno.h>
 #include <math.h>
