@@ -1,8 +1,9 @@
 /*
  * Results files: numbers round-trip bit for bit, non-finite values become null, the final
  * write replaces the file whole, a journal with a torn last line keeps its complete lines,
- * a journal write that fails part way (a full disk) leaves whole lines only,
- * and a record's resume key matches the key of the job that produced it.
+ * a journal write that fails part way (a full disk) leaves whole lines only, the file
+ * printed a run at a time is the whole document's print byte for byte, and a record's
+ * resume key matches the key of the job that produced it.
  */
 #include <errno.h>
 #include <math.h>
@@ -15,6 +16,7 @@
 
 #include "check.h"
 #include "loader.h"
+#include "readfile.h"
 #include "records.h"
 
 static void check_round_trip(const char *dir)
@@ -294,6 +296,50 @@ static void check_streaming(const char *dir)
     cJSON_Delete(ctx);
 }
 
+/*
+ * The results file is printed a run at a time: byte for byte what cJSON prints of the
+ * whole document, for runs and a context nesting objects and arrays, empty ones, strings
+ * with newlines and tabs, and numbers made exact.
+ */
+static void check_write_whole(const char *dir)
+{
+    char path[512], err[512] = "";
+    snprintf(path, sizeof path, "%s/w.json", dir);
+    cJSON *ctx = cJSON_Parse("{\"note\": \"two\\nlines\\tand a tab\", \"empty\": {},"
+                             " \"list\": [], \"deep\": {\"a\": [{\"b\": {\"c\": [1, {}]}}]}}");
+    cJSON *records = cJSON_CreateArray();
+    for (int seed = 1; seed <= 3; seed++) {
+        cJSON *rec = padded_record(seed, 5);
+        cJSON_AddItemToObject(rec, "nested",
+                              cJSON_Parse("{\"a\": [[0.1, {\"b\": \"x\\ny\"}], [], {}],"
+                                          " \"c\": {\"d\": {}}, \"e\": 1e-300}"));
+        cJSON_AddItemToObject(rec, "third", cJSON_CreateNumber(1.0 / 3));
+        cJSON_AddItemToArray(records, rec);
+    }
+    for (int n = 0; n <= 3; n++) {
+        cJSON *some = cJSON_CreateArray();
+        for (const cJSON *rec = records->child; rec && cJSON_GetArraySize(some) < n; rec = rec->next)
+            cJSON_AddItemToArray(some, cJSON_Duplicate(rec, 1));
+        CHECK(pb__results_write(path, ctx, some, err, sizeof err) == 0, "%s", err);
+        cJSON *doc = cJSON_CreateObject();
+        cJSON_AddStringToObject(doc, "schema", PB__RESULTS_SCHEMA);
+        cJSON_AddItemReferenceToObject(doc, "context", ctx);
+        cJSON_AddItemReferenceToObject(doc, "runs", some);
+        char *whole = pb__json_print_exact(doc, 1);
+        size_t len = 0;
+        char *text = pb__read_file(path, &len);
+        CHECK(whole && text && len == strlen(whole) + 1 && memcmp(text, whole, len - 1) == 0 &&
+                  text[len - 1] == '\n',
+              "%d runs: the file is the whole document's print and a newline", n);
+        free(text);
+        free(whole);
+        cJSON_Delete(doc);
+        cJSON_Delete(some);
+    }
+    cJSON_Delete(records);
+    cJSON_Delete(ctx);
+}
+
 int main(int argc, char **argv)
 {
     char dir[] = "/tmp/pb_results_XXXXXX";
@@ -304,6 +350,7 @@ int main(int argc, char **argv)
     check_journal_full(dir);
     check_journal_rewrite(dir);
     check_streaming(dir);
+    check_write_whole(dir);
     check_keys(argv[1]);
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
