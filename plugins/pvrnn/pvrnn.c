@@ -25,8 +25,10 @@
  * (z = mu_p) predicts steps t+1 .. t+k. With er_iterations = 0 nothing is inferred: A stays
  * at the prior, and the predictions are the prior's mean path from the sequence's start,
  * the same for every sequence (prediction from the prior without error regression). The
- * noise comes from the run's seed, reset at each call, so that predict() is a function of
- * the model and x.
+ * noise comes from the run's seed, reset at each measurement, so that predict() is a
+ * function of the model and x; every sequence draws the same noise, the stream it would
+ * draw predicted alone. All test sequences are regressed as one batch of the network (its
+ * rows kept apart: each sequence gets the numbers of its own pass).
  *
  * generate(): from the zero state, z = mu_p + sigma_p eps with noise from the host's seed;
  * prior_sigma() reruns that path and reports sigma_p's mean over the latent units per step.
@@ -110,13 +112,17 @@ typedef struct state {
     double *xb, *ab, *gab, *eps, *pass, *work, *g_seq;
     uint32_t *idx;
     uint8_t *fresh;
-    /* error regression: the window's A, its gradient and moments, noise, targets, pass */
-    double *gaw, *m_aw, *v_aw, *epsw, *zeros, *xw, *passw, *s_prev, *s_roll, *y;
-    /* error regression's context per test sequence, in the state's extra block: the state
-     * at its window's first step, its window's A (W x sa), its noise; aw_cur points at the
-     * sequence's A */
-    double *ctx_first, *ctx_aw, *aw_cur;
-    pb_rng *ctx_rng;
+    /* Error regression, in the state's extra block, for the n test sequences of a
+     * measurement as one batch (the network's layouts with B = n), kept across its calls:
+     * the state at each window's first step, the windows' A ([W] steps) and the noise
+     * stream; for each step, the A's gradient and moments, the noise (one sequence's, e1,
+     * and it for all), zero noise, the targets (sequence b's window at b W X), the pass, the
+     * state reached, the prediction y [X, n], the backward's work and ones (every row
+     * takes its new step's A from the prior). */
+    double *ctx_first, *ctx_aw, *gaw, *m_aw, *v_aw, *e1, *epsw, *zeros, *xw, *passw, *s_roll,
+        *y, *work_er;
+    uint8_t *ones;
+    pb_rng ctx_rng;
     uint32_t ctx_n, ctx_steps;
     /* generation */
     double *g_state, *g_eps, *g_y, *g_sigma;
@@ -155,13 +161,7 @@ static int32_t create(const pb_context *ctx, void **out)
         PB_ARRAY(state, pass, pvrnn_pass_size(&m, B, T)),
         PB_ARRAY(state, work, pvrnn_work_size(&m, rows)),
         PB_ARRAY(state, g_seq, (size_t)T * m.sa), PB_ARRAY(state, idx, B),
-        PB_ARRAY(state, fresh, B),
-        PB_ARRAY(state, gaw, (size_t)W * m.sa), PB_ARRAY(state, m_aw, (size_t)W * m.sa),
-        PB_ARRAY(state, v_aw, (size_t)W * m.sa), PB_ARRAY(state, epsw, (size_t)W * m.sz),
-        PB_ARRAY(state, zeros, (size_t)W * m.sz), PB_ARRAY(state, xw, (size_t)W * X),
-        PB_ARRAY(state, passw, pvrnn_pass_size(&m, 1, W)), PB_ARRAY(state, s_prev, m.ss),
-        PB_ARRAY(state, s_roll, m.ss),
-        PB_ARRAY(state, y, X), PB_ARRAY(state, g_state, (size_t)GEN_ROWS * m.ss),
+        PB_ARRAY(state, fresh, B), PB_ARRAY(state, g_state, (size_t)GEN_ROWS * m.ss),
         PB_ARRAY(state, g_eps, (size_t)GEN_ROWS * m.sz),
         PB_ARRAY(state, g_y, (size_t)GEN_ROWS * X),
         PB_ARRAY(state, g_sigma, (size_t)GEN_ROWS * m.sz));
@@ -183,38 +183,40 @@ static int32_t create(const pb_context *ctx, void **out)
     return 0;
 }
 
-/* Copies the batch's adaptive vectors from their sequences' rows into the pass layout. */
+/* Draws the noise of `steps` steps of B rows, laid out as the forward's eps, in the order
+ * step, layer, row, unit. */
+static void draw_noise(const pvrnn_model *m, double *eps, uint32_t steps, uint32_t B,
+                       pb_rng *rng)
+{
+    for (uint32_t t = 0; t < steps; t++)
+        for (uint32_t l = 0; l < m->layers; l++) {
+            double *e = eps + ((size_t)t * m->sz + m->z_off[l]) * B;
+            for (uint32_t b = 0; b < B; b++)
+                for (uint32_t i = 0; i < m->z[l]; i++)
+                    e[(size_t)i * B + b] = pb_rng_normal(rng);
+        }
+}
+
+/* Copies the batch's adaptive vectors from their sequences' rows into the pass layout: a
+ * sequence's row is [T sa], the batch's [T sa, B]. */
 static void gather(state *s)
 {
-    const pvrnn_model *m = &s->m;
+    size_t n = (size_t)s->T * s->m.sa;
     uint32_t B = s->B;
     for (uint32_t b = 0; b < B; b++) {
-        const double *src = s->A + (size_t)s->idx[b] * s->T * m->sa;
-        for (uint32_t t = 0; t < s->T; t++)
-            for (uint32_t l = 0; l < m->layers; l++) {
-                uint32_t Z = m->z[l];
-                double *dst = s->ab + ((size_t)t * m->sa + m->a_off[l]) * B + (size_t)b * Z;
-                const double *row = src + (size_t)t * m->sa + m->a_off[l];
-                memcpy(dst, row, Z * sizeof *dst);
-                memcpy(dst + (size_t)B * Z, row + Z, Z * sizeof *dst);
-            }
+        const double *row = s->A + (size_t)s->idx[b] * n;
+        for (size_t j = 0; j < n; j++)
+            s->ab[j * B + b] = row[j];
     }
 }
 
-/* Adds batch row b of a pass-layout array (A or its gradient) to a sequence's row. */
+/* Adds batch row b of a pass-layout array (A or its gradient) to a sequence's row, or
+ * copies it there. */
 static void scatter_add(const state *s, const double *batch, uint32_t b, double *row, int copy)
 {
-    const pvrnn_model *m = &s->m;
-    for (uint32_t t = 0; t < s->T; t++)
-        for (uint32_t l = 0; l < m->layers; l++) {
-            uint32_t Z = m->z[l];
-            const double *src = batch + ((size_t)t * m->sa + m->a_off[l]) * s->B + (size_t)b * Z;
-            double *dst = row + (size_t)t * m->sa + m->a_off[l];
-            for (uint32_t i = 0; i < Z; i++) {
-                dst[i] = copy ? src[i] : dst[i] + src[i];
-                dst[Z + i] = copy ? src[(size_t)s->B * Z + i] : dst[Z + i] + src[(size_t)s->B * Z + i];
-            }
-        }
+    size_t n = (size_t)s->T * s->m.sa;
+    for (size_t j = 0; j < n; j++)
+        row[j] = copy ? batch[j * s->B + b] : row[j] + batch[j * s->B + b];
 }
 
 /*
@@ -260,13 +262,12 @@ static int32_t step(void *p)
     for (uint32_t b = 0; b < B; b++)
         s->fresh[b] = s->t_A[s->idx[b]] == 0;
     gather(s);
-    for (size_t i = 0; i < (size_t)T * B * m->sz; i++)
-        s->eps[i] = pb_rng_normal(&s->rng);
-    s->loss = pvrnn_forward(m, s->theta, s->ab, s->eps, s->xb, (size_t)T * s->X, NULL, s->fresh,
-                            0, B, T, s->pass, &s->terms);
+    draw_noise(m, s->eps, T, B, &s->rng);
+    pvrnn_forward(m, s->theta, s->ab, s->eps, NULL, s->fresh, 0, B, T, s->pass);
+    s->loss = pvrnn_loss(m, s->pass, s->xb, (size_t)T * s->X, B, T, &s->terms);
     memset(s->gtheta, 0, m->n_theta * sizeof *s->gtheta);
     memset(s->gab, 0, (size_t)T * B * m->sa * sizeof *s->gab);
-    pvrnn_backward(m, s->theta, s->eps, s->xb, (size_t)T * s->X, B, T, s->pass, s->gtheta,
+    pvrnn_backward(m, s->theta, s->eps, s->xb, (size_t)T * s->X, B, T, 0, s->pass, s->gtheta,
                    s->gab, s->work);
     pb_nn_adam_step(&s->adam, s->theta, s->gtheta);
     update_A(s);
@@ -276,68 +277,79 @@ static int32_t step(void *p)
     return PB_CONTINUE;
 }
 
-/* The error regression of step t over the window [t - n + 1, t] (see the top). */
-static void regress(state *s, uint32_t n, const double *s0, pb_rng *rng)
+/* The error regression of step t of every sequence over the window [t - nw + 1, t] (see
+ * the top), from the states s0 (NULL: the sequences' start). */
+static void regress(state *s, uint32_t nw, const double *s0)
 {
     const pvrnn_model *m = &s->m;
-    uint8_t one = 1;
+    uint32_t n = s->ctx_n;
+    size_t na = (size_t)nw * m->sa * n;
     if (s->er_iterations > 0) {
         pb_nn_adam adam;
-        pb_nn_adam_init(&adam, s->m_aw, s->v_aw, (size_t)n * m->sa, s->er_lr);
+        pb_nn_adam_init(&adam, s->m_aw, s->v_aw, na, s->er_lr);
         for (uint32_t it = 0; it < s->er_iterations; it++) {
-            for (size_t i = 0; i < (size_t)n * m->sz; i++)
-                s->epsw[i] = pb_rng_normal(rng);
-            pvrnn_forward(m, s->theta, s->aw_cur, s->epsw, s->xw, 0, s0, it == 0 ? &one : NULL,
-                          n - 1, 1, n, s->passw, NULL);
-            memset(s->gaw, 0, (size_t)n * m->sa * sizeof *s->gaw);
-            pvrnn_backward(m, s->theta, s->epsw, s->xw, 0, 1, n, s->passw, NULL, s->gaw, s->work);
-            pb_nn_adam_step(&adam, s->aw_cur, s->gaw);
+            draw_noise(m, s->e1, nw, 1, &s->ctx_rng);
+            for (size_t j = 0; j < (size_t)nw * m->sz; j++)
+                for (uint32_t b = 0; b < n; b++)
+                    s->epsw[j * n + b] = s->e1[j];
+            pvrnn_forward(m, s->theta, s->ctx_aw, s->epsw, s0, it == 0 ? s->ones : NULL, nw - 1,
+                          n, nw, s->passw);
+            memset(s->gaw, 0, na * sizeof *s->gaw);
+            pvrnn_backward(m, s->theta, s->epsw, s->xw, (size_t)s->W * s->X, n, nw, 1, s->passw,
+                           NULL, s->gaw, s->work_er);
+            pb_nn_adam_step(&adam, s->ctx_aw, s->gaw);
         }
     }
-    pvrnn_forward(m, s->theta, s->aw_cur, s->zeros, s->xw, 0, s0,
-                  s->er_iterations == 0 ? &one : NULL, n - 1, 1, n, s->passw, NULL);
+    pvrnn_forward(m, s->theta, s->ctx_aw, s->zeros, s0, s->er_iterations == 0 ? s->ones : NULL,
+                  nw - 1, n, nw, s->passw);
 }
 
 /*
- * Allocates the per-sequence context of a new measurement of n sequences (kept across the
- * measurement's calls, replaced at the next one, freed with the state). 0, or PB_ERR_NOMEM.
+ * Allocates the error regression's context for a new measurement of n sequences (kept
+ * across the measurement's calls, replaced at the next one, freed with the state). 0, or
+ * PB_ERR_NOMEM.
  */
 static int32_t ctx_reset(state *s, uint32_t n)
 {
     const pvrnn_model *m = &s->m;
-    int32_t rc = PB_STATE_EXTRA(s, state, PB_ARRAY(state, ctx_first, (size_t)n * m->ss),
-                                PB_ARRAY(state, ctx_aw, (size_t)n * s->W * m->sa),
-                                PB_ARRAY(state, ctx_rng, n));
+    size_t W = s->W, na = W * m->sa * n, nz = W * m->sz * n;
+    int32_t rc = PB_STATE_EXTRA(
+        s, state, PB_ARRAY(state, ctx_first, (size_t)n * m->ss), PB_ARRAY(state, ctx_aw, na),
+        PB_ARRAY(state, gaw, na), PB_ARRAY(state, m_aw, na), PB_ARRAY(state, v_aw, na),
+        PB_ARRAY(state, e1, W * m->sz), PB_ARRAY(state, epsw, nz), PB_ARRAY(state, zeros, nz),
+        PB_ARRAY(state, xw, (size_t)n * W * s->X),
+        PB_ARRAY(state, passw, pvrnn_pass_size(m, n, s->W)),
+        PB_ARRAY(state, s_roll, (size_t)n * m->ss), PB_ARRAY(state, y, (size_t)s->X * n),
+        PB_ARRAY(state, work_er, pvrnn_work_size(m, n)), PB_ARRAY(state, ones, n));
     if (rc != 0)
         return rc;
-    for (uint32_t b = 0; b < n; b++)
-        pb_rng_seed(&s->ctx_rng[b], s->seed, 2); /* each sequence as if predicted alone */
+    memset(s->ones, 1, n);
+    pb_rng_seed(&s->ctx_rng, s->seed, 2);
     s->ctx_n = n, s->ctx_steps = 0;
     return 0;
 }
 
 /*
- * Step t of sequence b's error regression (x: its prefix, at least t + 1 steps): the window
- * slides by one step, is regressed, and leaves its first step's state and its A in the
- * sequence's context; the state it reaches at step t is left in s_roll.
+ * Step t of every sequence's error regression (x: the prefixes, `steps` >= t + 1 steps
+ * each): the windows slide by one step, are regressed, and leave their first step's state
+ * and their A in the context; the states they reach at step t are left in s_roll.
  */
-static void advance(state *s, uint32_t b, uint32_t t, const double *x)
+static void advance(state *s, uint32_t t, const double *x, uint32_t steps)
 {
     const pvrnn_model *m = &s->m;
-    uint32_t X = s->X, W = s->W;
-    double *first = s->ctx_first + (size_t)b * m->ss;
-    s->aw_cur = s->ctx_aw + (size_t)b * W * m->sa;
-    uint32_t start = t + 1 > W ? t + 1 - W : 0, n = t - start + 1;
-    if (start > 0) { /* step start - 1 leaves the window */
-        memcpy(s->s_prev, first, m->ss * sizeof *s->s_prev);
-        memmove(s->aw_cur, s->aw_cur + m->sa, (size_t)(n - 1) * m->sa * sizeof *s->aw_cur);
-    }
-    for (uint32_t j = 0; j < n; j++)
-        for (uint32_t i = 0; i < X; i++)
-            s->xw[(size_t)j * X + i] = (x[(size_t)(start + j) * X + i] - s->center) / s->radius;
-    regress(s, n, start > 0 ? s->s_prev : NULL, &s->ctx_rng[b]);
-    pvrnn_pass_state(m, s->passw, 1, 0, first);
-    pvrnn_pass_state(m, s->passw, 1, n - 1, s->s_roll);
+    uint32_t X = s->X, W = s->W, n = s->ctx_n;
+    uint32_t start = t + 1 > W ? t + 1 - W : 0, nw = t - start + 1;
+    if (start > 0) /* step start - 1 leaves the windows */
+        memmove(s->ctx_aw, s->ctx_aw + (size_t)m->sa * n,
+                (size_t)(nw - 1) * m->sa * n * sizeof *s->ctx_aw);
+    for (uint32_t b = 0; b < n; b++)
+        for (uint32_t j = 0; j < nw; j++)
+            for (uint32_t i = 0; i < X; i++)
+                s->xw[((size_t)b * W + j) * X + i] =
+                    (x[((size_t)b * steps + start + j) * X + i] - s->center) / s->radius;
+    regress(s, nw, start > 0 ? s->ctx_first : NULL);
+    pvrnn_pass_state(m, s->passw, n, 0, s->ctx_first);
+    pvrnn_pass_state(m, s->passw, n, nw - 1, s->s_roll);
 }
 
 static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const double *x,
@@ -355,16 +367,13 @@ static int32_t predict(void *p, uint32_t n, uint32_t steps, uint32_t k, const do
             return rc;
         from = 0;
     }
-    for (uint32_t b = 0; b < n; b++) {
-        const double *xb = x + (size_t)b * steps * X;
-        for (uint32_t t = from; t < steps; t++)
-            advance(s, b, t, xb);
-        for (uint32_t j = 0; j < k; j++) {
-            pvrnn_prior_step(m, s->theta, s->s_roll, NULL, 1, s->y, NULL, s->work);
-            double *o = out + ((size_t)b * k + j) * X;
+    for (uint32_t t = from; t < steps; t++)
+        advance(s, t, x, steps);
+    for (uint32_t j = 0; j < k; j++) {
+        pvrnn_prior_step(m, s->theta, s->s_roll, NULL, n, s->y, NULL, s->work_er);
+        for (uint32_t b = 0; b < n; b++)
             for (uint32_t i = 0; i < X; i++)
-                o[i] = s->center + s->radius * s->y[i];
-        }
+                out[((size_t)b * k + j) * X + i] = s->center + s->radius * s->y[(size_t)i * n + b];
     }
     s->ctx_steps = steps;
     return 0;
@@ -387,19 +396,18 @@ static void roll(state *s, uint64_t seed, uint32_t n, uint32_t length, double *o
         uint32_t rows = n - b0 < GEN_ROWS ? n - b0 : GEN_ROWS;
         memset(s->g_state, 0, (size_t)rows * m->ss * sizeof *s->g_state);
         for (uint32_t t = 0; t < length; t++) {
-            for (size_t i = 0; i < (size_t)rows * m->sz; i++)
-                s->g_eps[i] = pb_rng_normal(&rng);
+            draw_noise(m, s->g_eps, 1, rows, &rng);
             pvrnn_prior_step(m, s->theta, s->g_state, s->g_eps, rows, s->g_y,
                              sigma ? s->g_sigma : NULL, s->work);
             for (uint32_t b = 0; b < rows && out; b++)
                 for (uint32_t i = 0; i < X; i++)
                     out[((size_t)(b0 + b) * length + t) * X + i] =
-                        s->center + s->radius * s->g_y[(size_t)b * X + i];
+                        s->center + s->radius * s->g_y[(size_t)i * rows + b];
             for (uint32_t b = 0; b < rows && sigma; b++) {
                 double sum = 0.0;
-                for (uint32_t l = 0; l < m->layers; l++) /* layer l's [rows, Z_l] block */
+                for (uint32_t l = 0; l < m->layers; l++) /* layer l's [Z_l, rows] block */
                     for (uint32_t i = 0; i < m->z[l]; i++)
-                        sum += s->g_sigma[(size_t)rows * m->z_off[l] + (size_t)b * m->z[l] + i];
+                        sum += s->g_sigma[(size_t)rows * m->z_off[l] + (size_t)i * rows + b];
                 sigma[(size_t)(b0 + b) * length + t] = sum / m->sz;
             }
         }
@@ -448,7 +456,7 @@ int pvrnn_internal_prior_sigma(const void *p, uint64_t index, double *out, doubl
     int ok = a && eps && pass;
     if (ok) {
         memcpy(a, s->A + index * n, n * sizeof *a); /* B = 1: the row layout is the pass's */
-        pvrnn_forward(m, s->theta, a, eps, NULL, 0, NULL, NULL, 0, 1, s->T, pass, NULL);
+        pvrnn_forward(m, s->theta, a, eps, NULL, NULL, 0, 1, s->T, pass);
         for (uint32_t t = 0; t < s->T; t++) {
             if (kl)
                 kl[t] = 0.0;

@@ -46,12 +46,12 @@ static uint32_t max_z(const pvrnn_model *m)
     return z;
 }
 
-/* The backward: dd and dh of this step and the previous one per layer, five [B, Zmax]
- * arrays, one row's dy and one row's du of a layer (at most sum D = ss / 2). The prior
+/* The backward: dd and dh of this step and the previous one per layer, five [Zmax, B]
+ * arrays, dy [X, B] and du [D_l, B] of a layer (at most sum D = ss / 2 units). The prior
  * step needs less. */
 size_t pvrnn_work_size(const pvrnn_model *m, uint32_t B)
 {
-    return (size_t)B * (2 * (size_t)m->ss + 5 * (size_t)max_z(m)) + m->x + m->ss / 2;
+    return (size_t)B * (2 * (size_t)m->ss + 5 * (size_t)max_z(m) + m->x + m->ss / 2);
 }
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) over an [out, fan_in] matrix. */
@@ -83,7 +83,7 @@ static inline double *block(const pvrnn_model *m, const double *pass, uint32_t B
     return (double *)pass + (size_t)(t + 1) * B * m->cs;
 }
 
-/* Layer l's records within a step block: h, d ([B, D]), then z, mu_q, ls_q, mu_p, ls_p. */
+/* Layer l's records within a step block: h, d ([D, B]), then z, mu_q, ls_q, mu_p, ls_p. */
 typedef struct rec {
     double *h, *d, *z, *mu_q, *ls_q, *mu_p, *ls_p;
 } rec;
@@ -103,13 +103,18 @@ static inline rec rec_of(const pvrnn_model *m, double *blk, uint32_t B, uint32_t
 }
 
 /*
- * The matrix products. The network's matrices are small (tens of units) and the error
- * regression runs one sequence at a time, where a BLAS call costs more than its product; so
- * each batch row is done by hand, in the two forms that keep memory contiguous: a dot
- * product with a weight row (forward), and y += a x along a weight row (the backward's input
- * and weight gradients). The Gaussian sample and KL are the nn kit's; the kernels' results
- * are those of its dense and MTRNN layers up to rounding (checked in
- * tests/test_pvrnn_grad.c).
+ * The matrix products. The network's matrices are small (tens of units), where a BLAS call
+ * costs more than its product, so they are done by hand, on the [n, B] layout: each weight
+ * is read once for the whole batch and the innermost loops run along the batch, where they
+ * vectorize. A row's arithmetic is that of the row alone, in the same order whatever the
+ * batch, so that its numbers do not depend on the rows beside it (the error regression runs
+ * all test sequences as one batch and must give each the numbers of its own pass): a
+ * forward product is the row's dot product with four partial sums over the index mod 4,
+ * then (s0 + s1) + (s2 + s3); a backward product adds its terms in the order of the weight
+ * rows; a weight gradient adds the batch rows' terms in row order. The batch is walked in
+ * chunks of CHUNK rows whose sums stay in registers. The Gaussian sample and KL are the nn
+ * kit's; the kernels' results are those of its dense and MTRNN layers up to rounding
+ * (checked in tests/test_pvrnn_grad.c).
  *
  * tanh over n values (in place allowed), in a third of libm's time, to a few ulp: for
  * |x| >= 0.35 as 1 - 2 / (exp(2|x|) + 1), whose result is at least 1/3, so that the
@@ -138,112 +143,169 @@ static void tanh_n(double *out, const double *in, size_t n)
     }
 }
 
-static inline double dot(const double *a, const double *b, uint32_t n)
+/* Batch rows per register block: 4 partial sums of 4 rows fill 8 SSE2 registers. The
+ * chunk loops are unrolled by pragma: unrolled before the vectorizer runs, their sums stay
+ * in registers (5% off predict()'s CPU time; without, they live on the stack). */
+#define CHUNK 4
+
+/* The dot products of w [C] with the nb <= CHUNK columns of x [C, B] (rows B apart); out[b]
+ * gets the sum, or adds it when add. */
+static inline void dot_cols(double *restrict out, const double *restrict w,
+                            const double *restrict x, uint32_t C, size_t B, uint32_t nb, int add)
 {
-    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    double s0[CHUNK] = {0}, s1[CHUNK] = {0}, s2[CHUNK] = {0}, s3[CHUNK] = {0};
     uint32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        s0 += a[i] * b[i];
-        s1 += a[i + 1] * b[i + 1];
-        s2 += a[i + 2] * b[i + 2];
-        s3 += a[i + 3] * b[i + 3];
+    for (; i + 4 <= C; i += 4) {
+        const double *x0 = x + i * B, *x1 = x0 + B, *x2 = x1 + B, *x3 = x2 + B;
+#pragma GCC unroll 4
+        for (uint32_t b = 0; b < nb; b++) {
+            s0[b] += w[i] * x0[b];
+            s1[b] += w[i + 1] * x1[b];
+            s2[b] += w[i + 2] * x2[b];
+            s3[b] += w[i + 3] * x3[b];
+        }
     }
-    for (; i < n; i++)
-        s0 += a[i] * b[i];
-    return (s0 + s1) + (s2 + s3);
+    for (; i < C; i++)
+        for (uint32_t b = 0; b < nb; b++)
+            s0[b] += w[i] * x[i * B + b];
+    for (uint32_t b = 0; b < nb; b++) {
+        double sum = (s0[b] + s1[b]) + (s2[b] + s3[b]);
+        out[b] = add ? out[b] + sum : sum;
+    }
 }
 
-static inline void axpy(double *restrict y, double a, const double *restrict x, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        y[i] += a * x[i];
-}
-
-/* out[k] = W[k,:] . x for the R rows of W[R, C]. */
-static inline void matvec(double *restrict out, const double *restrict W,
-                          const double *restrict x, uint32_t R, uint32_t C)
-{
-    for (uint32_t k = 0; k < R; k++)
-        out[k] = dot(W + (size_t)k * C, x, C);
-}
-
-/* Given dy [R] = dL/d(W x): dx += W^T dy, and dW += dy x^T unless dW is NULL. */
-static inline void matvec_backward(double *restrict dx, double *restrict dW,
-                                   const double *restrict dy, const double *restrict W,
-                                   const double *restrict x, uint32_t R, uint32_t C)
+/* out [R, B] = W [R, C] x [C, B], or out += W x (each dot product complete before it is
+ * added) when add. */
+static void matmul(double *restrict out, const double *restrict W, const double *restrict x,
+                   uint32_t R, uint32_t C, uint32_t B, int add)
 {
     for (uint32_t k = 0; k < R; k++) {
-        if (dx)
-            axpy(dx, dy[k], W + (size_t)k * C, C);
-        if (dW)
-            axpy(dW + (size_t)k * C, dy[k], x, C);
+        double *o = out + (size_t)k * B;
+        const double *w = W + (size_t)k * C;
+        uint32_t b = 0;
+        for (; b + CHUNK <= B; b += CHUNK) /* the constant count unrolls into registers */
+            dot_cols(o + b, w, x + b, C, B, CHUNK, add);
+        if (b < B)
+            dot_cols(o + b, w, x + b, C, B, B - b, add);
     }
+}
+
+/* dx[j, b] += sum_k W[k, j] dy[k, b] over the R rows of W (k in order) for the nb <= CHUNK
+ * columns b; w: W's column j (entries C apart). */
+static inline void tdot_cols(double *restrict dx, const double *restrict w,
+                             const double *restrict dy, uint32_t R, uint32_t C, size_t B,
+                             uint32_t nb)
+{
+    double s[CHUNK];
+    for (uint32_t b = 0; b < nb; b++)
+        s[b] = dx[b];
+    for (uint32_t k = 0; k < R; k++) {
+        double wk = w[(size_t)k * C];
+#pragma GCC unroll 4
+        for (uint32_t b = 0; b < nb; b++)
+            s[b] += dy[k * B + b] * wk;
+    }
+    for (uint32_t b = 0; b < nb; b++)
+        dx[b] = s[b];
+}
+
+/* Given dy [R, B] = dL/d(W x): dx [C, B] += W^T dy. */
+static void matmul_t(double *restrict dx, const double *restrict W, const double *restrict dy,
+                     uint32_t R, uint32_t C, uint32_t B)
+{
+    for (uint32_t j = 0; j < C; j++) {
+        double *o = dx + (size_t)j * B;
+        uint32_t b = 0;
+        for (; b + CHUNK <= B; b += CHUNK)
+            tdot_cols(o + b, W + j, dy + b, R, C, B, CHUNK);
+        if (b < B)
+            tdot_cols(o + b, W + j, dy + b, R, C, B, B - b);
+    }
+}
+
+/* dW [R, C] += dy [R, B] x [C, B]^T, each entry adding the batch rows' terms in row order (a
+ * sum along the batch: it does not vectorize, and is needed in training only). */
+static void outer_add(double *restrict dW, const double *restrict dy, const double *restrict x,
+                      uint32_t R, uint32_t C, uint32_t B)
+{
+    for (uint32_t k = 0; k < R; k++)
+        for (uint32_t j = 0; j < C; j++) {
+            double s = dW[(size_t)k * C + j];
+            for (uint32_t b = 0; b < B; b++)
+                s += dy[(size_t)k * B + b] * x[(size_t)j * B + b];
+            dW[(size_t)k * C + j] = s;
+        }
 }
 
 /*
- * One MTRNN step of one row (pb_nn_mtrnn_forward's equations): h = (1 - 1/tau) h_prev +
- * (W_dd d_prev + W_zd z + W_hd d_top + b) / tau into h; d = tanh(h) is left to the caller.
+ * One MTRNN step of B rows (pb_nn_mtrnn_forward's equations): h = (1 - 1/tau) h_prev +
+ * (W_dd d_prev + W_zd z + W_hd d_top + b) / tau into h, summed as b + W_dd d_prev, then
+ * + W_zd z, then + W_hd d_top; d = tanh(h) is left to the caller.
  */
-static inline void cell_row(double *restrict h, const double *restrict h_prev,
-                            const double *restrict d_prev, const double *restrict z,
-                            const double *restrict d_top, const double *W_dd, const double *W_zd,
-                            const double *W_hd, const double *bias, double tau, uint32_t D,
-                            uint32_t Z, uint32_t Dtop)
+static void cell(double *restrict h, const double *restrict h_prev,
+                 const double *restrict d_prev, const double *restrict z,
+                 const double *restrict d_top, const double *W_dd, const double *W_zd,
+                 const double *W_hd, const double *bias, double tau, uint32_t B, uint32_t D,
+                 uint32_t Z, uint32_t Dtop)
 {
     double keep = 1.0 - 1.0 / tau;
-    for (uint32_t i = 0; i < D; i++) {
-        double u = bias[i] + dot(W_dd + (size_t)i * D, d_prev, D) + dot(W_zd + (size_t)i * Z, z, Z);
-        if (d_top)
-            u += dot(W_hd + (size_t)i * Dtop, d_top, Dtop);
-        h[i] = u;
-    }
-    /* The divisions in a loop of their own, where they pipeline (vector divisions) instead
-     * of each waiting for its row's products. */
+    size_t n = (size_t)B * D;
     for (uint32_t i = 0; i < D; i++)
+        for (uint32_t b = 0; b < B; b++)
+            h[(size_t)i * B + b] = bias[i];
+    matmul(h, W_dd, d_prev, D, D, B, 1);
+    matmul(h, W_zd, z, D, Z, B, 1);
+    if (d_top)
+        matmul(h, W_hd, d_top, D, Dtop, B, 1);
+    for (size_t i = 0; i < n; i++)
         h[i] = keep * h_prev[i] + h[i] / tau;
 }
 
 /* Its backward (pb_nn_mtrnn_backward's): with g = dh + dd (1 - d^2) and du = g / tau, adds
  * (1 - 1/tau) g to dh_prev and W^T du to dd_prev, dz, dd_top (each skipped when NULL); the
- * weight gradients du d_prev^T, du z^T, du d_top^T and du unless dW_dd is NULL. du_all: D
- * doubles of scratch for the du of every unit. */
-static inline void cell_row_backward(double *restrict du_all, double *dh_prev, double *dd_prev,
-                                     double *dz, double *dd_top, double *dW_dd, double *dW_zd,
-                                     double *dW_hd, double *db,
-                                     const double *dh, const double *dd, const double *d,
-                                     const double *d_prev, const double *z, const double *d_top,
-                                     const double *W_dd, const double *W_zd, const double *W_hd,
-                                     double tau, uint32_t D, uint32_t Z, uint32_t Dtop)
+ * weight gradients du d_prev^T, du z^T, du d_top^T and du unless dW_dd is NULL. du: [D, B]
+ * of scratch. */
+static void cell_backward(double *restrict du, double *dh_prev, double *dd_prev, double *dz,
+                          double *dd_top, double *dW_dd, double *dW_zd, double *dW_hd,
+                          double *db, const double *dh, const double *dd, const double *d,
+                          const double *d_prev, const double *z, const double *d_top,
+                          const double *W_dd, const double *W_zd, const double *W_hd,
+                          double tau, uint32_t B, uint32_t D, uint32_t Z, uint32_t Dtop)
 {
-    for (uint32_t i = 0; i < D; i++) /* apart, as cell_row's divisions */
-        du_all[i] = (dh[i] + dd[i] * (1.0 - d[i] * d[i])) / tau;
-    for (uint32_t i = 0; i < D; i++) {
-        double du = du_all[i];
-        if (du == 0.0)
-            continue;
-        if (dh_prev)
-            dh_prev[i] += (tau - 1.0) * du;
-        if (dd_prev)
-            axpy(dd_prev, du, W_dd + (size_t)i * D, D);
-        axpy(dz, du, W_zd + (size_t)i * Z, Z);
-        if (dd_top)
-            axpy(dd_top, du, W_hd + (size_t)i * Dtop, Dtop);
-        if (dW_dd) {
-            axpy(dW_dd + (size_t)i * D, du, d_prev, D);
-            axpy(dW_zd + (size_t)i * Z, du, z, Z);
-            if (d_top)
-                axpy(dW_hd + (size_t)i * Dtop, du, d_top, Dtop);
-            db[i] += du;
-        }
+    size_t n = (size_t)B * D;
+    for (size_t i = 0; i < n; i++)
+        du[i] = (dh[i] + dd[i] * (1.0 - d[i] * d[i])) / tau;
+    if (dh_prev)
+        for (size_t i = 0; i < n; i++)
+            dh_prev[i] += (tau - 1.0) * du[i];
+    if (dd_prev)
+        matmul_t(dd_prev, W_dd, du, D, D, B);
+    matmul_t(dz, W_zd, du, D, Z, B);
+    if (dd_top)
+        matmul_t(dd_top, W_hd, du, D, Dtop, B);
+    if (dW_dd) {
+        outer_add(dW_dd, du, d_prev, D, D, B);
+        outer_add(dW_zd, du, z, D, Z, B);
+        if (d_top)
+            outer_add(dW_hd, du, d_top, D, Dtop, B);
+        for (uint32_t i = 0; i < D; i++)
+            for (uint32_t b = 0; b < B; b++)
+                db[i] += du[(size_t)i * B + b];
     }
 }
 
-double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const double *eps,
-                     const double *x, size_t x_stride, const double *s0, const uint8_t *init,
-                     uint32_t init_from, uint32_t B, uint32_t T, double *pass,
-                     pvrnn_terms *terms)
+/* Row b's targets at step t, [X]. */
+static inline const double *target(const double *x, size_t x_stride, uint32_t b, uint32_t t,
+                                   uint32_t X)
 {
-    uint32_t L = m->layers, X = m->x;
+    return x + b * x_stride + (size_t)t * X;
+}
+
+void pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const double *eps,
+                   const double *s0, const uint8_t *init, uint32_t init_from, uint32_t B,
+                   uint32_t T, double *pass)
+{
+    uint32_t L = m->layers;
     double *b0 = block(m, pass, B, -1);
     for (uint32_t l = 0; l < L; l++) {
         rec r = rec_of(m, b0, B, l);
@@ -256,48 +318,63 @@ double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const
             memset(r.d, 0, n * sizeof *r.d);
         }
     }
-    double rec_sum = 0.0, kl[PVRNN_MAX_LAYERS] = {0};
     for (uint32_t t = 0; t < T; t++) {
         double *cur = block(m, pass, B, t), *prev = block(m, pass, B, (int64_t)t - 1);
         for (uint32_t l = L; l-- > 0;) {
             uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < L ? m->d[l + 1] : 0;
             size_t nz = (size_t)B * Z;
             rec r = rec_of(m, cur, B, l), p = rec_of(m, prev, B, l);
-            const double *W_mu = theta + m->W_mu[l], *W_sig = theta + m->W_sig[l];
             double *a_mu = a + ((size_t)t * m->sa + m->a_off[l]) * B, *a_ls = a_mu + nz;
-            for (uint32_t b = 0; b < B; b++) {
-                const double *dp = p.d + (size_t)b * D;
-                matvec(r.mu_p + (size_t)b * Z, W_mu, dp, Z, D);
-                matvec(r.ls_p + (size_t)b * Z, W_sig, dp, Z, D);
-                if (init && t >= init_from && init[b]) {
-                    memcpy(a_mu + (size_t)b * Z, r.mu_p + (size_t)b * Z, Z * sizeof *a);
-                    memcpy(a_ls + (size_t)b * Z, r.ls_p + (size_t)b * Z, Z * sizeof *a);
-                }
-            }
+            matmul(r.mu_p, theta + m->W_mu[l], p.d, Z, D, B, 0);
+            matmul(r.ls_p, theta + m->W_sig[l], p.d, Z, D, B, 0);
+            if (init && t >= init_from)
+                for (uint32_t b = 0; b < B; b++)
+                    if (init[b])
+                        for (uint32_t i = 0; i < Z; i++) {
+                            a_mu[(size_t)i * B + b] = r.mu_p[(size_t)i * B + b];
+                            a_ls[(size_t)i * B + b] = r.ls_p[(size_t)i * B + b];
+                        }
             tanh_n(r.mu_p, r.mu_p, nz);
             tanh_n(r.mu_q, a_mu, nz);
             memcpy(r.ls_q, a_ls, nz * sizeof *a);
             pb_nn_gauss_sample_forward(r.z, r.mu_q, r.ls_q,
                                        eps + ((size_t)t * m->sz + m->z_off[l]) * B, nz);
-            const double *d_top = Dtop ? rec_of(m, cur, B, l + 1).d : NULL;
-            for (uint32_t b = 0; b < B; b++)
-                cell_row(r.h + (size_t)b * D, p.h + (size_t)b * D, p.d + (size_t)b * D,
-                         r.z + (size_t)b * Z, d_top ? d_top + (size_t)b * Dtop : NULL,
-                         theta + m->W_dd[l], theta + m->W_zd[l], theta + m->W_hd[l],
-                         theta + m->b[l], m->tau[l], D, Z, Dtop);
+            cell(r.h, p.h, p.d, r.z, Dtop ? rec_of(m, cur, B, l + 1).d : NULL,
+                 theta + m->W_dd[l], theta + m->W_zd[l], theta + m->W_hd[l], theta + m->b[l],
+                 m->tau[l], B, D, Z, Dtop);
             tanh_n(r.d, r.h, (size_t)B * D);
-            kl[l] += pb_nn_gauss_kl_forward(NULL, r.mu_q, r.ls_q, r.mu_p, r.ls_p, nz) / Z;
         }
         double *y = cur + (size_t)B * m->c_y;
-        const double *d0 = rec_of(m, cur, B, 0).d;
-        for (uint32_t b = 0; b < B; b++)
-            matvec(y + (size_t)b * X, theta + m->W_o, d0 + (size_t)b * m->d[0], X, m->d[0]);
-        tanh_n(y, y, (size_t)B * X);
+        matmul(y, theta + m->W_o, rec_of(m, cur, B, 0).d, m->x, m->d[0], B, 0);
+        tanh_n(y, y, (size_t)B * m->x);
+    }
+}
+
+double pvrnn_loss(const pvrnn_model *m, const double *pass, const double *x, size_t x_stride,
+                  uint32_t B, uint32_t T, pvrnn_terms *terms)
+{
+    uint32_t L = m->layers, X = m->x;
+    double rec_sum = 0.0, kl[PVRNN_MAX_LAYERS] = {0};
+    for (uint32_t t = 0; t < T; t++) {
+        double *cur = block(m, pass, B, t);
+        for (uint32_t l = L; l-- > 0;) {
+            uint32_t Z = m->z[l];
+            rec r = rec_of(m, cur, B, l);
+            double sum = 0.0; /* row by row, each row's units in order */
+            for (uint32_t b = 0; b < B; b++)
+                for (uint32_t i = 0; i < Z; i++) {
+                    size_t k = (size_t)i * B + b;
+                    sum += pb_nn_gauss_kl_forward(NULL, r.mu_q + k, r.ls_q + k, r.mu_p + k,
+                                                  r.ls_p + k, 1);
+                }
+            kl[l] += sum / Z;
+        }
+        const double *y = cur + (size_t)B * m->c_y;
         if (x)
             for (uint32_t b = 0; b < B; b++) {
-                const double *xt = x + b * x_stride + (size_t)t * X;
+                const double *xt = target(x, x_stride, b, t, X);
                 for (uint32_t i = 0; i < X; i++) {
-                    double e = y[(size_t)b * X + i] - xt[i];
+                    double e = y[(size_t)i * B + b] - xt[i];
                     rec_sum += e * e;
                 }
             }
@@ -322,7 +399,7 @@ double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const
  * gtheta no weight gradient is formed at all.
  */
 void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps,
-                    const double *x, size_t x_stride, uint32_t B, uint32_t T,
+                    const double *x, size_t x_stride, uint32_t B, uint32_t T, int rows_apart,
                     const double *pass, double *gtheta, double *ga, double *work)
 {
     uint32_t L = m->layers, X = m->x;
@@ -331,29 +408,31 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
     double *dd_cur = work, *dh_cur = dd_cur + (size_t)B * m->ss / 2,
            *dd_nxt = dh_cur + (size_t)B * m->ss / 2, *dh_nxt = dd_nxt + (size_t)B * m->ss / 2;
     double *dz = dh_nxt + (size_t)B * m->ss / 2, *dmu_q = dz + zmax, *dls_q = dmu_q + zmax,
-           *dmu_p = dls_q + zmax, *dls_p = dmu_p + zmax, *dy = dls_p + zmax, *du = dy + X;
+           *dmu_p = dls_q + zmax, *dls_p = dmu_p + zmax, *dy = dls_p + zmax,
+           *du = dy + (size_t)B * X;
     size_t half = (size_t)B * m->ss / 2; /* B sum D: one of dd, dh over all layers */
     memset(dd_cur, 0, 4 * half * sizeof *dd_cur);
-    size_t l_off[PVRNN_MAX_LAYERS]; /* layer l's [B, D_l] within a dd or dh array */
+    size_t l_off[PVRNN_MAX_LAYERS]; /* layer l's [D_l, B] within a dd or dh array */
     for (uint32_t l = 0; l < L; l++)
         l_off[l] = (size_t)B * m->s_off[l] / 2;
+    double per = rows_apart ? 1.0 : (double)B; /* the loss is the mean over per rows */
 
     for (uint32_t t = T; t-- > 0;) {
         double *cur = block(m, pass, B, t), *prev = block(m, pass, B, (int64_t)t - 1);
         const double *y = cur + (size_t)B * m->c_y;
         const double *d0 = rec_of(m, cur, B, 0).d;
         if (x) {
-            double scale = 1.0 / ((double)X * B);
-            uint32_t D0 = m->d[0];
+            double scale = 1.0 / ((double)X * per);
             for (uint32_t b = 0; b < B; b++) {
-                const double *xt = x + b * x_stride + (size_t)t * X;
+                const double *xt = target(x, x_stride, b, t, X);
                 for (uint32_t i = 0; i < X; i++) {
-                    double yi = y[(size_t)b * X + i];
-                    dy[i] = scale * (yi - xt[i]) * (1.0 - yi * yi);
+                    double yi = y[(size_t)i * B + b];
+                    dy[(size_t)i * B + b] = scale * (yi - xt[i]) * (1.0 - yi * yi);
                 }
-                matvec_backward(dd_cur + l_off[0] + (size_t)b * D0, gt ? gt + m->W_o : NULL, dy,
-                                theta + m->W_o, d0 + (size_t)b * D0, X, D0);
             }
+            matmul_t(dd_cur + l_off[0], theta + m->W_o, dy, X, m->d[0], B);
+            if (gt)
+                outer_add(gt + m->W_o, dy, d0, X, m->d[0], B);
         }
         for (uint32_t l = 0; l < L; l++) {
             uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < L ? m->d[l + 1] : 0;
@@ -361,22 +440,16 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
             rec r = rec_of(m, cur, B, l), p = rec_of(m, prev, B, l);
             const double *d_top = Dtop ? rec_of(m, cur, B, l + 1).d : NULL;
             const double *eps_l = eps + ((size_t)t * m->sz + m->z_off[l]) * B;
-            double *dd = dd_cur + l_off[l], *dh = dh_cur + l_off[l];
             double *ddp = t ? dd_nxt + l_off[l] : NULL, *dhp = t ? dh_nxt + l_off[l] : NULL;
             memset(dz, 0, 5 * zmax * sizeof *dz);
-            for (uint32_t b = 0; b < B; b++) {
-                size_t bd = (size_t)b * D;
-                cell_row_backward(du, dhp ? dhp + bd : NULL, ddp ? ddp + bd : NULL,
-                                  dz + (size_t)b * Z,
-                                  Dtop ? dd_cur + l_off[l + 1] + (size_t)b * Dtop : NULL,
-                                  gt ? gt + m->W_dd[l] : NULL, gt ? gt + m->W_zd[l] : NULL,
-                                  gt ? gt + m->W_hd[l] : NULL, gt ? gt + m->b[l] : NULL,
-                                  dh + bd, dd + bd, r.d + bd, p.d + bd, r.z + (size_t)b * Z,
-                                  d_top ? d_top + (size_t)b * Dtop : NULL, theta + m->W_dd[l],
-                                  theta + m->W_zd[l], theta + m->W_hd[l], m->tau[l], D, Z, Dtop);
-            }
+            cell_backward(du, dhp, ddp, dz, Dtop ? dd_cur + l_off[l + 1] : NULL,
+                          gt ? gt + m->W_dd[l] : NULL, gt ? gt + m->W_zd[l] : NULL,
+                          gt ? gt + m->W_hd[l] : NULL, gt ? gt + m->b[l] : NULL,
+                          dh_cur + l_off[l], dd_cur + l_off[l], r.d, p.d, r.z, d_top,
+                          theta + m->W_dd[l], theta + m->W_zd[l], theta + m->W_hd[l],
+                          m->tau[l], B, D, Z, Dtop);
             pb_nn_gauss_sample_backward(dmu_q, dls_q, dz, r.ls_q, eps_l, nz);
-            pb_nn_gauss_kl_backward(dmu_q, dls_q, dmu_p, dls_p, NULL, m->w[l] / ((double)Z * B),
+            pb_nn_gauss_kl_backward(dmu_q, dls_q, dmu_p, dls_p, NULL, m->w[l] / ((double)Z * per),
                                     r.mu_q, r.ls_q, r.mu_p, r.ls_p, nz);
             double *ga_mu = ga + ((size_t)t * m->sa + m->a_off[l]) * B, *ga_ls = ga_mu + nz;
             for (size_t i = 0; i < nz; i++) {
@@ -384,15 +457,14 @@ void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps
                 ga_ls[i] += dls_q[i];
                 dmu_p[i] *= 1.0 - r.mu_p[i] * r.mu_p[i];
             }
-            if (ddp || gt)
-                for (uint32_t b = 0; b < B; b++) {
-                    const double *dp = p.d + (size_t)b * D;
-                    matvec_backward(ddp ? ddp + (size_t)b * D : NULL, gt ? gt + m->W_mu[l] : NULL,
-                                    dmu_p + (size_t)b * Z, theta + m->W_mu[l], dp, Z, D);
-                    matvec_backward(ddp ? ddp + (size_t)b * D : NULL,
-                                    gt ? gt + m->W_sig[l] : NULL, dls_p + (size_t)b * Z,
-                                    theta + m->W_sig[l], dp, Z, D);
-                }
+            if (ddp) {
+                matmul_t(ddp, theta + m->W_mu[l], dmu_p, Z, D, B);
+                matmul_t(ddp, theta + m->W_sig[l], dls_p, Z, D, B);
+            }
+            if (gt) {
+                outer_add(gt + m->W_mu[l], dmu_p, p.d, Z, D, B);
+                outer_add(gt + m->W_sig[l], dls_p, p.d, Z, D, B);
+            }
         }
         double *swap = dd_cur;
         dd_cur = dd_nxt, dd_nxt = swap;
@@ -438,12 +510,10 @@ void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, cons
         size_t nz = (size_t)B * Z, nd = (size_t)B * D;
         const double *hp = s + (size_t)B * m->s_off[l], *dp = hp + nd;
         double *h = ns + (size_t)B * m->s_off[l], *d = h + nd;
-        for (uint32_t b = 0; b < B; b++)
-            matvec(mu + (size_t)b * Z, theta + m->W_mu[l], dp + (size_t)b * D, Z, D);
+        matmul(mu, theta + m->W_mu[l], dp, Z, D, B, 0);
         tanh_n(mu, mu, nz);
         if (eps || sigma)
-            for (uint32_t b = 0; b < B; b++)
-                matvec(ls + (size_t)b * Z, theta + m->W_sig[l], dp + (size_t)b * D, Z, D);
+            matmul(ls, theta + m->W_sig[l], dp, Z, D, B, 0);
         if (sigma)
             for (size_t i = 0; i < nz; i++)
                 sigma[(size_t)B * m->z_off[l] + i] = exp(ls[i]);
@@ -452,16 +522,12 @@ void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, cons
         else
             memcpy(z, mu, nz * sizeof *z);
         const double *d_top = Dtop ? ns + (size_t)B * (m->s_off[l + 1] + m->d[l + 1]) : NULL;
-        for (uint32_t b = 0; b < B; b++)
-            cell_row(h + (size_t)b * D, hp + (size_t)b * D, dp + (size_t)b * D, z + (size_t)b * Z,
-                     d_top ? d_top + (size_t)b * Dtop : NULL, theta + m->W_dd[l],
-                     theta + m->W_zd[l], theta + m->W_hd[l], theta + m->b[l], m->tau[l], D, Z,
-                     Dtop);
+        cell(h, hp, dp, z, d_top, theta + m->W_dd[l], theta + m->W_zd[l], theta + m->W_hd[l],
+             theta + m->b[l], m->tau[l], B, D, Z, Dtop);
         tanh_n(d, h, nd);
     }
     memcpy(s, ns, (size_t)B * m->ss * sizeof *s);
     const double *d0 = s + (size_t)B * m->s_off[0] + (size_t)B * m->d[0];
-    for (uint32_t b = 0; b < B; b++)
-        matvec(y + (size_t)b * m->x, theta + m->W_o, d0 + (size_t)b * m->d[0], m->x, m->d[0]);
+    matmul(y, theta + m->W_o, d0, m->x, m->d[0], B, 0);
     tanh_n(y, y, (size_t)B * m->x);
 }

@@ -19,12 +19,15 @@
  * latent units, both summed over time, as in the authors' pvrnn_cpp_sa).
  *
  * Arrays are caller-owned doubles. Within one step, every per-layer quantity of the batch
- * is a contiguous row-major [B, n] block, so the kit's layers apply to it directly:
+ * is a contiguous [n, B] block, unit-major: unit i of batch row b at i B + b, so that the
+ * products read each weight once for the whole batch and their inner loops run along it.
+ * A row's arithmetic does not depend on the batch (pvrnn_model.c, the matrix products): a
+ * row computed among others gives the numbers it gives alone.
  *   a    the adaptive vectors, [T] blocks of B sa doubles; layer l's A_mu at B a_off[l]
- *        ([B, Z_l]), its A_sig right after it at B a_off[l] + B Z_l;
- *   eps  the noise, [T] blocks of B sz doubles, layer l's [B, Z_l] at B z_off[l];
- *   a state (h and d of every layer, of B rows): layer l's h [B, D_l] at B s_off[l], its
- *        d [B, D_l] at B s_off[l] + B D_l; B ss doubles;
+ *        ([Z_l, B]), its A_sig right after it at B a_off[l] + B Z_l;
+ *   eps  the noise, [T] blocks of B sz doubles, layer l's [Z_l, B] at B z_off[l];
+ *   a state (h and d of every layer, of B rows): layer l's h [D_l, B] at B s_off[l], its
+ *        d [D_l, B] at B s_off[l] + B D_l; B ss doubles;
  *   x    the targets: row b's step t at x[b * x_stride + t * X].
  */
 #ifndef PVRNN_MODEL_H
@@ -51,8 +54,9 @@ typedef struct pvrnn_model {
     uint32_t a_off[PVRNN_MAX_LAYERS], sa; /* sa = 2 sum Z */
     uint32_t z_off[PVRNN_MAX_LAYERS], sz; /* sz = sum Z */
     uint32_t s_off[PVRNN_MAX_LAYERS], ss; /* ss = 2 sum D */
-    /* One step of a pass record, per batch row: layer l's h, d [D_l] and z, mu_q, ls_q,
-     * mu_p, ls_p [Z_l] from c_off[l] in that order; y [X] at c_y; cs in all. */
+    /* One step of a pass record, in blocks of B doubles: layer l's h, d [D_l, B] and z,
+     * mu_q, ls_q, mu_p, ls_p [Z_l, B] from B c_off[l] in that order; y [X, B] at B c_y;
+     * B cs in all. */
     uint32_t c_off[PVRNN_MAX_LAYERS], c_y, cs;
 } pvrnn_model;
 
@@ -82,21 +86,27 @@ void pvrnn_init_weights(const pvrnn_model *m, double *theta, pb_rng *rng);
  * start) and records them in pass. Rows b with init[b] != 0 (init NULL: none) take their
  * adaptive vectors at steps t >= init_from from the prior: a's A_mu and A_sig there are
  * overwritten with the prior's pre-activations W_mu d_{t-1}, W_sig d_{t-1} before use, so
- * that q = p (the authors' initialization of a sequence's A). x NULL: no reconstruction
- * term. Writes the terms unless NULL; returns the loss (mean over the batch).
+ * that q = p (the authors' initialization of a sequence's A).
  */
-double pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const double *eps,
-                     const double *x, size_t x_stride, const double *s0, const uint8_t *init,
-                     uint32_t init_from, uint32_t B, uint32_t T, double *pass,
-                     pvrnn_terms *terms);
+void pvrnn_forward(const pvrnn_model *m, const double *theta, double *a, const double *eps,
+                   const double *s0, const uint8_t *init, uint32_t init_from, uint32_t B,
+                   uint32_t T, double *pass);
+
+/* The loss of a pass of B rows and T steps (the mean over the batch), its terms unless
+ * NULL. x NULL: no reconstruction term. */
+double pvrnn_loss(const pvrnn_model *m, const double *pass, const double *x, size_t x_stride,
+                  uint32_t B, uint32_t T, pvrnn_terms *terms);
 
 /*
  * Backpropagation through the T steps of the pass (its forward's arguments again): adds
  * the loss's gradient to gtheta (NULL: not wanted; the error regression's case) and to
- * ga (laid out as a). The initial state is a constant. work: pvrnn_work_size doubles.
+ * ga (laid out as a). The loss is the batch's mean, or with rows_apart each row's own loss
+ * (the rows are separate problems, as the error regression's sequences are), so that a
+ * row's gradient is the one it has alone. The initial state is a constant. work:
+ * pvrnn_work_size doubles.
  */
 void pvrnn_backward(const pvrnn_model *m, const double *theta, const double *eps,
-                    const double *x, size_t x_stride, uint32_t B, uint32_t T,
+                    const double *x, size_t x_stride, uint32_t B, uint32_t T, int rows_apart,
                     const double *pass, double *gtheta, double *ga, double *work);
 
 /* Copies the state after step t (t = -1: the initial state) of a pass into s (B ss). */
@@ -104,21 +114,21 @@ void pvrnn_pass_state(const pvrnn_model *m, const double *pass, uint32_t B, int6
                       double *s);
 
 /* Layer l's records at step t of a pass (t = -1: the initial state, h and d only): h, d
- * [B, D_l]; z, the posterior's mu_q and log sigma_q, the prior's mu_p and log sigma_p
- * [B, Z_l]. Pointers into the pass. */
+ * [D_l, B]; z, the posterior's mu_q and log sigma_q, the prior's mu_p and log sigma_p
+ * [Z_l, B]. Pointers into the pass. */
 typedef struct pvrnn_record {
     const double *h, *d, *z, *mu_q, *ls_q, *mu_p, *ls_p;
 } pvrnn_record;
 pvrnn_record pvrnn_pass_record(const pvrnn_model *m, const double *pass, uint32_t B, int64_t t,
                                uint32_t l);
 
-/* The output y_t of a pass, [B, X]. */
+/* The output y_t of a pass, [X, B]. */
 const double *pvrnn_pass_y(const pvrnn_model *m, const double *pass, uint32_t B, uint32_t t);
 
 /*
  * One step of the prior for B rows, in place on the state s (B ss): z = mu_p + sigma_p eps
  * with eps laid out as one step of the forward's (NULL: z = mu_p, the prior's mean path).
- * Writes y [B, X] and, unless sigma is NULL, the step's sigma_p laid out as eps (B sz).
+ * Writes y [X, B] and, unless sigma is NULL, the step's sigma_p laid out as eps (B sz).
  * work: pvrnn_work_size doubles.
  */
 void pvrnn_prior_step(const pvrnn_model *m, const double *theta, double *s, const double *eps,

@@ -3,12 +3,14 @@
  * of its forward (h = 1e-5): the full BPTT through a two-layer PV-RNN over 20 steps, a batch
  * of two sequences, with respect to every weight matrix of every layer, the biases, the
  * output weights and all adaptive vectors A; the norm-wise relative error of each is
- * <= 1e-6. Also: the same from a given initial state without the weight gradient (error
- * regression's case), a three-layer network, that the backward accumulates, that a row
- * initialized from the prior has q = p (zero KL), and that the posterior pass from A = the
- * prior's pre-activations is the prior's own path (the mean path and a sampled one), and
- * that the network's own small-matrix kernels compute what the nn kit's dense layers and
- * MTRNN cell compute (to rounding).
+ * <= 1e-6. Also: the same from a given initial state without the weight gradient, each
+ * row's own loss (error regression's case), a three-layer network, that the backward
+ * accumulates, that a row initialized from the prior has q = p (zero KL), and that the
+ * posterior pass from A = the prior's pre-activations is the prior's own path (the mean
+ * path and a sampled one), that a row's pass and gradient in a batch are bit for bit those
+ * of the row alone (which the error regression's batching of the test sequences relies
+ * on), and that the network's own small-matrix kernels compute what the nn kit's dense
+ * layers and MTRNN cell compute (to rounding).
  */
 #include <math.h>
 #include <stdio.h>
@@ -38,7 +40,7 @@ typedef struct setup {
     pvrnn_model m;
     uint32_t B, T;
     double *theta, *a, *eps, *x, *s0, *pass, *work, *gtheta, *ga;
-    int with_s0, want_theta;
+    int with_s0, want_theta, rows_apart; /* rows_apart: the loss is the rows' sum */
 } setup;
 
 static void setup_new(setup *s, uint32_t L, const uint32_t *d, const uint32_t *z, uint32_t X,
@@ -82,19 +84,22 @@ static void setup_free(setup *s)
     free(s->s0), free(s->pass), free(s->work);
 }
 
-/* The loss at the arrays of the setup p (a gc_scalar_fn). */
+/* The loss at the arrays of the setup p (a gc_scalar_fn): the batch's mean, or with
+ * rows_apart the sum of the rows' losses. */
 static double loss(void *p)
 {
     const setup *s = p;
-    return pvrnn_forward(&s->m, s->theta, s->a, s->eps, s->x, (size_t)s->T * s->m.x,
-                         s->with_s0 ? s->s0 : NULL, NULL, 0, s->B, s->T, s->pass, NULL);
+    pvrnn_forward(&s->m, s->theta, s->a, s->eps, s->with_s0 ? s->s0 : NULL, NULL, 0, s->B, s->T,
+                  s->pass);
+    double mean = pvrnn_loss(&s->m, s->pass, s->x, (size_t)s->T * s->m.x, s->B, s->T, NULL);
+    return s->rows_apart ? mean * s->B : mean;
 }
 
 static void grad(setup *s)
 {
     loss(s);
-    pvrnn_backward(&s->m, s->theta, s->eps, s->x, (size_t)s->T * s->m.x, s->B, s->T, s->pass,
-                   s->want_theta ? s->gtheta : NULL, s->ga, s->work);
+    pvrnn_backward(&s->m, s->theta, s->eps, s->x, (size_t)s->T * s->m.x, s->B, s->T,
+                   s->rows_apart, s->pass, s->want_theta ? s->gtheta : NULL, s->ga, s->work);
 }
 
 /* Central differences of the loss with respect to p[0..n), against g[0..n). */
@@ -160,8 +165,8 @@ static void test_two_layers(void)
     memset(s.ga, 0, (size_t)s.T * s.B * s.m.sa * sizeof *s.ga);
     grad(&s);
     memcpy(once, s.gtheta, s.m.n_theta * sizeof *once);
-    pvrnn_backward(&s.m, s.theta, s.eps, s.x, (size_t)s.T * s.m.x, s.B, s.T, s.pass, s.gtheta,
-                   s.ga, s.work);
+    pvrnn_backward(&s.m, s.theta, s.eps, s.x, (size_t)s.T * s.m.x, s.B, s.T, 0, s.pass,
+                   s.gtheta, s.ga, s.work);
     for (size_t i = 0; i < s.m.n_theta; i++)
         once[i] *= 2.0;
     CHECK(rel(s.gtheta, once, s.m.n_theta) < 1e-14, "the backward accumulates");
@@ -172,9 +177,47 @@ static void test_two_layers(void)
 static void test_from_state(void)
 {
     setup s;
-    setup_new(&s, 2, (const uint32_t[]){5, 3}, (const uint32_t[]){2, 2}, 2, 1, 10, 1, 0);
-    check_all(&s, "2 layers from a given state, A only (error regression)");
+    setup_new(&s, 2, (const uint32_t[]){5, 3}, (const uint32_t[]){2, 2}, 2, 3, 10, 1, 0);
+    s.rows_apart = 1;
+    check_all(&s, "2 layers from a given state, A only, each row's own loss (error regression)");
     setup_free(&s);
+}
+
+/*
+ * Rows kept apart in a batch: each row's pass and gradient equal, bit for bit, those of the
+ * row run alone from its own arrays (B = 1, where the layouts of a row and of a batch
+ * coincide). Six rows: a whole register block of the kernels and a partial one.
+ */
+static void test_rows_alone(void)
+{
+    setup s, one;
+    setup_new(&s, 2, (const uint32_t[]){7, 5}, (const uint32_t[]){3, 2}, 2, 6, 9, 1, 0);
+    setup_new(&one, 2, (const uint32_t[]){7, 5}, (const uint32_t[]){3, 2}, 2, 1, 9, 1, 0);
+    s.rows_apart = one.rows_apart = 1;
+    memcpy(one.theta, s.theta, s.m.n_theta * sizeof *s.theta);
+    grad(&s);
+    const pvrnn_model *m = &s.m;
+    uint32_t B = s.B, T = s.T;
+    size_t same = 0, total = 0;
+    for (uint32_t b = 0; b < B; b++) {
+        /* Row b's arrays: every batch array is [.., B] with the row at stride B. */
+        for (size_t j = 0; j < (size_t)T * m->sa; j++)
+            one.a[j] = s.a[j * B + b];
+        for (size_t j = 0; j < (size_t)T * m->sz; j++)
+            one.eps[j] = s.eps[j * B + b];
+        for (size_t j = 0; j < m->ss; j++)
+            one.s0[j] = s.s0[j * B + b];
+        memcpy(one.x, s.x + (size_t)b * T * m->x, (size_t)T * m->x * sizeof *one.x);
+        memset(one.ga, 0, (size_t)T * m->sa * sizeof *one.ga);
+        grad(&one);
+        for (size_t j = 0; j < (size_t)T * m->sa; j++, total++)
+            same += one.ga[j] == s.ga[j * B + b];
+        for (size_t j = 0; j < pvrnn_pass_size(m, 1, T); j++, total++)
+            same += one.pass[j] == s.pass[j * B + b];
+    }
+    CHECK(same == total, "each of 6 rows kept apart in a batch has the pass and A gradient it "
+          "has alone, bit for bit: %zu of %zu values equal", same, total);
+    setup_free(&s), setup_free(&one);
 }
 
 static void test_three_layers(void)
@@ -199,8 +242,8 @@ static void test_prior_init(void)
         if (mean)
             memset(s.eps, 0, (size_t)s.T * s.B * s.m.sz * sizeof *s.eps);
         pvrnn_terms terms;
-        pvrnn_forward(&s.m, s.theta, s.a, s.eps, s.x, (size_t)s.T * s.m.x, NULL, init, 0, s.B,
-                      s.T, s.pass, &terms);
+        pvrnn_forward(&s.m, s.theta, s.a, s.eps, NULL, init, 0, s.B, s.T, s.pass);
+        pvrnn_loss(&s.m, s.pass, s.x, (size_t)s.T * s.m.x, s.B, s.T, &terms);
         CHECK(fabs(terms.kl[0]) < 1e-13 && fabs(terms.kl[1]) < 1e-13,
               "%s: A initialized from the prior: KL %.1e, %.1e", mean ? "mean" : "sampled",
               terms.kl[0], terms.kl[1]);
@@ -222,42 +265,61 @@ static void test_prior_init(void)
     setup_free(&s);
 }
 
+/* rows [B, n] of a batch array cols [n, B] (the kit's layers take batch rows). */
+static double *rows_of(double *rows, const double *cols, uint32_t B, uint32_t n)
+{
+    for (uint32_t b = 0; b < B; b++)
+        for (uint32_t i = 0; i < n; i++)
+            rows[(size_t)b * n + i] = cols[(size_t)i * B + b];
+    return rows;
+}
+
 /* Every step and layer of a pass recomputed with the kit's dense layers and MTRNN cell from
- * the pass's own inputs (the previous state, z, the layer above). */
+ * the pass's own inputs (the previous state, z, the layer above), in the kit's row layout. */
 static void test_against_kit(void)
 {
     setup s;
-    setup_new(&s, 2, (const uint32_t[]){7, 5}, (const uint32_t[]){3, 2}, 3, 4, 6, 1, 1);
+    setup_new(&s, 2, (const uint32_t[]){7, 5}, (const uint32_t[]){3, 2}, 3, 5, 6, 1, 1);
     loss(&s);
     const pvrnn_model *m = &s.m;
     uint32_t B = s.B;
     double worst = 0.0;
     double *h = gc_zeros((size_t)B * 8), *d = gc_zeros((size_t)B * 8), *v = gc_zeros((size_t)B * 8);
+    double *in[4], *ref = gc_zeros((size_t)B * 8);
+    for (int k = 0; k < 4; k++)
+        in[k] = gc_zeros((size_t)B * 8);
     for (uint32_t t = 0; t < s.T; t++)
         for (uint32_t l = 0; l < m->layers; l++) {
             uint32_t D = m->d[l], Z = m->z[l], Dtop = l + 1 < m->layers ? m->d[l + 1] : 0;
             pvrnn_record r = pvrnn_pass_record(m, s.pass, B, t, l),
                          p = pvrnn_pass_record(m, s.pass, B, (int64_t)t - 1, l);
-            const double *d_top = Dtop ? pvrnn_pass_record(m, s.pass, B, t, l + 1).d : NULL;
-            pb_nn_mtrnn_forward(h, d, p.h, p.d, r.z, d_top, s.theta + m->W_dd[l],
+            const double *hp = rows_of(in[0], p.h, B, D), *dp = rows_of(in[1], p.d, B, D),
+                         *z = rows_of(in[2], r.z, B, Z);
+            const double *d_top =
+                Dtop ? rows_of(in[3], pvrnn_pass_record(m, s.pass, B, t, l + 1).d, B, Dtop) : NULL;
+            pb_nn_mtrnn_forward(h, d, hp, dp, z, d_top, s.theta + m->W_dd[l],
                                 s.theta + m->W_zd[l], Dtop ? s.theta + m->W_hd[l] : NULL,
                                 s.theta + m->b[l], m->tau[l], B, D, Z, Dtop);
-            worst = fmax(worst, max_diff(h, r.h, (size_t)B * D));
-            worst = fmax(worst, max_diff(d, r.d, (size_t)B * D));
-            pb_nn_dense_forward(v, p.d, s.theta + m->W_mu[l], NULL, B, D, Z);
+            worst = fmax(worst, max_diff(h, rows_of(ref, r.h, B, D), (size_t)B * D));
+            worst = fmax(worst, max_diff(d, rows_of(ref, r.d, B, D), (size_t)B * D));
+            pb_nn_dense_forward(v, dp, s.theta + m->W_mu[l], NULL, B, D, Z);
             pb_nn_tanh_forward(v, v, (size_t)B * Z);
-            worst = fmax(worst, max_diff(v, r.mu_p, (size_t)B * Z));
-            pb_nn_dense_forward(v, p.d, s.theta + m->W_sig[l], NULL, B, D, Z);
-            worst = fmax(worst, max_diff(v, r.ls_p, (size_t)B * Z));
+            worst = fmax(worst, max_diff(v, rows_of(ref, r.mu_p, B, Z), (size_t)B * Z));
+            pb_nn_dense_forward(v, dp, s.theta + m->W_sig[l], NULL, B, D, Z);
+            worst = fmax(worst, max_diff(v, rows_of(ref, r.ls_p, B, Z), (size_t)B * Z));
             if (l == 0) {
-                pb_nn_dense_forward(v, r.d, s.theta + m->W_o, NULL, B, D, m->x);
+                pb_nn_dense_forward(v, rows_of(in[0], r.d, B, D), s.theta + m->W_o, NULL, B, D,
+                                    m->x);
                 pb_nn_tanh_forward(v, v, (size_t)B * m->x);
-                worst = fmax(worst, max_diff(v, pvrnn_pass_y(m, s.pass, B, t), (size_t)B * m->x));
+                worst = fmax(worst, max_diff(v, rows_of(ref, pvrnn_pass_y(m, s.pass, B, t), B,
+                                                        m->x), (size_t)B * m->x));
             }
         }
     CHECK(worst < 1e-13, "the kernels against the kit's MTRNN cell and dense layers, every "
           "step and layer of a 2-layer pass: max difference %.1e", worst);
-    free(h), free(d), free(v);
+    free(h), free(d), free(v), free(ref);
+    for (int k = 0; k < 4; k++)
+        free(in[k]);
     setup_free(&s);
 }
 
@@ -268,6 +330,7 @@ int main(void)
     test_from_state();
     test_three_layers();
     test_prior_init();
+    test_rows_alone();
     test_against_kit();
     return check_summary("pvrnn gradient");
 }
