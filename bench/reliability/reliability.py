@@ -651,13 +651,14 @@ MEMCHECK_ERROR = re.compile(r"^==\d+== (Invalid |Conditional jump|Use of uniniti
 
 def memcheck_exec(multiplier, cmd):
     """meson test's --wrap in the memcheck part (`reliability.py --memcheck-exec MULTIPLIER
-    TEST...`): runs one core test with its plugbench processes under valgrind memcheck.
-    A compiled test runs under valgrind itself; `plugbench check`'s per-run --timeout is
+    TEST...`): runs one core test with its plugbench processes under valgrind memcheck. A
+    compiled test runs under valgrind itself; `plugbench check`'s per-run --timeout is
     multiplied by MULTIPLIER, as meson multiplies the test's, since both are for native
     speed. A script runs as it is (valgrind would check bash), with each executable it is
     given as an argument (plugbench) replaced by a script of the same name that runs it
-    under valgrind, logging to files: they are printed on stderr after the test, where
-    the summary looks for memcheck's errors."""
+    under valgrind, logging to files in a directory made beside that executable (in the
+    build): they are printed on stderr after the test, where the summary looks for
+    memcheck's errors."""
     with open(cmd[0], "rb") as f:
         elf = f.read(4) == b"\x7fELF"
     if elf:
@@ -665,17 +666,21 @@ def memcheck_exec(multiplier, cmd):
             i = cmd.index("--timeout") + 1
             cmd[i] = str(float(cmd[i]) * multiplier)
         os.execvp(VALGRIND[0], VALGRIND + cmd)
-    logs = tempfile.mkdtemp(prefix="plugbench-memcheck-")
+    exes = []
     for i, arg in enumerate(cmd[1:], 1):
         if arg.endswith(".so") or not (os.path.isfile(arg) and os.access(arg, os.X_OK)):
             continue
         with open(arg, "rb") as f:
-            if f.read(4) != b"\x7fELF":
-                continue
-        wrapper = os.path.join(logs, os.path.basename(arg))
+            if f.read(4) == b"\x7fELF":
+                exes.append(i)
+    if not exes:
+        os.execvp(cmd[0], cmd)
+    logs = tempfile.mkdtemp(prefix="memcheck-", dir=os.path.dirname(os.path.abspath(cmd[exes[0]])))
+    for i in exes:
+        wrapper = os.path.join(logs, os.path.basename(cmd[i]))
         with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec " + " ".join(VALGRIND) +
-                    f" --log-file={logs}/valgrind.%p.log {os.path.abspath(arg)} \"$@\"\n")
+            f.write("#!/bin/sh\nexec " + " ".join(VALGRIND) + f" --log-file={logs}/valgrind.%p.log "
+                    f"{os.path.abspath(cmd[i])} \"$@\"\n")
         os.chmod(wrapper, 0o755)
         cmd[i] = wrapper
     rc = subprocess.call(cmd)
