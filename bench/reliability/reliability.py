@@ -775,7 +775,7 @@ def memcheck(R):
           "runs with the plugbench it is given under the same valgrind.", "",
           "| test | result under valgrind | memcheck errors | seconds |", "|---|---|--:|--:|"]
     errors = passed = 0
-    unfinished = []
+    unfinished, skips = [], []
     for name in run:
         r = results.get(name)
         if r is None:
@@ -790,6 +790,11 @@ def memcheck(R):
         if r["result"] == "OK":
             passed += 1
             shown = "ok"
+        elif r["result"] == "SKIP":
+            # The test's own exit 77: what it checked before it stopped was under valgrind.
+            lines = (r.get("stdout") or "").strip().splitlines()
+            skips.append((name, lines[-1] if lines else "exit 77"))
+            shown = "skipped by itself (see below)"
         else:
             # A test that fails under valgrind without a memcheck error ran out of time: its
             # own wall-clock limits are for native speed. Listed with what it said.
@@ -808,6 +813,11 @@ def memcheck(R):
            "50 times slower than native), checked up to there, or that failed:", "",
            "| test | what it said |", "|---|---|"]
     md += [f"| {n} | {md_escape(w)[:160]} |" for n, w in unfinished]
+    if skips:
+        md += ["", "Skipped by the test itself (exit 77); its checks up to there ran under "
+               "valgrind:", "",
+               "| test | what it said |", "|---|---|"]
+        md += [f"| {n} | {md_escape(w)[:160]} |" for n, w in skips]
     md += ["", "Not run under valgrind:", "", "| test | why |", "|---|---|"]
     md += [f"| {n} | {w} |" for n, w in skipped]
     if "syscall: 434" in "".join((r.get("stdout") or "") + (r.get("stderr") or "")
@@ -817,7 +827,8 @@ def memcheck(R):
     R.sections.append(("5. valgrind memcheck", md))
     R.figures["memcheck"] = (f"{errors} memcheck errors in {len(run)} core tests, "
                              f"{len(scripts & set(run))} of them scripts "
-                             f"({passed} pass, {len(unfinished)} out of time, listed); "
+                             f"({passed} pass, {len(skips)} skipped by itself, "
+                             f"{len(unfinished)} out of time, listed); "
                              f"{len(skipped)} not run (listed)")
 
 
