@@ -768,7 +768,7 @@ def memcheck(R):
           f"reliability.py --memcheck-exec {a.valgrind_timeout_multiplier}' <tests>` (plain "
           f"{opts.get('buildtype')} build, `--timeout-multiplier "
           f"{a.valgrind_timeout_multiplier}`, 2 processes"
-          + (", resumed with `--memcheck-resume`" if logs[0] else "")
+          + (", with the earlier results of `testlog-memcheck-earlier.json`" if logs[0] else "")
           + f"): {len(run)} tests in {secs / 60:.0f} min. A compiled test runs under `"
           + " ".join(VALGRIND).replace(SRC + "/", "")
           + "`, `plugbench check`'s `--timeout` multiplied as meson's; a script (marked) "
