@@ -679,7 +679,9 @@ def memcheck_exec(multiplier, cmd):
     for i in exes:
         wrapper = os.path.join(logs, os.path.basename(cmd[i]))
         with open(wrapper, "w") as f:
-            f.write("#!/bin/sh\nexec " + " ".join(VALGRIND) + f" --log-file={logs}/valgrind.%p.log "
+            # valgrind by its path: a test may run plugbench with a PATH of its own.
+            f.write("#!/bin/sh\nexec " + " ".join([shutil.which(VALGRIND[0])] + VALGRIND[1:]) +
+                    f" --log-file={logs}/valgrind.%p.log "
                     f"{os.path.abspath(cmd[i])} \"$@\"\n")
         os.chmod(wrapper, 0o755)
         cmd[i] = wrapper
