@@ -636,12 +636,11 @@ VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
             "--track-fds=no", "--quiet",
             "--suppressions=" + os.path.join(SRC, "bench", "reliability", "memcheck.supp")]
-# Compiled core tests that cannot run under valgrind, and why (the scripts are found and
-# listed by themselves: under valgrind they would check bash, not plugbench).
+# Core tests that cannot run under valgrind, and why.
 NOT_UNDER_VALGRIND = {
     "oracle-instructions": "runs callgrind itself: valgrind inside valgrind",
-    "shim": "a timing check (a paused 20 us must not count: cpu_time < 10 us), which "
-            "valgrind's slowdown breaks",
+    "install": "a script that installs plugbench and runs the installed copy, which it is "
+               "not given as an argument, so the wrapper cannot put it under valgrind",
 }
 # What memcheck prints for an error or a definite leak, in any process it follows.
 MEMCHECK_ERROR = re.compile(r"^==\d+== (Invalid |Conditional jump|Use of uninitialised|"
@@ -649,12 +648,50 @@ MEMCHECK_ERROR = re.compile(r"^==\d+== (Invalid |Conditional jump|Use of uniniti
                             r".*definitely lost in)", re.M)
 
 
-# Checks that fail under valgrind for a known reason: (the text of every failed check, why).
-VALGRIND_BREAKS = {
-    "isolation": ("bad-memory: peak resident",
-                  "valgrind's own mappings count against the run's address-space limit "
-                  "(--memory 128), so bad-memory gets less than the limit before malloc fails"),
-}
+
+def memcheck_exec(multiplier, cmd):
+    """meson test's --wrap in the memcheck part (`reliability.py --memcheck-exec MULTIPLIER
+    TEST...`): runs one core test with its plugbench processes under valgrind memcheck. A
+    compiled test runs under valgrind itself; `plugbench check`'s per-run --timeout is
+    multiplied by MULTIPLIER, as meson multiplies the test's, since both are for native
+    speed. A script runs as it is (valgrind would check bash), with each executable it is
+    given as an argument (plugbench) replaced by a script of the same name that runs it
+    under valgrind, logging to files in a directory made beside that executable (in the
+    build): they are printed on stderr after the test, where the summary looks for
+    memcheck's errors."""
+    with open(cmd[0], "rb") as f:
+        elf = f.read(4) == b"\x7fELF"
+    if elf:
+        if os.path.basename(cmd[0]) == "plugbench" and "check" in cmd and "--timeout" in cmd:
+            i = cmd.index("--timeout") + 1
+            cmd[i] = str(float(cmd[i]) * multiplier)
+        os.execvp(VALGRIND[0], VALGRIND + cmd)
+    exes = []
+    for i, arg in enumerate(cmd[1:], 1):
+        if arg.endswith(".so") or not (os.path.isfile(arg) and os.access(arg, os.X_OK)):
+            continue
+        with open(arg, "rb") as f:
+            if f.read(4) == b"\x7fELF":
+                exes.append(i)
+    if not exes:
+        os.execvp(cmd[0], cmd)
+    logs = tempfile.mkdtemp(prefix="memcheck-", dir=os.path.dirname(os.path.abspath(cmd[exes[0]])))
+    for i in exes:
+        wrapper = os.path.join(logs, os.path.basename(cmd[i]))
+        with open(wrapper, "w") as f:
+            # valgrind by its path: a test may run plugbench with a PATH of its own.
+            f.write("#!/bin/sh\nexec " + " ".join([shutil.which(VALGRIND[0])] + VALGRIND[1:]) +
+                    f" --log-file={logs}/valgrind.%p.log "
+                    f"{os.path.abspath(cmd[i])} \"$@\"\n")
+        os.chmod(wrapper, 0o755)
+        cmd[i] = wrapper
+    rc = subprocess.call(cmd)
+    for name in sorted(os.listdir(logs)):
+        if name.startswith("valgrind."):
+            with open(os.path.join(logs, name), errors="replace") as f:
+                sys.stderr.write(f.read())
+    shutil.rmtree(logs, ignore_errors=True)
+    return rc
 
 
 def fails(r):
@@ -662,14 +699,11 @@ def fails(r):
 
 
 def out_of_time(r):
-    """Whether a test failed under valgrind for time or for a known reason
-    (VALGRIND_BREAKS): meson's timeout, an interrupt, or every failed check a run killed at
-    its own wall-clock limit (`status timeout`)."""
-    name = r["name"].split(" / ", 1)[-1]
-    known = VALGRIND_BREAKS.get(name, ("status timeout",))[0]
+    """Whether a test failed under valgrind for time: meson's timeout, an interrupt, or
+    every failed check a run killed at its own wall-clock limit (`status timeout`)."""
     failed = fails(r)
     return r["result"] in ("TIMEOUT", "INTERRUPT") or \
-        (bool(failed) and all("status timeout" in l or known in l for l in failed))
+        (bool(failed) and all("status timeout" in l for l in failed))
 
 
 def memcheck(R):
@@ -686,22 +720,19 @@ def memcheck(R):
     if opts.get("b_sanitize", "none") != "none":
         R.fail(part, f"{R.build} is a sanitizer build: memcheck needs a plain one")
         return
-    skipped, run = [], []
+    skipped = [(t["name"], NOT_UNDER_VALGRIND[t["name"]]) for t in tests
+               if t["name"] in NOT_UNDER_VALGRIND]
+    run = [t["name"] for t in tests if t["name"] not in NOT_UNDER_VALGRIND]
+    scripts = set()
     for t in tests:
-        exe = t["cmd"][0]
-        with open(exe, "rb") as f:
-            elf = f.read(4) == b"\x7fELF"
-        if t["name"] in NOT_UNDER_VALGRIND:
-            skipped.append((t["name"], NOT_UNDER_VALGRIND[t["name"]]))
-        elif not elf:
-            skipped.append((t["name"], f"a script ({os.path.basename(exe)}): valgrind would "
-                                       "check its interpreter"))
-        else:
-            run.append(t["name"])
-    # meson names the log after the wrapper; --memcheck-resume keeps the earlier ones'
-    # results in a second file and runs only the tests that have none.
-    log = os.path.join(R.build, "meson-logs", "testlog-valgrind.json")
-    earlier = os.path.join(R.build, "meson-logs", "testlog-valgrind-earlier.json")
+        with open(t["cmd"][0], "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                scripts.add(t["name"])
+    # meson names the log after --logbase and the wrapper's executable; --memcheck-resume
+    # keeps the earlier ones' results in a second file and runs only the tests that have none.
+    log = os.path.join(R.build, "meson-logs",
+                       f"testlog-memcheck-{os.path.basename(sys.executable)}.json")
+    earlier = os.path.join(R.build, "meson-logs", "testlog-memcheck-earlier.json")
 
     def read_log(path):
         if not os.path.exists(path):
@@ -726,7 +757,9 @@ def memcheck(R):
     if not a.memcheck_log_only and todo:
         sh(["meson", "test", "-C", R.build, "--no-rebuild", "--suite", "core",
             "--num-processes", "2", "--timeout-multiplier", str(a.valgrind_timeout_multiplier),
-            "--wrap=" + " ".join(VALGRIND)] + todo)
+            "--logbase", "testlog-memcheck",
+            f"--wrap={sys.executable} {os.path.abspath(__file__)} --memcheck-exec "
+            f"{a.valgrind_timeout_multiplier}"] + todo)
     logs = [read_log(earlier), read_log(log)]
     results = by_name(logs[0] + logs[1])
     done = [results[n] for n in run if n in results]
@@ -734,19 +767,23 @@ def memcheck(R):
     secs = sum(max(r["starttime"] + r["duration"] for r in entries) -
                min(r["starttime"] for r in entries) for entries in logs if entries)
     md = [f"`meson test -C {os.path.relpath(R.build, SRC)} --suite core --wrap='"
+          f"reliability.py --memcheck-exec {a.valgrind_timeout_multiplier}' <tests>` (plain "
+          f"{opts.get('buildtype')} build, `--timeout-multiplier "
+          f"{a.valgrind_timeout_multiplier}`, 2 processes"
+          + (", with the earlier results of `testlog-memcheck-earlier.json`" if logs[0] else "")
+          + f"): {len(run)} tests in {secs / 60:.0f} min. A compiled test runs under `"
           + " ".join(VALGRIND).replace(SRC + "/", "")
-          + f"' <tests>` (plain {opts.get('buildtype')} build, "
-          f"`--timeout-multiplier {a.valgrind_timeout_multiplier}`, 2 processes"
-          + (", resumed with `--memcheck-resume`" if logs[0] else "")
-          + f"): {len(run)} tests in {secs / 60:.0f} min.", "",
+          + "`, `plugbench check`'s `--timeout` multiplied as meson's; a script (marked) "
+          "runs with the plugbench it is given under the same valgrind.", "",
           "| test | result under valgrind | memcheck errors | seconds |", "|---|---|--:|--:|"]
     errors = passed = 0
-    unfinished = []
+    unfinished, skips = [], []
     for name in run:
         r = results.get(name)
         if r is None:
-            R.fail(part, f"{name}: no result")
-            md.append(f"| {name} | not run | ? | |")
+            # Not reached: the pass was stopped first (--memcheck-resume runs it).
+            unfinished.append((name, "not reached: the pass was stopped before it"))
+            md.append(f"| {name} | not reached (see below) | | |")
             continue
         text = (r.get("stdout") or "") + (r.get("stderr") or "")
         n_err = len(MEMCHECK_ERROR.findall(text))
@@ -756,13 +793,16 @@ def memcheck(R):
         if r["result"] == "OK":
             passed += 1
             shown = "ok"
+        elif r["result"] == "SKIP":
+            # The test's own exit 77: what it checked before it stopped was under valgrind.
+            lines = (r.get("stdout") or "").strip().splitlines()
+            skips.append((name, lines[-1] if lines else "exit 77"))
+            shown = "skipped by itself (see below)"
         else:
             # A test that fails under valgrind without a memcheck error ran out of time: its
             # own wall-clock limits are for native speed. Listed with what it said.
             failed = fails(r)
             why = failed[0] if failed else f"{r['result']}, exit {r['returncode']}"
-            if name in VALGRIND_BREAKS and out_of_time(r):
-                why += ": " + VALGRIND_BREAKS[name][1]
             if r["result"] == "INTERRUPT":
                 why = (f"stopped after {r['duration'] / 60:.0f} min: the report's time ran "
                        "out (a person's interrupt, not a failure)")
@@ -770,21 +810,28 @@ def memcheck(R):
             shown = f"{r['result'].lower()} (see below)"
             if not n_err and r["returncode"] != 99 and not out_of_time(r):
                 R.fail(part, f"{name}: failed under valgrind, not for time: {why}")
-        md.append(f"| {name} | {shown} | {n_err} | {r['duration']:.0f} |")
+        marked = name + (" (script)" if name in scripts else "")
+        md.append(f"| {marked} | {shown} | {n_err} | {r['duration']:.0f} |")
     md += ["", f"Memcheck errors: {errors}. Tests that did not finish under valgrind (20 to "
-           "50 times slower than native) or failed a check that valgrind breaks, checked up "
-           "to there:", "",
+           "50 times slower than native), checked up to there, or that failed:", "",
            "| test | what it said |", "|---|---|"]
     md += [f"| {n} | {md_escape(w)[:160]} |" for n, w in unfinished]
+    if skips:
+        md += ["", "Skipped by the test itself (exit 77); its checks up to there ran under "
+               "valgrind:", "",
+               "| test | what it said |", "|---|---|"]
+        md += [f"| {n} | {md_escape(w)[:160]} |" for n, w in skips]
     md += ["", "Not run under valgrind:", "", "| test | why |", "|---|---|"]
     md += [f"| {n} | {w} |" for n, w in skipped]
-    if "syscall: 434" in "".join((r.get("stderr") or "") for r in done):
+    if "syscall: 434" in "".join((r.get("stdout") or "") + (r.get("stderr") or "")
+                                 for r in done):
         md += ["", "valgrind 3.19 does not know `pidfd_open` (syscall 434): under it "
                "plugbench waits for its children with short timed waits, its fallback."]
     R.sections.append(("5. valgrind memcheck", md))
-    R.figures["memcheck"] = (f"{errors} memcheck errors in {len(run)} compiled core tests "
-                             f"({passed} pass, {len(unfinished)} out of time or broken by "
-                             "valgrind, listed); "
+    R.figures["memcheck"] = (f"{errors} memcheck errors in {len(run)} core tests, "
+                             f"{len(scripts & set(run))} of them scripts "
+                             f"({passed} pass, {len(skips)} skipped by itself, "
+                             f"{len(unfinished)} unfinished, listed); "
                              f"{len(skipped)} not run (listed)")
 
 
@@ -795,6 +842,8 @@ PARTS = {"gallery": gallery, "killresume": kill_resume, "malformed": malformed,
 
 
 def main():
+    if sys.argv[1:2] == ["--memcheck-exec"]:
+        return memcheck_exec(float(sys.argv[2]), sys.argv[3:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(SRC, "build"),

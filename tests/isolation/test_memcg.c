@@ -50,7 +50,7 @@ static void run_plugins(const char *dir, const char *const *names, size_t n, int
     pb__plugin_file plugins[MAX_RUNS];
     pb_value values[MAX_RUNS][8];
     pb__job jobs[MAX_RUNS];
-    char err[1024];
+    char err[1024] = "";
     for (size_t i = 0; i < n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.so", dir, names[i]);
@@ -166,7 +166,7 @@ int main(int argc, char **argv)
     }
     printf("runs' cgroups: v%d in %s (pids: %s)\n", cg.version, cg.memory,
            cg.pids[0] ? cg.pids : "none");
-    char err[1024];
+    char err[1024] = "";
     pb__problem *problem;
     int rc = pb__problem_open(PROBLEM, &problem, err, sizeof err);
     CHECK(rc == 0, "%s", err);
