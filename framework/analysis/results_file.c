@@ -685,13 +685,43 @@ static int write_atomic(const char *path, int (*fill)(FILE *f, const void *arg),
     return 0;
 }
 
+/* A text buffer that write_exact prints into, reused from item to item. */
+typedef struct print_buffer {
+    char *text;
+    size_t size;
+} print_buffer;
+
+/*
+ * item printed exact and formatted into buf, grown as needed; 0, or -1. A buffer reused for
+ * every run rather than cJSON_Print's, grown by realloc for each run: there each growth
+ * could split a large free chunk (the file's text, freed after reading), and under
+ * MALLOC_PERTURB_ glibc clears the whole remainder, which made writing quadratic.
+ */
+static int print_exact_into(const cJSON *item, print_buffer *buf)
+{
+    cJSON *copy = cJSON_Duplicate(item, 1);
+    if (!copy)
+        return -1;
+    exact_numbers(copy);
+    int ok;
+    while (!(ok = buf->size && cJSON_PrintPreallocated(copy, buf->text, (int)buf->size, 1))) {
+        size_t size = buf->size ? 2 * buf->size : (size_t)1 << 16;
+        char *text = size <= INT_MAX ? realloc(buf->text, size) : NULL;
+        if (!text)
+            break;
+        buf->text = text;
+        buf->size = size;
+    }
+    cJSON_Delete(copy);
+    return ok ? 0 : -1;
+}
+
 /* item printed exact and formatted, as cJSON prints it depth levels down in a document:
  * each line after the first indented by depth more tabs. 0, or -1. */
-static int write_exact(FILE *f, const cJSON *item, int depth)
+static int write_exact(FILE *f, const cJSON *item, int depth, print_buffer *buf)
 {
-    char *text = pb__json_print_exact(item, 1);
-    int ok = text != NULL;
-    for (const char *line = text; ok && line;) {
+    int ok = print_exact_into(item, buf) == 0;
+    for (const char *line = buf->text; ok && line;) {
         const char *end = strchr(line, '\n');
         size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
         ok = fwrite(line, 1, len, f) == len;
@@ -699,13 +729,15 @@ static int write_exact(FILE *f, const cJSON *item, int depth)
             ok = fputc('\t', f) != EOF;
         line = end ? end + 1 : NULL;
     }
-    free(text);
     return ok ? 0 : -1;
 }
 
 static int write_doc(FILE *f, const void *doc)
 {
-    return write_exact(f, doc, 0);
+    print_buffer buf = {NULL, 0};
+    int rc = write_exact(f, doc, 0, &buf);
+    free(buf.text);
+    return rc;
 }
 
 int pb__json_write_atomic(const char *path, const cJSON *doc, char *err, size_t errlen)
@@ -806,13 +838,13 @@ typedef struct results_doc {
 static int write_results(FILE *f, const void *arg)
 {
     const results_doc *doc = arg;
-    if (fputs("{\n\t\"schema\":\t\"" PB__RESULTS_SCHEMA "\",\n\t\"context\":\t", f) < 0 ||
-        write_exact(f, doc->context, 1) != 0 || fputs(",\n\t\"runs\":\t[", f) < 0)
-        return -1;
-    for (const cJSON *rec = doc->records->child; rec; rec = rec->next)
-        if (write_exact(f, rec, 2) != 0 || (rec->next && fputs(", ", f) < 0))
-            return -1;
-    return fputs("]\n}", f) < 0 ? -1 : 0;
+    print_buffer buf = {NULL, 0};
+    int ok = fputs("{\n\t\"schema\":\t\"" PB__RESULTS_SCHEMA "\",\n\t\"context\":\t", f) >= 0 &&
+             write_exact(f, doc->context, 1, &buf) == 0 && fputs(",\n\t\"runs\":\t[", f) >= 0;
+    for (const cJSON *rec = doc->records->child; ok && rec; rec = rec->next)
+        ok = write_exact(f, rec, 2, &buf) == 0 && (!rec->next || fputs(", ", f) >= 0);
+    free(buf.text);
+    return ok && fputs("]\n}", f) >= 0 ? 0 : -1;
 }
 
 int pb__results_write(const char *path, const cJSON *context, const cJSON *records, char *err,
