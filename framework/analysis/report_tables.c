@@ -153,9 +153,9 @@ static int compute_row(const pb__report *r, size_t k, size_t a, pb__rrow *row)
                                        pb__report_fnv1a(d->kinds[k].name, PB__FNV1A_BASIS));
     if (pb__bootstrap_ci(ok, strata, n_strata, pb__mean, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
                          PB__REPORT_SEED, stream, &row->success_lo, &row->success_hi) ||
-        pb__bootstrap_ci(ttt, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
+        pb__bootstrap_ci(ttt, strata, n_strata, pb__median_sorted, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
                          PB__REPORT_SEED, stream + 1, &row->to_target_lo, &row->to_target_hi) ||
-        pb__bootstrap_ci(fin, strata, n_strata, pb__median, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
+        pb__bootstrap_ci(fin, strata, n_strata, pb__median_sorted, PB__REPORT_RESAMPLES, PB__REPORT_LEVEL,
                          PB__REPORT_SEED, stream + 2, &row->final_lo, &row->final_hi))
         goto out;
     for (size_t s = 0; s < d->kinds[k].n_shown; s++)

@@ -32,6 +32,15 @@ static double *sorted_copy(const double *v, size_t n)
     return s;
 }
 
+double pb__median_sorted(const double *s, size_t n)
+{
+    if (n == 0)
+        return NAN;
+    /* Averaging an infinite and a finite middle value gives infinity, which is right: at
+     * least half the runs never got there. */
+    return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+}
+
 double pb__median(const double *v, size_t n)
 {
     if (n == 0)
@@ -39,9 +48,7 @@ double pb__median(const double *v, size_t n)
     double *s = sorted_copy(v, n);
     if (!s)
         return NAN;
-    /* Averaging an infinite and a finite middle value gives infinity, which is right: at
-     * least half the runs never got there. */
-    double m = n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
+    double m = pb__median_sorted(s, n);
     free(s);
     return m;
 }

@@ -28,6 +28,9 @@ void pb__sort_doubles(double *v, size_t n);
  * out of memory. Does not modify v. An infinite middle value gives an infinite median. */
 double pb__median(const double *v, size_t n);
 
+/* The same of an ascending sample, without sorting a copy: a bootstrap's statistic. */
+double pb__median_sorted(const double *sorted, size_t n);
+
 /*
  * The p-quantile (0 <= p <= 1) of sorted[0..n), by linear interpolation between order
  * statistics (Hyndman and Fan's type 7, the default of R and NumPy): with h = (n-1)p, the
@@ -127,7 +130,7 @@ double pb__first_at_or_below(const double *costs, const double *values, size_t n
  */
 double pb__ecdf_at(const double *sorted, size_t n, size_t total, double x);
 
-/* A statistic of an ascending sample, e.g. pb__mean or pb__median. */
+/* A statistic of an ascending sample, e.g. pb__mean or pb__median_sorted. */
 typedef double (*pb__statistic_fn)(const double *sorted, size_t n);
 
 /*

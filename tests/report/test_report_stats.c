@@ -38,6 +38,9 @@ static void quantiles(void)
     CHECK(pb__quantile_sorted(inf, 2, 0) == 1, "q(0) of {1, inf} is 1");
     const double inf3[] = {1, 2, INFINITY};
     CHECK(pb__median(inf3, 3) == 2, "median of {1, 2, inf} is 2");
+    CHECK(pb__median_sorted(b, 6) == 4.5 && pb__median_sorted(inf3, 3) == 2 &&
+              isinf(pb__median_sorted(inf, 2)) && isnan(pb__median_sorted(one, 0)),
+          "the median of a sorted sample, without sorting: 4.5, 2, inf, NaN as above");
     double v[] = {3, INFINITY, 1, 2};
     pb__sort_doubles(v, 4);
     CHECK(v[0] == 1 && v[1] == 2 && v[2] == 3 && isinf(v[3]), "sort puts inf last");
@@ -103,7 +106,8 @@ static void bootstrap(void)
     static double dist[B], again[B], other[B];
     const double v[] = {1, 2, 3};
     const size_t one_stratum[] = {3};
-    CHECK(pb__bootstrap(v, one_stratum, 1, pb__median, B, 42, 0, dist) == 0, "bootstrap runs");
+    CHECK(pb__bootstrap(v, one_stratum, 1, pb__median_sorted, B, 42, 0, dist) == 0,
+          "bootstrap runs");
     size_t ones = 0, threes = 0;
     for (int b = 0; b < B; b++) {
         ones += dist[b] == 1;
