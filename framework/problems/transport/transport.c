@@ -9,8 +9,9 @@ extern const pb__family pb__family_ot_random, pb__family_ot_cloud2d, pb__family_
     pb__family_ot_grid2d, pb__family_ot_digits;
 
 /* Below this, exp rounds to +0 (e^-746 is 0.41 of the smallest subnormal; glibc's exp
- * returns +0 from -745.134 down, test_transport checks it): the plan's entries there are
- * 0 without calling exp, whose slow path for underflow most entries of a sharp plan took. */
+ * returns +0 from -745.134 down, tests/transport/test_ot_measure.c checks it): the plan's
+ * entries there are +0 without calling exp, which handles arguments below -512 on a slower
+ * path (scaling for subnormal results, the underflow exception below -1024). */
 #define EXP_ZERO_BELOW (-746.0)
 
 /* Neumaier's compensated sum: adds x to (*s, *comp). */
