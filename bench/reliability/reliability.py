@@ -797,7 +797,7 @@ def memcheck(R):
         R.fail(part, f"{R.build} is a sanitizer build: memcheck needs a plain one")
         return
     if a.memcheck_tests:
-        chosen = a.memcheck_tests.split(",")
+        chosen = [n for n in a.memcheck_tests.split(",") if n]
         unknown = set(chosen) - {t["name"] for t in tests}
         if unknown:
             R.fail(part, "--memcheck-tests: not core tests: " + ", ".join(sorted(unknown)))
