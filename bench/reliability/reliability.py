@@ -11,7 +11,8 @@ Markdown summary printed on stdout (or written with --summary), and a verdict.
                  compare, merge, report and run --param: every one must end with exit
                  0, 1 or 2 (with a message unless 0), never a signal nor a hang
   4 fuzz         tools/fuzz for a bounded time: executions and findings per target
-  5 memcheck     the core suite's compiled tests under valgrind memcheck
+  5 memcheck     the core suite's tests, and the plugbench their scripts run, under
+                 valgrind memcheck
 
 Exit status 1 when any part finds a violation, 2 on bad usage. Python 3 standard library
 only. `--quick` is the bounded version the slow test suite runs (parts 1-3, smaller).
@@ -636,36 +637,108 @@ VALGRIND = ["valgrind", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
             "--track-fds=no", "--quiet",
             "--suppressions=" + os.path.join(SRC, "bench", "reliability", "memcheck.supp")]
-# Core tests that cannot run under valgrind, and why.
-NOT_UNDER_VALGRIND = {
-    "oracle-instructions": "runs callgrind itself: valgrind inside valgrind",
-    "install": "a script that installs plugbench and runs the installed copy, which it is "
-               "not given as an argument, so the wrapper cannot put it under valgrind",
-}
+# Core tests that cannot run under valgrind, and why: none since the install test takes a
+# wrapper for its installed plugbench and oracle-instructions' loops run under memcheck.
+NOT_UNDER_VALGRIND = {}
 # What memcheck prints for an error or a definite leak, in any process it follows.
 MEMCHECK_ERROR = re.compile(r"^==\d+== (Invalid |Conditional jump|Use of uninitialised|"
                             r"Syscall param|Mismatched free|Source and destination overlap|"
                             r".*definitely lost in)", re.M)
+# The install test runs the plugbench it installs through the command this names, if set.
+INSTALLED_WRAPPER_ENV = "PLUGBENCH_TEST_WRAPPER"
 
+
+def decimal(text):
+    """text as a number when it is a plain decimal (as plugbench reads --timeout), else None:
+    a test's deliberately bad value stays as it is."""
+    return float(text) if re.fullmatch(r"\d+(\.\d*)?|\.\d+", text) else None
+
+
+def run_default_limit(args):
+    """The wall-clock limit per run that `plugbench run args` takes without --timeout
+    (run_timeout in framework/cli/cmd_run.c): its config's timeout, else 2 x max-seconds +
+    10, else 600 s; a flag overrides the config's value."""
+    config, max_seconds = {}, None
+    for i, arg in enumerate(args):
+        value = arg.split("=", 1)[1] if "=" in arg else args[i + 1] if i + 1 < len(args) else ""
+        if arg in ("-c", "--config") or arg.startswith("--config="):
+            try:
+                with open(value) as f:
+                    config = json.load(f)
+            except (OSError, ValueError):
+                config = {}
+            config = config if isinstance(config, dict) else {}
+        elif arg == "--max-seconds" or arg.startswith("--max-seconds="):
+            max_seconds = decimal(value)
+    number = lambda v: v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+    if (number(config.get("timeout")) or 0) > 0:
+        return config["timeout"]
+    if max_seconds is None:
+        max_seconds = number(config.get("max_seconds"))
+    return 2 * max_seconds + 10 if max_seconds else 600
+
+
+def scaled_limits(multiplier, exe, args):
+    """plugbench's arguments with the wall-clock limit per run of `run` and `check`
+    multiplied, as meson multiplies the test's: both are set for native speed. An explicit
+    --timeout is multiplied; without one, plugbench's default (check: 60 s) multiplied is
+    passed. Other executables and commands are left as they are."""
+    if not os.path.basename(exe).startswith("plugbench") or args[:1] not in (["run"], ["check"]):
+        return args
+    args = list(args)
+    for i, arg in enumerate(args):
+        if arg == "--timeout" and i + 1 < len(args) and decimal(args[i + 1]) is not None:
+            args[i + 1] = f"{decimal(args[i + 1]) * multiplier:.15g}"
+            return args
+        if arg.startswith("--timeout=") and decimal(arg[10:]) is not None:
+            args[i] = f"--timeout={decimal(arg[10:]) * multiplier:.15g}"
+            return args
+        if arg == "--timeout" or arg.startswith("--timeout="):
+            return args  # a value plugbench refuses: the test checks that refusal
+    limit = 60 if args[0] == "check" else run_default_limit(args)
+    return args + ["--timeout", f"{limit * multiplier:.15g}"]
+
+
+def memcheck_plugbench(valgrind, multiplier, logs, cmd):
+    """`reliability.py --memcheck-plugbench VALGRIND MULTIPLIER LOGS EXE ARG...`, what the
+    scripts made by memcheck_exec run: EXE under valgrind (by its path: a test may run
+    plugbench with a PATH or an environment of its own), its run limits scaled, logging to
+    LOGS."""
+    os.execv(valgrind, [valgrind] + VALGRIND[1:] + [f"--log-file={logs}/valgrind.%p.log", cmd[0]] +
+             scaled_limits(multiplier, cmd[0], cmd[1:]))
+
+
+def oracle_loops(cmd):
+    """The runs that `harness_overhead --callgrind` (oracle-instructions) starts under
+    callgrind, one `--only` loop per variant and problem with its --evals: the same
+    workload, for memcheck instead (valgrind cannot run inside valgrind). Its bound on
+    instructions is callgrind's to check, not memcheck's."""
+    problems = [cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a == "--problem"]
+    evals = [cmd[i + 1] for i, a in enumerate(cmd[:-1]) if a == "--evals"]
+    return [[cmd[0], "--only", variant, "--problem", p] + (["--evals", evals[-1]] if evals else [])
+            for p in problems or ["sphere-d2-i1", "sphere-d10-i1"] for variant in ("counted", "direct")]
 
 
 def memcheck_exec(multiplier, cmd):
     """meson test's --wrap in the memcheck part (`reliability.py --memcheck-exec MULTIPLIER
-    TEST...`): runs one core test with its plugbench processes under valgrind memcheck. A
-    compiled test runs under valgrind itself; `plugbench check`'s per-run --timeout is
-    multiplied by MULTIPLIER, as meson multiplies the test's, since both are for native
-    speed. A script runs as it is (valgrind would check bash), with each executable it is
-    given as an argument (plugbench) replaced by a script of the same name that runs it
-    under valgrind, logging to files in a directory made beside that executable (in the
-    build): they are printed on stderr after the test, where the summary looks for
+    TEST...`): runs one core test with its plugbench processes under valgrind memcheck,
+    `run`'s and `check`'s per-run time limits multiplied by MULTIPLIER (scaled_limits), as
+    meson multiplies the test's. A compiled test runs under valgrind itself (for
+    oracle-instructions: the loops it would run under callgrind, see oracle_loops). A
+    script runs as it is (valgrind would check bash), with each executable it is given as
+    an argument (plugbench) replaced by a script of the same name that runs it under
+    valgrind, and $PLUGBENCH_TEST_WRAPPER naming a script that runs the executable given
+    to it so (the install test's installed plugbench). Their logs go to files in a
+    directory made beside the first executable (in the build), else in the temporary
+    directory: they are printed on stderr after the test, where the summary looks for
     memcheck's errors."""
     with open(cmd[0], "rb") as f:
         elf = f.read(4) == b"\x7fELF"
+    if elf and os.path.basename(cmd[0]) == "harness_overhead" and "--callgrind" in cmd:
+        rcs = [subprocess.call(VALGRIND + loop) for loop in oracle_loops(cmd)]
+        return next((rc for rc in rcs if rc != 0), 0)
     if elf:
-        if os.path.basename(cmd[0]) == "plugbench" and "check" in cmd and "--timeout" in cmd:
-            i = cmd.index("--timeout") + 1
-            cmd[i] = str(float(cmd[i]) * multiplier)
-        os.execvp(VALGRIND[0], VALGRIND + cmd)
+        os.execvp(VALGRIND[0], VALGRIND + [cmd[0]] + scaled_limits(multiplier, cmd[0], cmd[1:]))
     exes = []
     for i, arg in enumerate(cmd[1:], 1):
         if arg.endswith(".so") or not (os.path.isfile(arg) and os.access(arg, os.X_OK)):
@@ -673,19 +746,22 @@ def memcheck_exec(multiplier, cmd):
         with open(arg, "rb") as f:
             if f.read(4) == b"\x7fELF":
                 exes.append(i)
-    if not exes:
-        os.execvp(cmd[0], cmd)
-    logs = tempfile.mkdtemp(prefix="memcheck-", dir=os.path.dirname(os.path.abspath(cmd[exes[0]])))
+    logs = tempfile.mkdtemp(prefix="memcheck-", dir=os.path.dirname(os.path.abspath(
+        cmd[exes[0]])) if exes else None)
+
+    def script(path, line):
+        with open(path, "w") as f:
+            f.write("#!/bin/sh\n" + line + "\n")
+        os.chmod(path, 0o755)
+        return path
+
+    any_exe = script(os.path.join(logs, "under-valgrind"),
+                     f"exec {sys.executable} {os.path.abspath(__file__)} --memcheck-plugbench "
+                     f"{shutil.which(VALGRIND[0])} {multiplier} {logs} \"$@\"")
     for i in exes:
-        wrapper = os.path.join(logs, os.path.basename(cmd[i]))
-        with open(wrapper, "w") as f:
-            # valgrind by its path: a test may run plugbench with a PATH of its own.
-            f.write("#!/bin/sh\nexec " + " ".join([shutil.which(VALGRIND[0])] + VALGRIND[1:]) +
-                    f" --log-file={logs}/valgrind.%p.log "
-                    f"{os.path.abspath(cmd[i])} \"$@\"\n")
-        os.chmod(wrapper, 0o755)
-        cmd[i] = wrapper
-    rc = subprocess.call(cmd)
+        cmd[i] = script(os.path.join(logs, os.path.basename(cmd[i])),
+                        f"exec {any_exe} {os.path.abspath(cmd[i])} \"$@\"")
+    rc = subprocess.call(cmd, env=dict(os.environ, **{INSTALLED_WRAPPER_ENV: any_exe}))
     for name in sorted(os.listdir(logs)):
         if name.startswith("valgrind."):
             with open(os.path.join(logs, name), errors="replace") as f:
@@ -720,6 +796,13 @@ def memcheck(R):
     if opts.get("b_sanitize", "none") != "none":
         R.fail(part, f"{R.build} is a sanitizer build: memcheck needs a plain one")
         return
+    if a.memcheck_tests:
+        chosen = [n for n in a.memcheck_tests.split(",") if n]
+        unknown = set(chosen) - {t["name"] for t in tests}
+        if unknown:
+            R.fail(part, "--memcheck-tests: not core tests: " + ", ".join(sorted(unknown)))
+            return
+        tests = [t for t in tests if t["name"] in chosen]
     skipped = [(t["name"], NOT_UNDER_VALGRIND[t["name"]]) for t in tests
                if t["name"] in NOT_UNDER_VALGRIND]
     run = [t["name"] for t in tests if t["name"] not in NOT_UNDER_VALGRIND]
@@ -773,8 +856,10 @@ def memcheck(R):
           + (", with the earlier results of `testlog-memcheck-earlier.json`" if logs[0] else "")
           + f"): {len(run)} tests in {secs / 60:.0f} min. A compiled test runs under `"
           + " ".join(VALGRIND).replace(SRC + "/", "")
-          + "`, `plugbench check`'s `--timeout` multiplied as meson's; a script (marked) "
-          "runs with the plugbench it is given under the same valgrind.", "",
+          + "`, the per-run limit of `plugbench run` and `check` multiplied as meson's; a "
+          "script (marked) runs with the plugbench it is given (the install test: the one it "
+          "installs) under the same valgrind; oracle-instructions runs the loops it would "
+          "count under callgrind.", "",
           "| test | result under valgrind | memcheck errors | seconds |", "|---|---|--:|--:|"]
     errors = passed = 0
     unfinished, skips = [], []
@@ -821,8 +906,9 @@ def memcheck(R):
                "valgrind:", "",
                "| test | what it said |", "|---|---|"]
         md += [f"| {n} | {md_escape(w)[:160]} |" for n, w in skips]
-    md += ["", "Not run under valgrind:", "", "| test | why |", "|---|---|"]
-    md += [f"| {n} | {w} |" for n, w in skipped]
+    if skipped:
+        md += ["", "Not run under valgrind:", "", "| test | why |", "|---|---|"]
+        md += [f"| {n} | {w} |" for n, w in skipped]
     if "syscall: 434" in "".join((r.get("stdout") or "") + (r.get("stderr") or "")
                                  for r in done):
         md += ["", "valgrind 3.19 does not know `pidfd_open` (syscall 434): under it "
@@ -844,6 +930,8 @@ PARTS = {"gallery": gallery, "killresume": kill_resume, "malformed": malformed,
 def main():
     if sys.argv[1:2] == ["--memcheck-exec"]:
         return memcheck_exec(float(sys.argv[2]), sys.argv[3:])
+    if sys.argv[1:2] == ["--memcheck-plugbench"]:
+        return memcheck_plugbench(sys.argv[2], float(sys.argv[3]), sys.argv[4], sys.argv[5:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(SRC, "build"),
@@ -867,6 +955,8 @@ def main():
     ap.add_argument("--valgrind-timeout-multiplier", type=int, default=20)
     ap.add_argument("--memcheck-log-only", action="store_true",
                     help="summarize the build's last memcheck logs instead of running again")
+    ap.add_argument("--memcheck-tests", metavar="NAME,...",
+                    help="only these core tests (as `meson test --list` names them)")
     ap.add_argument("--memcheck-resume", action="store_true",
                     help="run only the core tests the last memcheck logs have no result for")
     ap.add_argument("--work", help="work directory (default: a temporary one, removed)")

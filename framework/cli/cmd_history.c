@@ -512,11 +512,9 @@ static int prepare(session *s)
         return pb_usage_error("history: --config %s: %s", o->config, strerror(errno));
     if (pb__mkdirs(o->out) != 0 || !realpath(o->out, s->out))
         return pb_usage_error("history: cannot make %s: %s", o->out, strerror(errno));
-    ssize_t len = readlink("/proc/self/exe", s->self, sizeof s->self - 1);
-    if (len <= 0)
+    if (pb__self_path(s->self) != 0)
         return pb_usage_error("history: the path of this plugbench is unknown (give "
                               "--plugbench)");
-    s->self[len] = '\0';
     const char *tmpdir = getenv("TMPDIR");
     snprintf(s->tmp, sizeof s->tmp, "%s/plugbench-history.XXXXXX",
              tmpdir && *tmpdir ? tmpdir : "/tmp");

@@ -367,15 +367,13 @@ int pb_cmd_slurm(int argc, char **argv)
     char job_dir[PATH_MAX], copy[PATH_MAX], path[PATH_MAX + 64];
     snprintf(copy, sizeof copy, "%s", o.output);
     snprintf(job_dir, sizeof job_dir, "%s/slurm", dirname(copy));
-    ssize_t n = readlink("/proc/self/exe", sl.exe, sizeof sl.exe - 1);
-    if (!suite || n <= 0 || !getcwd(sl.cwd, sizeof sl.cwd) ||
+    if (!suite || pb__self_path(sl.exe) != 0 || !getcwd(sl.cwd, sizeof sl.cwd) ||
         absolute(sl.job_dir ? sl.job_dir : job_dir, sl.cwd, sl.dir) != 0 ||
         absolute(o.output, sl.cwd, sl.output) != 0) {
         rc = pb_usage_error("slurm: cannot tell where this plugbench, the working directory "
                             "or the job directory are");
         goto out;
     }
-    sl.exe[n] = '\0';
     if (!sl.cpus)
         sl.cpus = o.jobs;
     /* A suite changed since the scripts were last written: its shards' results are of

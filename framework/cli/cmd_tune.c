@@ -74,6 +74,7 @@ typedef struct tuning {
     uint64_t seed;
     int eval, quiet;
     pb_dirs dirs;
+    char self[PATH_MAX]; /* this plugbench, which runs each trial */
     char train_path[PATH_MAX], eval_path[PATH_MAX];
     pb_run_options train, test; /* the two sets, parsed as run parses them */
     cJSON *protocol;            /* what the pages state: see make_protocol */
@@ -91,9 +92,11 @@ typedef struct campaign {
     int eval_vs[3];          /* held-out problems where tuned beat, tied, lost to default */
 } campaign;
 
-/* Runs `plugbench run` with args (NULL-terminated, after "run"), its stdout discarded: the
- * line of counts it prints would drown ours. Returns its exit status, or -1. */
-static int run_child(char *const *args)
+/* Runs `plugbench run` with args (NULL-terminated, after "run") by the plugbench at self,
+ * its stdout discarded: the line of counts it prints would drown ours. Returns its exit
+ * status, or -1. self is this executable's path, not /proc/self/exe: under valgrind that
+ * file is valgrind's tool, which will not start without valgrind. */
+static int run_child(const char *self, char *const *args)
 {
     char *argv[128];
     size_t n = 0;
@@ -106,7 +109,7 @@ static int run_child(char *const *args)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     pid_t pid;
-    int rc = posix_spawn(&pid, "/proc/self/exe", &fa, NULL, argv, environ);
+    int rc = posix_spawn(&pid, self, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0) {
         errno = rc;
@@ -164,7 +167,7 @@ static int run_config(const tuning *t, const char *set, const pb__plugin_file *p
         args[n++] = (char *)t->dirs.given[i];
     }
     args[n] = NULL;
-    int rc = run_child(args);
+    int rc = run_child(t->self, args);
     if (rc != 0)
         return rc < 0 ? pb_usage_error("cannot run plugbench run: %s", strerror(errno))
                       : (fprintf(stderr, "plugbench: tune: plugbench run for %s exited with %d "
@@ -788,6 +791,10 @@ int pb_cmd_tune(int argc, char **argv)
         goto out;
     if (pb__mkdirs(t.out_dir) != 0) {
         rc = pb_usage_error("cannot create %s: %s", t.out_dir, strerror(errno));
+        goto out;
+    }
+    if (pb__self_path(t.self) != 0) {
+        rc = pb_usage_error("tune: the path of this plugbench is unknown (/proc/self/exe)");
         goto out;
     }
     pb_dirs_resolve(&t.dirs);

@@ -1,8 +1,7 @@
 /*
  * The GRU: a cell and multi-layer, optionally bidirectional GRUs over sequences, as
  * forward/backward pairs; see plugbench/rnn.h. Every matrix product is one of nn.h's dense
- * layers, so that this file builds the same with and without BLAS (PB_NN_NO_BLAS); without
- * BLAS, cells of one or two units run those layers' operations a row at a time (below).
+ * layers, so that this file builds the same with and without BLAS (PB_NN_NO_BLAS).
  */
 #include "plugbench/nn.h"
 #include "plugbench/rnn.h"
@@ -48,59 +47,6 @@ static void forward_end(double *h_out, double *cache, const double *h, size_t n)
     }
 }
 
-#ifdef PB_NN_NO_BLAS
-/*
- * Without BLAS (the harness's build, whose post-hoc GRUs have one or two units: posthoc.c),
- * cells of H <= ROW_MAX run the same operations a row at a time: every sum the dense
- * layers below make (bias first, then the products of the nonzero inputs in order of
- * column; the input's sum, then the state's), every gradient accumulated over the rows in
- * order of row, so that the results are the same to the bit. At these sizes a dozen short
- * calls per step cost more than their arithmetic, and a gradient summed over the rows by
- * one call waited on its previous row; here a row's sums advance side by side. The row
- * functions are inlined with H a constant, so that their loops over the gates unroll.
- */
-#define ROW_MAX 2
-#define ROWS_INLINE static inline __attribute__((always_inline))
-
-/* A side's sums of the 3H gate rows: b (or 0) + the products in[k] W[g, k] of the nonzero
- * in[k], in order of k, into acc[3H]. */
-ROWS_INLINE void side_sums(double *acc, const double *b, const double *in, const double *W,
-                           uint32_t cols, uint32_t H)
-{
-#pragma GCC unroll 6
-    for (uint32_t g = 0; g < 3 * H; g++)
-        acc[g] = b ? b[g] : 0.0;
-    for (uint32_t k = 0; k < cols; k++) {
-        if (in[k] == 0.0)
-            continue;
-#pragma GCC unroll 6
-        for (uint32_t g = 0; g < 3 * H; g++)
-            acc[g] += in[k] * W[(size_t)g * cols + k];
-    }
-}
-
-/* Into cache: each row's pre-activations of r and z, of n without its state's part, and q. */
-ROWS_INLINE void forward_rows(double *cache, const double *x, const double *h,
-                              const double *W_ih, const double *W_hh, const double *b_ih,
-                              const double *b_hh, uint32_t B, uint32_t In, uint32_t H)
-{
-    size_t n = (size_t)B * H;
-    for (uint32_t i = 0; i < B; i++) {
-        const double *xi = x + (size_t)i * In, *hi = h + (size_t)i * H;
-        double ax[3 * ROW_MAX], ah[3 * ROW_MAX]; /* the input's and the state's sums */
-        side_sums(ax, b_ih, xi, W_ih, In, H);
-        side_sums(ah, b_hh, hi, W_hh, H, H);
-#pragma GCC unroll 2
-        for (uint32_t o = 0; o < H; o++) {
-            size_t at = (size_t)i * H + o;
-            cache[at] = ax[o] + ah[o];
-            cache[n + at] = ax[H + o] + ah[H + o];
-            cache[2 * n + at] = ax[2 * H + o];
-            cache[3 * n + at] = ah[2 * H + o];
-        }
-    }
-}
-#endif
 
 void pb_nn_gru_cell_forward(double *h_out, double *cache, const double *x, const double *h,
                             const double *W_ih, const double *W_hh, const double *b_ih,
@@ -108,16 +54,6 @@ void pb_nn_gru_cell_forward(double *h_out, double *cache, const double *x, const
 {
     assert(h_out != h && h_out != x);
     size_t n = (size_t)B * H;
-#ifdef PB_NN_NO_BLAS
-    if (H == 1 || H == 2) {
-        if (H == 1)
-            forward_rows(cache, x, h, W_ih, W_hh, b_ih, b_hh, B, In, 1);
-        else
-            forward_rows(cache, x, h, W_ih, W_hh, b_ih, b_hh, B, In, 2);
-        forward_end(h_out, cache, h, n);
-        return;
-    }
-#endif
     double *c = cache + 2 * n, *q = cache + 3 * n;
     for (uint32_t k = 0; k < 2; k++) { /* r, z; h_out holds the hidden projection meanwhile */
         double *a = cache + k * n;
@@ -131,64 +67,6 @@ void pb_nn_gru_cell_forward(double *h_out, double *cache, const double *x, const
     forward_end(h_out, cache, h, n);
 }
 
-#ifdef PB_NN_NO_BLAS
-/*
- * One row's part of a side's dense backward (the input's, or the state's with dq): the
- * gradients of the 3H gate rows da[3H] times the row's in[cols] into dW[3H, cols] and, over
- * the nonzero da in order of gate row, times W[3H, cols] into din[cols]; da into db.
- */
-ROWS_INLINE void side_backward(double *din, double *dW, double *db, const double *da,
-                               const double *in, const double *W, uint32_t cols, uint32_t H)
-{
-    for (uint32_t j = 0; j < cols; j++) {
-#pragma GCC unroll 6
-        for (uint32_t g = 0; g < 3 * H; g++)
-            if (da[g] != 0.0)
-                dW[(size_t)g * cols + j] += da[g] * in[j];
-        if (!din)
-            continue;
-#pragma GCC unroll 6
-        for (uint32_t g = 0; g < 3 * H; g++)
-            if (da[g] != 0.0)
-                din[j] += da[g] * W[(size_t)g * cols + j];
-    }
-    if (db) {
-#pragma GCC unroll 6
-        for (uint32_t g = 0; g < 3 * H; g++)
-            db[g] += da[g];
-    }
-}
-
-/* The backward of H <= ROW_MAX a row at a time, as the forward's rows above. */
-ROWS_INLINE void backward_rows(double *dx, double *dh, double *dW_ih, double *dW_hh,
-                               double *db_ih, double *db_hh, const double *dh_out,
-                               const double *cache, const double *x, const double *h,
-                               const double *W_ih, const double *W_hh, uint32_t B, uint32_t In,
-                               uint32_t H)
-{
-    size_t n = (size_t)B * H;
-    const double *r = cache, *z = cache + n, *c = cache + 2 * n, *q = cache + 3 * n;
-    for (uint32_t b = 0; b < B; b++) {
-        const double *xb = x + (size_t)b * In, *hb = h + (size_t)b * H;
-        double da[3 * ROW_MAX]; /* the row's da_r, da_z, da_n; then dq in place of da_n */
-#pragma GCC unroll 2
-        for (uint32_t o = 0; o < H; o++) {
-            size_t i = (size_t)b * H + o;
-            double g = dh_out[i];
-            da[2 * H + o] = g * (1.0 - z[i]) * (1.0 - c[i] * c[i]);
-            da[H + o] = g * (h[i] - c[i]) * z[i] * (1.0 - z[i]);
-            da[o] = da[2 * H + o] * q[i] * r[i] * (1.0 - r[i]);
-            if (dh)
-                dh[i] += g * z[i];
-        }
-        side_backward(dx ? dx + (size_t)b * In : NULL, dW_ih, db_ih, da, xb, W_ih, In, H);
-#pragma GCC unroll 2
-        for (uint32_t o = 0; o < H; o++)
-            da[2 * H + o] *= r[(size_t)b * H + o];
-        side_backward(dh ? dh + (size_t)b * H : NULL, dW_hh, db_hh, da, hb, W_hh, H, H);
-    }
-}
-#endif
 
 void pb_nn_gru_cell_backward(double *dx, double *dh, double *dW_ih, double *dW_hh, double *db_ih,
                              double *db_hh, const double *dh_out, const double *cache,
@@ -198,18 +76,6 @@ void pb_nn_gru_cell_backward(double *dx, double *dh, double *dW_ih, double *dW_h
 {
     assert(dh != dh_out && dx != dh_out);
     size_t n = (size_t)B * H;
-#ifdef PB_NN_NO_BLAS
-    if (H == 1 || H == 2) {
-        (void)work;
-        if (H == 1)
-            backward_rows(dx, dh, dW_ih, dW_hh, db_ih, db_hh, dh_out, cache, x, h, W_ih, W_hh,
-                          B, In, 1);
-        else
-            backward_rows(dx, dh, dW_ih, dW_hh, db_ih, db_hh, dh_out, cache, x, h, W_ih, W_hh,
-                          B, In, 2);
-        return;
-    }
-#endif
     const double *r = cache, *z = cache + n, *c = cache + 2 * n, *q = cache + 3 * n;
     double *da[3] = {work, work + n, work + 2 * n}; /* da_r, da_z, da_n */
     for (size_t i = 0; i < n; i++) {

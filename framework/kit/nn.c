@@ -28,9 +28,10 @@ static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const d
  * or 256 rows by matrices of one to five rows and columns, where that loop spent its time
  * on loop overhead, and on storing and reloading C[i][j] at every k.
  *
- * cols_outer, for products with many rows (A not transposed: the layers' outputs and
- * input gradients): for each (j, k), one pass down the rows, whose outputs are
- * independent, so that no output waits for the previous one.
+ * cols_outer, for products with many rows and a short inner dimension (A not transposed,
+ * K < TILE_K, as in most of the post-hoc GRUs' products): for each (j, k), one pass
+ * down the rows, whose outputs are independent, so that no output waits for the previous
+ * one.
  */
 static void cols_outer(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                        uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
@@ -48,13 +49,17 @@ static void cols_outer(int tb, uint32_t M, uint32_t N, uint32_t K, const double 
 
 /*
  * sums_inner, for products with a long inner dimension (A transposed: the weight
- * gradients, sums over the batch into a few outputs): a tile of two rows by four outputs
- * at a time, summed in registers, eight sums that do not wait for one another. Lanes past
- * M or N repeat row M-1 or column N-1 and are not stored.
+ * gradients, sums over the batch into a few outputs; A not transposed with K >= TILE_K:
+ * the layers' outputs and input gradients over a whole data set, where cols_outer's
+ * passes down the rows read A and C a cache line per product): a tile of two rows by four
+ * outputs at a time, summed in registers, eight sums that do not wait for one another.
+ * Lanes past M or N repeat row M-1 or column N-1 and are not stored.
  */
-static void sums_inner(int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
+#define TILE_K 8
+static void sums_inner(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                        uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
 {
+    size_t ai = ta ? 1 : lda, ak = ta ? lda : 1; /* A(i, k) at A[i * ai + k * ak] */
     for (uint32_t i = 0; i < M; i += 2)
         for (uint32_t j = 0; j < N; j += 4) {
             uint32_t i1 = i + (M - i > 1), n = N - j < 4 ? N - j : 4;
@@ -67,7 +72,7 @@ static void sums_inner(int tb, uint32_t M, uint32_t N, uint32_t K, const double 
                 const double *b = tb ? B + k : B + (size_t)k * ldb;
                 double b0 = b[j * stride], b1 = b[j1 * stride], b2 = b[j2 * stride],
                        b3 = b[j3 * stride];
-                double a = A[(size_t)k * lda + i], e = A[(size_t)k * lda + i1];
+                double a = A[i * ai + k * ak], e = A[i1 * ai + k * ak];
                 if (a != 0.0) {
                     c0 += a * b0;
                     c1 += a * b1;
@@ -91,8 +96,8 @@ static void sums_inner(int tb, uint32_t M, uint32_t N, uint32_t K, const double 
 static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                      uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
 {
-    if (ta)
-        sums_inner(tb, M, N, K, A, lda, B, ldb, C, ldc);
+    if (ta || K >= TILE_K)
+        sums_inner(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
     else
         cols_outer(tb, M, N, K, A, lda, B, ldb, C, ldc);
 }

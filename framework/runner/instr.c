@@ -16,6 +16,8 @@
 #include <valgrind/callgrind.h>
 #endif
 
+#include "loader.h"
+
 extern char **environ;
 
 /* Tells the process started under callgrind where its dumps go (and that it counts). */
@@ -147,10 +149,8 @@ int pb__instr_launch(int argc, char **argv)
     char tmp[] = "/tmp/plugbench-callgrind.XXXXXX";
     if (find_valgrind(valgrind, sizeof valgrind) != 0)
         return no_counting("valgrind not found ($" PB__INSTR_VALGRIND_ENV " or PATH)");
-    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (len <= 0)
+    if (pb__self_path(self) != 0)
         return no_counting("the path of this executable is unknown (/proc/self/exe)");
-    self[len] = '\0';
     if (!mkdtemp(tmp))
         return no_counting("cannot create a directory for callgrind's files in /tmp");
     snprintf(out, sizeof out, "--callgrind-out-file=%s/callgrind.%%p", tmp);

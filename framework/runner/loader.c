@@ -755,13 +755,20 @@ void pb__plugin_unload(pb__plugin_file *plugin)
     memset(plugin, 0, sizeof *plugin);
 }
 
+int pb__self_path(char *out)
+{
+    ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 1);
+    if (n <= 0)
+        return -1;
+    out[n] = '\0';
+    return 0;
+}
+
 int pb__running_from_build_tree(void)
 {
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (pb__self_path(exe) != 0)
         return 0;
-    exe[n] = '\0';
     size_t root = strlen(PB_BUILD_ROOT);
     return strncmp(exe, PB_BUILD_ROOT, root) == 0 && exe[root] == '/';
 }
@@ -769,8 +776,7 @@ int pb__running_from_build_tree(void)
 char *pb__installed_dir(const char *from_bindir, const char *configured, char *out)
 {
     char exe[PATH_MAX], dir[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    char *slash = n > 0 ? memrchr(exe, '/', (size_t)n) : NULL;
+    char *slash = pb__self_path(exe) == 0 ? strrchr(exe, '/') : NULL;
     struct stat st;
     if (from_bindir[0] != '/' && slash &&
         snprintf(dir, sizeof dir, "%.*s/%s", (int)(slash - exe), exe, from_bindir) <

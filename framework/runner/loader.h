@@ -78,6 +78,14 @@ void pb__child_send(int fd, const void *data, size_t len);
 int pb__plugin_validate(const pb_plugin *desc, char *err, size_t errlen);
 
 /*
+ * Writes the path of this executable (/proc/self/exe's target) to out, PATH_MAX bytes.
+ * Started by something else, such as valgrind, it is still this program's own path, which
+ * valgrind reports for /proc/self/exe where opening that file would start valgrind again.
+ * Returns 0, or -1 when the path is unknown.
+ */
+int pb__self_path(char *out);
+
+/*
  * 1 when this executable lives in the build tree (its plugins are then the build tree's,
  * its data sets the source tree's), else 0.
  */

@@ -12,11 +12,13 @@
  *   - bilevel-benchopt-quadratic: the mean of the fixed batches is the exact value of each
  *     oracle, samples are counted per batch, the stochastic mode is draw_batch + that batch,
  *     and grad Phi computed here (own solves) vanishes at the host's x*;
- *   - bilevel-l2reg-breast-cancer: the host's y* is stationary, hvp and cross match
+ *   - bilevel-l2reg-breast-cancer: the host's y* is stationary, its solve equals one with
+ *     the Hessian summed here a row at a time, bit for bit, hvp and cross match
  *     differences of grad_y g, grad Phi matches central differences of Phi, batches average
  *     to the exact oracle, the metrics at x0;
  *   - bilevel-hypercleaning-digits: the lower-train labels read back through the cross
- *     oracle differ from digits' in exactly 300 of 1000 rows; grad_y g against central
+ *     oracle differ from digits' in exactly 300 of 1000 rows; grad_y g equals its sum a
+ *     row at a time here, bit for bit, and against central
  *     differences of g computed here (own softmax cross-entropy, mu = 1e-3) and grad_y f
  *     against those of f, along random directions; hvp and cross against differences of
  *     grad_y g; the host's y* is stationary and grad Phi matches 4th-order differences of
@@ -324,6 +326,37 @@ static void test_l2reg(void)
         worst = fmax(worst, norm(g, N));
     }
     CHECK(worst < 1e-15, "y*(x) near x0 by the host's Newton: |grad_y g| up to %.1e", worst);
+    /* The host's solve with the Hessian at (x, y*) = the Hessian summed here one row at a
+     * time, in the host's order, then the same Cholesky solve: bit for bit. */
+    pb__dataset train, test;
+    char err[512] = "";
+    if (pb__dataset_open("breast_cancer", &train, &test, err, sizeof err) == 0) {
+        static double S[N * N];
+        double a[N], u[N], w[N];
+        memset(S, 0, sizeof S);
+        for (uint32_t j = 0; j < 304; j++) {
+            memcpy(a, train.x + (size_t)j * (N - 1), (N - 1) * sizeof(double));
+            a[N - 1] = 1.0;
+            double m = 0.0;
+            for (uint32_t i = 0; i < N; i++)
+                m += a[i] * ys[i];
+            double sg = pb__bil_sigmoid(m), cj = sg * (1 - sg) / 304;
+            for (uint32_t r = 0; r < N; r++)
+                for (uint32_t k = 0; k <= r; k++)
+                    S[r * N + k] += cj * a[r] * a[k];
+        }
+        for (uint32_t i = 0; i < N; i++)
+            S[i * N + i] += 1e-3 + exp(x[i]);
+        memcpy(u, v, sizeof u);
+        pb__bil_cholesky_solve(S, N, u);
+        p->fns->solve_yy(p, x, ys, v, w);
+        CHECK(memcmp(u, w, sizeof u) == 0,
+              "solve with the Hessian at y* = one summed a row at a time, bit for bit");
+        pb__dataset_free(&train);
+        pb__dataset_free(&test);
+    } else {
+        CHECK(0, "%s", err);
+    }
     /* hvp and cross vs central differences of grad_y g in y and in x (step 1e-6). */
     double h = 1e-6, err_h = 0.0, err_c = 0.0, hv[N], cv[N], xp[N], xm[N], gm[N];
     o->hvp_yy_g(o, x, ys, v, PB_BILEVEL_EXACT, hv);
@@ -410,6 +443,39 @@ static double hc_g(const pb__dataset *ds, const uint32_t *c, const double *x, co
     return s / 1000 + 0.5e-3 * yy;
 }
 
+/*
+ * grad_y g of bilevel-hypercleaning-digits summed one row at a time, each sum in the order
+ * the host's ce_sum makes it (logits over the features then the bias, from 0; the row's
+ * term p_jk a_j added to the gradient as soon as it is known), for the check that the
+ * host's four rows at a time give the same bits.
+ */
+static void hc_grad_rows(const pb__dataset *ds, const uint32_t *c, const double *x,
+                         const double *y, double *grad)
+{
+    memset(grad, 0, 650 * sizeof(double));
+    for (uint32_t j = 0; j < 1000; j++) {
+        double a[65], z[10], p[10], zmax = -INFINITY, s = 0.0;
+        memcpy(a, ds->x + (size_t)j * 64, 64 * sizeof(double));
+        a[64] = 1.0;
+        for (uint32_t k = 0; k < 10; k++) {
+            z[k] = 0.0;
+            for (uint32_t l = 0; l < 65; l++)
+                z[k] += y[k * 65 + l] * a[l];
+            zmax = fmax(zmax, z[k]);
+        }
+        for (uint32_t k = 0; k < 10; k++)
+            s += (p[k] = exp(z[k] - zmax));
+        double w = 1.0 / 1000 * pb__bil_sigmoid(x[j]);
+        for (uint32_t k = 0; k < 10; k++)
+            p[k] = (p[k] / s - (k == c[j])) * w;
+        for (uint32_t k = 0; k < 10; k++)
+            for (uint32_t l = 0; l < 65; l++)
+                grad[k * 65 + l] += p[k] * a[l];
+    }
+    for (uint32_t i = 0; i < 650; i++)
+        grad[i] += 1e-3 * y[i];
+}
+
 /* The lower-train labels, read back through the cross oracle at y = 0: there
  * d/dx_j <grad_y g, e_(class k, bias)> = sigma'(x_j) / n (1/10 - [c_j = k]), negative
  * only for k = c_j. */
@@ -476,6 +542,9 @@ static void test_hypercleaning(void)
     step_along(q->yt, q->y, -h, q->v, 650);
     double gm = hc_g(&train, c, q->x, q->yt), fm = p->fns->f(p, q->x, q->yt);
     o->grad_y_g(o, q->x, q->y, PB_BILEVEL_EXACT, q->a);
+    hc_grad_rows(&train, c, q->x, q->y, q->c);
+    CHECK(memcmp(q->a, q->c, sizeof q->c) == 0,
+          "grad_y g (exact) = its sum one row at a time, bit for bit");
     o->grad_y_f(o, q->x, q->y, PB_BILEVEL_EXACT, q->b);
     e_g = fabs((gp - gm) / (2 * h) - dot650(q->a, q->v)) / fabs(dot650(q->a, q->v));
     e_f = fabs((fp - fm) / (2 * h) - dot650(q->b, q->v)) / fabs(dot650(q->b, q->v));

@@ -18,6 +18,9 @@ notok() { echo "not ok - $1"; [ $# -lt 2 ] || echo "#   $2"; failed=1; }
 # option DIR|meson.build NAME: a build's option, or the default a fresh setup would take.
 option() { meson introspect "$1" --buildoptions 2>/dev/null | jq -r ".[] | select(.name == \"$2\") | .value"; }
 clean() { env -i PATH=/usr/bin:/bin "$@"; }
+# The installed plugbench, with a clean environment; through $PLUGBENCH_TEST_WRAPPER when that
+# names a command to run it with (bench/reliability's memcheck part: under valgrind).
+installed() { clean ${PLUGBENCH_TEST_WRAPPER:+"$PLUGBENCH_TEST_WRAPPER"} "$exe" "$@"; }
 
 [ "$(cd "$source" && option meson.build libdir)" = lib ] \
   && ok "a fresh setup installs libraries, plugins and plugbench.pc under PREFIX/lib" \
@@ -40,25 +43,25 @@ for f in "$exe" "$prefix/$libdir/pkgconfig/plugbench.pc" "$plugindir/random-sear
 done
 
 # The installed plugbench, no environment: its plugins, a run, a data set.
-clean "$exe" list >"$tmp/list.out" 2>"$tmp/list.err"
+installed list >"$tmp/list.out" 2>"$tmp/list.err"
 n_so=$(find "$plugindir" -name '*.so' | wc -l)
 grep -q "^plugins ($n_so):" "$tmp/list.out" && grep -Eq '^ +random-search ' "$tmp/list.out" \
   && [ ! -s "$tmp/list.err" ] \
   && ok "installed plugbench lists its $n_so installed plugins" \
   || { notok "installed plugbench lists its $n_so installed plugins"; head -n 5 "$tmp/list.out" "$tmp/list.err"; }
-clean "$exe" run -a random-search -p sphere-d3-i1 -s 1-2 --max-evals 300 -o "$tmp/rs.json" \
+installed run -a random-search -p sphere-d3-i1 -s 1-2 --max-evals 300 -o "$tmp/rs.json" \
   --no-plots -q >"$tmp/rs.log" 2>&1 \
   && [ "$(jq '[.runs[] | select(.status == "ok" and .plugin.path == "'"$plugindir"'/random-search.so")] | length' "$tmp/rs.json")" = 2 ] \
   && ok "installed plugbench runs its installed random-search" \
   || { notok "installed plugbench runs its installed random-search"; cat "$tmp/rs.log"; }
 # The installed suites, found relative to the executable with no environment.
-clean "$exe" reproduce --list >"$tmp/suites.out" 2>"$tmp/suites.err" \
+installed reproduce --list >"$tmp/suites.out" 2>"$tmp/suites.err" \
   && grep -q "suites in $prefix/$datadir/plugbench/suites)" "$tmp/suites.out" \
   && grep -Eq '^cbo-paper +cbo ' "$tmp/suites.out" \
   && ok "installed plugbench lists its installed reproduction suites" \
   || { notok "installed plugbench lists its installed reproduction suites"; cat "$tmp/suites.out" "$tmp/suites.err"; }
 data_run() {
-  clean "$exe" run -a sgd -p logreg-breast-cancer -s 1 --max-evals 2000 -o "$tmp/$1.json" \
+  installed run -a sgd -p logreg-breast-cancer -s 1 --max-evals 2000 -o "$tmp/$1.json" \
     --no-plots -q >"$tmp/$1.log" 2>&1
 }
 data_run sgd && [ "$(jq -r '.runs[0].status' "$tmp/sgd.json")" = ok ] \
@@ -85,15 +88,15 @@ clean cc -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden \
   $(pc --cflags plugbench) -o "$tmp/local-search.so" "$source/docs/example_plugin.c" \
   $(pc --libs plugbench) && ok "example plugin builds out of tree" \
   || notok "example plugin builds out of tree"
-clean "$exe" run -a "$tmp/local-search.so" -a random-search -p sphere-d3-i1 -s 1-2 --max-evals 300 \
+installed run -a "$tmp/local-search.so" -a random-search -p sphere-d3-i1 -s 1-2 --max-evals 300 \
   -o "$tmp/out/results.json" --no-plots -q >"$tmp/run.log" 2>&1 \
   && ok "installed plugbench runs it" || { notok "installed plugbench runs it"; cat "$tmp/run.log"; }
 [ "$(grep -c '"status":[[:space:]]*"ok"' "$tmp/out/results.json" 2>/dev/null)" = 4 ] \
   && ok "4 runs ok" || notok "4 runs ok"
-clean "$exe" check "$tmp/local-search.so" >"$tmp/check.log" 2>&1 \
+installed check "$tmp/local-search.so" >"$tmp/check.log" 2>&1 \
   && ok "example conforms" || { notok "example conforms"; cat "$tmp/check.log"; }
 cp "$tmp/local-search.so" "$(pc --variable=plugindir plugbench)" \
-  && clean "$exe" describe local-search >"$tmp/describe.out" 2>&1 \
+  && installed describe local-search >"$tmp/describe.out" 2>&1 \
   && grep -q "^file: *$plugindir/local-search.so$" "$tmp/describe.out" \
   && ok "copied into \${plugindir}, it is found by name" \
   || { notok "copied into \${plugindir}, it is found by name"; cat "$tmp/describe.out"; }

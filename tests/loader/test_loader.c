@@ -1,10 +1,11 @@
 /*
  * The loader and the parameter parser: plugins that must not load (tests/isolation), the
  * one-line messages that say why, pb__param_set on a plugin with one parameter of each
- * type, and pb__plugin_validate on hand-made descriptors.
+ * type, pb__plugin_validate on hand-made descriptors, and pb__self_path.
  *
  * Usage: test_loader <directory of the test plugins>
  */
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,16 @@ static void test_validate(void)
     expect_invalid("struct_size too small", &d, "struct_size");
 }
 
+/* pb__self_path names this test's executable, which meson started by its path (argv0); also
+ * under valgrind, where /proc/self/exe itself would start valgrind's tool. */
+static void test_self_path(const char *argv0)
+{
+    char self[PATH_MAX] = "", expected[PATH_MAX] = "";
+    CHECK(pb__self_path(self) == 0, "pb__self_path failed");
+    CHECK(realpath(argv0, expected) && strcmp(self, expected) == 0,
+          "pb__self_path: %s, not the test's %s", self, argv0);
+}
+
 static int finished;
 
 /* A plugin whose exit() ran in this process would end the test with status 0, unseen. */
@@ -303,6 +314,7 @@ int main(int argc, char **argv)
     test_probe_dies_with_host(argv[1]);
     test_params(argv[1]);
     test_validate();
+    test_self_path(argv[0]);
     finished = 1;
     return check_summary("loader");
 }

@@ -431,80 +431,6 @@ static const double torch_seq_hn[16] = {0.44519674426059774, 0.49189050312246363
     -0.36769227829697099, -0.15226055580574283, 0.37670556049082415, -0.20583154879060903,
     0.22499832165746447, 0.41532262626043376};
 
-#ifdef PB_NN_NO_BLAS
-/*
- * Without BLAS, cells of one or two units run a row at a time (gru.c): the same bits as the
- * cell made of dense layers (here each side's three gates in one layer), forward and two
- * accumulating backwards, with zeros and negative zeros among the inputs, the states and
- * the upstream gradients (the dense layers skip a zero factor).
- */
-enum { RB = 5, RIN = 3, RMAXH = 2, RG = 3 * RMAXH };
-typedef struct row_cell {
-    double out[RB * RMAXH], dx[RB * RIN], dh[RB * RMAXH], dW_ih[RG * RIN], dW_hh[RG * RMAXH],
-        db_ih[RG], db_hh[RG];
-} row_cell;
-
-static void dense_cell(row_cell *c, const double *x, const double *h, const double *W_ih,
-                       const double *W_hh, const double *b_ih, const double *b_hh,
-                       const double *up, uint32_t H)
-{
-    uint32_t G = 3 * H;
-    double ax[RB * RG], ah[RB * RG], rz[RB * 2 * RMAXH], nn[RB * RMAXH], da[RB * RG];
-    pb_nn_dense_forward(ax, x, W_ih, b_ih, RB, RIN, G);
-    pb_nn_dense_forward(ah, h, W_hh, b_hh, RB, H, G);
-    for (uint32_t i = 0; i < RB * 2 * H; i++)
-        rz[i] = ax[i / (2 * H) * G + i % (2 * H)] + ah[i / (2 * H) * G + i % (2 * H)];
-    pb_nn_sigmoid_forward(rz, rz, RB * 2 * H);
-    for (uint32_t b = 0; b < RB; b++)
-        for (uint32_t o = 0; o < H; o++) {
-            double r = rz[b * 2 * H + o], z = rz[b * 2 * H + H + o], q = ah[b * G + 2 * H + o];
-            double n = tanh(ax[b * G + 2 * H + o] + r * q), hi = h[b * H + o];
-            nn[b * H + o] = n;
-            c->out[b * H + o] = (1.0 - z) * n + z * hi;
-        }
-    for (int twice = 0; twice < 2; twice++) {
-        for (uint32_t b = 0; b < RB; b++)
-            for (uint32_t o = 0; o < H; o++) {
-                double r = rz[b * 2 * H + o], z = rz[b * 2 * H + H + o];
-                double q = ah[b * G + 2 * H + o], n = nn[b * H + o], g = up[b * H + o];
-                da[b * G + 2 * H + o] = g * (1.0 - z) * (1.0 - n * n);
-                da[b * G + H + o] = g * (h[b * H + o] - n) * z * (1.0 - z);
-                da[b * G + o] = da[b * G + 2 * H + o] * q * r * (1.0 - r);
-                c->dh[b * H + o] += g * z;
-            }
-        pb_nn_dense_backward(c->dx, c->dW_ih, c->db_ih, da, x, W_ih, RB, RIN, G);
-        for (uint32_t b = 0; b < RB; b++)
-            for (uint32_t o = 0; o < H; o++)
-                da[b * G + 2 * H + o] *= rz[b * 2 * H + o];
-        pb_nn_dense_backward(c->dh, c->dW_hh, c->db_hh, da, h, W_hh, RB, H, G);
-    }
-}
-
-static void test_row_cell(uint32_t H)
-{
-    uint32_t G = 3 * H, n = RB * H;
-    double x[RB * RIN], h[RB * RMAXH], W_ih[RG * RIN], W_hh[RG * RMAXH], b_ih[RG], b_hh[RG],
-        up[RB * RMAXH], cache[PB_NN_GRU_CELL_CACHE(RB, RMAXH)], work[PB_NN_GRU_CELL_WORK(RB, RMAXH)];
-    fill(x, RB * RIN, 1.0);
-    fill(h, n, 0.5);
-    fill(W_ih, G * RIN, 0.7);
-    fill(W_hh, G * H, 0.7);
-    fill(b_ih, G, 0.3);
-    fill(b_hh, G, 0.3);
-    fill(up, n, 1.0);
-    x[1] = 0.0, x[5] = -0.0, x[9] = 0.0, h[0] = 0.0, h[n - 1] = -0.0, up[2] = 0.0;
-    row_cell c[2];
-    memset(c, 0, sizeof c);
-    pb_nn_gru_cell_forward(c[0].out, cache, x, h, W_ih, W_hh, b_ih, b_hh, RB, RIN, H);
-    for (int twice = 0; twice < 2; twice++)
-        pb_nn_gru_cell_backward(c[0].dx, c[0].dh, c[0].dW_ih, c[0].dW_hh, c[0].db_ih,
-                                c[0].db_hh, up, cache, x, h, W_ih, W_hh, work, RB, RIN, H);
-    dense_cell(&c[1], x, h, W_ih, W_hh, b_ih, b_hh, up, H);
-    CHECK(memcmp(&c[0], &c[1], sizeof c[0]) == 0, "gru cell of %u units a row at a time = the "
-          "dense layers' cell, bit for bit (h', dx, dh, dW, db)", H);
-}
-#endif
-
 static void test_references(void)
 {
     double p[180], x[18], h[16], out[24], hn[16];
@@ -543,10 +469,6 @@ int main(void)
     test_mtrnn_chain();
     test_gauss();
     test_references();
-#ifdef PB_NN_NO_BLAS
-    test_row_cell(1);
-    test_row_cell(2);
-#endif
     printf("largest relative error of a gradient: %.1e\n", worst);
     return check_summary("nn recurrent");
 }

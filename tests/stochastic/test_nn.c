@@ -152,10 +152,56 @@ static void test_losses(void)
     CHECK(isfinite(mean) && fabs(mean - 2000) < 1e-9, "softmax loss of a -2000 margin: %g", mean);
 }
 
+#ifdef PB_NN_NO_BLAS
+/*
+ * Without BLAS, each output of a dense layer adds its products in order of k, skipping
+ * those whose input factor is zero, whichever loop computes it (nn.c: passes down the rows
+ * for a short inner dimension, register tiles for a long one): forward and input gradient
+ * against that loop written out, bit for bit, on an odd number of rows and outputs (the
+ * tiles' edges), inner dimensions 19 and 9, a quarter of the factors zero.
+ */
+static void test_dense_order(void)
+{
+    enum { RB = 37, RIN = 19, ROUT = 9 };
+    static double in[RB * RIN], W[ROUT * RIN], b[ROUT], dout[RB * ROUT], out[RB * ROUT],
+        din[RB * RIN], dW[ROUT * RIN], ref_out[RB * ROUT], ref_din[RB * RIN];
+    fill(in, RB * RIN, 1.0);
+    fill(W, ROUT * RIN, 1.0);
+    fill(b, ROUT, 1.0);
+    fill(dout, RB * ROUT, 1.0);
+    fill(din, RB * RIN, 1.0);
+    for (size_t i = 0; i < RB * RIN; i += 4)
+        in[i] = 0.0;
+    for (size_t i = 1; i < RB * ROUT; i += 4)
+        dout[i] = 0.0;
+    memcpy(ref_din, din, sizeof din);
+    for (uint32_t r = 0; r < RB; r++) {
+        for (uint32_t o = 0; o < ROUT; o++) {
+            double z = b[o];
+            for (uint32_t k = 0; k < RIN; k++)
+                if (in[r * RIN + k] != 0.0)
+                    z += in[r * RIN + k] * W[o * RIN + k];
+            ref_out[r * ROUT + o] = z;
+        }
+        for (uint32_t i = 0; i < RIN; i++)
+            for (uint32_t o = 0; o < ROUT; o++)
+                if (dout[r * ROUT + o] != 0.0)
+                    ref_din[r * RIN + i] += dout[r * ROUT + o] * W[o * RIN + i];
+    }
+    pb_nn_dense_forward(out, in, W, b, RB, RIN, ROUT);
+    pb_nn_dense_backward(din, dW, NULL, dout, in, W, RB, RIN, ROUT);
+    CHECK(memcmp(out, ref_out, sizeof out) == 0 && memcmp(din, ref_din, sizeof din) == 0,
+          "dense forward and input gradient: each output's products in order of k, bit for bit");
+}
+#endif
+
 int main(void)
 {
     pb_rng_seed(&rng, 2021, 0);
     test_dense();
+#ifdef PB_NN_NO_BLAS
+    test_dense_order();
+#endif
     test_activations();
     test_losses();
     return check_summary("nn");

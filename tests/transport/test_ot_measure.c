@@ -1,7 +1,7 @@
 /*
  * The transport kind's host side: the measurement against values computed by hand on a
- * 2 x 2 problem, non-finite potentials, and the problem families (ids, normalization,
- * determinism, malformed ids).
+ * 2 x 2 problem, non-finite potentials, underflowing plan entries, and the problem
+ * families (ids, normalization, determinism, malformed ids).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -65,6 +65,36 @@ static void test_hand_values(void)
     pb__problem_close(&p->base);
 }
 
+/*
+ * The measurement takes a plan entry as +0 without calling exp where eta (f + g - C) is
+ * below -746: libm's exp must return +0 there, as it does from -745.134 down (e^-746 is
+ * 0.41 of the smallest subnormal). Checked on the 2^20 doubles below -746 and a sweep down
+ * to -1100; and a 2 x 2 plan whose off-diagonal entries are 0 that way measures as by hand.
+ */
+static void test_underflow(void)
+{
+    long nonzero = 0;
+    volatile double x = -746.0;
+    for (long i = 0; i < 1L << 20; i++, x = nextafter(x, -INFINITY))
+        nonzero += exp(x) != 0.0 || signbit(exp(x));
+    for (x = -746.0; x > -1100.0; x -= 0.000173)
+        nonzero += exp(x) != 0.0 || signbit(exp(x));
+    CHECK(nonzero == 0, "exp(x) is +0 below -746 (%ld exceptions)", nonzero);
+    CHECK(exp(-745.0) > 0.0, "exp(-745) is not 0 (the cut is below libm's)");
+    /* eta = 1000, C = [[0, 1], [1, 0]], f = g = 0: P = [[1, e^-1000], [e^-1000, 1]] = I;
+     * row sums 1 against 1/2: error 4 (1/2) = 2; <C,P> = 0; F = (1/1000)(2 (0 - 1)) = -0.002;
+     * D = 0 - 2/1000. */
+    pb__ot_problem *p = pb__ot_problem_new(2, 2, 1000.0);
+    double cost[4] = {0, 1, 1, 0}, zero[4] = {0}, m[PB__OT_N_METRICS];
+    memcpy(p->cost, cost, sizeof cost);
+    p->r[0] = p->r[1] = p->c[0] = p->c[1] = 0.5;
+    CHECK(pb__ot_measure(p, zero, m) == 0, "an underflowing plan measures as finite");
+    CHECK(CLOSE(m[0], 2) && m[1] == 0.0 && CLOSE(m[2], -0.002) && CLOSE(m[3], -0.002),
+          "eta 1000: error %.17g (2), cost %.17g (0), primal %.17g, dual %.17g (-0.002)", m[0],
+          m[1], m[2], m[3]);
+    pb__problem_close(&p->base);
+}
+
 static void test_families(void)
 {
     static const char *const ids[] = {"ot-random-n100-eta200-i1",   "ot-cloud2d-n64-eta500-i2",
@@ -112,6 +142,7 @@ static void test_families(void)
 int main(void)
 {
     test_hand_values();
+    test_underflow();
     test_families();
     return check_summary("transport measure");
 }

@@ -100,15 +100,18 @@ static void transpose_out(const double *yt, double *y)
 }
 
 /* The logits y a into z (K), for a row a and transposed weights yt (A x K). The K sums
- * advance together so that they do not wait on one another's additions: this and
- * add_outer are the hot loops of the oracles and of the host's solves. */
+ * advance together so that they do not wait on one another's additions, in a local array
+ * that the unrolled class loop keeps in registers (summed in z, each addition was a load
+ * and a store waiting on the one before): this and add_outer are the hot loops of the
+ * oracles and of the host's solves. */
 static void logits(const double *restrict yt, const double *restrict a, double *restrict z)
 {
-    for (uint32_t c = 0; c < K; c++)
-        z[c] = 0.0;
+    double s[K] = {0.0};
     for (uint32_t j = 0; j < A; j++)
+#pragma GCC unroll 10
         for (uint32_t c = 0; c < K; c++)
-            z[c] += yt[(size_t)j * K + c] * a[j];
+            s[c] += yt[(size_t)j * K + c] * a[j];
+    memcpy(z, s, sizeof s);
 }
 
 /* Softmax of the logits of row a into p (K); returns CE for label c. Shifting by the
@@ -137,30 +140,56 @@ static void add_outer(double *restrict outt, const double *restrict coef,
 }
 
 /*
+ * add_outer of 4 consecutive rows a (A doubles each) with coefficients coef[r]: each
+ * entry of outt is loaded and stored once for the four rows, and receives their terms one
+ * after the other, row 0 first, as four add_outer calls would add them, so the sums are
+ * the same to the bit.
+ */
+static void add_outer4(double *restrict outt, const double (*restrict coef)[K],
+                       const double *restrict a)
+{
+    const double *a0 = a, *a1 = a + A, *a2 = a + 2 * A, *a3 = a + 3 * A;
+    for (uint32_t l = 0; l < A; l++) {
+        double *ol = outt + (size_t)l * K;
+        for (uint32_t c = 0; c < K; c++)
+            ol[c] = ol[c] + coef[0][c] * a0[l] + coef[1][c] * a1[l] + coef[2][c] * a2[l] +
+                    coef[3][c] * a3[l];
+    }
+}
+
+/*
  * Weighted cross-entropy of rows [lo, hi): returns sum_j w_j CE_j and adds
  * sum_j w_j grad CE_j to grad when not NULL; w NULL means every weight is `scale`, else
  * w_j = scale * sigma(w[j]). When prob is not NULL, row j's softmax probabilities go to
- * prob + j K (for the Hessian: newton_pass).
+ * prob + j K (for the Hessian: newton_pass). The gradient's terms are added four rows at
+ * a time (add_outer4), in the order of the rows.
  */
 static double ce_sum(const double *a, const uint32_t *c, const double *w, double scale,
                      uint32_t lo, uint32_t hi, const double *y, double *grad, double *prob)
 {
-    double s = 0.0, p[K], yt[DY], gt[DY];
+    double s = 0.0, p[4][K], yt[DY], gt[DY];
     transpose_in(y, yt);
     if (grad)
         transpose_in(grad, gt);
-    for (uint32_t j = lo; j < hi; j++) {
-        const double *aj = a + (size_t)j * A;
-        double wj = w ? scale * pb__bil_sigmoid(w[j]) : scale;
-        s += wj * softmax_ce(yt, aj, c[j], p);
-        if (prob)
-            memcpy(prob + (size_t)j * K, p, sizeof p);
-        if (grad) {
-            p[c[j]] -= 1.0;
-            for (uint32_t k = 0; k < K; k++)
-                p[k] *= wj;
-            add_outer(gt, p, aj);
+    for (uint32_t j0 = lo; j0 < hi; j0 += 4) {
+        uint32_t n = hi - j0 < 4 ? hi - j0 : 4;
+        for (uint32_t r = 0; r < n; r++) {
+            uint32_t j = j0 + r;
+            double wj = w ? scale * pb__bil_sigmoid(w[j]) : scale;
+            s += wj * softmax_ce(yt, a + (size_t)j * A, c[j], p[r]);
+            if (prob)
+                memcpy(prob + (size_t)j * K, p[r], sizeof p[r]);
+            if (grad) {
+                p[r][c[j]] -= 1.0;
+                for (uint32_t k = 0; k < K; k++)
+                    p[r][k] *= wj;
+            }
         }
+        if (grad && n == 4)
+            add_outer4(gt, (const double(*)[K])p, a + (size_t)j0 * A);
+        else if (grad)
+            for (uint32_t r = 0; r < n; r++)
+                add_outer(gt, p[r], a + (size_t)(j0 + r) * A);
     }
     if (grad)
         transpose_out(gt, grad);
@@ -320,24 +349,18 @@ static double newton_pass(hc *m, const double *x, const double *y, double *grad)
 /*
  * ot += the Hessian terms of the 4 consecutive rows a (A doubles each), with
  * probabilities p (K each) and weights w, times v: row_hvp four rows at a time (on v and
- * out transposed, as row_hvp), so that each entry of vt and ot is loaded and stored once
- * for four rows. This is the loop of every CG iteration of a measurement. The sums are
- * those of row_hvp, in the same order, so the product is the same to the bit.
+ * out transposed, as row_hvp), so that each entry of ot is loaded and stored once for four
+ * rows. This is the loop of every CG iteration of a measurement. Each row's logits are
+ * row_hvp's (logits, whose sums stay in registers); each entry of ot adds the four rows'
+ * terms summed first, in the order of the rows.
  */
 static void rows4_hvp(const double *restrict p, const double *restrict a,
                       const double *restrict vt, const double *restrict w, double *restrict ot)
 {
     const double *a0 = a, *a1 = a + A, *a2 = a + 2 * A, *a3 = a + 3 * A;
-    double s[4][K] = {{0.0}};
-    for (uint32_t l = 0; l < A; l++) {
-        const double *vl = vt + (size_t)l * K;
-        for (uint32_t c = 0; c < K; c++) {
-            s[0][c] += vl[c] * a0[l];
-            s[1][c] += vl[c] * a1[l];
-            s[2][c] += vl[c] * a2[l];
-            s[3][c] += vl[c] * a3[l];
-        }
-    }
+    double s[4][K];
+    for (uint32_t r = 0; r < 4; r++)
+        logits(vt, a + (size_t)r * A, s[r]);
     for (uint32_t r = 0; r < 4; r++) {
         const double *pr = p + (size_t)r * K;
         double pu = dot(pr, s[r], K);

@@ -197,17 +197,21 @@ int pb__bil_band_cholesky(double *S, uint32_t n, uint32_t band)
     return 0;
 }
 
+/* Each b[i] is updated in a local, which stays in a register: in b, every subtraction was
+ * a store and a load (b may alias L, as far as -O2 knows) waiting on the one before. */
 void pb__bil_band_cholesky_apply(const double *L, uint32_t n, uint32_t band, double *b)
 {
     for (uint32_t i = 0; i < n; i++) {
+        double s = b[i];
         for (uint32_t k = i > band ? i - band : 0; k < i; k++)
-            b[i] -= L[(size_t)i * n + k] * b[k];
-        b[i] /= L[(size_t)i * n + i];
+            s -= L[(size_t)i * n + k] * b[k];
+        b[i] = s / L[(size_t)i * n + i];
     }
     for (uint32_t i = n; i-- > 0;) {
+        double s = b[i];
         for (uint32_t k = i + 1; k < n && k - i <= band; k++)
-            b[i] -= L[(size_t)k * n + i] * b[k];
-        b[i] /= L[(size_t)i * n + i];
+            s -= L[(size_t)k * n + i] * b[k];
+        b[i] = s / L[(size_t)i * n + i];
     }
 }
 

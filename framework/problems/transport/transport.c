@@ -8,6 +8,12 @@
 extern const pb__family pb__family_ot_random, pb__family_ot_cloud2d, pb__family_ot_grid1d,
     pb__family_ot_grid2d, pb__family_ot_digits;
 
+/* Below this, exp rounds to +0 (e^-746 is 0.41 of the smallest subnormal; glibc's exp
+ * returns +0 from -745.134 down, tests/transport/test_ot_measure.c checks it): the plan's
+ * entries there are +0 without calling exp, which handles arguments below -512 on a slower
+ * path (scaling for subnormal results, the underflow exception below -1024). */
+#define EXP_ZERO_BELOW (-746.0)
+
 /* Neumaier's compensated sum: adds x to (*s, *comp). */
 static inline void add_compensated(double *s, double *comp, double x)
 {
@@ -36,7 +42,7 @@ int pb__ot_measure(const pb__ot_problem *p, const double *fg, double *out)
         double row = 0, row_c = 0;
         for (uint32_t j = 0; j < m; j++) {
             double logp = eta * (f[i] + g[j] - ci[j]);
-            double pij = exp(logp);
+            double pij = logp < EXP_ZERO_BELOW ? 0.0 : exp(logp);
             add_compensated(&row, &row_c, pij);
             add_compensated(&col[j], &colc[j], pij);
             add_compensated(&tc, &tc_c, ci[j] * pij);
