@@ -5,8 +5,8 @@
  * training set as "real" and "generated": one line of the CPU seconds of
  * pb__seq_discriminative_score and of pb__seq_predictive_score, and one of the scores
  * printed with %.17g, which must not change from commit to commit (the discriminative
- * score is an accuracy, too coarse to show a changed bit on its own: the nn kit's own
- * tests cover the layers).
+ * score is an accuracy, too coarse to show a changed bit on its own:
+ * tests/sequence/test_posthoc_gru.c covers the network).
  */
 #include <stdio.h>
 #include <time.h>

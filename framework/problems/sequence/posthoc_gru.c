@@ -2,8 +2,8 @@
  * The post-hoc scores' GRU and dense layer; see posthoc_gru.h. The cell's equations are
  * the nn kit's (kit/gru.c's comment gives them, forward and backward), each sum in the
  * kit's order (bias first, then the inputs' products in order, the input side's sum
- * before the state side's); what differs from the kit, and moves the results in their last
- * bits, is lanes.h's exp, and the weight gradients' sums over the rows: four lane sums (rows
+ * before the state side's); what differs from the kit, and moves the results by rounding,
+ * is lanes.h's exp, and the weight gradients' sums over the rows: four lane sums (rows
  * b with the same b % 4, in order of step from the last, then of row), added up as
  * (lane 0 + lane 1) + (lane 2 + lane 3).
  *
