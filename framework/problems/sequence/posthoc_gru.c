@@ -149,10 +149,21 @@ CELL_INLINE void cell_forward(v4d *restrict c, v4d *restrict hn, const layout *w
     }
 }
 
+/* d mean|p - y| / d logit of p = sign(p - y) p (1 - p) / count, sign 0 at 0. */
+CELL_INLINE v4d mae_gradient(v4d p, v4d y, double count)
+{
+    const v4d one = pb__v4_set(1.0), zero = pb__v4_set(0.0);
+    v4d e = p - y;
+    v4d sign = pb__v4_select(e > 0.0, one, zero) - pb__v4_select(e < 0.0, one, zero);
+    return sign * p * (1.0 - p) / count;
+}
+
 CELL_INLINE void forward_pass(pb__phnet *n, uint32_t nb, uint32_t in, uint32_t H)
 {
     const v4d *X = (const v4d *)n->x;
     v4d *h = (v4d *)n->h, *cache = (v4d *)n->cache, *out = (v4d *)n->out;
+    v4d *dout = (v4d *)n->dout;
+    const v4d *target = (const v4d *)n->mae_target;
     layout w = layout_of((const v4d *)n->wide, in, H);
     size_t stride = n->rows / 4; /* blocks per step */
     for (uint32_t t = 0; t < n->T; t++)
@@ -160,9 +171,12 @@ CELL_INLINE void forward_pass(pb__phnet *n, uint32_t nb, uint32_t in, uint32_t H
             size_t at = (size_t)t * stride + b;
             v4d *hn = h + (at + stride) * H;
             cell_forward(cache + at * 4 * H, hn, &w, X + at * in, h + at * H, in, H);
-            if (n->per_step)
-                out[at] = pb__v4_sigmoid(dense(&w, hn, H));
-            else if (t + 1 == n->T)
+            if (n->per_step) {
+                v4d p = pb__v4_sigmoid(dense(&w, hn, H));
+                out[at] = p;
+                if (target) /* here, its division overlaps the next blocks' chains */
+                    dout[at] = mae_gradient(p, target[at], n->mae_count);
+            } else if (t + 1 == n->T)
                 out[b] = dense(&w, hn, H);
         }
 }
