@@ -66,29 +66,41 @@ static void draw(pb_rng *rng, uint32_t *idx, uint32_t count, uint32_t take)
  * Fills the net's batch with rows 0..rows-1 from the sequences src[0..rows) (T steps of D
  * features each, T >= the net's steps): the net's steps of features 0..in-1; and, when y
  * is not NULL, the predictor's targets, feature D-1 of the next step, at y[t rows + b] as
- * the net lays out its outputs. Step by step, so that the writes run in the batch's order.
+ * the net lays out its outputs. Four rows (one vector of the net's) at a time, step after
+ * step: each of the four sequences is read in order once, and the writes of a step are
+ * one vector per feature.
  */
 static void put(pb__phnet *n, const double *const *src, uint32_t rows, uint32_t D, double *y)
 {
-    for (uint32_t t = 0; t < n->T; t++)
-        for (uint32_t b = 0; b < rows; b += 4) {
-            const double *s[4];
-            uint32_t m = rows - b < 4 ? rows - b : 4;
-            for (uint32_t l = 0; l < m; l++)
-                s[l] = src[b + l] + (size_t)t * D;
-            double *x = pb__phnet_x(n, t, b);
-            for (uint32_t f = 0; f < n->in; f++) {
-                if (m == 4) /* the common case, unrolled */
-                    for (uint32_t l = 0; l < 4; l++)
-                        x[4 * f + l] = s[l][f];
-                else
-                    for (uint32_t l = 0; l < m; l++)
-                        x[4 * f + l] = s[l][f];
+    /* In locals: the vector stores may alias the net's fields. */
+    const uint32_t T = n->T, in = n->in;
+    const size_t per_step = n->rows, step = per_step * in; /* y's and x's doubles a step */
+    for (uint32_t b = 0; b < rows; b += 4) {
+        uint32_t m = rows - b < 4 ? rows - b : 4;
+        double *x = pb__phnet_x(n, 0, b), *yb = y ? y + b : NULL;
+        if (m == 4) { /* the common case, unrolled */
+            const double *s0 = src[b], *s1 = src[b + 1], *s2 = src[b + 2], *s3 = src[b + 3];
+            for (size_t at = 0; at < (size_t)T * D; at += D, x += step) {
+                for (uint32_t f = 0; f < in; f++)
+                    *(pb__v4d *)(x + 4 * f) =
+                        (pb__v4d){s0[at + f], s1[at + f], s2[at + f], s3[at + f]};
+                if (yb) {
+                    size_t a = at + D + D - 1;
+                    *(pb__v4d *)yb = (pb__v4d){s0[a], s1[a], s2[a], s3[a]};
+                    yb += per_step;
+                }
             }
-            if (y)
-                for (uint32_t l = 0; l < m; l++)
-                    y[(size_t)t * n->rows + b + l] = s[l][D + D - 1];
-        }
+        } else
+            for (uint32_t t = 0; t < T; t++, x += step) {
+                for (uint32_t l = 0; l < m; l++) {
+                    const double *s = src[b + l] + (size_t)t * D;
+                    for (uint32_t f = 0; f < in; f++)
+                        x[4 * f + l] = s[f];
+                    if (yb)
+                        yb[t * per_step + l] = s[D + D - 1];
+                }
+            }
+    }
 }
 
 /* ---- discriminative score -------------------------------------------------------------- */
@@ -187,28 +199,20 @@ double pb__seq_predictive_score(const double *real, uint32_t n_real, const doubl
     memset(y, 0, y_size);
     for (uint32_t i = 0; i < n_gen; i++)
         idx[i] = i;
-    double rows = (double)steps * batch;
     for (int it = 0; it < PB__SEQ_PRED_ITERATIONS; it++) {
         draw(&rng, idx, n_gen, batch);
         for (uint32_t b = 0; b < batch; b++)
             src[b] = gen + (size_t)idx[b] * T * D;
         put(&n, src, batch, D, y);
+        /* The forward writes the mean absolute error's gradient; the rows past the batch,
+         * up to a multiple of 4, get 0. */
+        n.mae_target = y;
+        n.mae_count = (double)steps * batch;
         pb__phnet_forward(&n, batch);
-        /* d mean|yhat - y| / d logit = sign(yhat - y) yhat (1 - yhat) / rows (sign 0 at 0),
-         * four rows at a time; the rows past the batch, up to a multiple of 4, get 0. */
-        const pb__v4d one = pb__v4_set(1.0), zero = pb__v4_set(0.0);
-        for (uint32_t t = 0; t < steps; t++) {
-            size_t at = (size_t)t * n.rows;
-            const pb__v4d *p = (const pb__v4d *)(n.out + at), *target = (const pb__v4d *)(y + at);
-            pb__v4d *d = (pb__v4d *)(n.dout + at);
-            for (uint32_t b = 0; b < (batch + 3) / 4; b++) {
-                pb__v4d e = p[b] - target[b];
-                pb__v4d sign = pb__v4_select(e > 0.0, one, zero) - pb__v4_select(e < 0.0, one, zero);
-                d[b] = sign * p[b] * (1.0 - p[b]) / rows;
-            }
+        n.mae_target = NULL;
+        for (uint32_t t = 0; t < steps; t++)
             for (uint32_t b = batch; b % 4; b++)
-                n.dout[at + b] = 0.0;
-        }
+                n.dout[(size_t)t * n.rows + b] = 0.0;
         pb__phnet_train_step(&n, batch);
     }
     /* Every real sequence: the mean over sequences of the mean over steps. */

@@ -33,6 +33,14 @@ typedef struct pb__phnet {
      * computed too: they must have finite inputs (zero at first) and a zero dout.
      */
     double *x, *out, *dout;
+    /*
+     * When not NULL (the predictor's training), pb__phnet_forward writes dout too: the
+     * gradient of the mean absolute error of the outputs against mae_target (laid out as
+     * out) over mae_count outputs, sign(out - target) out (1 - out) / mae_count (sign 0 at
+     * 0), for every row computed: the caller zeroes the rows past its batch.
+     */
+    const double *mae_target;
+    double mae_count;
     double *wide, *acc, *h, *cache, *carry; /* in vectors of four rows: see posthoc_gru.c */
     double *block;
 } pb__phnet;
