@@ -6,7 +6,8 @@
  * sums over rows, nothing else). For the discriminator's form (the last state's logit) and
  * the predictor's (a sigmoid at every step), for shapes the scores use (in 2, 1 unit; in 4,
  * 2 units) and one that takes the loops of any shape (in 3, 4 units), with a batch of 10
- * rows, so that the last block of four has two rows past it.
+ * rows, so that the last block of four has two rows past it. And the predictor's mean
+ * absolute error gradient, which its forward computes, against the formula row by row.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -25,6 +26,31 @@ static double max_abs(const double *a, size_t n)
     for (size_t i = 0; i < n; i++)
         m = fmax(m, fabs(a[i]));
     return m;
+}
+
+/*
+ * The predictor's forward with a target writes the mean absolute error's gradient: the
+ * same bits as the formula one row at a time, sign 0 where an output equals its target
+ * (every third row's). Leaves dout at 0.
+ */
+static void check_mae(pb__phnet *n, pb_rng *rng)
+{
+    size_t size = (size_t)T * n->rows;
+    double *target = aligned_alloc(32, size * sizeof *target);
+    for (size_t i = 0; i < size; i++)
+        target[i] = i % 3 ? pb_rng_uniform(rng) : n->out[i];
+    n->mae_target = target;
+    n->mae_count = 3.0 * ROWS;
+    pb__phnet_forward(n, ROWS);
+    n->mae_target = NULL;
+    int same = 1;
+    for (size_t i = 0; i < size; i++) {
+        double p = n->out[i], sign = (p > target[i]) - (p < target[i]);
+        same &= n->dout[i] == sign * p * (1.0 - p) / (3.0 * ROWS);
+    }
+    CHECK(same, "the forward's mean absolute error gradient is the formula's, bit for bit");
+    memset(n->dout, 0, size * sizeof *n->dout);
+    free(target);
 }
 
 static void compare(uint32_t in, uint32_t H, int per_step)
@@ -69,6 +95,8 @@ static void compare(uint32_t in, uint32_t H, int per_step)
                        per_step ? NULL : dh, cache, x, work, T, ROWS);
     /* Ours. */
     pb__phnet_forward(&n, ROWS);
+    if (per_step)
+        check_mae(&n, &rng);
     double d_out = 0.0;
     for (size_t i = 0; i < outs; i++) {
         size_t at = per_step ? i / ROWS * n.rows + i % ROWS : i;
