@@ -13,7 +13,8 @@ Each run's time.wall_seconds (the child process, fork to exit) splits three ways
     (of which the sequence kind's scoring_seconds, the post-hoc TimeGAN scores, is printed
     apart), the problem's setup and the process itself.
 "host %" and "alg+inf %" are shares of the whole file's summed wall seconds. With several
-files, each line is the median over the files of each figure.
+files, each figure is computed in each file and the line shows its median over the files
+(so a line's parts need not add up exactly).
 """
 import json
 import statistics
@@ -40,21 +41,28 @@ def sums(path):
     return out
 
 
+def figures(row, total_wall):
+    """A sums() row's printed figures: runs, wall, training, inference, host, host % and
+    alg+inf % of total_wall, scoring."""
+    n, wall, train, predict, generate, score = row
+    infer = predict + generate
+    host = wall - train - infer
+    return [n, wall, train, infer, host, 100 * host / total_wall,
+            100 * (train + infer) / total_wall, score]
+
+
 def main(paths):
     files = [sums(p) for p in paths]
     keys = set().union(*files)
-    med = {k: [statistics.median(f[k][i] for f in files if k in f)
-               for i in range(len(FIELDS) + 1)] for k in keys}
-    total_wall = med[("", "")][1]
+    per_file = [{k: figures(f[k], f[("", "")][1]) for k in f} for f in files]
+    med = {k: [statistics.median(f[k][i] for f in per_file if k in f) for i in range(8)]
+           for k in keys}
     print(f"{'kind':11} {'plugin':16} {'runs':>4} {'wall s':>8} {'train s':>8} "
           f"{'infer s':>8} {'host s':>8} {'host %':>6} {'alg+inf %':>9} {'scoring s':>9}")
-    for k in sorted(keys, key=lambda k: (k[0] == "", k[1] != "", -(med[k][1] - med[k][2]))):
-        n, wall, train, predict, generate, score = med[k]
-        infer = predict + generate
-        host = wall - train - infer
+    for k in sorted(keys, key=lambda k: (k[0] == "", k[1] != "", -med[k][4])):
+        n, wall, train, infer, host, host_pct, alg_pct, score = med[k]
         print(f"{k[0] or 'all':11} {k[1] or '(all)':16} {int(n):4d} {wall:8.1f} {train:8.1f} "
-              f"{infer:8.1f} {host:8.1f} {100 * host / total_wall:6.1f} "
-              f"{100 * (train + infer) / total_wall:9.1f} {score:9.1f}")
+              f"{infer:8.1f} {host:8.1f} {host_pct:6.1f} {alg_pct:9.1f} {score:9.1f}")
 
 
 if __name__ == "__main__":
