@@ -24,12 +24,13 @@ static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const d
 /*
  * Each C[i][j] adds its K products in order of k, skipping those whose factor from A is
  * zero, as the loop over (i, k, j) these replace did; only the order in which the outputs
- * advance differs. The sequence kind's post-hoc GRUs (posthoc.c) multiply a batch of 128
- * or 256 rows by matrices of one to five rows and columns, where that loop spent its time
- * on loop overhead, and on storing and reloading C[i][j] at every k.
+ * advance differs. On products of many rows by matrices of a few rows and columns (the
+ * stochastic kind's losses over a whole data set; the post-hoc GRUs' before they had a
+ * trainer of their own) that loop spent its time on loop overhead, and on storing and
+ * reloading C[i][j] at every k.
  *
- * cols_outer, for products with many rows and a short inner dimension (A not transposed,
- * K < TILE_K, as in most of the post-hoc GRUs' products): for each (j, k), one pass
+ * cols_outer, for products with many rows and a short inner dimension or few outputs (A
+ * not transposed, K < TILE_K or N < 4): for each (j, k), one pass
  * down the rows, whose outputs are independent, so that no output waits for the previous
  * one.
  */
@@ -51,7 +52,9 @@ static void cols_outer(int tb, uint32_t M, uint32_t N, uint32_t K, const double 
  * sums_inner, for products with a long inner dimension (A transposed: the weight
  * gradients, sums over the batch into a few outputs; A not transposed with K >= TILE_K:
  * the layers' outputs and input gradients over a whole data set, where cols_outer's
- * passes down the rows read A and C a cache line per product): a tile of two rows by four
+ * passes down the rows read A and C a cache line per product, when there are four outputs
+ * or more: with fewer, the tile's unused lanes cost more than it saves, as logistic
+ * regression's single output showed, +31% instructions per step): a tile of two rows by four
  * outputs at a time, summed in registers, eight sums that do not wait for one another.
  * Lanes past M or N repeat row M-1 or column N-1 and are not stored.
  */
@@ -96,7 +99,7 @@ static void sums_inner(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const
 static void gemm_acc(int ta, int tb, uint32_t M, uint32_t N, uint32_t K, const double *A,
                      uint32_t lda, const double *B, uint32_t ldb, double *C, uint32_t ldc)
 {
-    if (ta || K >= TILE_K)
+    if (ta || (K >= TILE_K && N >= 4))
         sums_inner(ta, tb, M, N, K, A, lda, B, ldb, C, ldc);
     else
         cols_outer(tb, M, N, K, A, lda, B, ldb, C, ldc);
