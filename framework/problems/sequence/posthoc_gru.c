@@ -123,6 +123,15 @@ CELL_INLINE v4d dense(const layout *w, const v4d *h, uint32_t H)
     return s;
 }
 
+/* s + v[0] w[0] + v[1] w[1] + ... + v[n-1] w[n-1], added in that order. */
+CELL_INLINE v4d add_products(v4d s, const v4d *v, const v4d *w, uint32_t n)
+{
+    UNROLL
+    for (uint32_t f = 0; f < n; f++)
+        s += v[f] * w[f];
+    return s;
+}
+
 /* One block's step: from its input x[in] and state h[H], the cache c[4H] and state hn. */
 CELL_INLINE void cell_forward(v4d *restrict c, v4d *restrict hn, const layout *w,
                               const v4d *restrict x, const v4d *restrict h, uint32_t in,
@@ -130,28 +139,19 @@ CELL_INLINE void cell_forward(v4d *restrict c, v4d *restrict hn, const layout *w
 {
     UNROLL
     for (uint32_t o = 0; o < H; o++) {
-        v4d a[3], q = w->b_hh[2 * H + o];
+        v4d a[3];
         UNROLL
         for (uint32_t k = 0; k < 3; k++) {
             size_t g = (size_t)k * H + o;
-            v4d s = w->b_ih[g];
-            UNROLL
-            for (uint32_t f = 0; f < in; f++)
-                s += x[f] * w->W_ih[g * in + f];
-            a[k] = s;
+            a[k] = add_products(w->b_ih[g], x, w->W_ih + g * in, in);
         }
         UNROLL
         for (uint32_t k = 0; k < 2; k++) {
             size_t g = (size_t)k * H + o;
-            v4d s = w->b_hh[g];
-            UNROLL
-            for (uint32_t j = 0; j < H; j++)
-                s += h[j] * w->W_hh[g * H + j];
-            a[k] += s;
+            a[k] += add_products(w->b_hh[g], h, w->W_hh + g * H, H);
         }
-        UNROLL
-        for (uint32_t j = 0; j < H; j++)
-            q += h[j] * w->W_hh[(size_t)(2 * H + o) * H + j];
+        size_t g = (size_t)2 * H + o;
+        v4d q = add_products(w->b_hh[g], h, w->W_hh + g * H, H);
         v4d r = pb__v4_sigmoid(a[0]), z = pb__v4_sigmoid(a[1]);
         v4d nn = pb__v4_tanh(a[2] + r * q);
         c[o] = r;
