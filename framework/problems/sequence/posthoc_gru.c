@@ -111,7 +111,13 @@ static layout layout_of(const v4d *p, uint32_t in, uint32_t H)
  * -O2 keeps them as loops (their counters and branches were 13% of the instructions):
  * unrolled whole. Their order, and so every sum's, is unchanged.
  */
+#ifdef __clang__
+/* clang (the fuzzers' build) unrolls on its own judgement: a pragma it cannot apply to the
+ * shape-generic loops would be an error under -Werror (-Wpass-failed). */
+#define UNROLL
+#else
 #define UNROLL _Pragma("GCC unroll 8")
+#endif
 
 /* The dense layer on one block's state: b + the products in order of unit. */
 CELL_INLINE v4d dense(const layout *w, const v4d *h, uint32_t H)
